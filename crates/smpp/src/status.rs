@@ -1,0 +1,126 @@
+//! `command_status` values of SMPP 3.4 (spec 5.1.3).
+//!
+//! Plain `u32` constants rather than an enum: SMSCs return vendor codes in
+//! 0x400..=0x4FF (and some outside any range), and those must survive a
+//! decode/encode round trip untouched.
+
+pub const ESME_ROK: u32 = 0x0000_0000;
+pub const ESME_RINVMSGLEN: u32 = 0x0000_0001;
+pub const ESME_RINVCMDLEN: u32 = 0x0000_0002;
+pub const ESME_RINVCMDID: u32 = 0x0000_0003;
+pub const ESME_RINVBNDSTS: u32 = 0x0000_0004;
+pub const ESME_RALYBND: u32 = 0x0000_0005;
+pub const ESME_RINVPRTFLG: u32 = 0x0000_0006;
+pub const ESME_RINVREGDLVFLG: u32 = 0x0000_0007;
+pub const ESME_RSYSERR: u32 = 0x0000_0008;
+pub const ESME_RINVSRCADR: u32 = 0x0000_000A;
+pub const ESME_RINVDSTADR: u32 = 0x0000_000B;
+pub const ESME_RINVMSGID: u32 = 0x0000_000C;
+pub const ESME_RBINDFAIL: u32 = 0x0000_000D;
+pub const ESME_RINVPASWD: u32 = 0x0000_000E;
+pub const ESME_RINVSYSID: u32 = 0x0000_000F;
+pub const ESME_RCANCELFAIL: u32 = 0x0000_0011;
+pub const ESME_RREPLACEFAIL: u32 = 0x0000_0013;
+pub const ESME_RMSGQFUL: u32 = 0x0000_0014;
+pub const ESME_RINVSERTYP: u32 = 0x0000_0015;
+pub const ESME_RINVNUMDESTS: u32 = 0x0000_0033;
+pub const ESME_RINVDLNAME: u32 = 0x0000_0034;
+pub const ESME_RINVDESTFLAG: u32 = 0x0000_0040;
+pub const ESME_RINVSUBREP: u32 = 0x0000_0042;
+pub const ESME_RINVESMCLASS: u32 = 0x0000_0043;
+pub const ESME_RCNTSUBDL: u32 = 0x0000_0044;
+pub const ESME_RSUBMITFAIL: u32 = 0x0000_0045;
+pub const ESME_RINVSRCTON: u32 = 0x0000_0048;
+pub const ESME_RINVSRCNPI: u32 = 0x0000_0049;
+pub const ESME_RINVDSTTON: u32 = 0x0000_0050;
+pub const ESME_RINVDSTNPI: u32 = 0x0000_0051;
+pub const ESME_RINVSYSTYP: u32 = 0x0000_0053;
+pub const ESME_RINVREPFLAG: u32 = 0x0000_0054;
+pub const ESME_RINVNUMMSGS: u32 = 0x0000_0055;
+pub const ESME_RTHROTTLED: u32 = 0x0000_0058;
+pub const ESME_RINVSCHED: u32 = 0x0000_0061;
+pub const ESME_RINVEXPIRY: u32 = 0x0000_0062;
+pub const ESME_RINVDFTMSGID: u32 = 0x0000_0063;
+pub const ESME_RX_T_APPN: u32 = 0x0000_0064;
+pub const ESME_RX_P_APPN: u32 = 0x0000_0065;
+pub const ESME_RX_R_APPN: u32 = 0x0000_0066;
+pub const ESME_RQUERYFAIL: u32 = 0x0000_0067;
+pub const ESME_RINVOPTPARSTREAM: u32 = 0x0000_00C0;
+pub const ESME_ROPTPARNOTALLWD: u32 = 0x0000_00C1;
+pub const ESME_RINVPARLEN: u32 = 0x0000_00C2;
+pub const ESME_RMISSINGOPTPARAM: u32 = 0x0000_00C3;
+pub const ESME_RINVOPTPARAMVAL: u32 = 0x0000_00C4;
+pub const ESME_RDELIVERYFAILURE: u32 = 0x0000_00FE;
+pub const ESME_RUNKNOWNERR: u32 = 0x0000_00FF;
+
+/// The spec's name for `status`; `"VENDOR_SPECIFIC"` for 0x400..=0x4FF and
+/// `"RESERVED"` for any other value the spec does not define.
+pub fn status_name(status: u32) -> &'static str {
+    match status {
+        ESME_ROK => "ESME_ROK",
+        ESME_RINVMSGLEN => "ESME_RINVMSGLEN",
+        ESME_RINVCMDLEN => "ESME_RINVCMDLEN",
+        ESME_RINVCMDID => "ESME_RINVCMDID",
+        ESME_RINVBNDSTS => "ESME_RINVBNDSTS",
+        ESME_RALYBND => "ESME_RALYBND",
+        ESME_RINVPRTFLG => "ESME_RINVPRTFLG",
+        ESME_RINVREGDLVFLG => "ESME_RINVREGDLVFLG",
+        ESME_RSYSERR => "ESME_RSYSERR",
+        ESME_RINVSRCADR => "ESME_RINVSRCADR",
+        ESME_RINVDSTADR => "ESME_RINVDSTADR",
+        ESME_RINVMSGID => "ESME_RINVMSGID",
+        ESME_RBINDFAIL => "ESME_RBINDFAIL",
+        ESME_RINVPASWD => "ESME_RINVPASWD",
+        ESME_RINVSYSID => "ESME_RINVSYSID",
+        ESME_RCANCELFAIL => "ESME_RCANCELFAIL",
+        ESME_RREPLACEFAIL => "ESME_RREPLACEFAIL",
+        ESME_RMSGQFUL => "ESME_RMSGQFUL",
+        ESME_RINVSERTYP => "ESME_RINVSERTYP",
+        ESME_RINVNUMDESTS => "ESME_RINVNUMDESTS",
+        ESME_RINVDLNAME => "ESME_RINVDLNAME",
+        ESME_RINVDESTFLAG => "ESME_RINVDESTFLAG",
+        ESME_RINVSUBREP => "ESME_RINVSUBREP",
+        ESME_RINVESMCLASS => "ESME_RINVESMCLASS",
+        ESME_RCNTSUBDL => "ESME_RCNTSUBDL",
+        ESME_RSUBMITFAIL => "ESME_RSUBMITFAIL",
+        ESME_RINVSRCTON => "ESME_RINVSRCTON",
+        ESME_RINVSRCNPI => "ESME_RINVSRCNPI",
+        ESME_RINVDSTTON => "ESME_RINVDSTTON",
+        ESME_RINVDSTNPI => "ESME_RINVDSTNPI",
+        ESME_RINVSYSTYP => "ESME_RINVSYSTYP",
+        ESME_RINVREPFLAG => "ESME_RINVREPFLAG",
+        ESME_RINVNUMMSGS => "ESME_RINVNUMMSGS",
+        ESME_RTHROTTLED => "ESME_RTHROTTLED",
+        ESME_RINVSCHED => "ESME_RINVSCHED",
+        ESME_RINVEXPIRY => "ESME_RINVEXPIRY",
+        ESME_RINVDFTMSGID => "ESME_RINVDFTMSGID",
+        ESME_RX_T_APPN => "ESME_RX_T_APPN",
+        ESME_RX_P_APPN => "ESME_RX_P_APPN",
+        ESME_RX_R_APPN => "ESME_RX_R_APPN",
+        ESME_RQUERYFAIL => "ESME_RQUERYFAIL",
+        ESME_RINVOPTPARSTREAM => "ESME_RINVOPTPARSTREAM",
+        ESME_ROPTPARNOTALLWD => "ESME_ROPTPARNOTALLWD",
+        ESME_RINVPARLEN => "ESME_RINVPARLEN",
+        ESME_RMISSINGOPTPARAM => "ESME_RMISSINGOPTPARAM",
+        ESME_RINVOPTPARAMVAL => "ESME_RINVOPTPARAMVAL",
+        ESME_RDELIVERYFAILURE => "ESME_RDELIVERYFAILURE",
+        ESME_RUNKNOWNERR => "ESME_RUNKNOWNERR",
+        0x400..=0x4FF => "VENDOR_SPECIFIC",
+        _ => "RESERVED",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_spec_values() {
+        assert_eq!(status_name(0x58), "ESME_RTHROTTLED");
+        assert_eq!(status_name(0x14), "ESME_RMSGQFUL");
+        assert_eq!(status_name(0x0B), "ESME_RINVDSTADR");
+        assert_eq!(status_name(0x45), "ESME_RSUBMITFAIL");
+        assert_eq!(status_name(0x401), "VENDOR_SPECIFIC");
+        assert_eq!(status_name(0x09), "RESERVED");
+    }
+}

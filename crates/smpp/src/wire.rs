@@ -1,0 +1,127 @@
+//! Octet-level reading and writing shared by the PDU bodies.
+//!
+//! C-Octet strings are Latin-1: each octet maps to the char with the same
+//! code point, so any octet sequence a peer sends survives decode and
+//! re-encode unchanged (SMSCs do put non-ASCII octets in system_type and
+//! addresses).
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use crate::error::{BodyError, EncodeError};
+use crate::tlv::Tlv;
+
+/// A cursor over one frame's body. Slicing returns `Bytes` that share the
+/// frame's allocation, which is what makes `short_message` zero-copy.
+pub(crate) struct Reader {
+    buf: Bytes,
+    pos: usize,
+}
+
+impl Reader {
+    pub(crate) fn new(buf: Bytes) -> Self {
+        Self { buf, pos: 0 }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+
+    fn remaining(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
+    }
+
+    pub(crate) fn u8(&mut self, field: &'static str) -> Result<u8, BodyError> {
+        let b = *self.buf.get(self.pos).ok_or(BodyError::Truncated { field })?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn u16(&mut self, field: &'static str) -> Result<u16, BodyError> {
+        let s = self.slice(2, field)?;
+        Ok(u16::from_be_bytes([s[0], s[1]]))
+    }
+
+    fn slice(&mut self, n: usize, field: &'static str) -> Result<&[u8], BodyError> {
+        if self.remaining() < n {
+            return Err(BodyError::Truncated { field });
+        }
+        let s = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    pub(crate) fn bytes(&mut self, n: usize, field: &'static str) -> Result<Bytes, BodyError> {
+        if self.remaining() < n {
+            return Err(BodyError::Truncated { field });
+        }
+        let b = self.buf.slice(self.pos..self.pos + n);
+        self.pos += n;
+        Ok(b)
+    }
+
+    /// A NUL-terminated string. Lenient about length (vendors exceed the
+    /// spec maxima) but bounded by the frame: no NUL before the end is an error.
+    pub(crate) fn cstring(&mut self, field: &'static str) -> Result<String, BodyError> {
+        let rest = self.buf.get(self.pos..).unwrap_or(&[]);
+        let nul = rest.iter().position(|&b| b == 0).ok_or(BodyError::Unterminated { field })?;
+        let s = latin1(&rest[..nul]);
+        self.pos += nul + 1;
+        Ok(s)
+    }
+
+    /// Optional parameters up to the end of the body.
+    pub(crate) fn tlvs(&mut self) -> Result<Vec<Tlv>, BodyError> {
+        let mut tlvs = Vec::new();
+        while !self.is_empty() {
+            let tag = self.u16("tlv tag")?;
+            let len = self.u16("tlv length").map_err(|_| BodyError::TlvTruncated { tag })?;
+            let value = self.bytes(usize::from(len), "tlv value").map_err(|_| BodyError::TlvTruncated { tag })?;
+            tlvs.push(Tlv { tag, value });
+        }
+        Ok(tlvs)
+    }
+}
+
+pub(crate) fn latin1(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) if b.is_ascii() => s.to_owned(),
+        _ => b.iter().map(|&c| char::from(c)).collect(),
+    }
+}
+
+/// Writes `s` and its NUL. `max` is the spec's size *including* the NUL.
+pub(crate) fn put_cstring(buf: &mut BytesMut, s: &str, max: usize, field: &'static str) -> Result<(), EncodeError> {
+    if s.is_ascii() {
+        if s.len() >= max {
+            return Err(EncodeError::FieldTooLong { field, len: s.len(), max: max - 1 });
+        }
+        if s.as_bytes().contains(&0) {
+            return Err(EncodeError::NulInString { field });
+        }
+        buf.put_slice(s.as_bytes());
+    } else {
+        let len = s.chars().count();
+        if len >= max {
+            return Err(EncodeError::FieldTooLong { field, len, max: max - 1 });
+        }
+        for c in s.chars() {
+            let b = u8::try_from(u32::from(c)).map_err(|_| EncodeError::NotLatin1 { field })?;
+            if b == 0 {
+                return Err(EncodeError::NulInString { field });
+            }
+            buf.put_u8(b);
+        }
+    }
+    buf.put_u8(0);
+    Ok(())
+}
+
+pub(crate) fn put_tlvs(buf: &mut BytesMut, tlvs: &[Tlv]) -> Result<(), EncodeError> {
+    for t in tlvs {
+        let len = u16::try_from(t.value.len()).map_err(|_| EncodeError::TlvTooLong { tag: t.tag, len: t.value.len() })?;
+        buf.put_u16(t.tag);
+        buf.put_u16(len);
+        buf.put_slice(&t.value);
+    }
+    Ok(())
+}
