@@ -1,1 +1,45 @@
-//! placeholder
+//! SMS text encoding and segmentation for smsgw — pure functions, no I/O.
+//!
+//! **What it is.** The alphabets of 3GPP TS 23.038 (GSM 7-bit default alphabet
+//! and extension table, UCS-2/UTF-16BE) plus SMPP's Latin-1; the choice between
+//! them for a send request's [`Preference`]; the split of a long message into
+//! segments with concatenation UDH (TS 23.040 §9.2.3.24.1/.8), SMPP SAR TLVs or one
+//! `message_payload`; and, for inbound traffic, `data_coding` interpretation
+//! (TS 23.038 §4) and UDH parsing.
+//!
+//! **What it is not.** No PDU framing (the `smpp` crate and the modem host own
+//! that), no reassembly state (the tracker owns that), no national language
+//! shift tables yet ([`gsm7::Tables`] is where they will plug in), no
+//! compression (TS 23.042), no grapheme-cluster awareness when splitting
+//! (a character is never cut, a flag or a combining sequence may be).
+//!
+//! **Where to start.** [`split`] (outbound: text → [`Message`] of [`Segment`]s,
+//! each giving its `short_message` bytes) and [`decode::decode`] /
+//! [`decode::parse_udh`] (inbound). [`gsm7`] holds the alphabet tables and the
+//! septet packing used on the modem path.
+//!
+//! ```
+//! use text::{split, Preference, SplitOptions};
+//!
+//! let msg = split(&"x".repeat(161), Preference::Auto, &SplitOptions::default())?;
+//! assert_eq!(msg.data_coding, 0x00);
+//! assert_eq!(msg.segments.len(), 2);
+//! assert_eq!(msg.segments[0].payload.len(), 153);
+//! assert_eq!(msg.segments[0].udh.as_deref(), Some(&[5, 0, 3, 0, 2, 1][..]));
+//! # Ok::<(), text::TextError>(())
+//! ```
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod decode;
+pub mod encoding;
+mod error;
+pub mod gsm7;
+pub mod latin1;
+pub mod segment;
+pub mod ucs2;
+mod udh;
+
+pub use decode::{decode, parse_udh, Decoded, Udh, UdhError};
+pub use encoding::{choose, Encoding, MessageClass, Preference};
+pub use error::{TextError, Unencodable};
+pub use segment::{split, split_binary, Concat, Message, Segment, SplitOptions};
