@@ -131,10 +131,7 @@ mod tests {
         let sm = [
             0x09, 0x24, 0x01, 0x01, 0x08, 0x04, 0x12, 0x34, 0x02, 0x01, 0x41,
         ];
-        let parsed = parse_udh(&sm);
-        let Ok((udh, body)) = parsed else {
-            panic!("parse failed: {parsed:?}")
-        };
+        let (udh, body) = parse_udh(&sm).unwrap();
         assert_eq!(body, &[0x41]);
         assert_eq!(udh.concat(), Some((0x1234, 2, 1)));
         assert_eq!(
