@@ -1,1 +1,15 @@
-//! placeholder
+//! Kafka plumbing for smsgw: client construction, the at-least-once consumer
+//! (offsets stored in order per partition, only after the outcome is recorded),
+//! topic creation, and W3C trace context in record headers.
+//!
+//! Not business logic: routing and sending live in the services. Start with
+//! [`client::AckingConsumer`] and [`offsets::OffsetTracker`].
+
+pub mod client;
+pub mod offsets;
+pub mod publish;
+pub mod trace;
+
+pub use client::{ensure_topics, producer, watcher, AckingConsumer, Error};
+pub use publish::{publish, Outgoing};
+pub use rdkafka;

@@ -1,1 +1,10 @@
-//! placeholder
+//! Process plumbing shared by every smsgw role: configuration, telemetry and shutdown.
+//!
+//! Not protocol or Kafka code. Start with [`config::Settings`]: every component
+//! receives the parts of it that it needs, explicitly, from `main`.
+
+pub mod config;
+pub mod shutdown;
+pub mod telemetry;
+
+pub use config::Settings;

@@ -1,1 +1,181 @@
-//! placeholder
+//! The router role: reads send requests from `sms.send`, validates and
+//! normalises them, and hands each to its connection's queue topic
+//! (`sms.queue.{connection}`), so that a slow or dead connection never holds
+//! up another one's traffic.
+//!
+//! Bad input never stops it: undecodable records go to the dead-letter topic
+//! with the error in the `smsgw-error` header; invalid requests get a
+//! REJECTED status event. A record's offset is stored only after what it
+//! turned into (queue record, status event or dead letter) is on the broker.
+//!
+//! Start with [`decide::decide`] (the pure verdict on one record), then [`run`].
+
+pub mod decide;
+pub mod number;
+pub mod route;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use events::Framing;
+use kafka::rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use kafka::rdkafka::producer::FutureProducer;
+use kafka::{publish, trace, AckingConsumer, Outgoing};
+use runtime::Settings;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use crate::decide::Decision;
+use crate::route::Routes;
+
+/// Records being routed at once; bounds memory when the broker is slow to acknowledge.
+const MAX_IN_FLIGHT: usize = 20_000;
+
+/// Router start-up errors.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error(transparent)]
+    Kafka(#[from] kafka::Error),
+}
+
+struct Router {
+    settings: Arc<Settings>,
+    routes: Routes,
+    producer: FutureProducer,
+    consumer: Arc<AckingConsumer>,
+    framing: Framing,
+}
+
+/// Runs the router until `shutdown`; then finishes in-flight records and commits.
+pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<(), Error> {
+    let kafka = &settings.kafka;
+    let consumer = AckingConsumer::subscribe(kafka, &format!("{}.router", kafka.group_prefix), &[&kafka.topics.send])?;
+    let router = Arc::new(Router {
+        routes: Routes::new(&settings.router, settings.connections.iter().map(|c| c.id.clone())),
+        producer: kafka::producer(kafka)?,
+        consumer: Arc::new(consumer),
+        framing: Framing::SingleObject,
+        settings: settings.clone(),
+    });
+    tracing::info!(topic = %kafka.topics.send, "router started");
+    let tasks = TaskTracker::new();
+    let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    loop {
+        let permit = tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break,
+            p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+        };
+        let message = tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break,
+            m = router.consumer.consumer().recv() => m,
+        };
+        let message = match message {
+            Ok(m) => m.detach(),
+            Err(e) => {
+                tracing::warn!(error = %e, "consume error");
+                continue;
+            }
+        };
+        router.consumer.begin(message.topic(), message.partition(), message.offset());
+        let span = tracing::info_span!("route", partition = message.partition(), offset = message.offset());
+        let r = router.clone();
+        tasks.spawn(
+            async move {
+                r.handle(&message).await;
+                r.consumer.ack(message.topic(), message.partition(), message.offset());
+                drop(permit);
+            }
+            .instrument(span),
+        );
+    }
+    tasks.close();
+    tasks.wait().await;
+    router.consumer.commit_and_close();
+    tracing::info!("router stopped");
+    Ok(())
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Router {
+    async fn handle(&self, message: &kafka::rdkafka::message::OwnedMessage) {
+        let span = tracing::Span::current();
+        let headers = message.headers().map(|h| h.as_borrowed());
+        trace::adopt(&span, headers);
+        let trace_fields = trace::fields_of(&span, &trace::incoming_fields(headers));
+        let topics = &self.settings.kafka.topics;
+        let value = message.payload().unwrap_or_default();
+        match decide::decide(value, now_ms(), &self.routes, self.settings.router.max_segments) {
+            Decision::DeadLetter { reason } => {
+                tracing::warn!(%reason, "undecodable request sent to the dead-letter topic");
+                let mut h = OwnedHeaders::new();
+                if let Some(orig) = headers {
+                    for header in orig.iter() {
+                        h = h.insert(Header { key: header.key, value: header.value });
+                    }
+                }
+                let h = h
+                    .insert(Header { key: "smsgw-error", value: Some(reason.as_bytes()) })
+                    .insert(Header { key: "smsgw-source", value: Some(format!("{}/{}/{}", message.topic(), message.partition(), message.offset()).as_bytes()) });
+                let key = message.key().map(String::from_utf8_lossy).unwrap_or_default();
+                publish(&self.producer, Outgoing { topic: &topics.dead_letter, key: &key, payload: value, headers: h }).await;
+            }
+            Decision::Refuse(event) => {
+                tracing::info!(status = event.status.symbol(), reason = ?event.error.as_ref().map(|e| &e.code), "request refused");
+                self.publish_status(&event, &trace_fields).await;
+            }
+            Decision::Queue { connection, request, segments } => {
+                let payload = match events::encode_request(&request, Framing::SingleObject) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        // Cannot happen for a request that just decoded; still, never drop it silently.
+                        let mut ev = events::StatusEvent::new(request.id.clone(), events::Status::Failed, now_ms());
+                        ev.error = Some(events::ErrorInfo { code: "internal".into(), protocol_code: None, text: e.to_string() });
+                        self.publish_status(&ev, &trace_fields).await;
+                        return;
+                    }
+                };
+                let topic = topics.queue(&connection);
+                tracing::debug!(%connection, segments, "queued");
+                let headers = trace::with_fields(OwnedHeaders::new(), &trace_fields);
+                publish(&self.producer, Outgoing { topic: &topic, key: &request.id, payload: &payload, headers }).await;
+                if self.settings.router.accepted_events {
+                    let mut ev = events::StatusEvent::new(request.id.clone(), events::Status::Accepted, now_ms());
+                    ev.connection = Some(connection);
+                    ev.segments = segments as u16;
+                    ev.tenant = request.tenant.clone();
+                    ev.metadata = request.metadata.clone();
+                    self.publish_status(&ev, &trace_fields).await;
+                }
+            }
+        }
+    }
+
+    async fn publish_status(&self, event: &events::StatusEvent, trace_fields: &[(String, String)]) {
+        publish_status(&self.producer, &self.settings.kafka.topics.status, self.framing, event, trace_fields).await;
+    }
+}
+
+/// Publishes a status event keyed by request id, with the trace headers.
+pub async fn publish_status(
+    producer: &FutureProducer,
+    topic: &str,
+    framing: Framing,
+    event: &events::StatusEvent,
+    trace_fields: &[(String, String)],
+) {
+    match events::encode_status(event, framing) {
+        Ok(payload) => {
+            let headers = trace::with_fields(OwnedHeaders::new(), trace_fields);
+            publish(producer, Outgoing { topic, key: &event.request_id, payload: &payload, headers }).await;
+        }
+        Err(e) => tracing::error!(error = %e, request_id = %event.request_id, "cannot encode status event"),
+    }
+}

@@ -1,0 +1,195 @@
+//! Building Kafka clients from [`KafkaConfig`], and the at-least-once consumer.
+//!
+//! Consumers run with `enable.auto.commit=true` but `enable.auto.offset.store=false`
+//! (rust-rdkafka's `at_least_once` example): an offset is stored — and so
+//! committed by the next auto-commit — only once [`AckingConsumer::ack`] says
+//! that message's outcome is durably recorded, in order per partition.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{Consumer, ConsumerContext, Rebalance, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::FutureProducer;
+use rdkafka::{ClientConfig, ClientContext};
+use runtime::config::KafkaConfig;
+
+use crate::offsets::OffsetTracker;
+
+/// Kafka client errors.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("cannot create kafka client: {0}")]
+    Create(#[source] KafkaError),
+    #[error("cannot subscribe to {topics:?}: {source}")]
+    Subscribe { topics: Vec<String>, #[source] source: KafkaError },
+    #[error("cannot create topic {topic}: {source}")]
+    CreateTopic { topic: String, #[source] source: KafkaError },
+}
+
+/// The common client properties: brokers plus the `kafka.properties` escape hatch.
+pub fn base_config(config: &KafkaConfig) -> ClientConfig {
+    let mut cc = ClientConfig::new();
+    cc.set("bootstrap.servers", &config.brokers);
+    for (k, v) in &config.properties {
+        cc.set(k, v);
+    }
+    cc
+}
+
+/// An idempotent producer (`acks=all`), batching for a few milliseconds.
+pub fn producer(config: &KafkaConfig) -> Result<FutureProducer, Error> {
+    let mut cc = base_config(config);
+    cc.set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("linger.ms", "5")
+        .set("batch.num.messages", "10000")
+        .set("queue.buffering.max.messages", "1000000")
+        .set("message.timeout.ms", "300000");
+    for (k, v) in &config.properties {
+        cc.set(k, v);
+    }
+    cc.create().map_err(Error::Create)
+}
+
+/// The consumer context: forgets revoked partitions' pending offsets.
+pub struct AckContext {
+    tracker: Arc<Mutex<OffsetTracker>>,
+}
+
+impl ClientContext for AckContext {}
+
+impl ConsumerContext for AckContext {
+    fn pre_rebalance(&self, _consumer: &rdkafka::consumer::BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(tpl) = rebalance {
+            let mut tracker = lock(&self.tracker);
+            for elem in tpl.elements() {
+                tracker.forget(elem.topic(), elem.partition());
+            }
+            tracing::info!(partitions = tpl.count(), "partitions revoked");
+        }
+    }
+
+    fn post_rebalance(&self, _consumer: &rdkafka::consumer::BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Assign(tpl) = rebalance {
+            tracing::info!(partitions = tpl.count(), "partitions assigned");
+        }
+    }
+}
+
+fn lock(tracker: &Mutex<OffsetTracker>) -> std::sync::MutexGuard<'_, OffsetTracker> {
+    // A panic while holding this lock cannot leave the tracker half-updated in
+    // a way that loses messages (worst case: an offset is not stored and the
+    // message is redone), so poisoning is ignored.
+    tracker.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A consumer whose offsets advance only through [`AckingConsumer::ack`].
+pub struct AckingConsumer {
+    consumer: StreamConsumer<AckContext>,
+    tracker: Arc<Mutex<OffsetTracker>>,
+}
+
+impl AckingConsumer {
+    /// Joins `group` and subscribes to `topics`.
+    pub fn subscribe(config: &KafkaConfig, group: &str, topics: &[&str]) -> Result<Self, Error> {
+        let tracker = Arc::new(Mutex::new(OffsetTracker::default()));
+        let mut cc = base_config(config);
+        cc.set("group.id", group)
+            .set("enable.auto.commit", "true")
+            .set("auto.commit.interval.ms", "500")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("session.timeout.ms", config.session_timeout.as_millis().to_string())
+            .set("heartbeat.interval.ms", (config.session_timeout.as_millis() / 4).max(100).to_string())
+            .set("fetch.wait.max.ms", "50")
+            .set("topic.metadata.refresh.interval.ms", "2000");
+        for (k, v) in &config.properties {
+            cc.set(k, v);
+        }
+        let consumer: StreamConsumer<AckContext> =
+            cc.create_with_context(AckContext { tracker: tracker.clone() }).map_err(Error::Create)?;
+        consumer
+            .subscribe(topics)
+            .map_err(|source| Error::Subscribe { topics: topics.iter().map(|t| t.to_string()).collect(), source })?;
+        Ok(Self { consumer, tracker })
+    }
+
+    /// The underlying consumer, to receive messages.
+    pub fn consumer(&self) -> &StreamConsumer<AckContext> {
+        &self.consumer
+    }
+
+    /// Marks a received message as being worked on. Call before handing it off.
+    pub fn begin(&self, topic: &str, partition: i32, offset: i64) {
+        lock(&self.tracker).begin(topic, partition, offset);
+    }
+
+    /// Marks a message's outcome as durably recorded; stores the partition's
+    /// offset once every earlier message of it is done too.
+    pub fn ack(&self, topic: &str, partition: i32, offset: i64) {
+        let store = lock(&self.tracker).finish(topic, partition, offset);
+        if let Some(done) = store {
+            if let Err(e) = self.consumer.store_offset(topic, partition, done) {
+                // The partition was revoked meanwhile: the new owner redoes the work.
+                tracing::debug!(topic, partition, offset = done, error = %e, "offset not stored");
+            }
+        }
+    }
+
+    /// Messages begun and not yet acknowledged.
+    pub fn in_flight(&self) -> usize {
+        lock(&self.tracker).in_flight()
+    }
+
+    /// Commits stored offsets now (at shutdown) and leaves the group.
+    pub fn commit_and_close(&self) {
+        match self.consumer.commit_consumer_state(rdkafka::consumer::CommitMode::Sync) {
+            Ok(()) => {}
+            Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+            Err(e) => tracing::warn!(error = %e, "final offset commit failed"),
+        }
+        self.consumer.unsubscribe();
+    }
+}
+
+/// Creates `topics` with `partitions` partitions each; topics that exist are left alone.
+pub async fn ensure_topics(config: &KafkaConfig, topics: &[String], partitions: i32) -> Result<(), Error> {
+    let admin: AdminClient<DefaultClientContext> = base_config(config).create().map_err(Error::Create)?;
+    let new: Vec<NewTopic<'_>> =
+        topics.iter().map(|t| NewTopic::new(t, partitions, TopicReplication::Fixed(1))).collect();
+    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+    let results = admin.create_topics(new.iter(), &opts).await.map_err(|source| Error::CreateTopic {
+        topic: topics.join(","),
+        source,
+    })?;
+    for result in results {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((topic, code)) => {
+                return Err(Error::CreateTopic { topic, source: KafkaError::AdminOp(code) });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Subscribes a plain consumer that reads `topics` from the beginning with a
+/// fresh group, for tools and tests that watch a topic.
+pub fn watcher(config: &KafkaConfig, group: &str, topics: &[&str]) -> Result<StreamConsumer, Error> {
+    let mut cc = base_config(config);
+    cc.set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("session.timeout.ms", config.session_timeout.as_millis().to_string())
+        .set("fetch.wait.max.ms", "50");
+    let consumer: StreamConsumer = cc.create().map_err(Error::Create)?;
+    consumer
+        .subscribe(topics)
+        .map_err(|source| Error::Subscribe { topics: topics.iter().map(|t| t.to_string()).collect(), source })?;
+    Ok(consumer)
+}
+

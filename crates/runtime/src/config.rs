@@ -1,0 +1,496 @@
+//! The gateway's configuration: serde structs loaded once at start-up from a
+//! TOML file, then `SMSGW__SECTION__KEY` environment variables, and validated
+//! with errors that name the offending key.
+//!
+//! Every struct denies unknown fields, so a typo (`max_tsp`) is an error at
+//! start-up, not a silently ignored setting.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A configuration error; `key` is the dotted path of the bad setting.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file or the environment could not be read or parsed.
+    #[error("cannot load configuration: {0}")]
+    Load(#[source] config::ConfigError),
+    /// A setting parsed but its value is not acceptable.
+    #[error("invalid configuration key `{key}`: {reason}")]
+    Invalid { key: String, reason: String },
+}
+
+fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key: key.into(), reason: reason.into() }
+}
+
+/// The whole configuration of one smsgw process.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Broker connection, topics and consumer groups.
+    pub kafka: KafkaConfig,
+    /// Logging, log file and OpenTelemetry export.
+    #[serde(default)]
+    pub telemetry: TelemetryConfig,
+    /// How requests are validated and routed to connections.
+    #[serde(default)]
+    pub router: RouterConfig,
+    /// The SMSC accounts and modems messages can be sent through.
+    #[serde(default)]
+    pub connections: Vec<ConnectionConfig>,
+}
+
+impl Settings {
+    /// Loads `path` (TOML), applies `SMSGW__...` environment overrides and validates.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let built = config::Config::builder()
+            .add_source(config::File::from(path).format(config::FileFormat::Toml))
+            .add_source(
+                config::Environment::with_prefix("SMSGW")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()
+            .map_err(ConfigError::Load)?;
+        let settings: Settings = built.try_deserialize().map_err(ConfigError::Load)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Parses TOML text without environment overrides (tests, embedded configs).
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let built = config::Config::builder()
+            .add_source(config::File::from_str(text, config::FileFormat::Toml))
+            .build()
+            .map_err(ConfigError::Load)?;
+        let settings: Settings = built.try_deserialize().map_err(ConfigError::Load)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what serde cannot: ranges, references between sections, uniqueness.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.kafka.brokers.trim().is_empty() {
+            return Err(invalid("kafka.brokers", "must name at least one broker"));
+        }
+        let topics = &self.kafka.topics;
+        for (key, value) in [
+            ("kafka.topics.send", &topics.send),
+            ("kafka.topics.status", &topics.status),
+            ("kafka.topics.inbound", &topics.inbound),
+            ("kafka.topics.dead_letter", &topics.dead_letter),
+            ("kafka.topics.queue_prefix", &topics.queue_prefix),
+            ("kafka.topics.deliver", &topics.deliver),
+        ] {
+            if value.is_empty() || !value.chars().all(valid_topic_char) {
+                return Err(invalid(key, format!("`{value}` is not a valid topic name")));
+            }
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for (i, conn) in self.connections.iter().enumerate() {
+            conn.validate(&format!("connections[{i}]"))?;
+            if !ids.insert(conn.id.as_str()) {
+                return Err(invalid(format!("connections[{i}].id"), format!("duplicate connection id `{}`", conn.id)));
+            }
+        }
+        if let Some(default) = &self.router.default_connection {
+            if !ids.contains(default.as_str()) {
+                return Err(invalid("router.default_connection", format!("no connection with id `{default}`")));
+            }
+        }
+        for (i, rule) in self.router.rules.iter().enumerate() {
+            if !ids.contains(rule.connection.as_str()) {
+                return Err(invalid(format!("router.rules[{i}].connection"), format!("no connection with id `{}`", rule.connection)));
+            }
+            if rule.prefix.is_empty() || !rule.prefix.trim_start_matches('+').chars().all(|c| c.is_ascii_digit()) {
+                return Err(invalid(format!("router.rules[{i}].prefix"), "must be digits, optionally after a `+`"));
+            }
+        }
+        if self.router.max_segments == 0 || self.router.max_segments > 255 {
+            return Err(invalid("router.max_segments", "must be between 1 and 255"));
+        }
+        Ok(())
+    }
+
+    /// The connection with this id.
+    pub fn connection(&self, id: &str) -> Option<&ConnectionConfig> {
+        self.connections.iter().find(|c| c.id == id)
+    }
+}
+
+fn valid_topic_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
+}
+
+/// Broker connection, topics and consumer groups.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaConfig {
+    /// Comma-separated `host:port` bootstrap brokers.
+    pub brokers: String,
+    /// Prefix of every consumer group id smsgw uses (`{prefix}.router`, `{prefix}.sender.{connection}`).
+    #[serde(default = "default_group_prefix")]
+    pub group_prefix: String,
+    /// Confluent Schema Registry URL; when set, events use its wire format.
+    #[serde(default)]
+    pub schema_registry_url: Option<String>,
+    /// Consumer group session timeout; a rebalance waits about half of it.
+    #[serde(default = "default_session_timeout", with = "humantime_serde")]
+    pub session_timeout: Duration,
+    /// Partitions given to topics smsgw creates itself.
+    #[serde(default = "default_partitions")]
+    pub partitions: i32,
+    /// Topic names.
+    #[serde(default)]
+    pub topics: TopicsConfig,
+    /// Extra librdkafka properties applied to every client (escape hatch for TLS, SASL...).
+    #[serde(default)]
+    pub properties: BTreeMap<String, String>,
+}
+
+fn default_group_prefix() -> String {
+    "smsgw".into()
+}
+fn default_session_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_partitions() -> i32 {
+    4
+}
+
+/// Topic names; all configurable.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TopicsConfig {
+    /// Send requests from applications.
+    pub send: String,
+    /// Status events for the whole lifecycle of an outbound message.
+    pub status: String,
+    /// Inbound (mobile-originated) messages.
+    pub inbound: String,
+    /// Records that could not be decoded at all, with the error in a header.
+    pub dead_letter: String,
+    /// Per-connection queues are `{queue_prefix}{connection id}`.
+    pub queue_prefix: String,
+    /// Raw delivery reports and inbound parts as received by senders, for the tracker.
+    pub deliver: String,
+}
+
+impl Default for TopicsConfig {
+    fn default() -> Self {
+        Self {
+            send: "sms.send".into(),
+            status: "sms.status".into(),
+            inbound: "sms.inbound".into(),
+            dead_letter: "sms.send.dead-letter".into(),
+            queue_prefix: "sms.queue.".into(),
+            deliver: "sms.deliver".into(),
+        }
+    }
+}
+
+impl TopicsConfig {
+    /// The queue topic of one connection.
+    pub fn queue(&self, connection: &str) -> String {
+        format!("{}{}", self.queue_prefix, connection)
+    }
+}
+
+/// Logging, log file and OpenTelemetry export.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetryConfig {
+    /// `tracing` filter directive, e.g. `info,sender=debug`; `RUST_LOG` wins when set.
+    pub log: String,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    /// Also append logs to this file.
+    pub log_file: Option<std::path::PathBuf>,
+    /// OTLP/HTTP endpoint (e.g. `http://collector:4318/v1/traces`); tracing export is off when unset.
+    pub otlp_endpoint: Option<String>,
+    /// `service.name` resource attribute.
+    pub service_name: String,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            log: "info".into(),
+            log_format: LogFormat::Text,
+            log_file: None,
+            otlp_endpoint: None,
+            service_name: "smsgw".into(),
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// How requests are validated and routed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RouterConfig {
+    /// Connection used when no hint and no rule matches; requests are REJECTED when unset.
+    pub default_connection: Option<String>,
+    /// Destination-prefix rules, first match wins.
+    pub rules: Vec<RouteRule>,
+    /// Requests needing more segments than this are REJECTED.
+    pub max_segments: usize,
+    /// Publish an ACCEPTED status event when a request is queued for its connection.
+    pub accepted_events: bool,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        Self { default_connection: None, rules: Vec::new(), max_segments: 10, accepted_events: false }
+    }
+}
+
+/// A destination-prefix routing rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteRule {
+    /// Digits the normalised destination (international, without `+`) starts with; a leading `+` is ignored.
+    pub prefix: String,
+    /// Connection id to use.
+    pub connection: String,
+}
+
+/// The protocol a connection speaks.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Smpp,
+}
+
+/// SMPP bind type (SMPP 3.4 §4.1).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum BindType {
+    Transmitter,
+    Receiver,
+    #[default]
+    Transceiver,
+}
+
+/// One SMSC account (or, later, one modem).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionConfig {
+    /// Unique id; requests name it in `connection`, events report it.
+    pub id: String,
+    /// Wire protocol.
+    pub protocol: Protocol,
+    /// SMSC host name or address.
+    pub host: String,
+    /// SMSC TCP port.
+    pub port: u16,
+    /// Bind `system_id` (SMPP 3.4 §4.1.1, at most 15 characters).
+    pub system_id: String,
+    /// Bind password (at most 8 characters).
+    #[serde(default)]
+    pub password: String,
+    /// Bind `system_type`.
+    #[serde(default)]
+    pub system_type: String,
+    /// Bind type of every bind.
+    #[serde(default)]
+    pub bind: BindType,
+    /// How many binds to open (respect the SMSC's bind limit).
+    #[serde(default = "one")]
+    pub binds: usize,
+    /// Maximum outstanding requests per bind.
+    #[serde(default = "default_window")]
+    pub window: usize,
+    /// Messages (segments) per second over all binds of this connection; 0 = unlimited.
+    #[serde(default)]
+    pub max_tps: u32,
+    /// Default source address TON / NPI (SMPP 3.4 §5.2.5/§5.2.6).
+    #[serde(default = "default_source_ton")]
+    pub source_ton: u8,
+    #[serde(default = "one_u8")]
+    pub source_npi: u8,
+    /// Default destination TON / NPI.
+    #[serde(default = "one_u8")]
+    pub dest_ton: u8,
+    #[serde(default = "one_u8")]
+    pub dest_npi: u8,
+    /// Source address used when a request has no `from`.
+    #[serde(default)]
+    pub default_source: Option<String>,
+    /// How long to wait for a response before the request counts as timed out.
+    #[serde(default = "default_response_timeout", with = "humantime_serde")]
+    pub response_timeout: Duration,
+    /// Idle time after which an enquire_link is sent.
+    #[serde(default = "default_enquire_link", with = "humantime_serde")]
+    pub enquire_link_interval: Duration,
+    /// Reconnect backoff: first delay and cap (full jitter).
+    #[serde(default = "default_reconnect_min", with = "humantime_serde")]
+    pub reconnect_min: Duration,
+    #[serde(default = "default_reconnect_max", with = "humantime_serde")]
+    pub reconnect_max: Duration,
+    /// How often a temporary error is retried before the message FAILS.
+    #[serde(default = "default_max_retries")]
+    pub max_retries: u32,
+    /// Extra SMPP command_status values to treat as temporary (retried).
+    #[serde(default)]
+    pub temporary_errors: Vec<u32>,
+    /// How long throttling (ESME_RTHROTTLED / ESME_RMSGQFUL) pauses the connection.
+    #[serde(default = "default_throttle_pause", with = "humantime_serde")]
+    pub throttle_pause: Duration,
+    /// Messages being worked on at once by this connection's sender.
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: usize,
+}
+
+fn one() -> usize {
+    1
+}
+fn one_u8() -> u8 {
+    1
+}
+fn default_source_ton() -> u8 {
+    5
+}
+fn default_window() -> usize {
+    10
+}
+fn default_response_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_enquire_link() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_reconnect_min() -> Duration {
+    Duration::from_millis(500)
+}
+fn default_reconnect_max() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_max_retries() -> u32 {
+    5
+}
+fn default_throttle_pause() -> Duration {
+    Duration::from_millis(200)
+}
+fn default_max_in_flight() -> usize {
+    2000
+}
+
+impl ConnectionConfig {
+    fn validate(&self, key: &str) -> Result<(), ConfigError> {
+        if self.id.is_empty() || !self.id.chars().all(valid_topic_char) {
+            return Err(invalid(format!("{key}.id"), "must be non-empty and use only letters, digits, `.`, `_`, `-`"));
+        }
+        if self.host.is_empty() {
+            return Err(invalid(format!("{key}.host"), "must not be empty"));
+        }
+        if self.port == 0 {
+            return Err(invalid(format!("{key}.port"), "must not be 0"));
+        }
+        if self.system_id.is_empty() || self.system_id.len() > 15 {
+            return Err(invalid(format!("{key}.system_id"), "must be 1 to 15 characters (SMPP 3.4 §4.1.1)"));
+        }
+        if self.password.len() > 8 {
+            return Err(invalid(format!("{key}.password"), "must be at most 8 characters (SMPP 3.4 §4.1.1)"));
+        }
+        if self.system_type.len() > 12 {
+            return Err(invalid(format!("{key}.system_type"), "must be at most 12 characters"));
+        }
+        if self.binds == 0 || self.binds > 64 {
+            return Err(invalid(format!("{key}.binds"), "must be between 1 and 64"));
+        }
+        if self.window == 0 || self.window > 1000 {
+            return Err(invalid(format!("{key}.window"), "must be between 1 and 1000"));
+        }
+        if self.response_timeout.is_zero() {
+            return Err(invalid(format!("{key}.response_timeout"), "must be positive"));
+        }
+        if self.reconnect_min.is_zero() || self.reconnect_min > self.reconnect_max {
+            return Err(invalid(format!("{key}.reconnect_min"), "must be positive and not above reconnect_max"));
+        }
+        if self.max_in_flight == 0 {
+            return Err(invalid(format!("{key}.max_in_flight"), "must be positive"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+        [kafka]
+        brokers = "127.0.0.1:9092"
+
+        [router]
+        default_connection = "sim"
+
+        [[connections]]
+        id = "sim"
+        protocol = "smpp"
+        host = "127.0.0.1"
+        port = 2775
+        system_id = "smsgw"
+        password = "secret"
+        max_tps = 50
+        response_timeout = "3s"
+    "#;
+
+    fn error_of(text: &str) -> String {
+        match Settings::from_toml(text) {
+            Ok(_) => panic!("config was accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let s = Settings::from_toml(MINIMAL).unwrap();
+        assert_eq!(s.kafka.topics.send, "sms.send");
+        assert_eq!(s.kafka.topics.queue("sim"), "sms.queue.sim");
+        let c = &s.connections[0];
+        assert_eq!(c.bind, BindType::Transceiver);
+        assert_eq!(c.window, 10);
+        assert_eq!(c.response_timeout, Duration::from_secs(3));
+        assert_eq!(c.max_tps, 50);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = error_of(&MINIMAL.replace("max_tps = 50", "max_tsp = 50"));
+        assert!(err.contains("max_tsp"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        assert!(error_of(&MINIMAL.replace("port = 2775", "port = 0")).contains("connections[0].port"));
+        assert!(error_of(&MINIMAL.replace("password = \"secret\"", "password = \"much-too-long\"")).contains("connections[0].password"));
+        assert!(error_of(&MINIMAL.replace("default_connection = \"sim\"", "default_connection = \"nope\"")).contains("router.default_connection"));
+        assert!(error_of(&MINIMAL.replace("response_timeout = \"3s\"", "response_timeout = \"soon\"")).contains("response_timeout"));
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("smsgw.toml");
+        std::fs::write(&path, MINIMAL).unwrap();
+        // Only this test touches this variable name.
+        std::env::set_var("SMSGW__KAFKA__GROUP_PREFIX", "from-env");
+        let s = Settings::load(&path).unwrap();
+        std::env::remove_var("SMSGW__KAFKA__GROUP_PREFIX");
+        assert_eq!(s.kafka.group_prefix, "from-env");
+    }
+}

@@ -1,0 +1,162 @@
+//! What to do with one record from `sms.send`: a pure function of the bytes,
+//! the clock and the routing table, so every branch is unit-tested.
+
+use events::{DecodeError, ErrorInfo, SendRequest, StatusEvent};
+use text::{Concat, Preference, SplitOptions};
+
+use crate::number;
+use crate::route::Routes;
+
+/// The router's verdict on one record.
+#[derive(Debug)]
+pub enum Decision {
+    /// Not decodable at all: to the dead-letter topic with this reason.
+    DeadLetter { reason: String },
+    /// A terminal status event (REJECTED or EXPIRED) instead of sending.
+    Refuse(Box<StatusEvent>),
+    /// Send through `connection`; `request.to` is normalised.
+    Queue { connection: String, request: Box<SendRequest>, segments: usize },
+}
+
+/// Validates and routes one record value.
+pub fn decide(value: &[u8], now_ms: i64, routes: &Routes, max_segments: usize) -> Decision {
+    let request = match events::decode_request(value, None) {
+        Ok(r) => r,
+        Err(e) => return refuse_undecoded(e, now_ms),
+    };
+    let refuse = |code: &str, text: String| {
+        let mut ev = StatusEvent::new(request.id.clone(), events::Status::Rejected, now_ms);
+        ev.error = Some(ErrorInfo { code: code.into(), protocol_code: None, text });
+        ev.tenant = request.tenant.clone();
+        ev.metadata = request.metadata.clone();
+        ev.connection = request.connection.clone();
+        Decision::Refuse(Box::new(ev))
+    };
+    let to = match number::normalise(&request.to) {
+        Ok(n) => n,
+        Err(reason) => return refuse("invalid_destination", format!("to: {reason}")),
+    };
+    let connection = match routes.pick(request.connection.as_deref(), &to) {
+        Ok(c) => c.to_owned(),
+        Err(e) => return refuse("no_route", e.to_string()),
+    };
+    let opts = SplitOptions { max_segments, concat: Concat::Udh8, ..SplitOptions::default() };
+    let split = match (&request.text, &request.payload) {
+        (Some(t), _) => text::split(t, preference(request.encoding), &opts),
+        (None, Some(p)) => text::split_binary(p, &opts),
+        (None, None) => return refuse("invalid_request", "text: one of text and payload is required".into()),
+    };
+    let segments = match split {
+        Ok(m) => m.segments.len(),
+        Err(e @ text::TextError::Unencodable { .. }) => return refuse("unencodable_text", e.to_string()),
+        Err(e @ text::TextError::TooManySegments { .. }) => return refuse("too_long", e.to_string()),
+        Err(e) => return refuse("invalid_text", e.to_string()),
+    };
+    if request.expires_at.is_some_and(|t| t <= now_ms) {
+        let mut ev = StatusEvent::new(request.id.clone(), events::Status::Expired, now_ms);
+        ev.error = Some(ErrorInfo { code: "expired".into(), protocol_code: None, text: "expires_at passed before routing".into() });
+        ev.tenant = request.tenant.clone();
+        ev.metadata = request.metadata.clone();
+        ev.done_at = Some(now_ms);
+        return Decision::Refuse(Box::new(ev));
+    }
+    let mut request = request;
+    request.to = to.to_string();
+    request.connection = Some(connection.clone());
+    Decision::Queue { connection, request: Box::new(request), segments }
+}
+
+fn refuse_undecoded(e: DecodeError, now_ms: i64) -> Decision {
+    // Without a request id there is nothing to key a status event on.
+    match e.request_id() {
+        Some(id) if !e.is_undecodable() => {
+            let mut ev = StatusEvent::new(id, events::Status::Rejected, now_ms);
+            ev.error = Some(ErrorInfo { code: "invalid_request".into(), protocol_code: None, text: e.to_string() });
+            Decision::Refuse(Box::new(ev))
+        }
+        _ => Decision::DeadLetter { reason: e.to_string() },
+    }
+}
+
+/// The text crate's name for a request's encoding preference.
+pub fn preference(encoding: events::Encoding) -> Preference {
+    match encoding {
+        events::Encoding::Auto => Preference::Auto,
+        events::Encoding::Gsm7 => Preference::Gsm7,
+        events::Encoding::Ucs2 => Preference::Ucs2,
+        events::Encoding::Latin1 => Preference::Latin1,
+        events::Encoding::Binary => Preference::Binary,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use events::Status;
+    use runtime::config::RouterConfig;
+
+    fn routes() -> Routes {
+        let config = RouterConfig { default_connection: Some("sim".into()), ..RouterConfig::default() };
+        Routes::new(&config, ["sim".to_string(), "other".to_string()])
+    }
+
+    fn status_of(d: Decision) -> StatusEvent {
+        match d {
+            Decision::Refuse(ev) => *ev,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn valid_request_is_queued_normalised() {
+        let d = decide(br#"{"id":"r-1","to":"+49 151 12345678","from":"ACME","text":"Your code is 123456"}"#, 0, &routes(), 10);
+        match d {
+            Decision::Queue { connection, request, segments } => {
+                assert_eq!(connection, "sim");
+                assert_eq!(request.to, "+4915112345678");
+                assert_eq!(request.connection.as_deref(), Some("sim"));
+                assert_eq!(segments, 1);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_destination_is_rejected_with_reason() {
+        let ev = status_of(decide(br#"{"id":"r-2","to":"hello","text":"x","metadata":{"k":"v"}}"#, 5, &routes(), 10));
+        assert_eq!(ev.status, Status::Rejected);
+        assert_eq!(ev.request_id, "r-2");
+        assert_eq!(ev.error.as_ref().map(|e| e.code.as_str()), Some("invalid_destination"));
+        assert_eq!(ev.metadata.get("k").map(String::as_str), Some("v"), "metadata echoed");
+    }
+
+    #[test]
+    fn unknown_hint_unencodable_and_too_long_are_rejected() {
+        let r = routes();
+        let code = |json: &str| status_of(decide(json.as_bytes(), 0, &r, 3)).error.map(|e| e.code).unwrap_or_default();
+        assert_eq!(code(r#"{"id":"a","to":"+4915112345678","text":"x","connection":"nope"}"#), "no_route");
+        assert_eq!(code(r#"{"id":"b","to":"+4915112345678","text":"日本","encoding":"gsm7"}"#), "unencodable_text");
+        let long = "x".repeat(153 * 3 + 1);
+        assert_eq!(code(&format!(r#"{{"id":"c","to":"+4915112345678","text":"{long}"}}"#)), "too_long");
+    }
+
+    #[test]
+    fn missing_text_rejected_but_keyed_by_id() {
+        let ev = status_of(decide(br#"{"id":"r-3","to":"+4915112345678"}"#, 0, &routes(), 10));
+        assert_eq!(ev.request_id, "r-3");
+        assert_eq!(ev.status, Status::Rejected);
+    }
+
+    #[test]
+    fn expired_before_routing() {
+        let ev = status_of(decide(br#"{"id":"r-4","to":"+4915112345678","text":"x","expires_at":1000}"#, 2000, &routes(), 10));
+        assert_eq!(ev.status, Status::Expired);
+    }
+
+    #[test]
+    fn garbage_goes_to_dead_letter() {
+        for bytes in [&b""[..], b"\xff\x00garbage", b"{not json", b"\xc3\x01\x00\x00"] {
+            assert!(matches!(decide(bytes, 0, &routes(), 10), Decision::DeadLetter { .. }), "{bytes:?}");
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Delivery receipt text in the de-facto format of SMPP 3.4 Appendix B:
+//! `id:IIIIIIIIII sub:SSS dlvrd:DDD submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DDDDDDD err:E text:...`
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Receipt text for message `id` with final state `stat` (e.g. `DELIVRD`).
+pub fn text(id: &str, submitted: SystemTime, done: SystemTime, stat: &str, err: u16, first: &[u8]) -> String {
+    let preview: String = first.iter().take(20).map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '?' }).collect();
+    format!(
+        "id:{id} sub:001 dlvrd:{} submit date:{} done date:{} stat:{stat} err:{err:03} text:{preview}",
+        if stat == "DELIVRD" { "001" } else { "000" },
+        yymmddhhmm(submitted),
+        yymmddhhmm(done),
+    )
+}
+
+/// `YYMMDDhhmm` in UTC.
+pub fn yymmddhhmm(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    format!("{:02}{:02}{:02}{:02}{:02}", y % 100, m, d, rem / 3600, (rem % 3600) / 60)
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn formats_dates_in_utc() {
+        // 2026-11-26 12:54:00 UTC
+        let t = UNIX_EPOCH + Duration::from_secs(1_795_697_640);
+        assert_eq!(yymmddhhmm(t), "2611261254");
+        assert_eq!(yymmddhhmm(UNIX_EPOCH), "7001010000");
+        // leap day
+        assert_eq!(yymmddhhmm(UNIX_EPOCH + Duration::from_secs(951_782_400)), "0002290000");
+    }
+
+    #[test]
+    fn receipt_text_layout() {
+        let t = UNIX_EPOCH;
+        assert_eq!(
+            text("7", t, t, "DELIVRD", 0, b"Hello\x01world"),
+            "id:7 sub:001 dlvrd:001 submit date:7001010000 done date:7001010000 stat:DELIVRD err:000 text:Hello?world"
+        );
+    }
+}

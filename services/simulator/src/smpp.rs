@@ -1,0 +1,357 @@
+//! The SMPP 3.4 side of the simulator: one task per TCP session, a writer
+//! task per session, and a registry that routes receipts to a receiver or
+//! transceiver bind of the same `system_id` (any session, like a real SMSC).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use futures::{SinkExt, StreamExt};
+use rand::Rng;
+use smpp::status::{ESME_RBINDFAIL, ESME_RINVBNDSTS, ESME_RINVCMDID, ESME_ROK, ESME_RTHROTTLED};
+use smpp::tlv::tag;
+use smpp::{Body, BindResp, Pdu, Sm, SmResp, SmppCodec, Tlv};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio_util::codec::{FramedRead, FramedWrite};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::receipt;
+use crate::state::{Receipts, SimConfig, SimState, SubmitRecord};
+
+/// Runs the simulator on `listener` until `shutdown` is cancelled.
+pub async fn run(listener: TcpListener, config: SimConfig, state: Arc<SimState>, shutdown: CancellationToken) {
+    let shared = Arc::new(Shared { config, state, registry: Registry::default() });
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let bind_no = shared.state.bind_number();
+                    let span = tracing::info_span!("sim_session", bind = bind_no, %peer);
+                    tokio::spawn(session(stream, bind_no, shared.clone(), shutdown.clone()).instrument(span));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+}
+
+struct Shared {
+    config: SimConfig,
+    state: Arc<SimState>,
+    registry: Registry,
+}
+
+/// A deliver_sm waiting for a receiver bind of its system_id.
+#[derive(Clone)]
+struct Outgoing {
+    system_id: String,
+    sm: Sm,
+}
+
+#[derive(Default)]
+struct Registry {
+    inner: Mutex<RegistryInner>,
+}
+
+#[derive(Default)]
+struct RegistryInner {
+    /// system_id → sessions that can receive deliver_sm.
+    receivers: HashMap<String, Vec<(u64, mpsc::UnboundedSender<Outgoing>)>>,
+    /// system_id → deliver_sm waiting for a receiver.
+    pending: HashMap<String, Vec<Outgoing>>,
+    round_robin: usize,
+}
+
+impl Registry {
+    fn lock(&self) -> std::sync::MutexGuard<'_, RegistryInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn add_receiver(&self, system_id: &str, bind: u64, tx: mpsc::UnboundedSender<Outgoing>) {
+        let mut inner = self.lock();
+        for out in inner.pending.remove(system_id).unwrap_or_default() {
+            let _ = tx.send(out);
+        }
+        inner.receivers.entry(system_id.to_owned()).or_default().push((bind, tx));
+    }
+
+    fn remove_receiver(&self, system_id: &str, bind: u64) {
+        if let Some(list) = self.lock().receivers.get_mut(system_id) {
+            list.retain(|(b, _)| *b != bind);
+        }
+    }
+
+    /// Hands `out` to a receiver of its system_id, or keeps it until one binds.
+    fn deliver(&self, out: Outgoing) {
+        let mut inner = self.lock();
+        inner.round_robin = inner.round_robin.wrapping_add(1);
+        let rr = inner.round_robin;
+        let mut out = Some(out);
+        if let Some(list) = inner.receivers.get_mut(&out.as_ref().map(|o| o.system_id.clone()).unwrap_or_default()) {
+            list.retain(|(_, tx)| !tx.is_closed());
+            let n = list.len();
+            for i in 0..n {
+                let (_, tx) = &list[(rr + i) % n];
+                match tx.send(out.take().expect_taken()) {
+                    Ok(()) => return,
+                    Err(mpsc::error::SendError(back)) => out = Some(back),
+                }
+            }
+        }
+        if let Some(out) = out {
+            inner.pending.entry(out.system_id.clone()).or_default().push(out);
+        }
+    }
+}
+
+/// `Option::take` on a value known to be present; keeps the loop above readable.
+trait ExpectTaken<T> {
+    fn expect_taken(self) -> T;
+}
+impl<T> ExpectTaken<T> for Option<T> {
+    #[allow(clippy::expect_used)]
+    fn expect_taken(self) -> T {
+        // The loop only sends while `out` holds the value it put back.
+        self.expect("outgoing message present")
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    No,
+    Tx,
+    Rx,
+    Trx,
+}
+
+async fn session(stream: TcpStream, bind_no: u64, shared: Arc<Shared>, shutdown: CancellationToken) {
+    let (read, write) = stream.into_split();
+    let mut reader = FramedRead::new(read, SmppCodec::default());
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Pdu>();
+    let writer = tokio::spawn(async move {
+        let mut sink = FramedWrite::new(write, SmppCodec::default());
+        while let Some(pdu) = out_rx.recv().await {
+            if let Err(e) = sink.feed(pdu).await {
+                tracing::debug!(error = %e, "write failed");
+                break;
+            }
+            // Flush when nothing else is queued, batching writes under load.
+            if out_rx.is_empty() && sink.flush().await.is_err() {
+                break;
+            }
+        }
+        let _ = sink.flush().await;
+    });
+
+    let (deliver_tx, mut deliver_rx) = mpsc::unbounded_channel::<Outgoing>();
+    let mut bound = Bound::No;
+    let mut system_id = String::new();
+    let sequence = AtomicU32::new(1);
+    // deliver_sm sent and not yet acknowledged: re-queued if the session ends.
+    let mut unacked: BTreeMap<u32, Outgoing> = BTreeMap::new();
+
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => {
+                let _ = out_tx.send(Pdu::new(sequence.fetch_add(1, Ordering::Relaxed), Body::Unbind));
+                break;
+            }
+            Some(out) = deliver_rx.recv() => {
+                let seq = sequence.fetch_add(1, Ordering::Relaxed);
+                if out_tx.send(Pdu::new(seq, Body::DeliverSm(out.sm.clone()))).is_err() {
+                    shared.registry.deliver(out);
+                    break;
+                }
+                unacked.insert(seq, out);
+            }
+            frame = reader.next() => {
+                let pdu = match frame {
+                    None => break,
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "unrecoverable framing error, closing");
+                        break;
+                    }
+                    Some(Ok(Err(e))) => {
+                        if let Some(nack) = e.generic_nack() {
+                            let _ = out_tx.send(nack);
+                        }
+                        continue;
+                    }
+                    Some(Ok(Ok(pdu))) => pdu,
+                };
+                match pdu.body {
+                    Body::BindTransmitter(ref b) | Body::BindReceiver(ref b) | Body::BindTransceiver(ref b) => {
+                        let ok = bound == Bound::No
+                            && shared.config.credentials.as_ref().is_none_or(|(id, pw)| *id == b.system_id && *pw == b.password);
+                        let status = if ok { ESME_ROK } else { ESME_RBINDFAIL };
+                        let resp = BindResp { system_id: "smsgw-sim".into(), tlvs: vec![Tlv::u8(tag::SC_INTERFACE_VERSION, 0x34)] };
+                        let (kind, body) = match pdu.body {
+                            Body::BindTransmitter(_) => (Bound::Tx, Body::BindTransmitterResp(resp)),
+                            Body::BindReceiver(_) => (Bound::Rx, Body::BindReceiverResp(resp)),
+                            _ => (Bound::Trx, Body::BindTransceiverResp(resp)),
+                        };
+                        let _ = out_tx.send(Pdu::response_to(&pdu, status, body));
+                        if ok {
+                            bound = kind;
+                            system_id = b.system_id.clone();
+                            shared.state.binds.fetch_add(1, Ordering::Relaxed);
+                            tracing::debug!(system_id, "bound");
+                            if matches!(kind, Bound::Rx | Bound::Trx) {
+                                shared.registry.add_receiver(&system_id, bind_no, deliver_tx.clone());
+                            }
+                        }
+                    }
+                    Body::SubmitSm(ref sm) => {
+                        let resp = submit(&shared, &system_id, bind_no, bound, sm);
+                        let reply = Pdu::response_to(&pdu, resp.0, Body::SubmitSmResp(SmResp { message_id: resp.1, tlvs: Vec::new() }));
+                        if shared.config.latency.is_zero() {
+                            let _ = out_tx.send(reply);
+                        } else {
+                            let tx = out_tx.clone();
+                            let latency = shared.config.latency;
+                            tokio::spawn(async move {
+                                tokio::time::sleep(latency).await;
+                                let _ = tx.send(reply);
+                            });
+                        }
+                    }
+                    Body::DeliverSmResp(_) => {
+                        if let Some(out) = unacked.remove(&pdu.sequence) {
+                            if pdu.status == ESME_ROK {
+                                shared.state.receipts_sent.fetch_add(1, Ordering::Relaxed);
+                            } else {
+                                // The ESME refused it (e.g. it could not record it yet): try again later.
+                                let registry_out = out;
+                                let shared = shared.clone();
+                                tokio::spawn(async move {
+                                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                                    shared.registry.deliver(registry_out);
+                                });
+                            }
+                        }
+                    }
+                    Body::EnquireLink => {
+                        let _ = out_tx.send(Pdu::response_to(&pdu, ESME_ROK, Body::EnquireLinkResp));
+                    }
+                    Body::Unbind => {
+                        let _ = out_tx.send(Pdu::response_to(&pdu, ESME_ROK, Body::UnbindResp));
+                        break;
+                    }
+                    Body::EnquireLinkResp | Body::UnbindResp | Body::GenericNack => {}
+                    _ if pdu.is_response() => {}
+                    _ => {
+                        let reply = match Body::empty_response_to(pdu.command_id()) {
+                            Some(body) => Pdu::response_to(&pdu, ESME_RINVCMDID, body),
+                            None => Pdu::generic_nack(pdu.sequence, ESME_RINVCMDID),
+                        };
+                        let _ = out_tx.send(reply);
+                    }
+                }
+            }
+        }
+    }
+
+    shared.registry.remove_receiver(&system_id, bind_no);
+    // Anything not acknowledged goes to another bind (or waits for one).
+    for (_, out) in std::mem::take(&mut unacked) {
+        shared.registry.deliver(out);
+    }
+    while let Ok(out) = deliver_rx.try_recv() {
+        shared.registry.deliver(out);
+    }
+    drop(out_tx);
+    let _ = writer.await;
+    tracing::debug!("session closed");
+}
+
+/// Decides a submit's fate; returns (command_status, message_id).
+fn submit(shared: &Arc<Shared>, system_id: &str, bind_no: u64, bound: Bound, sm: &Sm) -> (u32, String) {
+    let config = &shared.config;
+    let state = &shared.state;
+    let status = if !matches!(bound, Bound::Tx | Bound::Trx) {
+        ESME_RINVBNDSTS
+    } else {
+        let roll: u8 = rand::rng().random_range(0..100);
+        if roll < config.throttle_percent {
+            ESME_RTHROTTLED
+        } else if roll < config.throttle_percent.saturating_add(config.error_percent) {
+            config.error_status
+        } else {
+            ESME_ROK
+        }
+    };
+    let message_id = if status == ESME_ROK {
+        let n = state.message_id();
+        let wants = match config.receipts {
+            Receipts::Never => false,
+            Receipts::Always => true,
+            Receipts::Requested => sm.registered_delivery & 0x03 != 0,
+        };
+        if wants {
+            schedule_receipt(shared.clone(), system_id.to_owned(), n, sm);
+        }
+        state.submits_ok.fetch_add(1, Ordering::Relaxed);
+        config.id_format.format(n)
+    } else {
+        state.submits_refused.fetch_add(1, Ordering::Relaxed);
+        String::new()
+    };
+    if config.record {
+        state.record(SubmitRecord {
+            at: Instant::now(),
+            system_id: system_id.to_owned(),
+            bind: bind_no,
+            source_addr: sm.source_addr.clone(),
+            destination_addr: sm.destination_addr.clone(),
+            esm_class: sm.esm_class,
+            data_coding: sm.data_coding,
+            registered_delivery: sm.registered_delivery,
+            short_message: sm.short_message.clone(),
+            tlvs: sm.tlvs.clone(),
+            message_id: message_id.clone(),
+            status,
+        });
+    }
+    (status, message_id)
+}
+
+fn schedule_receipt(shared: Arc<Shared>, system_id: String, n: u64, sm: &Sm) {
+    let submitted = SystemTime::now();
+    let id = shared.config.receipt_id_format.format(n);
+    // Skip a UDH so the preview shows text (SMPP 3.4 §5.2.12, esm_class bit 6).
+    let body = if sm.esm_class & 0x40 != 0 {
+        let udhl = sm.short_message.first().map_or(0, |&l| l as usize + 1);
+        sm.short_message.get(udhl..).unwrap_or_default().to_vec()
+    } else {
+        sm.short_message.to_vec()
+    };
+    let receipt = Sm {
+        source_addr_ton: sm.dest_addr_ton,
+        source_addr_npi: sm.dest_addr_npi,
+        source_addr: sm.destination_addr.clone(),
+        dest_addr_ton: sm.source_addr_ton,
+        dest_addr_npi: sm.source_addr_npi,
+        destination_addr: sm.source_addr.clone(),
+        esm_class: 0x04,
+        ..Sm::default()
+    };
+    let delay = shared.config.receipt_delay;
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let text = receipt::text(&id, submitted, SystemTime::now(), "DELIVRD", 0, &body);
+        let sm = Sm {
+            short_message: text.into_bytes().into(),
+            tlvs: vec![Tlv::cstring(tag::RECEIPTED_MESSAGE_ID, &id), Tlv::u8(tag::MESSAGE_STATE, 2)],
+            ..receipt
+        };
+        shared.registry.deliver(Outgoing { system_id, sm });
+    });
+}
