@@ -45,7 +45,7 @@ pub use model::{
     Encoding, EpochMillis, ErrorInfo, InboundMessage, Metadata, Priority, SendRequest, Status, StatusEvent,
 };
 pub use request::{decode_request, encode_request};
-pub use schemas::{fingerprint, schema, schema_fingerprint, schema_history, schema_json, SchemaKind};
+pub use schemas::{canonical_form, fingerprint, schema, schema_fingerprint, schema_history, schema_json, SchemaKind};
 pub use status::{decode_status, encode_status};
 pub use wire::{Framing, SchemaLookup};
 

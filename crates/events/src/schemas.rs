@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use apache_avro::{rabin::Rabin, Schema};
+use apache_avro::Schema;
 
 /// Which contract a schema describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,26 +57,39 @@ const STATUS_EVENT_HISTORY: &[&str] = &[include_str!("../../../schemas/history/s
 const INBOUND_MESSAGE_HISTORY: &[&str] =
     &[include_str!("../../../schemas/history/inbound_message.v1.avsc")];
 
+struct Writer {
+    fingerprint: [u8; 8],
+    schema: Schema,
+    /// Same as the current schema: no resolution needed.
+    is_current: bool,
+}
+
 struct Entry {
     json: &'static str,
     schema: Schema,
     fingerprint: [u8; 8],
-    /// Writer schemas accepted in single-object encoding: the current one first,
-    /// then every historical version with a different fingerprint.
-    writers: Vec<([u8; 8], Schema)>,
+    /// Writer schemas accepted in single-object encoding, by fingerprint: the
+    /// current one first, then apache-avro's variant fingerprint and every
+    /// historical version.
+    writers: Vec<Writer>,
 }
 
 impl Entry {
     fn load(json: &'static str, history: &[&'static str]) -> Entry {
         let schema = parse_embedded(json);
         let fingerprint = fingerprint(&schema);
-        let mut writers = vec![(fingerprint, schema.clone())];
+        let mut writers: Vec<Writer> = Vec::new();
+        let mut add = |fp: [u8; 8], writer: &Schema, is_current: bool| {
+            if writers.iter().all(|known| known.fingerprint != fp) {
+                writers.push(Writer { fingerprint: fp, schema: writer.clone(), is_current });
+            }
+        };
+        add(fingerprint, &schema, true);
+        add(apache_avro_fingerprint(&schema), &schema, true);
         for old in history {
             let old = parse_embedded(old);
-            let fp = self::fingerprint(&old);
-            if writers.iter().all(|(known, _)| *known != fp) {
-                writers.push((fp, old));
-            }
+            add(self::fingerprint(&old), &old, false);
+            add(apache_avro_fingerprint(&old), &old, false);
         }
         Entry { json, schema, fingerprint, writers }
     }
@@ -126,14 +139,65 @@ pub fn schema_fingerprint(kind: SchemaKind) -> [u8; 8] {
     kind.entry().fingerprint
 }
 
-/// CRC-64-AVRO (Rabin) fingerprint of `schema`'s Parsing Canonical Form, in the
-/// little-endian byte order used by single-object encoding.
+/// CRC-64-AVRO (Rabin) fingerprint of `schema`'s Parsing Canonical Form (as
+/// produced by [`canonical_form`]), in the little-endian byte order used by
+/// single-object encoding.
 pub fn fingerprint(schema: &Schema) -> [u8; 8] {
-    let bytes = schema.fingerprint::<Rabin>().bytes;
-    let mut out = [0u8; 8];
-    // Rabin's output size is 8 bytes by construction (digest OutputSize = U8).
-    out.copy_from_slice(&bytes[..8]);
-    out
+    rabin(canonical_form(schema).as_bytes())
+}
+
+fn rabin(data: &[u8]) -> [u8; 8] {
+    // apache-avro's `rabin::Rabin` is only usable through the `digest` traits
+    // (not re-exported) or over its own canonical form, which is wrong (see
+    // `canonical_form`); the spec's table-driven loop is a dozen lines.
+    const EMPTY: u64 = 0xc15d_213a_a4d7_a795;
+    static TABLE: LazyLock<[u64; 256]> = LazyLock::new(|| {
+        let mut table = [0u64; 256];
+        for (i, slot) in (0u64..).zip(table.iter_mut()) {
+            let mut fp = i;
+            for _ in 0..8 {
+                fp = (fp >> 1) ^ (EMPTY & (fp & 1).wrapping_neg());
+            }
+            *slot = fp;
+        }
+        table
+    });
+    let mut fp = EMPTY;
+    for &b in data {
+        fp = (fp >> 8) ^ TABLE[usize::from((fp as u8) ^ b)];
+    }
+    fp.to_le_bytes()
+}
+
+/// The schema's [Parsing Canonical Form] as the Avro specification defines it.
+///
+/// apache-avro 0.21's `Schema::canonical_form` strips `logicalType` but leaves
+/// `{"type":"long"}` where the specification's [PRIMITIVES] rule requires
+/// `"long"`, so its fingerprints differ from every other Avro implementation's
+/// (Java, Python, Go) for schemas with logical types — all three of ours. This
+/// function applies the missing rule. Names and symbols cannot contain `{` or
+/// `"`, and docs and defaults are already stripped, so the textual rewrite
+/// cannot hit anything but a primitive type object.
+///
+/// [Parsing Canonical Form]: https://avro.apache.org/docs/current/specification/#parsing-canonical-form-for-schemas
+/// [PRIMITIVES]: https://avro.apache.org/docs/current/specification/#transforming-into-parsing-canonical-form
+pub fn canonical_form(schema: &Schema) -> String {
+    const PRIMITIVES: [&str; 8] = ["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
+    let mut form = schema.canonical_form();
+    for primitive in PRIMITIVES {
+        let object = format!("{{\"type\":\"{primitive}\"}}");
+        if form.contains(&object) {
+            form = form.replace(&object, &format!("\"{primitive}\""));
+        }
+    }
+    form
+}
+
+/// The fingerprint apache-avro 0.21 itself computes (over its unfixed
+/// canonical form); accepted on input so that Rust producers using
+/// apache-avro's `GenericSingleObjectWriter` are understood too.
+fn apache_avro_fingerprint(schema: &Schema) -> [u8; 8] {
+    rabin(schema.canonical_form().as_bytes())
 }
 
 /// The writer schema with this single-object fingerprint, and whether it is the
@@ -143,7 +207,6 @@ pub(crate) fn writer_by_fingerprint(kind: SchemaKind, fp: &[u8; 8]) -> Option<(&
     entry
         .writers
         .iter()
-        .enumerate()
-        .find(|(_, (known, _))| known == fp)
-        .map(|(i, (_, schema))| (schema, i == 0))
+        .find(|known| known.fingerprint == *fp)
+        .map(|known| (&known.schema, known.is_current))
 }
