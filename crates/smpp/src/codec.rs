@@ -12,10 +12,11 @@ use crate::wire::Reader;
 /// The PDU header: command_length, command_id, command_status, sequence_number.
 pub const HEADER_LEN: usize = 16;
 
-/// Default ceiling for `command_length`. The largest legitimate PDU is a
-/// data_sm/submit_sm with a 64 KiB `message_payload`; anything bigger is a
-/// broken or hostile peer and must not make us allocate.
-pub const MAX_PDU_LEN: usize = 64 * 1024 + 1024;
+/// Default ceiling for `command_length` (64 KiB). Real traffic is far
+/// smaller (a submit_sm is under 400 octets; `message_payload` rarely carries
+/// more than a few KiB); anything bigger is a broken or hostile peer and must
+/// not make us allocate. Use [`decode_with_max`] for another limit.
+pub const MAX_PDU_LEN: usize = 64 * 1024;
 
 /// Decodes one PDU from the front of `buf`, with [`MAX_PDU_LEN`].
 ///

@@ -181,6 +181,12 @@ impl Session {
         }
     }
 
+    /// Continue numbering from `sequence` (clamped to 1..=0x7FFFFFFF), e.g.
+    /// after a reconnect, for SMSCs that dislike a sequence restarting at 1.
+    pub fn set_next_sequence(&mut self, sequence: u32) {
+        self.next_sequence = sequence.clamp(1, MAX_SEQUENCE);
+    }
+
     pub fn window_available(&self) -> usize {
         self.config.window.saturating_sub(self.in_window)
     }
