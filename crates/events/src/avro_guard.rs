@@ -2,9 +2,11 @@
 //! bytes actually present, before apache-avro decodes it.
 //!
 //! Why: apache-avro allocates from length prefixes before reading the data
-//! (`vec![0; len]` for strings, `reserve(count)` for arrays and maps). A few
-//! garbage bytes claiming a map of 10^8 entries make it reserve gigabytes and
-//! abort the process. Records come from Kafka, i.e. from anyone, so every
+//! (`vec![0; len]` for strings, `reserve(count)` for arrays and maps). Its only
+//! cap is a process-wide 512 MiB per length, and for arrays and maps that is a
+//! count of elements, not bytes: five garbage bytes claiming a map of 10^8
+//! entries make it reserve gigabytes, which aborts the process where memory is
+//! not overcommitted. Records come from Kafka, i.e. from anyone, so every
 //! length is checked here first: a count can never exceed the remaining bytes
 //! (each string, map entry or non-null item takes at least one byte).
 //! Nesting is capped so a recursive writer schema cannot overflow the stack.

@@ -42,6 +42,12 @@ fn huge_counts_are_refused_before_allocating() {
     bytes.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x40]);
     let err = decode_request(&bytes, None).unwrap_err();
     assert!(matches!(err, DecodeError::MalformedAvro { .. }), "{err}");
+    // A map claiming 10^8 entries: below apache-avro's own cap, so only our guard stops it.
+    let mut bytes = encode_request(&request, Framing::SingleObject).unwrap();
+    bytes.pop();
+    bytes.extend_from_slice(&[0x80, 0x84, 0xaf, 0x5f]);
+    let err = decode_request(&bytes, None).unwrap_err();
+    assert!(matches!(err, DecodeError::MalformedAvro { .. }), "{err}");
     // A string claiming 400 MB.
     let err = decode_request(&single_object(SchemaKind::SendRequest, &[0x80, 0x80, 0x80, 0x80, 0x03]), None).unwrap_err();
     assert!(matches!(err, DecodeError::MalformedAvro { .. }), "{err}");
