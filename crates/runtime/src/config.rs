@@ -153,6 +153,21 @@ pub struct KafkaConfig {
     pub properties: BTreeMap<String, String>,
 }
 
+impl KafkaConfig {
+    /// Defaults for everything but the brokers (tools, tests, the bench).
+    pub fn new(brokers: impl Into<String>) -> Self {
+        Self {
+            brokers: brokers.into(),
+            group_prefix: default_group_prefix(),
+            schema_registry_url: None,
+            session_timeout: default_session_timeout(),
+            partitions: default_partitions(),
+            topics: TopicsConfig::default(),
+            properties: BTreeMap::new(),
+        }
+    }
+}
+
 fn default_group_prefix() -> String {
     "smsgw".into()
 }
@@ -316,12 +331,13 @@ pub struct ConnectionConfig {
     /// Messages (segments) per second over all binds of this connection; 0 = unlimited.
     #[serde(default)]
     pub max_tps: u32,
-    /// Default source address TON / NPI (SMPP 3.4 §5.2.5/§5.2.6).
+    /// TON / NPI for a numeric source address without `+` (SMPP 3.4 §5.2.5/§5.2.6);
+    /// `+` numbers are sent as international (1/1), alphanumeric ones as 5/0.
     #[serde(default = "default_source_ton")]
     pub source_ton: u8,
     #[serde(default = "one_u8")]
     pub source_npi: u8,
-    /// Default destination TON / NPI.
+    /// TON / NPI for a national destination; `+` numbers are sent as international (1/1).
     #[serde(default = "one_u8")]
     pub dest_ton: u8,
     #[serde(default = "one_u8")]
@@ -361,7 +377,7 @@ fn one_u8() -> u8 {
     1
 }
 fn default_source_ton() -> u8 {
-    5
+    0
 }
 fn default_window() -> usize {
     10

@@ -1,1 +1,51 @@
-//! placeholder
+//! The sender role: one sender per connection. Each consumes its own queue
+//! topic (so one slow connection never blocks another), submits through a
+//! pool of SMPP binds under the connection's throughput limit and window,
+//! retries throttling and temporary errors, publishes the outcome as a
+//! status event, and acknowledges the queue record only after that.
+//!
+//! It also receives deliver_sm on its binds: inbound messages and raw
+//! delivery receipts are published before the SMSC gets its deliver_sm_resp.
+//!
+//! Start with [`connection::run`], then [`message::send`] (retry policy) and
+//! [`smpp::bind`] (the socket task).
+
+pub mod classify;
+pub mod connection;
+pub mod inbound;
+pub mod message;
+pub mod prepare;
+pub mod smpp;
+
+use std::sync::Arc;
+
+use runtime::Settings;
+use tokio_util::sync::CancellationToken;
+
+/// Runs a sender for every configured connection until `shutdown`.
+pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<(), kafka::Error> {
+    let producer = kafka::producer(&settings.kafka)?;
+    let mut tasks = tokio::task::JoinSet::new();
+    for config in settings.connections.clone() {
+        let span = tracing::info_span!("connection", connection = %config.id);
+        tasks.spawn(tracing::Instrument::instrument(
+            connection::run(settings.clone(), config, producer.clone(), shutdown.clone()),
+            span,
+        ));
+    }
+    let mut result = Ok(());
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "connection sender failed");
+                shutdown.cancel();
+                result = Err(e);
+            }
+            Err(e) => tracing::error!(error = %e, "connection sender panicked"),
+        }
+    }
+    use kafka::rdkafka::producer::Producer;
+    let _ = producer.flush(std::time::Duration::from_secs(10));
+    result
+}

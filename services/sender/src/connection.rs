@@ -1,0 +1,160 @@
+//! One connection's sender: consumes the connection's queue topic, sends
+//! each request through the bind pool, publishes the outcome, and only then
+//! acknowledges the record.
+//!
+//! Shutdown order (STYLE.md §6): stop consuming, let in-flight messages
+//! finish (bounded by `drain`), unbind, commit offsets.
+
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use events::{Framing, Status};
+use kafka::rdkafka::message::{Message, OwnedMessage};
+use kafka::rdkafka::producer::FutureProducer;
+use kafka::{trace, AckingConsumer};
+use runtime::config::ConnectionConfig;
+use runtime::Settings;
+use tokio::sync::{mpsc, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use crate::message::{self, Outcome};
+use crate::prepare;
+use crate::smpp::Pool;
+
+/// How long in-flight messages may take to finish at shutdown.
+const DRAIN: Duration = Duration::from_secs(20);
+
+struct Worker {
+    settings: Arc<Settings>,
+    config: ConnectionConfig,
+    pool: Pool,
+    producer: FutureProducer,
+    consumer: AckingConsumer,
+    reference: AtomicU16,
+}
+
+/// Runs the sender of `config` until `shutdown`.
+pub async fn run(settings: Arc<Settings>, config: ConnectionConfig, producer: FutureProducer, shutdown: CancellationToken) -> Result<(), kafka::Error> {
+    let kafka_config = &settings.kafka;
+    let topic = kafka_config.topics.queue(&config.id);
+    let group = format!("{}.sender.{}", kafka_config.group_prefix, config.id);
+    let consumer = AckingConsumer::subscribe(kafka_config, &group, &[&topic])?;
+
+    let binds = TaskTracker::new();
+    let bind_shutdown = CancellationToken::new();
+    let (inbound_tx, inbound_rx) = mpsc::channel(1024);
+    let pool = Pool::start(config.clone(), inbound_tx, &binds, bind_shutdown.clone());
+    let inbound = tokio::spawn(
+        crate::inbound::run(config.id.clone(), producer.clone(), kafka_config.topics.clone(), inbound_rx)
+            .instrument(tracing::info_span!("inbound", connection = %config.id)),
+    );
+
+    let worker = Arc::new(Worker {
+        reference: AtomicU16::new(rand::random()),
+        settings: settings.clone(),
+        config: config.clone(),
+        pool: pool.clone(),
+        producer,
+        consumer,
+    });
+    tracing::info!(%topic, binds = config.binds, window = config.window, max_tps = config.max_tps, "sender started");
+
+    let messages = TaskTracker::new();
+    let permits = Arc::new(Semaphore::new(config.max_in_flight));
+    loop {
+        let permit = tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break,
+            p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+        };
+        let received = tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break,
+            m = worker.consumer.consumer().recv() => m,
+        };
+        let message = match received {
+            Ok(m) => m.detach(),
+            Err(e) => {
+                tracing::warn!(error = %e, "consume error");
+                continue;
+            }
+        };
+        worker.consumer.begin(message.topic(), message.partition(), message.offset());
+        let span = tracing::info_span!("send", connection = %config.id, offset = message.offset());
+        let w = worker.clone();
+        messages.spawn(
+            async move {
+                if w.handle(&message).await {
+                    w.consumer.ack(message.topic(), message.partition(), message.offset());
+                }
+                drop(permit);
+            }
+            .instrument(span),
+        );
+    }
+
+    messages.close();
+    if tokio::time::timeout(DRAIN, messages.wait()).await.is_err() {
+        tracing::warn!(in_flight = worker.consumer.in_flight(), "drain deadline passed, closing binds with messages in flight");
+    }
+    pool.close();
+    bind_shutdown.cancel();
+    binds.close();
+    binds.wait().await;
+    messages.wait().await;
+    drop(pool);
+    drop(worker.pool.clone());
+    worker.consumer.commit_and_close();
+    // The binds are gone; once the worker drops its pool the inbound channel closes.
+    drop(worker);
+    let _ = inbound.await;
+    tracing::info!(connection = %config.id, "sender stopped");
+    Ok(())
+}
+
+impl Worker {
+    /// Sends one queued request; true when its outcome is recorded.
+    async fn handle(&self, message: &OwnedMessage) -> bool {
+        let span = tracing::Span::current();
+        let headers = message.headers().map(|h| h.as_borrowed());
+        trace::adopt(&span, headers);
+        let trace_fields = trace::fields_of(&span, &trace::incoming_fields(headers));
+        let status_topic = &self.settings.kafka.topics.status;
+        let request = match events::decode_request(message.payload().unwrap_or_default(), None) {
+            Ok(r) => r,
+            Err(e) => {
+                // The router writes these records; something else wrote this one.
+                tracing::error!(error = %e, "undecodable record on the queue topic, skipped");
+                if let Some(id) = e.request_id() {
+                    let mut ev = events::StatusEvent::new(id, Status::Failed, message::now_ms());
+                    ev.error = Some(events::ErrorInfo { code: "invalid_request".into(), protocol_code: None, text: e.to_string() });
+                    router::publish_status(&self.producer, status_topic, Framing::SingleObject, &ev, &trace_fields).await;
+                }
+                return true;
+            }
+        };
+        let reference = self.reference.fetch_add(1, Ordering::Relaxed);
+        let outcome = match prepare::submits(&request, &self.config, reference, self.settings.router.max_segments) {
+            Ok(segments) => message::send(&self.pool, &request, segments).await,
+            Err(error) => {
+                let mut ev = events::StatusEvent::new(request.id.clone(), Status::Rejected, message::now_ms());
+                ev.connection = Some(self.config.id.clone());
+                ev.error = Some(error);
+                ev.tenant = request.tenant.clone();
+                ev.metadata = request.metadata.clone();
+                Outcome::Done(Box::new(ev))
+            }
+        };
+        match outcome {
+            Outcome::Done(ev) => {
+                tracing::debug!(status = ev.status.symbol(), segments = ev.segments, "outcome");
+                router::publish_status(&self.producer, status_topic, Framing::SingleObject, &ev, &trace_fields).await;
+                true
+            }
+            Outcome::Interrupted => false,
+        }
+    }
+}

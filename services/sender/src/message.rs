@@ -1,0 +1,104 @@
+//! Sending one request through a connection: every segment submitted, with
+//! throttling, temporary errors and lost connections retried, and exactly
+//! one outcome returned.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use events::{ErrorInfo, SendRequest, Status, StatusEvent};
+use smpp::Sm;
+
+use crate::classify::{classify, error_code, Verdict};
+use crate::smpp::{Pool, SubmitError};
+
+/// How sending one request ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A status event to publish (SUBMITTED, FAILED or EXPIRED).
+    Done(Box<StatusEvent>),
+    /// The connection is shutting down: leave the request unacknowledged so
+    /// it is redone after restart.
+    Interrupted,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The instant `expires_at` (epoch ms) corresponds to.
+fn deadline(expires_at: Option<i64>) -> Option<Instant> {
+    let left = expires_at? - now_ms();
+    Some(Instant::now() + Duration::from_millis(left.max(0) as u64))
+}
+
+/// Submits `segments` of `request` in order.
+pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Sm>) -> Outcome {
+    let config = pool.config();
+    let deadline = deadline(request.expires_at);
+    let total = segments.len();
+    let mut ids = Vec::with_capacity(total);
+    let event = |status: Status, ids: Vec<String>, error: Option<ErrorInfo>| {
+        let now = now_ms();
+        let mut ev = StatusEvent::new(request.id.clone(), status, now);
+        ev.connection = Some(config.id.clone());
+        ev.segments = total as u16;
+        ev.message_ids = ids;
+        ev.error = error;
+        ev.tenant = request.tenant.clone();
+        ev.metadata = request.metadata.clone();
+        if status == Status::Submitted {
+            ev.submitted_at = Some(now);
+        } else {
+            ev.done_at = Some(now);
+        }
+        Outcome::Done(Box::new(ev))
+    };
+    for sm in segments {
+        let mut attempts = 0u32;
+        loop {
+            let failure = match pool.submit(sm.clone(), deadline).await {
+                Ok(o) => match classify(o.status, &config.temporary_errors) {
+                    Verdict::Accepted => {
+                        ids.push(o.message_id);
+                        break;
+                    }
+                    Verdict::Throttled => {
+                        // The pool already paused the connection; retrying is not an attempt.
+                        tracing::debug!(status = smpp::status_name(o.status), "throttled, retrying");
+                        continue;
+                    }
+                    Verdict::Temporary => error_info(error_code(o.status), Some(o.status), smpp::status_name(o.status)),
+                    Verdict::Permanent => {
+                        let error = error_info(error_code(o.status), Some(o.status), smpp::status_name(o.status));
+                        return event(Status::Failed, ids, Some(error));
+                    }
+                },
+                Err(SubmitError::Expired) => {
+                    let error = error_info("expired", None, "validity ran out before the message could be submitted");
+                    return event(Status::Expired, ids, Some(error));
+                }
+                Err(SubmitError::Closed) => return Outcome::Interrupted,
+                Err(e @ (SubmitError::ConnectionLost | SubmitError::Timeout)) => {
+                    error_info("connection_failed", None, &e.to_string())
+                }
+                Err(e @ SubmitError::GenericNack(status)) => error_info("smsc_error", Some(status), &e.to_string()),
+            };
+            attempts += 1;
+            if attempts > config.max_retries {
+                return event(Status::Failed, ids, Some(failure));
+            }
+            let delay = retry_delay(attempts);
+            tracing::info!(attempt = attempts, code = %failure.code, retry_in = ?delay, "temporary error, retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+    event(Status::Submitted, ids, None)
+}
+
+fn error_info(code: &str, status: Option<u32>, text: &str) -> ErrorInfo {
+    ErrorInfo { code: code.into(), protocol_code: status.map(|s| s as i32), text: text.into() }
+}
+
+/// 200 ms, 400 ms, ... capped at 10 s.
+fn retry_delay(attempt: u32) -> Duration {
+    Duration::from_millis(100u64.saturating_mul(1 << attempt.min(7))).min(Duration::from_secs(10))
+}

@@ -1,0 +1,190 @@
+//! Command line: `smsgw run`, `smsgw sim smpp`, `smsgw send`, `smsgw watch`, `smsgw bench`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use runtime::config::TelemetryConfig;
+use runtime::Settings;
+use simulator::state::{IdFormat, Receipts};
+use simulator::{SimConfig, SimState};
+
+use crate::Role;
+
+/// Exit status for bad configuration or usage (sysexits.h EX_USAGE).
+const EX_USAGE: u8 = 64;
+
+#[derive(Debug, Parser)]
+#[command(name = "smsgw", version, about = "Kafka-native SMS gateway")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway (every role, or one).
+    Run {
+        /// TOML configuration file; `SMSGW__SECTION__KEY` variables override it.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Which role to run in this process.
+        #[arg(long, value_enum, default_value = "all")]
+        role: Role,
+    },
+    /// Run an SMSC simulator.
+    Sim {
+        #[command(subcommand)]
+        protocol: SimProtocol,
+    },
+    /// Publish send requests (JSON) to the send topic.
+    Send(crate::tools::SendArgs),
+    /// Print events from a topic as JSON lines.
+    Watch(crate::tools::WatchArgs),
+    /// Push N requests through broker → smsgw → simulator and print throughput and latency.
+    Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimProtocol {
+    /// SMPP 3.4 SMSC.
+    Smpp(SimSmppArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimSmppArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:2775")]
+    pub listen: SocketAddr,
+    /// When to send delivery receipts.
+    #[arg(long, value_parser = parse_receipts, default_value = "requested")]
+    pub receipts: Receipts,
+    /// Delay between submit and receipt (e.g. `2s`, `150ms`).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "1s")]
+    pub receipt_delay: Duration,
+    /// Delay before each submit_sm_resp.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
+    pub latency: Duration,
+    /// Percentage of submits answered ESME_RTHROTTLED.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub throttle_percent: u8,
+    /// Percentage of submits answered with --error-status.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub error_percent: u8,
+    /// command_status for injected errors (default ESME_RSYSERR).
+    #[arg(long, default_value_t = 8)]
+    pub error_status: u32,
+    /// Message ids in submit_sm_resp: decimal or hex.
+    #[arg(long, value_parser = parse_id_format, default_value = "decimal")]
+    pub id_format: IdFormat,
+    /// Message ids in receipts: decimal or hex.
+    #[arg(long, value_parser = parse_id_format, default_value = "decimal")]
+    pub receipt_id_format: IdFormat,
+    /// Require this system_id (with --password).
+    #[arg(long, requires = "password")]
+    pub system_id: Option<String>,
+    #[arg(long)]
+    pub password: Option<String>,
+}
+
+fn parse_receipts(s: &str) -> Result<Receipts, String> {
+    match s {
+        "never" => Ok(Receipts::Never),
+        "requested" => Ok(Receipts::Requested),
+        "always" => Ok(Receipts::Always),
+        _ => Err("expected never, requested or always".into()),
+    }
+}
+
+fn parse_id_format(s: &str) -> Result<IdFormat, String> {
+    match s {
+        "decimal" => Ok(IdFormat::Decimal),
+        "hex" => Ok(IdFormat::Hex),
+        _ => Err("expected decimal or hex".into()),
+    }
+}
+
+impl SimSmppArgs {
+    pub fn config(&self) -> SimConfig {
+        SimConfig {
+            credentials: self.system_id.clone().zip(self.password.clone()),
+            latency: self.latency,
+            throttle_percent: self.throttle_percent,
+            error_percent: self.error_percent,
+            error_status: self.error_status,
+            receipts: self.receipts,
+            receipt_delay: self.receipt_delay,
+            id_format: self.id_format,
+            receipt_id_format: self.receipt_id_format,
+            // A long-running simulator must not grow without bound.
+            record: false,
+        }
+    }
+}
+
+fn tokio_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()
+}
+
+/// Runs the parsed command; the process exit status.
+pub fn main(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Run { config, role } => {
+            let settings = match Settings::load(&config) {
+                Ok(s) => Arc::new(s),
+                Err(e) => {
+                    eprintln!("smsgw: {e}");
+                    return ExitCode::from(EX_USAGE);
+                }
+            };
+            let _telemetry = match runtime::telemetry::init(&settings.telemetry) {
+                Ok(g) => g,
+                Err(e) => {
+                    eprintln!("smsgw: {e}");
+                    return ExitCode::from(EX_USAGE);
+                }
+            };
+            run_async(async move {
+                let shutdown = runtime::shutdown::on_signal();
+                tracing::info!(?role, config = %config.display(), "smsgw starting");
+                crate::run_roles(settings, role, shutdown).await.map_err(anyhow::Error::from)
+            })
+        }
+        Command::Sim { protocol: SimProtocol::Smpp(args) } => {
+            let _telemetry = runtime::telemetry::init(&TelemetryConfig::default());
+            run_async(async move {
+                let listener = tokio::net::TcpListener::bind(args.listen).await?;
+                let shutdown = runtime::shutdown::on_signal();
+                tracing::info!(listen = %listener.local_addr()?, "SMPP simulator listening");
+                simulator::smpp::run(listener, args.config(), Arc::new(SimState::default()), shutdown).await;
+                Ok(())
+            })
+        }
+        Command::Send(args) => run_async(crate::tools::send(args)),
+        Command::Watch(args) => run_async(crate::tools::watch(args)),
+        Command::Bench(args) => {
+            let _telemetry = runtime::telemetry::init(&TelemetryConfig { log: "warn".into(), ..TelemetryConfig::default() });
+            run_async(crate::bench::run(args))
+        }
+    }
+}
+
+fn run_async(f: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let rt = match tokio_runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("smsgw: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(f) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("smsgw: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
