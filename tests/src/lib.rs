@@ -1,1 +1,196 @@
-//! End-to-end test harness
+//! End-to-end test harness: a real Kafka-compatible broker (tansu, started
+//! per test on a free loopback port and killed when dropped), the gateway run
+//! in-process, the SMPP simulator in-process, and helpers to produce
+//! requests and collect events.
+//!
+//! Tests live in `tests/tests/*.rs`; each starts what it needs and stops it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::TcpListener as StdListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use kafka::rdkafka::consumer::StreamConsumer;
+use kafka::rdkafka::message::{Headers, Message, OwnedHeaders, OwnedMessage};
+use kafka::{publish, Outgoing};
+use runtime::config::KafkaConfig;
+use runtime::Settings;
+use simulator::{SimConfig, SimState};
+use tokio_util::sync::CancellationToken;
+
+/// A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
+pub fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn tansu_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("TANSU") {
+        return p.into();
+    }
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    for candidate in [format!("{home}/.cargo/bin/tansu"), "/usr/local/bin/tansu".into()] {
+        if std::path::Path::new(&candidate).exists() {
+            return candidate.into();
+        }
+    }
+    "tansu".into()
+}
+
+/// A tansu broker with in-memory storage on a free loopback port.
+pub struct Broker {
+    pub addr: String,
+    child: Child,
+}
+
+impl Broker {
+    pub fn start() -> Broker {
+        let port = free_port();
+        let url = format!("tcp://127.0.0.1:{port}");
+        let child = Command::new(tansu_binary())
+            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url, "--storage-engine", "memory://tansu/"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tansu (run .ci/run or scripts/install-deps to install it)");
+        let addr = format!("127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(&addr).is_err() {
+            assert!(Instant::now() < deadline, "tansu did not start listening on {addr}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Broker { addr, child }
+    }
+
+    pub fn kafka_config(&self) -> KafkaConfig {
+        let mut c = KafkaConfig::new(&self.addr);
+        c.session_timeout = Duration::from_secs(3);
+        c
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The SMPP simulator running in-process.
+pub struct Sim {
+    pub port: u16,
+    pub state: Arc<SimState>,
+    shutdown: CancellationToken,
+}
+
+impl Sim {
+    pub async fn start(config: SimConfig) -> Sim {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(SimState::default());
+        let shutdown = CancellationToken::new();
+        tokio::spawn(simulator::smpp::run(listener, config, state.clone(), shutdown.clone()));
+        Sim { port, state, shutdown }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Gateway settings for one test: the broker, one SMPP connection `sim` on
+/// `port`, extra `[[connections]]` keys in `connection_extra`.
+pub fn settings(broker: &Broker, port: u16, connection_extra: &str) -> Settings {
+    let toml = format!(
+        r#"
+        [kafka]
+        brokers = "{addr}"
+        session_timeout = "3s"
+        partitions = 2
+        [router]
+        default_connection = "sim"
+        [[connections]]
+        id = "sim"
+        protocol = "smpp"
+        host = "127.0.0.1"
+        port = {port}
+        system_id = "smsgw"
+        password = "secret"
+        response_timeout = "5s"
+        reconnect_min = "100ms"
+        reconnect_max = "1s"
+        {connection_extra}
+        "#,
+        addr = broker.addr,
+    );
+    Settings::from_toml(&toml).unwrap()
+}
+
+/// The gateway (every role) running in-process.
+pub struct Gateway {
+    shutdown: CancellationToken,
+    handle: tokio::task::JoinHandle<Result<(), smsgw::Error>>,
+}
+
+impl Gateway {
+    pub async fn start(settings: Settings) -> Gateway {
+        let settings = Arc::new(settings);
+        // Create topics first so producers and the test's consumers see them at once.
+        kafka::ensure_topics(&settings.kafka, &smsgw::topics(&settings), settings.kafka.partitions).await.unwrap();
+        let shutdown = CancellationToken::new();
+        let handle = tokio::spawn(smsgw::run_roles(settings, smsgw::Role::All, shutdown.clone()));
+        Gateway { shutdown, handle }
+    }
+
+    /// True while the gateway task is still running.
+    pub fn is_running(&self) -> bool {
+        !self.handle.is_finished()
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        tokio::time::timeout(Duration::from_secs(60), self.handle).await.expect("gateway stops").unwrap().unwrap();
+    }
+}
+
+/// Publishes `payload` to `topic` and waits for the broker's acknowledgement.
+pub async fn produce(config: &KafkaConfig, topic: &str, key: &str, payload: &[u8], headers: OwnedHeaders) {
+    let producer = kafka::producer(config).unwrap();
+    publish(&producer, Outgoing { topic, key, payload, headers }).await;
+}
+
+/// Reads `topic` from the beginning.
+pub fn watch(config: &KafkaConfig, topic: &str) -> StreamConsumer {
+    kafka::watcher(config, &format!("test-watch-{}-{}", topic, std::process::id()), &[topic]).unwrap()
+}
+
+/// Collects records from `consumer` until `done` says so or `timeout` passes.
+pub async fn collect(consumer: &StreamConsumer, timeout: Duration, mut done: impl FnMut(&[OwnedMessage]) -> bool) -> Vec<OwnedMessage> {
+    let mut out = Vec::new();
+    let deadline = Instant::now() + timeout;
+    let mut stream = consumer.stream();
+    while !done(&out) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.next()).await {
+            Ok(Some(Ok(m))) => out.push(m.detach()),
+            Ok(Some(Err(e))) => eprintln!("consume error: {e}"),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    out
+}
+
+/// Decodes status events, panicking on anything else on the status topic.
+pub fn status_events(messages: &[OwnedMessage]) -> Vec<events::StatusEvent> {
+    messages.iter().map(|m| events::decode_status(m.payload().unwrap_or_default(), None).expect("status topic holds status events")).collect()
+}
+
+/// The value of header `key`.
+pub fn header(message: &OwnedMessage, key: &str) -> Option<String> {
+    let headers = message.headers()?;
+    headers.iter().find(|h| h.key == key).and_then(|h| h.value).map(|v| String::from_utf8_lossy(v).into_owned())
+}
