@@ -45,8 +45,16 @@ pub struct Broker {
     child: Child,
 }
 
+/// Logs to the test's output when `RUST_LOG` is set (shown with `--nocapture` or on failure).
+pub fn init_logs() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).try_init();
+    }
+}
+
 impl Broker {
     pub fn start() -> Broker {
+        init_logs();
         let port = free_port();
         let url = format!("tcp://127.0.0.1:{port}");
         let child = Command::new(tansu_binary())

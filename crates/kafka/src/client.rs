@@ -177,19 +177,28 @@ pub async fn ensure_topics(config: &KafkaConfig, topics: &[String], partitions: 
     Ok(())
 }
 
-/// Subscribes a plain consumer that reads `topics` from the beginning with a
-/// fresh group, for tools and tests that watch a topic.
+/// A plain consumer that reads every partition of `topics` from the
+/// beginning, without joining a consumer group (no rebalances, no waiting for
+/// a join), for tools and tests that watch a topic.
 pub fn watcher(config: &KafkaConfig, group: &str, topics: &[&str]) -> Result<StreamConsumer, Error> {
     let mut cc = base_config(config);
-    cc.set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("session.timeout.ms", config.session_timeout.as_millis().to_string())
-        .set("fetch.wait.max.ms", "50");
+    cc.set("group.id", group).set("enable.auto.commit", "false").set("fetch.wait.max.ms", "50");
     let consumer: StreamConsumer = cc.create().map_err(Error::Create)?;
+    let mut assignment = rdkafka::TopicPartitionList::new();
+    for topic in topics {
+        let metadata = consumer
+            .fetch_metadata(Some(topic), Duration::from_secs(10))
+            .map_err(|source| Error::Subscribe { topics: vec![topic.to_string()], source })?;
+        for t in metadata.topics() {
+            for p in t.partitions() {
+                assignment
+                    .add_partition_offset(t.name(), p.id(), rdkafka::Offset::Beginning)
+                    .map_err(|source| Error::Subscribe { topics: vec![topic.to_string()], source })?;
+            }
+        }
+    }
     consumer
-        .subscribe(topics)
+        .assign(&assignment)
         .map_err(|source| Error::Subscribe { topics: topics.iter().map(|t| t.to_string()).collect(), source })?;
     Ok(consumer)
 }
-

@@ -77,6 +77,11 @@ pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Sm>) -> Outc
                     return event(Status::Expired, ids, Some(error));
                 }
                 Err(SubmitError::Closed) => return Outcome::Interrupted,
+                Err(SubmitError::NotSent) => {
+                    // Another bind (or this one, reconnected) takes it; not an attempt.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
                 Err(e @ (SubmitError::ConnectionLost | SubmitError::Timeout)) => {
                     error_info("connection_failed", None, &e.to_string())
                 }

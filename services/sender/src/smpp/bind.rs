@@ -62,13 +62,18 @@ fn bind_kind(b: BindType) -> BindKind {
     }
 }
 
-/// The next submit to send: waits for the throttle pause and a rate token
-/// first, then takes from the queue. Kept pinned across loop turns, so a
-/// submit once taken is never dropped by `select!`.
+/// The next submit to send: takes one from the queue, then waits for the
+/// throttle pause and a rate token, so the token is fresh when the submit
+/// goes out (a token taken while idle would allow a burst later).
+///
+/// Kept pinned across loop turns, so `select!` never drops a submit it took.
+/// If the bind ends while this holds one, dropping it drops the reply sender,
+/// which the pool reports as [`SubmitError::NotSent`]: retried, no duplicate.
 fn next_submit(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = Option<Submit>> + Send>> {
     Box::pin(async move {
+        let submit = shared.queue.recv().await.ok()?;
         shared.ready_to_send().await;
-        shared.queue.recv().await.ok()
+        Some(submit)
     })
 }
 
@@ -168,7 +173,7 @@ async fn serve(shared: &Arc<Shared>, shutdown: &CancellationToken) -> Ended {
                         }
                         Err(e) => {
                             tracing::warn!(error = %e, "submit refused by the session");
-                            let _ = s.reply.send(Err(SubmitError::ConnectionLost));
+                            let _ = s.reply.send(Err(SubmitError::NotSent));
                         }
                     },
                 }

@@ -35,6 +35,9 @@ pub enum SubmitError {
     /// No response within `response_timeout`.
     #[error("no response within the response timeout")]
     Timeout,
+    /// The submit never reached the SMSC (its bind ended first): retry freely.
+    #[error("not sent: the bind ended before the submit went out")]
+    NotSent,
     /// The SMSC answered generic_nack (SMPP 3.4 §4.3).
     #[error("generic_nack with status 0x{0:08x}")]
     GenericNack(u32),
@@ -141,7 +144,8 @@ impl Pool {
     pub async fn submit(&self, sm: Sm, deadline: Option<Instant>) -> Result<SubmitOutcome, SubmitError> {
         let (reply, answer) = oneshot::channel();
         self.sender.send(Submit { sm, deadline, reply }).await.map_err(|_| SubmitError::Closed)?;
-        let outcome = answer.await.map_err(|_| SubmitError::ConnectionLost)?;
+        // A bind answers every submit it sent; one dropped unanswered was never sent.
+        let outcome = answer.await.map_err(|_| SubmitError::NotSent)?;
         if let Ok(o) = &outcome {
             if o.status == smpp::status::ESME_RTHROTTLED || o.status == smpp::status::ESME_RMSGQFUL {
                 self.shared.throttled();
