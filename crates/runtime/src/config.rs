@@ -485,6 +485,13 @@ mod tests {
     }
 
     #[test]
+    fn example_config_is_valid() {
+        let s = Settings::from_toml(include_str!("../../../config/smsgw.example.toml")).unwrap();
+        assert_eq!(s.connections[0].binds, 2);
+        assert_eq!(s.router.default_connection.as_deref(), Some("sim"));
+    }
+
+    #[test]
     fn unknown_key_is_named() {
         let err = error_of(&MINIMAL.replace("max_tps = 50", "max_tsp = 50"));
         assert!(err.contains("max_tsp"), "{err}");
