@@ -22,6 +22,10 @@ impl OffsetTracker {
     /// Records that work on `offset` started. Offsets of a partition must begin in order.
     pub fn begin(&mut self, topic: &str, partition: i32, offset: i64) {
         let state = self.partitions.entry((topic.to_owned(), partition)).or_default();
+        // Nothing before the first offset we saw is ours to store.
+        if state.stored.is_none() && state.pending.is_empty() && state.highest_begun.is_none() {
+            state.stored = Some(offset - 1);
+        }
         state.pending.insert(offset);
         state.highest_begun = Some(state.highest_begun.map_or(offset, |h| h.max(offset)));
     }
