@@ -95,12 +95,24 @@ pub struct Sim {
 
 impl Sim {
     pub async fn start(config: SimConfig) -> Sim {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Sim::start_on(0, config).await
+    }
+
+    /// Starts on a given port (0 = any), e.g. to restart an SMSC where the gateway expects it.
+    pub async fn start_on(port: u16, config: SimConfig) -> Sim {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(SimState::default());
         let shutdown = CancellationToken::new();
         tokio::spawn(simulator::smpp::run(listener, config, state.clone(), shutdown.clone()));
         Sim { port, state, shutdown }
+    }
+}
+
+impl Sim {
+    /// Stops listening and ends every session with an unbind.
+    pub fn stop(&self) {
+        self.shutdown.cancel();
     }
 }
 

@@ -157,9 +157,16 @@ async fn session(stream: TcpStream, bind_no: u64, shared: Arc<Shared>, shutdown:
     let sequence = AtomicU32::new(1);
     // deliver_sm sent and not yet acknowledged: re-queued if the session ends.
     let mut unacked: BTreeMap<u32, Outgoing> = BTreeMap::new();
+    let mut kill = shared.state.kill_signal();
+    kill.mark_unchanged();
 
     loop {
         tokio::select! {
+            _ = kill.changed() => {
+                tracing::debug!("dropping the connection abruptly");
+                writer.abort();
+                break;
+            }
             _ = shutdown.cancelled() => {
                 let _ = out_tx.send(Pdu::new(sequence.fetch_add(1, Ordering::Relaxed), Body::Unbind));
                 break;
@@ -242,6 +249,7 @@ async fn session(stream: TcpStream, bind_no: u64, shared: Arc<Shared>, shutdown:
                         let _ = out_tx.send(Pdu::response_to(&pdu, ESME_ROK, Body::EnquireLinkResp));
                     }
                     Body::Unbind => {
+                        shared.state.unbinds.fetch_add(1, Ordering::Relaxed);
                         let _ = out_tx.send(Pdu::response_to(&pdu, ESME_ROK, Body::UnbindResp));
                         break;
                     }
@@ -268,7 +276,9 @@ async fn session(stream: TcpStream, bind_no: u64, shared: Arc<Shared>, shutdown:
         shared.registry.deliver(out);
     }
     drop(out_tx);
-    let _ = writer.await;
+    if !writer.is_finished() {
+        let _ = writer.await;
+    }
     tracing::debug!("session closed");
 }
 

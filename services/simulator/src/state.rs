@@ -97,7 +97,7 @@ pub struct SubmitRecord {
 }
 
 /// Counters and records, shared by every session of one simulator.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SimState {
     next_id: AtomicU64,
     next_bind: AtomicU64,
@@ -105,7 +105,27 @@ pub struct SimState {
     pub submits_refused: AtomicU64,
     pub receipts_sent: AtomicU64,
     pub binds: AtomicU64,
+    /// unbind requests received from ESMEs.
+    pub unbinds: AtomicU64,
     records: Mutex<Vec<SubmitRecord>>,
+    /// Bumped by [`SimState::drop_connections`]; sessions watch it.
+    kills: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for SimState {
+    fn default() -> Self {
+        Self {
+            next_id: AtomicU64::new(0),
+            next_bind: AtomicU64::new(0),
+            submits_ok: AtomicU64::new(0),
+            submits_refused: AtomicU64::new(0),
+            receipts_sent: AtomicU64::new(0),
+            binds: AtomicU64::new(0),
+            unbinds: AtomicU64::new(0),
+            records: Mutex::new(Vec::new()),
+            kills: tokio::sync::watch::channel(0).0,
+        }
+    }
 }
 
 impl SimState {
@@ -125,6 +145,16 @@ impl SimState {
     /// A copy of every recorded submit, in arrival order.
     pub fn submits(&self) -> Vec<SubmitRecord> {
         self.records.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Drops every open session abruptly (no unbind, responses in flight
+    /// lost), as a crashing SMSC or a broken network would.
+    pub fn drop_connections(&self) {
+        self.kills.send_modify(|k| *k += 1);
+    }
+
+    pub(crate) fn kill_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.kills.subscribe()
     }
 
     /// Accepted submits so far.
