@@ -1,0 +1,211 @@
+//! The HTTP client: register a schema under a subject, fetch a schema by id,
+//! and the id cache behind [`events::SchemaLookup`].
+
+use std::collections::HashMap;
+use std::sync::{PoisonError, RwLock};
+use std::time::Duration;
+
+use events::apache_avro::Schema;
+use events::{Framing, SchemaKind};
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::{StatusCode, Url};
+use serde::{Deserialize, Serialize};
+
+/// Per request, connecting included: a registry that does not answer within
+/// this is treated as down (the caller retries), not waited for.
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+const MEDIA_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+
+/// Error bodies are quoted in messages up to this many characters.
+const MAX_QUOTED_BODY: usize = 200;
+
+/// Schema registry errors.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `kafka.schema_registry_url` is not a usable URL.
+    #[error("invalid schema registry url {url:?}: {reason}")]
+    Url { url: String, reason: String },
+    /// The HTTP client could not be built.
+    #[error("cannot build the schema registry http client: {0}")]
+    Client(#[source] reqwest::Error),
+    /// No answer: connection refused, timeout, broken response.
+    #[error("schema registry request {url} failed: {source}")]
+    Unreachable { url: String, #[source] source: reqwest::Error },
+    /// The registry answered with an error status.
+    #[error("schema registry answered {status} to {url}: {body}")]
+    Status { url: String, status: u16, body: String },
+    /// The registry's answer is not the JSON we expect.
+    #[error("unexpected schema registry response from {url}: {source}")]
+    Response { url: String, #[source] source: reqwest::Error },
+    /// The schema stored under `id` is not an Avro schema we can parse.
+    #[error("schema {id} from the registry does not parse: {source}")]
+    Schema { id: u32, #[source] source: Box<events::apache_avro::Error> },
+}
+
+impl Error {
+    /// True when asking again later may succeed (the registry is down or
+    /// overloaded), false when the registry's answer is final (unknown id,
+    /// unparsable schema, bad configuration).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Unreachable { .. } => true,
+            Error::Status { status, .. } => *status >= 500 || *status == StatusCode::TOO_MANY_REQUESTS.as_u16(),
+            Error::Url { .. } | Error::Client(_) | Error::Response { .. } | Error::Schema { .. } => false,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SchemaBody<'a> {
+    schema: &'a str,
+}
+
+#[derive(Deserialize)]
+struct IdBody {
+    id: u32,
+}
+
+#[derive(Deserialize)]
+struct SchemaAnswer {
+    schema: String,
+}
+
+/// A Confluent Schema Registry client with a cache of schemas by id.
+///
+/// Schemas under an id never change in a Confluent registry, so cached
+/// entries are never invalidated.
+pub struct Registry {
+    base: Url,
+    http: reqwest::Client,
+    schemas: RwLock<HashMap<u32, Schema>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry").field("url", &self.base.as_str()).finish_non_exhaustive()
+    }
+}
+
+impl Registry {
+    /// A client for the registry at `url` (`http://host:8081`, optionally with a path prefix).
+    pub fn new(url: &str) -> Result<Registry, Error> {
+        let bad = |reason: &str| Error::Url { url: url.to_owned(), reason: reason.to_owned() };
+        let base = Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+        match base.scheme() {
+            "http" => {}
+            // Built without TLS (see the crate docs); fail at start-up, not on the first record.
+            "https" => return Err(bad("https needs reqwest's `rustls` feature, which this build does not enable")),
+            _ => return Err(bad("the scheme must be http")),
+        }
+        if base.cannot_be_a_base() || base.host().is_none() {
+            return Err(bad("no host"));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .connect_timeout(TIMEOUT)
+            .build()
+            .map_err(Error::Client)?;
+        Ok(Registry { base, http, schemas: RwLock::new(HashMap::new()) })
+    }
+
+    /// The client for `kafka.schema_registry_url`, or `None` when it is not set.
+    pub fn from_config(kafka: &runtime::config::KafkaConfig) -> Result<Option<Registry>, Error> {
+        kafka.schema_registry_url.as_deref().map(Registry::new).transpose()
+    }
+
+    /// The registry's URL.
+    pub fn url(&self) -> &str {
+        self.base.as_str()
+    }
+
+    fn endpoint(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        // `new` checked that the URL can be a base, so this cannot fail.
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    /// Registers `schema_json` under `subject` (idempotent: an identical
+    /// schema gets its existing id) and returns the schema's id.
+    pub async fn register(&self, subject: &str, schema_json: &str) -> Result<u32, Error> {
+        let url = self.endpoint(&["subjects", subject, "versions"]);
+        let request = self
+            .http
+            .post(url.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE))
+            .json(&SchemaBody { schema: schema_json });
+        let answer: IdBody = self.call(url, request).await?;
+        tracing::debug!(subject, id = answer.id, "schema registered");
+        Ok(answer.id)
+    }
+
+    /// Registers one of our schemas under `{topic}-value` (TopicNameStrategy)
+    /// and returns the framing to write `topic`'s records with.
+    pub async fn register_value(&self, topic: &str, kind: SchemaKind) -> Result<Framing, Error> {
+        let schema_id = self.register(&subject(topic), events::schema_json(kind)).await?;
+        Ok(Framing::Confluent { schema_id })
+    }
+
+    /// The schema registered under `id`, from the cache or the registry.
+    pub async fn schema_by_id(&self, id: u32) -> Result<Schema, Error> {
+        if let Some(schema) = self.cached(id) {
+            return Ok(schema);
+        }
+        let url = self.endpoint(&["schemas", "ids", &id.to_string()]);
+        let request = self.http.get(url.clone());
+        let answer: SchemaAnswer = self.call(url, request).await?;
+        let schema = Schema::parse_str(&answer.schema).map_err(|e| Error::Schema { id, source: Box::new(e) })?;
+        self.schemas.write().unwrap_or_else(PoisonError::into_inner).insert(id, schema.clone());
+        Ok(schema)
+    }
+
+    /// Makes sure schema `id` is cached, so that the synchronous
+    /// [`events::SchemaLookup`] implementation finds it.
+    pub async fn prefetch(&self, id: u32) -> Result<(), Error> {
+        self.schema_by_id(id).await.map(drop)
+    }
+
+    fn cached(&self, id: u32) -> Option<Schema> {
+        // A panic elsewhere while holding the lock cannot leave a half-written
+        // map entry, so poisoning is ignored.
+        self.schemas.read().unwrap_or_else(PoisonError::into_inner).get(&id).cloned()
+    }
+
+    async fn call<T: serde::de::DeserializeOwned>(&self, url: Url, request: reqwest::RequestBuilder) -> Result<T, Error> {
+        let unreachable = |source| Error::Unreachable { url: url.to_string(), source };
+        let response = request
+            .header(ACCEPT, HeaderValue::from_static("application/vnd.schemaregistry.v1+json, application/json"))
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            let body: String = body.chars().take(MAX_QUOTED_BODY).collect();
+            return Err(Error::Status { url: url.to_string(), status: status.as_u16(), body });
+        }
+        response.json().await.map_err(|source| {
+            if source.is_decode() {
+                Error::Response { url: url.to_string(), source }
+            } else {
+                unreachable(source)
+            }
+        })
+    }
+}
+
+impl events::SchemaLookup for Registry {
+    /// Reads the cache only: call [`Registry::prefetch`] first.
+    fn schema_by_id(&self, id: u32) -> Option<Schema> {
+        self.cached(id)
+    }
+}
+
+/// The subject of `topic`'s record values under TopicNameStrategy.
+pub fn subject(topic: &str) -> String {
+    format!("{topic}-value")
+}
