@@ -41,7 +41,8 @@ pub fn extract(headers: Option<&BorrowedHeaders>) -> opentelemetry::Context {
     }
 }
 
-/// Makes `span` a child of the trace in `headers`, if they carry one.
+/// Makes `span` a child of the trace in `headers`, if they carry one. Call
+/// before the span is first entered (tracing-opentelemetry fixes the trace id then).
 pub fn adopt(span: &tracing::Span, headers: Option<&BorrowedHeaders>) {
     let cx = extract(headers);
     use opentelemetry::trace::TraceContextExt;

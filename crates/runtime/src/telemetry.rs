@@ -74,7 +74,10 @@ pub fn init(config: &TelemetryConfig) -> Result<TelemetryGuard, TelemetryError> 
     let tracer = provider.tracer("smsgw");
     opentelemetry::global::set_tracer_provider(provider.clone());
     opentelemetry::global::set_text_map_propagator(opentelemetry_sdk::propagation::TraceContextPropagator::new());
-    let otel = tracing_opentelemetry::layer().with_tracer(tracer).with_filter(filter()?);
+    // Spans are traced at info whatever the log level: a quiet log must not cut traces.
+    let otel = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_filter(tracing_subscriber::filter::LevelFilter::INFO);
 
     tracing_subscriber::registry()
         .with(console)

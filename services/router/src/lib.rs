@@ -83,6 +83,8 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
         };
         router.consumer.begin(message.topic(), message.partition(), message.offset());
         let span = tracing::info_span!("route", partition = message.partition(), offset = message.offset());
+        // The parent must be set before the span is first entered.
+        trace::adopt(&span, message.headers().map(|h| h.as_borrowed()));
         let r = router.clone();
         tasks.spawn(
             async move {
@@ -108,7 +110,6 @@ impl Router {
     async fn handle(&self, message: &kafka::rdkafka::message::OwnedMessage) {
         let span = tracing::Span::current();
         let headers = message.headers().map(|h| h.as_borrowed());
-        trace::adopt(&span, headers);
         let trace_fields = trace::fields_of(&span, &trace::incoming_fields(headers));
         let topics = &self.settings.kafka.topics;
         let value = message.payload().unwrap_or_default();

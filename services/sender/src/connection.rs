@@ -84,6 +84,8 @@ pub async fn run(settings: Arc<Settings>, config: ConnectionConfig, producer: Fu
         };
         worker.consumer.begin(message.topic(), message.partition(), message.offset());
         let span = tracing::info_span!("send", connection = %config.id, offset = message.offset());
+        // The parent must be set before the span is first entered.
+        trace::adopt(&span, message.headers().map(|h| h.as_borrowed()));
         let w = worker.clone();
         messages.spawn(
             async move {
@@ -120,7 +122,6 @@ impl Worker {
     async fn handle(&self, message: &OwnedMessage) -> bool {
         let span = tracing::Span::current();
         let headers = message.headers().map(|h| h.as_borrowed());
-        trace::adopt(&span, headers);
         let trace_fields = trace::fields_of(&span, &trace::incoming_fields(headers));
         let status_topic = &self.settings.kafka.topics.status;
         let request = match events::decode_request(message.payload().unwrap_or_default(), None) {
