@@ -1,7 +1,8 @@
 //! What to do with one record from `sms.send`: a pure function of the bytes,
-//! the clock and the routing table, so every branch is unit-tested.
+//! the writer schemas at hand, the clock and the routing table, so every
+//! branch is unit-tested.
 
-use events::{DecodeError, ErrorInfo, SendRequest, StatusEvent};
+use events::{DecodeError, ErrorInfo, SchemaLookup, SendRequest, StatusEvent};
 use text::{Concat, Preference, SplitOptions};
 
 use crate::number;
@@ -18,9 +19,10 @@ pub enum Decision {
     Queue { connection: String, request: Box<SendRequest>, segments: usize },
 }
 
-/// Validates and routes one record value.
-pub fn decide(value: &[u8], now_ms: i64, routes: &Routes, max_segments: usize) -> Decision {
-    let request = match events::decode_request(value, None) {
+/// Validates and routes one record value. `registry` resolves Confluent
+/// schema ids to writer schemas (already fetched: this does no I/O).
+pub fn decide(value: &[u8], registry: Option<&dyn SchemaLookup>, now_ms: i64, routes: &Routes, max_segments: usize) -> Decision {
+    let request = match events::decode_request(value, registry) {
         Ok(r) => r,
         Err(e) => return refuse_undecoded(e, now_ms),
     };
@@ -109,7 +111,7 @@ mod tests {
 
     #[test]
     fn valid_request_is_queued_normalised() {
-        let d = decide(br#"{"id":"r-1","to":"+49 151 12345678","from":"ACME","text":"Your code is 123456"}"#, 0, &routes(), 10);
+        let d = decide(br#"{"id":"r-1","to":"+49 151 12345678","from":"ACME","text":"Your code is 123456"}"#, None, 0, &routes(), 10);
         match d {
             Decision::Queue { connection, request, segments } => {
                 assert_eq!(connection, "sim");
@@ -123,7 +125,7 @@ mod tests {
 
     #[test]
     fn bad_destination_is_rejected_with_reason() {
-        let ev = status_of(decide(br#"{"id":"r-2","to":"hello","text":"x","metadata":{"k":"v"}}"#, 5, &routes(), 10));
+        let ev = status_of(decide(br#"{"id":"r-2","to":"hello","text":"x","metadata":{"k":"v"}}"#, None, 5, &routes(), 10));
         assert_eq!(ev.status, Status::Rejected);
         assert_eq!(ev.request_id, "r-2");
         assert_eq!(ev.error.as_ref().map(|e| e.code.as_str()), Some("invalid_destination"));
@@ -133,7 +135,7 @@ mod tests {
     #[test]
     fn unknown_hint_unencodable_and_too_long_are_rejected() {
         let r = routes();
-        let code = |json: &str| status_of(decide(json.as_bytes(), 0, &r, 3)).error.map(|e| e.code).unwrap_or_default();
+        let code = |json: &str| status_of(decide(json.as_bytes(), None, 0, &r, 3)).error.map(|e| e.code).unwrap_or_default();
         assert_eq!(code(r#"{"id":"a","to":"+4915112345678","text":"x","connection":"nope"}"#), "no_route");
         assert_eq!(code(r#"{"id":"b","to":"+4915112345678","text":"日本","encoding":"gsm7"}"#), "unencodable_text");
         let long = "x".repeat(153 * 3 + 1);
@@ -142,21 +144,39 @@ mod tests {
 
     #[test]
     fn missing_text_rejected_but_keyed_by_id() {
-        let ev = status_of(decide(br#"{"id":"r-3","to":"+4915112345678"}"#, 0, &routes(), 10));
+        let ev = status_of(decide(br#"{"id":"r-3","to":"+4915112345678"}"#, None, 0, &routes(), 10));
         assert_eq!(ev.request_id, "r-3");
         assert_eq!(ev.status, Status::Rejected);
     }
 
     #[test]
     fn expired_before_routing() {
-        let ev = status_of(decide(br#"{"id":"r-4","to":"+4915112345678","text":"x","expires_at":1000}"#, 2000, &routes(), 10));
+        let ev = status_of(decide(br#"{"id":"r-4","to":"+4915112345678","text":"x","expires_at":1000}"#, None, 2000, &routes(), 10));
         assert_eq!(ev.status, Status::Expired);
+    }
+
+    /// A registry that knows one id, for the current SendRequest schema.
+    struct OneSchema(u32);
+
+    impl SchemaLookup for OneSchema {
+        fn schema_by_id(&self, id: u32) -> Option<events::apache_avro::Schema> {
+            (id == self.0).then(|| events::schema(events::SchemaKind::SendRequest).clone())
+        }
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn confluent_ids_resolve_through_the_registry() {
+        let request = SendRequest { id: "r-5".into(), to: "+4915112345678".into(), text: Some("x".into()), ..Default::default() };
+        let bytes = events::encode_request(&request, events::Framing::Confluent { schema_id: 5 }).unwrap();
+        assert!(matches!(decide(&bytes, Some(&OneSchema(5)), 0, &routes(), 10), Decision::Queue { .. }));
+        assert!(matches!(decide(&bytes, Some(&OneSchema(6)), 0, &routes(), 10), Decision::DeadLetter { .. }), "unknown id");
     }
 
     #[test]
     fn garbage_goes_to_dead_letter() {
         for bytes in [&b""[..], b"\xff\x00garbage", b"{not json", b"\xc3\x01\x00\x00"] {
-            assert!(matches!(decide(bytes, 0, &routes(), 10), Decision::DeadLetter { .. }), "{bytes:?}");
+            assert!(matches!(decide(bytes, None, 0, &routes(), 10), Decision::DeadLetter { .. }), "{bytes:?}");
         }
     }
 }

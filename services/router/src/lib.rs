@@ -8,6 +8,11 @@
 //! REJECTED status event. A record's offset is stored only after what it
 //! turned into (queue record, status event or dead letter) is on the broker.
 //!
+//! With `kafka.schema_registry_url` set, it registers its schemas at start-up
+//! and writes the Confluent wire format; writer schemas of Confluent-framed
+//! requests are fetched from the registry. While the registry is unreachable
+//! such a record is retried, neither dead-lettered nor acknowledged.
+//!
 //! Start with [`decide::decide`] (the pure verdict on one record), then [`run`].
 
 pub mod decide;
@@ -15,12 +20,13 @@ pub mod number;
 pub mod route;
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use events::Framing;
+use events::{Framing, SchemaLookup};
 use kafka::rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use kafka::rdkafka::producer::FutureProducer;
 use kafka::{publish, trace, AckingConsumer, Outgoing};
+use registry::{Framings, Registry};
 use runtime::Settings;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -33,12 +39,18 @@ use crate::route::Routes;
 /// Records being routed at once; bounds memory when the broker is slow to acknowledge.
 const MAX_IN_FLIGHT: usize = 20_000;
 
+/// First and longest wait between attempts to fetch a schema from a registry that is down.
+const REGISTRY_RETRY_MIN: Duration = Duration::from_millis(200);
+const REGISTRY_RETRY_MAX: Duration = Duration::from_secs(30);
+
 /// Router start-up errors.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     #[error(transparent)]
     Kafka(#[from] kafka::Error),
+    #[error(transparent)]
+    Registry(#[from] registry::Error),
 }
 
 struct Router {
@@ -46,18 +58,24 @@ struct Router {
     routes: Routes,
     producer: FutureProducer,
     consumer: Arc<AckingConsumer>,
-    framing: Framing,
+    registry: Option<Arc<Registry>>,
+    framings: Framings,
+    shutdown: CancellationToken,
 }
 
 /// Runs the router until `shutdown`; then finishes in-flight records and commits.
 pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<(), Error> {
     let kafka = &settings.kafka;
+    let registry = Registry::from_config(kafka)?.map(Arc::new);
+    let framings = registry::framings(&settings, registry.as_deref()).await?;
     let consumer = AckingConsumer::subscribe(kafka, &format!("{}.router", kafka.group_prefix), &[&kafka.topics.send])?;
     let router = Arc::new(Router {
         routes: Routes::new(&settings.router, settings.connections.iter().map(|c| c.id.clone())),
         producer: kafka::producer(kafka)?,
         consumer: Arc::new(consumer),
-        framing: Framing::SingleObject,
+        registry,
+        framings,
+        shutdown: shutdown.clone(),
         settings: settings.clone(),
     });
     tracing::info!(topic = %kafka.topics.send, "router started");
@@ -88,8 +106,9 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
         let r = router.clone();
         tasks.spawn(
             async move {
-                r.handle(&message).await;
-                r.consumer.ack(message.topic(), message.partition(), message.offset());
+                if r.handle(&message).await {
+                    r.consumer.ack(message.topic(), message.partition(), message.offset());
+                }
                 drop(permit);
             }
             .instrument(span),
@@ -107,13 +126,19 @@ fn now_ms() -> i64 {
 }
 
 impl Router {
-    async fn handle(&self, message: &kafka::rdkafka::message::OwnedMessage) {
+    /// Routes one record; true when its outcome is on the broker, false when
+    /// it must be redone (shutdown while the registry was unreachable).
+    async fn handle(&self, message: &kafka::rdkafka::message::OwnedMessage) -> bool {
         let span = tracing::Span::current();
         let headers = message.headers().map(|h| h.as_borrowed());
         let trace_fields = trace::fields_of(&span, &trace::incoming_fields(headers));
         let topics = &self.settings.kafka.topics;
         let value = message.payload().unwrap_or_default();
-        match decide::decide(value, now_ms(), &self.routes, self.settings.router.max_segments) {
+        if !self.prefetch_writer_schema(value).await {
+            return false;
+        }
+        let lookup = self.registry.as_deref().map(|r| r as &dyn SchemaLookup);
+        match decide::decide(value, lookup, now_ms(), &self.routes, self.settings.router.max_segments) {
             Decision::DeadLetter { reason } => {
                 tracing::warn!(%reason, "undecodable request sent to the dead-letter topic");
                 let mut h = OwnedHeaders::new();
@@ -133,14 +158,14 @@ impl Router {
                 self.publish_status(&event, &trace_fields).await;
             }
             Decision::Queue { connection, request, segments } => {
-                let payload = match events::encode_request(&request, Framing::SingleObject) {
+                let payload = match events::encode_request(&request, self.framings.queue(&connection)) {
                     Ok(p) => p,
                     Err(e) => {
                         // Cannot happen for a request that just decoded; still, never drop it silently.
                         let mut ev = events::StatusEvent::new(request.id.clone(), events::Status::Failed, now_ms());
                         ev.error = Some(events::ErrorInfo { code: "internal".into(), protocol_code: None, text: e.to_string() });
                         self.publish_status(&ev, &trace_fields).await;
-                        return;
+                        return true;
                     }
                 };
                 let topic = topics.queue(&connection);
@@ -157,10 +182,43 @@ impl Router {
                 }
             }
         }
+        true
+    }
+
+    /// Caches the writer schema of a Confluent-framed record. False when the
+    /// registry stayed unreachable until shutdown.
+    async fn prefetch_writer_schema(&self, value: &[u8]) -> bool {
+        let (Some(registry), Some(id)) = (&self.registry, registry::confluent_schema_id(value)) else {
+            return true;
+        };
+        prefetch_with_retry(registry, id, &self.shutdown).await
     }
 
     async fn publish_status(&self, event: &events::StatusEvent, trace_fields: &[(String, String)]) {
-        publish_status(&self.producer, &self.settings.kafka.topics.status, self.framing, event, trace_fields).await;
+        publish_status(&self.producer, &self.settings.kafka.topics.status, self.framings.status, event, trace_fields).await;
+    }
+}
+
+/// Fetches schema `id` into `registry`'s cache, retrying with backoff while
+/// the registry is down: the record is fine, so it is neither dead-lettered
+/// nor skipped. A final answer (unknown id, not Avro) returns true and the
+/// decoder reports the record as undecodable. False only on `shutdown`.
+pub async fn prefetch_with_retry(registry: &Registry, id: u32, shutdown: &CancellationToken) -> bool {
+    let mut wait = REGISTRY_RETRY_MIN;
+    loop {
+        match registry.prefetch(id).await {
+            Ok(()) => return true,
+            Err(e) if !e.is_transient() => {
+                tracing::debug!(schema_id = id, error = %e, "writer schema not available");
+                return true;
+            }
+            Err(e) => tracing::warn!(schema_id = id, error = %e, retry_in = ?wait, "schema registry unavailable, retrying"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return false,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        wait = (wait * 2).min(REGISTRY_RETRY_MAX);
     }
 }
 

@@ -2,6 +2,10 @@
 //! each request through the bind pool, publishes the outcome, and only then
 //! acknowledges the record.
 //!
+//! With a schema registry configured, status and inbound events use the
+//! Confluent wire format, and queue records' writer schemas come from the
+//! registry (retried while it is down, like the router does).
+//!
 //! Shutdown order (STYLE.md §6): stop consuming, let in-flight messages
 //! finish (bounded by `drain`), unbind, commit offsets.
 
@@ -9,10 +13,11 @@ use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use events::{Framing, Status};
+use events::{SchemaLookup, Status};
 use kafka::rdkafka::message::{Message, OwnedMessage};
 use kafka::rdkafka::producer::FutureProducer;
 use kafka::{trace, AckingConsumer};
+use registry::{Framings, Registry};
 use runtime::config::ConnectionConfig;
 use runtime::Settings;
 use tokio::sync::{mpsc, Semaphore};
@@ -34,11 +39,25 @@ struct Worker {
     producer: FutureProducer,
     consumer: AckingConsumer,
     reference: AtomicU16,
+    registry: Option<Registry>,
+    framings: Framings,
+    shutdown: CancellationToken,
 }
 
 /// Runs the sender of `config` until `shutdown`.
 pub async fn run(settings: Arc<Settings>, config: ConnectionConfig, producer: FutureProducer, shutdown: CancellationToken) -> Result<(), kafka::Error> {
     let kafka_config = &settings.kafka;
+    let (registry, framings) = match registry_and_framings(&settings).await {
+        Ok(r) => r,
+        Err(e) => {
+            // `sender::run` can only report Kafka errors; stopping every role
+            // makes the router's start-up error (the same registry) the
+            // process's exit status when they run together.
+            tracing::error!(error = %e, "cannot register schemas, stopping");
+            shutdown.cancel();
+            return Ok(());
+        }
+    };
     let topic = kafka_config.topics.queue(&config.id);
     let group = format!("{}.sender.{}", kafka_config.group_prefix, config.id);
     let consumer = AckingConsumer::subscribe(kafka_config, &group, &[&topic])?;
@@ -48,7 +67,7 @@ pub async fn run(settings: Arc<Settings>, config: ConnectionConfig, producer: Fu
     let (inbound_tx, inbound_rx) = mpsc::channel(1024);
     let pool = Pool::start(config.clone(), inbound_tx, &binds, bind_shutdown.clone());
     let inbound = tokio::spawn(
-        crate::inbound::run(config.id.clone(), producer.clone(), kafka_config.topics.clone(), inbound_rx)
+        crate::inbound::run(config.id.clone(), producer.clone(), kafka_config.topics.clone(), framings.inbound, inbound_rx)
             .instrument(tracing::info_span!("inbound", connection = %config.id)),
     );
 
@@ -59,6 +78,9 @@ pub async fn run(settings: Arc<Settings>, config: ConnectionConfig, producer: Fu
         pool: pool.clone(),
         producer,
         consumer,
+        registry,
+        framings,
+        shutdown: shutdown.clone(),
     });
     tracing::info!(%topic, binds = config.binds, window = config.window, max_tps = config.max_tps, "sender started");
 
@@ -117,6 +139,12 @@ pub async fn run(settings: Arc<Settings>, config: ConnectionConfig, producer: Fu
     Ok(())
 }
 
+async fn registry_and_framings(settings: &Settings) -> Result<(Option<Registry>, Framings), registry::Error> {
+    let registry = Registry::from_config(&settings.kafka)?;
+    let framings = registry::framings(settings, registry.as_ref()).await?;
+    Ok((registry, framings))
+}
+
 impl Worker {
     /// Sends one queued request; true when its outcome is recorded.
     async fn handle(&self, message: &OwnedMessage) -> bool {
@@ -124,7 +152,14 @@ impl Worker {
         let headers = message.headers().map(|h| h.as_borrowed());
         let trace_fields = trace::fields_of(&span, &trace::incoming_fields(headers));
         let status_topic = &self.settings.kafka.topics.status;
-        let request = match events::decode_request(message.payload().unwrap_or_default(), None) {
+        let value = message.payload().unwrap_or_default();
+        if let (Some(registry), Some(id)) = (&self.registry, registry::confluent_schema_id(value)) {
+            if !router::prefetch_with_retry(registry, id, &self.shutdown).await {
+                return false;
+            }
+        }
+        let lookup = self.registry.as_ref().map(|r| r as &dyn SchemaLookup);
+        let request = match events::decode_request(value, lookup) {
             Ok(r) => r,
             Err(e) => {
                 // The router writes these records; something else wrote this one.
@@ -132,7 +167,7 @@ impl Worker {
                 if let Some(id) = e.request_id() {
                     let mut ev = events::StatusEvent::new(id, Status::Failed, message::now_ms());
                     ev.error = Some(events::ErrorInfo { code: "invalid_request".into(), protocol_code: None, text: e.to_string() });
-                    router::publish_status(&self.producer, status_topic, Framing::SingleObject, &ev, &trace_fields).await;
+                    router::publish_status(&self.producer, status_topic, self.framings.status, &ev, &trace_fields).await;
                 }
                 return true;
             }
@@ -152,7 +187,7 @@ impl Worker {
         match outcome {
             Outcome::Done(ev) => {
                 tracing::debug!(status = ev.status.symbol(), segments = ev.segments, "outcome");
-                router::publish_status(&self.producer, status_topic, Framing::SingleObject, &ev, &trace_fields).await;
+                router::publish_status(&self.producer, status_topic, self.framings.status, &ev, &trace_fields).await;
                 true
             }
             Outcome::Interrupted => false,

@@ -3,7 +3,8 @@
 //! published raw on the deliver topic, keyed by connection and message id,
 //! for the tracker to correlate. The deliver_sm_resp is sent only once the
 //! record is on the broker, so a crash before that makes the SMSC deliver
-//! again instead of losing the message.
+//! again instead of losing the message. InboundMessage events are framed as
+//! the caller says (Confluent with a registry, single-object without).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -56,7 +57,13 @@ pub fn text_id(text: &str) -> Option<String> {
 }
 
 /// Handles deliveries of one connection until every bind has stopped.
-pub async fn run(connection: String, producer: FutureProducer, topics: runtime::config::TopicsConfig, mut rx: tokio::sync::mpsc::Receiver<Delivered>) {
+pub async fn run(
+    connection: String,
+    producer: FutureProducer,
+    topics: runtime::config::TopicsConfig,
+    framing: Framing,
+    mut rx: tokio::sync::mpsc::Receiver<Delivered>,
+) {
     let counter = AtomicU64::new(0);
     let instance: u64 = rand::random();
     while let Some(delivered) = rx.recv().await {
@@ -83,7 +90,7 @@ pub async fn run(connection: String, producer: FutureProducer, topics: runtime::
         } else {
             let n = counter.fetch_add(1, Ordering::Relaxed);
             let message = inbound_message(&connection, sm, format!("{connection}-{instance:016x}-{n}"), received_at);
-            match events::encode_inbound(&message, Framing::SingleObject) {
+            match events::encode_inbound(&message, framing) {
                 Ok(payload) => {
                     publish(&producer, Outgoing { topic: &topics.inbound, key: &message.from, payload: &payload, headers: OwnedHeaders::new() }).await;
                 }
