@@ -6,10 +6,12 @@
 //! [`client::AckingConsumer`] and [`offsets::OffsetTracker`].
 
 pub mod client;
+pub mod dispatch;
 pub mod offsets;
 pub mod publish;
 pub mod trace;
 
 pub use client::{ensure_topics, producer, watcher, AckingConsumer, Error};
+pub use dispatch::Dispatch;
 pub use publish::{publish, Outgoing};
 pub use rdkafka;

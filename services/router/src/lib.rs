@@ -23,21 +23,21 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use events::{Framing, SchemaLookup};
-use kafka::rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use kafka::rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
 use kafka::rdkafka::producer::FutureProducer;
 use kafka::{publish, trace, AckingConsumer, Outgoing};
 use registry::{Framings, Registry};
 use runtime::Settings;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
-use tracing::Instrument;
 
 use crate::decide::Decision;
 use crate::route::Routes;
 
 /// Records being routed at once; bounds memory when the broker is slow to acknowledge.
 const MAX_IN_FLIGHT: usize = 20_000;
+
+/// How long in-flight records may take to finish at shutdown.
+const DRAIN: Duration = Duration::from_secs(20);
 
 /// First and longest wait between attempts to fetch a schema from a registry that is down.
 const REGISTRY_RETRY_MIN: Duration = Duration::from_millis(200);
@@ -79,42 +79,16 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
         settings: settings.clone(),
     });
     tracing::info!(topic = %kafka.topics.send, "router started");
-    let tasks = TaskTracker::new();
-    let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
-    loop {
-        let permit = tokio::select! {
-            biased;
-            _ = shutdown.cancelled() => break,
-            p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-        };
-        let message = tokio::select! {
-            biased;
-            _ = shutdown.cancelled() => break,
-            m = router.consumer.consumer().recv() => m,
-        };
-        let message = match message {
-            Ok(m) => m.detach(),
-            Err(e) => {
-                tracing::warn!(error = %e, "consume error");
-                continue;
-            }
-        };
-        router.consumer.begin(message.topic(), message.partition(), message.offset());
-        let span = tracing::info_span!("route", partition = message.partition(), offset = message.offset());
-        // The parent must be set before the span is first entered.
-        trace::adopt(&span, message.headers().map(|h| h.as_borrowed()));
+    let dispatch = kafka::Dispatch { max_in_flight: MAX_IN_FLIGHT, drain: DRAIN };
+    let span = |m: &OwnedMessage| tracing::info_span!("route", partition = m.partition(), offset = m.offset());
+    let handle = |message: OwnedMessage| {
         let r = router.clone();
-        tasks.spawn(
-            async move {
-                if r.handle(&message).await {
-                    r.consumer.ack(message.topic(), message.partition(), message.offset());
-                }
-                drop(permit);
-            }
-            .instrument(span),
-        );
-    }
-    tasks.close();
+        async move {
+            let done = r.handle(&message).await;
+            (message, done)
+        }
+    };
+    let tasks = kafka::dispatch::run(router.consumer.clone(), dispatch, &shutdown, span, handle).await;
     tasks.wait().await;
     router.consumer.commit_and_close();
     tracing::info!("router stopped");
@@ -128,7 +102,7 @@ fn now_ms() -> i64 {
 impl Router {
     /// Routes one record; true when its outcome is on the broker, false when
     /// it must be redone (shutdown while the registry was unreachable).
-    async fn handle(&self, message: &kafka::rdkafka::message::OwnedMessage) -> bool {
+    async fn handle(&self, message: &OwnedMessage) -> bool {
         let span = tracing::Span::current();
         let headers = message.headers().map(|h| h.as_borrowed());
         let trace_fields = trace::fields_of(&span, &trace::incoming_fields(headers));

@@ -20,7 +20,7 @@ use kafka::{trace, AckingConsumer};
 use registry::{Framings, Registry};
 use runtime::config::ConnectionConfig;
 use runtime::Settings;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
@@ -37,27 +37,23 @@ struct Worker {
     config: ConnectionConfig,
     pool: Pool,
     producer: FutureProducer,
-    consumer: AckingConsumer,
+    consumer: Arc<AckingConsumer>,
     reference: AtomicU16,
-    registry: Option<Registry>,
+    registry: Option<Arc<Registry>>,
     framings: Framings,
     shutdown: CancellationToken,
 }
 
 /// Runs the sender of `config` until `shutdown`.
-pub async fn run(settings: Arc<Settings>, config: ConnectionConfig, producer: FutureProducer, shutdown: CancellationToken) -> Result<(), kafka::Error> {
+pub async fn run(
+    settings: Arc<Settings>,
+    config: ConnectionConfig,
+    producer: FutureProducer,
+    registry: Option<Arc<Registry>>,
+    framings: Framings,
+    shutdown: CancellationToken,
+) -> Result<(), kafka::Error> {
     let kafka_config = &settings.kafka;
-    let (registry, framings) = match registry_and_framings(&settings).await {
-        Ok(r) => r,
-        Err(e) => {
-            // `sender::run` can only report Kafka errors; stopping every role
-            // makes the router's start-up error (the same registry) the
-            // process's exit status when they run together.
-            tracing::error!(error = %e, "cannot register schemas, stopping");
-            shutdown.cancel();
-            return Ok(());
-        }
-    };
     let topic = kafka_config.topics.queue(&config.id);
     let group = format!("{}.sender.{}", kafka_config.group_prefix, config.id);
     let consumer = AckingConsumer::subscribe(kafka_config, &group, &[&topic])?;
@@ -77,53 +73,25 @@ pub async fn run(settings: Arc<Settings>, config: ConnectionConfig, producer: Fu
         config: config.clone(),
         pool: pool.clone(),
         producer,
-        consumer,
+        consumer: Arc::new(consumer),
         registry,
         framings,
         shutdown: shutdown.clone(),
     });
     tracing::info!(%topic, binds = config.binds, window = config.window, max_tps = config.max_tps, "sender started");
 
-    let messages = TaskTracker::new();
-    let permits = Arc::new(Semaphore::new(config.max_in_flight));
-    loop {
-        let permit = tokio::select! {
-            biased;
-            _ = shutdown.cancelled() => break,
-            p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-        };
-        let received = tokio::select! {
-            biased;
-            _ = shutdown.cancelled() => break,
-            m = worker.consumer.consumer().recv() => m,
-        };
-        let message = match received {
-            Ok(m) => m.detach(),
-            Err(e) => {
-                tracing::warn!(error = %e, "consume error");
-                continue;
-            }
-        };
-        worker.consumer.begin(message.topic(), message.partition(), message.offset());
-        let span = tracing::info_span!("send", connection = %config.id, offset = message.offset());
-        // The parent must be set before the span is first entered.
-        trace::adopt(&span, message.headers().map(|h| h.as_borrowed()));
+    let dispatch = kafka::Dispatch { max_in_flight: config.max_in_flight, drain: DRAIN };
+    let span = |m: &OwnedMessage| tracing::info_span!("send", connection = %config.id, offset = m.offset());
+    let handle = |message: OwnedMessage| {
         let w = worker.clone();
-        messages.spawn(
-            async move {
-                if w.handle(&message).await {
-                    w.consumer.ack(message.topic(), message.partition(), message.offset());
-                }
-                drop(permit);
-            }
-            .instrument(span),
-        );
-    }
+        async move {
+            let done = w.handle(&message).await;
+            (message, done)
+        }
+    };
+    let consumer = worker.consumer.clone();
+    let messages = kafka::dispatch::run(consumer, dispatch, &shutdown, span, handle).await;
 
-    messages.close();
-    if tokio::time::timeout(DRAIN, messages.wait()).await.is_err() {
-        tracing::warn!(in_flight = worker.consumer.in_flight(), "drain deadline passed, closing binds with messages in flight");
-    }
     pool.close();
     bind_shutdown.cancel();
     binds.close();
@@ -139,11 +107,6 @@ pub async fn run(settings: Arc<Settings>, config: ConnectionConfig, producer: Fu
     Ok(())
 }
 
-async fn registry_and_framings(settings: &Settings) -> Result<(Option<Registry>, Framings), registry::Error> {
-    let registry = Registry::from_config(&settings.kafka)?;
-    let framings = registry::framings(settings, registry.as_ref()).await?;
-    Ok((registry, framings))
-}
 
 impl Worker {
     /// Sends one queued request; true when its outcome is recorded.
@@ -158,7 +121,7 @@ impl Worker {
                 return false;
             }
         }
-        let lookup = self.registry.as_ref().map(|r| r as &dyn SchemaLookup);
+        let lookup = self.registry.as_deref().map(|r| r as &dyn SchemaLookup);
         let request = match events::decode_request(value, lookup) {
             Ok(r) => r,
             Err(e) => {

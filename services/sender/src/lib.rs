@@ -22,14 +22,27 @@ use std::sync::Arc;
 use runtime::Settings;
 use tokio_util::sync::CancellationToken;
 
+/// Sender start-up errors.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error(transparent)]
+    Kafka(#[from] kafka::Error),
+    #[error("schema registry: {0}")]
+    Registry(#[from] registry::Error),
+}
+
 /// Runs a sender for every configured connection until `shutdown`.
-pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<(), kafka::Error> {
+pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<(), Error> {
     let producer = kafka::producer(&settings.kafka)?;
+    // One registry client (and schema cache) for every connection.
+    let registry = registry::Registry::from_config(&settings.kafka)?.map(Arc::new);
+    let framings = registry::framings(&settings, registry.as_deref()).await?;
     let mut tasks = tokio::task::JoinSet::new();
     for config in settings.connections.clone() {
         let span = tracing::info_span!("connection", connection = %config.id);
         tasks.spawn(tracing::Instrument::instrument(
-            connection::run(settings.clone(), config, producer.clone(), shutdown.clone()),
+            connection::run(settings.clone(), config, producer.clone(), registry.clone(), framings.clone(), shutdown.clone()),
             span,
         ));
     }
@@ -40,7 +53,7 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "connection sender failed");
                 shutdown.cancel();
-                result = Err(e);
+                result = Err(e.into());
             }
             Err(e) => tracing::error!(error = %e, "connection sender panicked"),
         }

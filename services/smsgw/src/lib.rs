@@ -33,6 +33,8 @@ pub enum Error {
     Kafka(#[from] kafka::Error),
     #[error(transparent)]
     Router(#[from] router::Error),
+    #[error(transparent)]
+    Sender(#[from] sender::Error),
 }
 
 /// Every topic the given settings use, for creation at start-up.
