@@ -4,6 +4,7 @@
 //!
 //! Not business logic: routing and sending live in the services. Start with
 //! [`client::AckingConsumer`] and [`offsets::OffsetTracker`].
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod client;
 pub mod dispatch;

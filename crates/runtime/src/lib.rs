@@ -2,6 +2,7 @@
 //!
 //! Not protocol or Kafka code. Start with [`config::Settings`]: every component
 //! receives the parts of it that it needs, explicitly, from `main`.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod config;
 pub mod shutdown;

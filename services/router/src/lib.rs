@@ -14,6 +14,7 @@
 //! such a record is retried, neither dead-lettered nor acknowledged.
 //!
 //! Start with [`decide::decide`] (the pure verdict on one record), then [`run`].
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod decide;
 pub mod number;

@@ -9,6 +9,7 @@
 //!
 //! Start with [`connection::run`], then [`message::send`] (retry policy) and
 //! [`smpp::bind`] (the socket task).
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod classify;
 pub mod connection;

@@ -8,6 +8,7 @@
 //!
 //! Start with [`smpp::run`]: it takes the listener and a shutdown token, so
 //! tests run it in-process.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod receipt;
 pub mod smpp;
