@@ -48,7 +48,10 @@ pub struct Broker {
 /// Logs to the test's output when `RUST_LOG` is set (shown with `--nocapture` or on failure).
 pub fn init_logs() {
     if std::env::var_os("RUST_LOG").is_some() {
-        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .try_init();
     }
 }
 
@@ -58,7 +61,15 @@ impl Broker {
         let port = free_port();
         let url = format!("tcp://127.0.0.1:{port}");
         let child = Command::new(tansu_binary())
-            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url, "--storage-engine", "memory://tansu/"])
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+                "--storage-engine",
+                "memory://tansu/",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -189,7 +200,11 @@ pub fn watch(config: &KafkaConfig, topic: &str) -> StreamConsumer {
 }
 
 /// Collects records from `consumer` until `done` says so or `timeout` passes.
-pub async fn collect(consumer: &StreamConsumer, timeout: Duration, mut done: impl FnMut(&[OwnedMessage]) -> bool) -> Vec<OwnedMessage> {
+pub async fn collect(
+    consumer: &StreamConsumer,
+    timeout: Duration,
+    mut done: impl FnMut(&[OwnedMessage]) -> bool,
+) -> Vec<OwnedMessage> {
     let mut out = Vec::new();
     let deadline = Instant::now() + timeout;
     let mut stream = consumer.stream();
@@ -206,7 +221,12 @@ pub async fn collect(consumer: &StreamConsumer, timeout: Duration, mut done: imp
 
 /// Decodes status events, panicking on anything else on the status topic.
 pub fn status_events(messages: &[OwnedMessage]) -> Vec<events::StatusEvent> {
-    messages.iter().map(|m| events::decode_status(m.payload().unwrap_or_default(), None).expect("status topic holds status events")).collect()
+    messages
+        .iter()
+        .map(|m| {
+            events::decode_status(m.payload().unwrap_or_default(), None).expect("status topic holds status events")
+        })
+        .collect()
 }
 
 /// The value of header `key`.

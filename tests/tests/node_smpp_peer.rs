@@ -74,9 +74,19 @@ async fn submits_to_node_smpp_server() {
     let producer = kafka::producer(&kafka).unwrap();
     for i in 0..n {
         let text = if i % 2 == 0 { format!("hello node {i}") } else { format!("Grüße ж {i}") };
-        let body = serde_json::json!({"id": format!("n-{i}"), "to": format!("+49151000{i:04}"), "from": "ACME", "text": text});
+        let body =
+            serde_json::json!({"id": format!("n-{i}"), "to": format!("+49151000{i:04}"), "from": "ACME", "text": text});
         let key = format!("n-{i}");
-        kafka::publish(&producer, kafka::Outgoing { topic: &topics.send, key: &key, payload: body.to_string().as_bytes(), headers: OwnedHeaders::new() }).await;
+        kafka::publish(
+            &producer,
+            kafka::Outgoing {
+                topic: &topics.send,
+                key: &key,
+                payload: body.to_string().as_bytes(),
+                headers: OwnedHeaders::new(),
+            },
+        )
+        .await;
     }
     let events = status_events(&collect(&status, Duration::from_secs(90), |m| m.len() >= n).await);
     assert_eq!(events.len(), n);

@@ -39,7 +39,8 @@ fn collector() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
             if reader.read_exact(&mut body).is_ok() {
                 store.lock().unwrap().push(body);
             }
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n");
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n");
         }
     });
     (url, bodies)

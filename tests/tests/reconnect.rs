@@ -14,7 +14,11 @@ use smsgw_tests::{collect, settings, status_events, watch, Broker, Gateway, Sim}
 async fn send(producer: &kafka::rdkafka::producer::FutureProducer, topic: &str, range: std::ops::Range<usize>) {
     for i in range {
         let body = format!(r#"{{"id":"rc-{i}","to":"+4915100{i:05}","text":"reconnect {i}"}}"#);
-        kafka::publish(producer, kafka::Outgoing { topic, key: &format!("rc-{i}"), payload: body.as_bytes(), headers: OwnedHeaders::new() }).await;
+        kafka::publish(
+            producer,
+            kafka::Outgoing { topic, key: &format!("rc-{i}"), payload: body.as_bytes(), headers: OwnedHeaders::new() },
+        )
+        .await;
     }
 }
 

@@ -39,7 +39,8 @@ async fn events_use_the_registry_wire_format() {
     let queue = watch(&kafka, &queue_topic);
     let dead = watch(&kafka, &topics.dead_letter);
 
-    produce(&kafka, &topics.send, "r-1", br#"{"id":"r-1","to":"+4915112345678","text":"json"}"#, OwnedHeaders::new()).await;
+    produce(&kafka, &topics.send, "r-1", br#"{"id":"r-1","to":"+4915112345678","text":"json"}"#, OwnedHeaders::new())
+        .await;
     let r2 = older_send_request(older, "r-2", "+4915112345679", "written with an older schema");
     produce(&kafka, &topics.send, "r-2", &r2, OwnedHeaders::new()).await;
 
@@ -73,8 +74,20 @@ async fn events_use_the_registry_wire_format() {
     // A registry outage holds a request back instead of dead-lettering it.
     // The router has not fetched the queue schema yet, so it must ask.
     fake.set_unavailable(true);
-    let r3 = SendRequest { id: "r-3".into(), to: "+4915112345670".into(), text: Some("after the outage".into()), ..Default::default() };
-    produce(&kafka, &topics.send, "r-3", &events::encode_request(&r3, Framing::Confluent { schema_id: queue_id }).unwrap(), OwnedHeaders::new()).await;
+    let r3 = SendRequest {
+        id: "r-3".into(),
+        to: "+4915112345670".into(),
+        text: Some("after the outage".into()),
+        ..Default::default()
+    };
+    produce(
+        &kafka,
+        &topics.send,
+        "r-3",
+        &events::encode_request(&r3, Framing::Confluent { schema_id: queue_id }).unwrap(),
+        OwnedHeaders::new(),
+    )
+    .await;
     let during = collect(&status, Duration::from_secs(2), |m| !m.is_empty()).await;
     assert!(during.is_empty(), "nothing decided while the registry is down");
     fake.set_unavailable(false);

@@ -101,11 +101,7 @@ impl<'s> Walker<'s, '_> {
         }
     }
 
-    fn blocks(
-        &mut self,
-        depth: usize,
-        mut item: impl FnMut(&mut Self, usize) -> Result<(), Stop>,
-    ) -> Result<(), Stop> {
+    fn blocks(&mut self, depth: usize, mut item: impl FnMut(&mut Self, usize) -> Result<(), Stop>) -> Result<(), Stop> {
         loop {
             let mut count = self.varint()?;
             if count == 0 {
@@ -137,10 +133,7 @@ impl<'s> Walker<'s, '_> {
     }
 
     fn skip(&mut self, n: usize) -> Result<(), Stop> {
-        let (_, rest) = self
-            .input
-            .split_at_checked(n)
-            .ok_or(Stop::Malformed("datum ends early"))?;
+        let (_, rest) = self.input.split_at_checked(n).ok_or(Stop::Malformed("datum ends early"))?;
         self.input = rest;
         Ok(())
     }

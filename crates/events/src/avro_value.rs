@@ -29,11 +29,7 @@ pub(crate) fn nullable_timestamp(value: Option<i64>) -> Value {
 }
 
 pub(crate) fn string_map(map: &Metadata) -> Value {
-    Value::Map(
-        map.iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect::<HashMap<_, _>>(),
-    )
+    Value::Map(map.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<HashMap<_, _>>())
 }
 
 pub(crate) fn field(name: &str, value: Value) -> (String, Value) {

@@ -121,11 +121,9 @@ impl DecodeError {
     /// Attaches the request id to a content error that lacks one.
     pub(crate) fn with_request_id(self, id: Option<&str>) -> DecodeError {
         match self {
-            DecodeError::Invalid { request_id: None, field, reason } => DecodeError::Invalid {
-                request_id: id.map(str::to_owned),
-                field,
-                reason,
-            },
+            DecodeError::Invalid { request_id: None, field, reason } => {
+                DecodeError::Invalid { request_id: id.map(str::to_owned), field, reason }
+            }
             other => other,
         }
     }

@@ -101,13 +101,10 @@ pub(crate) fn to_value(r: &SendRequest) -> Value {
 pub(crate) fn from_value(value: Value) -> Result<SendRequest, DecodeError> {
     let fields = av::record(value, "SendRequest")?;
     // The id first, so that every later content error can carry it.
-    let id = fields
-        .iter()
-        .find(|(name, _)| name == "id")
-        .and_then(|(_, v)| match av::optional(v.clone()) {
-            Some(Value::String(s)) => Some(s),
-            _ => None,
-        });
+    let id = fields.iter().find(|(name, _)| name == "id").and_then(|(_, v)| match av::optional(v.clone()) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    });
     read_fields(fields).map_err(|e| e.with_request_id(id.as_deref()))
 }
 
@@ -128,9 +125,8 @@ fn read_fields(fields: Vec<(String, Value)>) -> Result<SendRequest, DecodeError>
             "text" => r.text = av::opt_string(value, "text")?,
             "payload" => r.payload = av::opt_bytes(value, "payload")?,
             "data_coding" => {
-                r.data_coding = av::opt_int(value, "data_coding")?
-                    .map(|d| av::u8_from(d, "data_coding"))
-                    .transpose()?;
+                r.data_coding =
+                    av::opt_int(value, "data_coding")?.map(|d| av::u8_from(d, "data_coding")).transpose()?;
             }
             "encoding" => {
                 let symbol = av::enum_symbol(value, "encoding")?;

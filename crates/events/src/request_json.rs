@@ -140,9 +140,10 @@ fn priority(value: Value, field: &str) -> Result<Priority, DecodeError> {
 fn timestamp(value: Value, field: &str) -> Result<Option<EpochMillis>, DecodeError> {
     match value {
         Value::Null => Ok(None),
-        Value::Number(n) => n.as_i64().map(Some).ok_or_else(|| {
-            DecodeError::invalid(field, format!("{n} is not an integer number of milliseconds"))
-        }),
+        Value::Number(n) => n
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| DecodeError::invalid(field, format!("{n} is not an integer number of milliseconds"))),
         Value::String(s) => rfc3339::parse(&s)
             .map(Some)
             .map_err(|reason| DecodeError::invalid(field, format!("{s:?} is not an rfc 3339 timestamp: {reason}"))),

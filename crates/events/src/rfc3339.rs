@@ -12,7 +12,11 @@ pub(crate) fn parse(s: &str) -> Result<i64, &'static str> {
     let num = |from: usize, len: usize| -> Result<i64, &'static str> {
         let digits = b.get(from..from + len).ok_or("too short")?;
         digits.iter().try_fold(0i64, |acc, d| {
-            if d.is_ascii_digit() { Ok(acc * 10 + i64::from(d - b'0')) } else { Err("expected a digit") }
+            if d.is_ascii_digit() {
+                Ok(acc * 10 + i64::from(d - b'0'))
+            } else {
+                Err("expected a digit")
+            }
         })
     };
     let expect = |at: usize, allowed: &[u8]| -> Result<(), &'static str> {
@@ -61,7 +65,11 @@ pub(crate) fn parse(s: &str) -> Result<i64, &'static str> {
                 return Err("offset out of range");
             }
             let minutes = oh * 60 + om;
-            if *sign == b'-' { -minutes } else { minutes }
+            if *sign == b'-' {
+                -minutes
+            } else {
+                minutes
+            }
         }
         _ => return Err("expected z or an offset like +01:00 at the end"),
     };

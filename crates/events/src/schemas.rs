@@ -22,11 +22,7 @@ pub enum SchemaKind {
 
 impl SchemaKind {
     /// Every kind, for registering all schemas with a registry.
-    pub const ALL: [SchemaKind; 3] = [
-        SchemaKind::SendRequest,
-        SchemaKind::StatusEvent,
-        SchemaKind::InboundMessage,
-    ];
+    pub const ALL: [SchemaKind; 3] = [SchemaKind::SendRequest, SchemaKind::StatusEvent, SchemaKind::InboundMessage];
 
     /// The record's full name, e.g. `io.smsgw.SendRequest` (the Confluent subject
     /// under the record-name strategy).
@@ -54,8 +50,7 @@ const INBOUND_MESSAGE_JSON: &str = include_str!("../../../schemas/inbound_messag
 /// Frozen, published versions, oldest first. Append here when a schema changes.
 const SEND_REQUEST_HISTORY: &[&str] = &[include_str!("../../../schemas/history/send_request.v1.avsc")];
 const STATUS_EVENT_HISTORY: &[&str] = &[include_str!("../../../schemas/history/status_event.v1.avsc")];
-const INBOUND_MESSAGE_HISTORY: &[&str] =
-    &[include_str!("../../../schemas/history/inbound_message.v1.avsc")];
+const INBOUND_MESSAGE_HISTORY: &[&str] = &[include_str!("../../../schemas/history/inbound_message.v1.avsc")];
 
 struct Writer {
     fingerprint: [u8; 8],
@@ -105,12 +100,9 @@ fn parse_embedded(json: &str) -> Schema {
     }
 }
 
-static SEND_REQUEST: LazyLock<Entry> =
-    LazyLock::new(|| Entry::load(SEND_REQUEST_JSON, SEND_REQUEST_HISTORY));
-static STATUS_EVENT: LazyLock<Entry> =
-    LazyLock::new(|| Entry::load(STATUS_EVENT_JSON, STATUS_EVENT_HISTORY));
-static INBOUND_MESSAGE: LazyLock<Entry> =
-    LazyLock::new(|| Entry::load(INBOUND_MESSAGE_JSON, INBOUND_MESSAGE_HISTORY));
+static SEND_REQUEST: LazyLock<Entry> = LazyLock::new(|| Entry::load(SEND_REQUEST_JSON, SEND_REQUEST_HISTORY));
+static STATUS_EVENT: LazyLock<Entry> = LazyLock::new(|| Entry::load(STATUS_EVENT_JSON, STATUS_EVENT_HISTORY));
+static INBOUND_MESSAGE: LazyLock<Entry> = LazyLock::new(|| Entry::load(INBOUND_MESSAGE_JSON, INBOUND_MESSAGE_HISTORY));
 
 /// The schema text as embedded from `schemas/`, e.g. to register it with a
 /// schema registry.
@@ -204,9 +196,5 @@ fn apache_avro_fingerprint(schema: &Schema) -> [u8; 8] {
 /// current schema (no resolution needed).
 pub(crate) fn writer_by_fingerprint(kind: SchemaKind, fp: &[u8; 8]) -> Option<(&'static Schema, bool)> {
     let entry = kind.entry();
-    entry
-        .writers
-        .iter()
-        .find(|known| known.fingerprint == *fp)
-        .map(|known| (&known.schema, known.is_current))
+    entry.writers.iter().find(|known| known.fingerprint == *fp).map(|known| (&known.schema, known.is_current))
 }

@@ -32,10 +32,7 @@ pub(crate) fn to_value(e: &StatusEvent) -> Value {
         av::field("request_id", Value::String(e.request_id.clone())),
         av::field("status", Value::Enum(e.status.index(), e.status.symbol().to_owned())),
         av::field("connection", av::nullable_string(&e.connection)),
-        av::field(
-            "message_ids",
-            Value::Array(e.message_ids.iter().cloned().map(Value::String).collect()),
-        ),
+        av::field("message_ids", Value::Array(e.message_ids.iter().cloned().map(Value::String).collect())),
         av::field("segments", Value::Int(i32::from(e.segments))),
         av::field("error", av::nullable(error)),
         av::field("timestamp", Value::TimestampMillis(e.timestamp)),

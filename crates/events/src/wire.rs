@@ -90,9 +90,7 @@ pub(crate) fn decode_avro(
             // Without a registry the producer is assumed to write with our schema.
             None => decode_datum(reader_schema, body, None),
             Some(registry) => {
-                let writer = registry
-                    .schema_by_id(schema_id)
-                    .ok_or(DecodeError::UnknownSchemaId { id: schema_id })?;
+                let writer = registry.schema_by_id(schema_id).ok_or(DecodeError::UnknownSchemaId { id: schema_id })?;
                 decode_datum(&writer, body, Some(reader_schema))
             }
         },

@@ -49,7 +49,8 @@ fn huge_counts_are_refused_before_allocating() {
     let err = decode_request(&bytes, None).unwrap_err();
     assert!(matches!(err, DecodeError::MalformedAvro { .. }), "{err}");
     // A string claiming 400 MB.
-    let err = decode_request(&single_object(SchemaKind::SendRequest, &[0x80, 0x80, 0x80, 0x80, 0x03]), None).unwrap_err();
+    let err =
+        decode_request(&single_object(SchemaKind::SendRequest, &[0x80, 0x80, 0x80, 0x80, 0x03]), None).unwrap_err();
     assert!(matches!(err, DecodeError::MalformedAvro { .. }), "{err}");
 }
 

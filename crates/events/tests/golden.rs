@@ -4,8 +4,8 @@
 
 use events::apache_avro;
 use events::{
-    canonical_form, decode_status, encode_status, fingerprint, schema, schema_fingerprint, Framing, SchemaKind,
-    Status, StatusEvent,
+    canonical_form, decode_status, encode_status, fingerprint, schema, schema_fingerprint, Framing, SchemaKind, Status,
+    StatusEvent,
 };
 
 /// Written by hand from `schemas/inbound_message.avsc` following the spec's
@@ -69,14 +69,8 @@ fn single_object_header_carries_the_crc64_avro_fingerprint_of_the_canonical_form
     }
     let bytes = encode_status(&StatusEvent::new("r", Status::Accepted, 0), Framing::SingleObject).unwrap();
     assert_eq!(&bytes[..2], &[0xC3, 0x01]);
-    assert_eq!(
-        bytes[2..10],
-        crc64_avro(canonical_form(schema(SchemaKind::StatusEvent)).as_bytes()).to_le_bytes()
-    );
-    assert_eq!(
-        schema_fingerprint(SchemaKind::InboundMessage),
-        crc64_avro(INBOUND_CANONICAL.as_bytes()).to_le_bytes()
-    );
+    assert_eq!(bytes[2..10], crc64_avro(canonical_form(schema(SchemaKind::StatusEvent)).as_bytes()).to_le_bytes());
+    assert_eq!(schema_fingerprint(SchemaKind::InboundMessage), crc64_avro(INBOUND_CANONICAL.as_bytes()).to_le_bytes());
 }
 
 #[test]
@@ -104,7 +98,9 @@ fn canonical_form_drops_docs_defaults_and_logical_types() {
 
 #[test]
 fn confluent_header_is_magic_zero_and_big_endian_id() {
-    let bytes = encode_status(&StatusEvent::new("r", Status::Accepted, 0), Framing::Confluent { schema_id: 0x0102_0304 }).unwrap();
+    let bytes =
+        encode_status(&StatusEvent::new("r", Status::Accepted, 0), Framing::Confluent { schema_id: 0x0102_0304 })
+            .unwrap();
     assert_eq!(&bytes[..5], &[0x00, 0x01, 0x02, 0x03, 0x04]);
     // request_id "r": zig-zag length 1 = 0x02, then 'r'; status ACCEPTED = index 0.
     assert_eq!(&bytes[5..9], &[0x02, b'r', 0x00, 0x00]);

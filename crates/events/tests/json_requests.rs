@@ -66,11 +66,15 @@ fn every_optional_field_decodes() {
 
 #[test]
 fn each_encoding_and_priority_name() {
-    for (name, encoding) in [("auto", Encoding::Auto), ("gsm7", Encoding::Gsm7), ("ucs2", Encoding::Ucs2), ("latin1", Encoding::Latin1)] {
+    for (name, encoding) in
+        [("auto", Encoding::Auto), ("gsm7", Encoding::Gsm7), ("ucs2", Encoding::Ucs2), ("latin1", Encoding::Latin1)]
+    {
         let r = decode(&format!(r#"{{"id":"r","to":"1","text":"x","encoding":"{name}"}}"#)).unwrap();
         assert_eq!(r.encoding, encoding);
     }
-    for (name, priority) in [("0", Priority::Normal), ("1", Priority::High), ("\"urgent\"", Priority::Urgent), ("\"high\"", Priority::High)] {
+    for (name, priority) in
+        [("0", Priority::Normal), ("1", Priority::High), ("\"urgent\"", Priority::Urgent), ("\"high\"", Priority::High)]
+    {
         let r = decode(&format!(r#"{{"id":"r","to":"1","text":"x","priority":{name}}}"#)).unwrap();
         assert_eq!(r.priority, priority);
     }
@@ -78,7 +82,8 @@ fn each_encoding_and_priority_name() {
 
 #[test]
 fn binary_payload_from_hex() {
-    let r = decode(r#"{"id":"r-3","to":"1","payload_hex":"0605040B8423F0","encoding":"binary","data_coding":245}"#).unwrap();
+    let r = decode(r#"{"id":"r-3","to":"1","payload_hex":"0605040B8423F0","encoding":"binary","data_coding":245}"#)
+        .unwrap();
     assert_eq!(r.payload, Some(vec![0x06, 0x05, 0x04, 0x0b, 0x84, 0x23, 0xf0]));
     assert_eq!(r.encoding, Encoding::Binary);
     assert_eq!(r.data_coding, Some(245));
@@ -99,7 +104,8 @@ fn bad_json_is_undecodable() {
 
 #[test]
 fn unknown_field_is_rejected_by_name() {
-    let message = assert_invalid(r#"{"id":"r-1","to":"1","text":"x","delivery_reprot":true}"#, "delivery_reprot", Some("r-1"));
+    let message =
+        assert_invalid(r#"{"id":"r-1","to":"1","text":"x","delivery_reprot":true}"#, "delivery_reprot", Some("r-1"));
     assert!(message.contains("unknown field"), "{message}");
 }
 

@@ -2,14 +2,12 @@
 //! bytes under the header are a valid datum of the embedded schema.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
-
 use std::collections::BTreeMap;
 
 use events::apache_avro::{self, Schema};
 use events::{
-    decode_inbound, decode_request, decode_status, encode_inbound, encode_request, encode_status,
-    schema, Encoding, ErrorInfo, Framing, InboundMessage, Priority, SchemaKind, SchemaLookup, SendRequest,
-    Status, StatusEvent,
+    decode_inbound, decode_request, decode_status, encode_inbound, encode_request, encode_status, schema, Encoding,
+    ErrorInfo, Framing, InboundMessage, Priority, SchemaKind, SchemaLookup, SendRequest, Status, StatusEvent,
 };
 use proptest::prelude::*;
 
@@ -55,7 +53,11 @@ fn full_status() -> StatusEvent {
         connection: Some("smpp-a".into()),
         message_ids: vec!["0a1b".into(), "0a1c".into()],
         segments: 2,
-        error: Some(ErrorInfo { code: "invalid_destination".into(), protocol_code: Some(11), text: "dlr err:011".into() }),
+        error: Some(ErrorInfo {
+            code: "invalid_destination".into(),
+            protocol_code: Some(11),
+            text: "dlr err:011".into(),
+        }),
         timestamp: 1_700_000_000_123,
         submitted_at: Some(1_700_000_000_000),
         done_at: Some(1_700_000_060_000),
@@ -123,7 +125,8 @@ fn every_status_symbol_round_trips() {
 
 #[test]
 fn inbound_message_round_trips_in_every_framing() {
-    let minimal = InboundMessage { text: None, payload: None, smsc_timestamp: None, metadata: BTreeMap::new(), ..full_inbound() };
+    let minimal =
+        InboundMessage { text: None, payload: None, smsc_timestamp: None, metadata: BTreeMap::new(), ..full_inbound() };
     for message in [full_inbound(), minimal] {
         for framing in [Framing::SingleObject, Framing::Confluent { schema_id: 8 }] {
             let bytes = encode_inbound(&message, framing).unwrap();

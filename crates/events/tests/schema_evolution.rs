@@ -196,9 +196,12 @@ fn a_newer_producer_with_extra_fields_and_symbols_is_read() {
     fields.push(serde_json::json!({"name": "campaign", "type": ["null", "string"], "default": null}));
     fields[6]["type"]["symbols"].as_array_mut().unwrap().push("UTF8".into());
     let request = SendRequest { id: "r-1".into(), to: "+1".into(), text: Some("hi".into()), ..SendRequest::default() };
-    let mut value: Value =
-        apache_avro::from_avro_datum(schema(SchemaKind::SendRequest), &mut &encode_request(&request, Framing::Confluent { schema_id: 1 }).unwrap()[5..], None)
-            .unwrap();
+    let mut value: Value = apache_avro::from_avro_datum(
+        schema(SchemaKind::SendRequest),
+        &mut &encode_request(&request, Framing::Confluent { schema_id: 1 }).unwrap()[5..],
+        None,
+    )
+    .unwrap();
     if let Value::Record(fields) = &mut value {
         fields[6].1 = Value::Enum(5, "UTF8".into());
         fields.push(("campaign".into(), Value::Union(1, Box::new(Value::String("spring".into())))));

@@ -25,9 +25,17 @@ pub enum Error {
     #[error("cannot create kafka client: {0}")]
     Create(#[source] KafkaError),
     #[error("cannot subscribe to {topics:?}: {source}")]
-    Subscribe { topics: Vec<String>, #[source] source: KafkaError },
+    Subscribe {
+        topics: Vec<String>,
+        #[source]
+        source: KafkaError,
+    },
     #[error("cannot create topic {topic}: {source}")]
-    CreateTopic { topic: String, #[source] source: KafkaError },
+    CreateTopic {
+        topic: String,
+        #[source]
+        source: KafkaError,
+    },
 }
 
 /// The common client properties: brokers plus the `kafka.properties` escape hatch.
@@ -162,10 +170,10 @@ pub async fn ensure_topics(config: &KafkaConfig, topics: &[String], partitions: 
     let new: Vec<NewTopic<'_>> =
         topics.iter().map(|t| NewTopic::new(t, partitions, TopicReplication::Fixed(1))).collect();
     let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
-    let results = admin.create_topics(new.iter(), &opts).await.map_err(|source| Error::CreateTopic {
-        topic: topics.join(","),
-        source,
-    })?;
+    let results = admin
+        .create_topics(new.iter(), &opts)
+        .await
+        .map_err(|source| Error::CreateTopic { topic: topics.join(","), source })?;
     for result in results {
         match result {
             Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}

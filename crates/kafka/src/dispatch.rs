@@ -34,7 +34,13 @@ pub struct Dispatch {
 ///
 /// Returns the task tracker, closed, once every handler finished or `drain`
 /// passed — a caller with more to shut down (binds) waits on it again after.
-pub async fn run<S, H, F>(consumer: Arc<AckingConsumer>, config: Dispatch, shutdown: &CancellationToken, span: S, handle: H) -> TaskTracker
+pub async fn run<S, H, F>(
+    consumer: Arc<AckingConsumer>,
+    config: Dispatch,
+    shutdown: &CancellationToken,
+    span: S,
+    handle: H,
+) -> TaskTracker
 where
     S: Fn(&OwnedMessage) -> tracing::Span,
     H: Fn(OwnedMessage) -> F,

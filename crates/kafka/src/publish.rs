@@ -24,10 +24,8 @@ pub struct Outgoing<'a> {
 pub async fn publish(producer: &FutureProducer, record: Outgoing<'_>) -> (i32, i64) {
     let mut delay = Duration::from_millis(100);
     loop {
-        let future = FutureRecord::to(record.topic)
-            .key(record.key)
-            .payload(record.payload)
-            .headers(record.headers.clone());
+        let future =
+            FutureRecord::to(record.topic).key(record.key).payload(record.payload).headers(record.headers.clone());
         match producer.send(future, Timeout::Never).await {
             Ok(delivery) => return (delivery.partition, delivery.offset),
             Err((e, _)) => {

@@ -86,9 +86,5 @@ pub fn with_fields(mut headers: OwnedHeaders, fields: &[(String, String)]) -> Ow
 
 /// The value of header `key` as UTF-8, if present.
 pub fn header_str<'a>(headers: Option<&'a BorrowedHeaders>, key: &str) -> Option<&'a str> {
-    headers?
-        .iter()
-        .find(|h| h.key == key)
-        .and_then(|h| h.value)
-        .and_then(|v| std::str::from_utf8(v).ok())
+    headers?.iter().find(|h| h.key == key).and_then(|h| h.value).and_then(|v| std::str::from_utf8(v).ok())
 }

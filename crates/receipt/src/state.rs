@@ -41,9 +41,7 @@ impl FinalState {
             "DELIVRD" | "DELIVERED" | "DELIVERD" => Self::Delivered,
             "EXPIRED" | "EXPIRD" => Self::Expired,
             "DELETED" | "DELETD" => Self::Deleted,
-            "UNDELIV" | "UNDELIVERABLE" | "UNDELIVERED" | "UNDELIVRD" | "FAILED" | "FAIL" => {
-                Self::Undeliverable
-            }
+            "UNDELIV" | "UNDELIVERABLE" | "UNDELIVERED" | "UNDELIVRD" | "FAILED" | "FAIL" => Self::Undeliverable,
             "ACCEPTD" | "ACCEPTED" => Self::Accepted,
             "UNKNOWN" => Self::Unknown,
             "REJECTD" | "REJECTED" => Self::Rejected,
@@ -117,12 +115,9 @@ impl FinalState {
     /// never follows up, only waiting for the tracker's expiry.
     pub fn is_final(self) -> bool {
         match self {
-            Self::Delivered
-            | Self::Expired
-            | Self::Deleted
-            | Self::Undeliverable
-            | Self::Rejected
-            | Self::Skipped => true,
+            Self::Delivered | Self::Expired | Self::Deleted | Self::Undeliverable | Self::Rejected | Self::Skipped => {
+                true
+            }
             Self::Accepted | Self::Unknown | Self::Enroute => false,
         }
     }

@@ -120,11 +120,9 @@ impl Timestamp {
     /// UTC-5).
     pub fn to_epoch_millis(&self, utc_offset_minutes: i32) -> i64 {
         let days = days_from_civil(i64::from(self.year), i64::from(self.month), i64::from(self.day));
-        let seconds = days * 86_400
-            + i64::from(self.hour) * 3_600
-            + i64::from(self.minute) * 60
-            + i64::from(self.second)
-            - i64::from(utc_offset_minutes) * 60;
+        let seconds =
+            days * 86_400 + i64::from(self.hour) * 3_600 + i64::from(self.minute) * 60 + i64::from(self.second)
+                - i64::from(utc_offset_minutes) * 60;
         seconds * 1_000
     }
 }

@@ -5,7 +5,8 @@ use receipt::{from_deliver_sm, FinalState, NetworkError};
 use smpp::tlv::tag;
 use smpp::{Sm, Tlv};
 
-const TEXT: &str = "id:12345 sub:001 dlvrd:001 submit date:2403151230 done date:2403151231 stat:DELIVRD err:000 text:hi";
+const TEXT: &str =
+    "id:12345 sub:001 dlvrd:001 submit date:2403151230 done date:2403151231 stat:DELIVRD err:000 text:hi";
 
 fn sm(esm_class: u8, short_message: &str, tlvs: Vec<Tlv>) -> Sm {
     Sm { esm_class, short_message: Bytes::from(short_message.to_owned()), tlvs, ..Sm::default() }
@@ -39,7 +40,11 @@ fn esm_class_message_type_decides() {
 
 #[test]
 fn receipted_message_id_alone_makes_a_receipt() {
-    let r = from_deliver_sm(&sm(0x00, "", vec![Tlv::cstring(tag::RECEIPTED_MESSAGE_ID, "abc"), Tlv::u8(tag::MESSAGE_STATE, 5)]));
+    let r = from_deliver_sm(&sm(
+        0x00,
+        "",
+        vec![Tlv::cstring(tag::RECEIPTED_MESSAGE_ID, "abc"), Tlv::u8(tag::MESSAGE_STATE, 5)],
+    ));
     let r = r.as_ref().map(|r| (r.message_id.as_str(), r.state, r.text.is_none(), r.intermediate));
     assert_eq!(r, Some(("abc", FinalState::Undeliverable, true, false)));
 }
@@ -59,7 +64,7 @@ fn tlvs_win_over_text() {
 fn unusable_tlvs_fall_back_to_text() {
     let tlvs = vec![
         Tlv::cstring(tag::RECEIPTED_MESSAGE_ID, " "),
-        Tlv::u8(tag::MESSAGE_STATE, 0),           // SCHEDULED (5.0), not a 3.4 state
+        Tlv::u8(tag::MESSAGE_STATE, 0),            // SCHEDULED (5.0), not a 3.4 state
         Tlv::u16(tag::NETWORK_ERROR_CODE, 0x0101), // two octets, not three
     ];
     let r = from_deliver_sm(&sm(0x04, TEXT, tlvs));

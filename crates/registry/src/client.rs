@@ -32,16 +32,28 @@ pub enum Error {
     Client(#[source] reqwest::Error),
     /// No answer: connection refused, timeout, broken response.
     #[error("schema registry request {url} failed: {source}")]
-    Unreachable { url: String, #[source] source: reqwest::Error },
+    Unreachable {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
     /// The registry answered with an error status.
     #[error("schema registry answered {status} to {url}: {body}")]
     Status { url: String, status: u16, body: String },
     /// The registry's answer is not the JSON we expect.
     #[error("unexpected schema registry response from {url}: {source}")]
-    Response { url: String, #[source] source: reqwest::Error },
+    Response {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
     /// The schema stored under `id` is not an Avro schema we can parse.
     #[error("schema {id} from the registry does not parse: {source}")]
-    Schema { id: u32, #[source] source: Box<events::apache_avro::Error> },
+    Schema {
+        id: u32,
+        #[source]
+        source: Box<events::apache_avro::Error>,
+    },
 }
 
 impl Error {
@@ -102,11 +114,8 @@ impl Registry {
         if base.cannot_be_a_base() || base.host().is_none() {
             return Err(bad("no host"));
         }
-        let http = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .connect_timeout(TIMEOUT)
-            .build()
-            .map_err(Error::Client)?;
+        let http =
+            reqwest::Client::builder().timeout(TIMEOUT).connect_timeout(TIMEOUT).build().map_err(Error::Client)?;
         Ok(Registry { base, http, schemas: RwLock::new(HashMap::new()) })
     }
 
@@ -175,7 +184,11 @@ impl Registry {
         self.schemas.read().unwrap_or_else(PoisonError::into_inner).get(&id).cloned()
     }
 
-    async fn call<T: serde::de::DeserializeOwned>(&self, url: Url, request: reqwest::RequestBuilder) -> Result<T, Error> {
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        url: Url,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, Error> {
         let unreachable = |source| Error::Unreachable { url: url.to_string(), source };
         let response = request
             .header(ACCEPT, HeaderValue::from_static("application/vnd.schemaregistry.v1+json, application/json"))

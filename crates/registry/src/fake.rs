@@ -90,7 +90,10 @@ async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
         buf.extend_from_slice(&chunk[..n]);
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let length = head.lines().find_map(|l| l.strip_prefix("content-length:")).map_or(0, |v| v.trim().parse().unwrap_or(0));
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap_or(0));
             break (end + 4, length);
         }
     };
@@ -144,7 +147,8 @@ fn answer(state: &mut State, method: &str, path: &str, body: &[u8]) -> (&'static
 /// The SendRequest schema as an older producer might have it: the current
 /// one without `tenant` and `metadata`.
 pub fn older_send_request_schema() -> String {
-    let mut schema: serde_json::Value = serde_json::from_str(events::schema_json(events::SchemaKind::SendRequest)).unwrap();
+    let mut schema: serde_json::Value =
+        serde_json::from_str(events::schema_json(events::SchemaKind::SendRequest)).unwrap();
     schema["fields"].as_array_mut().unwrap().retain(|f| f["name"] != "tenant" && f["name"] != "metadata");
     schema.to_string()
 }

@@ -50,10 +50,7 @@ impl Settings {
         let built = config::Config::builder()
             .add_source(config::File::from(path).format(config::FileFormat::Toml))
             .add_source(
-                config::Environment::with_prefix("SMSGW")
-                    .prefix_separator("__")
-                    .separator("__")
-                    .try_parsing(true),
+                config::Environment::with_prefix("SMSGW").prefix_separator("__").separator("__").try_parsing(true),
             )
             .build()
             .map_err(ConfigError::Load)?;
@@ -105,7 +102,10 @@ impl Settings {
         }
         for (i, rule) in self.router.rules.iter().enumerate() {
             if !ids.contains(rule.connection.as_str()) {
-                return Err(invalid(format!("router.rules[{i}].connection"), format!("no connection with id `{}`", rule.connection)));
+                return Err(invalid(
+                    format!("router.rules[{i}].connection"),
+                    format!("no connection with id `{}`", rule.connection),
+                ));
             }
             if rule.prefix.is_empty() || !rule.prefix.trim_start_matches('+').chars().all(|c| c.is_ascii_digit()) {
                 return Err(invalid(format!("router.rules[{i}].prefix"), "must be digits, optionally after a `+`"));
@@ -500,9 +500,12 @@ mod tests {
     #[test]
     fn bad_values_name_their_key() {
         assert!(error_of(&MINIMAL.replace("port = 2775", "port = 0")).contains("connections[0].port"));
-        assert!(error_of(&MINIMAL.replace("password = \"secret\"", "password = \"much-too-long\"")).contains("connections[0].password"));
-        assert!(error_of(&MINIMAL.replace("default_connection = \"sim\"", "default_connection = \"nope\"")).contains("router.default_connection"));
-        assert!(error_of(&MINIMAL.replace("response_timeout = \"3s\"", "response_timeout = \"soon\"")).contains("response_timeout"));
+        assert!(error_of(&MINIMAL.replace("password = \"secret\"", "password = \"much-too-long\""))
+            .contains("connections[0].password"));
+        assert!(error_of(&MINIMAL.replace("default_connection = \"sim\"", "default_connection = \"nope\""))
+            .contains("router.default_connection"));
+        assert!(error_of(&MINIMAL.replace("response_timeout = \"3s\"", "response_timeout = \"soon\""))
+            .contains("response_timeout"));
     }
 
     #[test]

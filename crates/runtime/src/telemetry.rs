@@ -33,9 +33,17 @@ impl Drop for TelemetryGuard {
 #[non_exhaustive]
 pub enum TelemetryError {
     #[error("invalid log filter `{filter}`: {source}")]
-    Filter { filter: String, #[source] source: tracing_subscriber::filter::ParseError },
+    Filter {
+        filter: String,
+        #[source]
+        source: tracing_subscriber::filter::ParseError,
+    },
     #[error("cannot open log file {path}: {source}")]
-    LogFile { path: String, #[source] source: std::io::Error },
+    LogFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot build the OTLP exporter: {0}")]
     Exporter(String),
     #[error("a global subscriber is already installed")]
@@ -75,9 +83,8 @@ pub fn init(config: &TelemetryConfig) -> Result<TelemetryGuard, TelemetryError> 
     opentelemetry::global::set_tracer_provider(provider.clone());
     opentelemetry::global::set_text_map_propagator(opentelemetry_sdk::propagation::TraceContextPropagator::new());
     // Spans are traced at info whatever the log level: a quiet log must not cut traces.
-    let otel = tracing_opentelemetry::layer()
-        .with_tracer(tracer)
-        .with_filter(tracing_subscriber::filter::LevelFilter::INFO);
+    let otel =
+        tracing_opentelemetry::layer().with_tracer(tracer).with_filter(tracing_subscriber::filter::LevelFilter::INFO);
 
     tracing_subscriber::registry()
         .with(console)

@@ -50,8 +50,11 @@ pub fn decode_with_max(buf: &mut BytesMut, max: usize) -> Result<Option<Pdu>, De
     let command_id = CommandId(word(4));
     let status = word(8);
     let sequence = word(12);
-    let body = decode_body(command_id, frame.slice(HEADER_LEN..))
-        .map_err(|source| DecodeError::Body { command_id, sequence, source })?;
+    let body = decode_body(command_id, frame.slice(HEADER_LEN..)).map_err(|source| DecodeError::Body {
+        command_id,
+        sequence,
+        source,
+    })?;
     Ok(Some(Pdu { sequence, status, body }))
 }
 
@@ -129,4 +132,3 @@ fn size_hint(body: &Body) -> usize {
             _ => 96,
         }
 }
-

@@ -133,7 +133,10 @@ pub enum Body {
     GenericNack,
     /// A command we do not model. Kept raw so a proxy can pass it on and the
     /// session can answer it with `generic_nack`/`ESME_RINVCMDID`.
-    Unknown { command_id: u32, body: Bytes },
+    Unknown {
+        command_id: u32,
+        body: Bytes,
+    },
 }
 
 impl Body {

@@ -323,9 +323,10 @@ impl Session {
             }
             // The application decides (outbind: bind_receiver; a bind on a
             // server session: check credentials).
-            CommandId::OUTBIND | CommandId::BIND_TRANSMITTER | CommandId::BIND_RECEIVER | CommandId::BIND_TRANSCEIVER => {
-                Received::Request { pdu, reply: None }
-            }
+            CommandId::OUTBIND
+            | CommandId::BIND_TRANSMITTER
+            | CommandId::BIND_RECEIVER
+            | CommandId::BIND_TRANSCEIVER => Received::Request { pdu, reply: None },
             CommandId::SUBMIT_SM | CommandId::DELIVER_SM | CommandId::DATA_SM => {
                 if matches!(self.state, State::Bound(_)) {
                     return Received::Request { pdu, reply: None };
@@ -375,7 +376,9 @@ impl Session {
 
     fn enquire_link_due(&self) -> Option<Instant> {
         match self.state {
-            State::Bound(_) if !self.enquire_link_pending => Some(self.last_received + self.config.enquire_link_interval),
+            State::Bound(_) if !self.enquire_link_pending => {
+                Some(self.last_received + self.config.enquire_link_interval)
+            }
             _ => None,
         }
     }

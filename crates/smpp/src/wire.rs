@@ -118,7 +118,8 @@ pub(crate) fn put_cstring(buf: &mut BytesMut, s: &str, max: usize, field: &'stat
 
 pub(crate) fn put_tlvs(buf: &mut BytesMut, tlvs: &[Tlv]) -> Result<(), EncodeError> {
     for t in tlvs {
-        let len = u16::try_from(t.value.len()).map_err(|_| EncodeError::TlvTooLong { tag: t.tag, len: t.value.len() })?;
+        let len =
+            u16::try_from(t.value.len()).map_err(|_| EncodeError::TlvTooLong { tag: t.tag, len: t.value.len() })?;
         buf.put_u16(t.tag);
         buf.put_u16(len);
         buf.put_slice(&t.value);

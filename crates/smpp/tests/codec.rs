@@ -1,12 +1,19 @@
 //! Framing and error-contract behaviour of decode/encode.
 
 use bytes::{Bytes, BytesMut};
-use smpp::{decode, decode_with_max, encode, status, Bind, Body, DecodeError, EncodeError, Pdu, Sm, SmResp, MAX_PDU_LEN};
+use smpp::{
+    decode, decode_with_max, encode, status, Bind, Body, DecodeError, EncodeError, Pdu, Sm, SmResp, MAX_PDU_LEN,
+};
 
 fn submit(msg: &'static [u8]) -> Pdu {
     Pdu::new(
         1,
-        Body::SubmitSm(Sm { source_addr: "Acme".into(), destination_addr: "4477".into(), short_message: Bytes::from_static(msg), ..Sm::default() }),
+        Body::SubmitSm(Sm {
+            source_addr: "Acme".into(),
+            destination_addr: "4477".into(),
+            short_message: Bytes::from_static(msg),
+            ..Sm::default()
+        }),
     )
 }
 
@@ -100,17 +107,25 @@ fn short_message_shares_the_read_buffer() {
 fn latin1_strings_survive_a_round_trip() {
     let mut buf = BytesMut::from(&[0, 0, 0, 0x14, 0x80, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1, b'a', 0xE9, 0xFF, 0][..]);
     let pdu = decode(&mut buf);
-    let want = Pdu { sequence: 1, status: 0, body: Body::SubmitSmResp(SmResp { message_id: "a\u{e9}\u{ff}".into(), tlvs: vec![] }) };
+    let want = Pdu {
+        sequence: 1,
+        status: 0,
+        body: Body::SubmitSmResp(SmResp { message_id: "a\u{e9}\u{ff}".into(), tlvs: vec![] }),
+    };
     assert_eq!(pdu, Ok(Some(want.clone())));
     assert_eq!(bytes_of(&want).as_ref(), &[0, 0, 0, 0x14, 0x80, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1, b'a', 0xE9, 0xFF, 0]);
 }
 
 #[test]
 fn encode_enforces_spec_limits_and_leaves_buffer_untouched() {
-    let bind = |system_id: &str| Pdu::new(1, Body::BindTransmitter(Bind { system_id: system_id.into(), ..Bind::default() }));
+    let bind =
+        |system_id: &str| Pdu::new(1, Body::BindTransmitter(Bind { system_id: system_id.into(), ..Bind::default() }));
     let mut buf = BytesMut::from(&b"prefix"[..]);
     assert_eq!(encode(&bind("0123456789abcde"), &mut BytesMut::new()), Ok(()));
-    assert_eq!(encode(&bind("0123456789abcdef"), &mut buf), Err(EncodeError::FieldTooLong { field: "system_id", len: 16, max: 15 }));
+    assert_eq!(
+        encode(&bind("0123456789abcdef"), &mut buf),
+        Err(EncodeError::FieldTooLong { field: "system_id", len: 16, max: 15 })
+    );
     assert_eq!(encode(&bind("a\0b"), &mut buf), Err(EncodeError::NulInString { field: "system_id" }));
     assert_eq!(encode(&bind("\u{20ac}"), &mut buf), Err(EncodeError::NotLatin1 { field: "system_id" }));
     let long = Pdu::new(1, Body::SubmitSm(Sm { short_message: Bytes::from(vec![b'x'; 255]), ..Sm::default() }));

@@ -74,9 +74,18 @@ fn bind_receiver_and_transceiver() {
 fn bind_resps_with_sc_interface_version() {
     let resp = BindResp { system_id: "SMSC".into(), tlvs: vec![Tlv::u8(tag::SC_INTERFACE_VERSION, 0x34)] };
     let body = "534D534300 0210 0001 34";
-    golden(&format!("0000001A 80000002 00000000 00000001 {body}"), Pdu { sequence: 1, status: 0, body: Body::BindTransmitterResp(resp.clone()) });
-    golden(&format!("0000001A 80000001 00000000 00000001 {body}"), Pdu { sequence: 1, status: 0, body: Body::BindReceiverResp(resp.clone()) });
-    golden(&format!("0000001A 80000009 00000000 00000001 {body}"), Pdu { sequence: 1, status: 0, body: Body::BindTransceiverResp(resp) });
+    golden(
+        &format!("0000001A 80000002 00000000 00000001 {body}"),
+        Pdu { sequence: 1, status: 0, body: Body::BindTransmitterResp(resp.clone()) },
+    );
+    golden(
+        &format!("0000001A 80000001 00000000 00000001 {body}"),
+        Pdu { sequence: 1, status: 0, body: Body::BindReceiverResp(resp.clone()) },
+    );
+    golden(
+        &format!("0000001A 80000009 00000000 00000001 {body}"),
+        Pdu { sequence: 1, status: 0, body: Body::BindTransceiverResp(resp) },
+    );
 }
 
 #[test]
@@ -145,7 +154,11 @@ fn submit_sm() {
 fn submit_sm_resp() {
     golden(
         "00000017 80000004 00000000 00000010 61626331323300",
-        Pdu { sequence: 0x10, status: 0, body: Body::SubmitSmResp(SmResp { message_id: "abc123".into(), tlvs: vec![] }) },
+        Pdu {
+            sequence: 0x10,
+            status: 0,
+            body: Body::SubmitSmResp(SmResp { message_id: "abc123".into(), tlvs: vec![] }),
+        },
     );
 }
 
@@ -186,7 +199,10 @@ fn deliver_sm_receipt() {
 
 #[test]
 fn deliver_sm_resp() {
-    golden("00000011 80000005 00000000 00000200 00", Pdu { sequence: 0x200, status: 0, body: Body::DeliverSmResp(SmResp::default()) });
+    golden(
+        "00000011 80000005 00000000 00000200 00",
+        Pdu { sequence: 0x200, status: 0, body: Body::DeliverSmResp(SmResp::default()) },
+    );
 }
 
 #[test]

@@ -36,26 +36,30 @@ fn sm() -> impl Strategy<Value = Sm> {
         (any::<[u8; 3]>(), cstr(16), cstr(16), any::<[u8; 4]>()),
         (proptest::collection::vec(any::<u8>(), 0..=254), tlvs()),
     )
-        .prop_map(|((service_type, src, source_addr, dst, destination_addr), (flags, sched, validity, more), (msg, tlvs))| Sm {
-            service_type,
-            source_addr_ton: src[0],
-            source_addr_npi: src[1],
-            source_addr,
-            dest_addr_ton: dst[0],
-            dest_addr_npi: dst[1],
-            destination_addr,
-            esm_class: flags[0],
-            protocol_id: flags[1],
-            priority_flag: flags[2],
-            schedule_delivery_time: sched,
-            validity_period: validity,
-            registered_delivery: more[0],
-            replace_if_present_flag: more[1],
-            data_coding: more[2],
-            sm_default_msg_id: more[3],
-            short_message: Bytes::from(msg),
-            tlvs,
-        })
+        .prop_map(
+            |((service_type, src, source_addr, dst, destination_addr), (flags, sched, validity, more), (msg, tlvs))| {
+                Sm {
+                    service_type,
+                    source_addr_ton: src[0],
+                    source_addr_npi: src[1],
+                    source_addr,
+                    dest_addr_ton: dst[0],
+                    dest_addr_npi: dst[1],
+                    destination_addr,
+                    esm_class: flags[0],
+                    protocol_id: flags[1],
+                    priority_flag: flags[2],
+                    schedule_delivery_time: sched,
+                    validity_period: validity,
+                    registered_delivery: more[0],
+                    replace_if_present_flag: more[1],
+                    data_coding: more[2],
+                    sm_default_msg_id: more[3],
+                    short_message: Bytes::from(msg),
+                    tlvs,
+                }
+            },
+        )
 }
 
 fn data_sm() -> impl Strategy<Value = DataSm> {
@@ -111,7 +115,10 @@ fn body() -> impl Strategy<Value = Body> {
         Just(Body::EnquireLink),
         Just(Body::EnquireLinkResp),
         Just(Body::GenericNack),
-        (any::<u32>().prop_filter("unmodelled id", |id| !is_modelled(*id)), proptest::collection::vec(any::<u8>(), 0..64))
+        (
+            any::<u32>().prop_filter("unmodelled id", |id| !is_modelled(*id)),
+            proptest::collection::vec(any::<u8>(), 0..64)
+        )
             .prop_map(|(command_id, b)| Body::Unknown { command_id, body: Bytes::from(b) }),
     ]
 }

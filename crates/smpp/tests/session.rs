@@ -4,7 +4,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use smpp::session::bind_resp_body;
-use smpp::{status, Action, Bind, BindKind, BindResp, Body, CommandId, Pdu, Received, Session, SessionConfig, SessionError, Sm, SmResp, State};
+use smpp::{
+    status, Action, Bind, BindKind, BindResp, Body, CommandId, Pdu, Received, Session, SessionConfig, SessionError, Sm,
+    SmResp, State,
+};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 const IDLE: Duration = Duration::from_secs(30);
@@ -18,7 +21,11 @@ fn submit() -> Body {
 }
 
 fn resp_ok(req: &Pdu) -> Pdu {
-    Pdu::response_to(req, status::ESME_ROK, Body::SubmitSmResp(SmResp { message_id: format!("m{}", req.sequence), tlvs: vec![] }))
+    Pdu::response_to(
+        req,
+        status::ESME_ROK,
+        Body::SubmitSmResp(SmResp { message_id: format!("m{}", req.sequence), tlvs: vec![] }),
+    )
 }
 
 fn bound(window: usize, t0: Instant) -> Session {
@@ -188,7 +195,10 @@ fn generic_nack_fails_the_matching_request() {
     let req = s.send_request(submit(), t0).ok().map_or(0, |p| p.sequence);
     assert_eq!(s.window_available(), 0);
     let r = s.receive(Pdu::generic_nack(req, status::ESME_RINVCMDLEN), t0);
-    assert_eq!(r, Received::GenericNack { sequence: req, status: status::ESME_RINVCMDLEN, request: Some(CommandId::SUBMIT_SM) });
+    assert_eq!(
+        r,
+        Received::GenericNack { sequence: req, status: status::ESME_RINVCMDLEN, request: Some(CommandId::SUBMIT_SM) }
+    );
     assert_eq!(s.window_available(), 1);
     let r = s.receive(Pdu::generic_nack(12345, status::ESME_RSYSERR), t0);
     assert_eq!(r, Received::GenericNack { sequence: 12345, status: status::ESME_RSYSERR, request: None });
@@ -209,7 +219,10 @@ fn deliver_sm_before_bind_is_refused_with_invbndsts() {
     let mut s = Session::new(config(1), t0);
     let r = s.receive(Pdu::new(8, Body::DeliverSm(Sm::default())), t0);
     let Received::Unexpected { reply: Some(reply), .. } = r else { panic!("{r:?}") };
-    assert_eq!(reply, Pdu { sequence: 8, status: status::ESME_RINVBNDSTS, body: Body::DeliverSmResp(SmResp::default()) });
+    assert_eq!(
+        reply,
+        Pdu { sequence: 8, status: status::ESME_RINVBNDSTS, body: Body::DeliverSmResp(SmResp::default()) }
+    );
 }
 
 #[test]

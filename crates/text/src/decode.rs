@@ -76,29 +76,15 @@ pub fn tp_dcs_scheme(dcs: u8) -> Scheme {
             Scheme { alphabet, class }
         }
         // 1000..1011 reserved coding groups.
-        0x8..=0xB => Scheme {
-            alphabet: Alphabet::Unsupported,
-            class: None,
-        },
+        0x8..=0xB => Scheme { alphabet: Alphabet::Unsupported, class: None },
         // Message waiting indication: discard (1100) and store (1101) in GSM 7-bit,
         // store (1110) in UCS-2. The indication itself is not exposed yet.
-        0xC | 0xD => Scheme {
-            alphabet: Alphabet::Gsm7,
-            class: None,
-        },
-        0xE => Scheme {
-            alphabet: Alphabet::Ucs2,
-            class: None,
-        },
+        0xC | 0xD => Scheme { alphabet: Alphabet::Gsm7, class: None },
+        0xE => Scheme { alphabet: Alphabet::Ucs2, class: None },
         // 1111: data coding / message class; bit 2 picks 8-bit over GSM 7-bit.
-        _ => Scheme {
-            alphabet: if dcs & 0x04 != 0 {
-                Alphabet::Data8
-            } else {
-                Alphabet::Gsm7
-            },
-            class: Some(class_bits),
-        },
+        _ => {
+            Scheme { alphabet: if dcs & 0x04 != 0 { Alphabet::Data8 } else { Alphabet::Gsm7 }, class: Some(class_bits) }
+        }
     }
 }
 
@@ -114,10 +100,7 @@ pub fn smpp_scheme(data_coding: u8) -> Scheme {
         0x05..=0x07 | 0x09..=0x0F => Alphabet::Unsupported,
         _ => return tp_dcs_scheme(data_coding),
     };
-    Scheme {
-        alphabet,
-        class: None,
-    }
+    Scheme { alphabet, class: None }
 }
 
 /// Decodes an SMPP `short_message` / `message_payload` body (UDH already removed).
@@ -135,27 +118,15 @@ fn decode_scheme(scheme: Scheme, bytes: &[u8]) -> Decoded {
     let (text, encoding) = match scheme.alphabet {
         Alphabet::Gsm7 => (Some(gsm7::decode_unpacked(bytes)), Encoding::Gsm7),
         Alphabet::Ia5 => {
-            let text = bytes
-                .iter()
-                .map(|&b| {
-                    if b.is_ascii() {
-                        char::from(b)
-                    } else {
-                        char::REPLACEMENT_CHARACTER
-                    }
-                })
-                .collect();
+            let text =
+                bytes.iter().map(|&b| if b.is_ascii() { char::from(b) } else { char::REPLACEMENT_CHARACTER }).collect();
             (Some(text), Encoding::Latin1)
         }
         Alphabet::Latin1 => (Some(latin1::decode(bytes)), Encoding::Latin1),
         Alphabet::Ucs2 => (Some(ucs2::decode(bytes)), Encoding::Ucs2),
         Alphabet::Data8 | Alphabet::Compressed | Alphabet::Unsupported => (None, Encoding::Binary),
     };
-    Decoded {
-        text,
-        encoding,
-        class: scheme.class,
-    }
+    Decoded { text, encoding, class: scheme.class }
 }
 
 #[cfg(test)]
@@ -187,25 +158,13 @@ mod tests {
         assert_eq!(tp_dcs_scheme(0x0C), scheme(Unsupported, None));
         // Class bits without bit 4 mean nothing.
         assert_eq!(tp_dcs_scheme(0x01), scheme(Gsm7, None));
-        assert_eq!(
-            tp_dcs_scheme(0x10),
-            scheme(Gsm7, Some(MessageClass::Class0))
-        );
-        assert_eq!(
-            tp_dcs_scheme(0x16),
-            scheme(Data8, Some(MessageClass::Class2))
-        );
-        assert_eq!(
-            tp_dcs_scheme(0x18),
-            scheme(Ucs2, Some(MessageClass::Class0))
-        );
+        assert_eq!(tp_dcs_scheme(0x10), scheme(Gsm7, Some(MessageClass::Class0)));
+        assert_eq!(tp_dcs_scheme(0x16), scheme(Data8, Some(MessageClass::Class2)));
+        assert_eq!(tp_dcs_scheme(0x18), scheme(Ucs2, Some(MessageClass::Class0)));
         assert_eq!(tp_dcs_scheme(0x20), scheme(Compressed, None));
         // Automatic deletion group mirrors the general group.
         assert_eq!(tp_dcs_scheme(0x48), scheme(Ucs2, None));
-        assert_eq!(
-            tp_dcs_scheme(0x51),
-            scheme(Gsm7, Some(MessageClass::Class1))
-        );
+        assert_eq!(tp_dcs_scheme(0x51), scheme(Gsm7, Some(MessageClass::Class1)));
         assert_eq!(tp_dcs_scheme(0x80), scheme(Unsupported, None));
         assert_eq!(tp_dcs_scheme(0xBF), scheme(Unsupported, None));
     }
@@ -216,18 +175,9 @@ mod tests {
         assert_eq!(tp_dcs_scheme(0xC0), scheme(Gsm7, None));
         assert_eq!(tp_dcs_scheme(0xD8), scheme(Gsm7, None));
         assert_eq!(tp_dcs_scheme(0xE0), scheme(Ucs2, None));
-        assert_eq!(
-            tp_dcs_scheme(0xF0),
-            scheme(Gsm7, Some(MessageClass::Class0))
-        );
-        assert_eq!(
-            tp_dcs_scheme(0xF5),
-            scheme(Data8, Some(MessageClass::Class1))
-        );
-        assert_eq!(
-            tp_dcs_scheme(0xF3),
-            scheme(Gsm7, Some(MessageClass::Class3))
-        );
+        assert_eq!(tp_dcs_scheme(0xF0), scheme(Gsm7, Some(MessageClass::Class0)));
+        assert_eq!(tp_dcs_scheme(0xF5), scheme(Data8, Some(MessageClass::Class1)));
+        assert_eq!(tp_dcs_scheme(0xF3), scheme(Gsm7, Some(MessageClass::Class3)));
     }
 
     #[test]

@@ -80,12 +80,7 @@ impl Encoding {
             Encoding::Gsm7 => 0b00,
             Encoding::Binary => 0b01,
             Encoding::Ucs2 => 0b10,
-            Encoding::Latin1 => {
-                return Err(TextError::ClassNotSupported {
-                    encoding: self,
-                    class,
-                })
-            }
+            Encoding::Latin1 => return Err(TextError::ClassNotSupported { encoding: self, class }),
         };
         Ok(0x10 | (alphabet << 2) | class.bits())
     }
@@ -93,9 +88,7 @@ impl Encoding {
     /// Encodes `text`: unpacked septets for GSM 7-bit, octets otherwise.
     pub fn encode(self, text: &str) -> Result<Vec<u8>, TextError> {
         match self {
-            Encoding::Gsm7 => {
-                gsm7::encode_unpacked(text).map_err(|e| TextError::unencodable(self, e))
-            }
+            Encoding::Gsm7 => gsm7::encode_unpacked(text).map_err(|e| TextError::unencodable(self, e)),
             Encoding::Latin1 => latin1::encode(text).map_err(|e| TextError::unencodable(self, e)),
             Encoding::Ucs2 => Ok(ucs2::encode(text)),
             Encoding::Binary => Err(TextError::BinaryText),
@@ -146,28 +139,14 @@ pub enum Preference {
 /// character fails with that character and its index — never a silent `?`.
 pub fn choose(text: &str, pref: Preference) -> Result<Encoding, TextError> {
     let forced = match pref {
-        Preference::Auto => {
-            return Ok(if gsm7::is_encodable(text) {
-                Encoding::Gsm7
-            } else {
-                Encoding::Ucs2
-            })
-        }
+        Preference::Auto => return Ok(if gsm7::is_encodable(text) { Encoding::Gsm7 } else { Encoding::Ucs2 }),
         Preference::Binary => return Err(TextError::BinaryText),
         Preference::Gsm7 => Encoding::Gsm7,
         Preference::Ucs2 => Encoding::Ucs2,
         Preference::Latin1 => Encoding::Latin1,
     };
-    match text
-        .chars()
-        .enumerate()
-        .find(|&(_, ch)| forced.unit_len(ch).is_none())
-    {
-        Some((index, ch)) => Err(TextError::Unencodable {
-            encoding: forced,
-            ch,
-            index,
-        }),
+    match text.chars().enumerate().find(|&(_, ch)| forced.unit_len(ch).is_none()) {
+        Some((index, ch)) => Err(TextError::Unencodable { encoding: forced, ch, index }),
         None => Ok(forced),
     }
 }
@@ -190,23 +169,14 @@ mod tests {
         assert_eq!(Encoding::Gsm7.data_coding_with_class(flash), Ok(0x10));
         assert_eq!(Encoding::Ucs2.data_coding_with_class(flash), Ok(0x18));
         assert_eq!(Encoding::Binary.data_coding_with_class(flash), Ok(0x14));
-        assert_eq!(
-            Encoding::Gsm7.data_coding_with_class(Some(MessageClass::Class2)),
-            Ok(0x12)
-        );
+        assert_eq!(Encoding::Gsm7.data_coding_with_class(Some(MessageClass::Class2)), Ok(0x12));
         assert_eq!(Encoding::Ucs2.data_coding_with_class(None), Ok(0x08));
-        assert!(matches!(
-            Encoding::Latin1.data_coding_with_class(flash),
-            Err(TextError::ClassNotSupported { .. })
-        ));
+        assert!(matches!(Encoding::Latin1.data_coding_with_class(flash), Err(TextError::ClassNotSupported { .. })));
     }
 
     #[test]
     fn auto_prefers_gsm7_including_extension() {
-        assert_eq!(
-            choose("Price: 5€ {ok}", Preference::Auto),
-            Ok(Encoding::Gsm7)
-        );
+        assert_eq!(choose("Price: 5€ {ok}", Preference::Auto), Ok(Encoding::Gsm7));
         assert_eq!(choose("", Preference::Auto), Ok(Encoding::Gsm7));
         assert_eq!(choose("Привет", Preference::Auto), Ok(Encoding::Ucs2));
         // ç (lower case) is not in the default alphabet, only Ç is.
@@ -217,19 +187,11 @@ mod tests {
     fn forced_encoding_names_the_char_and_index() {
         assert_eq!(
             choose("ab😀", Preference::Gsm7),
-            Err(TextError::Unencodable {
-                encoding: Encoding::Gsm7,
-                ch: '😀',
-                index: 2
-            })
+            Err(TextError::Unencodable { encoding: Encoding::Gsm7, ch: '😀', index: 2 })
         );
         assert_eq!(
             choose("é€", Preference::Latin1),
-            Err(TextError::Unencodable {
-                encoding: Encoding::Latin1,
-                ch: '€',
-                index: 1
-            })
+            Err(TextError::Unencodable { encoding: Encoding::Latin1, ch: '€', index: 1 })
         );
         assert_eq!(choose("x", Preference::Binary), Err(TextError::BinaryText));
         assert_eq!(choose("😀", Preference::Ucs2), Ok(Encoding::Ucs2));

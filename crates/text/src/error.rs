@@ -59,10 +59,6 @@ pub enum TextError {
 
 impl TextError {
     pub(crate) fn unencodable(encoding: Encoding, e: Unencodable) -> Self {
-        TextError::Unencodable {
-            encoding,
-            ch: e.ch,
-            index: e.index,
-        }
+        TextError::Unencodable { encoding, ch: e.ch, index: e.index }
     }
 }

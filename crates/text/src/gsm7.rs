@@ -178,10 +178,7 @@ pub struct Tables {
 
 impl Tables {
     /// The default alphabet and default extension table.
-    pub const DEFAULT: Tables = Tables {
-        locking: &DEFAULT_ALPHABET,
-        single: &DEFAULT_EXTENSION,
-    };
+    pub const DEFAULT: Tables = Tables { locking: &DEFAULT_ALPHABET, single: &DEFAULT_EXTENSION };
 
     /// The septets for `ch`: `[code]`, `[ESCAPE, code]`, or `None`.
     fn lookup(&self, ch: char) -> Option<Septets> {
@@ -191,10 +188,7 @@ impl Tables {
         if let Some(code) = self.locking.iter().position(|&c| c == ch) {
             return Some(Septets::One(code as u8));
         }
-        self.single
-            .iter()
-            .find(|&&(_, c)| c == ch)
-            .map(|&(code, _)| Septets::Two(code))
+        self.single.iter().find(|&&(_, c)| c == ch).map(|&(code, _)| Septets::Two(code))
     }
 }
 
@@ -253,13 +247,8 @@ pub fn decode_unpacked(septets: &[u8]) -> String {
 
 /// [`decode_unpacked`] for the given tables.
 pub fn decode_unpacked_with(tables: &Tables, septets: &[u8]) -> String {
-    let base = |code: u8| -> char {
-        tables
-            .locking
-            .get(usize::from(code))
-            .copied()
-            .unwrap_or(char::REPLACEMENT_CHARACTER)
-    };
+    let base =
+        |code: u8| -> char { tables.locking.get(usize::from(code)).copied().unwrap_or(char::REPLACEMENT_CHARACTER) };
     let mut out = String::with_capacity(septets.len());
     let mut it = septets.iter().copied();
     while let Some(code) = it.next() {
@@ -316,9 +305,7 @@ pub fn unpack(packed: &[u8], septet_count: usize, fill_bits: u8) -> Vec<u8> {
         let bit = fill + i * 7;
         let (byte, shift) = (bit / 8, bit % 8);
         let low = u16::from(packed[byte]) >> shift;
-        let high = packed
-            .get(byte + 1)
-            .map_or(0, |&b| u16::from(b) << (8 - shift));
+        let high = packed.get(byte + 1).map_or(0, |&b| u16::from(b) << (8 - shift));
         out.push(((low | high) & 0x7F) as u8);
     }
     out

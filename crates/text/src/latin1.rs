@@ -4,10 +4,7 @@ use crate::error::Unencodable;
 
 /// Encodes `text` one octet per character; fails on the first character above U+00FF.
 pub fn encode(text: &str) -> Result<Vec<u8>, Unencodable> {
-    text.chars()
-        .enumerate()
-        .map(|(index, ch)| u8::try_from(ch).map_err(|_| Unencodable { ch, index }))
-        .collect()
+    text.chars().enumerate().map(|(index, ch)| u8::try_from(ch).map_err(|_| Unencodable { ch, index })).collect()
 }
 
 /// Decodes ISO-8859-1; every octet is a character, so this cannot fail.
@@ -30,11 +27,6 @@ mod tests {
     #[test]
     fn names_first_char_above_u00ff() {
         assert_eq!(encode("café"), Ok(vec![b'c', b'a', b'f', 0xE9]));
-        assert_eq!(
-            encode("ab€d€"),
-            Err(Unencodable {
-                ch: '€', index: 2
-            })
-        );
+        assert_eq!(encode("ab€d€"), Err(Unencodable { ch: '€', index: 2 }));
     }
 }

@@ -57,12 +57,7 @@ pub struct SplitOptions {
 
 impl Default for SplitOptions {
     fn default() -> Self {
-        SplitOptions {
-            max_segments: 10,
-            concat: Concat::Udh8,
-            reference: 0,
-            class: None,
-        }
+        SplitOptions { max_segments: 10, concat: Concat::Udh8, reference: 0, class: None }
     }
 }
 
@@ -153,10 +148,8 @@ pub fn split(text: &str, pref: Preference, opts: &SplitOptions) -> Result<Messag
     }
 
     // `choose` has checked every character, so `unit_len` is `Some` here.
-    let lens: Vec<(usize, usize)> = text
-        .char_indices()
-        .map(|(at, ch)| (at, encoding.unit_len(ch).unwrap_or(0)))
-        .collect();
+    let lens: Vec<(usize, usize)> =
+        text.char_indices().map(|(at, ch)| (at, encoding.unit_len(ch).unwrap_or(0))).collect();
     let total_units: usize = lens.iter().map(|&(_, n)| n).sum();
 
     let chunks: Vec<&str> = if total_units <= capacity(encoding, opts.concat, false) {
@@ -177,10 +170,7 @@ pub fn split(text: &str, pref: Preference, opts: &SplitOptions) -> Result<Messag
         chunks
     };
     check_count(chunks.len(), opts)?;
-    let payloads = chunks
-        .into_iter()
-        .map(|chunk| encoding.encode(chunk))
-        .collect::<Result<Vec<_>, _>>()?;
+    let payloads = chunks.into_iter().map(|chunk| encoding.encode(chunk)).collect::<Result<Vec<_>, _>>()?;
     Ok(assemble(encoding, data_coding, payloads, opts))
 }
 
@@ -195,10 +185,7 @@ pub fn split_binary(bytes: &[u8], opts: &SplitOptions) -> Result<Message, TextEr
     let payloads: Vec<Vec<u8>> = if bytes.len() <= capacity(encoding, opts.concat, false) {
         vec![bytes.to_vec()]
     } else {
-        bytes
-            .chunks(capacity(encoding, opts.concat, true))
-            .map(<[u8]>::to_vec)
-            .collect()
+        bytes.chunks(capacity(encoding, opts.concat, true)).map(<[u8]>::to_vec).collect()
     };
     check_count(payloads.len(), opts)?;
     Ok(assemble(encoding, data_coding, payloads, opts))
@@ -211,10 +198,7 @@ fn whole_payload(
     opts: &SplitOptions,
 ) -> Result<Message, TextError> {
     if payload.len() > MAX_PAYLOAD_OCTETS {
-        return Err(TextError::TooLong {
-            len: payload.len(),
-            max: MAX_PAYLOAD_OCTETS,
-        });
+        return Err(TextError::TooLong { len: payload.len(), max: MAX_PAYLOAD_OCTETS });
     }
     check_count(1, opts)?;
     Ok(assemble(encoding, data_coding, vec![payload], opts))
@@ -229,12 +213,7 @@ fn check_count(needed: usize, opts: &SplitOptions) -> Result<(), TextError> {
 }
 
 /// Adds the concatenation information. Callers have checked `payloads.len() <= 255`.
-fn assemble(
-    encoding: Encoding,
-    data_coding: u8,
-    payloads: Vec<Vec<u8>>,
-    opts: &SplitOptions,
-) -> Message {
+fn assemble(encoding: Encoding, data_coding: u8, payloads: Vec<Vec<u8>>, opts: &SplitOptions) -> Message {
     let total = u8::try_from(payloads.len()).unwrap_or(u8::MAX);
     let [ref_hi, ref_lo] = opts.reference.to_be_bytes();
     let segments = (1..=total)
@@ -243,26 +222,14 @@ fn assemble(
             let multipart = total > 1;
             let udh = match opts.concat {
                 Concat::Udh8 if multipart => Some(vec![0x05, 0x00, 0x03, ref_lo, total, seq]),
-                Concat::Udh16 if multipart => {
-                    Some(vec![0x06, 0x08, 0x04, ref_hi, ref_lo, total, seq])
-                }
+                Concat::Udh16 if multipart => Some(vec![0x06, 0x08, 0x04, ref_hi, ref_lo, total, seq]),
                 _ => None,
             };
             let sar_reference = (multipart && opts.concat == Concat::Sar).then_some(opts.reference);
-            Segment {
-                udh,
-                payload,
-                seq,
-                total,
-                sar_reference,
-            }
+            Segment { udh, payload, seq, total, sar_reference }
         })
         .collect();
-    Message {
-        encoding,
-        data_coding,
-        segments,
-    }
+    Message { encoding, data_coding, segments }
 }
 
 #[cfg(test)]

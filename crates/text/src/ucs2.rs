@@ -15,12 +15,8 @@ pub fn unit_len(ch: char) -> usize {
 /// Decodes UTF-16BE. Lenient, never fails: an unpaired surrogate, or a trailing
 /// odd octet, becomes U+FFFD.
 pub fn decode(bytes: &[u8]) -> String {
-    let units = bytes
-        .chunks_exact(2)
-        .map(|pair| u16::from_be_bytes([pair[0], pair[1]]));
-    let mut out: String = char::decode_utf16(units)
-        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect();
+    let units = bytes.chunks_exact(2).map(|pair| u16::from_be_bytes([pair[0], pair[1]]));
+    let mut out: String = char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect();
     if bytes.len() % 2 == 1 {
         out.push(char::REPLACEMENT_CHARACTER);
     }

@@ -53,10 +53,7 @@ pub fn parse_udh(short_message: &[u8]) -> Result<(Udh, &[u8]), UdhError> {
     let (&udhl, rest) = short_message.split_first().ok_or(UdhError::Empty)?;
     let udhl = usize::from(udhl);
     if udhl > rest.len() {
-        return Err(UdhError::HeaderOverrun {
-            udhl,
-            available: rest.len(),
-        });
+        return Err(UdhError::HeaderOverrun { udhl, available: rest.len() });
     }
     let (mut header, body) = rest.split_at(udhl);
     let mut elements = Vec::new();
@@ -69,10 +66,7 @@ pub fn parse_udh(short_message: &[u8]) -> Result<(Udh, &[u8]), UdhError> {
             return Err(overrun);
         }
         let (data, next) = after_len.split_at(len);
-        elements.push(InformationElement {
-            id,
-            data: data.to_vec(),
-        });
+        elements.push(InformationElement { id, data: data.to_vec() });
         offset += 2 + len;
         header = next;
     }
@@ -117,9 +111,7 @@ mod tests {
     #[test]
     fn parses_8_bit_concat() {
         let sm = [0x05, 0x00, 0x03, 0xAB, 0x03, 0x02, b'h', b'i'];
-        let (udh, body) = parse_udh(&sm)
-            .map_err(|e| e.to_string())
-            .unwrap_or_default();
+        let (udh, body) = parse_udh(&sm).map_err(|e| e.to_string()).unwrap_or_default();
         assert_eq!(body, b"hi");
         assert_eq!(udh.concat(), Some((0xAB, 3, 2)));
         assert_eq!(udh.to_bytes(), sm[..6].to_vec());
@@ -128,19 +120,11 @@ mod tests {
     #[test]
     fn parses_16_bit_concat_and_keeps_other_ies() {
         // 0x24 national single shift (Turkish) then 16-bit concat.
-        let sm = [
-            0x09, 0x24, 0x01, 0x01, 0x08, 0x04, 0x12, 0x34, 0x02, 0x01, 0x41,
-        ];
+        let sm = [0x09, 0x24, 0x01, 0x01, 0x08, 0x04, 0x12, 0x34, 0x02, 0x01, 0x41];
         let (udh, body) = parse_udh(&sm).unwrap();
         assert_eq!(body, &[0x41]);
         assert_eq!(udh.concat(), Some((0x1234, 2, 1)));
-        assert_eq!(
-            udh.elements[0],
-            InformationElement {
-                id: 0x24,
-                data: vec![0x01]
-            }
-        );
+        assert_eq!(udh.elements[0], InformationElement { id: 0x24, data: vec![0x01] });
         assert_eq!(udh.to_bytes(), sm[..10].to_vec());
     }
 
@@ -151,40 +135,22 @@ mod tests {
             &[0x05, 0x00, 0x03, 0x01, 0x02, 0x03][..], // seq > total
             &[0x04, 0x00, 0x02, 0x01, 0x02][..],       // wrong IEDL
         ] {
-            assert_eq!(
-                parse_udh(sm).map(|(u, _)| u.concat()),
-                Ok(None),
-                "{sm:02x?}"
-            );
+            assert_eq!(parse_udh(sm).map(|(u, _)| u.concat()), Ok(None), "{sm:02x?}");
         }
     }
 
     #[test]
     fn last_concat_wins() {
-        let sm = [
-            0x0B, 0x00, 0x03, 0x01, 0x02, 0x01, 0x08, 0x04, 0x00, 0x07, 0x03, 0x03,
-        ];
+        let sm = [0x0B, 0x00, 0x03, 0x01, 0x02, 0x01, 0x08, 0x04, 0x00, 0x07, 0x03, 0x03];
         assert_eq!(parse_udh(&sm).map(|(u, _)| u.concat()), Ok(Some((7, 3, 3))));
     }
 
     #[test]
     fn overruns_are_errors() {
         assert_eq!(parse_udh(&[]), Err(UdhError::Empty));
-        assert_eq!(
-            parse_udh(&[0x05, 0x00, 0x03]),
-            Err(UdhError::HeaderOverrun {
-                udhl: 5,
-                available: 2
-            })
-        );
-        assert_eq!(
-            parse_udh(&[0x03, 0x00, 0x03, 0x01, 0x41]),
-            Err(UdhError::ElementOverrun { id: 0, offset: 1 })
-        );
-        assert_eq!(
-            parse_udh(&[0x04, 0x00, 0x01, 0x01, 0x08]),
-            Err(UdhError::ElementOverrun { id: 8, offset: 4 })
-        );
+        assert_eq!(parse_udh(&[0x05, 0x00, 0x03]), Err(UdhError::HeaderOverrun { udhl: 5, available: 2 }));
+        assert_eq!(parse_udh(&[0x03, 0x00, 0x03, 0x01, 0x41]), Err(UdhError::ElementOverrun { id: 0, offset: 1 }));
+        assert_eq!(parse_udh(&[0x04, 0x00, 0x01, 0x01, 0x08]), Err(UdhError::ElementOverrun { id: 8, offset: 4 }));
         assert_eq!(parse_udh(&[0x00, 0x41]), Ok((Udh::default(), &[0x41][..])));
     }
 

@@ -21,7 +21,13 @@ pub enum Decision {
 
 /// Validates and routes one record value. `registry` resolves Confluent
 /// schema ids to writer schemas (already fetched: this does no I/O).
-pub fn decide(value: &[u8], registry: Option<&dyn SchemaLookup>, now_ms: i64, routes: &Routes, max_segments: usize) -> Decision {
+pub fn decide(
+    value: &[u8],
+    registry: Option<&dyn SchemaLookup>,
+    now_ms: i64,
+    routes: &Routes,
+    max_segments: usize,
+) -> Decision {
     let request = match events::decode_request(value, registry) {
         Ok(r) => r,
         Err(e) => return refuse_undecoded(e, now_ms),
@@ -56,7 +62,11 @@ pub fn decide(value: &[u8], registry: Option<&dyn SchemaLookup>, now_ms: i64, ro
     };
     if request.expires_at.is_some_and(|t| t <= now_ms) {
         let mut ev = StatusEvent::new(request.id.clone(), events::Status::Expired, now_ms);
-        ev.error = Some(ErrorInfo { code: "expired".into(), protocol_code: None, text: "expires_at passed before routing".into() });
+        ev.error = Some(ErrorInfo {
+            code: "expired".into(),
+            protocol_code: None,
+            text: "expires_at passed before routing".into(),
+        });
         ev.tenant = request.tenant.clone();
         ev.metadata = request.metadata.clone();
         ev.done_at = Some(now_ms);
@@ -111,7 +121,13 @@ mod tests {
 
     #[test]
     fn valid_request_is_queued_normalised() {
-        let d = decide(br#"{"id":"r-1","to":"+49 151 12345678","from":"ACME","text":"Your code is 123456"}"#, None, 0, &routes(), 10);
+        let d = decide(
+            br#"{"id":"r-1","to":"+49 151 12345678","from":"ACME","text":"Your code is 123456"}"#,
+            None,
+            0,
+            &routes(),
+            10,
+        );
         match d {
             Decision::Queue { connection, request, segments } => {
                 assert_eq!(connection, "sim");
@@ -125,7 +141,8 @@ mod tests {
 
     #[test]
     fn bad_destination_is_rejected_with_reason() {
-        let ev = status_of(decide(br#"{"id":"r-2","to":"hello","text":"x","metadata":{"k":"v"}}"#, None, 5, &routes(), 10));
+        let ev =
+            status_of(decide(br#"{"id":"r-2","to":"hello","text":"x","metadata":{"k":"v"}}"#, None, 5, &routes(), 10));
         assert_eq!(ev.status, Status::Rejected);
         assert_eq!(ev.request_id, "r-2");
         assert_eq!(ev.error.as_ref().map(|e| e.code.as_str()), Some("invalid_destination"));
@@ -135,7 +152,8 @@ mod tests {
     #[test]
     fn unknown_hint_unencodable_and_too_long_are_rejected() {
         let r = routes();
-        let code = |json: &str| status_of(decide(json.as_bytes(), None, 0, &r, 3)).error.map(|e| e.code).unwrap_or_default();
+        let code =
+            |json: &str| status_of(decide(json.as_bytes(), None, 0, &r, 3)).error.map(|e| e.code).unwrap_or_default();
         assert_eq!(code(r#"{"id":"a","to":"+4915112345678","text":"x","connection":"nope"}"#), "no_route");
         assert_eq!(code(r#"{"id":"b","to":"+4915112345678","text":"日本","encoding":"gsm7"}"#), "unencodable_text");
         let long = "x".repeat(153 * 3 + 1);
@@ -151,7 +169,13 @@ mod tests {
 
     #[test]
     fn expired_before_routing() {
-        let ev = status_of(decide(br#"{"id":"r-4","to":"+4915112345678","text":"x","expires_at":1000}"#, None, 2000, &routes(), 10));
+        let ev = status_of(decide(
+            br#"{"id":"r-4","to":"+4915112345678","text":"x","expires_at":1000}"#,
+            None,
+            2000,
+            &routes(),
+            10,
+        ));
         assert_eq!(ev.status, Status::Expired);
     }
 
@@ -167,10 +191,14 @@ mod tests {
     #[test]
     #[allow(clippy::unwrap_used)]
     fn confluent_ids_resolve_through_the_registry() {
-        let request = SendRequest { id: "r-5".into(), to: "+4915112345678".into(), text: Some("x".into()), ..Default::default() };
+        let request =
+            SendRequest { id: "r-5".into(), to: "+4915112345678".into(), text: Some("x".into()), ..Default::default() };
         let bytes = events::encode_request(&request, events::Framing::Confluent { schema_id: 5 }).unwrap();
         assert!(matches!(decide(&bytes, Some(&OneSchema(5)), 0, &routes(), 10), Decision::Queue { .. }));
-        assert!(matches!(decide(&bytes, Some(&OneSchema(6)), 0, &routes(), 10), Decision::DeadLetter { .. }), "unknown id");
+        assert!(
+            matches!(decide(&bytes, Some(&OneSchema(6)), 0, &routes(), 10), Decision::DeadLetter { .. }),
+            "unknown id"
+        );
     }
 
     #[test]

@@ -122,11 +122,13 @@ impl Router {
                         h = h.insert(Header { key: header.key, value: header.value });
                     }
                 }
-                let h = h
-                    .insert(Header { key: "smsgw-error", value: Some(reason.as_bytes()) })
-                    .insert(Header { key: "smsgw-source", value: Some(format!("{}/{}/{}", message.topic(), message.partition(), message.offset()).as_bytes()) });
+                let h = h.insert(Header { key: "smsgw-error", value: Some(reason.as_bytes()) }).insert(Header {
+                    key: "smsgw-source",
+                    value: Some(format!("{}/{}/{}", message.topic(), message.partition(), message.offset()).as_bytes()),
+                });
                 let key = message.key().map(String::from_utf8_lossy).unwrap_or_default();
-                publish(&self.producer, Outgoing { topic: &topics.dead_letter, key: &key, payload: value, headers: h }).await;
+                publish(&self.producer, Outgoing { topic: &topics.dead_letter, key: &key, payload: value, headers: h })
+                    .await;
             }
             Decision::Refuse(event) => {
                 tracing::info!(status = event.status.symbol(), reason = ?event.error.as_ref().map(|e| &e.code), "request refused");
@@ -138,7 +140,11 @@ impl Router {
                     Err(e) => {
                         // Cannot happen for a request that just decoded; still, never drop it silently.
                         let mut ev = events::StatusEvent::new(request.id.clone(), events::Status::Failed, now_ms());
-                        ev.error = Some(events::ErrorInfo { code: "internal".into(), protocol_code: None, text: e.to_string() });
+                        ev.error = Some(events::ErrorInfo {
+                            code: "internal".into(),
+                            protocol_code: None,
+                            text: e.to_string(),
+                        });
                         self.publish_status(&ev, &trace_fields).await;
                         return true;
                     }
@@ -170,7 +176,8 @@ impl Router {
     }
 
     async fn publish_status(&self, event: &events::StatusEvent, trace_fields: &[(String, String)]) {
-        publish_status(&self.producer, &self.settings.kafka.topics.status, self.framings.status, event, trace_fields).await;
+        publish_status(&self.producer, &self.settings.kafka.topics.status, self.framings.status, event, trace_fields)
+            .await;
     }
 }
 
@@ -187,7 +194,9 @@ pub async fn prefetch_with_retry(registry: &Registry, id: u32, shutdown: &Cancel
                 tracing::debug!(schema_id = id, error = %e, "writer schema not available");
                 return true;
             }
-            Err(e) => tracing::warn!(schema_id = id, error = %e, retry_in = ?wait, "schema registry unavailable, retrying"),
+            Err(e) => {
+                tracing::warn!(schema_id = id, error = %e, retry_in = ?wait, "schema registry unavailable, retrying")
+            }
         }
         tokio::select! {
             _ = shutdown.cancelled() => return false,

@@ -51,7 +51,9 @@ pub fn normalise(input: &str) -> Result<Number, &'static str> {
         match c {
             '0'..='9' => digits.push(c),
             ' ' | '-' | '.' | '(' | ')' | '/' => {}
-            _ => return Err("destination may contain only digits, spaces, `-`, `.`, `/`, parentheses and a leading `+`"),
+            _ => {
+                return Err("destination may contain only digits, spaces, `-`, `.`, `/`, parentheses and a leading `+`")
+            }
         }
     }
     if international {
@@ -86,7 +88,9 @@ mod tests {
 
     #[test]
     fn rejects_implausible() {
-        for bad in ["", "+", "+12", "abc", "+49151abc", "12", "+0049151234567", "1234567890123456789012", "+1234567890123456"] {
+        for bad in
+            ["", "+", "+12", "abc", "+49151abc", "12", "+0049151234567", "1234567890123456789012", "+1234567890123456"]
+        {
             assert!(normalise(bad).is_err(), "{bad:?} accepted");
         }
     }

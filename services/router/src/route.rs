@@ -26,7 +26,11 @@ impl Routes {
     pub fn new(config: &RouterConfig, connections: impl IntoIterator<Item = String>) -> Self {
         Self {
             connections: connections.into_iter().collect(),
-            rules: config.rules.iter().map(|r| (r.prefix.trim_start_matches('+').to_owned(), r.connection.clone())).collect(),
+            rules: config
+                .rules
+                .iter()
+                .map(|r| (r.prefix.trim_start_matches('+').to_owned(), r.connection.clone()))
+                .collect(),
             default: config.default_connection.clone(),
         }
     }

@@ -63,8 +63,14 @@ pub async fn run(
     let (inbound_tx, inbound_rx) = mpsc::channel(1024);
     let pool = Pool::start(config.clone(), inbound_tx, &binds, bind_shutdown.clone());
     let inbound = tokio::spawn(
-        crate::inbound::run(config.id.clone(), producer.clone(), kafka_config.topics.clone(), framings.inbound, inbound_rx)
-            .instrument(tracing::info_span!("inbound", connection = %config.id)),
+        crate::inbound::run(
+            config.id.clone(),
+            producer.clone(),
+            kafka_config.topics.clone(),
+            framings.inbound,
+            inbound_rx,
+        )
+        .instrument(tracing::info_span!("inbound", connection = %config.id)),
     );
 
     let worker = Arc::new(Worker {
@@ -107,7 +113,6 @@ pub async fn run(
     Ok(())
 }
 
-
 impl Worker {
     /// Sends one queued request; true when its outcome is recorded.
     async fn handle(&self, message: &OwnedMessage) -> bool {
@@ -129,8 +134,13 @@ impl Worker {
                 tracing::error!(error = %e, "undecodable record on the queue topic, skipped");
                 if let Some(id) = e.request_id() {
                     let mut ev = events::StatusEvent::new(id, Status::Failed, message::now_ms());
-                    ev.error = Some(events::ErrorInfo { code: "invalid_request".into(), protocol_code: None, text: e.to_string() });
-                    router::publish_status(&self.producer, status_topic, self.framings.status, &ev, &trace_fields).await;
+                    ev.error = Some(events::ErrorInfo {
+                        code: "invalid_request".into(),
+                        protocol_code: None,
+                        text: e.to_string(),
+                    });
+                    router::publish_status(&self.producer, status_topic, self.framings.status, &ev, &trace_fields)
+                        .await;
                 }
                 return true;
             }

@@ -71,7 +71,8 @@ pub async fn run(
         let received_at = now_ms();
         if is_receipt(sm) {
             let text: String = sm.short_message.iter().map(|&b| b as char).collect();
-            let message_id = find(&sm.tlvs, tag::RECEIPTED_MESSAGE_ID).map(|t| t.as_cstring()).or_else(|| text_id(&text));
+            let message_id =
+                find(&sm.tlvs, tag::RECEIPTED_MESSAGE_ID).map(|t| t.as_cstring()).or_else(|| text_id(&text));
             let raw = RawReceipt {
                 connection: &connection,
                 message_id: message_id.clone(),
@@ -86,13 +87,26 @@ pub async fn run(
             };
             let payload = serde_json::to_vec(&raw).unwrap_or_default();
             let key = format!("{connection}:{}", message_id.unwrap_or_default());
-            publish(&producer, Outgoing { topic: &topics.deliver, key: &key, payload: &payload, headers: OwnedHeaders::new() }).await;
+            publish(
+                &producer,
+                Outgoing { topic: &topics.deliver, key: &key, payload: &payload, headers: OwnedHeaders::new() },
+            )
+            .await;
         } else {
             let n = counter.fetch_add(1, Ordering::Relaxed);
             let message = inbound_message(&connection, sm, format!("{connection}-{instance:016x}-{n}"), received_at);
             match events::encode_inbound(&message, framing) {
                 Ok(payload) => {
-                    publish(&producer, Outgoing { topic: &topics.inbound, key: &message.from, payload: &payload, headers: OwnedHeaders::new() }).await;
+                    publish(
+                        &producer,
+                        Outgoing {
+                            topic: &topics.inbound,
+                            key: &message.from,
+                            payload: &payload,
+                            headers: OwnedHeaders::new(),
+                        },
+                    )
+                    .await;
                 }
                 Err(e) => tracing::error!(error = %e, "cannot encode inbound message"),
             }
@@ -153,7 +167,13 @@ mod tests {
     fn decodes_ucs2_and_strips_udh() {
         let mut body = vec![5, 0, 3, 9, 2, 1];
         body.extend(text::ucs2::encode("Привет"));
-        let sm = Sm { esm_class: 0x40, data_coding: 8, short_message: body.into(), source_addr: "491".into(), ..Sm::default() };
+        let sm = Sm {
+            esm_class: 0x40,
+            data_coding: 8,
+            short_message: body.into(),
+            source_addr: "491".into(),
+            ..Sm::default()
+        };
         let m = inbound_message("c", &sm, "id".into(), 1);
         assert_eq!(m.text.as_deref(), Some("Привет"));
         assert_eq!(m.metadata.get("concat").map(String::as_str), Some("9/2/1"));

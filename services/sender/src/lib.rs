@@ -43,7 +43,14 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     for config in settings.connections.clone() {
         let span = tracing::info_span!("connection", connection = %config.id);
         tasks.spawn(tracing::Instrument::instrument(
-            connection::run(settings.clone(), config, producer.clone(), registry.clone(), framings.clone(), shutdown.clone()),
+            connection::run(
+                settings.clone(),
+                config,
+                producer.clone(),
+                registry.clone(),
+                framings.clone(),
+                shutdown.clone(),
+            ),
             span,
         ));
     }

@@ -12,7 +12,12 @@ use text::{Concat, MessageClass, SplitOptions};
 const ESM_UDHI: u8 = 0x40;
 
 /// The submit_sm bodies for `request`, one per segment, in order.
-pub fn submits(request: &SendRequest, config: &ConnectionConfig, reference: u16, max_segments: usize) -> Result<Vec<Sm>, ErrorInfo> {
+pub fn submits(
+    request: &SendRequest,
+    config: &ConnectionConfig,
+    reference: u16,
+    max_segments: usize,
+) -> Result<Vec<Sm>, ErrorInfo> {
     let opts = SplitOptions {
         max_segments,
         concat: Concat::Udh8,
@@ -29,7 +34,8 @@ pub fn submits(request: &SendRequest, config: &ConnectionConfig, reference: u16,
         (true, Some(dc)) => dc,
         _ => message.data_coding,
     };
-    let (source_addr_ton, source_addr_npi, source_addr) = source(request.from.as_deref().or(config.default_source.as_deref()), config);
+    let (source_addr_ton, source_addr_npi, source_addr) =
+        source(request.from.as_deref().or(config.default_source.as_deref()), config);
     let (dest_addr_ton, dest_addr_npi, destination_addr) = destination(&request.to, config);
     let registered_delivery = u8::from(request.delivery_report);
     Ok(message
@@ -63,7 +69,9 @@ fn source(from: Option<&str>, config: &ConnectionConfig) -> (u8, u8, String) {
         None => (0, 0, String::new()),
         Some(f) => match f.strip_prefix('+') {
             Some(d) if !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()) => (1, 1, d.to_owned()),
-            _ if !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()) => (config.source_ton, config.source_npi, f.to_owned()),
+            _ if !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()) => {
+                (config.source_ton, config.source_npi, f.to_owned())
+            }
             _ => (5, 0, f.to_owned()),
         },
     }
@@ -101,7 +109,13 @@ mod tests {
     }
 
     fn request(text: &str) -> SendRequest {
-        SendRequest { id: "r".into(), to: "+4915112345678".into(), from: Some("ACME".into()), text: Some(text.into()), ..Default::default() }
+        SendRequest {
+            id: "r".into(),
+            to: "+4915112345678".into(),
+            from: Some("ACME".into()),
+            text: Some(text.into()),
+            ..Default::default()
+        }
     }
 
     #[test]

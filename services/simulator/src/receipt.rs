@@ -5,7 +5,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Receipt text for message `id` with final state `stat` (e.g. `DELIVRD`).
 pub fn text(id: &str, submitted: SystemTime, done: SystemTime, stat: &str, err: u16, first: &[u8]) -> String {
-    let preview: String = first.iter().take(20).map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '?' }).collect();
+    let preview: String =
+        first.iter().take(20).map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '?' }).collect();
     format!(
         "id:{id} sub:001 dlvrd:{} submit date:{} done date:{} stat:{stat} err:{err:03} text:{preview}",
         if stat == "DELIVRD" { "001" } else { "000" },

@@ -11,7 +11,7 @@ use futures::{SinkExt, StreamExt};
 use rand::Rng;
 use smpp::status::{ESME_RBINDFAIL, ESME_RINVBNDSTS, ESME_RINVCMDID, ESME_ROK, ESME_RTHROTTLED};
 use smpp::tlv::tag;
-use smpp::{Body, BindResp, Pdu, Sm, SmResp, SmppCodec, Tlv};
+use smpp::{BindResp, Body, Pdu, Sm, SmResp, SmppCodec, Tlv};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, FramedWrite};

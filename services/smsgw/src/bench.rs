@@ -145,7 +145,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let _ = sim.await;
 
     latencies.sort();
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
     let elapsed = last - started;
     println!(
         "smsgw bench: {done}/{n} requests in {secs:.2}s = {rate:.0} requests/s (produced in {prod:.2}s); latency produce→SUBMITTED p50 {p50} ms, p99 {p99} ms; statuses {statuses:?}; simulator accepted {acc}",

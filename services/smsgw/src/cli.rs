@@ -166,7 +166,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Send(args) => run_async(crate::tools::send(args)),
         Command::Watch(args) => run_async(crate::tools::watch(args)),
         Command::Bench(args) => {
-            let _telemetry = runtime::telemetry::init(&TelemetryConfig { log: "warn".into(), ..TelemetryConfig::default() });
+            let _telemetry =
+                runtime::telemetry::init(&TelemetryConfig { log: "warn".into(), ..TelemetryConfig::default() });
             run_async(crate::bench::run(args))
         }
     }

@@ -40,7 +40,8 @@ pub enum Error {
 /// Every topic the given settings use, for creation at start-up.
 pub fn topics(settings: &Settings) -> Vec<String> {
     let t = &settings.kafka.topics;
-    let mut topics = vec![t.send.clone(), t.status.clone(), t.inbound.clone(), t.dead_letter.clone(), t.deliver.clone()];
+    let mut topics =
+        vec![t.send.clone(), t.status.clone(), t.inbound.clone(), t.dead_letter.clone(), t.deliver.clone()];
     topics.extend(settings.connections.iter().map(|c| t.queue(&c.id)));
     topics
 }

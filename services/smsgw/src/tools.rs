@@ -55,7 +55,8 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
                 let (Some(to), Some(text)) = (&args.to, &args.text) else {
                     anyhow::bail!("--to and --text are required unless --json is given");
                 };
-                let mut doc = serde_json::json!({ "id": id, "to": to, "text": text, "delivery_report": args.delivery_report });
+                let mut doc =
+                    serde_json::json!({ "id": id, "to": to, "text": text, "delivery_report": args.delivery_report });
                 if let Some(from) = &args.from {
                     doc["from"] = serde_json::Value::String(from.clone());
                 }
@@ -121,7 +122,14 @@ pub async fn watch(args: WatchArgs) -> anyhow::Result<()> {
             .headers()
             .map(|h| {
                 h.iter()
-                    .map(|h| (h.key.to_owned(), serde_json::Value::String(String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned())))
+                    .map(|h| {
+                        (
+                            h.key.to_owned(),
+                            serde_json::Value::String(
+                                String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned(),
+                            ),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default();

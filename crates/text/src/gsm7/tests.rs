@@ -44,15 +44,7 @@ fn default_alphabet_matches_spec_table() {
 
 #[test]
 fn spot_checks_of_well_known_codes() {
-    for (ch, code) in [
-        ('@', 0x00),
-        ('Δ', 0x10),
-        ('ß', 0x1E),
-        ('É', 0x1F),
-        ('¤', 0x24),
-    ]
-    .into_iter()
-    .chain([
+    for (ch, code) in [('@', 0x00), ('Δ', 0x10), ('ß', 0x1E), ('É', 0x1F), ('¤', 0x24)].into_iter().chain([
         ('¡', 0x40),
         ('§', 0x5F),
         ('¿', 0x60),
@@ -66,11 +58,7 @@ fn spot_checks_of_well_known_codes() {
 #[test]
 fn extension_table_matches_spec() {
     for (code, ch) in SPEC_EXTENSION {
-        assert_eq!(
-            encode_unpacked(&ch.to_string()),
-            Ok(vec![ESCAPE, code]),
-            "{ch:?}"
-        );
+        assert_eq!(encode_unpacked(&ch.to_string()), Ok(vec![ESCAPE, code]), "{ch:?}");
         assert_eq!(decode_unpacked(&[ESCAPE, code]), ch.to_string());
         assert_eq!(septet_len(ch), Some(2));
     }
@@ -87,11 +75,8 @@ fn whole_table_round_trips() {
 
 #[test]
 fn nothing_else_is_encodable() {
-    let known: Vec<char> = SPEC_DEFAULT
-        .chars()
-        .filter(|&c| c != '\u{1B}')
-        .chain(SPEC_EXTENSION.iter().map(|&(_, c)| c))
-        .collect();
+    let known: Vec<char> =
+        SPEC_DEFAULT.chars().filter(|&c| c != '\u{1B}').chain(SPEC_EXTENSION.iter().map(|&(_, c)| c)).collect();
     for cp in 0..0x2200u32 {
         let Some(ch) = char::from_u32(cp) else {
             continue;
@@ -102,10 +87,7 @@ fn nothing_else_is_encodable() {
 
 #[test]
 fn unencodable_names_char_and_index() {
-    assert_eq!(
-        encode_unpacked("a€b`c"),
-        Err(Unencodable { ch: '`', index: 3 })
-    );
+    assert_eq!(encode_unpacked("a€b`c"), Err(Unencodable { ch: '`', index: 3 }));
     assert_eq!(septet_len('ç'), None);
     assert_eq!(septet_len('😀'), None);
 }
@@ -127,10 +109,7 @@ fn hellohello_packing_vector() {
     // TS 23.038 §6.1.2.1.1 example.
     let septets = encode_unpacked("hellohello").unwrap();
     let packed = pack(&septets, 0);
-    assert_eq!(
-        packed,
-        [0xE8, 0x32, 0x9B, 0xFD, 0x46, 0x97, 0xD9, 0xEC, 0x37]
-    );
+    assert_eq!(packed, [0xE8, 0x32, 0x9B, 0xFD, 0x46, 0x97, 0xD9, 0xEC, 0x37]);
     assert_eq!(unpack(&packed, 10, 0), septets);
 }
 

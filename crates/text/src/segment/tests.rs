@@ -4,10 +4,7 @@ use crate::gsm7::ESCAPE;
 use proptest::prelude::*;
 
 fn opts(concat: Concat) -> SplitOptions {
-    SplitOptions {
-        concat,
-        ..SplitOptions::default()
-    }
+    SplitOptions { concat, ..SplitOptions::default() }
 }
 
 fn lens(msg: &Message) -> Vec<usize> {
@@ -21,27 +18,18 @@ fn exactly_160_gsm_chars_is_one_segment() {
     assert_eq!(msg.data_coding, 0x00);
     assert_eq!(lens(&msg), [160]);
     let seg = &msg.segments[0];
-    assert_eq!(
-        (seg.udh.as_ref(), seg.seq, seg.total, seg.sar()),
-        (None, 1, 1, None)
-    );
+    assert_eq!((seg.udh.as_ref(), seg.seq, seg.total, seg.sar()), (None, 1, 1, None));
     assert_eq!(seg.to_short_message(), vec![b'a'; 160]);
 }
 
 #[test]
 fn gsm_161_chars_is_153_plus_8_with_udh8() {
-    let o = SplitOptions {
-        reference: 0x1234,
-        ..SplitOptions::default()
-    };
+    let o = SplitOptions { reference: 0x1234, ..SplitOptions::default() };
     let msg = split(&"a".repeat(161), Preference::Auto, &o).unwrap();
     assert_eq!(lens(&msg), [153, 8]);
     for (i, seg) in msg.segments.iter().enumerate() {
         let seq = i as u8 + 1;
-        assert_eq!(
-            seg.udh.as_deref(),
-            Some(&[0x05, 0x00, 0x03, 0x34, 2, seq][..])
-        );
+        assert_eq!(seg.udh.as_deref(), Some(&[0x05, 0x00, 0x03, 0x34, 2, seq][..]));
         assert_eq!((seg.seq, seg.total, seg.sar()), (seq, 2, None));
         let sm = seg.to_short_message();
         assert_eq!(sm.len(), 6 + seg.payload.len());
@@ -51,24 +39,15 @@ fn gsm_161_chars_is_153_plus_8_with_udh8() {
 
 #[test]
 fn udh16_parts_hold_152_septets() {
-    let o = SplitOptions {
-        reference: 0xBEEF,
-        ..opts(Concat::Udh16)
-    };
+    let o = SplitOptions { reference: 0xBEEF, ..opts(Concat::Udh16) };
     let msg = split(&"a".repeat(305), Preference::Auto, &o).unwrap();
     assert_eq!(lens(&msg), [152, 152, 1]);
-    assert_eq!(
-        msg.segments[2].udh.as_deref(),
-        Some(&[0x06, 0x08, 0x04, 0xBE, 0xEF, 3, 3][..])
-    );
+    assert_eq!(msg.segments[2].udh.as_deref(), Some(&[0x06, 0x08, 0x04, 0xBE, 0xEF, 3, 3][..]));
 }
 
 #[test]
 fn sar_parts_hold_a_full_sms_and_carry_no_udh() {
-    let o = SplitOptions {
-        reference: 0x0102,
-        ..opts(Concat::Sar)
-    };
+    let o = SplitOptions { reference: 0x0102, ..opts(Concat::Sar) };
     let msg = split(&"a".repeat(161), Preference::Auto, &o).unwrap();
     assert_eq!(lens(&msg), [160, 1]);
     assert!(msg.segments.iter().all(|s| s.udh.is_none()));
@@ -87,10 +66,7 @@ fn payload_is_one_segment_up_to_65535_octets() {
     assert_eq!(lens(&ucs2), [65534]);
     assert_eq!(
         split(&"ж".repeat(32768), Preference::Auto, &opts(Concat::Payload)),
-        Err(TextError::TooLong {
-            len: 65536,
-            max: 65535
-        })
+        Err(TextError::TooLong { len: 65536, max: 65535 })
     );
 }
 
@@ -140,86 +116,39 @@ fn emoji_at_the_ucs2_boundary_moves_whole() {
 
 #[test]
 fn latin1_capacities() {
-    let msg = split(
-        &"é".repeat(140),
-        Preference::Latin1,
-        &SplitOptions::default(),
-    )
-    .unwrap();
+    let msg = split(&"é".repeat(140), Preference::Latin1, &SplitOptions::default()).unwrap();
     assert_eq!((msg.data_coding, lens(&msg)), (0x03, vec![140]));
-    let msg = split(
-        &"é".repeat(141),
-        Preference::Latin1,
-        &SplitOptions::default(),
-    )
-    .unwrap();
+    let msg = split(&"é".repeat(141), Preference::Latin1, &SplitOptions::default()).unwrap();
     assert_eq!(lens(&msg), [134, 7]);
 }
 
 #[test]
 fn too_many_segments_is_an_error() {
-    let ok = split(
-        &"a".repeat(1530),
-        Preference::Auto,
-        &SplitOptions::default(),
-    )
-    .unwrap();
+    let ok = split(&"a".repeat(1530), Preference::Auto, &SplitOptions::default()).unwrap();
     assert_eq!(ok.segments.len(), 10);
     assert_eq!(ok.segments[9].total, 10);
     assert_eq!(
-        split(
-            &"a".repeat(1531),
-            Preference::Auto,
-            &SplitOptions::default()
-        ),
-        Err(TextError::TooManySegments {
-            needed: 11,
-            max: 10
-        })
+        split(&"a".repeat(1531), Preference::Auto, &SplitOptions::default()),
+        Err(TextError::TooManySegments { needed: 11, max: 10 })
     );
-    let huge = SplitOptions {
-        max_segments: 1000,
-        ..SplitOptions::default()
-    };
+    let huge = SplitOptions { max_segments: 1000, ..SplitOptions::default() };
     assert_eq!(
         split(&"a".repeat(153 * 256), Preference::Auto, &huge),
-        Err(TextError::TooManySegments {
-            needed: 256,
-            max: 255
-        })
+        Err(TextError::TooManySegments { needed: 256, max: 255 })
     );
 }
 
 #[test]
 fn flash_and_forced_encodings() {
-    let flash = SplitOptions {
-        class: Some(MessageClass::Class0),
-        ..SplitOptions::default()
-    };
-    assert_eq!(
-        split("hi", Preference::Auto, &flash).unwrap().data_coding,
-        0x10
-    );
-    assert_eq!(
-        split("hi", Preference::Ucs2, &flash).unwrap().data_coding,
-        0x18
-    );
-    assert!(matches!(
-        split("hi", Preference::Latin1, &flash),
-        Err(TextError::ClassNotSupported { .. })
-    ));
+    let flash = SplitOptions { class: Some(MessageClass::Class0), ..SplitOptions::default() };
+    assert_eq!(split("hi", Preference::Auto, &flash).unwrap().data_coding, 0x10);
+    assert_eq!(split("hi", Preference::Ucs2, &flash).unwrap().data_coding, 0x18);
+    assert!(matches!(split("hi", Preference::Latin1, &flash), Err(TextError::ClassNotSupported { .. })));
     assert_eq!(
         split("hi ж", Preference::Gsm7, &SplitOptions::default()),
-        Err(TextError::Unencodable {
-            encoding: Encoding::Gsm7,
-            ch: 'ж',
-            index: 3
-        })
+        Err(TextError::Unencodable { encoding: Encoding::Gsm7, ch: 'ж', index: 3 })
     );
-    assert_eq!(
-        split("hi", Preference::Binary, &SplitOptions::default()),
-        Err(TextError::BinaryText)
-    );
+    assert_eq!(split("hi", Preference::Binary, &SplitOptions::default()), Err(TextError::BinaryText));
 }
 
 #[test]
@@ -232,38 +161,20 @@ fn empty_text_is_one_empty_segment() {
 fn binary_capacities() {
     let d = SplitOptions::default();
     let msg = split_binary(&[7; 140], &d).unwrap();
-    assert_eq!(
-        (msg.encoding, msg.data_coding, lens(&msg)),
-        (Encoding::Binary, 0x04, vec![140])
-    );
+    assert_eq!((msg.encoding, msg.data_coding, lens(&msg)), (Encoding::Binary, 0x04, vec![140]));
     assert_eq!(lens(&split_binary(&[7; 141], &d).unwrap()), [134, 7]);
-    assert_eq!(
-        lens(&split_binary(&[7; 141], &opts(Concat::Udh16)).unwrap()),
-        [133, 8]
-    );
-    assert_eq!(
-        lens(&split_binary(&[7; 281], &opts(Concat::Sar)).unwrap()),
-        [140, 140, 1]
-    );
-    assert_eq!(
-        lens(&split_binary(&[7; 5000], &opts(Concat::Payload)).unwrap()),
-        [5000]
-    );
-    assert!(matches!(
-        split_binary(&[7; 134 * 10 + 1], &d),
-        Err(TextError::TooManySegments { needed: 11, .. })
-    ));
+    assert_eq!(lens(&split_binary(&[7; 141], &opts(Concat::Udh16)).unwrap()), [133, 8]);
+    assert_eq!(lens(&split_binary(&[7; 281], &opts(Concat::Sar)).unwrap()), [140, 140, 1]);
+    assert_eq!(lens(&split_binary(&[7; 5000], &opts(Concat::Payload)).unwrap()), [5000]);
+    assert!(matches!(split_binary(&[7; 134 * 10 + 1], &d), Err(TextError::TooManySegments { needed: 11, .. })));
 }
 
 #[test]
 fn capacity_table() {
     use Encoding::*;
-    for (enc, single, udh8, udh16) in [
-        (Gsm7, 160, 153, 152),
-        (Latin1, 140, 134, 133),
-        (Binary, 140, 134, 133),
-        (Ucs2, 70, 67, 66),
-    ] {
+    for (enc, single, udh8, udh16) in
+        [(Gsm7, 160, 153, 152), (Latin1, 140, 134, 133), (Binary, 140, 134, 133), (Ucs2, 70, 67, 66)]
+    {
         assert_eq!(capacity(enc, Concat::Udh8, false), single);
         assert_eq!(capacity(enc, Concat::Udh8, true), udh8);
         assert_eq!(capacity(enc, Concat::Udh16, true), udh16);
@@ -280,19 +191,11 @@ fn text_strategy() -> impl Strategy<Value = String> {
         1 => any::<char>(),
         1 => proptest::sample::select(vec!['😀', 'ж', 'ç', '\u{FFFD}']),
     ];
-    prop_oneof![
-        proptest::collection::vec(ch, 0..700).prop_map(String::from_iter),
-        any::<String>(),
-    ]
+    prop_oneof![proptest::collection::vec(ch, 0..700).prop_map(String::from_iter), any::<String>(),]
 }
 
 fn concat_strategy() -> impl Strategy<Value = Concat> {
-    prop_oneof![
-        Just(Concat::Udh8),
-        Just(Concat::Udh16),
-        Just(Concat::Sar),
-        Just(Concat::Payload),
-    ]
+    prop_oneof![Just(Concat::Udh8), Just(Concat::Udh16), Just(Concat::Sar), Just(Concat::Payload),]
 }
 
 proptest! {

@@ -264,7 +264,11 @@ async fn handle(
                 let (ack, status) = oneshot::channel();
                 let sequence = pdu.sequence;
                 if shared.inbound.send(Delivered { sm, ack }).await.is_err() {
-                    return Handled::Reply(Pdu { sequence, status: smpp::status::ESME_RSYSERR, body: Body::DeliverSmResp(Default::default()) });
+                    return Handled::Reply(Pdu {
+                        sequence,
+                        status: smpp::status::ESME_RSYSERR,
+                        body: Body::DeliverSmResp(Default::default()),
+                    });
                 }
                 let ack_tx = ack_tx.clone();
                 tokio::spawn(async move {
