@@ -63,6 +63,8 @@ pub fn fields_of(span: &tracing::Span, incoming: &[(String, String)]) -> Vec<(St
     }
     let mut injector = PairInjector::default();
     TraceContextPropagator::new().inject_context(&cx, &mut injector);
+    // An empty `tracestate` is legal but noise in every record's headers.
+    injector.0.retain(|(_, v)| !v.is_empty());
     injector.0
 }
 
