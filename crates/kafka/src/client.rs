@@ -104,6 +104,18 @@ pub struct AckingConsumer {
 impl AckingConsumer {
     /// Joins `group` and subscribes to `topics`.
     pub fn subscribe(config: &KafkaConfig, group: &str, topics: &[&str]) -> Result<Self, Error> {
+        Self::subscribe_with(config, group, topics, &[])
+    }
+
+    /// [`AckingConsumer::subscribe`] with extra client properties, e.g.
+    /// `partition.assignment.strategy=range` so that partition p of several
+    /// co-partitioned topics goes to the same member.
+    pub fn subscribe_with(
+        config: &KafkaConfig,
+        group: &str,
+        topics: &[&str],
+        extra: &[(&str, &str)],
+    ) -> Result<Self, Error> {
         let tracker = Arc::new(Mutex::new(OffsetTracker::default()));
         let mut cc = base_config(config);
         cc.set("group.id", group)
@@ -115,6 +127,9 @@ impl AckingConsumer {
             .set("heartbeat.interval.ms", (config.session_timeout.as_millis() / 4).max(100).to_string())
             .set("fetch.wait.max.ms", "50")
             .set("topic.metadata.refresh.interval.ms", "2000");
+        for (k, v) in extra {
+            cc.set(*k, *v);
+        }
         for (k, v) in &config.properties {
             cc.set(k, v);
         }

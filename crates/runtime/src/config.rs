@@ -39,6 +39,9 @@ pub struct Settings {
     /// How requests are validated and routed to connections.
     #[serde(default)]
     pub router: RouterConfig,
+    /// Delivery-receipt correlation.
+    #[serde(default)]
+    pub tracker: TrackerConfig,
     /// The SMSC accounts and modems messages can be sent through.
     #[serde(default)]
     pub connections: Vec<ConnectionConfig>,
@@ -83,6 +86,8 @@ impl Settings {
             ("kafka.topics.dead_letter", &topics.dead_letter),
             ("kafka.topics.queue_prefix", &topics.queue_prefix),
             ("kafka.topics.deliver", &topics.deliver),
+            ("kafka.topics.submits", &topics.submits),
+            ("kafka.topics.segments", &topics.segments),
         ] {
             if value.is_empty() || !value.chars().all(valid_topic_char) {
                 return Err(invalid(key, format!("`{value}` is not a valid topic name")));
@@ -192,8 +197,12 @@ pub struct TopicsConfig {
     pub dead_letter: String,
     /// Per-connection queues are `{queue_prefix}{connection id}`.
     pub queue_prefix: String,
-    /// Raw delivery reports and inbound parts as received by senders, for the tracker.
+    /// Delivery receipts as received by senders (parsed), for the tracker.
     pub deliver: String,
+    /// Compacted: one record per submitted segment awaiting its receipt.
+    pub submits: String,
+    /// Final state of each segment of multi-part requests, keyed by request id.
+    pub segments: String,
 }
 
 impl Default for TopicsConfig {
@@ -205,6 +214,8 @@ impl Default for TopicsConfig {
             dead_letter: "sms.send.dead-letter".into(),
             queue_prefix: "sms.queue.".into(),
             deliver: "sms.deliver".into(),
+            submits: "sms.submits".into(),
+            segments: "sms.segments".into(),
         }
     }
 }
@@ -269,6 +280,32 @@ pub struct RouterConfig {
 impl Default for RouterConfig {
     fn default() -> Self {
         Self { default_connection: None, rules: Vec::new(), max_segments: 10, accepted_events: false }
+    }
+}
+
+/// Delivery-receipt correlation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrackerConfig {
+    /// How long a receipt that arrived before its submit record waits for it;
+    /// then it is published as unmatched.
+    #[serde(with = "humantime_serde")]
+    pub receipt_wait: Duration,
+    /// How long a multi-part request waits for every segment's receipt; then
+    /// its status is the worst known, missing segments counting as undeliverable.
+    #[serde(with = "humantime_serde")]
+    pub segment_timeout: Duration,
+    /// Receipts held while waiting for their submit record, at most.
+    pub max_waiting: usize,
+}
+
+impl Default for TrackerConfig {
+    fn default() -> Self {
+        Self {
+            receipt_wait: Duration::from_secs(600),
+            segment_timeout: Duration::from_secs(48 * 3600),
+            max_waiting: 100_000,
+        }
     }
 }
 
@@ -368,6 +405,11 @@ pub struct ConnectionConfig {
     /// Messages being worked on at once by this connection's sender.
     #[serde(default = "default_max_in_flight")]
     pub max_in_flight: usize,
+    /// How this SMSC writes message ids in submit_sm_resp and in receipts
+    /// (`{ submit = "hex", receipt = "decimal" }`; `as_is`, `hex`, `decimal`,
+    /// `case_insensitive`), so that both sides correlate.
+    #[serde(default)]
+    pub dlr_id_format: receipt::DlrIdFormat,
 }
 
 fn one() -> usize {

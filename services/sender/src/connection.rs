@@ -62,15 +62,15 @@ pub async fn run(
     let bind_shutdown = CancellationToken::new();
     let (inbound_tx, inbound_rx) = mpsc::channel(1024);
     let pool = Pool::start(config.clone(), inbound_tx, &binds, bind_shutdown.clone());
+    let destinations = crate::inbound::Destinations {
+        connection: config.id.clone(),
+        topics: kafka_config.topics.clone(),
+        framing: framings.inbound,
+        dlr_id_format: config.dlr_id_format,
+    };
     let inbound = tokio::spawn(
-        crate::inbound::run(
-            config.id.clone(),
-            producer.clone(),
-            kafka_config.topics.clone(),
-            framings.inbound,
-            inbound_rx,
-        )
-        .instrument(tracing::info_span!("inbound", connection = %config.id)),
+        crate::inbound::run(destinations, producer.clone(), inbound_rx)
+            .instrument(tracing::info_span!("inbound", connection = %config.id)),
     );
 
     let worker = Arc::new(Worker {
@@ -160,10 +160,40 @@ impl Worker {
         match outcome {
             Outcome::Done(ev) => {
                 tracing::debug!(status = ev.status.symbol(), segments = ev.segments, "outcome");
+                if ev.status == Status::Submitted && request.delivery_report {
+                    // Before SUBMITTED: the tracker must know a segment before its receipt can match.
+                    self.remember_submits(&ev, &trace_fields).await;
+                }
                 router::publish_status(&self.producer, status_topic, self.framings.status, &ev, &trace_fields).await;
                 true
             }
             Outcome::Interrupted => false,
         }
+    }
+
+    /// Publishes one submit record per segment (compacted topic, keyed by
+    /// connection and normalised message id), all at once.
+    async fn remember_submits(&self, ev: &events::StatusEvent, trace_fields: &[(String, String)]) {
+        let topic = &self.settings.kafka.topics.submits;
+        let publishes = ev.message_ids.iter().enumerate().map(|(i, id)| {
+            let record = records::SubmitRecord {
+                request_id: ev.request_id.clone(),
+                segment: i as u16 + 1,
+                segments: ev.segments,
+                connection: self.config.id.clone(),
+                message_ids: ev.message_ids.clone(),
+                submitted_at: ev.submitted_at.unwrap_or(ev.timestamp),
+                tenant: ev.tenant.clone(),
+                metadata: ev.metadata.clone(),
+                trace: trace_fields.to_vec(),
+            };
+            let key = records::key(&self.config.id, &self.config.dlr_id_format.submit_key(id));
+            let payload = serde_json::to_vec(&record).unwrap_or_default();
+            async move {
+                let headers = kafka::rdkafka::message::OwnedHeaders::new();
+                kafka::publish(&self.producer, kafka::Outgoing { topic, key: &key, payload: &payload, headers }).await;
+            }
+        });
+        futures::future::join_all(publishes).await;
     }
 }

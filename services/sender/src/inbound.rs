@@ -1,7 +1,7 @@
 //! deliver_sm received on a connection's binds: mobile-originated messages
 //! become InboundMessage events on `sms.inbound`; delivery receipts are
-//! published raw on the deliver topic, keyed by connection and message id,
-//! for the tracker to correlate. The deliver_sm_resp is sent only once the
+//! parsed into protocol-neutral records on the deliver topic, keyed by
+//! connection and normalised message id, for the tracker to correlate. The deliver_sm_resp is sent only once the
 //! record is on the broker, so a crash before that makes the SMSC deliver
 //! again instead of losing the message. InboundMessage events are framed as
 //! the caller says (Confluent with a registry, single-object without).
@@ -13,100 +13,67 @@ use events::{Framing, InboundMessage};
 use kafka::rdkafka::message::OwnedHeaders;
 use kafka::rdkafka::producer::FutureProducer;
 use kafka::{publish, Outgoing};
-use serde::Serialize;
+use receipt::DlrIdFormat;
+use records::ReceiptRecord;
 use smpp::tlv::{find, tag};
 use smpp::Sm;
 
 use crate::smpp::pool::Delivered;
 
-/// `esm_class` message type bits 5..2 (SMPP 3.4 §5.2.12): SMSC delivery receipt.
-pub fn is_receipt(sm: &Sm) -> bool {
-    matches!(sm.esm_class & 0x3C, 0x04 | 0x20) || find(&sm.tlvs, tag::RECEIPTED_MESSAGE_ID).is_some()
-}
-
-/// A delivery receipt as received, for the tracker (JSON on the deliver topic).
-#[derive(Debug, Serialize)]
-pub struct RawReceipt<'a> {
-    pub connection: &'a str,
-    /// `receipted_message_id` TLV when present, else the receipt text's `id:` field.
-    pub message_id: Option<String>,
-    pub source_addr: &'a str,
-    pub destination_addr: &'a str,
-    pub esm_class: u8,
-    pub data_coding: u8,
-    /// The receipt text as sent (Latin-1 decoded).
-    pub text: String,
-    pub message_state: Option<u8>,
-    pub network_error_code_hex: Option<String>,
-    pub received_at: i64,
-}
-
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The protocol-neutral record of an SMPP receipt.
+pub fn receipt_record(connection: &str, receipt: &receipt::Receipt, received_at: i64) -> ReceiptRecord {
+    let text = receipt.text.as_ref();
+    ReceiptRecord {
+        connection: connection.to_owned(),
+        message_id: receipt.message_id.clone(),
+        stat: receipt.state.stat().to_owned(),
+        is_final: receipt.state.is_final(),
+        err: text.and_then(|t| t.err.clone()),
+        network_error: receipt.network_error.map(|n| (n.network_type, n.code)),
+        done_at: text.and_then(|t| t.done_date).map(|d| d.to_epoch_millis(0)),
+        received_at,
+    }
 }
 
-/// The `id:` field of a receipt text (SMPP 3.4 Appendix B).
-pub fn text_id(text: &str) -> Option<String> {
-    let start = text.find("id:")? + 3;
-    let id: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
-    (!id.is_empty()).then_some(id)
+/// Where deliveries of one connection go.
+pub struct Destinations {
+    pub connection: String,
+    pub topics: runtime::config::TopicsConfig,
+    /// Framing of InboundMessage events.
+    pub framing: Framing,
+    /// How receipt ids are normalised into keys.
+    pub dlr_id_format: DlrIdFormat,
 }
 
 /// Handles deliveries of one connection until every bind has stopped.
-pub async fn run(
-    connection: String,
-    producer: FutureProducer,
-    topics: runtime::config::TopicsConfig,
-    framing: Framing,
-    mut rx: tokio::sync::mpsc::Receiver<Delivered>,
-) {
+pub async fn run(to: Destinations, producer: FutureProducer, mut rx: tokio::sync::mpsc::Receiver<Delivered>) {
     let counter = AtomicU64::new(0);
     let instance: u64 = rand::random();
+    let connection = &to.connection;
     while let Some(delivered) = rx.recv().await {
         let sm = &delivered.sm;
         let received_at = now_ms();
-        if is_receipt(sm) {
-            let text: String = sm.short_message.iter().map(|&b| b as char).collect();
-            let message_id =
-                find(&sm.tlvs, tag::RECEIPTED_MESSAGE_ID).map(|t| t.as_cstring()).or_else(|| text_id(&text));
-            let raw = RawReceipt {
-                connection: &connection,
-                message_id: message_id.clone(),
-                source_addr: &sm.source_addr,
-                destination_addr: &sm.destination_addr,
-                esm_class: sm.esm_class,
-                data_coding: sm.data_coding,
-                text,
-                message_state: find(&sm.tlvs, tag::MESSAGE_STATE).and_then(|t| t.as_u8()),
-                network_error_code_hex: find(&sm.tlvs, tag::NETWORK_ERROR_CODE).map(|t| hex(&t.value)),
-                received_at,
-            };
-            let payload = serde_json::to_vec(&raw).unwrap_or_default();
-            let key = format!("{connection}:{}", message_id.unwrap_or_default());
-            publish(
-                &producer,
-                Outgoing { topic: &topics.deliver, key: &key, payload: &payload, headers: OwnedHeaders::new() },
-            )
-            .await;
+        if let Some(receipt) = receipt::from_deliver_sm(sm) {
+            let record = receipt_record(connection, &receipt, received_at);
+            if receipt.message_id.is_empty() {
+                tracing::warn!("delivery receipt without a message id");
+            }
+            let key = records::key(connection, &to.dlr_id_format.receipt_key(&receipt.message_id));
+            let payload = serde_json::to_vec(&record).unwrap_or_default();
+            publish(&producer, Outgoing { topic: &to.topics.deliver, key: &key, payload: &payload, headers: OwnedHeaders::new() })
+                .await;
         } else {
             let n = counter.fetch_add(1, Ordering::Relaxed);
-            let message = inbound_message(&connection, sm, format!("{connection}-{instance:016x}-{n}"), received_at);
-            match events::encode_inbound(&message, framing) {
+            let message = inbound_message(connection, sm, format!("{connection}-{instance:016x}-{n}"), received_at);
+            match events::encode_inbound(&message, to.framing) {
                 Ok(payload) => {
-                    publish(
-                        &producer,
-                        Outgoing {
-                            topic: &topics.inbound,
-                            key: &message.from,
-                            payload: &payload,
-                            headers: OwnedHeaders::new(),
-                        },
-                    )
-                    .await;
+                    let headers = OwnedHeaders::new();
+                    publish(&producer, Outgoing { topic: &to.topics.inbound, key: &message.from, payload: &payload, headers })
+                        .await;
                 }
                 Err(e) => tracing::error!(error = %e, "cannot encode inbound message"),
             }
@@ -150,17 +117,23 @@ pub fn inbound_message(connection: &str, sm: &Sm, id: String, received_at: i64) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smpp::Tlv;
 
     #[test]
-    fn receipt_detection_and_id() {
-        let mut sm = Sm { esm_class: 0x04, short_message: "id:0A1b stat:DELIVRD".into(), ..Sm::default() };
-        assert!(is_receipt(&sm));
-        assert_eq!(text_id("id:0A1b sub:001"), Some("0A1b".into()));
-        sm.esm_class = 0;
-        assert!(!is_receipt(&sm));
-        sm.tlvs.push(Tlv::cstring(tag::RECEIPTED_MESSAGE_ID, "x"));
-        assert!(is_receipt(&sm));
+    fn receipts_become_records() {
+        let sm = Sm {
+            esm_class: 0x04,
+            short_message: "id:0A1b sub:001 dlvrd:001 submit date:2611261200 done date:2611261201 stat:DELIVRD err:000 text:x".into(),
+            ..Sm::default()
+        };
+        let r = receipt::from_deliver_sm(&sm).unwrap();
+        let record = receipt_record("c", &r, 7);
+        assert_eq!(record.message_id, "0A1b");
+        assert_eq!(record.stat, "DELIVRD");
+        assert!(record.is_final);
+        assert_eq!(record.err.as_deref(), Some("000"));
+        assert!(record.done_at.is_some());
+        let mo = Sm { esm_class: 0, short_message: "hello".into(), ..Sm::default() };
+        assert!(receipt::from_deliver_sm(&mo).is_none());
     }
 
     #[test]

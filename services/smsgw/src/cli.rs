@@ -1,4 +1,4 @@
-//! Command line: `smsgw run`, `smsgw sim smpp`, `smsgw send`, `smsgw watch`, `smsgw bench`.
+//! Command line: `smsgw run`, `smsgw sim smpp`, `smsgw send`, `smsgw watch`, `smsgw bench`, `smsgw bench-kannel`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -46,6 +46,8 @@ pub enum Command {
     Watch(crate::tools::WatchArgs),
     /// Push N requests through broker → smsgw → simulator and print throughput and latency.
     Bench(crate::bench::BenchArgs),
+    /// Push N sendsms requests through Debian's Kannel → simulator and print throughput and DLR latency.
+    BenchKannel(crate::bench_kannel::BenchKannelArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,6 +171,11 @@ pub fn main(cli: Cli) -> ExitCode {
             let _telemetry =
                 runtime::telemetry::init(&TelemetryConfig { log: "warn".into(), ..TelemetryConfig::default() });
             run_async(crate::bench::run(args))
+        }
+        Command::BenchKannel(args) => {
+            let _telemetry =
+                runtime::telemetry::init(&TelemetryConfig { log: "warn".into(), ..TelemetryConfig::default() });
+            run_async(async move { crate::bench_kannel::run(args).await.map(|_| ()) })
         }
     }
 }

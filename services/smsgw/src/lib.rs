@@ -6,6 +6,7 @@
 //! in here, so tests run the whole gateway in-process with [`run_roles`].
 
 pub mod bench;
+pub mod bench_kannel;
 pub mod cli;
 pub mod tools;
 
@@ -23,6 +24,8 @@ pub enum Role {
     Router,
     /// One sender per configured connection.
     Sender,
+    /// Delivery-receipt correlation.
+    Tracker,
 }
 
 /// Errors running the gateway.
@@ -35,13 +38,15 @@ pub enum Error {
     Router(#[from] router::Error),
     #[error(transparent)]
     Sender(#[from] sender::Error),
+    #[error(transparent)]
+    Tracker(#[from] tracker::Error),
 }
 
 /// Every topic the given settings use, for creation at start-up.
 pub fn topics(settings: &Settings) -> Vec<String> {
     let t = &settings.kafka.topics;
     let mut topics =
-        vec![t.send.clone(), t.status.clone(), t.inbound.clone(), t.dead_letter.clone(), t.deliver.clone()];
+        vec![t.send.clone(), t.status.clone(), t.inbound.clone(), t.dead_letter.clone(), t.deliver.clone(), t.submits.clone(), t.segments.clone()];
     topics.extend(settings.connections.iter().map(|c| t.queue(&c.id)));
     topics
 }
@@ -51,6 +56,7 @@ pub async fn run_roles(settings: Arc<Settings>, role: Role, shutdown: Cancellati
     kafka::ensure_topics(&settings.kafka, &topics(&settings), settings.kafka.partitions).await?;
     let router = matches!(role, Role::All | Role::Router);
     let sender = matches!(role, Role::All | Role::Sender);
+    let tracker = matches!(role, Role::All | Role::Tracker);
     let r = async {
         if router {
             router::run(settings.clone(), shutdown.clone()).await?;
@@ -63,9 +69,15 @@ pub async fn run_roles(settings: Arc<Settings>, role: Role, shutdown: Cancellati
         }
         Ok::<(), Error>(())
     };
-    let (r, s) = tokio::join!(r, s);
-    if r.is_err() || s.is_err() {
+    let t = async {
+        if tracker {
+            tracker::run(settings.clone(), shutdown.clone()).await?;
+        }
+        Ok::<(), Error>(())
+    };
+    let (r, s, t) = tokio::join!(r, s, t);
+    if r.is_err() || s.is_err() || t.is_err() {
         shutdown.cancel();
     }
-    r.and(s)
+    r.and(s).and(t)
 }

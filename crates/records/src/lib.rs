@@ -1,0 +1,119 @@
+//! Records that smsgw's roles exchange among themselves over Kafka (not a
+//! public contract: applications read the Avro events in `schemas/`).
+//!
+//! - [`SubmitRecord`]: a segment the SMSC accepted, on the compacted
+//!   `sms.submits` topic, keyed `{connection}:{id key}` — the tracker's state.
+//! - [`ReceiptRecord`]: a delivery receipt as a sender received it, parsed and
+//!   protocol-neutral, on `sms.deliver`, keyed like the submit record it answers.
+//! - [`SegmentOutcome`]: one segment's final state, on `sms.segments`, keyed by
+//!   request id, for requests of several segments.
+//!
+//! JSON, because they are small, internal and easiest to inspect with a
+//! console consumer; every field added later must be optional.
+
+use serde::{Deserialize, Serialize};
+
+/// The key of submit records and receipts: connection id and normalised message id.
+pub fn key(connection: &str, id_key: &str) -> String {
+    format!("{connection}:{id_key}")
+}
+
+/// A segment accepted by the SMSC, remembered until its receipt arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitRecord {
+    pub request_id: String,
+    /// 1-based segment number and the request's segment count.
+    pub segment: u16,
+    pub segments: u16,
+    pub connection: String,
+    /// Every segment's message id, in order (so any segment's receipt can
+    /// report the whole request's ids).
+    pub message_ids: Vec<String>,
+    pub submitted_at: i64,
+    #[serde(default)]
+    pub tenant: Option<String>,
+    #[serde(default)]
+    pub metadata: events::Metadata,
+    /// W3C trace fields of the request, so the receipt continues its trace.
+    #[serde(default)]
+    pub trace: Vec<(String, String)>,
+}
+
+/// A delivery receipt, parsed at the edge so the tracker is protocol-neutral.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptRecord {
+    pub connection: String,
+    /// The message id as the SMSC wrote it in the receipt.
+    pub message_id: String,
+    /// SMPP-style state name (`DELIVRD`, `UNDELIV`, `EXPIRED`, ...).
+    pub stat: String,
+    /// Whether the state is final (an intermediate ENROUTE/ACCEPTD is not).
+    pub is_final: bool,
+    /// The receipt's `err:` field, when present.
+    #[serde(default)]
+    pub err: Option<String>,
+    /// `network_error_code` TLV as (network type, code).
+    #[serde(default)]
+    pub network_error: Option<(u8, u16)>,
+    /// `done date`, epoch ms (UTC assumed), when present and valid.
+    #[serde(default)]
+    pub done_at: Option<i64>,
+    pub received_at: i64,
+}
+
+/// One segment's final state, for aggregation by request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentOutcome {
+    pub submit: SubmitRecord,
+    pub receipt: ReceiptRecord,
+}
+
+/// The status a final receipt state means for a message (worst first when ranked).
+pub fn status_of(stat: &str) -> events::Status {
+    match stat {
+        "DELIVRD" => events::Status::Delivered,
+        "EXPIRED" => events::Status::Expired,
+        _ => events::Status::Undeliverable,
+    }
+}
+
+/// How bad a final status is, for "the worst outcome" of a multi-part message.
+pub fn severity(status: events::Status) -> u8 {
+    match status {
+        events::Status::Delivered => 0,
+        events::Status::Expired => 1,
+        _ => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_as_json() {
+        let submit = SubmitRecord {
+            request_id: "r".into(),
+            segment: 1,
+            segments: 2,
+            connection: "c".into(),
+            message_ids: vec!["a".into(), "b".into()],
+            submitted_at: 5,
+            tenant: None,
+            metadata: Default::default(),
+            trace: vec![("traceparent".into(), "00-x".into())],
+        };
+        let json = serde_json::to_vec(&submit).unwrap_or_default();
+        assert_eq!(serde_json::from_slice::<SubmitRecord>(&json).ok(), Some(submit));
+        // Optional fields may be missing (older writers).
+        let minimal = r#"{"connection":"c","message_id":"1","stat":"DELIVRD","is_final":true,"received_at":1}"#;
+        assert!(serde_json::from_str::<ReceiptRecord>(minimal).is_ok());
+    }
+
+    #[test]
+    fn worst_status_wins() {
+        assert_eq!(status_of("DELIVRD"), events::Status::Delivered);
+        assert_eq!(status_of("UNDELIV"), events::Status::Undeliverable);
+        assert!(severity(status_of("REJECTD")) > severity(status_of("EXPIRED")));
+    }
+}

@@ -1,0 +1,223 @@
+//! Stage 1: match receipts to the segments they answer.
+//!
+//! One consumer over the compacted `sms.submits` topic and `sms.deliver`,
+//! with the range assignor so partition p of both (same key, same partition
+//! count) belongs to the same replica. Submit-record offsets are never
+//! stored, so every assignment re-reads the compacted topic from the
+//! beginning: the topic is the state, the map here only its image.
+//!
+//! A receipt's offset is acknowledged once what it turned into is on the
+//! broker: the final status (single segment) or a segment outcome, then a
+//! tombstone for its submit record. A receipt that arrives before its submit
+//! record waits (bounded); one that never finds it is published as unmatched.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use events::Framing;
+use kafka::rdkafka::message::{Message, OwnedHeaders};
+use kafka::rdkafka::producer::{FutureProducer, FutureRecord};
+use kafka::rdkafka::util::Timeout;
+use kafka::{publish, trace, AckingConsumer, Outgoing};
+use records::{ReceiptRecord, SegmentOutcome, SubmitRecord};
+use runtime::Settings;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::outcome;
+
+/// A receipt waiting for its submit record.
+struct Waiting {
+    receipt: ReceiptRecord,
+    partition: i32,
+    offset: i64,
+    since: Instant,
+}
+
+/// What the matcher needs to publish and acknowledge.
+#[derive(Clone)]
+struct Out {
+    settings: Arc<Settings>,
+    producer: FutureProducer,
+    consumer: Arc<AckingConsumer>,
+    status_framing: Framing,
+}
+
+/// Runs stage 1 until `shutdown`.
+pub async fn run(
+    settings: Arc<Settings>,
+    producer: FutureProducer,
+    status_framing: Framing,
+    shutdown: CancellationToken,
+) -> Result<(), kafka::Error> {
+    let kafka = &settings.kafka;
+    let topics = &kafka.topics;
+    let group = format!("{}.tracker", kafka.group_prefix);
+    let consumer = Arc::new(AckingConsumer::subscribe_with(
+        kafka,
+        &group,
+        &[&topics.submits, &topics.deliver],
+        &[("partition.assignment.strategy", "range")],
+    )?);
+    let out = Out { settings: settings.clone(), producer, consumer: consumer.clone(), status_framing };
+    let tracker = &settings.tracker;
+    let mut submits: HashMap<String, SubmitRecord> = HashMap::new();
+    let mut waiting: HashMap<String, Vec<Waiting>> = HashMap::new();
+    let mut waiting_count = 0usize;
+    let tasks = TaskTracker::new();
+    let mut sweep = tokio::time::interval(Duration::from_secs(1));
+    tracing::info!("tracker (receipt matching) started");
+    loop {
+        let message = tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break,
+            _ = sweep.tick() => {
+                let expired = take_expired(&mut waiting, tracker.receipt_wait);
+                waiting_count -= expired.len();
+                for w in expired {
+                    tracing::warn!(connection = %w.receipt.connection, "receipt matched no submitted message");
+                    tasks.spawn(out.clone().unmatched(w));
+                }
+                continue;
+            }
+            m = consumer.consumer().recv() => match m {
+                Ok(m) => m.detach(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "consume error");
+                    continue;
+                }
+            },
+        };
+        let Some(key) = message.key().map(|k| String::from_utf8_lossy(k).into_owned()) else {
+            tracing::warn!(topic = message.topic(), "record without a key ignored");
+            continue;
+        };
+        if message.topic() == topics.submits {
+            match message.payload() {
+                None => {
+                    submits.remove(&key);
+                }
+                Some(bytes) => match serde_json::from_slice::<SubmitRecord>(bytes) {
+                    Ok(submit) => {
+                        if let Some(list) = waiting.remove(&key) {
+                            waiting_count -= list.len();
+                            // The first receipt answers the submit; later ones are duplicates.
+                            let mut list = list.into_iter();
+                            if let Some(w) = list.next() {
+                                tasks.spawn(out.clone().matched(key.clone(), submit, w.receipt, w.partition, w.offset));
+                            }
+                            for w in list {
+                                tasks.spawn(out.clone().unmatched(w));
+                            }
+                        } else {
+                            submits.insert(key, submit);
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "undecodable submit record ignored"),
+                },
+            }
+            continue;
+        }
+        consumer.begin(message.topic(), message.partition(), message.offset());
+        let receipt = match message.payload().map(serde_json::from_slice::<ReceiptRecord>) {
+            Some(Ok(r)) => r,
+            other => {
+                tracing::warn!(error = ?other.and_then(|r| r.err()).map(|e| e.to_string()), "undecodable receipt record skipped");
+                consumer.ack(message.topic(), message.partition(), message.offset());
+                continue;
+            }
+        };
+        if !receipt.is_final {
+            // Intermediate notifications (ENROUTE, ACCEPTD) change nothing yet.
+            consumer.ack(message.topic(), message.partition(), message.offset());
+            continue;
+        }
+        match submits.remove(&key) {
+            Some(submit) => {
+                tasks.spawn(out.clone().matched(key, submit, receipt, message.partition(), message.offset()));
+            }
+            None if waiting_count >= tracker.max_waiting => {
+                tracing::warn!("too many receipts waiting for their submit record; publishing as unmatched");
+                let w = Waiting { receipt, partition: message.partition(), offset: message.offset(), since: Instant::now() };
+                tasks.spawn(out.clone().unmatched(w));
+            }
+            None => {
+                waiting_count += 1;
+                waiting.entry(key).or_default().push(Waiting {
+                    receipt,
+                    partition: message.partition(),
+                    offset: message.offset(),
+                    since: Instant::now(),
+                });
+            }
+        }
+    }
+    tasks.close();
+    tasks.wait().await;
+    consumer.commit_and_close();
+    tracing::info!(waiting = waiting_count, "tracker (receipt matching) stopped");
+    Ok(())
+}
+
+fn take_expired(waiting: &mut HashMap<String, Vec<Waiting>>, wait: Duration) -> Vec<Waiting> {
+    let now = Instant::now();
+    let mut expired = Vec::new();
+    waiting.retain(|_, list| {
+        let (old, young): (Vec<_>, Vec<_>) = list.drain(..).partition(|w| now.duration_since(w.since) >= wait);
+        expired.extend(old);
+        *list = young;
+        !list.is_empty()
+    });
+    expired
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Out {
+    fn deliver_topic(&self) -> &str {
+        &self.settings.kafka.topics.deliver
+    }
+
+    /// Publishes what a matched receipt means, forgets the submit record, acknowledges the receipt.
+    async fn matched(self, key: String, submit: SubmitRecord, receipt: ReceiptRecord, partition: i32, offset: i64) {
+        let topics = &self.settings.kafka.topics;
+        if submit.segments <= 1 {
+            let event = outcome::single(&submit, &receipt, now_ms());
+            router::publish_status(&self.producer, &topics.status, self.status_framing, &event, &submit.trace).await;
+        } else {
+            let segment = SegmentOutcome { submit: submit.clone(), receipt };
+            let payload = serde_json::to_vec(&segment).unwrap_or_default();
+            let headers = trace::with_fields(OwnedHeaders::new(), &submit.trace);
+            publish(&self.producer, Outgoing { topic: &topics.segments, key: &submit.request_id, payload: &payload, headers })
+                .await;
+        }
+        self.tombstone(&topics.submits, &key).await;
+        self.consumer.ack(self.deliver_topic(), partition, offset);
+    }
+
+    async fn unmatched(self, w: Waiting) {
+        let event = outcome::unmatched(&w.receipt, now_ms());
+        let topics = &self.settings.kafka.topics;
+        router::publish_status(&self.producer, &topics.status, self.status_framing, &event, &[]).await;
+        self.consumer.ack(self.deliver_topic(), w.partition, w.offset);
+    }
+
+    /// Deletes a key from a compacted topic (a record with no value).
+    async fn tombstone(&self, topic: &str, key: &str) {
+        let mut delay = Duration::from_millis(100);
+        loop {
+            let record: FutureRecord<'_, str, [u8]> = FutureRecord::to(topic).key(key);
+            match self.producer.send(record, Timeout::Never).await {
+                Ok(_) => return,
+                Err((e, _)) => {
+                    tracing::warn!(error = %e, "tombstone failed, retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+    }
+}

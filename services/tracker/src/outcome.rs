@@ -1,0 +1,179 @@
+//! Status events from receipts: pure functions from submit records and
+//! receipt records to the event the application sees.
+
+use std::collections::BTreeMap;
+
+use events::{ErrorInfo, Status, StatusEvent};
+use records::{severity, status_of, ReceiptRecord, SegmentOutcome, SubmitRecord};
+
+/// Metadata key listing each segment's receipt state (`1:DELIVRD,2:UNDELIV`).
+pub const SEGMENT_STATES: &str = "smsgw.segment_states";
+/// Metadata key marking a receipt that matched no submitted message.
+pub const UNMATCHED: &str = "smsgw.unmatched";
+
+fn error_of(receipt: &ReceiptRecord, status: Status) -> Option<ErrorInfo> {
+    if status == Status::Delivered {
+        return None;
+    }
+    let code = match status {
+        Status::Expired => "expired",
+        _ => "undeliverable",
+    };
+    let protocol_code = receipt.err.as_deref().and_then(|e| e.trim().parse::<i32>().ok()).filter(|c| *c != 0);
+    let mut text = format!("stat:{}", receipt.stat);
+    if let Some(err) = &receipt.err {
+        text.push_str(&format!(" err:{err}"));
+    }
+    if let Some((network, code)) = receipt.network_error {
+        text.push_str(&format!(" network_error:{network}/{code}"));
+    }
+    Some(ErrorInfo { code: code.into(), protocol_code, text })
+}
+
+/// The final status of a single-segment request from its receipt.
+pub fn single(submit: &SubmitRecord, receipt: &ReceiptRecord, now: i64) -> StatusEvent {
+    aggregate(&[SegmentOutcome { submit: submit.clone(), receipt: receipt.clone() }], submit.segments, now)
+}
+
+/// The final status of a request from its segments' outcomes: DELIVERED only
+/// when every segment is, otherwise the worst; segments without a receipt
+/// (`total` larger than the outcomes) count as undeliverable.
+pub fn aggregate(outcomes: &[SegmentOutcome], total: u16, now: i64) -> StatusEvent {
+    let first = &outcomes[0].submit;
+    let by_segment: BTreeMap<u16, &SegmentOutcome> = outcomes.iter().map(|o| (o.submit.segment, o)).collect();
+    let mut worst: Option<(Status, Option<ErrorInfo>)> = None;
+    let mut states = Vec::new();
+    for seg in 1..=total {
+        let (status, error, state) = match by_segment.get(&seg) {
+            Some(o) => {
+                let status = status_of(&o.receipt.stat);
+                (status, error_of(&o.receipt, status), o.receipt.stat.clone())
+            }
+            None => (
+                Status::Undeliverable,
+                Some(ErrorInfo {
+                    code: "receipt_timeout".into(),
+                    protocol_code: None,
+                    text: format!("no receipt for segment {seg} of {total}"),
+                }),
+                "NONE".into(),
+            ),
+        };
+        states.push(format!("{seg}:{state}"));
+        if worst.as_ref().is_none_or(|(w, _)| severity(status) > severity(*w)) {
+            worst = Some((status, error));
+        }
+    }
+    let (status, error) = worst.unwrap_or((Status::Undeliverable, None));
+    let mut ev = StatusEvent::new(first.request_id.clone(), status, now);
+    ev.connection = Some(first.connection.clone());
+    ev.message_ids = first.message_ids.clone();
+    ev.segments = total;
+    ev.error = error;
+    ev.submitted_at = Some(first.submitted_at);
+    ev.done_at = Some(outcomes.iter().map(|o| o.receipt.done_at.unwrap_or(o.receipt.received_at)).max().unwrap_or(now));
+    ev.tenant = first.tenant.clone();
+    ev.metadata = first.metadata.clone();
+    if total > 1 {
+        ev.metadata.insert(SEGMENT_STATES.into(), states.join(","));
+    }
+    ev
+}
+
+/// An event for a receipt no submitted message matches: never dropped.
+pub fn unmatched(receipt: &ReceiptRecord, now: i64) -> StatusEvent {
+    let status = status_of(&receipt.stat);
+    let mut ev = StatusEvent::new(String::new(), status, now);
+    ev.connection = Some(receipt.connection.clone());
+    ev.message_ids = vec![receipt.message_id.clone()];
+    ev.error = error_of(receipt, status);
+    ev.done_at = Some(receipt.done_at.unwrap_or(receipt.received_at));
+    ev.metadata.insert(UNMATCHED.into(), "true".into());
+    ev
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn submit(segment: u16, segments: u16) -> SubmitRecord {
+        SubmitRecord {
+            request_id: "r-1".into(),
+            segment,
+            segments,
+            connection: "c".into(),
+            message_ids: (1..=segments).map(|i| format!("m{i}")).collect(),
+            submitted_at: 10,
+            tenant: Some("t".into()),
+            metadata: [("k".to_string(), "v".to_string())].into(),
+            trace: Vec::new(),
+        }
+    }
+
+    fn receipt(stat: &str, err: Option<&str>) -> ReceiptRecord {
+        ReceiptRecord {
+            connection: "c".into(),
+            message_id: "m1".into(),
+            stat: stat.into(),
+            is_final: true,
+            err: err.map(Into::into),
+            network_error: None,
+            done_at: Some(20),
+            received_at: 30,
+        }
+    }
+
+    #[test]
+    fn delivered_single() {
+        let ev = single(&submit(1, 1), &receipt("DELIVRD", Some("000")), 99);
+        assert_eq!(ev.status, Status::Delivered);
+        assert_eq!(ev.request_id, "r-1");
+        assert_eq!(ev.error, None);
+        assert_eq!(ev.done_at, Some(20));
+        assert_eq!(ev.metadata.get("k").map(String::as_str), Some("v"));
+        assert!(!ev.metadata.contains_key(SEGMENT_STATES));
+    }
+
+    #[test]
+    fn undeliverable_keeps_the_error_code() {
+        let ev = single(&submit(1, 1), &receipt("UNDELIV", Some("034")), 99);
+        assert_eq!(ev.status, Status::Undeliverable);
+        let error = ev.error.unwrap();
+        assert_eq!(error.protocol_code, Some(34));
+        assert!(error.text.contains("UNDELIV"));
+    }
+
+    #[test]
+    fn multipart_is_delivered_only_when_all_segments_are() {
+        let all = [
+            SegmentOutcome { submit: submit(1, 2), receipt: receipt("DELIVRD", None) },
+            SegmentOutcome { submit: submit(2, 2), receipt: receipt("DELIVRD", None) },
+        ];
+        assert_eq!(aggregate(&all, 2, 0).status, Status::Delivered);
+        let mixed = [
+            SegmentOutcome { submit: submit(1, 3), receipt: receipt("DELIVRD", None) },
+            SegmentOutcome { submit: submit(2, 3), receipt: receipt("EXPIRED", None) },
+            SegmentOutcome { submit: submit(3, 3), receipt: receipt("DELIVRD", None) },
+        ];
+        let ev = aggregate(&mixed, 3, 0);
+        assert_eq!(ev.status, Status::Expired);
+        assert_eq!(ev.metadata[SEGMENT_STATES], "1:DELIVRD,2:EXPIRED,3:DELIVRD");
+        assert_eq!(ev.message_ids, vec!["m1", "m2", "m3"]);
+    }
+
+    #[test]
+    fn missing_segments_are_undeliverable() {
+        let partial = [SegmentOutcome { submit: submit(2, 2), receipt: receipt("DELIVRD", None) }];
+        let ev = aggregate(&partial, 2, 0);
+        assert_eq!(ev.status, Status::Undeliverable);
+        assert_eq!(ev.error.unwrap().code, "receipt_timeout");
+    }
+
+    #[test]
+    fn unmatched_receipts_are_marked() {
+        let ev = unmatched(&receipt("DELIVRD", None), 5);
+        assert_eq!(ev.request_id, "");
+        assert_eq!(ev.metadata[UNMATCHED], "true");
+        assert_eq!(ev.message_ids, vec!["m1"]);
+    }
+}

@@ -1,0 +1,121 @@
+//! Delivery receipts end to end: requests with `delivery_report` become
+//! SUBMITTED then DELIVERED, each matched to the right request, with ids in
+//! the same or different formats on both sides, for single and multi-part
+//! messages; a receipt that arrives before its submit record still matches;
+//! garbage receipts never stop the tracker.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use events::{Status, StatusEvent};
+use kafka::rdkafka::message::OwnedHeaders;
+use simulator::state::IdFormat;
+use simulator::SimConfig;
+use smsgw_tests::{collect, produce, settings, status_events, watch, Broker, Gateway, Sim};
+
+/// Sends `n` requests wanting receipts (every tenth one long: 3 segments) and
+/// returns the terminal event of each, by request id.
+async fn round_trip(sim_config: SimConfig, connection_extra: &str, n: usize) -> (HashMap<String, StatusEvent>, Sim) {
+    let broker = Broker::start();
+    let sim = Sim::start(sim_config).await;
+    let settings = settings(&broker, sim.port, connection_extra);
+    let topics = settings.kafka.topics.clone();
+    let kafka = broker.kafka_config();
+    let gateway = Gateway::start(settings).await;
+    let status = watch(&kafka, &topics.status);
+    let producer = kafka::producer(&kafka).unwrap();
+    for i in 0..n {
+        let text = if i % 10 == 0 { format!("long {i:04} ").repeat(40) } else { format!("receipt {i}") };
+        let body = serde_json::json!({"id": format!("d-{i}"), "to": format!("+4915100{i:05}"), "text": text, "delivery_report": true});
+        let key = format!("d-{i}");
+        kafka::publish(&producer, kafka::Outgoing { topic: &topics.send, key: &key, payload: body.to_string().as_bytes(), headers: OwnedHeaders::new() }).await;
+    }
+    let messages = collect(&status, Duration::from_secs(120), |m| m.len() >= 2 * n).await;
+    let events = status_events(&messages);
+    let mut terminal = HashMap::new();
+    let mut submitted = 0;
+    for e in events {
+        if e.status == Status::Submitted {
+            submitted += 1;
+        } else {
+            assert!(terminal.insert(e.request_id.clone(), e).is_none(), "one terminal status per request");
+        }
+    }
+    assert_eq!(submitted, n, "every request SUBMITTED once");
+    gateway.stop().await;
+    (terminal, sim)
+}
+
+fn check_all_delivered(terminal: &HashMap<String, StatusEvent>, sim: &Sim, n: usize) {
+    assert_eq!(terminal.len(), n, "a terminal status for every request");
+    // The simulator's view: which destination got which message ids.
+    let mut ids_by_dest: HashMap<String, Vec<String>> = HashMap::new();
+    for s in sim.state.submits().into_iter().filter(|s| s.status == 0) {
+        ids_by_dest.entry(s.destination_addr).or_default().push(s.message_id);
+    }
+    for i in 0..n {
+        let ev = &terminal[&format!("d-{i}")];
+        assert_eq!(ev.status, Status::Delivered, "{ev:?}");
+        let expected_segments = if i % 10 == 0 { 3 } else { 1 };
+        assert_eq!(ev.segments, expected_segments);
+        assert_eq!(ev.message_ids, ids_by_dest[&format!("4915100{i:05}")], "matched to the right request");
+        assert!(ev.done_at.is_some());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousand_receipts_all_delivered() {
+    let sim = SimConfig { receipt_delay: Duration::from_millis(200), record: true, ..SimConfig::default() };
+    let (terminal, sim) = round_trip(sim, "binds = 2\nwindow = 50", 1000).await;
+    check_all_delivered(&terminal, &sim, 1000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hex_submit_ids_and_decimal_receipts() {
+    let sim = SimConfig { id_format: IdFormat::Hex, receipt_id_format: IdFormat::Decimal, ..SimConfig::default() };
+    let (terminal, sim) = round_trip(sim, "dlr_id_format = { submit = \"hex\", receipt = \"decimal\" }", 100).await;
+    check_all_delivered(&terminal, &sim, 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decimal_submit_ids_and_hex_receipts() {
+    let sim = SimConfig { id_format: IdFormat::Decimal, receipt_id_format: IdFormat::Hex, ..SimConfig::default() };
+    let (terminal, sim) = round_trip(sim, "dlr_id_format = { submit = \"decimal\", receipt = \"hex\" }", 100).await;
+    check_all_delivered(&terminal, &sim, 100);
+}
+
+/// The tracker alone: a receipt published before its submit record, garbage
+/// on the receipt topic, and a receipt nothing matches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn early_garbage_and_unmatched_receipts() {
+    let broker = Broker::start();
+    let mut settings = settings(&broker, 1, "");
+    settings.tracker.receipt_wait = Duration::from_secs(3);
+    let topics = settings.kafka.topics.clone();
+    let kafka = broker.kafka_config();
+    let gateway = Gateway::start(settings).await;
+    let status = watch(&kafka, &topics.status);
+
+    let receipt = |id: &str| {
+        serde_json::json!({"connection": "sim", "message_id": id, "stat": "DELIVRD", "is_final": true, "received_at": 1}).to_string()
+    };
+    produce(&kafka, &topics.deliver, "sim:early", receipt("early").as_bytes(), OwnedHeaders::new()).await;
+    produce(&kafka, &topics.deliver, "sim:junk", b"\xff not json", OwnedHeaders::new()).await;
+    produce(&kafka, &topics.deliver, "sim:nobody", receipt("nobody").as_bytes(), OwnedHeaders::new()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let submit = serde_json::json!({
+        "request_id": "early-1", "segment": 1, "segments": 1, "connection": "sim",
+        "message_ids": ["early"], "submitted_at": 1
+    });
+    produce(&kafka, &topics.submits, "sim:early", submit.to_string().as_bytes(), OwnedHeaders::new()).await;
+
+    let events = status_events(&collect(&status, Duration::from_secs(30), |m| m.len() >= 2).await);
+    let early = events.iter().find(|e| e.request_id == "early-1").expect("the early receipt matched");
+    assert_eq!(early.status, Status::Delivered);
+    let unmatched = events.iter().find(|e| e.request_id.is_empty()).expect("the unmatched receipt is published");
+    assert_eq!(unmatched.message_ids, vec!["nobody"]);
+    assert_eq!(unmatched.metadata.get("smsgw.unmatched").map(String::as_str), Some("true"));
+    assert!(gateway.is_running());
+    gateway.stop().await;
+}
