@@ -193,6 +193,8 @@ impl Boxes {
     fn check(&mut self) -> anyhow::Result<()> {
         for (name, child) in &mut self.children {
             if let Some(status) = child.try_wait()? {
+                // Keep the configuration and logs for a look.
+                self.keep = true;
                 anyhow::bail!("{name} exited with {status}; see {}/{name}.stderr", self.dir.display());
             }
         }
@@ -370,7 +372,16 @@ async fn wait_port(port: u16, boxes: &mut Boxes, within: Duration) -> anyhow::Re
 }
 
 /// Runs the benchmark, prints one summary line and returns the figures.
+/// SIGINT or SIGTERM stops it, and bearerbox and smsbox with it.
 pub async fn run(args: BenchKannelArgs) -> anyhow::Result<BenchResult> {
+    let signal = runtime::shutdown::on_signal();
+    tokio::select! {
+        r = bench(args) => r,
+        _ = signal.cancelled() => anyhow::bail!("interrupted"),
+    }
+}
+
+async fn bench(args: BenchKannelArgs) -> anyhow::Result<BenchResult> {
     let shutdown = CancellationToken::new();
     let _stop = shutdown.clone().drop_guard();
 
