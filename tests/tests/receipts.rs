@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use events::{Status, StatusEvent};
-use kafka::rdkafka::message::OwnedHeaders;
+use kafka::rdkafka::message::{Header, OwnedHeaders};
 use simulator::state::IdFormat;
 use simulator::SimConfig;
-use smsgw_tests::{collect, produce, settings, status_events, watch, Broker, Gateway, Sim};
+use smsgw_tests::{collect, header, produce, settings, status_events, watch, Broker, Gateway, Sim};
 
 /// Sends `n` requests wanting receipts (every tenth one long: 3 segments) and
 /// returns the terminal event of each, by request id.
@@ -29,13 +29,19 @@ async fn round_trip(sim_config: SimConfig, connection_extra: &str, n: usize) -> 
         let text = if i % 10 == 0 { format!("long {i:04} ").repeat(40) } else { format!("receipt {i}") };
         let body = serde_json::json!({"id": format!("d-{i}"), "to": format!("+4915100{i:05}"), "text": text, "delivery_report": true});
         let key = format!("d-{i}");
-        kafka::publish(&producer, kafka::Outgoing { topic: &topics.send, key: &key, payload: body.to_string().as_bytes(), headers: OwnedHeaders::new() }).await;
+        let traceparent = format!("00-{:032x}-00f067aa0ba902b7-01", i + 1);
+        let headers = OwnedHeaders::new().insert(Header { key: "traceparent", value: Some(traceparent.as_bytes()) });
+        kafka::publish(&producer, kafka::Outgoing { topic: &topics.send, key: &key, payload: body.to_string().as_bytes(), headers }).await;
     }
     let messages = collect(&status, Duration::from_secs(120), |m| m.len() >= 2 * n).await;
     let events = status_events(&messages);
     let mut terminal = HashMap::new();
     let mut submitted = 0;
-    for e in events {
+    for (e, m) in events.into_iter().zip(&messages) {
+        // The receipt's event, minutes later, continues the request's trace.
+        let i: usize = e.request_id.trim_start_matches("d-").parse().unwrap();
+        let tp = header(m, "traceparent").unwrap_or_default();
+        assert!(tp.starts_with(&format!("00-{:032x}-", i + 1)), "{} {:?}: {tp}", e.request_id, e.status);
         if e.status == Status::Submitted {
             submitted += 1;
         } else {

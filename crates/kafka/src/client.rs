@@ -125,8 +125,7 @@ impl AckingConsumer {
             .set("auto.offset.reset", "earliest")
             .set("session.timeout.ms", config.session_timeout.as_millis().to_string())
             .set("heartbeat.interval.ms", (config.session_timeout.as_millis() / 4).max(100).to_string())
-            .set("fetch.wait.max.ms", "50")
-            .set("topic.metadata.refresh.interval.ms", "2000");
+            .set("fetch.wait.max.ms", "50");
         for (k, v) in extra {
             cc.set(*k, *v);
         }

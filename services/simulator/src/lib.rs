@@ -10,6 +10,7 @@
 //! tests run it in-process.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod deliver;
 pub mod receipt;
 pub mod smpp;
 pub mod state;

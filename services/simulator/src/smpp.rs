@@ -2,9 +2,9 @@
 //! task per session, and a registry that routes receipts to a receiver or
 //! transceiver bind of the same `system_id` (any session, like a real SMSC).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use futures::{SinkExt, StreamExt};
@@ -18,12 +18,13 @@ use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use crate::deliver::Outgoing;
 use crate::receipt;
 use crate::state::{Receipts, SimConfig, SimState, SubmitRecord};
 
 /// Runs the simulator on `listener` until `shutdown` is cancelled.
 pub async fn run(listener: TcpListener, config: SimConfig, state: Arc<SimState>, shutdown: CancellationToken) {
-    let shared = Arc::new(Shared { config, state, registry: Registry::default() });
+    let shared = Arc::new(Shared { config, state });
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -46,82 +47,6 @@ pub async fn run(listener: TcpListener, config: SimConfig, state: Arc<SimState>,
 struct Shared {
     config: SimConfig,
     state: Arc<SimState>,
-    registry: Registry,
-}
-
-/// A deliver_sm waiting for a receiver bind of its system_id.
-#[derive(Clone)]
-struct Outgoing {
-    system_id: String,
-    sm: Sm,
-}
-
-#[derive(Default)]
-struct Registry {
-    inner: Mutex<RegistryInner>,
-}
-
-#[derive(Default)]
-struct RegistryInner {
-    /// system_id → sessions that can receive deliver_sm.
-    receivers: HashMap<String, Vec<(u64, mpsc::UnboundedSender<Outgoing>)>>,
-    /// system_id → deliver_sm waiting for a receiver.
-    pending: HashMap<String, Vec<Outgoing>>,
-    round_robin: usize,
-}
-
-impl Registry {
-    fn lock(&self) -> std::sync::MutexGuard<'_, RegistryInner> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn add_receiver(&self, system_id: &str, bind: u64, tx: mpsc::UnboundedSender<Outgoing>) {
-        let mut inner = self.lock();
-        for out in inner.pending.remove(system_id).unwrap_or_default() {
-            let _ = tx.send(out);
-        }
-        inner.receivers.entry(system_id.to_owned()).or_default().push((bind, tx));
-    }
-
-    fn remove_receiver(&self, system_id: &str, bind: u64) {
-        if let Some(list) = self.lock().receivers.get_mut(system_id) {
-            list.retain(|(b, _)| *b != bind);
-        }
-    }
-
-    /// Hands `out` to a receiver of its system_id, or keeps it until one binds.
-    fn deliver(&self, out: Outgoing) {
-        let mut inner = self.lock();
-        inner.round_robin = inner.round_robin.wrapping_add(1);
-        let rr = inner.round_robin;
-        let mut out = Some(out);
-        if let Some(list) = inner.receivers.get_mut(&out.as_ref().map(|o| o.system_id.clone()).unwrap_or_default()) {
-            list.retain(|(_, tx)| !tx.is_closed());
-            let n = list.len();
-            for i in 0..n {
-                let (_, tx) = &list[(rr + i) % n];
-                match tx.send(out.take().expect_taken()) {
-                    Ok(()) => return,
-                    Err(mpsc::error::SendError(back)) => out = Some(back),
-                }
-            }
-        }
-        if let Some(out) = out {
-            inner.pending.entry(out.system_id.clone()).or_default().push(out);
-        }
-    }
-}
-
-/// `Option::take` on a value known to be present; keeps the loop above readable.
-trait ExpectTaken<T> {
-    fn expect_taken(self) -> T;
-}
-impl<T> ExpectTaken<T> for Option<T> {
-    #[allow(clippy::expect_used)]
-    fn expect_taken(self) -> T {
-        // The loop only sends while `out` holds the value it put back.
-        self.expect("outgoing message present")
-    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -174,7 +99,7 @@ async fn session(stream: TcpStream, bind_no: u64, shared: Arc<Shared>, shutdown:
             Some(out) = deliver_rx.recv() => {
                 let seq = sequence.fetch_add(1, Ordering::Relaxed);
                 if out_tx.send(Pdu::new(seq, Body::DeliverSm(out.sm.clone()))).is_err() {
-                    shared.registry.deliver(out);
+                    shared.state.deliveries.deliver(out);
                     break;
                 }
                 unacked.insert(seq, out);
@@ -212,7 +137,7 @@ async fn session(stream: TcpStream, bind_no: u64, shared: Arc<Shared>, shutdown:
                             shared.state.binds.fetch_add(1, Ordering::Relaxed);
                             tracing::debug!(system_id, "bound");
                             if matches!(kind, Bound::Rx | Bound::Trx) {
-                                shared.registry.add_receiver(&system_id, bind_no, deliver_tx.clone());
+                                shared.state.deliveries.add_receiver(&system_id, bind_no, deliver_tx.clone());
                             }
                         }
                     }
@@ -240,7 +165,7 @@ async fn session(stream: TcpStream, bind_no: u64, shared: Arc<Shared>, shutdown:
                                 let shared = shared.clone();
                                 tokio::spawn(async move {
                                     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                                    shared.registry.deliver(registry_out);
+                                    shared.state.deliveries.deliver(registry_out);
                                 });
                             }
                         }
@@ -267,13 +192,13 @@ async fn session(stream: TcpStream, bind_no: u64, shared: Arc<Shared>, shutdown:
         }
     }
 
-    shared.registry.remove_receiver(&system_id, bind_no);
+    shared.state.deliveries.remove_receiver(&system_id, bind_no);
     // Anything not acknowledged goes to another bind (or waits for one).
     for (_, out) in std::mem::take(&mut unacked) {
-        shared.registry.deliver(out);
+        shared.state.deliveries.deliver(out);
     }
     while let Ok(out) = deliver_rx.try_recv() {
-        shared.registry.deliver(out);
+        shared.state.deliveries.deliver(out);
     }
     drop(out_tx);
     if !writer.is_finished() {
@@ -362,6 +287,6 @@ fn schedule_receipt(shared: Arc<Shared>, system_id: String, n: u64, sm: &Sm) {
             tlvs: vec![Tlv::cstring(tag::RECEIPTED_MESSAGE_ID, &id), Tlv::u8(tag::MESSAGE_STATE, 2)],
             ..receipt
         };
-        shared.registry.deliver(Outgoing { system_id, sm });
+        shared.state.deliveries.deliver(Outgoing { system_id, sm });
     });
 }

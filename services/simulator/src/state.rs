@@ -110,6 +110,8 @@ pub struct SimState {
     records: Mutex<Vec<SubmitRecord>>,
     /// Bumped by [`SimState::drop_connections`]; sessions watch it.
     kills: tokio::sync::watch::Sender<u64>,
+    /// deliver_sm waiting for, or routed to, receiver binds.
+    pub(crate) deliveries: crate::deliver::Registry,
 }
 
 impl Default for SimState {
@@ -124,6 +126,7 @@ impl Default for SimState {
             unbinds: AtomicU64::new(0),
             records: Mutex::new(Vec::new()),
             kills: tokio::sync::watch::channel(0).0,
+            deliveries: Default::default(),
         }
     }
 }
@@ -155,6 +158,12 @@ impl SimState {
 
     pub(crate) fn kill_signal(&self) -> tokio::sync::watch::Receiver<u64> {
         self.kills.subscribe()
+    }
+
+    /// Sends a mobile-originated deliver_sm to a receiver bind of `system_id`
+    /// (held until one binds). `sm.esm_class` should be 0 (SMPP 3.4 §5.2.12).
+    pub fn send_mo(&self, system_id: &str, sm: smpp::Sm) {
+        self.deliveries.deliver(crate::deliver::Outgoing { system_id: system_id.to_owned(), sm });
     }
 
     /// Accepted submits so far.
