@@ -49,37 +49,58 @@ pub struct Destinations {
     pub dlr_id_format: DlrIdFormat,
 }
 
+/// Deliveries being published at once per connection.
+const MAX_IN_FLIGHT: usize = 2000;
+
 /// Handles deliveries of one connection until every bind has stopped.
+///
+/// Each delivery is published on a task of its own (bounded), so one slow
+/// broker acknowledgement never holds up the next receipt — or, through a
+/// full channel, the bind that reads submit responses.
 pub async fn run(to: Destinations, producer: FutureProducer, mut rx: tokio::sync::mpsc::Receiver<Delivered>) {
-    let counter = AtomicU64::new(0);
+    let to = std::sync::Arc::new(to);
+    let counter = std::sync::Arc::new(AtomicU64::new(0));
     let instance: u64 = rand::random();
-    let connection = &to.connection;
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+    let tasks = tokio_util::task::TaskTracker::new();
     while let Some(delivered) = rx.recv().await {
-        let sm = &delivered.sm;
-        let received_at = now_ms();
-        if let Some(receipt) = receipt::from_deliver_sm(sm) {
-            let record = receipt_record(connection, &receipt, received_at);
-            if receipt.message_id.is_empty() {
-                tracing::warn!("delivery receipt without a message id");
-            }
-            let key = records::key(connection, &to.dlr_id_format.receipt_key(&receipt.message_id));
-            let payload = serde_json::to_vec(&record).unwrap_or_default();
-            publish(&producer, Outgoing { topic: &to.topics.deliver, key: &key, payload: &payload, headers: OwnedHeaders::new() })
-                .await;
-        } else {
-            let n = counter.fetch_add(1, Ordering::Relaxed);
-            let message = inbound_message(connection, sm, format!("{connection}-{instance:016x}-{n}"), received_at);
-            match events::encode_inbound(&message, to.framing) {
-                Ok(payload) => {
-                    let headers = OwnedHeaders::new();
-                    publish(&producer, Outgoing { topic: &to.topics.inbound, key: &message.from, payload: &payload, headers })
-                        .await;
-                }
-                Err(e) => tracing::error!(error = %e, "cannot encode inbound message"),
-            }
-        }
-        let _ = delivered.ack.send(smpp::status::ESME_ROK);
+        let Ok(permit) = permits.clone().acquire_owned().await else { break };
+        let (to, producer, counter) = (to.clone(), producer.clone(), counter.clone());
+        tasks.spawn(async move {
+            handle(&to, &producer, &counter, instance, delivered).await;
+            drop(permit);
+        });
     }
+    tasks.close();
+    tasks.wait().await;
+}
+
+async fn handle(to: &Destinations, producer: &FutureProducer, counter: &AtomicU64, instance: u64, delivered: Delivered) {
+    let connection = &to.connection;
+    let sm = &delivered.sm;
+    let received_at = now_ms();
+    if let Some(receipt) = receipt::from_deliver_sm(sm) {
+        let record = receipt_record(connection, &receipt, received_at);
+        if receipt.message_id.is_empty() {
+            tracing::warn!("delivery receipt without a message id");
+        }
+        let key = records::key(connection, &to.dlr_id_format.receipt_key(&receipt.message_id));
+        let payload = serde_json::to_vec(&record).unwrap_or_default();
+        publish(producer, Outgoing { topic: &to.topics.deliver, key: &key, payload: &payload, headers: OwnedHeaders::new() })
+            .await;
+    } else {
+        let n = counter.fetch_add(1, Ordering::Relaxed);
+        let message = inbound_message(connection, sm, format!("{connection}-{instance:016x}-{n}"), received_at);
+        match events::encode_inbound(&message, to.framing) {
+            Ok(payload) => {
+                let headers = OwnedHeaders::new();
+                publish(producer, Outgoing { topic: &to.topics.inbound, key: &message.from, payload: &payload, headers })
+                    .await;
+            }
+            Err(e) => tracing::error!(error = %e, "cannot encode inbound message"),
+        }
+    }
+    let _ = delivered.ack.send(smpp::status::ESME_ROK);
 }
 
 /// Decodes a (single-part) mobile-originated deliver_sm. Multi-part reassembly is the tracker's job;

@@ -36,6 +36,12 @@ pub struct BenchArgs {
     /// Give up after this long.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "300s")]
     pub timeout: Duration,
+    /// Only to SUBMITTED: no delivery reports requested.
+    #[arg(long)]
+    pub no_receipts: bool,
+    /// Delay of the simulator's delivery receipts.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
+    pub receipt_delay: Duration,
 }
 
 fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Result<Settings> {
@@ -82,7 +88,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let sim_state = Arc::new(SimState::default());
     let sim = tokio::spawn(simulator::smpp::run(
         listener,
-        SimConfig { record: false, ..SimConfig::default() },
+        SimConfig { record: false, receipt_delay: args.receipt_delay, ..SimConfig::default() },
         sim_state.clone(),
         shutdown.clone(),
     ));
@@ -99,12 +105,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let producer = kafka::producer(&settings.kafka)?;
     let topic = settings.kafka.topics.send.clone();
     let n = args.requests;
+    let receipts = !args.no_receipts;
     let started = Instant::now();
     let mut sent_at = HashMap::with_capacity(n);
     let mut deliveries = futures::stream::FuturesUnordered::new();
     for i in 0..n {
         let id = format!("b{i}");
-        let body = format!(r#"{{"id":"{id}","to":"+4915112{i:06}","from":"BENCH","text":"Your code is {i:06}"}}"#);
+        let body = format!(
+            r#"{{"id":"{id}","to":"+4915112{i:06}","from":"BENCH","text":"Your code is {i:06}","delivery_report":{receipts}}}"#
+        );
         sent_at.insert(id.clone(), Instant::now());
         loop {
             match producer.send_result(FutureRecord::to(&topic).key(&id).payload(&body)) {
@@ -125,7 +134,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let produced = started.elapsed();
     tokio::spawn(async move { while deliveries.next().await.is_some() {} });
 
+    // Latency to the event that ends the measured path: DELIVERED with
+    // receipts, SUBMITTED without; SUBMITTED latency is reported either way.
     let mut latencies = Vec::with_capacity(n);
+    let mut submitted = Vec::with_capacity(n);
     let mut statuses: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut stream = consumer.stream();
     let deadline = started + args.timeout;
@@ -135,35 +147,50 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         let Ok(Some(message)) = tokio::time::timeout(left, stream.next()).await else { break };
         let Ok(message) = message else { continue };
         let Ok(ev) = events::decode_status(message.payload().unwrap_or_default(), None) else { continue };
+        let label = if ev.request_id.is_empty() { "UNMATCHED" } else { ev.status.symbol() };
+        *statuses.entry(label).or_default() += 1;
+        let now = Instant::now();
+        if ev.status == events::Status::Submitted {
+            if let Some(t0) = sent_at.get(&ev.request_id) {
+                submitted.push(now - *t0);
+            }
+            if receipts {
+                continue;
+            }
+        }
         let Some(t0) = sent_at.remove(&ev.request_id) else { continue };
-        last = Instant::now();
-        latencies.push(last - t0);
-        *statuses.entry(ev.status.symbol()).or_default() += 1;
+        last = now;
+        latencies.push(now - t0);
     }
     shutdown.cancel();
     let _ = gateway.await;
     let _ = sim.await;
 
-    latencies.sort();
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
+    let done = latencies.len();
+    let (p50, p99) = percentiles(&mut latencies);
+    let (s50, s99) = percentiles(&mut submitted);
     let elapsed = last - started;
+    let end = if receipts { "DELIVERED" } else { "SUBMITTED" };
     println!(
-        "smsgw bench: {done}/{n} requests in {secs:.2}s = {rate:.0} requests/s (produced in {prod:.2}s); latency produce→SUBMITTED p50 {p50} ms, p99 {p99} ms; statuses {statuses:?}; simulator accepted {acc}",
-        done = latencies.len(),
+        "smsgw bench: {done}/{n} requests to {end} in {secs:.2}s = {rate:.0} requests/s (produced in {prod:.2}s); \
+         latency produce→{end} p50 {p50} ms, p99 {p99} ms; produce→SUBMITTED p50 {s50} ms, p99 {s99} ms; \
+         statuses {statuses:?}; simulator accepted {acc}",
         secs = elapsed.as_secs_f64(),
-        rate = latencies.len() as f64 / elapsed.as_secs_f64().max(1e-9),
+        rate = done as f64 / elapsed.as_secs_f64().max(1e-9),
         prod = produced.as_secs_f64(),
-        p50 = pct(0.50).as_millis(),
-        p99 = pct(0.99).as_millis(),
         acc = sim_state.accepted(),
     );
     if latencies.len() < n {
         anyhow::bail!("only {} of {n} requests completed within {:?}", latencies.len(), args.timeout);
     }
     Ok(())
+}
+
+/// p50 and p99 in milliseconds.
+fn percentiles(samples: &mut [Duration]) -> (u128, u128) {
+    samples.sort();
+    let at = |p: f64| {
+        samples.get(((samples.len() as f64 * p) as usize).min(samples.len().saturating_sub(1))).copied().unwrap_or_default()
+    };
+    (at(0.50).as_millis(), at(0.99).as_millis())
 }
