@@ -79,7 +79,8 @@ async fn mo_messages_from_node_smpp() {
     tokio::time::sleep(Duration::from_secs(1)).await; // the bind is up
 
     let mut stdin = child.stdin.take().unwrap();
-    for (from, text, dc) in [("4971", "Hello from node", 0), ("4972", "Grüße", 3), ("4973", "こんにちは 🌸", 8)] {
+    for (from, text, dc) in [("4971", "Hello from node", 0), ("4972", "Grüße", 3), ("4973", "こんにちは 🌸", 8)]
+    {
         let line = serde_json::json!({"mo": {"from": from, "to": "12345", "text": text, "data_coding": dc}});
         writeln!(stdin, "{line}").unwrap();
     }

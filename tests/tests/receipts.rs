@@ -31,7 +31,11 @@ async fn round_trip(sim_config: SimConfig, connection_extra: &str, n: usize) -> 
         let key = format!("d-{i}");
         let traceparent = format!("00-{:032x}-00f067aa0ba902b7-01", i + 1);
         let headers = OwnedHeaders::new().insert(Header { key: "traceparent", value: Some(traceparent.as_bytes()) });
-        kafka::publish(&producer, kafka::Outgoing { topic: &topics.send, key: &key, payload: body.to_string().as_bytes(), headers }).await;
+        kafka::publish(
+            &producer,
+            kafka::Outgoing { topic: &topics.send, key: &key, payload: body.to_string().as_bytes(), headers },
+        )
+        .await;
     }
     let messages = collect(&status, Duration::from_secs(120), |m| m.len() >= 2 * n).await;
     let events = status_events(&messages);
@@ -123,5 +127,29 @@ async fn early_garbage_and_unmatched_receipts() {
     assert_eq!(unmatched.message_ids, vec!["nobody"]);
     assert_eq!(unmatched.metadata.get("smsgw.unmatched").map(String::as_str), Some("true"));
     assert!(gateway.is_running());
+    gateway.stop().await;
+}
+
+/// A receipt that never comes ends the request after `segment_timeout`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_receipt_times_out() {
+    let broker = Broker::start();
+    let mut settings = settings(&broker, 1, "");
+    settings.tracker.segment_timeout = Duration::from_secs(2);
+    let topics = settings.kafka.topics.clone();
+    let kafka = broker.kafka_config();
+    let gateway = Gateway::start(settings).await;
+    let status = watch(&kafka, &topics.status);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let submit = serde_json::json!({
+        "request_id": "silent-1", "segment": 1, "segments": 1, "connection": "sim",
+        "message_ids": ["m-silent"], "submitted_at": now
+    });
+    produce(&kafka, &topics.submits, "sim:m-silent", submit.to_string().as_bytes(), OwnedHeaders::new()).await;
+    let events = status_events(&collect(&status, Duration::from_secs(30), |m| !m.is_empty()).await);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].request_id, "silent-1");
+    assert_eq!(events[0].status, Status::Undeliverable);
+    assert_eq!(events[0].error.as_ref().unwrap().code, "receipt_timeout");
     gateway.stop().await;
 }

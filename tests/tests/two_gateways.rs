@@ -32,14 +32,25 @@ async fn receipts_on_the_other_gateways_bind_are_matched() {
     for i in 0..n {
         let body = serde_json::json!({"id": format!("g-{i}"), "to": format!("+4915100{i:05}"), "text": format!("two {i}"), "delivery_report": true});
         let key = format!("g-{i}");
-        kafka::publish(&producer, kafka::Outgoing { topic: &topics.send, key: &key, payload: body.to_string().as_bytes(), headers: OwnedHeaders::new() }).await;
+        kafka::publish(
+            &producer,
+            kafka::Outgoing {
+                topic: &topics.send,
+                key: &key,
+                payload: body.to_string().as_bytes(),
+                headers: OwnedHeaders::new(),
+            },
+        )
+        .await;
     }
     let is_terminal = |m: &kafka::rdkafka::message::OwnedMessage| {
         events::decode_status(kafka::rdkafka::Message::payload(m).unwrap(), None).unwrap().status != Status::Submitted
     };
-    let messages = collect(&status, Duration::from_secs(120), |m| m.iter().filter(|m| is_terminal(m)).count() >= n).await;
+    let messages =
+        collect(&status, Duration::from_secs(120), |m| m.iter().filter(|m| is_terminal(m)).count() >= n).await;
     let events = status_events(&messages);
-    let terminal: HashMap<_, _> = events.iter().filter(|e| e.status != Status::Submitted).map(|e| (e.request_id.clone(), e.status)).collect();
+    let terminal: HashMap<_, _> =
+        events.iter().filter(|e| e.status != Status::Submitted).map(|e| (e.request_id.clone(), e.status)).collect();
     let submitted = events.iter().filter(|e| e.status == Status::Submitted).count();
     eprintln!("events: {} submitted, {} terminal ({} distinct)", submitted, events.len() - submitted, terminal.len());
     assert_eq!(terminal.len(), n);

@@ -75,7 +75,13 @@ pub async fn run(to: Destinations, producer: FutureProducer, mut rx: tokio::sync
     tasks.wait().await;
 }
 
-async fn handle(to: &Destinations, producer: &FutureProducer, counter: &AtomicU64, instance: u64, delivered: Delivered) {
+async fn handle(
+    to: &Destinations,
+    producer: &FutureProducer,
+    counter: &AtomicU64,
+    instance: u64,
+    delivered: Delivered,
+) {
     let connection = &to.connection;
     let sm = &delivered.sm;
     let received_at = now_ms();
@@ -86,16 +92,22 @@ async fn handle(to: &Destinations, producer: &FutureProducer, counter: &AtomicU6
         }
         let key = records::key(connection, &to.dlr_id_format.receipt_key(&receipt.message_id));
         let payload = serde_json::to_vec(&record).unwrap_or_default();
-        publish(producer, Outgoing { topic: &to.topics.deliver, key: &key, payload: &payload, headers: OwnedHeaders::new() })
-            .await;
+        publish(
+            producer,
+            Outgoing { topic: &to.topics.deliver, key: &key, payload: &payload, headers: OwnedHeaders::new() },
+        )
+        .await;
     } else {
         let n = counter.fetch_add(1, Ordering::Relaxed);
         let message = inbound_message(connection, sm, format!("{connection}-{instance:016x}-{n}"), received_at);
         match events::encode_inbound(&message, to.framing) {
             Ok(payload) => {
                 let headers = OwnedHeaders::new();
-                publish(producer, Outgoing { topic: &to.topics.inbound, key: &message.from, payload: &payload, headers })
-                    .await;
+                publish(
+                    producer,
+                    Outgoing { topic: &to.topics.inbound, key: &message.from, payload: &payload, headers },
+                )
+                .await;
             }
             Err(e) => tracing::error!(error = %e, "cannot encode inbound message"),
         }
@@ -143,7 +155,9 @@ mod tests {
     fn receipts_become_records() {
         let sm = Sm {
             esm_class: 0x04,
-            short_message: "id:0A1b sub:001 dlvrd:001 submit date:2611261200 done date:2611261201 stat:DELIVRD err:000 text:x".into(),
+            short_message:
+                "id:0A1b sub:001 dlvrd:001 submit date:2611261200 done date:2611261201 stat:DELIVRD err:000 text:x"
+                    .into(),
             ..Sm::default()
         };
         let r = receipt::from_deliver_sm(&sm).unwrap();

@@ -83,7 +83,6 @@ impl<T> ExpectTaken<T> for Option<T> {
     }
 }
 
-
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let inner = self.lock();

@@ -190,7 +190,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 fn percentiles(samples: &mut [Duration]) -> (u128, u128) {
     samples.sort();
     let at = |p: f64| {
-        samples.get(((samples.len() as f64 * p) as usize).min(samples.len().saturating_sub(1))).copied().unwrap_or_default()
+        samples
+            .get(((samples.len() as f64 * p) as usize).min(samples.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
     };
     (at(0.50).as_millis(), at(0.99).as_millis())
 }

@@ -45,8 +45,15 @@ pub enum Error {
 /// Every topic the given settings use, for creation at start-up.
 pub fn topics(settings: &Settings) -> Vec<String> {
     let t = &settings.kafka.topics;
-    let mut topics =
-        vec![t.send.clone(), t.status.clone(), t.inbound.clone(), t.dead_letter.clone(), t.deliver.clone(), t.submits.clone(), t.segments.clone()];
+    let mut topics = vec![
+        t.send.clone(),
+        t.status.clone(),
+        t.inbound.clone(),
+        t.dead_letter.clone(),
+        t.deliver.clone(),
+        t.submits.clone(),
+        t.segments.clone(),
+    ];
     topics.extend(settings.connections.iter().map(|c| t.queue(&c.id)));
     topics
 }

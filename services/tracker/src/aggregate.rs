@@ -87,7 +87,14 @@ pub async fn run(
         entry.outcomes.entry(segment.submit.segment).or_insert(segment);
         if entry.outcomes.len() >= usize::from(entry.total) {
             if let Some(p) = partial.remove(&id) {
-                tasks.spawn(finish(p, producer.clone(), consumer.clone(), settings.clone(), status_framing, topic.clone()));
+                tasks.spawn(finish(
+                    p,
+                    producer.clone(),
+                    consumer.clone(),
+                    settings.clone(),
+                    status_framing,
+                    topic.clone(),
+                ));
             }
         }
     }

@@ -67,6 +67,9 @@ pub async fn run(
     let mut waiting_count = 0usize;
     let tasks = TaskTracker::new();
     let mut sweep = tokio::time::interval(Duration::from_secs(1));
+    // Submit records whose receipt never came are looked for less often.
+    let scan_every = (tracker.segment_timeout / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    let mut last_scan = Instant::now();
     tracing::info!("tracker (receipt matching) started");
     loop {
         let message = tokio::select! {
@@ -78,6 +81,18 @@ pub async fn run(
                 for w in expired {
                     tracing::warn!(connection = %w.receipt.connection, "receipt matched no submitted message");
                     tasks.spawn(out.clone().unmatched(w));
+                }
+                if last_scan.elapsed() >= scan_every {
+                    last_scan = Instant::now();
+                    let cutoff = now_ms() - tracker.segment_timeout.as_millis() as i64;
+                    let stale: Vec<String> =
+                        submits.iter().filter(|(_, s)| s.submitted_at < cutoff).map(|(k, _)| k.clone()).collect();
+                    for key in stale {
+                        if let Some(submit) = submits.remove(&key) {
+                            tracing::info!(request_id = %submit.request_id, "no receipt within segment_timeout");
+                            tasks.spawn(out.clone().no_receipt(key, submit));
+                        }
+                    }
                 }
                 continue;
             }
@@ -139,7 +154,12 @@ pub async fn run(
             }
             None if waiting_count >= tracker.max_waiting => {
                 tracing::warn!("too many receipts waiting for their submit record; publishing as unmatched");
-                let w = Waiting { receipt, partition: message.partition(), offset: message.offset(), since: Instant::now() };
+                let w = Waiting {
+                    receipt,
+                    partition: message.partition(),
+                    offset: message.offset(),
+                    since: Instant::now(),
+                };
                 tasks.spawn(out.clone().unmatched(w));
             }
             None => {
@@ -191,11 +211,34 @@ impl Out {
             let segment = SegmentOutcome { submit: submit.clone(), receipt };
             let payload = serde_json::to_vec(&segment).unwrap_or_default();
             let headers = trace::with_fields(OwnedHeaders::new(), &submit.trace);
-            publish(&self.producer, Outgoing { topic: &topics.segments, key: &submit.request_id, payload: &payload, headers })
-                .await;
+            publish(
+                &self.producer,
+                Outgoing { topic: &topics.segments, key: &submit.request_id, payload: &payload, headers },
+            )
+            .await;
         }
         self.tombstone(&topics.submits, &key).await;
         self.consumer.ack(self.deliver_topic(), partition, offset);
+    }
+
+    /// Ends a segment whose receipt never came, then forgets its submit record.
+    async fn no_receipt(self, key: String, submit: SubmitRecord) {
+        let topics = &self.settings.kafka.topics;
+        let now = now_ms();
+        if submit.segments <= 1 {
+            let event = outcome::no_receipt(&submit, now);
+            router::publish_status(&self.producer, &topics.status, self.status_framing, &event, &submit.trace).await;
+        } else {
+            let segment = SegmentOutcome { submit: submit.clone(), receipt: outcome::missing_receipt(&submit, now) };
+            let payload = serde_json::to_vec(&segment).unwrap_or_default();
+            let headers = trace::with_fields(OwnedHeaders::new(), &submit.trace);
+            publish(
+                &self.producer,
+                Outgoing { topic: &topics.segments, key: &submit.request_id, payload: &payload, headers },
+            )
+            .await;
+        }
+        self.tombstone(&topics.submits, &key).await;
     }
 
     async fn unmatched(self, w: Waiting) {

@@ -80,6 +80,41 @@ pub fn aggregate(outcomes: &[SegmentOutcome], total: u16, now: i64) -> StatusEve
     ev
 }
 
+/// The final status of a single-segment request whose receipt never came
+/// within `segment_timeout`: undeliverable as far as smsgw can tell, with
+/// error code `receipt_timeout` so applications can tell it apart.
+pub fn no_receipt(submit: &SubmitRecord, now: i64) -> StatusEvent {
+    let mut ev = StatusEvent::new(submit.request_id.clone(), Status::Undeliverable, now);
+    ev.connection = Some(submit.connection.clone());
+    ev.message_ids = submit.message_ids.clone();
+    ev.segments = submit.segments;
+    ev.error = Some(ErrorInfo {
+        code: "receipt_timeout".into(),
+        protocol_code: None,
+        text: "no delivery receipt within the tracker's segment_timeout".into(),
+    });
+    ev.submitted_at = Some(submit.submitted_at);
+    ev.done_at = Some(now);
+    ev.tenant = submit.tenant.clone();
+    ev.metadata = submit.metadata.clone();
+    ev
+}
+
+/// A stand-in receipt for a segment whose receipt never came, so stage 2
+/// can finish the request (`NONE` counts as undeliverable).
+pub fn missing_receipt(submit: &SubmitRecord, now: i64) -> ReceiptRecord {
+    ReceiptRecord {
+        connection: submit.connection.clone(),
+        message_id: submit.message_ids.get(usize::from(submit.segment.saturating_sub(1))).cloned().unwrap_or_default(),
+        stat: "NONE".into(),
+        is_final: true,
+        err: None,
+        network_error: None,
+        done_at: None,
+        received_at: now,
+    }
+}
+
 /// An event for a receipt no submitted message matches: never dropped.
 pub fn unmatched(receipt: &ReceiptRecord, now: i64) -> StatusEvent {
     let status = status_of(&receipt.stat);
@@ -167,6 +202,16 @@ mod tests {
         let ev = aggregate(&partial, 2, 0);
         assert_eq!(ev.status, Status::Undeliverable);
         assert_eq!(ev.error.unwrap().code, "receipt_timeout");
+    }
+
+    #[test]
+    fn missing_receipts_end_the_request() {
+        let ev = no_receipt(&submit(1, 1), 50);
+        assert_eq!(ev.status, Status::Undeliverable);
+        assert_eq!(ev.error.unwrap().code, "receipt_timeout");
+        let stand_in = missing_receipt(&submit(2, 2), 50);
+        assert_eq!(stand_in.message_id, "m2");
+        assert_eq!(status_of(&stand_in.stat), Status::Undeliverable);
     }
 
     #[test]
