@@ -1,0 +1,94 @@
+//! What smsgw counts. One static per family, one accessor each; [`render`]
+//! lists them all. Label values other than `connection` come from the fixed
+//! sets documented on each accessor.
+
+use crate::family::{Counter, Family, Gauge};
+
+static REQUESTS: Family<Counter, 1> =
+    Family::new("smsgw_requests_total", "Requests the router has decided on, by outcome.", ["status"]);
+static SUBMITS: Family<Counter, 2> =
+    Family::new("smsgw_submits_total", "submit_sm attempts by outcome.", ["connection", "result"]);
+static RESUBMITS: Family<Counter, 1> = Family::new(
+    "smsgw_resubmits_total",
+    "submit_sm sent again after the response to an earlier attempt was lost (possible duplicates at the SMSC).",
+    ["connection"],
+);
+static OUTCOMES: Family<Counter, 2> =
+    Family::new("smsgw_outcomes_total", "Status events published by the sender.", ["connection", "status"]);
+static BINDS: Family<Gauge, 1> = Family::new("smsgw_binds", "SMPP binds currently bound.", ["connection"]);
+static RECEIPTS: Family<Counter, 2> =
+    Family::new("smsgw_receipts_total", "Delivery receipts seen by the tracker, by result.", ["connection", "result"]);
+static RECEIPTS_WAITING: Family<Gauge, 0> =
+    Family::new("smsgw_receipts_waiting", "Receipts waiting for their submit record.", []);
+static RECEIPT_TIMEOUTS: Family<Counter, 0> = Family::new(
+    "smsgw_receipt_timeouts_total",
+    "Submitted segments whose receipt did not come within segment_timeout.",
+    [],
+);
+static INBOUND: Family<Counter, 2> =
+    Family::new("smsgw_inbound_total", "deliver_sm received, by kind.", ["connection", "kind"]);
+
+/// Router decisions. `status`: `queued`, `rejected`, `expired`, `dead_lettered`,
+/// `failed` (a decoded request that could not be re-encoded; should never happen).
+pub fn requests(status: &'static str) -> &'static Counter {
+    REQUESTS.with([status])
+}
+
+/// One submit_sm attempt. `result`: `ok`, `throttled`, `temporary` (a retryable
+/// error status or generic_nack), `permanent`, `timeout`, `connection_lost`, `not_sent`.
+pub fn submits(connection: &str, result: &'static str) -> &'static Counter {
+    SUBMITS.with([connection, result])
+}
+
+/// A submit_sm sent again after an attempt ended `timeout` or `connection_lost`.
+pub fn resubmits(connection: &str) -> &'static Counter {
+    RESUBMITS.with([connection])
+}
+
+/// A status event the sender published. `status`: the StatusEvent symbol (`SUBMITTED`, `FAILED`, ...).
+pub fn outcomes(connection: &str, status: &'static str) -> &'static Counter {
+    OUTCOMES.with([connection, status])
+}
+
+/// Binds of `connection` currently bound.
+pub fn binds(connection: &str) -> &'static Gauge {
+    BINDS.with([connection])
+}
+
+/// A receipt in the tracker. `result`: `matched` (a final receipt met its submit
+/// record, at once or after waiting), `waiting` (it arrived before its submit
+/// record; counted again later as `matched` or `unmatched`), `unmatched`,
+/// `intermediate` (not final, e.g. ENROUTE), `undecodable`.
+pub fn receipts(connection: &str, result: &'static str) -> &'static Counter {
+    RECEIPTS.with([connection, result])
+}
+
+/// Receipts now waiting for their submit record.
+pub fn receipts_waiting() -> &'static Gauge {
+    RECEIPTS_WAITING.with([])
+}
+
+/// A submitted segment whose receipt never came (it ends UNDELIVERABLE, `receipt_timeout`).
+pub fn receipt_timeouts() -> &'static Counter {
+    RECEIPT_TIMEOUTS.with([])
+}
+
+/// A deliver_sm received. `kind`: `mo` or `receipt`.
+pub fn inbound(connection: &str, kind: &'static str) -> &'static Counter {
+    INBOUND.with([connection, kind])
+}
+
+/// Every family in the Prometheus text exposition format 0.0.4.
+pub fn render() -> String {
+    let mut out = String::new();
+    REQUESTS.render(&mut out);
+    SUBMITS.render(&mut out);
+    RESUBMITS.render(&mut out);
+    OUTCOMES.render(&mut out);
+    BINDS.render(&mut out);
+    RECEIPTS.render(&mut out);
+    RECEIPTS_WAITING.render(&mut out);
+    RECEIPT_TIMEOUTS.render(&mut out);
+    INBOUND.render(&mut out);
+    out
+}
