@@ -116,6 +116,7 @@ impl Router {
         match decide::decide(value, lookup, now_ms(), &self.routes, self.settings.router.max_segments) {
             Decision::DeadLetter { reason } => {
                 tracing::warn!(%reason, "undecodable request sent to the dead-letter topic");
+                counters::requests("dead_lettered").inc();
                 let mut h = OwnedHeaders::new();
                 if let Some(orig) = headers {
                     for header in orig.iter() {
@@ -133,6 +134,7 @@ impl Router {
             Decision::Refuse(event) => {
                 tracing::info!(status = event.status.symbol(), reason = ?event.error.as_ref().map(|e| &e.code), "request refused");
                 self.publish_status(&event, &trace_fields).await;
+                counters::requests(if event.status == events::Status::Expired { "expired" } else { "rejected" }).inc();
             }
             Decision::Queue { connection, request, segments } => {
                 let payload = match events::encode_request(&request, self.framings.queue(&connection)) {
@@ -146,6 +148,7 @@ impl Router {
                             text: e.to_string(),
                         });
                         self.publish_status(&ev, &trace_fields).await;
+                        counters::requests("failed").inc();
                         return true;
                     }
                 };
@@ -153,6 +156,7 @@ impl Router {
                 tracing::debug!(%connection, segments, "queued");
                 let headers = trace::with_fields(OwnedHeaders::new(), &trace_fields);
                 publish(&self.producer, Outgoing { topic: &topic, key: &request.id, payload: &payload, headers }).await;
+                counters::requests("queued").inc();
                 if self.settings.router.accepted_events {
                     let mut ev = events::StatusEvent::new(request.id.clone(), events::Status::Accepted, now_ms());
                     ev.connection = Some(connection);

@@ -141,6 +141,7 @@ impl Worker {
                     });
                     router::publish_status(&self.producer, status_topic, self.framings.status, &ev, &trace_fields)
                         .await;
+                    counters::outcomes(&self.config.id, ev.status.symbol()).inc();
                 }
                 return true;
             }
@@ -165,6 +166,7 @@ impl Worker {
                     self.remember_submits(&ev, &trace_fields).await;
                 }
                 router::publish_status(&self.producer, status_topic, self.framings.status, &ev, &trace_fields).await;
+                counters::outcomes(&self.config.id, ev.status.symbol()).inc();
                 true
             }
             Outcome::Interrupted => false,

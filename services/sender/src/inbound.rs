@@ -86,6 +86,7 @@ async fn handle(
     let sm = &delivered.sm;
     let received_at = now_ms();
     if let Some(receipt) = receipt::from_deliver_sm(sm) {
+        counters::inbound(connection, "receipt").inc();
         let record = receipt_record(connection, &receipt, received_at);
         if receipt.message_id.is_empty() {
             tracing::warn!("delivery receipt without a message id");
@@ -98,6 +99,7 @@ async fn handle(
         )
         .await;
     } else {
+        counters::inbound(connection, "mo").inc();
         let n = counter.fetch_add(1, Ordering::Relaxed);
         let message = inbound_message(connection, sm, format!("{connection}-{instance:016x}-{n}"), received_at);
         match events::encode_inbound(&message, to.framing) {

@@ -8,7 +8,7 @@ use events::{ErrorInfo, SendRequest, Status, StatusEvent};
 use smpp::Sm;
 
 use crate::classify::{classify, error_code, Verdict};
-use crate::smpp::{Pool, SubmitError};
+use crate::smpp::{Pool, SubmitError, SubmitOutcome};
 
 /// How sending one request ended.
 #[derive(Debug)]
@@ -52,10 +52,21 @@ pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Sm>) -> Outc
         }
         Outcome::Done(Box::new(ev))
     };
+    let connection = config.id.as_str();
     for sm in segments {
         let mut attempts = 0u32;
+        // The last attempt that left got no response: the SMSC may have it, so sending again may duplicate.
+        let mut response_lost = false;
         loop {
-            let failure = match pool.submit(sm.clone(), deadline).await {
+            let result = pool.submit(sm.clone(), deadline).await;
+            if let Some(name) = result_name(&result, &config.temporary_errors) {
+                counters::submits(connection, name).inc();
+                if response_lost && name != "not_sent" {
+                    counters::resubmits(connection).inc();
+                    response_lost = false;
+                }
+            }
+            let failure = match result {
                 Ok(o) => match classify(o.status, &config.temporary_errors) {
                     Verdict::Accepted => {
                         ids.push(o.message_id);
@@ -83,6 +94,7 @@ pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Sm>) -> Outc
                     continue;
                 }
                 Err(e @ (SubmitError::ConnectionLost | SubmitError::Timeout)) => {
+                    response_lost = true;
                     error_info("connection_failed", None, &e.to_string())
                 }
                 Err(e @ SubmitError::GenericNack(status)) => error_info("smsc_error", Some(status), &e.to_string()),
@@ -97,6 +109,25 @@ pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Sm>) -> Outc
         }
     }
     event(Status::Submitted, ids, None)
+}
+
+/// The `result` label of `smsgw_submits_total` for one attempt; None when no
+/// submit_sm was attempted (expired while queued, shutting down).
+fn result_name(result: &Result<SubmitOutcome, SubmitError>, temporary: &[u32]) -> Option<&'static str> {
+    Some(match result {
+        Ok(o) => match classify(o.status, temporary) {
+            Verdict::Accepted => "ok",
+            Verdict::Throttled => "throttled",
+            Verdict::Temporary => "temporary",
+            Verdict::Permanent => "permanent",
+        },
+        Err(SubmitError::Timeout) => "timeout",
+        Err(SubmitError::ConnectionLost) => "connection_lost",
+        Err(SubmitError::NotSent) => "not_sent",
+        // The SMSC could not make sense of it: retried like a temporary error status.
+        Err(SubmitError::GenericNack(_)) => "temporary",
+        Err(SubmitError::Expired | SubmitError::Closed) => return None,
+    })
 }
 
 fn error_info(code: &str, status: Option<u32>, text: &str) -> ErrorInfo {

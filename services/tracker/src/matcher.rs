@@ -78,6 +78,7 @@ pub async fn run(
             _ = sweep.tick() => {
                 let expired = take_expired(&mut waiting, tracker.receipt_wait);
                 waiting_count -= expired.len();
+                counters::receipts_waiting().add(-(expired.len() as i64));
                 for w in expired {
                     tracing::warn!(connection = %w.receipt.connection, "receipt matched no submitted message");
                     tasks.spawn(out.clone().unmatched(w));
@@ -117,6 +118,7 @@ pub async fn run(
                     Ok(submit) => {
                         if let Some(list) = waiting.remove(&key) {
                             waiting_count -= list.len();
+                            counters::receipts_waiting().add(-(list.len() as i64));
                             // The first receipt answers the submit; later ones are duplicates.
                             let mut list = list.into_iter();
                             if let Some(w) = list.next() {
@@ -139,12 +141,15 @@ pub async fn run(
             Some(Ok(r)) => r,
             other => {
                 tracing::warn!(error = ?other.and_then(|r| r.err()).map(|e| e.to_string()), "undecodable receipt record skipped");
+                // Not even the connection is known for sure; the key's prefix could be anything.
+                counters::receipts("unknown", "undecodable").inc();
                 consumer.ack(message.topic(), message.partition(), message.offset());
                 continue;
             }
         };
         if !receipt.is_final {
             // Intermediate notifications (ENROUTE, ACCEPTD) change nothing yet.
+            counters::receipts(&receipt.connection, "intermediate").inc();
             consumer.ack(message.topic(), message.partition(), message.offset());
             continue;
         }
@@ -164,6 +169,8 @@ pub async fn run(
             }
             None => {
                 waiting_count += 1;
+                counters::receipts(&receipt.connection, "waiting").inc();
+                counters::receipts_waiting().inc();
                 waiting.entry(key).or_default().push(Waiting {
                     receipt,
                     partition: message.partition(),
@@ -176,6 +183,8 @@ pub async fn run(
     tasks.close();
     tasks.wait().await;
     consumer.commit_and_close();
+    // Those receipts are redone by the next owner of the partition, not waiting here any more.
+    counters::receipts_waiting().add(-(waiting_count as i64));
     tracing::info!(waiting = waiting_count, "tracker (receipt matching) stopped");
     Ok(())
 }
@@ -203,6 +212,7 @@ impl Out {
 
     /// Publishes what a matched receipt means, forgets the submit record, acknowledges the receipt.
     async fn matched(self, key: String, submit: SubmitRecord, receipt: ReceiptRecord, partition: i32, offset: i64) {
+        counters::receipts(&receipt.connection, "matched").inc();
         let topics = &self.settings.kafka.topics;
         if submit.segments <= 1 {
             let event = outcome::single(&submit, &receipt, now_ms());
@@ -223,6 +233,7 @@ impl Out {
 
     /// Ends a segment whose receipt never came, then forgets its submit record.
     async fn no_receipt(self, key: String, submit: SubmitRecord) {
+        counters::receipt_timeouts().inc();
         let topics = &self.settings.kafka.topics;
         let now = now_ms();
         if submit.segments <= 1 {
@@ -242,6 +253,7 @@ impl Out {
     }
 
     async fn unmatched(self, w: Waiting) {
+        counters::receipts(&w.receipt.connection, "unmatched").inc();
         let event = outcome::unmatched(&w.receipt, now_ms());
         let topics = &self.settings.kafka.topics;
         router::publish_status(&self.producer, &topics.status, self.status_framing, &event, &[]).await;

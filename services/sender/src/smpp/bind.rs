@@ -149,6 +149,9 @@ async fn serve(shared: &Arc<Shared>, shutdown: &CancellationToken) -> Ended {
                         Handled::Nothing => {}
                         Handled::Reply(reply) => wrote |= writer.feed(reply).await.is_ok(),
                         Handled::Bound => {
+                            if !bound {
+                                counters::binds(&config.id).inc();
+                            }
                             bound = true;
                             tracing::info!(kind = ?kind, "bound");
                         }
@@ -209,6 +212,9 @@ async fn serve(shared: &Arc<Shared>, shutdown: &CancellationToken) -> Ended {
     }
     for (_, reply) in pending.drain() {
         let _ = reply.send(Err(SubmitError::ConnectionLost));
+    }
+    if bound {
+        counters::binds(&config.id).dec();
     }
     outcome.unwrap_or_else(|| ended(bound, "ended".into()))
 }
