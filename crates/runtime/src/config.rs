@@ -33,7 +33,7 @@ fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
 pub struct Settings {
     /// Broker connection, topics and consumer groups.
     pub kafka: KafkaConfig,
-    /// Logging, log file and OpenTelemetry export.
+    /// Logging, log file, OpenTelemetry export and the metrics endpoint.
     #[serde(default)]
     pub telemetry: TelemetryConfig,
     /// How requests are validated and routed to connections.
@@ -227,7 +227,7 @@ impl TopicsConfig {
     }
 }
 
-/// Logging, log file and OpenTelemetry export.
+/// Logging, log file, OpenTelemetry export and the metrics endpoint.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TelemetryConfig {
@@ -241,6 +241,8 @@ pub struct TelemetryConfig {
     pub otlp_endpoint: Option<String>,
     /// `service.name` resource attribute.
     pub service_name: String,
+    /// Address for Prometheus' `GET /metrics` (e.g. `127.0.0.1:9464`); no endpoint when unset.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl Default for TelemetryConfig {
@@ -251,6 +253,7 @@ impl Default for TelemetryConfig {
             log_file: None,
             otlp_endpoint: None,
             service_name: "smsgw".into(),
+            metrics_listen: None,
         }
     }
 }
@@ -531,6 +534,15 @@ mod tests {
         let s = Settings::from_toml(include_str!("../../../config/smsgw.example.toml")).unwrap();
         assert_eq!(s.connections[0].binds, 2);
         assert_eq!(s.router.default_connection.as_deref(), Some("sim"));
+    }
+
+    #[test]
+    fn metrics_listen_is_off_by_default_and_parses() {
+        assert_eq!(Settings::from_toml(MINIMAL).unwrap().telemetry.metrics_listen, None);
+        let s = Settings::from_toml(&format!("[telemetry]\nmetrics_listen = \"127.0.0.1:9464\"\n{MINIMAL}")).unwrap();
+        assert_eq!(s.telemetry.metrics_listen, Some("127.0.0.1:9464".parse().unwrap()));
+        let err = error_of(&format!("[telemetry]\nmetrics_listen = \"localhost\"\n{MINIMAL}"));
+        assert!(err.contains("metrics_listen"), "{err}");
     }
 
     #[test]

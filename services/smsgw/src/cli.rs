@@ -152,7 +152,12 @@ pub fn main(cli: Cli) -> ExitCode {
             run_async(async move {
                 let shutdown = runtime::shutdown::on_signal();
                 tracing::info!(?role, config = %config.display(), "smsgw starting");
-                crate::run_roles(settings, role, shutdown).await.map_err(anyhow::Error::from)
+                // Its own token: the endpoint stays up while the roles drain after a signal.
+                let metrics = tokio_util::sync::CancellationToken::new();
+                crate::start_metrics(&settings, metrics.clone()).await?;
+                let result = crate::run_roles(settings, role, shutdown).await;
+                metrics.cancel();
+                result.map_err(anyhow::Error::from)
             })
         }
         Command::Sim { protocol: SimProtocol::Smpp(args) } => {

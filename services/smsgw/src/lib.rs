@@ -40,6 +40,30 @@ pub enum Error {
     Sender(#[from] sender::Error),
     #[error(transparent)]
     Tracker(#[from] tracker::Error),
+    #[error("telemetry.metrics_listen: cannot listen on {addr}")]
+    MetricsListen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Binds `telemetry.metrics_listen` when it is set and serves `GET /metrics`
+/// until `shutdown`; the bound address. Called before the roles start, so a
+/// port in use stops start-up instead of leaving the gateway unobservable.
+pub async fn start_metrics(
+    settings: &Settings,
+    shutdown: CancellationToken,
+) -> Result<Option<std::net::SocketAddr>, Error> {
+    let Some(addr) = settings.telemetry.metrics_listen else { return Ok(None) };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| Error::MetricsListen { addr, source })?;
+    let local = listener.local_addr().map_err(|source| Error::MetricsListen { addr, source })?;
+    tokio::spawn(tracing::Instrument::instrument(
+        counters::serve(listener, shutdown),
+        tracing::info_span!("metrics", listen = %local),
+    ));
+    tracing::info!(listen = %local, "metrics endpoint listening");
+    Ok(Some(local))
 }
 
 /// Every topic the given settings use, for creation at start-up.
@@ -87,4 +111,37 @@ pub async fn run_roles(settings: Arc<Settings>, role: Role, shutdown: Cancellati
         shutdown.cancel();
     }
     r.and(s).and(t)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn settings_with(metrics_listen: &str) -> Settings {
+        Settings::from_toml(&format!(
+            "[telemetry]\nmetrics_listen = \"{metrics_listen}\"\n[kafka]\nbrokers = \"127.0.0.1:9092\"\n"
+        ))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn metrics_endpoint_starts_and_a_bind_error_names_the_key() {
+        let shutdown = CancellationToken::new();
+        let addr = start_metrics(&settings_with("127.0.0.1:0"), shutdown.clone()).await.unwrap().unwrap();
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tokio::io::AsyncWriteExt::write_all(&mut s, b"GET /metrics HTTP/1.1\r\n\r\n").await.unwrap();
+        let mut response = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut s, &mut response).await.unwrap();
+        assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+        assert!(response.contains("# TYPE smsgw_submits_total counter"), "{response}");
+
+        // The same port again is in use.
+        let err = start_metrics(&settings_with(&addr.to_string()), shutdown.clone()).await.unwrap_err();
+        assert!(err.to_string().contains("telemetry.metrics_listen"), "{err}");
+        shutdown.cancel();
+
+        let unset = Settings::from_toml("[kafka]\nbrokers = \"127.0.0.1:9092\"\n").unwrap();
+        assert_eq!(start_metrics(&unset, CancellationToken::new()).await.unwrap(), None);
+    }
 }
