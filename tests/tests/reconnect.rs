@@ -49,6 +49,10 @@ async fn binds_reconnect_and_nothing_is_lost() {
     assert_eq!(unique.len(), 200);
     let duplicates = accepted.len() - unique.len();
     assert!((1..=40).contains(&duplicates), "{duplicates} duplicates (window 20 × 2 binds)");
+    // Every duplicate the SMSC saw was counted as a possible one: a re-send
+    // after a lost response (some of those the SMSC had not accepted, so ≥).
+    let resubmits = counters::resubmits("sim").get() as usize;
+    assert!(resubmits >= duplicates && resubmits <= 40, "resubmits {resubmits}, duplicates seen {duplicates}");
     sim.stop();
     drop(sim);
     send(&producer, &topics.send, 200..300).await;
