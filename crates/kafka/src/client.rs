@@ -178,16 +178,45 @@ impl AckingConsumer {
     }
 }
 
+/// A topic smsgw creates at start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicSpec {
+    pub name: String,
+    /// `cleanup.policy=compact`: the latest record per key is kept (state topics).
+    pub compacted: bool,
+}
+
+impl TopicSpec {
+    /// A topic with time-based retention.
+    pub fn plain(name: impl Into<String>) -> Self {
+        Self { name: name.into(), compacted: false }
+    }
+
+    /// A compacted topic.
+    pub fn compacted(name: impl Into<String>) -> Self {
+        Self { name: name.into(), compacted: true }
+    }
+}
+
 /// Creates `topics` with `partitions` partitions each; topics that exist are left alone.
-pub async fn ensure_topics(config: &KafkaConfig, topics: &[String], partitions: i32) -> Result<(), Error> {
+pub async fn ensure_topics(config: &KafkaConfig, topics: &[TopicSpec], partitions: i32) -> Result<(), Error> {
     let admin: AdminClient<DefaultClientContext> = base_config(config).create().map_err(Error::Create)?;
-    let new: Vec<NewTopic<'_>> =
-        topics.iter().map(|t| NewTopic::new(t, partitions, TopicReplication::Fixed(1))).collect();
+    let new: Vec<NewTopic<'_>> = topics
+        .iter()
+        .map(|t| {
+            let topic = NewTopic::new(&t.name, partitions, TopicReplication::Fixed(1));
+            if t.compacted {
+                topic.set("cleanup.policy", "compact")
+            } else {
+                topic
+            }
+        })
+        .collect();
     let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
-    let results = admin
-        .create_topics(new.iter(), &opts)
-        .await
-        .map_err(|source| Error::CreateTopic { topic: topics.join(","), source })?;
+    let results = admin.create_topics(new.iter(), &opts).await.map_err(|source| Error::CreateTopic {
+        topic: topics.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(","),
+        source,
+    })?;
     for result in results {
         match result {
             Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}

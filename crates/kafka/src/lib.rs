@@ -12,7 +12,7 @@ pub mod offsets;
 pub mod publish;
 pub mod trace;
 
-pub use client::{ensure_topics, producer, watcher, AckingConsumer, Error};
+pub use client::{ensure_topics, producer, watcher, AckingConsumer, Error, TopicSpec};
 pub use dispatch::Dispatch;
 pub use publish::{publish, Outgoing};
 pub use rdkafka;

@@ -67,18 +67,16 @@ pub async fn start_metrics(
 }
 
 /// Every topic the given settings use, for creation at start-up.
-pub fn topics(settings: &Settings) -> Vec<String> {
+pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
+    use kafka::TopicSpec;
     let t = &settings.kafka.topics;
-    let mut topics = vec![
-        t.send.clone(),
-        t.status.clone(),
-        t.inbound.clone(),
-        t.dead_letter.clone(),
-        t.deliver.clone(),
-        t.submits.clone(),
-        t.segments.clone(),
-    ];
-    topics.extend(settings.connections.iter().map(|c| t.queue(&c.id)));
+    let mut topics: Vec<TopicSpec> = [&t.send, &t.status, &t.inbound, &t.dead_letter, &t.deliver, &t.segments]
+        .into_iter()
+        .map(TopicSpec::plain)
+        .collect();
+    // The tracker's state: one submit record per segment awaiting its receipt.
+    topics.push(TopicSpec::compacted(&t.submits));
+    topics.extend(settings.connections.iter().map(|c| TopicSpec::plain(t.queue(&c.id))));
     topics
 }
 
