@@ -72,6 +72,7 @@ pub mod pdu;
 pub mod session;
 mod sm;
 pub mod status;
+pub mod time;
 pub mod tlv;
 #[cfg(feature = "tokio-codec")]
 mod tokio_codec;

@@ -38,6 +38,8 @@ pub fn submits(
         source(request.from.as_deref().or(config.default_source.as_deref()), config);
     let (dest_addr_ton, dest_addr_npi, destination_addr) = destination(&request.to, config);
     let registered_delivery = u8::from(request.delivery_report);
+    // The SMSC stops trying when the request expires (SMPP 3.4 §5.2.16, absolute UTC).
+    let validity_period = request.expires_at.map(smpp::time::absolute).unwrap_or_default();
     Ok(message
         .segments
         .iter()
@@ -50,6 +52,7 @@ pub fn submits(
             destination_addr: destination_addr.clone(),
             esm_class: if segment.udh.is_some() { ESM_UDHI } else { 0 },
             registered_delivery,
+            validity_period: validity_period.clone(),
             data_coding,
             short_message: Bytes::from(segment.to_short_message()),
             ..Sm::default()
@@ -128,6 +131,7 @@ mod tests {
         assert_eq!(sm.data_coding, 0);
         assert_eq!(sm.esm_class, 0);
         assert_eq!(&sm.short_message[..], b"Your code is 123456");
+        assert_eq!(sm.validity_period, "", "no expiry, SMSC default validity");
     }
 
     #[test]
@@ -146,6 +150,13 @@ mod tests {
             assert_eq!((sm.dest_addr_ton, sm.destination_addr.as_str()), (2, "015112345678"));
             assert_eq!((sm.source_addr_ton, sm.source_addr.as_str()), (1, "4930123"));
         }
+    }
+
+    #[test]
+    fn expiry_becomes_the_validity_period() {
+        let mut r = request("hi");
+        r.expires_at = Some(1_795_697_640_300);
+        assert_eq!(submits(&r, &config(), 0, 10).unwrap()[0].validity_period, "261126125400300+");
     }
 
     #[test]
