@@ -1,6 +1,7 @@
 //! Trace context end to end with OTLP export on: the request's `traceparent`
 //! becomes the parent of smsgw's spans, the spans are exported over OTLP/HTTP
-//! to a collector, and the status event carries the same trace id.
+//! to a collector, and the status event carries the same trace id. Logs also
+//! go to the configured log file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -53,10 +54,14 @@ fn hex_bytes(hex: &str) -> Vec<u8> {
 #[test]
 fn spans_are_exported_and_events_continue_the_trace() {
     let (endpoint, bodies) = collector();
+    let log_dir = std::env::temp_dir().join(format!("smsgw-log-{}", std::process::id()));
+    std::fs::create_dir_all(&log_dir).unwrap();
+    let log_file = log_dir.join("smsgw.log");
     // Telemetry is initialised before the async runtime, as in main.
     let guard = runtime::telemetry::init(&TelemetryConfig {
         otlp_endpoint: Some(endpoint),
-        log: "warn,router=info,sender=info".into(),
+        log: "info".into(),
+        log_file: Some(log_file.clone()),
         ..TelemetryConfig::default()
     })
     .unwrap();
@@ -84,6 +89,11 @@ fn spans_are_exported_and_events_continue_the_trace() {
     let parts: Vec<_> = event_traceparent.split('-').collect();
     assert_eq!(parts[1], TRACE_ID, "{event_traceparent}");
     assert_ne!(parts[2], "b7ad6b7169203331", "the event names smsgw's span as parent");
+
+    // The log file got the same lines as the console (written by a background worker, flushed on drop).
+    let logged = std::fs::read_to_string(&log_file).unwrap_or_default();
+    assert!(logged.contains("router started"), "log file: {logged}");
+    let _ = std::fs::remove_dir_all(&log_dir);
 
     let bodies = bodies.lock().unwrap();
     assert!(!bodies.is_empty(), "nothing was exported");
