@@ -66,6 +66,8 @@ pub fn producer(config: &KafkaConfig) -> Result<FutureProducer, Error> {
 /// The consumer context: forgets revoked partitions' pending offsets.
 pub struct AckContext {
     tracker: Arc<Mutex<OffsetTracker>>,
+    /// Partitions revoked since the owner last asked ([`AckingConsumer::take_revoked`]).
+    revoked: Arc<Mutex<Vec<(String, i32)>>>,
 }
 
 impl ClientContext for AckContext {}
@@ -74,8 +76,10 @@ impl ConsumerContext for AckContext {
     fn pre_rebalance(&self, _consumer: &rdkafka::consumer::BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(tpl) = rebalance {
             let mut tracker = lock(&self.tracker);
+            let mut revoked = self.revoked.lock().unwrap_or_else(|e| e.into_inner());
             for elem in tpl.elements() {
                 tracker.forget(elem.topic(), elem.partition());
+                revoked.push((elem.topic().to_owned(), elem.partition()));
             }
             tracing::info!(partitions = tpl.count(), "partitions revoked");
         }
@@ -99,6 +103,7 @@ fn lock(tracker: &Mutex<OffsetTracker>) -> std::sync::MutexGuard<'_, OffsetTrack
 pub struct AckingConsumer {
     consumer: StreamConsumer<AckContext>,
     tracker: Arc<Mutex<OffsetTracker>>,
+    revoked: Arc<Mutex<Vec<(String, i32)>>>,
 }
 
 impl AckingConsumer {
@@ -117,6 +122,7 @@ impl AckingConsumer {
         extra: &[(&str, &str)],
     ) -> Result<Self, Error> {
         let tracker = Arc::new(Mutex::new(OffsetTracker::default()));
+        let revoked = Arc::new(Mutex::new(Vec::new()));
         let mut cc = base_config(config);
         cc.set("group.id", group)
             .set("enable.auto.commit", "true")
@@ -132,12 +138,13 @@ impl AckingConsumer {
         for (k, v) in &config.properties {
             cc.set(k, v);
         }
-        let consumer: StreamConsumer<AckContext> =
-            cc.create_with_context(AckContext { tracker: tracker.clone() }).map_err(Error::Create)?;
+        let consumer: StreamConsumer<AckContext> = cc
+            .create_with_context(AckContext { tracker: tracker.clone(), revoked: revoked.clone() })
+            .map_err(Error::Create)?;
         consumer
             .subscribe(topics)
             .map_err(|source| Error::Subscribe { topics: topics.iter().map(|t| t.to_string()).collect(), source })?;
-        Ok(Self { consumer, tracker })
+        Ok(Self { consumer, tracker, revoked })
     }
 
     /// The underlying consumer, to receive messages.
@@ -160,6 +167,12 @@ impl AckingConsumer {
                 tracing::debug!(topic, partition, offset = done, error = %e, "offset not stored");
             }
         }
+    }
+
+    /// Partitions revoked since the last call, for owners that keep state per
+    /// partition (it must be dropped: the new owner rebuilds it).
+    pub fn take_revoked(&self) -> Vec<(String, i32)> {
+        std::mem::take(&mut *self.revoked.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Messages begun and not yet acknowledged.

@@ -66,6 +66,10 @@ pub async fn run(
                 }
             },
         };
+        // A revoked partition's incomplete requests are re-read by its new owner.
+        for (_, partition) in consumer.take_revoked() {
+            partial.retain(|_, p| p.offsets.first().is_none_or(|(part, _)| *part != partition));
+        }
         consumer.begin(message.topic(), message.partition(), message.offset());
         let segment = match message.payload().map(serde_json::from_slice::<SegmentOutcome>) {
             Some(Ok(s)) => s,

@@ -62,7 +62,8 @@ pub async fn run(
     )?);
     let out = Out { settings: settings.clone(), producer, consumer: consumer.clone(), status_framing };
     let tracker = &settings.tracker;
-    let mut submits: HashMap<String, SubmitRecord> = HashMap::new();
+    // key → (partition, record): a revoked partition's entries are dropped.
+    let mut submits: HashMap<String, (i32, SubmitRecord)> = HashMap::new();
     let mut waiting: HashMap<String, Vec<Waiting>> = HashMap::new();
     let mut waiting_count = 0usize;
     let tasks = TaskTracker::new();
@@ -87,9 +88,9 @@ pub async fn run(
                     last_scan = Instant::now();
                     let cutoff = now_ms() - tracker.segment_timeout.as_millis() as i64;
                     let stale: Vec<String> =
-                        submits.iter().filter(|(_, s)| s.submitted_at < cutoff).map(|(k, _)| k.clone()).collect();
+                        submits.iter().filter(|(_, (_, s))| s.submitted_at < cutoff).map(|(k, _)| k.clone()).collect();
                     for key in stale {
-                        if let Some(submit) = submits.remove(&key) {
+                        if let Some((_, submit)) = submits.remove(&key) {
                             tracing::info!(request_id = %submit.request_id, "no receipt within segment_timeout");
                             tasks.spawn(out.clone().no_receipt(key, submit));
                         }
@@ -105,6 +106,22 @@ pub async fn run(
                 }
             },
         };
+        // State of partitions taken away in a rebalance belongs to their new
+        // owner, which rebuilds it; a receipt waiting here would otherwise end
+        // as a spurious "unmatched" event while the new owner matches it.
+        for (topic, partition) in consumer.take_revoked() {
+            if topic == topics.submits {
+                submits.retain(|_, (p, _)| *p != partition);
+            } else if topic == topics.deliver {
+                let before = waiting_count;
+                waiting.retain(|_, list| {
+                    list.retain(|w| w.partition != partition);
+                    !list.is_empty()
+                });
+                waiting_count = waiting.values().map(Vec::len).sum();
+                counters::receipts_waiting().add(waiting_count as i64 - before as i64);
+            }
+        }
         let Some(key) = message.key().map(|k| String::from_utf8_lossy(k).into_owned()) else {
             tracing::warn!(topic = message.topic(), "record without a key ignored");
             continue;
@@ -128,7 +145,7 @@ pub async fn run(
                                 tasks.spawn(out.clone().unmatched(w));
                             }
                         } else {
-                            submits.insert(key, submit);
+                            submits.insert(key, (message.partition(), submit));
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "undecodable submit record ignored"),
@@ -154,7 +171,7 @@ pub async fn run(
             continue;
         }
         match submits.remove(&key) {
-            Some(submit) => {
+            Some((_, submit)) => {
                 tasks.spawn(out.clone().matched(key, submit, receipt, message.partition(), message.offset()));
             }
             None if waiting_count >= tracker.max_waiting => {
