@@ -153,3 +153,46 @@ async fn missing_receipt_times_out() {
     assert_eq!(events[0].error.as_ref().unwrap().code, "receipt_timeout");
     gateway.stop().await;
 }
+
+/// Garbage receipts from the SMSC — no fields at all, an unknown id, a
+/// broken TLV — become metrics or unmatched events; the receipt path keeps
+/// working for the next real receipt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_receipts_from_the_smsc() {
+    let broker = Broker::start();
+    let sim = Sim::start(SimConfig::default()).await;
+    let mut settings = settings(&broker, sim.port, "");
+    settings.tracker.receipt_wait = Duration::from_secs(2);
+    let topics = settings.kafka.topics.clone();
+    let kafka = broker.kafka_config();
+    let gateway = Gateway::start(settings).await;
+    let status = watch(&kafka, &topics.status);
+    tokio::time::sleep(Duration::from_secs(1)).await; // bound
+
+    let receipt = |text: &str, tlvs: Vec<smpp::Tlv>| smpp::Sm {
+        esm_class: 0x04,
+        source_addr: "4915100000".into(),
+        short_message: text.as_bytes().to_vec().into(),
+        tlvs,
+        ..smpp::Sm::default()
+    };
+    sim.state.send_mo("smsgw", receipt("complete garbage, no fields", vec![]));
+    sim.state.send_mo("smsgw", receipt("id:77777777 sub:001 dlvrd:001 stat:DELIVRD err:000", vec![]));
+    // message_state TLV with a wrong length, receipted_message_id without NUL.
+    let tlvs = vec![smpp::Tlv::new(0x0427, vec![2, 2, 2]), smpp::Tlv::new(0x001E, b"88888888".to_vec())];
+    sim.state.send_mo("smsgw", receipt("stat:UNDELIV", tlvs));
+
+    let body = serde_json::json!({"id": "after-garbage", "to": "+4915100001", "text": "still fine", "delivery_report": true});
+    produce(&kafka, &topics.send, "after-garbage", body.to_string().as_bytes(), OwnedHeaders::new()).await;
+
+    let events = status_events(&collect(&status, Duration::from_secs(30), |m| m.len() >= 4).await);
+    let delivered = events.iter().find(|e| e.request_id == "after-garbage" && e.status == Status::Delivered);
+    assert!(delivered.is_some(), "the real receipt still matched: {events:?}");
+    let unmatched: Vec<_> = events.iter().filter(|e| e.request_id.is_empty()).flat_map(|e| e.message_ids.clone()).collect();
+    assert!(unmatched.contains(&"77777777".to_string()), "{unmatched:?}");
+    assert!(unmatched.contains(&"88888888".to_string()), "{unmatched:?}");
+    // The receipt without any field is not final: counted, not published.
+    assert_eq!(counters::receipts("sim", "intermediate").get(), 1);
+    assert!(gateway.is_running());
+    gateway.stop().await;
+}
