@@ -182,13 +182,15 @@ async fn garbage_receipts_from_the_smsc() {
     let tlvs = vec![smpp::Tlv::new(0x0427, vec![2, 2, 2]), smpp::Tlv::new(0x001E, b"88888888".to_vec())];
     sim.state.send_mo("smsgw", receipt("stat:UNDELIV", tlvs));
 
-    let body = serde_json::json!({"id": "after-garbage", "to": "+4915100001", "text": "still fine", "delivery_report": true});
+    let body =
+        serde_json::json!({"id": "after-garbage", "to": "+4915100001", "text": "still fine", "delivery_report": true});
     produce(&kafka, &topics.send, "after-garbage", body.to_string().as_bytes(), OwnedHeaders::new()).await;
 
     let events = status_events(&collect(&status, Duration::from_secs(30), |m| m.len() >= 4).await);
     let delivered = events.iter().find(|e| e.request_id == "after-garbage" && e.status == Status::Delivered);
     assert!(delivered.is_some(), "the real receipt still matched: {events:?}");
-    let unmatched: Vec<_> = events.iter().filter(|e| e.request_id.is_empty()).flat_map(|e| e.message_ids.clone()).collect();
+    let unmatched: Vec<_> =
+        events.iter().filter(|e| e.request_id.is_empty()).flat_map(|e| e.message_ids.clone()).collect();
     assert!(unmatched.contains(&"77777777".to_string()), "{unmatched:?}");
     assert!(unmatched.contains(&"88888888".to_string()), "{unmatched:?}");
     // The receipt without any field is not final: counted, not published.

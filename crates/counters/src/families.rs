@@ -13,6 +13,11 @@ static RESUBMITS: Family<Counter, 1> = Family::new(
     "submit_sm sent again after the response to an earlier attempt was lost (possible duplicates at the SMSC).",
     ["connection"],
 );
+static DUPLICATES_SKIPPED: Family<Counter, 1> = Family::new(
+    "smsgw_duplicates_skipped_total",
+    "Queue records not sent because their request id was already sent or being sent.",
+    ["connection"],
+);
 static OUTCOMES: Family<Counter, 2> =
     Family::new("smsgw_outcomes_total", "Status events published by the sender.", ["connection", "status"]);
 static BINDS: Family<Gauge, 1> = Family::new("smsgw_binds", "SMPP binds currently bound.", ["connection"]);
@@ -43,6 +48,11 @@ pub fn submits(connection: &str, result: &'static str) -> &'static Counter {
 /// A submit_sm sent again after an attempt ended `timeout` or `connection_lost`.
 pub fn resubmits(connection: &str) -> &'static Counter {
     RESUBMITS.with([connection])
+}
+
+/// A queue record skipped because its request id already has an outcome or is in progress.
+pub fn duplicates_skipped(connection: &str) -> &'static Counter {
+    DUPLICATES_SKIPPED.with([connection])
 }
 
 /// A status event the sender published. `status`: the StatusEvent symbol (`SUBMITTED`, `FAILED`, ...).
@@ -84,6 +94,7 @@ pub fn render() -> String {
     REQUESTS.render(&mut out);
     SUBMITS.render(&mut out);
     RESUBMITS.render(&mut out);
+    DUPLICATES_SKIPPED.render(&mut out);
     OUTCOMES.render(&mut out);
     BINDS.render(&mut out);
     RECEIPTS.render(&mut out);

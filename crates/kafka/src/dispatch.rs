@@ -25,6 +25,14 @@ pub struct Dispatch {
     pub drain: Duration,
 }
 
+/// A compacted topic read alongside the work topic, never acknowledged (so
+/// it is re-read from the beginning on every assignment): its records feed
+/// the owner's state through `on_record` instead of becoming tasks.
+pub struct StateTopic<'a> {
+    pub topic: &'a str,
+    pub on_record: &'a (dyn Fn(&OwnedMessage) + Sync),
+}
+
 /// Runs `handle` for every record of `consumer` until `shutdown`.
 ///
 /// `span` names the task of one record; the record's W3C trace context is
@@ -38,6 +46,7 @@ pub async fn run<S, H, F>(
     consumer: Arc<AckingConsumer>,
     config: Dispatch,
     shutdown: &CancellationToken,
+    state: Option<StateTopic<'_>>,
     span: S,
     handle: H,
 ) -> TaskTracker
@@ -66,6 +75,12 @@ where
                 continue;
             }
         };
+        if let Some(state) = &state {
+            if message.topic() == state.topic {
+                (state.on_record)(&message);
+                continue;
+            }
+        }
         consumer.begin(message.topic(), message.partition(), message.offset());
         let task_span = span(&message);
         // The parent must be set before the span is first entered.

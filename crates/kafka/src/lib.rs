@@ -13,6 +13,6 @@ pub mod publish;
 pub mod trace;
 
 pub use client::{ensure_topics, producer, watcher, AckingConsumer, Error, TopicSpec};
-pub use dispatch::Dispatch;
+pub use dispatch::{Dispatch, StateTopic};
 pub use publish::{publish, Outgoing};
 pub use rdkafka;

@@ -88,6 +88,7 @@ impl Settings {
             ("kafka.topics.deliver", &topics.deliver),
             ("kafka.topics.submits", &topics.submits),
             ("kafka.topics.segments", &topics.segments),
+            ("kafka.topics.done", &topics.done),
         ] {
             if value.is_empty() || !value.chars().all(valid_topic_char) {
                 return Err(invalid(key, format!("`{value}` is not a valid topic name")));
@@ -203,6 +204,9 @@ pub struct TopicsConfig {
     pub submits: String,
     /// Final state of each segment of multi-part requests, keyed by request id.
     pub segments: String,
+    /// Compacted: a marker per request id whose outcome is recorded, so a
+    /// request id is sent once (idempotency key) however often it arrives.
+    pub done: String,
 }
 
 impl Default for TopicsConfig {
@@ -216,6 +220,7 @@ impl Default for TopicsConfig {
             deliver: "sms.deliver".into(),
             submits: "sms.submits".into(),
             segments: "sms.segments".into(),
+            done: "sms.done".into(),
         }
     }
 }

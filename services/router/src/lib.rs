@@ -89,7 +89,7 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
             (message, done)
         }
     };
-    let tasks = kafka::dispatch::run(router.consumer.clone(), dispatch, &shutdown, span, handle).await;
+    let tasks = kafka::dispatch::run(router.consumer.clone(), dispatch, &shutdown, None, span, handle).await;
     tasks.wait().await;
     router.consumer.commit_and_close();
     tracing::info!("router stopped");

@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::done::{Claim, DoneSet};
 use crate::message::{self, Outcome};
 use crate::prepare;
 use crate::smpp::Pool;
@@ -42,6 +43,7 @@ struct Worker {
     registry: Option<Arc<Registry>>,
     framings: Framings,
     shutdown: CancellationToken,
+    done: DoneSet,
 }
 
 /// Runs the sender of `config` until `shutdown`.
@@ -56,7 +58,14 @@ pub async fn run(
     let kafka_config = &settings.kafka;
     let topic = kafka_config.topics.queue(&config.id);
     let group = format!("{}.sender.{}", kafka_config.group_prefix, config.id);
-    let consumer = AckingConsumer::subscribe(kafka_config, &group, &[&topic])?;
+    let done_topic = kafka_config.topics.done.clone();
+    // Range assignment: partition p of the queue and of the done markers go to the same member.
+    let consumer = Arc::new(AckingConsumer::subscribe_with(
+        kafka_config,
+        &group,
+        &[&topic, &done_topic],
+        &[("partition.assignment.strategy", "range")],
+    )?);
 
     let binds = TaskTracker::new();
     let bind_shutdown = CancellationToken::new();
@@ -79,7 +88,8 @@ pub async fn run(
         config: config.clone(),
         pool: pool.clone(),
         producer,
-        consumer: Arc::new(consumer),
+        done: DoneSet::new(done_topic.clone(), consumer.clone()),
+        consumer,
         registry,
         framings,
         shutdown: shutdown.clone(),
@@ -96,7 +106,9 @@ pub async fn run(
         }
     };
     let consumer = worker.consumer.clone();
-    let messages = kafka::dispatch::run(consumer, dispatch, &shutdown, span, handle).await;
+    let on_done = |m: &OwnedMessage| worker.done.on_record(m);
+    let state = kafka::StateTopic { topic: &done_topic, on_record: &on_done };
+    let messages = kafka::dispatch::run(consumer, dispatch, &shutdown, Some(state), span, handle).await;
 
     pool.close();
     bind_shutdown.cancel();
@@ -146,6 +158,14 @@ impl Worker {
                 return true;
             }
         };
+        // Idempotency by request id (see `done`).
+        let partition = message.partition();
+        self.done.ready(partition).await;
+        if self.done.claim(partition, &request.id) == Claim::Duplicate {
+            tracing::info!(request_id = %request.id, "request already sent or being sent; skipped");
+            counters::duplicates_skipped(&self.config.id).inc();
+            return true;
+        }
         let reference = self.reference.fetch_add(1, Ordering::Relaxed);
         let outcome = match prepare::submits(&request, &self.config, reference, self.settings.router.max_segments) {
             Ok(segments) => message::send(&self.pool, &request, segments).await,
@@ -167,10 +187,23 @@ impl Worker {
                 }
                 router::publish_status(&self.producer, status_topic, self.framings.status, &ev, &trace_fields).await;
                 counters::outcomes(&self.config.id, ev.status.symbol()).inc();
+                self.mark_done(&request.id, ev.status).await;
+                self.done.finish(partition, &request.id, true);
                 true
             }
-            Outcome::Interrupted => false,
+            Outcome::Interrupted => {
+                self.done.finish(partition, &request.id, false);
+                false
+            }
         }
+    }
+
+    /// Records that `id` has an outcome (compacted done topic, keyed by request id).
+    async fn mark_done(&self, id: &str, status: Status) {
+        let topic = &self.settings.kafka.topics.done;
+        let payload = serde_json::json!({ "connection": self.config.id, "status": status.symbol() }).to_string();
+        let headers = kafka::rdkafka::message::OwnedHeaders::new();
+        kafka::publish(&self.producer, kafka::Outgoing { topic, key: id, payload: payload.as_bytes(), headers }).await;
     }
 
     /// Publishes one submit record per segment (compacted topic, keyed by

@@ -13,6 +13,7 @@
 
 pub mod classify;
 pub mod connection;
+pub mod done;
 pub mod inbound;
 pub mod message;
 pub mod prepare;

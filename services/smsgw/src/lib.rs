@@ -76,6 +76,8 @@ pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
         .collect();
     // The tracker's state: one submit record per segment awaiting its receipt.
     topics.push(TopicSpec::compacted(&t.submits));
+    // The senders' idempotency state: one marker per request with an outcome.
+    topics.push(TopicSpec::compacted(&t.done));
     topics.extend(settings.connections.iter().map(|c| TopicSpec::plain(t.queue(&c.id))));
     topics
 }
