@@ -17,7 +17,6 @@ use std::time::Duration;
 use kafka::rdkafka::consumer::Consumer;
 use kafka::rdkafka::message::{Message, OwnedMessage};
 use kafka::AckingConsumer;
-use tokio::sync::Notify;
 
 #[derive(Default)]
 struct Partition {
@@ -25,8 +24,9 @@ struct Partition {
     in_progress: HashSet<String>,
     /// Last offset read from the done topic.
     position: Option<i64>,
-    /// The done topic's last offset when this partition was assigned; `None` until fetched.
-    restore_to: Option<i64>,
+    /// The done topic's last offset when this partition was assigned, fetched
+    /// once however many records are waiting for it.
+    restore_to: Arc<tokio::sync::OnceCell<i64>>,
 }
 
 /// What a sender should do with a queue record.
@@ -43,12 +43,11 @@ pub struct DoneSet {
     topic: String,
     consumer: Arc<AckingConsumer>,
     partitions: Mutex<HashMap<i32, Partition>>,
-    changed: Notify,
 }
 
 impl DoneSet {
     pub fn new(topic: String, consumer: Arc<AckingConsumer>) -> Self {
-        Self { topic, consumer, partitions: Mutex::new(HashMap::new()), changed: Notify::new() }
+        Self { topic, consumer, partitions: Mutex::new(HashMap::new()) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Partition>> {
@@ -65,39 +64,26 @@ impl DoneSet {
     /// Feeds one record of the done topic.
     pub fn on_record(&self, message: &OwnedMessage) {
         let id = message.key().map(|k| String::from_utf8_lossy(k).into_owned());
-        {
-            let mut parts = self.lock();
-            let part = parts.entry(message.partition()).or_default();
-            part.position = Some(message.offset());
-            if let Some(id) = id {
-                part.done.insert(id);
-            }
+        let mut parts = self.lock();
+        let part = parts.entry(message.partition()).or_default();
+        part.position = Some(message.offset());
+        if let Some(id) = id {
+            part.done.insert(id);
         }
-        self.changed.notify_waiters();
     }
 
     /// Waits until partition `p`'s done markers are read up to where they
     /// ended when `p` was assigned.
     pub async fn ready(&self, partition: i32) {
+        let cell = self.lock().entry(partition).or_default().restore_to.clone();
+        let target = *cell.get_or_init(|| self.fetch_end(partition)).await;
         loop {
-            let notified = self.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let restore_to = self.lock().get(&partition).and_then(|p| p.restore_to);
-            let target = match restore_to {
-                Some(t) => t,
-                None => {
-                    let target = self.fetch_end(partition).await;
-                    self.lock().entry(partition).or_default().restore_to = Some(target);
-                    target
-                }
-            };
             let position = self.lock().get(&partition).and_then(|p| p.position).unwrap_or(-1);
             if position >= target {
                 return;
             }
-            // Bounded wait: a record may never come if the partition was compacted meanwhile.
-            let _ = tokio::time::timeout(Duration::from_millis(200), notified).await;
+            // Restoring is rare (assignment) and short: poll rather than wake every waiter per record.
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 

@@ -58,6 +58,9 @@ fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Result<Settin
         inbound = "{run}.inbound"
         dead_letter = "{run}.dead"
         deliver = "{run}.deliver"
+        submits = "{run}.submits"
+        segments = "{run}.segments"
+        done = "{run}.done"
         queue_prefix = "{run}.queue."
         [router]
         default_connection = "sim"
@@ -81,7 +84,10 @@ fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Result<Settin
 
 /// Runs the benchmark and prints one summary line.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let run = format!("bench-{}", std::process::id());
+    // Every topic and group is this run's own: ids repeat between runs (b0, b1, ...)
+    // and must never meet a previous run's done markers or submit records.
+    let started_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let run = format!("bench-{}-{started_at}", std::process::id());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let sim_port = listener.local_addr()?.port();
     let shutdown = CancellationToken::new();
