@@ -230,43 +230,35 @@ impl Out {
     /// Publishes what a matched receipt means, forgets the submit record, acknowledges the receipt.
     async fn matched(self, key: String, submit: SubmitRecord, receipt: ReceiptRecord, partition: i32, offset: i64) {
         counters::receipts(&receipt.connection, "matched").inc();
-        let topics = &self.settings.kafka.topics;
-        if submit.segments <= 1 {
-            let event = outcome::single(&submit, &receipt, now_ms());
-            router::publish_status(&self.producer, &topics.status, self.status_framing, &event, &submit.trace).await;
-        } else {
-            let segment = SegmentOutcome { submit: submit.clone(), receipt };
-            let payload = serde_json::to_vec(&segment).unwrap_or_default();
-            let headers = trace::with_fields(OwnedHeaders::new(), &submit.trace);
-            publish(
-                &self.producer,
-                Outgoing { topic: &topics.segments, key: &submit.request_id, payload: &payload, headers },
-            )
-            .await;
-        }
-        self.tombstone(&topics.submits, &key).await;
+        let single = outcome::single(&submit, &receipt, now_ms());
+        self.conclude(&key, submit, receipt, single).await;
         self.consumer.ack(self.deliver_topic(), partition, offset);
     }
 
     /// Ends a segment whose receipt never came, then forgets its submit record.
     async fn no_receipt(self, key: String, submit: SubmitRecord) {
         counters::receipt_timeouts().inc();
-        let topics = &self.settings.kafka.topics;
         let now = now_ms();
+        let single = outcome::no_receipt(&submit, now);
+        let stand_in = outcome::missing_receipt(&submit, now);
+        self.conclude(&key, submit, stand_in, single).await;
+    }
+
+    /// A segment's final state: the request's status event when it is the
+    /// only segment (`single`), else a segment outcome for stage 2; then the
+    /// submit record's tombstone.
+    async fn conclude(&self, key: &str, submit: SubmitRecord, receipt: ReceiptRecord, single: events::StatusEvent) {
+        let topics = &self.settings.kafka.topics;
         if submit.segments <= 1 {
-            let event = outcome::no_receipt(&submit, now);
-            router::publish_status(&self.producer, &topics.status, self.status_framing, &event, &submit.trace).await;
+            router::publish_status(&self.producer, &topics.status, self.status_framing, &single, &submit.trace).await;
         } else {
-            let segment = SegmentOutcome { submit: submit.clone(), receipt: outcome::missing_receipt(&submit, now) };
-            let payload = serde_json::to_vec(&segment).unwrap_or_default();
             let headers = trace::with_fields(OwnedHeaders::new(), &submit.trace);
-            publish(
-                &self.producer,
-                Outgoing { topic: &topics.segments, key: &submit.request_id, payload: &payload, headers },
-            )
-            .await;
+            let request_id = submit.request_id.clone();
+            let payload = serde_json::to_vec(&SegmentOutcome { submit, receipt }).unwrap_or_default();
+            publish(&self.producer, Outgoing { topic: &topics.segments, key: &request_id, payload: &payload, headers })
+                .await;
         }
-        self.tombstone(&topics.submits, &key).await;
+        self.tombstone(&topics.submits, key).await;
     }
 
     async fn unmatched(self, w: Waiting) {
