@@ -53,6 +53,15 @@ async fn receipts_on_the_other_gateways_bind_are_matched() {
         events.iter().filter(|e| e.status != Status::Submitted).map(|e| (e.request_id.clone(), e.status)).collect();
     let submitted = events.iter().filter(|e| e.status == Status::Submitted).count();
     eprintln!("events: {} submitted, {} terminal ({} distinct)", submitted, events.len() - submitted, terminal.len());
+    for i in 0..n {
+        let id = format!("g-{i}");
+        if !terminal.contains_key(&id) {
+            let text = format!("two {i}");
+            let at_smsc = sim.state.submits().iter().filter(|s| s.short_message.as_ref() == text.as_bytes()).count();
+            let seen: Vec<_> = events.iter().filter(|e| e.request_id == id).map(|e| e.status).collect();
+            eprintln!("{id}: no terminal status; submitted {at_smsc}x at the SMSC; events {seen:?}");
+        }
+    }
     assert_eq!(terminal.len(), n);
     assert_eq!(events.len() - submitted, n, "exactly one terminal status per request");
     assert!(terminal.values().all(|s| *s == Status::Delivered));

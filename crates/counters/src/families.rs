@@ -30,6 +30,11 @@ static RECEIPT_TIMEOUTS: Family<Counter, 0> = Family::new(
     "Submitted segments whose receipt did not come within segment_timeout.",
     [],
 );
+static FINALS: Family<Counter, 1> = Family::new(
+    "smsgw_finals_total",
+    "Terminal outcomes reaching the finaliser: `published` (the request's one terminal status) or `duplicate` (it had one already: a redo after a crash, or a re-sent copy's receipt).",
+    ["result"],
+);
 static INBOUND: Family<Counter, 2> =
     Family::new("smsgw_inbound_total", "deliver_sm received, by kind.", ["connection", "kind"]);
 
@@ -88,6 +93,11 @@ pub fn inbound(connection: &str, kind: &'static str) -> &'static Counter {
     INBOUND.with([connection, kind])
 }
 
+/// An outcome at the finaliser. `result`: `published` or `duplicate`.
+pub fn finals(result: &'static str) -> &'static Counter {
+    FINALS.with([result])
+}
+
 /// Every family in the Prometheus text exposition format 0.0.4.
 pub fn render() -> String {
     let mut out = String::new();
@@ -98,6 +108,7 @@ pub fn render() -> String {
     OUTCOMES.render(&mut out);
     BINDS.render(&mut out);
     RECEIPTS.render(&mut out);
+    FINALS.render(&mut out);
     RECEIPTS_WAITING.render(&mut out);
     RECEIPT_TIMEOUTS.render(&mut out);
     INBOUND.render(&mut out);

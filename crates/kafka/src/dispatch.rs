@@ -4,6 +4,7 @@
 //!
 //! Reading stops at shutdown; in-flight handlers are given `drain` to finish.
 
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,9 +29,42 @@ pub struct Dispatch {
 /// A compacted topic read alongside the work topic, never acknowledged (so
 /// it is re-read from the beginning on every assignment): its records feed
 /// the owner's state through `on_record` instead of becoming tasks.
+///
+/// Work records of partition p are held back (in order, without taking a
+/// handler slot, so the state records behind them keep flowing) until
+/// `ready(p)` says partition p of the state topic is restored.
 pub struct StateTopic<'a> {
     pub topic: &'a str,
     pub on_record: &'a (dyn Fn(&OwnedMessage) + Sync),
+    pub ready: &'a (dyn Fn(i32) -> bool + Sync),
+    /// Partition p of the state topic was revoked: forget its state.
+    pub on_revoke: &'a (dyn Fn(i32) + Sync),
+}
+
+/// Drops what revoked partitions left here: their next owner redoes it.
+fn forget_revoked(
+    consumer: &AckingConsumer,
+    held: &mut HashMap<i32, VecDeque<OwnedMessage>>,
+    state: Option<&StateTopic<'_>>,
+) {
+    for (topic, partition) in consumer.take_revoked() {
+        match state {
+            Some(state) if topic == state.topic => (state.on_revoke)(partition),
+            _ => drop(held.remove(&partition)),
+        }
+    }
+}
+
+/// The next held record of a partition whose state is now restored.
+fn release(held: &mut HashMap<i32, VecDeque<OwnedMessage>>, state: Option<&StateTopic<'_>>) -> Option<OwnedMessage> {
+    let state = state?;
+    let partition = *held.keys().find(|p| (state.ready)(**p))?;
+    let queue = held.get_mut(&partition)?;
+    let message = queue.pop_front();
+    if queue.is_empty() {
+        held.remove(&partition);
+    }
+    message
 }
 
 /// Runs `handle` for every record of `consumer` until `shutdown`.
@@ -57,30 +91,46 @@ where
 {
     let tasks = TaskTracker::new();
     let permits = Arc::new(Semaphore::new(config.max_in_flight));
+    // Work records waiting for their state partition, per partition, in offset order.
+    let mut held: HashMap<i32, VecDeque<OwnedMessage>> = HashMap::new();
     loop {
+        let message = match release(&mut held, state.as_ref()) {
+            Some(m) => m,
+            None => {
+                let received = tokio::select! {
+                    biased;
+                    _ = shutdown.cancelled() => break,
+                    m = consumer.consumer().recv() => m,
+                    _ = tokio::time::sleep(Duration::from_millis(20)), if !held.is_empty() => continue,
+                };
+                // Revocations first: they happened before this record was received.
+                forget_revoked(&consumer, &mut held, state.as_ref());
+                let message = match received {
+                    Ok(m) => m.detach(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "consume error");
+                        continue;
+                    }
+                };
+                if let Some(state) = &state {
+                    if message.topic() == state.topic {
+                        (state.on_record)(&message);
+                        continue;
+                    }
+                    let p = message.partition();
+                    if held.contains_key(&p) || !(state.ready)(p) {
+                        held.entry(p).or_default().push_back(message);
+                        continue;
+                    }
+                }
+                message
+            }
+        };
         let permit = tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
             p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
         };
-        let received = tokio::select! {
-            biased;
-            _ = shutdown.cancelled() => break,
-            m = consumer.consumer().recv() => m,
-        };
-        let message = match received {
-            Ok(m) => m.detach(),
-            Err(e) => {
-                tracing::warn!(error = %e, "consume error");
-                continue;
-            }
-        };
-        if let Some(state) = &state {
-            if message.topic() == state.topic {
-                (state.on_record)(&message);
-                continue;
-            }
-        }
         consumer.begin(message.topic(), message.partition(), message.offset());
         let task_span = span(&message);
         // The parent must be set before the span is first entered.
@@ -99,6 +149,12 @@ where
         );
     }
     tasks.close();
+    if !held.is_empty() {
+        tracing::info!(
+            held = held.values().map(VecDeque::len).sum::<usize>(),
+            "stopped before state was restored; records left for a redo"
+        );
+    }
     if tokio::time::timeout(config.drain, tasks.wait()).await.is_err() {
         tracing::warn!(in_flight = consumer.in_flight(), "drain deadline passed with records in flight");
     }

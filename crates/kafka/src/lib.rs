@@ -10,6 +10,7 @@ pub mod client;
 pub mod dispatch;
 pub mod offsets;
 pub mod publish;
+pub mod restore;
 pub mod trace;
 
 pub use client::{ensure_topics, producer, watcher, AckingConsumer, Error, TopicSpec};

@@ -5,8 +5,9 @@
 //!   `sms.submits` topic, keyed `{connection}:{id key}` — the tracker's state.
 //! - [`ReceiptRecord`]: a delivery receipt as a sender received it, parsed and
 //!   protocol-neutral, on `sms.deliver`, keyed like the submit record it answers.
-//! - [`SegmentOutcome`]: one segment's final state, on `sms.segments`, keyed by
-//!   request id, for requests of several segments.
+//! - [`Outcome`] on `sms.segments`, keyed by request id, for the finaliser:
+//!   one segment's final state ([`SegmentOutcome`]), or a terminal status
+//!   decided without a receipt ([`Terminal`]: FAILED, EXPIRED, REJECTED).
 //!
 //! JSON, because they are small, internal and easiest to inspect with a
 //! console consumer; every field added later must be optional.
@@ -67,6 +68,38 @@ pub struct SegmentOutcome {
     pub submit: SubmitRecord,
     pub receipt: ReceiptRecord,
 }
+
+/// A terminal status decided by the router or a sender, published by the
+/// finaliser so that a request gets exactly one terminal status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Terminal {
+    pub event: events::StatusEvent,
+    /// W3C trace fields of the request.
+    #[serde(default)]
+    pub trace: Vec<(String, String)>,
+}
+
+/// What the finaliser consumes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Outcome {
+    Segment(SegmentOutcome),
+    Terminal(Terminal),
+}
+
+impl Outcome {
+    pub fn request_id(&self) -> &str {
+        match self {
+            Outcome::Segment(s) => &s.submit.request_id,
+            Outcome::Terminal(t) => &t.event.request_id,
+        }
+    }
+}
+
+/// The header naming a status event's status on the status topic
+/// (`SUBMITTED`, `DELIVERED`, ...), so readers can tell terminal statuses
+/// without decoding the event.
+pub const STATUS_HEADER: &str = "smsgw-status";
 
 /// The status a final receipt state means for a message (worst first when ranked).
 pub fn status_of(stat: &str) -> events::Status {

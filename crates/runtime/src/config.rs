@@ -89,6 +89,7 @@ impl Settings {
             ("kafka.topics.submits", &topics.submits),
             ("kafka.topics.segments", &topics.segments),
             ("kafka.topics.done", &topics.done),
+            ("kafka.topics.finals", &topics.finals),
         ] {
             if value.is_empty() || !value.chars().all(valid_topic_char) {
                 return Err(invalid(key, format!("`{value}` is not a valid topic name")));
@@ -202,8 +203,12 @@ pub struct TopicsConfig {
     pub deliver: String,
     /// Compacted: one record per submitted segment awaiting its receipt.
     pub submits: String,
-    /// Final state of each segment of multi-part requests, keyed by request id.
+    /// Outcomes on their way to the finaliser, keyed by request id: each
+    /// segment's final state, and terminal statuses decided elsewhere.
     pub segments: String,
+    /// Compacted: a marker per request id whose terminal status is published,
+    /// so a request gets exactly one.
+    pub finals: String,
     /// Compacted: a marker per request id whose outcome is recorded, so a
     /// request id is sent once (idempotency key) however often it arrives.
     pub done: String,
@@ -221,6 +226,7 @@ impl Default for TopicsConfig {
             submits: "sms.submits".into(),
             segments: "sms.segments".into(),
             done: "sms.done".into(),
+            finals: "sms.finals".into(),
         }
     }
 }

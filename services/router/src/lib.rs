@@ -133,7 +133,7 @@ impl Router {
             }
             Decision::Refuse(event) => {
                 tracing::info!(status = event.status.symbol(), reason = ?event.error.as_ref().map(|e| &e.code), "request refused");
-                self.publish_status(&event, &trace_fields).await;
+                publish_terminal(&self.producer, topics, &event, &trace_fields).await;
                 counters::requests(if event.status == events::Status::Expired { "expired" } else { "rejected" }).inc();
             }
             Decision::Queue { connection, request, segments } => {
@@ -147,7 +147,7 @@ impl Router {
                             protocol_code: None,
                             text: e.to_string(),
                         });
-                        self.publish_status(&ev, &trace_fields).await;
+                        publish_terminal(&self.producer, topics, &ev, &trace_fields).await;
                         counters::requests("failed").inc();
                         return true;
                     }
@@ -210,6 +210,20 @@ pub async fn prefetch_with_retry(registry: &Registry, id: u32, shutdown: &Cancel
     }
 }
 
+/// Hands a terminal status to the finaliser (`kafka.topics.segments`), which
+/// publishes it unless the request already has one.
+pub async fn publish_terminal(
+    producer: &FutureProducer,
+    topics: &runtime::config::TopicsConfig,
+    event: &events::StatusEvent,
+    trace_fields: &[(String, String)],
+) {
+    let record = records::Outcome::Terminal(records::Terminal { event: event.clone(), trace: trace_fields.to_vec() });
+    let payload = serde_json::to_vec(&record).unwrap_or_default();
+    let headers = trace::with_fields(OwnedHeaders::new(), trace_fields);
+    publish(producer, Outgoing { topic: &topics.segments, key: &event.request_id, payload: &payload, headers }).await;
+}
+
 /// Publishes a status event keyed by request id, with the trace headers.
 pub async fn publish_status(
     producer: &FutureProducer,
@@ -220,7 +234,8 @@ pub async fn publish_status(
 ) {
     match events::encode_status(event, framing) {
         Ok(payload) => {
-            let headers = trace::with_fields(OwnedHeaders::new(), trace_fields);
+            let headers = trace::with_fields(OwnedHeaders::new(), trace_fields)
+                .insert(Header { key: records::STATUS_HEADER, value: Some(event.status.symbol()) });
             publish(producer, Outgoing { topic, key: &event.request_id, payload: &payload, headers }).await;
         }
         Err(e) => tracing::error!(error = %e, request_id = %event.request_id, "cannot encode status event"),

@@ -107,7 +107,9 @@ pub async fn run(
     };
     let consumer = worker.consumer.clone();
     let on_done = |m: &OwnedMessage| worker.done.on_record(m);
-    let state = kafka::StateTopic { topic: &done_topic, on_record: &on_done };
+    let ready = |p: i32| worker.done.is_ready(p);
+    let on_revoke = |p: i32| worker.done.forget(p);
+    let state = kafka::StateTopic { topic: &done_topic, on_record: &on_done, ready: &ready, on_revoke: &on_revoke };
     let messages = kafka::dispatch::run(consumer, dispatch, &shutdown, Some(state), span, handle).await;
 
     pool.close();
@@ -151,16 +153,15 @@ impl Worker {
                         protocol_code: None,
                         text: e.to_string(),
                     });
-                    router::publish_status(&self.producer, status_topic, self.framings.status, &ev, &trace_fields)
-                        .await;
+                    router::publish_terminal(&self.producer, &self.settings.kafka.topics, &ev, &trace_fields).await;
                     counters::outcomes(&self.config.id, ev.status.symbol()).inc();
                 }
                 return true;
             }
         };
         // Idempotency by request id (see `done`).
+        // The dispatch loop handed this record over only once the partition's markers were restored.
         let partition = message.partition();
-        self.done.ready(partition).await;
         if self.done.claim(partition, &request.id) == Claim::Duplicate {
             tracing::info!(request_id = %request.id, "request already sent or being sent; skipped");
             counters::duplicates_skipped(&self.config.id).inc();
@@ -185,7 +186,13 @@ impl Worker {
                     // Before SUBMITTED: the tracker must know a segment before its receipt can match.
                     self.remember_submits(&ev, &trace_fields).await;
                 }
-                router::publish_status(&self.producer, status_topic, self.framings.status, &ev, &trace_fields).await;
+                if ev.status.is_terminal() {
+                    // FAILED, EXPIRED, REJECTED: published by the finaliser, once.
+                    router::publish_terminal(&self.producer, &self.settings.kafka.topics, &ev, &trace_fields).await;
+                } else {
+                    router::publish_status(&self.producer, status_topic, self.framings.status, &ev, &trace_fields)
+                        .await;
+                }
                 counters::outcomes(&self.config.id, ev.status.symbol()).inc();
                 self.mark_done(&request.id, ev.status).await;
                 self.done.finish(partition, &request.id, true);

@@ -78,6 +78,8 @@ pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
     topics.push(TopicSpec::compacted(&t.submits));
     // The senders' idempotency state: one marker per request with an outcome.
     topics.push(TopicSpec::compacted(&t.done));
+    // The finaliser's state: one marker per request with a terminal status.
+    topics.push(TopicSpec::compacted(&t.finals));
     topics.extend(settings.connections.iter().map(|c| TopicSpec::plain(t.queue(&c.id))));
     topics
 }

@@ -10,6 +10,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod aggregate;
+pub mod finals;
 pub mod matcher;
 pub mod outcome;
 

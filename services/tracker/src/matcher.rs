@@ -7,9 +7,12 @@
 //! beginning: the topic is the state, the map here only its image.
 //!
 //! A receipt's offset is acknowledged once what it turned into is on the
-//! broker: the final status (single segment) or a segment outcome, then a
-//! tombstone for its submit record. A receipt that arrives before its submit
-//! record waits (bounded); one that never finds it is published as unmatched.
+//! broker: a segment outcome for the finaliser ([`crate::aggregate`], which
+//! alone publishes terminal statuses), then a tombstone for its submit
+//! record. A receipt that arrives before its submit record waits (bounded);
+//! one that never finds it is published as unmatched. A final receipt for a
+//! key already concluded (tombstoned) is a duplicate — the SMSC re-sent it,
+//! or it is redone after a crash — and is only counted.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,7 +23,7 @@ use kafka::rdkafka::message::{Message, OwnedHeaders};
 use kafka::rdkafka::producer::{FutureProducer, FutureRecord};
 use kafka::rdkafka::util::Timeout;
 use kafka::{publish, trace, AckingConsumer, Outgoing};
-use records::{ReceiptRecord, SegmentOutcome, SubmitRecord};
+use records::{Outcome, ReceiptRecord, SegmentOutcome, SubmitRecord};
 use runtime::Settings;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -29,6 +32,7 @@ use crate::outcome;
 
 /// A receipt waiting for its submit record.
 struct Waiting {
+    key: String,
     receipt: ReceiptRecord,
     partition: i32,
     offset: i64,
@@ -66,6 +70,7 @@ pub async fn run(
     let mut submits: HashMap<String, (i32, SubmitRecord)> = HashMap::new();
     let mut waiting: HashMap<String, Vec<Waiting>> = HashMap::new();
     let mut waiting_count = 0usize;
+    let mut concluded = Concluded::default();
     let tasks = TaskTracker::new();
     let mut sweep = tokio::time::interval(Duration::from_secs(1));
     // Submit records whose receipt never came are looked for less often.
@@ -81,6 +86,10 @@ pub async fn run(
                 waiting_count -= expired.len();
                 counters::receipts_waiting().add(-(expired.len() as i64));
                 for w in expired {
+                    if concluded.contains(&w.key) {
+                        out.duplicate(&w);
+                        continue;
+                    }
                     tracing::warn!(connection = %w.receipt.connection, "receipt matched no submitted message");
                     tasks.spawn(out.clone().unmatched(w));
                 }
@@ -91,6 +100,7 @@ pub async fn run(
                         submits.iter().filter(|(_, (_, s))| s.submitted_at < cutoff).map(|(k, _)| k.clone()).collect();
                     for key in stale {
                         if let Some((_, submit)) = submits.remove(&key) {
+                            concluded.insert(key.clone());
                             tracing::info!(request_id = %submit.request_id, "no receipt within segment_timeout");
                             tasks.spawn(out.clone().no_receipt(key, submit));
                         }
@@ -130,6 +140,7 @@ pub async fn run(
             match message.payload() {
                 None => {
                     submits.remove(&key);
+                    concluded.insert(key);
                 }
                 Some(bytes) => match serde_json::from_slice::<SubmitRecord>(bytes) {
                     Ok(submit) => {
@@ -139,6 +150,7 @@ pub async fn run(
                             // The first receipt answers the submit; later ones are duplicates.
                             let mut list = list.into_iter();
                             if let Some(w) = list.next() {
+                                concluded.insert(key.clone());
                                 tasks.spawn(out.clone().matched(key.clone(), submit, w.receipt, w.partition, w.offset));
                             }
                             for w in list {
@@ -172,11 +184,23 @@ pub async fn run(
         }
         match submits.remove(&key) {
             Some((_, submit)) => {
+                concluded.insert(key.clone());
                 tasks.spawn(out.clone().matched(key, submit, receipt, message.partition(), message.offset()));
+            }
+            None if concluded.contains(&key) => {
+                let w = Waiting {
+                    key,
+                    receipt,
+                    partition: message.partition(),
+                    offset: message.offset(),
+                    since: Instant::now(),
+                };
+                out.duplicate(&w);
             }
             None if waiting_count >= tracker.max_waiting => {
                 tracing::warn!("too many receipts waiting for their submit record; publishing as unmatched");
                 let w = Waiting {
+                    key,
                     receipt,
                     partition: message.partition(),
                     offset: message.offset(),
@@ -188,7 +212,8 @@ pub async fn run(
                 waiting_count += 1;
                 counters::receipts(&receipt.connection, "waiting").inc();
                 counters::receipts_waiting().inc();
-                waiting.entry(key).or_default().push(Waiting {
+                waiting.entry(key.clone()).or_default().push(Waiting {
+                    key,
                     receipt,
                     partition: message.partition(),
                     offset: message.offset(),
@@ -204,6 +229,33 @@ pub async fn run(
     counters::receipts_waiting().add(-(waiting_count as i64));
     tracing::info!(waiting = waiting_count, "tracker (receipt matching) stopped");
     Ok(())
+}
+
+/// Keys of recently concluded segments (tombstoned submit records), to tell
+/// a duplicate receipt from an unknown one. Bounded: the oldest are forgotten.
+#[derive(Default)]
+struct Concluded {
+    keys: std::collections::HashSet<String>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl Concluded {
+    const CAPACITY: usize = 1_000_000;
+
+    fn insert(&mut self, key: String) {
+        if self.keys.insert(key.clone()) {
+            self.order.push_back(key);
+            if self.order.len() > Self::CAPACITY {
+                if let Some(old) = self.order.pop_front() {
+                    self.keys.remove(&old);
+                }
+            }
+        }
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        self.keys.contains(key)
+    }
 }
 
 fn take_expired(waiting: &mut HashMap<String, Vec<Waiting>>, wait: Duration) -> Vec<Waiting> {
@@ -230,35 +282,34 @@ impl Out {
     /// Publishes what a matched receipt means, forgets the submit record, acknowledges the receipt.
     async fn matched(self, key: String, submit: SubmitRecord, receipt: ReceiptRecord, partition: i32, offset: i64) {
         counters::receipts(&receipt.connection, "matched").inc();
-        let single = outcome::single(&submit, &receipt, now_ms());
-        self.conclude(&key, submit, receipt, single).await;
+        self.conclude(&key, submit, receipt).await;
         self.consumer.ack(self.deliver_topic(), partition, offset);
     }
 
     /// Ends a segment whose receipt never came, then forgets its submit record.
     async fn no_receipt(self, key: String, submit: SubmitRecord) {
         counters::receipt_timeouts().inc();
-        let now = now_ms();
-        let single = outcome::no_receipt(&submit, now);
-        let stand_in = outcome::missing_receipt(&submit, now);
-        self.conclude(&key, submit, stand_in, single).await;
+        let stand_in = outcome::missing_receipt(&submit, now_ms());
+        self.conclude(&key, submit, stand_in).await;
     }
 
-    /// A segment's final state: the request's status event when it is the
-    /// only segment (`single`), else a segment outcome for stage 2; then the
+    /// A segment's final state as an outcome for the finaliser, then the
     /// submit record's tombstone.
-    async fn conclude(&self, key: &str, submit: SubmitRecord, receipt: ReceiptRecord, single: events::StatusEvent) {
+    async fn conclude(&self, key: &str, submit: SubmitRecord, receipt: ReceiptRecord) {
         let topics = &self.settings.kafka.topics;
-        if submit.segments <= 1 {
-            router::publish_status(&self.producer, &topics.status, self.status_framing, &single, &submit.trace).await;
-        } else {
-            let headers = trace::with_fields(OwnedHeaders::new(), &submit.trace);
-            let request_id = submit.request_id.clone();
-            let payload = serde_json::to_vec(&SegmentOutcome { submit, receipt }).unwrap_or_default();
-            publish(&self.producer, Outgoing { topic: &topics.segments, key: &request_id, payload: &payload, headers })
-                .await;
-        }
+        let headers = trace::with_fields(OwnedHeaders::new(), &submit.trace);
+        let request_id = submit.request_id.clone();
+        let payload = serde_json::to_vec(&Outcome::Segment(SegmentOutcome { submit, receipt })).unwrap_or_default();
+        publish(&self.producer, Outgoing { topic: &topics.segments, key: &request_id, payload: &payload, headers })
+            .await;
         self.tombstone(&topics.submits, key).await;
+    }
+
+    /// A final receipt for a segment already concluded: counted, not published.
+    fn duplicate(&self, w: &Waiting) {
+        tracing::debug!(connection = %w.receipt.connection, message_id = %w.receipt.message_id, "duplicate receipt");
+        counters::receipts(&w.receipt.connection, "duplicate").inc();
+        self.consumer.ack(self.deliver_topic(), w.partition, w.offset);
     }
 
     async fn unmatched(self, w: Waiting) {

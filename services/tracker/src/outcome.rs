@@ -30,8 +30,12 @@ fn error_of(receipt: &ReceiptRecord, status: Status) -> Option<ErrorInfo> {
     Some(ErrorInfo { code: code.into(), protocol_code, text })
 }
 
-/// The final status of a single-segment request from its receipt.
+/// The final status of a single-segment request from its receipt (or the
+/// stand-in of [`missing_receipt`]).
 pub fn single(submit: &SubmitRecord, receipt: &ReceiptRecord, now: i64) -> StatusEvent {
+    if receipt.stat == MISSING {
+        return no_receipt(submit, now);
+    }
     aggregate(&[SegmentOutcome { submit: submit.clone(), receipt: receipt.clone() }], submit.segments, now)
 }
 
@@ -100,13 +104,16 @@ pub fn no_receipt(submit: &SubmitRecord, now: i64) -> StatusEvent {
     ev
 }
 
+/// The state of [`missing_receipt`]'s stand-in.
+const MISSING: &str = "NONE";
+
 /// A stand-in receipt for a segment whose receipt never came, so stage 2
 /// can finish the request (`NONE` counts as undeliverable).
 pub fn missing_receipt(submit: &SubmitRecord, now: i64) -> ReceiptRecord {
     ReceiptRecord {
         connection: submit.connection.clone(),
         message_id: submit.message_ids.get(usize::from(submit.segment.saturating_sub(1))).cloned().unwrap_or_default(),
-        stat: "NONE".into(),
+        stat: MISSING.into(),
         is_final: true,
         err: None,
         network_error: None,
