@@ -136,7 +136,12 @@ impl Drop for Sim {
 /// Gateway settings for one test: the broker, one SMPP connection `sim` on
 /// `port`, extra `[[connections]]` keys in `connection_extra`.
 pub fn settings(broker: &Broker, port: u16, connection_extra: &str) -> Settings {
-    let toml = format!(
+    Settings::from_toml(&settings_toml(broker, port, connection_extra)).unwrap()
+}
+
+/// [`settings`] as TOML text, for a gateway run as a process (`src/bin/gateway.rs`).
+pub fn settings_toml(broker: &Broker, port: u16, connection_extra: &str) -> String {
+    format!(
         r#"
         [kafka]
         brokers = "{addr}"
@@ -157,8 +162,7 @@ pub fn settings(broker: &Broker, port: u16, connection_extra: &str) -> Settings 
         {connection_extra}
         "#,
         addr = broker.addr,
-    );
-    Settings::from_toml(&toml).unwrap()
+    )
 }
 
 /// The gateway (every role) running in-process.

@@ -94,6 +94,9 @@ where
     // Work records waiting for their state partition, per partition, in offset order.
     let mut held: HashMap<i32, VecDeque<OwnedMessage>> = HashMap::new();
     loop {
+        // A record held before a rebalance must not be begun after it: the
+        // partition's new generation starts again from its committed offset.
+        forget_revoked(&consumer, &mut held, state.as_ref());
         let message = match release(&mut held, state.as_ref()) {
             Some(m) => m,
             None => {

@@ -74,6 +74,7 @@ pub async fn run(
             biased;
             _ = shutdown.cancelled() => break,
             Some((partition, generation, ids)) = restored_rx.recv() => {
+                stage.forget_revoked();
                 let current = matches!(stage.parts.get(&partition), Some(Part::Restoring { generation: g, .. }) if *g == generation);
                 if current {
                     tracing::debug!(partition, finalised = ids.len(), "finaliser partition restored");
@@ -97,11 +98,7 @@ pub async fn run(
                 }
             },
         };
-        // A revoked partition's requests are the new owner's, which restores them anew.
-        for (_, partition) in consumer.take_revoked() {
-            stage.partial.retain(|_, p| p.partition != partition);
-            stage.parts.remove(&partition);
-        }
+        stage.forget_revoked();
         consumer.begin(message.topic(), message.partition(), message.offset());
         let partition = message.partition();
         match stage.parts.get_mut(&partition) {
@@ -136,6 +133,14 @@ struct Stage {
 }
 
 impl Stage {
+    /// A revoked partition's requests are the new owner's, which restores them anew.
+    fn forget_revoked(&mut self) {
+        for (_, partition) in self.out.consumer.take_revoked() {
+            self.partial.retain(|_, p| p.partition != partition);
+            self.parts.remove(&partition);
+        }
+    }
+
     /// Decides one outcome of a restored partition.
     fn decide(&mut self, message: OwnedMessage) {
         let (topic, partition, offset) = (message.topic().to_owned(), message.partition(), message.offset());

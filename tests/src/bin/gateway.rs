@@ -1,0 +1,43 @@
+//! The gateway (every role) as a process of its own, for tests that kill it
+//! with SIGKILL and start it again: `gateway CONFIG.toml`. Logs go to
+//! stderr, filtered by `RUST_LOG` (default `warn`).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+fn main() -> ExitCode {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: gateway CONFIG.toml");
+        return ExitCode::from(64);
+    };
+    let settings = match std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| runtime::Settings::from_toml(&text).map_err(|e| e.to_string()))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("gateway: {path}: {e}");
+            return ExitCode::from(64);
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).try_init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("gateway: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(smsgw::run_roles(Arc::new(settings), smsgw::Role::All, CancellationToken::new()));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gateway: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

