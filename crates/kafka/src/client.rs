@@ -5,14 +5,16 @@
 //! committed by the next auto-commit — only once [`AckingConsumer::ack`] says
 //! that message's outcome is durably recorded, in order per partition.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{Consumer, ConsumerContext, Rebalance, StreamConsumer};
+use rdkafka::consumer::{Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::FutureProducer;
+use rdkafka::Message;
 use rdkafka::{ClientConfig, ClientContext};
 use runtime::config::KafkaConfig;
 
@@ -63,31 +65,91 @@ pub fn producer(config: &KafkaConfig) -> Result<FutureProducer, Error> {
     cc.create().map_err(Error::Create)
 }
 
-/// The consumer context: forgets revoked partitions' pending offsets.
+/// How far before its committed offset an assigned partition is read again
+/// (the records before the committed offset are skipped here). tansu 0.6
+/// answers a fetch from the middle of a record batch with the batches
+/// *after* it, silently losing the rest of that batch — so a consumer
+/// resuming at a committed offset inside a batch must start at or before the
+/// batch's base. Our producers put at most `batch.num.messages` (10,000)
+/// records in a batch. With a real Kafka this only costs re-reading them.
+const REWIND: i64 = 10_000;
+
+/// The consumer context: forgets revoked partitions' pending offsets and
+/// rewinds assigned partitions (see [`REWIND`]).
 pub struct AckContext {
     tracker: Arc<Mutex<OffsetTracker>>,
     /// Partitions revoked since the owner last asked ([`AckingConsumer::take_revoked`]).
     revoked: Arc<Mutex<Vec<(String, i32)>>>,
+    /// Per rewound partition, the committed offset: records before it are skipped.
+    resume_at: Arc<Mutex<HashMap<(String, i32), i64>>>,
 }
 
 impl ClientContext for AckContext {}
 
 impl ConsumerContext for AckContext {
-    fn pre_rebalance(&self, _consumer: &rdkafka::consumer::BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        if let Rebalance::Revoke(tpl) = rebalance {
-            let mut tracker = lock(&self.tracker);
-            let mut revoked = self.revoked.lock().unwrap_or_else(|e| e.into_inner());
-            for elem in tpl.elements() {
-                tracker.forget(elem.topic(), elem.partition());
-                revoked.push((elem.topic().to_owned(), elem.partition()));
+    /// The eager protocol's rebalance (every smsgw consumer uses `range`),
+    /// with assigned partitions rewound before fetching starts.
+    fn rebalance(
+        &self,
+        consumer: &rdkafka::consumer::BaseConsumer<Self>,
+        err: rdkafka::types::RDKafkaRespErr,
+        tpl: &mut rdkafka::TopicPartitionList,
+    ) {
+        use rdkafka::types::RDKafkaRespErr::{
+            RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS,
+        };
+        match err {
+            RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                self.rewind(consumer, tpl);
+                if let Err(e) = consumer.assign(tpl) {
+                    tracing::error!(error = %e, "cannot take the assigned partitions");
+                }
+                tracing::info!(partitions = tpl.count(), "partitions assigned");
             }
-            tracing::info!(partitions = tpl.count(), "partitions revoked");
+            RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
+                let mut tracker = lock(&self.tracker);
+                let mut revoked = self.revoked.lock().unwrap_or_else(|e| e.into_inner());
+                for elem in tpl.elements() {
+                    tracker.forget(elem.topic(), elem.partition());
+                    revoked.push((elem.topic().to_owned(), elem.partition()));
+                }
+                drop((tracker, revoked));
+                if let Err(e) = consumer.unassign() {
+                    tracing::error!(error = %e, "cannot give up the revoked partitions");
+                }
+                tracing::info!(partitions = tpl.count(), "partitions revoked");
+            }
+            other => {
+                tracing::error!(error = ?other, "rebalance error");
+                let _ = consumer.unassign();
+            }
         }
     }
+}
 
-    fn post_rebalance(&self, _consumer: &rdkafka::consumer::BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        if let Rebalance::Assign(tpl) = rebalance {
-            tracing::info!(partitions = tpl.count(), "partitions assigned");
+impl AckContext {
+    /// Starts every assigned partition that has a committed offset
+    /// [`REWIND`] records earlier, remembering where to resume.
+    fn rewind(&self, consumer: &rdkafka::consumer::BaseConsumer<Self>, tpl: &mut rdkafka::TopicPartitionList) {
+        let committed = match consumer.committed_offsets(tpl.clone(), Duration::from_secs(10)) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read committed offsets; starting where the group left off");
+                return;
+            }
+        };
+        let mut resume_at = self.resume_at.lock().unwrap_or_else(|e| e.into_inner());
+        for elem in committed.elements() {
+            let key = (elem.topic().to_owned(), elem.partition());
+            resume_at.remove(&key);
+            if let rdkafka::Offset::Offset(at) = elem.offset() {
+                if at > 0 {
+                    let from = rdkafka::Offset::Offset((at - REWIND).max(0));
+                    if tpl.set_partition_offset(elem.topic(), elem.partition(), from).is_ok() {
+                        resume_at.insert(key, at);
+                    }
+                }
+            }
         }
     }
 }
@@ -104,6 +166,7 @@ pub struct AckingConsumer {
     consumer: StreamConsumer<AckContext>,
     tracker: Arc<Mutex<OffsetTracker>>,
     revoked: Arc<Mutex<Vec<(String, i32)>>>,
+    resume_at: Arc<Mutex<HashMap<(String, i32), i64>>>,
 }
 
 impl AckingConsumer {
@@ -123,6 +186,7 @@ impl AckingConsumer {
     ) -> Result<Self, Error> {
         let tracker = Arc::new(Mutex::new(OffsetTracker::default()));
         let revoked = Arc::new(Mutex::new(Vec::new()));
+        let resume_at = Arc::new(Mutex::new(HashMap::new()));
         let mut cc = base_config(config);
         cc.set("group.id", group)
             .set("enable.auto.commit", "true")
@@ -139,12 +203,37 @@ impl AckingConsumer {
             cc.set(k, v);
         }
         let consumer: StreamConsumer<AckContext> = cc
-            .create_with_context(AckContext { tracker: tracker.clone(), revoked: revoked.clone() })
+            .create_with_context(AckContext {
+                tracker: tracker.clone(),
+                revoked: revoked.clone(),
+                resume_at: resume_at.clone(),
+            })
             .map_err(Error::Create)?;
         consumer
             .subscribe(topics)
             .map_err(|source| Error::Subscribe { topics: topics.iter().map(|t| t.to_string()).collect(), source })?;
-        Ok(Self { consumer, tracker, revoked })
+        Ok(Self { consumer, tracker, revoked, resume_at })
+    }
+
+    /// The next record, skipping those a rewound partition re-reads before
+    /// its committed offset (see [`REWIND`]).
+    pub async fn recv(&self) -> Result<rdkafka::message::BorrowedMessage<'_>, KafkaError> {
+        loop {
+            let message = self.consumer.recv().await?;
+            let mut resume_at = self.resume_at.lock().unwrap_or_else(|e| e.into_inner());
+            if resume_at.is_empty() {
+                return Ok(message);
+            }
+            let key = (message.topic().to_owned(), message.partition());
+            match resume_at.get(&key) {
+                Some(&at) if message.offset() < at => continue,
+                Some(_) => {
+                    resume_at.remove(&key);
+                }
+                None => {}
+            }
+            return Ok(message);
+        }
     }
 
     /// The underlying consumer, to receive messages.

@@ -103,7 +103,7 @@ where
                 let received = tokio::select! {
                     biased;
                     _ = shutdown.cancelled() => break,
-                    m = consumer.consumer().recv() => m,
+                    m = consumer.recv() => m,
                     _ = tokio::time::sleep(Duration::from_millis(20)), if !held.is_empty() => continue,
                 };
                 // Revocations first: they happened before this record was received.

@@ -1,48 +1,55 @@
 //! Knowing when a state topic's partition has been read to its end.
 //!
 //! Roles keep state in compacted topics co-partitioned with their work
-//! topic (done markers next to queues, submit records next to receipts).
-//! Work of partition p may only be decided once partition p of the state
-//! topic has been read up to where it ended when p was assigned; otherwise a
-//! redone record would be judged on half the state.
+//! topic (done markers next to queues). Work of partition p may only be
+//! decided once partition p of the state topic has been read up to where it
+//! ended when p was assigned; otherwise a redone record would be judged on
+//! half the state.
 //!
-//! "Read up to the end" is the consumer's *position* (next offset to read)
-//! reaching the high watermark fetched once per assignment: positions move
-//! past transaction control records, which are never handed to the
-//! application, so the last record's offset is not a usable target.
+//! The end is found with a *fence*: the new owner appends a record with a
+//! token of its own to the state partition and waits until it reads that
+//! record back. Everything written before the fence has then been read.
+//! Watermarks cannot be trusted for this: tansu 0.6 answers
+//! ListOffsets(latest) with the last *batch's* base offset + 1, short of the
+//! end when that batch holds several records (the newest markers — exactly
+//! those of requests finished just before a crash). Fences share one key per
+//! topic, so compaction keeps one per partition.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use rdkafka::consumer::Consumer;
-use rdkafka::Offset;
+use rdkafka::message::{Message, OwnedMessage};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::util::Timeout;
 
-use crate::AckingConsumer;
+/// The key of fence records; owners of the state ignore them.
+pub const FENCE_KEY: &str = "smsgw.restore-fence";
+
+static TOKENS: AtomicU64 = AtomicU64::new(0);
 
 #[derive(Default)]
 struct Partition {
-    /// The high watermark when the partition was assigned.
-    target: Arc<OnceLock<i64>>,
-    fetching: bool,
+    /// This owner's fence, once written.
+    token: Option<String>,
     ready: bool,
 }
 
 /// Restore progress of one state topic's assigned partitions.
 pub struct Restore {
     topic: String,
-    consumer: Arc<AckingConsumer>,
+    producer: FutureProducer,
     partitions: Mutex<HashMap<i32, Partition>>,
 }
 
 impl Restore {
-    pub fn new(topic: impl Into<String>, consumer: Arc<AckingConsumer>) -> Self {
-        Self { topic: topic.into(), consumer, partitions: Mutex::new(HashMap::new()) }
+    pub fn new(topic: impl Into<String>, producer: FutureProducer) -> Self {
+        Self { topic: topic.into(), producer, partitions: Mutex::new(HashMap::new()) }
     }
 
-    /// The state topic.
-    pub fn topic(&self) -> &str {
-        &self.topic
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Partition>> {
+        self.partitions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Forgets partition `p` (revoked): the next assignment restores it anew.
@@ -50,69 +57,54 @@ impl Restore {
         self.lock().remove(&partition);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Partition>> {
-        self.partitions.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// True once partition `p` of the state topic is read to its end as of
-    /// assignment. The first call starts fetching that end in the background.
+    /// True once partition `p` of the state topic is read past this owner's
+    /// fence. The first call writes the fence.
     pub fn is_ready(&self, partition: i32) -> bool {
-        let target = {
-            let mut parts = self.lock();
-            let part = parts.entry(partition).or_default();
-            if part.ready {
-                return true;
-            }
-            match part.target.get() {
-                Some(t) => *t,
-                None => {
-                    if !part.fetching {
-                        part.fetching = true;
-                        self.fetch_end(partition, part.target.clone());
-                    }
-                    return false;
-                }
-            }
-        };
-        let ready = target <= 0 || self.position(partition).is_some_and(|p| p >= target);
-        if ready {
-            self.lock().entry(partition).or_default().ready = true;
-            tracing::debug!(topic = %self.topic, partition, target, "state partition restored");
+        let mut parts = self.lock();
+        let part = parts.entry(partition).or_default();
+        if part.ready {
+            return true;
         }
-        ready
+        if part.token.is_none() {
+            let token = format!("{}-{}", std::process::id(), TOKENS.fetch_add(1, Ordering::Relaxed));
+            part.token = Some(token.clone());
+            tokio::spawn(write_fence(self.producer.clone(), self.topic.clone(), partition, token));
+        }
+        false
     }
 
-    /// Waits until [`Restore::is_ready`].
-    pub async fn ready(&self, partition: i32) {
-        // Restoring is rare (assignment) and short: poll rather than wake every waiter per record.
-        while !self.is_ready(partition) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+    /// Feeds a record of the state topic; true when it is a fence (not state).
+    pub fn on_record(&self, message: &OwnedMessage) -> bool {
+        if message.key() != Some(FENCE_KEY.as_bytes()) {
+            return false;
         }
-    }
-
-    fn position(&self, partition: i32) -> Option<i64> {
-        let positions = self.consumer.consumer().position().ok()?;
-        match positions.find_partition(&self.topic, partition)?.offset() {
-            Offset::Offset(n) => Some(n),
-            _ => None,
-        }
-    }
-
-    /// Fetches the high watermark on a blocking thread, retried until the broker answers.
-    fn fetch_end(&self, partition: i32, target: Arc<OnceLock<i64>>) {
-        let consumer = self.consumer.clone();
-        let topic = self.topic.clone();
-        tokio::task::spawn_blocking(move || loop {
-            match consumer.consumer().fetch_watermarks(&topic, partition, Duration::from_secs(5)) {
-                Ok((_, high)) => {
-                    let _ = target.set(high);
-                    return;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, %topic, partition, "cannot read the state topic's end, retrying");
-                    std::thread::sleep(Duration::from_millis(500));
-                }
+        let mut parts = self.lock();
+        tracing::trace!(topic = %self.topic, partition = message.partition(), offset = message.offset(), "restore fence read");
+        if let Some(part) = parts.get_mut(&message.partition()) {
+            if part.token.as_deref().is_some_and(|t| message.payload() == Some(t.as_bytes())) {
+                part.ready = true;
+                tracing::debug!(topic = %self.topic, partition = message.partition(), offset = message.offset(), "state partition restored");
             }
-        });
+        }
+        true
+    }
+}
+
+/// Appends the fence to `partition`, retrying until the broker has it.
+async fn write_fence(producer: FutureProducer, topic: String, partition: i32, token: String) {
+    let mut delay = Duration::from_millis(100);
+    loop {
+        let record = FutureRecord::to(&topic).partition(partition).key(FENCE_KEY).payload(token.as_str());
+        match producer.send(record, Timeout::Never).await {
+            Ok(delivery) => {
+                tracing::debug!(%topic, partition, offset = delivery.offset, %token, "restore fence written");
+                return;
+            }
+            Err((e, _)) => {
+                tracing::warn!(%topic, partition, error = %e, retry_in = ?delay, "cannot write the restore fence, retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+        }
     }
 }

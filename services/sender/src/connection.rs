@@ -83,12 +83,12 @@ pub async fn run(
     );
 
     let worker = Arc::new(Worker {
+        done: DoneSet::new(done_topic.clone(), producer.clone()),
         reference: AtomicU16::new(rand::random()),
         settings: settings.clone(),
         config: config.clone(),
         pool: pool.clone(),
         producer,
-        done: DoneSet::new(done_topic.clone(), consumer.clone()),
         consumer,
         registry,
         framings,
@@ -168,8 +168,13 @@ impl Worker {
             return true;
         }
         let reference = self.reference.fetch_add(1, Ordering::Relaxed);
+        // Held until the outcome is recorded below (bounds re-sends after a crash).
+        let mut _unrecorded = None;
         let outcome = match prepare::submits(&request, &self.config, reference, self.settings.router.max_segments) {
-            Ok(segments) => message::send(&self.pool, &request, segments).await,
+            Ok(segments) => {
+                _unrecorded = self.pool.reserve(segments.len()).await;
+                message::send(&self.pool, &request, segments).await
+            }
             Err(error) => {
                 let mut ev = events::StatusEvent::new(request.id.clone(), Status::Rejected, message::now_ms());
                 ev.connection = Some(self.config.id.clone());

@@ -7,15 +7,16 @@
 //! partition count, range assignor). A sender reads its partitions of it from
 //! the beginning on every assignment and handles a queue record of partition
 //! p only once it has read partition p of `sms.done` up to the end it had
-//! when p was assigned (the dispatch loop holds p's records back until then). Requests in progress are claimed, so two copies
-//! arriving together are sent once.
+//! when p was assigned — up to a fence of its own (`kafka::restore`); the
+//! dispatch loop holds p's records back until then. Requests in progress
+//! are claimed, so two copies arriving together are sent once.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use kafka::rdkafka::message::{Message, OwnedMessage};
+use kafka::rdkafka::producer::FutureProducer;
 use kafka::restore::Restore;
-use kafka::AckingConsumer;
 
 #[derive(Default)]
 struct Partition {
@@ -39,8 +40,9 @@ pub struct DoneSet {
 }
 
 impl DoneSet {
-    pub fn new(topic: String, consumer: Arc<AckingConsumer>) -> Self {
-        Self { restore: Restore::new(topic, consumer), partitions: Mutex::new(HashMap::new()) }
+    /// `producer` writes the restore fences (see [`Restore`]).
+    pub fn new(topic: String, producer: FutureProducer) -> Self {
+        Self { restore: Restore::new(topic, producer), partitions: Mutex::new(HashMap::new()) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Partition>> {
@@ -49,6 +51,9 @@ impl DoneSet {
 
     /// Feeds one record of the done topic.
     pub fn on_record(&self, message: &OwnedMessage) {
+        if self.restore.on_record(message) {
+            return;
+        }
         if let Some(id) = message.key().map(|k| String::from_utf8_lossy(k).into_owned()) {
             self.lock().entry(message.partition()).or_default().done.insert(id);
         }

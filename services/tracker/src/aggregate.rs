@@ -90,7 +90,7 @@ pub async fn run(
                 stage.expire(timeout);
                 continue;
             }
-            m = consumer.consumer().recv() => match m {
+            m = consumer.recv() => match m {
                 Ok(m) => m.detach(),
                 Err(e) => {
                     tracing::warn!(error = %e, "consume error");

@@ -87,20 +87,25 @@ async fn try_restore(
     consumer.assign(&assignment)?;
     let mut ids = HashSet::new();
     let mut stream = consumer.stream();
+    // Past the (ListOffsets) end, drain what the last fetch brought: tansu 0.6
+    // reports the last batch's base offset + 1 as the end, and the rest of
+    // that batch is already here (see `kafka::restore`).
+    let mut draining = false;
     loop {
-        let restored = ends.iter().all(|(topic, end)| {
-            consumer
-                .position()
-                .ok()
-                .and_then(|p| p.find_partition(topic, partition).map(|e| e.offset()))
-                .is_some_and(|o| matches!(o, Offset::Offset(n) if n >= *end))
-        });
-        if restored {
-            break;
+        if !draining {
+            draining = ends.iter().all(|(topic, end)| {
+                consumer
+                    .position()
+                    .ok()
+                    .and_then(|p| p.find_partition(topic, partition).map(|e| e.offset()))
+                    .is_some_and(|o| matches!(o, Offset::Offset(n) if n >= *end))
+            });
         }
-        let message = match tokio::time::timeout(Duration::from_millis(200), stream.next()).await {
+        let wait = if draining { Duration::from_millis(100) } else { Duration::from_millis(200) };
+        let message = match tokio::time::timeout(wait, stream.next()).await {
             Ok(Some(Ok(m))) => m,
             Ok(Some(Err(e))) => return Err(e),
+            Ok(None) | Err(_) if draining => break,
             Ok(None) | Err(_) => continue,
         };
         let Some(key) = message.key().map(|k| String::from_utf8_lossy(k).into_owned()) else { continue };

@@ -108,7 +108,7 @@ pub async fn run(
                 }
                 continue;
             }
-            m = consumer.consumer().recv() => match m {
+            m = consumer.recv() => match m {
                 Ok(m) => m.detach(),
                 Err(e) => {
                     tracing::warn!(error = %e, "consume error");

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use runtime::config::ConnectionConfig;
 use smpp::Sm;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
@@ -115,6 +115,8 @@ fn limiter(max_tps: u32) -> Option<DefaultDirectRateLimiter> {
 pub struct Pool {
     sender: async_channel::Sender<Submit>,
     shared: Arc<Shared>,
+    /// Slots for segments sent but whose outcome is not yet recorded.
+    unrecorded: Arc<Semaphore>,
 }
 
 impl Pool {
@@ -126,6 +128,7 @@ impl Pool {
         shutdown: CancellationToken,
     ) -> Pool {
         let (sender, queue) = async_channel::bounded(config.binds * config.window * 2);
+        let unrecorded = Arc::new(Semaphore::new((config.binds * config.window).max(1)));
         let shared = Arc::new(Shared {
             limiter: limiter(config.max_tps),
             paused_until: Mutex::new(None),
@@ -137,7 +140,18 @@ impl Pool {
             let span = tracing::info_span!("bind", connection = %shared.config.id, bind = index);
             tasks.spawn(bind::run(shared.clone(), index, shutdown.clone()).instrument(span));
         }
-        Pool { sender, shared }
+        Pool { sender, shared, unrecorded }
+    }
+
+    /// Reserves room for a request of `segments` segments among the
+    /// `window × binds` submits that may be unrecorded at once: sent (or
+    /// answered) but with the outcome not yet on the broker. Hold the permit
+    /// until the outcome is recorded; a crash then re-sends at most that
+    /// many submits the SMSC may already have.
+    pub async fn reserve(&self, segments: usize) -> Option<OwnedSemaphorePermit> {
+        let capacity = self.shared.config.binds * self.shared.config.window;
+        let n = segments.clamp(1, capacity.max(1)) as u32;
+        self.unrecorded.clone().acquire_many_owned(n).await.ok()
     }
 
     /// Submits one submit_sm and waits for the SMSC's answer.
