@@ -142,6 +142,7 @@ impl AckContext {
         for elem in committed.elements() {
             let key = (elem.topic().to_owned(), elem.partition());
             resume_at.remove(&key);
+            tracing::debug!(topic = elem.topic(), partition = elem.partition(), committed = ?elem.offset(), "assigned");
             if let rdkafka::Offset::Offset(at) = elem.offset() {
                 if at > 0 {
                     let from = rdkafka::Offset::Offset((at - REWIND).max(0));

@@ -61,6 +61,7 @@ fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Result<Settin
         submits = "{run}.submits"
         segments = "{run}.segments"
         done = "{run}.done"
+        finals = "{run}.finals"
         queue_prefix = "{run}.queue."
         [router]
         default_connection = "sim"
