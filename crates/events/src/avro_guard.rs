@@ -20,12 +20,7 @@ use crate::error::DecodeError;
 const MAX_DEPTH: usize = 64;
 
 pub(crate) fn check_lengths(schema: &Schema, body: &[u8]) -> Result<(), DecodeError> {
-    let names: HashMap<Name, &Schema> = match ResolvedSchema::try_from(schema) {
-        Ok(resolved) => resolved.get_names().clone(),
-        // apache-avro will report the same problem with more detail.
-        Err(_) => return Ok(()),
-    };
-    let mut walker = Walker { names, input: body };
+    let mut walker = Walker { root: schema, names: None, input: body };
     match walker.walk(schema, 0) {
         Ok(()) | Err(Stop::GiveUp) => Ok(()),
         Err(Stop::Malformed(reason)) => Err(DecodeError::MalformedAvro { reason }),
@@ -40,11 +35,23 @@ enum Stop {
 }
 
 struct Walker<'s, 'b> {
-    names: HashMap<Name, &'s Schema>,
+    root: &'s Schema,
+    /// Named types of `root`, resolved at the first reference: most datums
+    /// have none, and resolving costs more than the walk itself.
+    names: Option<HashMap<Name, &'s Schema>>,
     input: &'b [u8],
 }
 
 impl<'s> Walker<'s, '_> {
+    fn names(&mut self) -> Result<&HashMap<Name, &'s Schema>, Stop> {
+        if self.names.is_none() {
+            // On failure apache-avro will report the same problem with more detail.
+            let resolved = ResolvedSchema::try_from(self.root).map_err(|_| Stop::GiveUp)?;
+            self.names = Some(resolved.get_names().clone());
+        }
+        self.names.as_ref().ok_or(Stop::GiveUp)
+    }
+
     fn walk(&mut self, schema: &'s Schema, depth: usize) -> Result<(), Stop> {
         if depth > MAX_DEPTH {
             return Err(Stop::Malformed("nesting too deep"));
@@ -94,7 +101,7 @@ impl<'s> Walker<'s, '_> {
                 Ok(())
             }
             Schema::Ref { name } => {
-                let target = *self.names.get(name).ok_or(Stop::GiveUp)?;
+                let target = *self.names()?.get(name).ok_or(Stop::GiveUp)?;
                 self.walk(target, depth + 1)
             }
             _ => Err(Stop::GiveUp),

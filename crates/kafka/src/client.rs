@@ -287,31 +287,42 @@ pub struct TopicSpec {
     pub name: String,
     /// `cleanup.policy=compact`: the latest record per key is kept (state topics).
     pub compacted: bool,
+    /// With `compacted`: also delete records older than this
+    /// (`cleanup.policy=compact,delete`, `retention.ms`).
+    pub retention: Option<Duration>,
 }
 
 impl TopicSpec {
     /// A topic with time-based retention.
     pub fn plain(name: impl Into<String>) -> Self {
-        Self { name: name.into(), compacted: false }
+        Self { name: name.into(), compacted: false, retention: None }
     }
 
     /// A compacted topic.
     pub fn compacted(name: impl Into<String>) -> Self {
-        Self { name: name.into(), compacted: true }
+        Self { name: name.into(), compacted: true, retention: None }
+    }
+
+    /// A compacted topic whose records are also deleted after `retention`.
+    pub fn compacted_for(name: impl Into<String>, retention: Duration) -> Self {
+        Self { name: name.into(), compacted: true, retention: Some(retention) }
     }
 }
 
 /// Creates `topics` with `partitions` partitions each; topics that exist are left alone.
 pub async fn ensure_topics(config: &KafkaConfig, topics: &[TopicSpec], partitions: i32) -> Result<(), Error> {
     let admin: AdminClient<DefaultClientContext> = base_config(config).create().map_err(Error::Create)?;
+    let retention_ms: Vec<String> =
+        topics.iter().map(|t| t.retention.map_or(0, |r| r.as_millis()).to_string()).collect();
     let new: Vec<NewTopic<'_>> = topics
         .iter()
-        .map(|t| {
+        .zip(&retention_ms)
+        .map(|(t, ms)| {
             let topic = NewTopic::new(&t.name, partitions, TopicReplication::Fixed(1));
-            if t.compacted {
-                topic.set("cleanup.policy", "compact")
-            } else {
-                topic
+            match (t.compacted, t.retention) {
+                (true, Some(_)) => topic.set("cleanup.policy", "compact,delete").set("retention.ms", ms),
+                (true, None) => topic.set("cleanup.policy", "compact"),
+                (false, _) => topic,
             }
         })
         .collect();

@@ -10,6 +10,7 @@ pub mod client;
 pub mod dispatch;
 pub mod offsets;
 pub mod publish;
+pub mod recent;
 pub mod restore;
 pub mod trace;
 
@@ -17,3 +18,4 @@ pub use client::{ensure_topics, producer, watcher, AckingConsumer, Error, TopicS
 pub use dispatch::{Dispatch, StateTopic};
 pub use publish::{publish, Outgoing};
 pub use rdkafka;
+pub use recent::RecentIds;

@@ -78,6 +78,9 @@ impl Settings {
         if self.kafka.brokers.trim().is_empty() {
             return Err(invalid("kafka.brokers", "must name at least one broker"));
         }
+        if self.kafka.id_retention < Duration::from_secs(1) {
+            return Err(invalid("kafka.id_retention", "must be at least 1s"));
+        }
         let topics = &self.kafka.topics;
         for (key, value) in [
             ("kafka.topics.send", &topics.send),
@@ -152,6 +155,11 @@ pub struct KafkaConfig {
     /// Partitions given to topics smsgw creates itself.
     #[serde(default = "default_partitions")]
     pub partitions: i32,
+    /// How long a request id stays an idempotency key and a terminal status is
+    /// remembered: the retention of `topics.done` and `topics.finals`
+    /// (`cleanup.policy=compact,delete`) and the age at which their ids leave memory.
+    #[serde(default = "default_id_retention", with = "humantime_serde")]
+    pub id_retention: Duration,
     /// Topic names.
     #[serde(default)]
     pub topics: TopicsConfig,
@@ -169,6 +177,7 @@ impl KafkaConfig {
             schema_registry_url: None,
             session_timeout: default_session_timeout(),
             partitions: default_partitions(),
+            id_retention: default_id_retention(),
             topics: TopicsConfig::default(),
             properties: BTreeMap::new(),
         }
@@ -183,6 +192,9 @@ fn default_session_timeout() -> Duration {
 }
 fn default_partitions() -> i32 {
     4
+}
+fn default_id_retention() -> Duration {
+    Duration::from_secs(7 * 24 * 3600)
 }
 
 /// Topic names; all configurable.
@@ -554,6 +566,17 @@ mod tests {
         assert_eq!(s.telemetry.metrics_listen, Some("127.0.0.1:9464".parse().unwrap()));
         let err = error_of(&format!("[telemetry]\nmetrics_listen = \"localhost\"\n{MINIMAL}"));
         assert!(err.contains("metrics_listen"), "{err}");
+    }
+
+    #[test]
+    fn id_retention_defaults_to_a_week_and_is_checked() {
+        assert_eq!(Settings::from_toml(MINIMAL).unwrap().kafka.id_retention, Duration::from_secs(604_800));
+        let with = |v: &str| {
+            MINIMAL.replace("brokers = \"127.0.0.1:9092\"", &format!("brokers = \"b:9092\"\nid_retention = {v}"))
+        };
+        assert_eq!(Settings::from_toml(&with("\"2h\"")).unwrap().kafka.id_retention, Duration::from_secs(7200));
+        assert!(error_of(&with("\"0s\"")).contains("kafka.id_retention"));
+        assert!(error_of(&with("\"forever\"")).contains("id_retention"));
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub mod number;
 pub mod route;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use events::{Framing, SchemaLookup};
 use kafka::rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
@@ -96,9 +96,7 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     Ok(())
 }
 
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
+use kafka::recent::now_ms;
 
 impl Router {
     /// Routes one record; true when its outcome is on the broker, false when

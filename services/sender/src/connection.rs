@@ -83,7 +83,7 @@ pub async fn run(
     );
 
     let worker = Arc::new(Worker {
-        done: DoneSet::new(done_topic.clone(), producer.clone()),
+        done: DoneSet::new(done_topic.clone(), producer.clone(), kafka_config.id_retention),
         reference: AtomicU16::new(rand::random()),
         settings: settings.clone(),
         config: config.clone(),

@@ -10,17 +10,22 @@
 //! when p was assigned — up to a fence of its own (`kafka::restore`); the
 //! dispatch loop holds p's records back until then. Requests in progress
 //! are claimed, so two copies arriving together are sent once.
+//!
+//! An id is a key for `kafka.id_retention` after its outcome: the topic
+//! deletes older markers and the set forgets them at the same age, so a
+//! copy published later than that is sent again.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use kafka::rdkafka::message::{Message, OwnedMessage};
 use kafka::rdkafka::producer::FutureProducer;
+use kafka::recent::{now_ms, RecentIds};
 use kafka::restore::Restore;
 
-#[derive(Default)]
 struct Partition {
-    done: HashSet<String>,
+    done: RecentIds,
     in_progress: HashSet<String>,
 }
 
@@ -36,17 +41,27 @@ pub enum Claim {
 /// The ids of one sender's partitions with a recorded outcome.
 pub struct DoneSet {
     restore: Restore,
+    retention: Duration,
     partitions: Mutex<HashMap<i32, Partition>>,
 }
 
 impl DoneSet {
-    /// `producer` writes the restore fences (see [`Restore`]).
-    pub fn new(topic: String, producer: FutureProducer) -> Self {
-        Self { restore: Restore::new(topic, producer), partitions: Mutex::new(HashMap::new()) }
+    /// `producer` writes the restore fences (see [`Restore`]); ids are
+    /// remembered for `retention`.
+    pub fn new(topic: String, producer: FutureProducer, retention: Duration) -> Self {
+        Self { restore: Restore::new(topic, producer), retention, partitions: Mutex::new(HashMap::new()) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Partition>> {
         self.partitions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn with_partition<T>(&self, partition: i32, f: impl FnOnce(&mut Partition) -> T) -> T {
+        let mut parts = self.lock();
+        let part = parts
+            .entry(partition)
+            .or_insert_with(|| Partition { done: RecentIds::new(self.retention), in_progress: HashSet::new() });
+        f(part)
     }
 
     /// Feeds one record of the done topic.
@@ -54,9 +69,12 @@ impl DoneSet {
         if self.restore.on_record(message) {
             return;
         }
-        if let Some(id) = message.key().map(|k| String::from_utf8_lossy(k).into_owned()) {
-            self.lock().entry(message.partition()).or_default().done.insert(id);
-        }
+        let Some(id) = message.key().map(|k| String::from_utf8_lossy(k).into_owned()) else { return };
+        let at = message.timestamp().to_millis().unwrap_or_else(now_ms);
+        self.with_partition(message.partition(), |part| match message.payload() {
+            Some(_) => part.done.insert(id, at),
+            None => part.done.remove(&id),
+        });
     }
 
     /// True once partition `p`'s done markers are read up to where they
@@ -73,21 +91,21 @@ impl DoneSet {
 
     /// Claims `id` for sending, unless it is done or being sent.
     pub fn claim(&self, partition: i32, id: &str) -> Claim {
-        let mut parts = self.lock();
-        let part = parts.entry(partition).or_default();
-        if part.done.contains(id) || !part.in_progress.insert(id.to_owned()) {
-            return Claim::Duplicate;
-        }
-        Claim::New
+        self.with_partition(partition, |part| {
+            if part.done.contains(id, now_ms()) || !part.in_progress.insert(id.to_owned()) {
+                return Claim::Duplicate;
+            }
+            Claim::New
+        })
     }
 
     /// Releases a claim; `done` when the outcome (and its marker) is recorded.
     pub fn finish(&self, partition: i32, id: &str, done: bool) {
-        let mut parts = self.lock();
-        let part = parts.entry(partition).or_default();
-        part.in_progress.remove(id);
-        if done {
-            part.done.insert(id.to_owned());
-        }
+        self.with_partition(partition, |part| {
+            part.in_progress.remove(id);
+            if done {
+                part.done.insert(id.to_owned(), now_ms());
+            }
+        });
     }
 }

@@ -7,7 +7,6 @@
 //! the caller says (Confluent with a registry, single-object without).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use events::{Framing, InboundMessage};
 use kafka::rdkafka::message::OwnedHeaders;
@@ -20,9 +19,7 @@ use smpp::Sm;
 
 use crate::smpp::pool::Delivered;
 
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
+use kafka::recent::now_ms;
 
 /// The protocol-neutral record of an SMPP receipt.
 pub fn receipt_record(connection: &str, receipt: &receipt::Receipt, received_at: i64) -> ReceiptRecord {

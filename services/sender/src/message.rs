@@ -2,7 +2,7 @@
 //! throttling, temporary errors and lost connections retried, and exactly
 //! one outcome returned.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use events::{ErrorInfo, SendRequest, Status, StatusEvent};
 use smpp::Sm;
@@ -20,9 +20,7 @@ pub enum Outcome {
     Interrupted,
 }
 
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
+pub(crate) use kafka::recent::now_ms;
 
 /// The instant `expires_at` (epoch ms) corresponds to.
 fn deadline(expires_at: Option<i64>) -> Option<Instant> {

@@ -76,10 +76,11 @@ pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
         .collect();
     // The tracker's state: one submit record per segment awaiting its receipt.
     topics.push(TopicSpec::compacted(&t.submits));
-    // The senders' idempotency state: one marker per request with an outcome.
-    topics.push(TopicSpec::compacted(&t.done));
-    // The finaliser's state: one marker per request with a terminal status.
-    topics.push(TopicSpec::compacted(&t.finals));
+    // The senders' idempotency state: one marker per request with an outcome,
+    // and the finaliser's: one per request with a terminal status; both for `id_retention`.
+    let retention = settings.kafka.id_retention;
+    topics.push(TopicSpec::compacted_for(&t.done, retention));
+    topics.push(TopicSpec::compacted_for(&t.finals, retention));
     topics.extend(settings.connections.iter().map(|c| TopicSpec::plain(t.queue(&c.id))));
     topics
 }

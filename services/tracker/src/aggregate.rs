@@ -14,13 +14,14 @@
 //! the outcomes. Segment records stay unacknowledged while their request is
 //! incomplete, so a restart re-reads exactly the incomplete requests.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use events::Framing;
 use kafka::rdkafka::message::{Message, OwnedHeaders, OwnedMessage};
 use kafka::rdkafka::producer::FutureProducer;
+use kafka::recent::{now_ms, RecentIds};
 use kafka::{publish, AckingConsumer, Outgoing};
 use records::{Outcome, SegmentOutcome};
 use runtime::Settings;
@@ -41,7 +42,7 @@ struct Partial {
 /// A partition's finalised requests, or the outcomes waiting for them to be restored.
 enum Part {
     Restoring { generation: u64, held: Vec<OwnedMessage> },
-    Ready(HashSet<String>),
+    Ready(RecentIds),
 }
 
 /// What publishing one final status needs.
@@ -65,7 +66,7 @@ pub async fn run(
     let consumer = Arc::new(AckingConsumer::subscribe(kafka, &group, &[&kafka.topics.segments])?);
     let out = Out { settings: settings.clone(), producer, consumer: consumer.clone(), framing };
     let mut stage = Stage { out, partial: HashMap::new(), parts: HashMap::new(), tasks: TaskTracker::new() };
-    let (restored_tx, mut restored_rx) = mpsc::unbounded_channel::<(i32, u64, HashSet<String>)>();
+    let (restored_tx, mut restored_rx) = mpsc::unbounded_channel::<(i32, u64, RecentIds)>();
     let mut generation = 0u64;
     let mut sweep = tokio::time::interval(Duration::from_secs(1));
     let timeout = settings.tracker.segment_timeout;
@@ -154,7 +155,7 @@ impl Stage {
         };
         let id = outcome.request_id().to_owned();
         let Some(Part::Ready(finalised)) = self.parts.get_mut(&partition) else { return };
-        if finalised.contains(&id) {
+        if finalised.contains(&id, now_ms()) {
             tracing::debug!(request_id = %id, "request already has its terminal status; outcome skipped");
             counters::finals("duplicate").inc();
             self.out.consumer.ack(&topic, partition, offset);
@@ -162,7 +163,7 @@ impl Stage {
         }
         match outcome {
             Outcome::Terminal(t) => {
-                finalised.insert(id.clone());
+                finalised.insert(id.clone(), now_ms());
                 // Segments seen so far are moot; their offsets go with this one.
                 let mut offsets = self.partial.remove(&id).map(|p| p.offsets).unwrap_or_default();
                 offsets.push(offset);
@@ -181,7 +182,7 @@ impl Stage {
                 entry.outcomes.entry(segment.submit.segment).or_insert(segment);
                 if entry.outcomes.len() >= usize::from(entry.total) {
                     if let Some(p) = self.partial.remove(&id) {
-                        finalised.insert(id);
+                        finalised.insert(id, now_ms());
                         self.finish(p);
                     }
                 }
@@ -202,7 +203,7 @@ impl Stage {
             if let Some(p) = self.partial.remove(&id) {
                 tracing::warn!(request_id = %id, have = p.outcomes.len(), total = p.total, "segment receipts timed out");
                 if let Some(Part::Ready(finalised)) = self.parts.get_mut(&p.partition) {
-                    finalised.insert(id);
+                    finalised.insert(id, now_ms());
                 }
                 self.finish(p);
             }
@@ -244,8 +245,4 @@ impl Out {
             self.consumer.ack(&topics.segments, partition, offset);
         }
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }

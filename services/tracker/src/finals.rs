@@ -13,13 +13,13 @@
 //! Both topics are keyed by request id and have the outcome topic's partition
 //! count, so partition p of each holds the same requests.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use futures::StreamExt;
 use kafka::rdkafka::consumer::{Consumer, StreamConsumer};
 use kafka::rdkafka::message::{Headers, Message};
 use kafka::rdkafka::{Offset, TopicPartitionList};
+use kafka::recent::{now_ms, RecentIds};
 use runtime::config::KafkaConfig;
 
 /// How far before the oldest outcome to redo the status topic is read
@@ -27,8 +27,9 @@ use runtime::config::KafkaConfig;
 const MARGIN_MS: i64 = 60_000;
 
 /// The terminal requests of `partition`: every marker, and every terminal
-/// status published since `since_ms` (epoch ms). Retried until the broker answers.
-pub async fn restore(kafka: &KafkaConfig, partition: i32, since_ms: i64) -> HashSet<String> {
+/// status published since `since_ms` (epoch ms), each remembered for
+/// `kafka.id_retention` from when it was written. Retried until the broker answers.
+pub async fn restore(kafka: &KafkaConfig, partition: i32, since_ms: i64) -> RecentIds {
     let mut delay = Duration::from_millis(200);
     loop {
         match try_restore(kafka, partition, since_ms - MARGIN_MS).await {
@@ -46,7 +47,7 @@ async fn try_restore(
     kafka: &KafkaConfig,
     partition: i32,
     since_ms: i64,
-) -> Result<HashSet<String>, kafka::rdkafka::error::KafkaError> {
+) -> Result<RecentIds, kafka::rdkafka::error::KafkaError> {
     let topics = &kafka.topics;
     let mut cc = kafka::client::base_config(kafka);
     cc.set("group.id", format!("{}.finals-restore", kafka.group_prefix))
@@ -82,10 +83,10 @@ async fn try_restore(
     .await
     .map_err(|e| kafka::rdkafka::error::KafkaError::ClientCreation(e.to_string()))??;
     if ends.is_empty() {
-        return Ok(HashSet::new());
+        return Ok(RecentIds::new(kafka.id_retention));
     }
     consumer.assign(&assignment)?;
-    let mut ids = HashSet::new();
+    let mut ids = RecentIds::new(kafka.id_retention);
     let mut stream = consumer.stream();
     // Past the (ListOffsets) end, drain what the last fetch brought: tansu 0.6
     // reports the last batch's base offset + 1 as the end, and the rest of
@@ -109,14 +110,15 @@ async fn try_restore(
             Ok(None) | Err(_) => continue,
         };
         let Some(key) = message.key().map(|k| String::from_utf8_lossy(k).into_owned()) else { continue };
+        let at = message.timestamp().to_millis().unwrap_or_else(now_ms);
         if message.topic() == topics.finals {
             if message.payload().is_some() {
-                ids.insert(key);
+                ids.insert(key, at);
             } else {
                 ids.remove(&key);
             }
         } else if is_terminal(&message) {
-            ids.insert(key);
+            ids.insert(key, at);
         }
     }
     tracing::debug!(partition, requests = ids.len(), "terminal requests restored");

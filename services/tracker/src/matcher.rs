@@ -270,9 +270,7 @@ fn take_expired(waiting: &mut HashMap<String, Vec<Waiting>>, wait: Duration) -> 
     expired
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
+use kafka::recent::now_ms;
 
 impl Out {
     fn deliver_topic(&self) -> &str {
