@@ -30,16 +30,22 @@
 //! ```
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod choice;
 pub mod decode;
 pub mod encoding;
 mod error;
+mod explain;
+pub mod fuzzing;
 pub mod gsm7;
 pub mod latin1;
 pub mod segment;
 pub mod ucs2;
 mod udh;
 
+pub use choice::choose_with;
 pub use decode::{decode, parse_udh, Decoded, Udh, UdhError};
 pub use encoding::{choose, Encoding, MessageClass, Preference};
 pub use error::{TextError, Unencodable};
+pub use explain::{explain, Plan};
+pub use gsm7::national::{Language, Languages, Shift};
 pub use segment::{split, split_binary, Concat, Message, Segment, SplitOptions};
