@@ -274,3 +274,6 @@ fn assemble(encoding: Encoding, shift: Shift, data_coding: u8, payloads: Vec<Vec
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod shift_tests;

@@ -290,3 +290,6 @@ impl std::fmt::Display for Shift {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
