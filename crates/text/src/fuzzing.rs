@@ -32,3 +32,49 @@ pub fn septet_unpack(data: &[u8]) {
     // What decodes re-encodes, unless it holds U+FFFD or an escape stand-in.
     let _ = gsm7::encode_unpacked_with(&shift.tables(), &text);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn udh_with_shift_ies_and_short_inputs() {
+        udh_parse(&[]);
+        udh_parse(&[0x06, 0x24, 0x01, 0x0D, 0x25, 0x01, 0x0D, 0x1B]);
+        udh_parse(&[0xFF]);
+        septet_unpack(&[]);
+        septet_unpack(&[200, 9, 4, 13, 0xFF, 0xFF]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn udh_parse_never_panics(data in proptest::collection::vec(any::<u8>(), 0..300)) {
+            udh_parse(&data);
+        }
+
+        /// Starts most inputs with a plausible UDH so the IE paths get exercised.
+        #[test]
+        fn udh_parse_never_panics_on_shift_ies(
+            ies in proptest::collection::vec((prop_oneof![Just(0x24u8), Just(0x25), Just(0x00), Just(0x08), any::<u8>()], proptest::collection::vec(any::<u8>(), 0..5)), 0..6),
+            body in proptest::collection::vec(any::<u8>(), 0..160),
+        ) {
+            let mut data = vec![0];
+            for (id, ied) in &ies {
+                data.push(*id);
+                data.push(ied.len() as u8);
+                data.extend_from_slice(ied);
+            }
+            data[0] = (data.len() - 1) as u8;
+            data.extend_from_slice(&body);
+            udh_parse(&data);
+        }
+
+        #[test]
+        fn septet_unpack_never_panics(data in proptest::collection::vec(any::<u8>(), 0..200)) {
+            septet_unpack(&data);
+        }
+    }
+}
