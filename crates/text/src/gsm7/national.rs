@@ -22,9 +22,10 @@
 //! Positions the spec leaves empty are [`UNDEFINED`] here and are never produced by the
 //! encoder; received, they decode as U+FFFD. The Indic single shift tables list `*`
 //! (0x0B, 0x18) and `¡` (0x13, 0x15) twice; the encoder uses the lower code and both
-//! codes decode. The round trip of every table is tested in `gsm7/tests.rs`, and
-//! `tests/xcheck.rs` compares all 14 × 14 table pairs with `gsmcodecs` when its Python
-//! environment is installed (scripts/install-deps).
+//! codes decode. `national/tests.rs` round-trips every table and checks each against a
+//! fingerprint computed from the AOSP tables; `tests/xcheck.rs` compares every code of
+//! every table with `gsmcodecs` when its Python environment is installed
+//! (scripts/install-deps).
 
 use serde::{Deserialize, Serialize};
 

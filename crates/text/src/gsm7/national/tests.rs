@@ -1,10 +1,13 @@
 use super::*;
 use crate::gsm7::{decode_unpacked_with, encode_unpacked_with, septet_len_with, DEFAULT_ALPHABET, ESCAPE};
 
+/// Number of defined codes, and a position-weighted sum of their characters.
+type Fingerprint = (usize, u32);
+
 /// Per table: number of defined codes and Σ (code + 1) × code point mod 2³², computed
 /// from the AOSP `GsmAlphabet.java` tables (not from the source these tables were
 /// taken from), so a slip in any position of any table fails here.
-const AOSP_FINGERPRINTS: [(Language, Option<(usize, u32)>, (usize, u32)); 13] = [
+const AOSP_FINGERPRINTS: [(Language, Option<Fingerprint>, Fingerprint); 13] = [
     (Language::Turkish, Some((127, 1153779)), (17, 1095707)),
     (Language::Spanish, None, (19, 1066959)),
     (Language::Portuguese, Some((127, 1302407)), (37, 1357047)),
@@ -20,7 +23,7 @@ const AOSP_FINGERPRINTS: [(Language, Option<(usize, u32)>, (usize, u32)); 13] = 
     (Language::Urdu, Some((127, 7590869)), (90, 3399349)),
 ];
 
-fn fingerprint(pairs: impl Iterator<Item = (u8, char)>) -> (usize, u32) {
+fn fingerprint(pairs: impl Iterator<Item = (u8, char)>) -> Fingerprint {
     pairs.fold((0, 0u32), |(n, sum), (code, ch)| (n + 1, sum.wrapping_add((u32::from(code) + 1) * u32::from(ch))))
 }
 
