@@ -147,8 +147,8 @@ pub fn choose_with(text: &str, pref: Preference, opts: &SplitOptions) -> Result<
     }
 }
 
-/// Unit lengths of each character of `text` in `encoding` with `tables` (GSM 7-bit
-/// only); `None` for a character the caller has not checked.
+/// The units `ch` takes in `encoding`; for GSM 7-bit, with `tables`. `None` when it
+/// cannot be encoded.
 pub(crate) fn unit_len(encoding: Encoding, tables: &Tables, ch: char) -> Option<usize> {
     match encoding {
         Encoding::Gsm7 => crate::gsm7::septet_len_with(tables, ch),
