@@ -5,10 +5,14 @@
 //! TS 23.038. A modem's TP-DCS is pure TS 23.038 §4. [`decode`] is the SMPP
 //! reading, [`decode_tp_dcs`] the TS 23.038 one. Both take GSM 7-bit text as
 //! unpacked septets; the PDU path unpacks first with [`crate::gsm7::unpack`].
+//! GSM 7-bit text is decoded with the national tables its UDH names
+//! ([`Udh::shift`]): use [`decode_with`], or [`decode_user_data`] for a body that
+//! still has its UDH.
 
 pub use crate::udh::{parse_udh, InformationElement, Udh, UdhError};
 
 use crate::encoding::{Encoding, MessageClass};
+use crate::gsm7::national::Shift;
 use crate::{gsm7, latin1, ucs2};
 
 /// What a data coding value says about the user data.
@@ -106,17 +110,40 @@ pub fn smpp_scheme(data_coding: u8) -> Scheme {
 /// Decodes an SMPP `short_message` / `message_payload` body (UDH already removed).
 /// Never fails: undecodable text becomes U+FFFD, unknown alphabets give no text.
 pub fn decode(data_coding: u8, bytes: &[u8]) -> Decoded {
-    decode_scheme(smpp_scheme(data_coding), bytes)
+    decode_scheme(smpp_scheme(data_coding), Shift::NONE, bytes)
+}
+
+/// [`decode`] with the national tables of the message's UDH ([`Udh::shift`]); they
+/// matter only for GSM 7-bit.
+pub fn decode_with(data_coding: u8, shift: Shift, bytes: &[u8]) -> Decoded {
+    decode_scheme(smpp_scheme(data_coding), shift, bytes)
+}
+
+/// Decodes an SMPP body that may start with a UDH (`udhi`: `esm_class` bit 0x40):
+/// parses the UDH, then decodes the rest with the national tables it names.
+/// A UDH that does not parse is an error; the body is then best kept raw.
+pub fn decode_user_data(data_coding: u8, user_data: &[u8], udhi: bool) -> Result<(Option<Udh>, Decoded), UdhError> {
+    if !udhi {
+        return Ok((None, decode(data_coding, user_data)));
+    }
+    let (udh, body) = parse_udh(user_data)?;
+    let decoded = decode_with(data_coding, udh.shift(), body);
+    Ok((Some(udh), decoded))
 }
 
 /// Decodes a TP-UD body whose TP-DCS is `dcs` (UDH removed, septets unpacked).
 pub fn decode_tp_dcs(dcs: u8, bytes: &[u8]) -> Decoded {
-    decode_scheme(tp_dcs_scheme(dcs), bytes)
+    decode_scheme(tp_dcs_scheme(dcs), Shift::NONE, bytes)
 }
 
-fn decode_scheme(scheme: Scheme, bytes: &[u8]) -> Decoded {
+/// [`decode_tp_dcs`] with the national tables of the message's UDH.
+pub fn decode_tp_dcs_with(dcs: u8, shift: Shift, bytes: &[u8]) -> Decoded {
+    decode_scheme(tp_dcs_scheme(dcs), shift, bytes)
+}
+
+fn decode_scheme(scheme: Scheme, shift: Shift, bytes: &[u8]) -> Decoded {
     let (text, encoding) = match scheme.alphabet {
-        Alphabet::Gsm7 => (Some(gsm7::decode_unpacked(bytes)), Encoding::Gsm7),
+        Alphabet::Gsm7 => (Some(gsm7::decode_unpacked_with(&shift.tables(), bytes)), Encoding::Gsm7),
         Alphabet::Ia5 => {
             let text =
                 bytes.iter().map(|&b| if b.is_ascii() { char::from(b) } else { char::REPLACEMENT_CHARACTER }).collect();

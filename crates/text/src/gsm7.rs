@@ -2,19 +2,21 @@
 //! unpacked (one septet per octet, as SMPP carries `data_coding` 0) and packed
 //! (TS 23.038 §6.1.2.1.1, as TP-UD carries it on the modem/PDU path).
 //!
-//! National language shift tables (TS 23.038 §6.2.1.2 and Annex A) are not
-//! implemented yet. The seam for them is [`Tables`]: every alphabet function has a
-//! `_with(&Tables, ..)` form, and a national locking shift / single shift table is
-//! just another `Tables` value. Selecting one also needs the UDH IEs 0x24/0x25
-//! (TS 23.040 §9.2.3.24.15/16), which the segmenter will add when that lands.
+//! The national language shift tables (TS 23.038 §6.2.1.2 and Annex A) are in
+//! [`national`]. Every alphabet function has a `_with(&Tables, ..)` form; a pair of
+//! national tables is just another [`Tables`] value ([`national::Shift::tables`]).
 
 use crate::error::Unencodable;
+
+pub mod national;
+
+use national::UNDEFINED;
 
 /// The escape to the extension table (TS 23.038 §6.2.1, code 0x1B).
 pub const ESCAPE: u8 = 0x1B;
 
 /// Placeholder at 0x1B in [`DEFAULT_ALPHABET`]: that code is the escape, not a character.
-const ESCAPE_SLOT: char = '\u{1B}';
+pub(crate) const ESCAPE_SLOT: char = '\u{1B}';
 
 /// The default alphabet in code-point order (TS 23.038 §6.2.1, figure "GSM 7 bit
 /// default alphabet"). Index 0x1B is the escape and never encodes a character.
@@ -164,13 +166,12 @@ pub const DEFAULT_EXTENSION: [(u8, char); 10] = [
     (0x65, '€'),
 ];
 
-/// A locking shift table and a single shift (extension) table.
-///
-/// Today only [`Tables::DEFAULT`] exists; national tables (TS 23.038 §6.2.1.2) plug
-/// in here later.
+/// A locking shift table and a single shift (extension) table: [`Tables::DEFAULT`],
+/// or a national pair from [`national::Shift::tables`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tables {
-    /// The 128 characters reached without escape, in code-point order.
+    /// The 128 characters reached without escape, in code-point order; the escape
+    /// slot 0x1B and undefined codes ([`national::UNDEFINED`]) never encode.
     pub locking: &'static [char; 128],
     /// The characters reached through [`ESCAPE`]: (code, character).
     pub single: &'static [(u8, char)],
@@ -182,13 +183,21 @@ impl Tables {
 
     /// The septets for `ch`: `[code]`, `[ESCAPE, code]`, or `None`.
     fn lookup(&self, ch: char) -> Option<Septets> {
-        if ch == ESCAPE_SLOT {
+        self.locking_code(ch).map(Septets::One).or_else(|| self.single_code(ch).map(Septets::Two))
+    }
+
+    /// The code of `ch` in the locking shift table.
+    pub(crate) fn locking_code(&self, ch: char) -> Option<u8> {
+        if ch == ESCAPE_SLOT || ch == UNDEFINED {
             return None;
         }
-        if let Some(code) = self.locking.iter().position(|&c| c == ch) {
-            return Some(Septets::One(code as u8));
-        }
-        self.single.iter().find(|&&(_, c)| c == ch).map(|&(code, _)| Septets::Two(code))
+        self.locking.iter().position(|&c| c == ch).map(|code| code as u8)
+    }
+
+    /// The code after the escape for `ch` in the single shift table (the lowest, where
+    /// a table lists a character twice).
+    pub(crate) fn single_code(&self, ch: char) -> Option<u8> {
+        self.single.iter().find(|&&(_, c)| c == ch).map(|&(code, _)| code)
     }
 }
 
@@ -240,15 +249,20 @@ pub fn encode_unpacked_with(tables: &Tables, text: &str) -> Result<Vec<u8>, Unen
 ///   default-table character for that code (TS 23.038 §6.2.1.1, note);
 /// - escape + escape, or a trailing escape, gives a space (TS 23.038 §6.2.1 and
 ///   §6.2.1.1 notes on 0x1B);
-/// - an octet above 0x7F is not a septet and gives U+FFFD.
+/// - an octet above 0x7F is not a septet and gives U+FFFD, and so does a code the
+///   locking shift table leaves undefined.
 pub fn decode_unpacked(septets: &[u8]) -> String {
     decode_unpacked_with(&Tables::DEFAULT, septets)
 }
 
 /// [`decode_unpacked`] for the given tables.
 pub fn decode_unpacked_with(tables: &Tables, septets: &[u8]) -> String {
-    let base =
-        |code: u8| -> char { tables.locking.get(usize::from(code)).copied().unwrap_or(char::REPLACEMENT_CHARACTER) };
+    let base = |code: u8| -> char {
+        match tables.locking.get(usize::from(code)) {
+            Some(&ch) if ch != UNDEFINED => ch,
+            _ => char::REPLACEMENT_CHARACTER,
+        }
+    };
     let mut out = String::with_capacity(septets.len());
     let mut it = septets.iter().copied();
     while let Some(code) = it.next() {

@@ -1,5 +1,8 @@
 //! The User Data Header (TS 23.040 §9.2.3.24): parsing what arrives, so the
-//! tracker can reassemble concatenated inbound messages.
+//! tracker can reassemble concatenated inbound messages and the decoder knows the
+//! national language tables (IEs 0x24/0x25).
+
+use crate::gsm7::national::{Language, Shift, IEI_LOCKING_SHIFT, IEI_SINGLE_SHIFT};
 
 /// Concatenated SM, 8-bit reference (TS 23.040 §9.2.3.24.1).
 pub const IEI_CONCAT_8: u8 = 0x00;
@@ -87,6 +90,24 @@ impl Udh {
             };
             (seq != 0 && seq <= total).then_some((reference, total, seq))
         })
+    }
+
+    /// The national language tables named by the last well-formed National Language
+    /// Single Shift (0x24) and Locking Shift (0x25) IEs (TS 23.040 §9.2.3.24.15/16).
+    /// An IE of the wrong length, an identifier the spec does not define, or a locking
+    /// shift to Spanish (which has no locking table) means the default table, as
+    /// TS 23.038 §6.2.1.2.4 has a receiver treat an identifier it does not know.
+    pub fn shift(&self) -> Shift {
+        let last = |iei: u8| {
+            self.elements.iter().rev().find(|ie| ie.id == iei).and_then(|ie| match ie.data.as_slice() {
+                &[id] => Language::from_id(id),
+                _ => None,
+            })
+        };
+        Shift {
+            locking: last(IEI_LOCKING_SHIFT).filter(|l| l.locking_table().is_some()),
+            single: last(IEI_SINGLE_SHIFT),
+        }
     }
 
     /// The elements as a complete UDH, UDHL first. Elements longer than 255 octets,

@@ -23,6 +23,7 @@ pub fn submits(
         concat: Concat::Udh8,
         reference,
         class: request.flash.then_some(MessageClass::Class0),
+        ..SplitOptions::default()
     };
     let message = match (&request.text, &request.payload) {
         (Some(t), _) => text::split(t, router::decide::preference(request.encoding), &opts),

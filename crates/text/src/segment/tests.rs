@@ -201,7 +201,7 @@ fn concat_strategy() -> impl Strategy<Value = Concat> {
 proptest! {
     #[test]
     fn split_auto_round_trips(text in text_strategy(), concat in concat_strategy(), reference in any::<u16>()) {
-        let o = SplitOptions { max_segments: 255, concat, reference, class: None };
+        let o = SplitOptions { max_segments: 255, concat, reference, class: None, ..SplitOptions::default() };
         let msg = split(&text, Preference::Auto, &o).unwrap();
 
         // GSM 7-bit exactly when every character has a GSM code.
