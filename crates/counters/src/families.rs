@@ -35,6 +35,13 @@ static FINALS: Family<Counter, 1> = Family::new(
     "Terminal outcomes reaching the finaliser: `published` (the request's one terminal status) or `duplicate` (it had one already: a redo after a crash, or a re-sent copy's receipt).",
     ["result"],
 );
+static MO_PARTS: Family<Counter, 1> = Family::new(
+    "smsgw_mo_parts_total",
+    "Parts of concatenated inbound messages at the tracker, by result: `complete` (published in a whole message), `incomplete` (published after mo_timeout without the rest), `duplicate` (a part number seen before in the same message).",
+    ["result"],
+);
+static MO_PARTS_WAITING: Family<Gauge, 0> =
+    Family::new("smsgw_mo_parts_waiting", "Parts of concatenated inbound messages waiting for the rest.", []);
 static INBOUND: Family<Counter, 2> =
     Family::new("smsgw_inbound_total", "deliver_sm received, by kind.", ["connection", "kind"]);
 
@@ -98,6 +105,16 @@ pub fn finals(result: &'static str) -> &'static Counter {
     FINALS.with([result])
 }
 
+/// Parts of concatenated inbound messages. `result`: `complete`, `incomplete`, `duplicate`.
+pub fn mo_parts(result: &'static str) -> &'static Counter {
+    MO_PARTS.with([result])
+}
+
+/// Parts of concatenated inbound messages waiting for the rest.
+pub fn mo_parts_waiting() -> &'static Gauge {
+    MO_PARTS_WAITING.with([])
+}
+
 /// Every family in the Prometheus text exposition format 0.0.4.
 pub fn render() -> String {
     let mut out = String::new();
@@ -112,5 +129,7 @@ pub fn render() -> String {
     RECEIPTS_WAITING.render(&mut out);
     RECEIPT_TIMEOUTS.render(&mut out);
     INBOUND.render(&mut out);
+    MO_PARTS.render(&mut out);
+    MO_PARTS_WAITING.render(&mut out);
     out
 }

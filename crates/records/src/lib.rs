@@ -9,6 +9,9 @@
 //!   one segment's final state ([`SegmentOutcome`]), or a terminal status
 //!   decided without a receipt ([`Terminal`]: FAILED, EXPIRED, REJECTED).
 //!
+//! - [`MoPart`] on `sms.mo-parts`, keyed by [`MoPart::key`]: one part of a
+//!   concatenated inbound message, until the tracker has them all.
+//!
 //! JSON, because they are small, internal and easiest to inspect with a
 //! console consumer; every field added later must be optional.
 
@@ -148,5 +151,39 @@ mod tests {
         assert_eq!(status_of("DELIVRD"), events::Status::Delivered);
         assert_eq!(status_of("UNDELIV"), events::Status::Undeliverable);
         assert!(severity(status_of("REJECTD")) > severity(status_of("EXPIRED")));
+    }
+}
+
+/// One part of a concatenated mobile-originated message, as a sender
+/// received it: concatenation info from the UDH (TS 23.040 §9.2.3.24.1/.8) or
+/// the SAR TLVs (SMPP 3.4 §5.3.2.22-24), and the user data still encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoPart {
+    pub connection: String,
+    pub from: String,
+    pub to: String,
+    /// Concatenation reference, part count and 1-based part number.
+    pub reference: u16,
+    pub total: u8,
+    pub seq: u8,
+    pub data_coding: u8,
+    /// National language shift tables named in the part's UDH (TS 23.040
+    /// §9.2.3.24.15/16) as language ids, locking and single.
+    #[serde(default)]
+    pub locking_shift: Option<u8>,
+    #[serde(default)]
+    pub single_shift: Option<u8>,
+    /// User data without the UDH.
+    pub body: Vec<u8>,
+    #[serde(default)]
+    pub smsc_timestamp: Option<i64>,
+    pub received_at: i64,
+}
+
+impl MoPart {
+    /// Parts of one message share this key (and so a partition): the
+    /// reference is only unique per originator and recipient.
+    pub fn key(&self) -> String {
+        format!("{}:{}:{}:{}:{}", self.connection, self.from, self.to, self.reference, self.total)
     }
 }

@@ -93,6 +93,7 @@ impl Settings {
             ("kafka.topics.segments", &topics.segments),
             ("kafka.topics.done", &topics.done),
             ("kafka.topics.finals", &topics.finals),
+            ("kafka.topics.mo_parts", &topics.mo_parts),
         ] {
             if value.is_empty() || !value.chars().all(valid_topic_char) {
                 return Err(invalid(key, format!("`{value}` is not a valid topic name")));
@@ -224,6 +225,9 @@ pub struct TopicsConfig {
     /// Compacted: a marker per request id whose outcome is recorded, so a
     /// request id is sent once (idempotency key) however often it arrives.
     pub done: String,
+    /// Parts of concatenated inbound messages, keyed by connection, addresses
+    /// and reference, so all parts of one message meet on one tracker.
+    pub mo_parts: String,
 }
 
 impl Default for TopicsConfig {
@@ -239,6 +243,7 @@ impl Default for TopicsConfig {
             segments: "sms.segments".into(),
             done: "sms.done".into(),
             finals: "sms.finals".into(),
+            mo_parts: "sms.mo-parts".into(),
         }
     }
 }
@@ -323,6 +328,10 @@ pub struct TrackerConfig {
     pub segment_timeout: Duration,
     /// Receipts held while waiting for their submit record, at most.
     pub max_waiting: usize,
+    /// How long the parts of a concatenated inbound message wait for the
+    /// rest; then what arrived is published, flagged incomplete.
+    #[serde(with = "humantime_serde")]
+    pub mo_timeout: Duration,
 }
 
 impl Default for TrackerConfig {
@@ -331,6 +340,7 @@ impl Default for TrackerConfig {
             receipt_wait: Duration::from_secs(600),
             segment_timeout: Duration::from_secs(48 * 3600),
             max_waiting: 100_000,
+            mo_timeout: Duration::from_secs(600),
         }
     }
 }
@@ -436,6 +446,28 @@ pub struct ConnectionConfig {
     /// `case_insensitive`), so that both sides correlate.
     #[serde(default)]
     pub dlr_id_format: receipt::DlrIdFormat,
+    /// How the parts of a long message are tied together (TS 23.040 §9.2.3.24.1/.8,
+    /// SMPP 3.4 §5.3.2.22-24 and §5.3.2.32): `udh8` (default), `udh16`, `sar`, `payload`.
+    #[serde(default)]
+    pub concat: text::Concat,
+    /// National language shift tables (TS 23.038 §6.2.1.2) the SMSC and the
+    /// handsets of this route accept, e.g. `["turkish"]`. `auto` encoding uses
+    /// one when the default alphabet cannot encode a text and the tables need
+    /// fewer segments than UCS-2. Empty (default): never.
+    #[serde(default)]
+    pub national_languages: Vec<text::Language>,
+}
+
+impl ConnectionConfig {
+    /// How this connection splits texts; `reference` and `class` are per message.
+    pub fn split_options(&self, max_segments: usize) -> text::SplitOptions {
+        text::SplitOptions {
+            max_segments,
+            concat: self.concat,
+            languages: self.national_languages.iter().copied().collect(),
+            ..text::SplitOptions::default()
+        }
+    }
 }
 
 fn one() -> usize {

@@ -3,7 +3,7 @@
 //! branch is unit-tested.
 
 use events::{DecodeError, ErrorInfo, SchemaLookup, SendRequest, StatusEvent};
-use text::{Concat, Preference, SplitOptions};
+use text::{Preference, SplitOptions};
 
 use crate::number;
 use crate::route::Routes;
@@ -20,13 +20,15 @@ pub enum Decision {
 }
 
 /// Validates and routes one record value. `registry` resolves Confluent
-/// schema ids to writer schemas (already fetched: this does no I/O).
+/// schema ids to writer schemas (already fetched: this does no I/O);
+/// `split` gives the chosen connection's splitting options, so the segment
+/// count and the limit are the ones that connection will send.
 pub fn decide(
     value: &[u8],
     registry: Option<&dyn SchemaLookup>,
     now_ms: i64,
     routes: &Routes,
-    max_segments: usize,
+    split: &dyn Fn(&str) -> SplitOptions,
 ) -> Decision {
     let request = match events::decode_request(value, registry) {
         Ok(r) => r,
@@ -48,7 +50,7 @@ pub fn decide(
         Ok(c) => c.to_owned(),
         Err(e) => return refuse("no_route", e.to_string()),
     };
-    let opts = SplitOptions { max_segments, concat: Concat::Udh8, ..SplitOptions::default() };
+    let opts = split(&connection);
     let split = match (&request.text, &request.payload) {
         (Some(t), _) => text::split(t, preference(request.encoding), &opts),
         (None, Some(p)) => text::split_binary(p, &opts),
@@ -112,6 +114,10 @@ mod tests {
         Routes::new(&config, ["sim".to_string(), "other".to_string()])
     }
 
+    fn max(n: usize) -> impl Fn(&str) -> SplitOptions {
+        move |_| SplitOptions { max_segments: n, ..SplitOptions::default() }
+    }
+
     fn status_of(d: Decision) -> StatusEvent {
         match d {
             Decision::Refuse(ev) => *ev,
@@ -126,7 +132,7 @@ mod tests {
             None,
             0,
             &routes(),
-            10,
+            &max(10),
         );
         match d {
             Decision::Queue { connection, request, segments } => {
@@ -141,8 +147,13 @@ mod tests {
 
     #[test]
     fn bad_destination_is_rejected_with_reason() {
-        let ev =
-            status_of(decide(br#"{"id":"r-2","to":"hello","text":"x","metadata":{"k":"v"}}"#, None, 5, &routes(), 10));
+        let ev = status_of(decide(
+            br#"{"id":"r-2","to":"hello","text":"x","metadata":{"k":"v"}}"#,
+            None,
+            5,
+            &routes(),
+            &max(10),
+        ));
         assert_eq!(ev.status, Status::Rejected);
         assert_eq!(ev.request_id, "r-2");
         assert_eq!(ev.error.as_ref().map(|e| e.code.as_str()), Some("invalid_destination"));
@@ -152,8 +163,9 @@ mod tests {
     #[test]
     fn unknown_hint_unencodable_and_too_long_are_rejected() {
         let r = routes();
-        let code =
-            |json: &str| status_of(decide(json.as_bytes(), None, 0, &r, 3)).error.map(|e| e.code).unwrap_or_default();
+        let code = |json: &str| {
+            status_of(decide(json.as_bytes(), None, 0, &r, &max(3))).error.map(|e| e.code).unwrap_or_default()
+        };
         assert_eq!(code(r#"{"id":"a","to":"+4915112345678","text":"x","connection":"nope"}"#), "no_route");
         assert_eq!(code(r#"{"id":"b","to":"+4915112345678","text":"日本","encoding":"gsm7"}"#), "unencodable_text");
         let long = "x".repeat(153 * 3 + 1);
@@ -162,7 +174,7 @@ mod tests {
 
     #[test]
     fn missing_text_rejected_but_keyed_by_id() {
-        let ev = status_of(decide(br#"{"id":"r-3","to":"+4915112345678"}"#, None, 0, &routes(), 10));
+        let ev = status_of(decide(br#"{"id":"r-3","to":"+4915112345678"}"#, None, 0, &routes(), &max(10)));
         assert_eq!(ev.request_id, "r-3");
         assert_eq!(ev.status, Status::Rejected);
     }
@@ -174,7 +186,7 @@ mod tests {
             None,
             2000,
             &routes(),
-            10,
+            &max(10),
         ));
         assert_eq!(ev.status, Status::Expired);
     }
@@ -194,9 +206,9 @@ mod tests {
         let request =
             SendRequest { id: "r-5".into(), to: "+4915112345678".into(), text: Some("x".into()), ..Default::default() };
         let bytes = events::encode_request(&request, events::Framing::Confluent { schema_id: 5 }).unwrap();
-        assert!(matches!(decide(&bytes, Some(&OneSchema(5)), 0, &routes(), 10), Decision::Queue { .. }));
+        assert!(matches!(decide(&bytes, Some(&OneSchema(5)), 0, &routes(), &max(10)), Decision::Queue { .. }));
         assert!(
-            matches!(decide(&bytes, Some(&OneSchema(6)), 0, &routes(), 10), Decision::DeadLetter { .. }),
+            matches!(decide(&bytes, Some(&OneSchema(6)), 0, &routes(), &max(10)), Decision::DeadLetter { .. }),
             "unknown id"
         );
     }
@@ -204,7 +216,7 @@ mod tests {
     #[test]
     fn garbage_goes_to_dead_letter() {
         for bytes in [&b""[..], b"\xff\x00garbage", b"{not json", b"\xc3\x01\x00\x00"] {
-            assert!(matches!(decide(bytes, None, 0, &routes(), 10), Decision::DeadLetter { .. }), "{bytes:?}");
+            assert!(matches!(decide(bytes, None, 0, &routes(), &max(10)), Decision::DeadLetter { .. }), "{bytes:?}");
         }
     }
 }

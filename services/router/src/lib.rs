@@ -97,6 +97,7 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
 }
 
 use kafka::recent::now_ms;
+use text::SplitOptions;
 
 impl Router {
     /// Routes one record; true when its outcome is on the broker, false when
@@ -111,7 +112,15 @@ impl Router {
             return false;
         }
         let lookup = self.registry.as_deref().map(|r| r as &dyn SchemaLookup);
-        match decide::decide(value, lookup, now_ms(), &self.routes, self.settings.router.max_segments) {
+        let max_segments = self.settings.router.max_segments;
+        let split = |id: &str| {
+            let connection = self.settings.connections.iter().find(|c| c.id == id);
+            connection.map_or_else(
+                || SplitOptions { max_segments, ..SplitOptions::default() },
+                |c| c.split_options(max_segments),
+            )
+        };
+        match decide::decide(value, lookup, now_ms(), &self.routes, &split) {
             Decision::DeadLetter { reason } => {
                 tracing::warn!(%reason, "undecodable request sent to the dead-letter topic");
                 counters::requests("dead_lettered").inc();

@@ -13,7 +13,7 @@ use kafka::rdkafka::message::OwnedHeaders;
 use kafka::rdkafka::producer::FutureProducer;
 use kafka::{publish, Outgoing};
 use receipt::DlrIdFormat;
-use records::ReceiptRecord;
+use records::{MoPart, ReceiptRecord};
 use smpp::tlv::{find, tag};
 use smpp::Sm;
 
@@ -98,40 +98,85 @@ async fn handle(
     } else {
         counters::inbound(connection, "mo").inc();
         let n = counter.fetch_add(1, Ordering::Relaxed);
-        let message = inbound_message(connection, sm, format!("{connection}-{instance:016x}-{n}"), received_at);
-        match events::encode_inbound(&message, to.framing) {
-            Ok(payload) => {
+        match read_mo(connection, sm, format!("{connection}-{instance:016x}-{n}"), received_at) {
+            Mo::Whole(message) => match events::encode_inbound(&message, to.framing) {
+                Ok(payload) => {
+                    let headers = OwnedHeaders::new();
+                    let out = Outgoing { topic: &to.topics.inbound, key: &message.from, payload: &payload, headers };
+                    publish(producer, out).await;
+                }
+                Err(e) => tracing::error!(error = %e, "cannot encode inbound message"),
+            },
+            Mo::Part(part) => {
+                let payload = serde_json::to_vec(&part).unwrap_or_default();
                 let headers = OwnedHeaders::new();
                 publish(
                     producer,
-                    Outgoing { topic: &to.topics.inbound, key: &message.from, payload: &payload, headers },
+                    Outgoing { topic: &to.topics.mo_parts, key: &part.key(), payload: &payload, headers },
                 )
                 .await;
             }
-            Err(e) => tracing::error!(error = %e, "cannot encode inbound message"),
         }
     }
     let _ = delivered.ack.send(smpp::status::ESME_ROK);
 }
 
-/// Decodes a (single-part) mobile-originated deliver_sm. Multi-part reassembly is the tracker's job;
-/// the concatenation header is reported in `metadata`.
-pub fn inbound_message(connection: &str, sm: &Sm, id: String, received_at: i64) -> InboundMessage {
+/// What a mobile-originated deliver_sm carries.
+#[derive(Debug)]
+pub enum Mo {
+    /// A message of one part, decoded.
+    Whole(InboundMessage),
+    /// One part of a concatenated message, for the tracker to reassemble.
+    Part(MoPart),
+}
+
+/// Reads a mobile-originated deliver_sm: user data from `message_payload` or
+/// `short_message`, the UDH when UDHI is set, concatenation from the UDH
+/// (TS 23.040 §9.2.3.24.1/.8) or the SAR TLVs (SMPP 3.4 §5.3.2.22-24), text
+/// decoded with the UDH's national language tables. A part numbered outside
+/// 1..=total is taken as a whole message, its header reported in `metadata`.
+pub fn read_mo(connection: &str, sm: &Sm, id: String, received_at: i64) -> Mo {
     let mut metadata = events::Metadata::new();
     let mut user_data: &[u8] = &sm.short_message;
     if let Some(payload) = find(&sm.tlvs, tag::MESSAGE_PAYLOAD) {
         user_data = &payload.value;
     }
+    let mut concat = sar(sm);
+    let mut shift = text::Shift::NONE;
     if sm.esm_class & 0x40 != 0 {
-        if let Ok((udh, rest)) = text::parse_udh(user_data) {
-            if let Some((reference, total, seq)) = udh.concat() {
-                metadata.insert("concat".into(), format!("{reference}/{total}/{seq}"));
+        match text::parse_udh(user_data) {
+            Ok((udh, rest)) => {
+                concat = udh.concat().or(concat);
+                shift = udh.shift();
+                user_data = rest;
             }
-            user_data = rest;
+            Err(e) => {
+                tracing::warn!(error = %e, "inbound message with a malformed UDH; decoded as it is");
+                metadata.insert("udh_error".into(), e.to_string());
+            }
         }
     }
-    let decoded = text::decode(sm.data_coding, user_data);
-    InboundMessage {
+    if let Some((reference, total, seq)) = concat {
+        if total > 1 && (1..=total).contains(&seq) {
+            return Mo::Part(MoPart {
+                connection: connection.to_owned(),
+                from: sm.source_addr.clone(),
+                to: sm.destination_addr.clone(),
+                reference,
+                total,
+                seq,
+                data_coding: sm.data_coding,
+                locking_shift: shift.locking.map(text::Language::id),
+                single_shift: shift.single.map(text::Language::id),
+                body: user_data.to_vec(),
+                smsc_timestamp: None,
+                received_at,
+            });
+        }
+        metadata.insert("concat".into(), format!("{reference}/{total}/{seq}"));
+    }
+    let decoded = text::decode::decode_with(sm.data_coding, shift, user_data);
+    Mo::Whole(InboundMessage {
         id,
         connection: connection.to_owned(),
         from: sm.source_addr.clone(),
@@ -143,7 +188,20 @@ pub fn inbound_message(connection: &str, sm: &Sm, id: String, received_at: i64) 
         smsc_timestamp: None,
         received_at,
         metadata,
-    }
+    })
+}
+
+/// `(sar_msg_ref_num, sar_total_segments, sar_segment_seqnum)` when all three are present and well-formed.
+fn sar(sm: &Sm) -> Option<(u16, u8, u8)> {
+    let reference = match find(&sm.tlvs, tag::SAR_MSG_REF_NUM)?.value.as_ref() {
+        &[hi, lo] => u16::from_be_bytes([hi, lo]),
+        _ => return None,
+    };
+    let one = |t: u16| match find(&sm.tlvs, t)?.value.as_ref() {
+        &[b] => Some(b),
+        _ => None,
+    };
+    Some((reference, one(tag::SAR_TOTAL_SEGMENTS)?, one(tag::SAR_SEGMENT_SEQNUM)?))
 }
 
 #[cfg(test)]
@@ -181,8 +239,53 @@ mod tests {
             source_addr: "491".into(),
             ..Sm::default()
         };
-        let m = inbound_message("c", &sm, "id".into(), 1);
-        assert_eq!(m.text.as_deref(), Some("Привет"));
-        assert_eq!(m.metadata.get("concat").map(String::as_str), Some("9/2/1"));
+        let Mo::Part(part) = read_mo("c", &sm, "id".into(), 1) else { panic!("a part") };
+        assert_eq!((part.reference, part.total, part.seq), (9, 2, 1));
+        assert_eq!(text::ucs2::decode(&part.body), "Привет");
+        assert_eq!(part.key(), "c:491::9:2");
+    }
+
+    fn whole(sm: &Sm) -> InboundMessage {
+        match read_mo("c", sm, "id".into(), 1) {
+            Mo::Whole(m) => m,
+            Mo::Part(p) => panic!("expected a whole message, got part {p:?}"),
+        }
+    }
+
+    #[test]
+    fn sar_tlvs_make_a_part() {
+        let tlvs = vec![
+            smpp::tlv::Tlv { tag: tag::SAR_MSG_REF_NUM, value: vec![0x01, 0x02].into() },
+            smpp::tlv::Tlv { tag: tag::SAR_TOTAL_SEGMENTS, value: vec![3].into() },
+            smpp::tlv::Tlv { tag: tag::SAR_SEGMENT_SEQNUM, value: vec![2].into() },
+        ];
+        let sm = Sm { short_message: "middle".into(), tlvs, ..Sm::default() };
+        let Mo::Part(part) = read_mo("c", &sm, "id".into(), 1) else { panic!("a part") };
+        assert_eq!((part.reference, part.total, part.seq), (0x0102, 3, 2));
+        assert_eq!(part.body, b"middle");
+    }
+
+    #[test]
+    fn odd_concatenation_headers_are_whole_messages() {
+        // Part 1 of 1 is a whole message; part 3 of 2 and part 0 are ignored (TS 23.040 §9.2.3.24.1).
+        for (total, seq, reported) in [(1u8, 1u8, Some("7/1/1")), (2, 3, None), (2, 0, None)] {
+            let mut body = vec![5, 0, 3, 7, total, seq];
+            body.extend_from_slice(b"hi");
+            let m = whole(&Sm { esm_class: 0x40, short_message: body.into(), ..Sm::default() });
+            assert_eq!(m.text.as_deref(), Some("hi"));
+            assert_eq!(m.metadata.get("concat").map(String::as_str), reported);
+        }
+        // A UDH longer than the message: reported, the bytes decoded as they are.
+        let m = whole(&Sm { esm_class: 0x40, short_message: vec![9, 0, 3].into(), ..Sm::default() });
+        assert!(m.metadata.contains_key("udh_error"));
+    }
+
+    #[test]
+    fn national_single_shift_decodes_with_its_table() {
+        // UDH: single shift Turkish (IE 0x24, language 1); 0x1B 0x47 is 'Ğ' in the Turkish single shift table.
+        let mut body = vec![3, 0x24, 1, 1];
+        body.extend_from_slice(&[0x1B, 0x47]);
+        let m = whole(&Sm { esm_class: 0x40, short_message: body.into(), ..Sm::default() });
+        assert_eq!(m.text.as_deref(), Some("Ğ"));
     }
 }

@@ -1,10 +1,12 @@
 //! Turning a send request into the submit_sm PDUs of one connection:
-//! addresses with TON/NPI, encoding and segmentation (via the `text` crate),
-//! UDH flag, registered_delivery.
+//! addresses with TON/NPI, encoding and segmentation (via the `text` crate,
+//! with the connection's `concat` and `national_languages`), UDH flag, SAR
+//! TLVs or `message_payload`, registered_delivery.
 
 use bytes::Bytes;
 use events::{ErrorInfo, SendRequest};
 use runtime::config::ConnectionConfig;
+use smpp::tlv::{tag, Tlv};
 use smpp::Sm;
 use text::{Concat, MessageClass, SplitOptions};
 
@@ -19,11 +21,9 @@ pub fn submits(
     max_segments: usize,
 ) -> Result<Vec<Sm>, ErrorInfo> {
     let opts = SplitOptions {
-        max_segments,
-        concat: Concat::Udh8,
         reference,
         class: request.flash.then_some(MessageClass::Class0),
-        ..SplitOptions::default()
+        ..config.split_options(max_segments)
     };
     let message = match (&request.text, &request.payload) {
         (Some(t), _) => text::split(t, router::decide::preference(request.encoding), &opts),
@@ -44,19 +44,34 @@ pub fn submits(
     Ok(message
         .segments
         .iter()
-        .map(|segment| Sm {
-            source_addr_ton,
-            source_addr_npi,
-            source_addr: source_addr.clone(),
-            dest_addr_ton,
-            dest_addr_npi,
-            destination_addr: destination_addr.clone(),
-            esm_class: if segment.udh.is_some() { ESM_UDHI } else { 0 },
-            registered_delivery,
-            validity_period: validity_period.clone(),
-            data_coding,
-            short_message: Bytes::from(segment.to_short_message()),
-            ..Sm::default()
+        .map(|segment| {
+            let user_data = Bytes::from(segment.to_short_message());
+            // message_payload and short_message are mutually exclusive (SMPP 3.4 §5.3.2.32).
+            let (short_message, mut tlvs) = if opts.concat == Concat::Payload {
+                (Bytes::new(), vec![Tlv { tag: tag::MESSAGE_PAYLOAD, value: user_data }])
+            } else {
+                (user_data, Vec::new())
+            };
+            if let Some((reference, total, seq)) = segment.sar() {
+                tlvs.push(Tlv { tag: tag::SAR_MSG_REF_NUM, value: Bytes::copy_from_slice(&reference.to_be_bytes()) });
+                tlvs.push(Tlv { tag: tag::SAR_TOTAL_SEGMENTS, value: Bytes::copy_from_slice(&[total]) });
+                tlvs.push(Tlv { tag: tag::SAR_SEGMENT_SEQNUM, value: Bytes::copy_from_slice(&[seq]) });
+            }
+            Sm {
+                source_addr_ton,
+                source_addr_npi,
+                source_addr: source_addr.clone(),
+                dest_addr_ton,
+                dest_addr_npi,
+                destination_addr: destination_addr.clone(),
+                esm_class: if segment.udh.is_some() { ESM_UDHI } else { 0 },
+                registered_delivery,
+                validity_period: validity_period.clone(),
+                data_coding,
+                short_message,
+                tlvs,
+                ..Sm::default()
+            }
         })
         .collect())
 }
@@ -94,19 +109,13 @@ mod tests {
     use super::*;
 
     fn config() -> ConnectionConfig {
-        runtime::Settings::from_toml(
-            r#"
-            [kafka]
-            brokers = "x:1"
-            [[connections]]
-            id = "c"
-            protocol = "smpp"
-            host = "h"
-            port = 1
-            system_id = "s"
-            dest_ton = 2
-            "#,
-        )
+        config_with("")
+    }
+
+    fn config_with(extra: &str) -> ConnectionConfig {
+        runtime::Settings::from_toml(&format!(
+            "[kafka]\nbrokers = \"x:1\"\n[[connections]]\nid = \"c\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\nsystem_id = \"s\"\ndest_ton = 2\n{extra}\n"
+        ))
         .unwrap()
         .connections
         .remove(0)
@@ -151,6 +160,51 @@ mod tests {
             assert_eq!((sm.dest_addr_ton, sm.destination_addr.as_str()), (2, "015112345678"));
             assert_eq!((sm.source_addr_ton, sm.source_addr.as_str()), (1, "4930123"));
         }
+    }
+
+    fn tlv(sm: &Sm, t: u16) -> Option<Vec<u8>> {
+        smpp::tlv::find(&sm.tlvs, t).map(|v| v.value.to_vec())
+    }
+
+    #[test]
+    fn sar_connection_sends_sar_tlvs_and_no_udh() {
+        let sms = submits(&request(&"x".repeat(200)), &config_with("concat = \"sar\""), 0x1234, 10).unwrap();
+        assert_eq!(sms.len(), 2);
+        for (i, sm) in sms.iter().enumerate() {
+            assert_eq!(sm.esm_class, 0);
+            assert_eq!(tlv(sm, tag::SAR_MSG_REF_NUM), Some(vec![0x12, 0x34]));
+            assert_eq!(tlv(sm, tag::SAR_TOTAL_SEGMENTS), Some(vec![2]));
+            assert_eq!(tlv(sm, tag::SAR_SEGMENT_SEQNUM), Some(vec![i as u8 + 1]));
+        }
+        assert_eq!(sms[0].short_message.len(), 160, "SAR parts carry no UDH, so a whole SMS each");
+    }
+
+    #[test]
+    fn payload_connection_sends_one_message_payload() {
+        let text = "y".repeat(500);
+        let sms = submits(&request(&text), &config_with("concat = \"payload\""), 1, 10).unwrap();
+        assert_eq!(sms.len(), 1);
+        assert!(sms[0].short_message.is_empty());
+        assert_eq!(tlv(&sms[0], tag::MESSAGE_PAYLOAD), Some(text.into_bytes()));
+        assert_eq!(tlv(&sms[0], tag::SAR_MSG_REF_NUM), None);
+    }
+
+    #[test]
+    fn udh16_connection_uses_16_bit_references() {
+        let sms = submits(&request(&"z".repeat(200)), &config_with("concat = \"udh16\""), 0xBEEF, 10).unwrap();
+        assert_eq!(&sms[1].short_message[..7], &[6, 8, 4, 0xBE, 0xEF, 2, 2]);
+    }
+
+    #[test]
+    fn national_tables_only_when_the_connection_allows_them() {
+        let turkish = "Şişli'de güzel bir gün, İstanbul ğ ı ş ç. ".repeat(4);
+        let plain = submits(&request(&turkish), &config(), 1, 10).unwrap();
+        assert_eq!(plain[0].data_coding, 8, "UCS-2 without national tables");
+        let national = submits(&request(&turkish), &config_with("national_languages = [\"turkish\"]"), 1, 10).unwrap();
+        assert_eq!(national[0].data_coding, 0);
+        assert!(national.len() < plain.len(), "{} vs {} segments", national.len(), plain.len());
+        let (udh, _) = text::parse_udh(&national[0].short_message).unwrap();
+        assert_eq!(udh.shift().single, Some(text::Language::Turkish));
     }
 
     #[test]

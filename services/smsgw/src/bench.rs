@@ -62,6 +62,7 @@ fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Result<Settin
         segments = "{run}.segments"
         done = "{run}.done"
         finals = "{run}.finals"
+        mo_parts = "{run}.mo-parts"
         queue_prefix = "{run}.queue."
         [router]
         default_connection = "sim"

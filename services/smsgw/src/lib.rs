@@ -70,10 +70,11 @@ pub async fn start_metrics(
 pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
     use kafka::TopicSpec;
     let t = &settings.kafka.topics;
-    let mut topics: Vec<TopicSpec> = [&t.send, &t.status, &t.inbound, &t.dead_letter, &t.deliver, &t.segments]
-        .into_iter()
-        .map(TopicSpec::plain)
-        .collect();
+    let mut topics: Vec<TopicSpec> =
+        [&t.send, &t.status, &t.inbound, &t.dead_letter, &t.deliver, &t.segments, &t.mo_parts]
+            .into_iter()
+            .map(TopicSpec::plain)
+            .collect();
     // The tracker's state: one submit record per segment awaiting its receipt.
     topics.push(TopicSpec::compacted(&t.submits));
     // The senders' idempotency state: one marker per request with an outcome,

@@ -7,12 +7,15 @@
 //! request meet). State lives in Kafka — the compacted submit-record topic
 //! and un-acknowledged segment records — and is rebuilt from it on start.
 //! See `docs/tracker.md`. Start with [`outcome`] (pure), then [`matcher`].
+//! [`reassemble`] joins the parts of concatenated inbound messages the same
+//! way (partitioned by connection, addresses and reference).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod aggregate;
 pub mod finals;
 pub mod matcher;
 pub mod outcome;
+pub mod reassemble;
 
 use std::sync::Arc;
 
@@ -36,13 +39,15 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let framings = registry::framings(&settings, registry.as_ref()).await?;
     let matcher = matcher::run(settings.clone(), producer.clone(), framings.status, shutdown.clone());
     let segments = aggregate::run(settings.clone(), producer.clone(), framings.status, shutdown.clone());
-    let (m, s) = tokio::join!(matcher, segments);
-    if m.is_err() || s.is_err() {
+    let parts = reassemble::run(settings.clone(), producer.clone(), framings.inbound, shutdown.clone());
+    let (m, s, p) = tokio::join!(matcher, segments, parts);
+    if m.is_err() || s.is_err() || p.is_err() {
         shutdown.cancel();
     }
     use kafka::rdkafka::producer::Producer;
     let _ = producer.flush(std::time::Duration::from_secs(10));
     m?;
     s?;
+    p?;
     Ok(())
 }

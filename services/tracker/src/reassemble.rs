@@ -1,0 +1,288 @@
+//! Reassembly of concatenated inbound messages: the parts of one message, in
+//! whatever order and on whatever bind or replica they arrived, meet here and
+//! leave as one InboundMessage on the inbound topic.
+//!
+//! Senders publish each part ([`records::MoPart`]) keyed by connection,
+//! addresses, reference and part count, so every part of a message is in one
+//! partition of `kafka.topics.mo_parts` and so on one tracker. Parts stay
+//! unacknowledged until their message is published: a restart re-reads them,
+//! nothing is lost. A set still incomplete after `tracker.mo_timeout` is
+//! published as what arrived, flagged `incomplete` in its metadata — never
+//! dropped.
+//!
+//! The message id is derived from the first part's partition and offset, so a
+//! message published again after a crash (its parts were re-read) has the
+//! same id and consumers can drop the copy.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use events::{Framing, InboundMessage};
+use kafka::rdkafka::message::{Message, OwnedHeaders};
+use kafka::rdkafka::producer::FutureProducer;
+use kafka::{publish, AckingConsumer, Outgoing};
+use records::MoPart;
+use runtime::Settings;
+use text::{Language, Shift};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// The parts of one message seen so far.
+struct Set {
+    total: u8,
+    parts: BTreeMap<u8, MoPart>,
+    partition: i32,
+    /// Every record of the set, duplicates included, to acknowledge at the end.
+    offsets: Vec<i64>,
+    since: Instant,
+}
+
+/// Runs the reassembler until `shutdown`.
+pub async fn run(
+    settings: Arc<Settings>,
+    producer: FutureProducer,
+    framing: Framing,
+    shutdown: CancellationToken,
+) -> Result<(), kafka::Error> {
+    let kafka = &settings.kafka;
+    let topic = kafka.topics.mo_parts.clone();
+    let group = format!("{}.tracker.mo-parts", kafka.group_prefix);
+    let consumer = Arc::new(AckingConsumer::subscribe(kafka, &group, &[&topic])?);
+    let tasks = TaskTracker::new();
+    let mut sets: HashMap<String, Set> = HashMap::new();
+    let mut sweep = tokio::time::interval(Duration::from_secs(1));
+    let timeout = settings.tracker.mo_timeout;
+    let publish_set = |set: Set, complete: bool| {
+        let (consumer, producer, settings) = (consumer.clone(), producer.clone(), settings.clone());
+        tasks.spawn(async move {
+            let Some(first) = set.offsets.iter().min().copied() else { return };
+            let id = format!("{}-p{}-o{first}", set.parts.values().next().map_or("", |p| &p.connection), set.partition);
+            let message = assemble(id, set.total, &set.parts, complete);
+            let topics = &settings.kafka.topics;
+            match events::encode_inbound(&message, framing) {
+                Ok(payload) => {
+                    let headers = OwnedHeaders::new();
+                    let out = Outgoing { topic: &topics.inbound, key: &message.from, payload: &payload, headers };
+                    publish(&producer, out).await;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot encode a reassembled inbound message; parts acknowledged")
+                }
+            }
+            for offset in set.offsets {
+                consumer.ack(&topics.mo_parts, set.partition, offset);
+            }
+        });
+    };
+    loop {
+        let message = tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break,
+            _ = sweep.tick() => {
+                forget_revoked(&consumer, &mut sets);
+                let expired: Vec<String> =
+                    sets.iter().filter(|(_, s)| s.since.elapsed() >= timeout).map(|(k, _)| k.clone()).collect();
+                for key in expired {
+                    if let Some(set) = sets.remove(&key) {
+                        tracing::warn!(%key, have = set.parts.len(), total = set.total, "inbound message incomplete after mo_timeout; publishing what arrived");
+                        counters::mo_parts("incomplete").add(set.parts.len() as u64);
+                        counters::mo_parts_waiting().add(-(set.parts.len() as i64));
+                        publish_set(set, false);
+                    }
+                }
+                continue;
+            }
+            m = consumer.recv() => match m {
+                Ok(m) => m.detach(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "consume error");
+                    continue;
+                }
+            },
+        };
+        forget_revoked(&consumer, &mut sets);
+        let (partition, offset) = (message.partition(), message.offset());
+        consumer.begin(&topic, partition, offset);
+        let part = match message.payload().map(serde_json::from_slice::<MoPart>) {
+            Some(Ok(p)) if p.total > 1 && (1..=p.total).contains(&p.seq) => p,
+            _ => {
+                tracing::warn!(partition, offset, "undecodable inbound part record skipped");
+                consumer.ack(&topic, partition, offset);
+                continue;
+            }
+        };
+        let key = part.key();
+        let set = sets.entry(key.clone()).or_insert_with(|| Set {
+            total: part.total,
+            parts: BTreeMap::new(),
+            partition,
+            offsets: Vec::new(),
+            since: Instant::now(),
+        });
+        set.offsets.push(offset);
+        match set.parts.entry(part.seq) {
+            // The SMSC delivered this part again (its response was lost): keep the first.
+            std::collections::btree_map::Entry::Occupied(_) => counters::mo_parts("duplicate").inc(),
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(part);
+                counters::mo_parts_waiting().inc();
+            }
+        }
+        if set.parts.len() == usize::from(set.total) {
+            if let Some(set) = sets.remove(&key) {
+                counters::mo_parts("complete").add(set.parts.len() as u64);
+                counters::mo_parts_waiting().add(-(set.parts.len() as i64));
+                publish_set(set, true);
+            }
+        }
+    }
+    tasks.close();
+    tasks.wait().await;
+    consumer.commit_and_close();
+    tracing::info!(incomplete = sets.len(), "tracker (reassembler) stopped");
+    Ok(())
+}
+
+/// A revoked partition's sets are re-read by its new owner.
+fn forget_revoked(consumer: &AckingConsumer, sets: &mut HashMap<String, Set>) {
+    for (_, partition) in consumer.take_revoked() {
+        sets.retain(|_, s| {
+            let keep = s.partition != partition;
+            if !keep {
+                counters::mo_parts_waiting().add(-(s.parts.len() as i64));
+            }
+            keep
+        });
+    }
+}
+
+/// One message from its parts (in part order). Parts with the same data
+/// coding and tables are joined before decoding, so a character split across
+/// two parts by the sending phone (a UTF-16 surrogate pair) comes out whole;
+/// otherwise each part is decoded on its own. Missing parts are listed in
+/// `metadata.missing_parts` and the message is flagged `incomplete`.
+pub fn assemble(id: String, total: u8, parts: &BTreeMap<u8, MoPart>, complete: bool) -> InboundMessage {
+    let mut metadata = events::Metadata::new();
+    let first = parts.values().next();
+    let same = |p: &MoPart| {
+        first.is_some_and(|f| {
+            (f.data_coding, f.locking_shift, f.single_shift) == (p.data_coding, p.locking_shift, p.single_shift)
+        })
+    };
+    let shift = |p: &MoPart| Shift {
+        locking: p.locking_shift.and_then(Language::from_id),
+        single: p.single_shift.and_then(Language::from_id),
+    };
+    let (text, payload) = if parts.values().all(same) {
+        let body: Vec<u8> = parts.values().flat_map(|p| p.body.iter().copied()).collect();
+        let decoded = first.map(|f| text::decode::decode_with(f.data_coding, shift(f), &body));
+        match decoded.and_then(|d| d.text) {
+            Some(t) => (Some(t), None),
+            None => (None, Some(body)),
+        }
+    } else {
+        let mut text = String::new();
+        for p in parts.values() {
+            text.push_str(&text::decode::decode_with(p.data_coding, shift(p), &p.body).text.unwrap_or_default());
+        }
+        metadata.insert("mixed_data_coding".into(), "true".into());
+        (Some(text), None)
+    };
+    if let Some(f) = first {
+        metadata.insert("concat".into(), format!("{}/{}", f.reference, total));
+    }
+    if !complete {
+        metadata.insert("incomplete".into(), "true".into());
+        let missing: Vec<String> = (1..=total).filter(|s| !parts.contains_key(s)).map(|s| s.to_string()).collect();
+        metadata.insert("missing_parts".into(), missing.join(","));
+    }
+    let last = parts.values().max_by_key(|p| p.received_at);
+    InboundMessage {
+        id,
+        connection: first.map(|p| p.connection.clone()).unwrap_or_default(),
+        from: first.map(|p| p.from.clone()).unwrap_or_default(),
+        to: first.map(|p| p.to.clone()).unwrap_or_default(),
+        text,
+        payload,
+        data_coding: first.map_or(0, |p| p.data_coding),
+        segments: parts.len() as u16,
+        smsc_timestamp: first.and_then(|p| p.smsc_timestamp),
+        received_at: last.map_or(0, |p| p.received_at),
+        metadata,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(seq: u8, data_coding: u8, body: &[u8]) -> MoPart {
+        MoPart {
+            connection: "c".into(),
+            from: "4911".into(),
+            to: "1234".into(),
+            reference: 42,
+            total: 3,
+            seq,
+            data_coding,
+            locking_shift: None,
+            single_shift: None,
+            body: body.to_vec(),
+            smsc_timestamp: None,
+            received_at: i64::from(seq) * 10,
+        }
+    }
+
+    fn set(parts: Vec<MoPart>) -> BTreeMap<u8, MoPart> {
+        parts.into_iter().map(|p| (p.seq, p)).collect()
+    }
+
+    #[test]
+    fn parts_join_in_order_whatever_order_they_came() {
+        let parts = set(vec![part(3, 0, b" three"), part(1, 0, b"one"), part(2, 0, b" two")]);
+        let m = assemble("id".into(), 3, &parts, true);
+        assert_eq!(m.text.as_deref(), Some("one two three"));
+        assert_eq!(m.segments, 3);
+        assert_eq!(m.received_at, 30, "when the last part arrived");
+        assert!(!m.metadata.contains_key("incomplete"));
+        assert_eq!(m.metadata.get("concat").map(String::as_str), Some("42/3"));
+    }
+
+    #[test]
+    fn a_surrogate_pair_split_across_parts_comes_out_whole() {
+        let utf16 = text::ucs2::encode("ab😀");
+        let parts = set(vec![part(1, 8, &utf16[..6]), part(2, 8, &utf16[6..]), part(3, 8, &text::ucs2::encode("!"))]);
+        assert_eq!(assemble("id".into(), 3, &parts, true).text.as_deref(), Some("ab😀!"));
+    }
+
+    #[test]
+    fn incomplete_sets_say_what_is_missing() {
+        let parts = set(vec![part(1, 0, b"one"), part(3, 0, b" three")]);
+        let m = assemble("id".into(), 3, &parts, false);
+        assert_eq!(m.text.as_deref(), Some("one three"));
+        assert_eq!(m.segments, 2);
+        assert_eq!(m.metadata.get("incomplete").map(String::as_str), Some("true"));
+        assert_eq!(m.metadata.get("missing_parts").map(String::as_str), Some("2"));
+    }
+
+    #[test]
+    fn mixed_codings_decode_part_by_part_and_binary_stays_bytes() {
+        let parts = set(vec![part(1, 0, b"Gr"), part(2, 3, b"\xfc\xdf"), part(3, 8, &text::ucs2::encode("e"))]);
+        let m = assemble("id".into(), 3, &parts, true);
+        assert_eq!(m.text.as_deref(), Some("Grüße"));
+        let binary = set(vec![part(1, 4, &[0, 1]), part(2, 4, &[2]), part(3, 4, &[3])]);
+        let m = assemble("id".into(), 3, &binary, true);
+        assert_eq!((m.text, m.payload), (None, Some(vec![0, 1, 2, 3])));
+    }
+
+    #[test]
+    fn national_tables_of_the_parts_are_used() {
+        let mut p = part(1, 0, &[0x1B, 0x47]);
+        p.single_shift = Some(Language::Turkish.id());
+        let mut q = part(2, 0, b"!");
+        q.single_shift = Some(Language::Turkish.id());
+        let m = assemble("id".into(), 2, &set(vec![p, q]), true);
+        assert_eq!(m.text.as_deref(), Some("Ğ!"));
+    }
+}
