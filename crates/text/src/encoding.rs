@@ -20,6 +20,17 @@ pub enum Encoding {
     Binary,
 }
 
+impl std::fmt::Display for Encoding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Encoding::Gsm7 => "GSM 7-bit",
+            Encoding::Latin1 => "Latin-1",
+            Encoding::Ucs2 => "UCS-2",
+            Encoding::Binary => "8-bit data",
+        })
+    }
+}
+
 /// Message class (TS 23.038 §4, bits 1..0). Class 0 is the "flash" SMS shown
 /// immediately and not stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

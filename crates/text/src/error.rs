@@ -18,7 +18,7 @@ pub struct Unencodable {
 #[non_exhaustive]
 pub enum TextError {
     /// A forced encoding cannot represent a character of the text.
-    #[error("{encoding:?} cannot encode character {ch:?} at index {index}")]
+    #[error("{encoding} cannot encode character {ch:?} at index {index}")]
     Unencodable {
         /// The encoding that was asked for.
         encoding: Encoding,
@@ -48,7 +48,7 @@ pub enum TextError {
     BinaryText,
     /// The encoding has no data coding value that carries a message class
     /// (only GSM 7-bit, 8-bit data and UCS-2 do, TS 23.038 §4).
-    #[error("{encoding:?} cannot carry message class {class:?}")]
+    #[error("{encoding} cannot carry message class {class:?}")]
     ClassNotSupported {
         /// The chosen encoding.
         encoding: Encoding,

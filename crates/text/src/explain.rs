@@ -37,15 +37,6 @@ pub fn explain(text: &str, pref: Preference, opts: &SplitOptions) -> Result<Plan
     Ok(Plan { message, chars, units })
 }
 
-fn encoding_name(encoding: Encoding) -> &'static str {
-    match encoding {
-        Encoding::Gsm7 => "GSM 7-bit",
-        Encoding::Latin1 => "Latin-1",
-        Encoding::Ucs2 => "UCS-2",
-        Encoding::Binary => "8-bit data",
-    }
-}
-
 fn unit_name(encoding: Encoding) -> &'static str {
     match encoding {
         Encoding::Gsm7 => "septets",
@@ -61,7 +52,7 @@ fn hex(bytes: &[u8]) -> String {
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = &self.message;
-        write!(f, "encoding: {}", encoding_name(m.encoding))?;
+        write!(f, "encoding: {}", m.encoding)?;
         if m.encoding == Encoding::Gsm7 {
             write!(f, " ({})", m.shift)?;
         }

@@ -1,4 +1,4 @@
-//! Command line: `smsgw run`, `smsgw sim smpp`, `smsgw send`, `smsgw watch`, `smsgw bench`, `smsgw bench-kannel`.
+//! Command line: `smsgw run`, `smsgw sim smpp`, `smsgw send`, `smsgw watch`, `smsgw text`, `smsgw bench`, `smsgw bench-kannel`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -44,6 +44,8 @@ pub enum Command {
     Send(crate::tools::SendArgs),
     /// Print events from a topic as JSON lines.
     Watch(crate::tools::WatchArgs),
+    /// Show how a text would be sent: encoding, segments, characters per segment, bytes.
+    Text(crate::plan::TextArgs),
     /// Push N requests through broker → smsgw → simulator and print throughput and latency.
     Bench(crate::bench::BenchArgs),
     /// Push N sendsms requests through Debian's Kannel → simulator and print throughput and DLR latency.
@@ -172,6 +174,13 @@ pub fn main(cli: Cli) -> ExitCode {
         }
         Command::Send(args) => run_async(crate::tools::send(args)),
         Command::Watch(args) => run_async(crate::tools::watch(args)),
+        Command::Text(args) => match crate::plan::run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("smsgw: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Bench(args) => {
             let _telemetry =
                 runtime::telemetry::init(&TelemetryConfig { log: "warn".into(), ..TelemetryConfig::default() });

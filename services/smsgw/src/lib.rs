@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod bench_kannel;
 pub mod cli;
+pub mod plan;
 pub mod tools;
 
 use std::sync::Arc;

@@ -56,3 +56,55 @@ fn missing_file_exits_64() {
     let out = smsgw().args(["run", "--config", "/nonexistent/smsgw.toml"]).output().unwrap();
     assert_eq!(out.status.code(), Some(64));
 }
+
+fn text_plan(args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    use std::io::Write;
+    let mut child = smsgw()
+        .arg("text")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or_default().as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn text_shows_encoding_segments_and_bytes() {
+    let out = text_plan(&["hello €"], None);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "encoding: GSM 7-bit (default tables)\ndata_coding: 0x00\nsegments: 1\n\
+         segment 1/1: 7 characters, 8 septets, udh 0 octets\n  bytes: 68656c6c6f201b65\n"
+    );
+}
+
+#[test]
+fn text_uses_the_connections_tables_from_the_config_and_reads_stdin() {
+    let turkish: String = "Işık ağaçları şöyle güzel; ".chars().cycle().take(400).collect();
+    let without = text_plan(&[], Some(&format!("{turkish}\n")));
+    let stdout = String::from_utf8_lossy(&without.stdout);
+    assert!(stdout.starts_with("encoding: UCS-2\ndata_coding: 0x08\nsegments: 6\n"), "{stdout}");
+
+    let (_dir, path) = write_config(&VALID.replace("port = 2775", "port = 2775\nnational_languages = [\"turkish\"]"));
+    let with = text_plan(&["--config", path.to_str().unwrap(), "--connection", "sim", &turkish], None);
+    let stdout = String::from_utf8_lossy(&with.stdout);
+    assert!(stdout.starts_with("encoding: GSM 7-bit (turkish"), "{stdout}");
+    let segments: usize = stdout.lines().nth(2).unwrap().trim_start_matches("segments: ").parse().unwrap();
+    assert!(segments < 6, "{stdout}");
+}
+
+#[test]
+fn text_names_a_character_the_forced_encoding_lacks() {
+    let out = text_plan(&["--encoding", "gsm7", "ab😀"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("GSM 7-bit cannot encode character '😀' at index 2"), "{stderr}");
+    let out = text_plan(&["--languages", "klingon", "x"], None);
+    assert_eq!(out.status.code(), Some(2), "usage error");
+}
