@@ -9,7 +9,6 @@
 //! Shutdown order (STYLE.md §6): stop consuming, let in-flight messages
 //! finish (bounded by `drain`), unbind, commit offsets.
 
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,7 +38,7 @@ struct Worker {
     pool: Pool,
     producer: FutureProducer,
     consumer: Arc<AckingConsumer>,
-    reference: AtomicU16,
+    references: crate::reference::References,
     registry: Option<Arc<Registry>>,
     framings: Framings,
     shutdown: CancellationToken,
@@ -84,7 +83,7 @@ pub async fn run(
 
     let worker = Arc::new(Worker {
         done: DoneSet::new(done_topic.clone(), producer.clone(), kafka_config.id_retention),
-        reference: AtomicU16::new(rand::random()),
+        references: crate::reference::References::default(),
         settings: settings.clone(),
         config: config.clone(),
         pool: pool.clone(),
@@ -167,7 +166,7 @@ impl Worker {
             counters::duplicates_skipped(&self.config.id).inc();
             return true;
         }
-        let reference = self.reference.fetch_add(1, Ordering::Relaxed);
+        let reference = self.references.next(&request.to);
         // Held until the outcome is recorded below (bounds re-sends after a crash).
         let mut _unrecorded = None;
         let outcome = match prepare::submits(&request, &self.config, reference, self.settings.router.max_segments) {

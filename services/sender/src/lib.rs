@@ -17,6 +17,7 @@ pub mod done;
 pub mod inbound;
 pub mod message;
 pub mod prepare;
+pub mod reference;
 pub mod smpp;
 
 use std::sync::Arc;
