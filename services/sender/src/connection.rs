@@ -26,8 +26,8 @@ use tracing::Instrument;
 
 use crate::done::{Claim, DoneSet};
 use crate::message::{self, Outcome};
+use crate::pool::Pool;
 use crate::prepare;
-use crate::smpp::Pool;
 
 /// How long in-flight messages may take to finish at shutdown.
 const DRAIN: Duration = Duration::from_secs(20);

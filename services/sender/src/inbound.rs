@@ -1,37 +1,35 @@
-//! deliver_sm received on a connection's binds: mobile-originated messages
-//! become InboundMessage events on `sms.inbound`; delivery receipts are
-//! parsed into protocol-neutral records on the deliver topic, keyed by
-//! connection and normalised message id, for the tracker to correlate. The deliver_sm_resp is sent only once the
-//! record is on the broker, so a crash before that makes the SMSC deliver
-//! again instead of losing the message. InboundMessage events are framed as
-//! the caller says (Confluent with a registry, single-object without).
+//! What a connection's links receive ([`Incoming`]): mobile-originated
+//! messages become InboundMessage events on `sms.inbound` (parts of
+//! concatenated ones go to `sms.mo-parts` for the tracker to reassemble);
+//! delivery reports become records on the deliver topic, keyed by connection
+//! and normalised message id, for the tracker to correlate. The link answers
+//! the SMSC only once the record is on the broker, so a crash before that
+//! makes the SMSC deliver again instead of losing the message. InboundMessage
+//! events are framed as the caller says (Confluent with a registry,
+//! single-object without).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use events::{Framing, InboundMessage};
 use kafka::rdkafka::message::OwnedHeaders;
 use kafka::rdkafka::producer::FutureProducer;
+use kafka::recent::now_ms;
 use kafka::{publish, Outgoing};
 use receipt::DlrIdFormat;
 use records::{MoPart, ReceiptRecord};
-use smpp::tlv::{find, tag};
-use smpp::Sm;
 
-use crate::smpp::pool::Delivered;
+use crate::link::{Ack, Delivered, Incoming, MoUnit, Report};
 
-use kafka::recent::now_ms;
-
-/// The protocol-neutral record of an SMPP receipt.
-pub fn receipt_record(connection: &str, receipt: &receipt::Receipt, received_at: i64) -> ReceiptRecord {
-    let text = receipt.text.as_ref();
+/// The record the tracker correlates.
+pub fn receipt_record(connection: &str, report: Report, received_at: i64) -> ReceiptRecord {
     ReceiptRecord {
         connection: connection.to_owned(),
-        message_id: receipt.message_id.clone(),
-        stat: receipt.state.stat().to_owned(),
-        is_final: receipt.state.is_final(),
-        err: text.and_then(|t| t.err.clone()),
-        network_error: receipt.network_error.map(|n| (n.network_type, n.code)),
-        done_at: text.and_then(|t| t.done_date).map(|d| d.to_epoch_millis(0)),
+        message_id: report.message_id,
+        stat: report.stat,
+        is_final: report.is_final,
+        err: report.err,
+        network_error: report.network_error,
+        done_at: report.done_at,
         received_at,
     }
 }
@@ -80,45 +78,48 @@ async fn handle(
     delivered: Delivered,
 ) {
     let connection = &to.connection;
-    let sm = &delivered.sm;
     let received_at = now_ms();
-    if let Some(receipt) = receipt::from_deliver_sm(sm) {
-        counters::inbound(connection, "receipt").inc();
-        let record = receipt_record(connection, &receipt, received_at);
-        if receipt.message_id.is_empty() {
-            tracing::warn!("delivery receipt without a message id");
+    match delivered.incoming {
+        Incoming::Report(report) => {
+            counters::inbound(connection, "receipt").inc();
+            if report.message_id.is_empty() {
+                tracing::warn!("delivery receipt without a message id");
+            }
+            let key = records::key(connection, &to.dlr_id_format.receipt_key(&report.message_id));
+            let record = receipt_record(connection, report, received_at);
+            let payload = serde_json::to_vec(&record).unwrap_or_default();
+            publish(
+                producer,
+                Outgoing { topic: &to.topics.deliver, key: &key, payload: &payload, headers: OwnedHeaders::new() },
+            )
+            .await;
         }
-        let key = records::key(connection, &to.dlr_id_format.receipt_key(&receipt.message_id));
-        let payload = serde_json::to_vec(&record).unwrap_or_default();
-        publish(
-            producer,
-            Outgoing { topic: &to.topics.deliver, key: &key, payload: &payload, headers: OwnedHeaders::new() },
-        )
-        .await;
-    } else {
-        counters::inbound(connection, "mo").inc();
-        let n = counter.fetch_add(1, Ordering::Relaxed);
-        match read_mo(connection, sm, format!("{connection}-{instance:016x}-{n}"), received_at) {
-            Mo::Whole(message) => match events::encode_inbound(&message, to.framing) {
-                Ok(payload) => {
+        Incoming::Mo(unit) => {
+            counters::inbound(connection, "mo").inc();
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            match read_mo(connection, &unit, format!("{connection}-{instance:016x}-{n}"), received_at) {
+                Mo::Whole(message) => match events::encode_inbound(&message, to.framing) {
+                    Ok(payload) => {
+                        let headers = OwnedHeaders::new();
+                        let out =
+                            Outgoing { topic: &to.topics.inbound, key: &message.from, payload: &payload, headers };
+                        publish(producer, out).await;
+                    }
+                    Err(e) => tracing::error!(error = %e, "cannot encode inbound message"),
+                },
+                Mo::Part(part) => {
+                    let payload = serde_json::to_vec(&part).unwrap_or_default();
                     let headers = OwnedHeaders::new();
-                    let out = Outgoing { topic: &to.topics.inbound, key: &message.from, payload: &payload, headers };
-                    publish(producer, out).await;
+                    publish(
+                        producer,
+                        Outgoing { topic: &to.topics.mo_parts, key: &part.key(), payload: &payload, headers },
+                    )
+                    .await;
                 }
-                Err(e) => tracing::error!(error = %e, "cannot encode inbound message"),
-            },
-            Mo::Part(part) => {
-                let payload = serde_json::to_vec(&part).unwrap_or_default();
-                let headers = OwnedHeaders::new();
-                publish(
-                    producer,
-                    Outgoing { topic: &to.topics.mo_parts, key: &part.key(), payload: &payload, headers },
-                )
-                .await;
             }
         }
     }
-    let _ = delivered.ack.send(smpp::status::ESME_ROK);
+    let _ = delivered.ack.send(Ack::Recorded);
 }
 
 /// What a mobile-originated deliver_sm carries.
@@ -130,20 +131,17 @@ pub enum Mo {
     Part(MoPart),
 }
 
-/// Reads a mobile-originated deliver_sm: user data from `message_payload` or
-/// `short_message`, the UDH when UDHI is set, concatenation from the UDH
-/// (TS 23.040 §9.2.3.24.1/.8) or the SAR TLVs (SMPP 3.4 §5.3.2.22-24), text
-/// decoded with the UDH's national language tables. A part numbered outside
-/// 1..=total is taken as a whole message, its header reported in `metadata`.
-pub fn read_mo(connection: &str, sm: &Sm, id: String, received_at: i64) -> Mo {
+/// Reads a mobile-originated message: the UDH when UDHI is set,
+/// concatenation from the UDH (TS 23.040 §9.2.3.24.1/.8) or the protocol's
+/// SAR parameters (SMPP 3.4 §5.3.2.22-24), text decoded with the UDH's
+/// national language tables. A part numbered outside 1..=total is ignored as
+/// concatenation (§9.2.3.24.1) and the message taken whole.
+pub fn read_mo(connection: &str, unit: &MoUnit, id: String, received_at: i64) -> Mo {
     let mut metadata = events::Metadata::new();
-    let mut user_data: &[u8] = &sm.short_message;
-    if let Some(payload) = find(&sm.tlvs, tag::MESSAGE_PAYLOAD) {
-        user_data = &payload.value;
-    }
-    let mut concat = sar(sm);
+    let mut user_data: &[u8] = &unit.user_data;
+    let mut concat = unit.sar;
     let mut shift = text::Shift::NONE;
-    if sm.esm_class & 0x40 != 0 {
+    if unit.udhi {
         match text::parse_udh(user_data) {
             Ok((udh, rest)) => {
                 concat = udh.concat().or(concat);
@@ -160,109 +158,96 @@ pub fn read_mo(connection: &str, sm: &Sm, id: String, received_at: i64) -> Mo {
         if total > 1 && (1..=total).contains(&seq) {
             return Mo::Part(MoPart {
                 connection: connection.to_owned(),
-                from: sm.source_addr.clone(),
-                to: sm.destination_addr.clone(),
+                from: unit.from.clone(),
+                to: unit.to.clone(),
                 reference,
                 total,
                 seq,
-                data_coding: sm.data_coding,
+                data_coding: unit.data_coding,
                 locking_shift: shift.locking.map(text::Language::id),
                 single_shift: shift.single.map(text::Language::id),
                 body: user_data.to_vec(),
-                smsc_timestamp: None,
+                smsc_timestamp: unit.smsc_timestamp,
                 received_at,
             });
         }
         metadata.insert("concat".into(), format!("{reference}/{total}/{seq}"));
     }
-    let decoded = text::decode::decode_with(sm.data_coding, shift, user_data);
+    let decoded = text::decode::decode_with(unit.data_coding, shift, user_data);
     Mo::Whole(InboundMessage {
         id,
         connection: connection.to_owned(),
-        from: sm.source_addr.clone(),
-        to: sm.destination_addr.clone(),
+        from: unit.from.clone(),
+        to: unit.to.clone(),
         payload: decoded.text.is_none().then(|| user_data.to_vec()),
         text: decoded.text,
-        data_coding: sm.data_coding,
+        data_coding: unit.data_coding,
         segments: 1,
-        smsc_timestamp: None,
+        smsc_timestamp: unit.smsc_timestamp,
         received_at,
         metadata,
     })
-}
-
-/// `(sar_msg_ref_num, sar_total_segments, sar_segment_seqnum)` when all three are present and well-formed.
-fn sar(sm: &Sm) -> Option<(u16, u8, u8)> {
-    let reference = match find(&sm.tlvs, tag::SAR_MSG_REF_NUM)?.value.as_ref() {
-        &[hi, lo] => u16::from_be_bytes([hi, lo]),
-        _ => return None,
-    };
-    let one = |t: u16| match find(&sm.tlvs, t)?.value.as_ref() {
-        &[b] => Some(b),
-        _ => None,
-    };
-    Some((reference, one(tag::SAR_TOTAL_SEGMENTS)?, one(tag::SAR_SEGMENT_SEQNUM)?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn receipts_become_records() {
-        let sm = Sm {
-            esm_class: 0x04,
-            short_message:
-                "id:0A1b sub:001 dlvrd:001 submit date:2611261200 done date:2611261201 stat:DELIVRD err:000 text:x"
-                    .into(),
-            ..Sm::default()
-        };
-        let r = receipt::from_deliver_sm(&sm).unwrap();
-        let record = receipt_record("c", &r, 7);
-        assert_eq!(record.message_id, "0A1b");
-        assert_eq!(record.stat, "DELIVRD");
-        assert!(record.is_final);
-        assert_eq!(record.err.as_deref(), Some("000"));
-        assert!(record.done_at.is_some());
-        let mo = Sm { esm_class: 0, short_message: "hello".into(), ..Sm::default() };
-        assert!(receipt::from_deliver_sm(&mo).is_none());
+    fn unit(udhi: bool, data_coding: u8, user_data: Vec<u8>) -> MoUnit {
+        MoUnit { from: "491".into(), data_coding, udhi, user_data: user_data.into(), ..MoUnit::default() }
     }
 
-    #[test]
-    fn decodes_ucs2_and_strips_udh() {
-        let mut body = vec![5, 0, 3, 9, 2, 1];
-        body.extend(text::ucs2::encode("Привет"));
-        let sm = Sm {
-            esm_class: 0x40,
-            data_coding: 8,
-            short_message: body.into(),
-            source_addr: "491".into(),
-            ..Sm::default()
-        };
-        let Mo::Part(part) = read_mo("c", &sm, "id".into(), 1) else { panic!("a part") };
-        assert_eq!((part.reference, part.total, part.seq), (9, 2, 1));
-        assert_eq!(text::ucs2::decode(&part.body), "Привет");
-        assert_eq!(part.key(), "c:491::9:2");
-    }
-
-    fn whole(sm: &Sm) -> InboundMessage {
-        match read_mo("c", sm, "id".into(), 1) {
+    fn whole(unit: &MoUnit) -> InboundMessage {
+        match read_mo("c", unit, "id".into(), 1) {
             Mo::Whole(m) => m,
             Mo::Part(p) => panic!("expected a whole message, got part {p:?}"),
         }
     }
 
     #[test]
-    fn sar_tlvs_make_a_part() {
-        let tlvs = vec![
-            smpp::tlv::Tlv { tag: tag::SAR_MSG_REF_NUM, value: vec![0x01, 0x02].into() },
-            smpp::tlv::Tlv { tag: tag::SAR_TOTAL_SEGMENTS, value: vec![3].into() },
-            smpp::tlv::Tlv { tag: tag::SAR_SEGMENT_SEQNUM, value: vec![2].into() },
-        ];
-        let sm = Sm { short_message: "middle".into(), tlvs, ..Sm::default() };
-        let Mo::Part(part) = read_mo("c", &sm, "id".into(), 1) else { panic!("a part") };
+    fn reports_become_records() {
+        let report = Report {
+            message_id: "0A1b".into(),
+            stat: "DELIVRD".into(),
+            is_final: true,
+            err: Some("000".into()),
+            network_error: None,
+            done_at: Some(5),
+        };
+        let record = receipt_record("c", report, 7);
+        assert_eq!((record.connection.as_str(), record.message_id.as_str()), ("c", "0A1b"));
+        assert_eq!(
+            (record.stat.as_str(), record.is_final, record.done_at, record.received_at),
+            ("DELIVRD", true, Some(5), 7)
+        );
+    }
+
+    #[test]
+    fn a_concatenated_part_is_kept_encoded_for_reassembly() {
+        let mut body = vec![5, 0, 3, 9, 2, 1];
+        body.extend(text::ucs2::encode("Привет"));
+        let Mo::Part(part) = read_mo("c", &unit(true, 8, body), "id".into(), 1) else { panic!("a part") };
+        assert_eq!((part.reference, part.total, part.seq), (9, 2, 1));
+        assert_eq!(text::ucs2::decode(&part.body), "Привет");
+        assert_eq!(part.key(), "c:491::9:2");
+    }
+
+    #[test]
+    fn sar_parameters_make_a_part() {
+        let mut u = unit(false, 0, b"middle".to_vec());
+        u.sar = Some((0x0102, 3, 2));
+        let Mo::Part(part) = read_mo("c", &u, "id".into(), 1) else { panic!("a part") };
         assert_eq!((part.reference, part.total, part.seq), (0x0102, 3, 2));
         assert_eq!(part.body, b"middle");
+    }
+
+    #[test]
+    fn single_messages_decode_in_their_alphabet() {
+        assert_eq!(whole(&unit(false, 0, b"\x00 costs 5\x1b\x65".to_vec())).text.as_deref(), Some("@ costs 5€"));
+        assert_eq!(whole(&unit(false, 3, b"K\xf6ln".to_vec())).text.as_deref(), Some("Köln"));
+        assert_eq!(whole(&unit(false, 8, text::ucs2::encode("👋"))).text.as_deref(), Some("👋"));
+        let binary = whole(&unit(false, 4, vec![0, 1, 2]));
+        assert_eq!((binary.text, binary.payload), (None, Some(vec![0, 1, 2])));
     }
 
     #[test]
@@ -271,21 +256,19 @@ mod tests {
         for (total, seq, reported) in [(1u8, 1u8, Some("7/1/1")), (2, 3, None), (2, 0, None)] {
             let mut body = vec![5, 0, 3, 7, total, seq];
             body.extend_from_slice(b"hi");
-            let m = whole(&Sm { esm_class: 0x40, short_message: body.into(), ..Sm::default() });
+            let m = whole(&unit(true, 0, body));
             assert_eq!(m.text.as_deref(), Some("hi"));
             assert_eq!(m.metadata.get("concat").map(String::as_str), reported);
         }
         // A UDH longer than the message: reported, the bytes decoded as they are.
-        let m = whole(&Sm { esm_class: 0x40, short_message: vec![9, 0, 3].into(), ..Sm::default() });
+        let m = whole(&unit(true, 0, vec![9, 0, 3]));
         assert!(m.metadata.contains_key("udh_error"));
     }
 
     #[test]
     fn national_single_shift_decodes_with_its_table() {
         // UDH: single shift Turkish (IE 0x24, language 1); 0x1B 0x47 is 'Ğ' in the Turkish single shift table.
-        let mut body = vec![3, 0x24, 1, 1];
-        body.extend_from_slice(&[0x1B, 0x47]);
-        let m = whole(&Sm { esm_class: 0x40, short_message: body.into(), ..Sm::default() });
+        let m = whole(&unit(true, 0, vec![3, 0x24, 1, 1, 0x1B, 0x47]));
         assert_eq!(m.text.as_deref(), Some("Ğ"));
     }
 }

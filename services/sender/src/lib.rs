@@ -1,21 +1,23 @@
 //! The sender role: one sender per connection. Each consumes its own queue
 //! topic (so one slow connection never blocks another), submits through a
-//! pool of SMPP binds under the connection's throughput limit and window,
-//! retries throttling and temporary errors, publishes the outcome as a
-//! status event, and acknowledges the queue record only after that.
+//! [`pool`] of links (SMPP binds, ...) under the connection's throughput
+//! limit and window, retries throttling and temporary errors, publishes the
+//! outcome as a status event, and acknowledges the queue record only after that.
 //!
-//! It also receives deliver_sm on its binds: inbound messages and raw
-//! delivery receipts are published before the SMSC gets its deliver_sm_resp.
+//! It also takes what the links receive: inbound messages and delivery
+//! reports are published before the SMSC gets its acknowledgement.
 //!
-//! Start with [`connection::run`], then [`message::send`] (retry policy) and
-//! [`smpp::bind`] (the socket task).
+//! Start with [`connection::run`], then [`link`] (the contract every
+//! protocol implements), [`message::send`] (retry policy) and [`smpp::bind`]
+//! (the SMPP link).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod classify;
 pub mod connection;
 pub mod done;
 pub mod inbound;
+pub mod link;
 pub mod message;
+pub mod pool;
 pub mod prepare;
 pub mod reference;
 pub mod smpp;

@@ -5,10 +5,9 @@
 use std::time::{Duration, Instant};
 
 use events::{ErrorInfo, SendRequest, Status, StatusEvent};
-use smpp::Sm;
 
-use crate::classify::{classify, error_code, Verdict};
-use crate::smpp::{Pool, SubmitError, SubmitOutcome};
+use crate::link::{Answer, Submission, SubmitError, Verdict};
+use crate::pool::Pool;
 
 /// How sending one request ended.
 #[derive(Debug)]
@@ -29,7 +28,7 @@ fn deadline(expires_at: Option<i64>) -> Option<Instant> {
 }
 
 /// Submits `segments` of `request` in order.
-pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Sm>) -> Outcome {
+pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Submission>) -> Outcome {
     let config = pool.config();
     let deadline = deadline(request.expires_at);
     let total = segments.len();
@@ -51,13 +50,13 @@ pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Sm>) -> Outc
         Outcome::Done(Box::new(ev))
     };
     let connection = config.id.as_str();
-    for sm in segments {
+    for segment in segments {
         let mut attempts = 0u32;
         // The last attempt that left got no response: the SMSC may have it, so sending again may duplicate.
         let mut response_lost = false;
         loop {
-            let result = pool.submit(sm.clone(), deadline).await;
-            if let Some(name) = result_name(&result, &config.temporary_errors) {
+            let result = pool.submit(segment.clone(), deadline).await;
+            if let Some(name) = result_name(&result) {
                 counters::submits(connection, name).inc();
                 if response_lost && name != "not_sent" {
                     counters::resubmits(connection).inc();
@@ -65,21 +64,18 @@ pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Sm>) -> Outc
                 }
             }
             let failure = match result {
-                Ok(o) => match classify(o.status, &config.temporary_errors) {
+                Ok(answer) => match answer.verdict {
                     Verdict::Accepted => {
-                        ids.push(o.message_id);
+                        ids.push(answer.message_id);
                         break;
                     }
                     Verdict::Throttled => {
                         // The pool already paused the connection; retrying is not an attempt.
-                        tracing::debug!(status = smpp::status_name(o.status), "throttled, retrying");
+                        tracing::debug!(status = %answer.text, "throttled, retrying");
                         continue;
                     }
-                    Verdict::Temporary => error_info(error_code(o.status), Some(o.status), smpp::status_name(o.status)),
-                    Verdict::Permanent => {
-                        let error = error_info(error_code(o.status), Some(o.status), smpp::status_name(o.status));
-                        return event(Status::Failed, ids, Some(error));
-                    }
+                    Verdict::Temporary => answer_error(&answer),
+                    Verdict::Permanent => return event(Status::Failed, ids, Some(answer_error(&answer))),
                 },
                 Err(SubmitError::Expired) => {
                     let error = error_info("expired", None, "validity ran out before the message could be submitted");
@@ -95,7 +91,7 @@ pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Sm>) -> Outc
                     response_lost = true;
                     error_info("connection_failed", None, &e.to_string())
                 }
-                Err(e @ SubmitError::GenericNack(status)) => error_info("smsc_error", Some(status), &e.to_string()),
+                Err(e @ SubmitError::Nack(code)) => error_info("smsc_error", Some(code), &e.to_string()),
             };
             attempts += 1;
             if attempts > config.max_retries {
@@ -110,10 +106,10 @@ pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Sm>) -> Outc
 }
 
 /// The `result` label of `smsgw_submits_total` for one attempt; None when no
-/// submit_sm was attempted (expired while queued, shutting down).
-fn result_name(result: &Result<SubmitOutcome, SubmitError>, temporary: &[u32]) -> Option<&'static str> {
+/// submission was attempted (expired while queued, shutting down).
+fn result_name(result: &Result<Answer, SubmitError>) -> Option<&'static str> {
     Some(match result {
-        Ok(o) => match classify(o.status, temporary) {
+        Ok(answer) => match answer.verdict {
             Verdict::Accepted => "ok",
             Verdict::Throttled => "throttled",
             Verdict::Temporary => "temporary",
@@ -123,13 +119,17 @@ fn result_name(result: &Result<SubmitOutcome, SubmitError>, temporary: &[u32]) -
         Err(SubmitError::ConnectionLost) => "connection_lost",
         Err(SubmitError::NotSent) => "not_sent",
         // The SMSC could not make sense of it: retried like a temporary error status.
-        Err(SubmitError::GenericNack(_)) => "temporary",
+        Err(SubmitError::Nack(_)) => "temporary",
         Err(SubmitError::Expired | SubmitError::Closed) => return None,
     })
 }
 
-fn error_info(code: &str, status: Option<u32>, text: &str) -> ErrorInfo {
-    ErrorInfo { code: code.into(), protocol_code: status.map(|s| s as i32), text: text.into() }
+fn answer_error(answer: &Answer) -> ErrorInfo {
+    ErrorInfo { code: answer.error_code.into(), protocol_code: Some(answer.protocol_code), text: answer.text.clone() }
+}
+
+fn error_info(code: &str, protocol_code: Option<i32>, text: &str) -> ErrorInfo {
+    ErrorInfo { code: code.into(), protocol_code, text: text.into() }
 }
 
 /// 200 ms, 400 ms, ... capped at 10 s.

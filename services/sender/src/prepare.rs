@@ -1,25 +1,22 @@
-//! Turning a send request into the submit_sm PDUs of one connection:
-//! addresses with TON/NPI, encoding and segmentation (via the `text` crate,
-//! with the connection's `concat` and `national_languages`), UDH flag, SAR
-//! TLVs or `message_payload`, registered_delivery.
+//! Turning a send request into the submissions of one connection: addresses,
+//! encoding and segmentation (via the `text` crate, with the connection's
+//! `concat` and `national_languages`), and what each segment carries. The
+//! protocol link (e.g. [`crate::smpp::convert`]) maps them to its PDUs.
 
 use bytes::Bytes;
 use events::{ErrorInfo, SendRequest};
 use runtime::config::ConnectionConfig;
-use smpp::tlv::{tag, Tlv};
-use smpp::Sm;
 use text::{Concat, MessageClass, SplitOptions};
 
-/// `esm_class` UDHI bit: short_message starts with a UDH (SMPP 3.4 §5.2.12).
-const ESM_UDHI: u8 = 0x40;
+use crate::link::{Address, Submission};
 
-/// The submit_sm bodies for `request`, one per segment, in order.
+/// The submissions for `request`, one per segment, in order.
 pub fn submits(
     request: &SendRequest,
     config: &ConnectionConfig,
     reference: u16,
     max_segments: usize,
-) -> Result<Vec<Sm>, ErrorInfo> {
+) -> Result<Vec<Submission>, ErrorInfo> {
     let opts = SplitOptions {
         reference,
         class: request.flash.then_some(MessageClass::Class0),
@@ -35,43 +32,21 @@ pub fn submits(
         (true, Some(dc)) => dc,
         _ => message.data_coding,
     };
-    let (source_addr_ton, source_addr_npi, source_addr) =
-        source(request.from.as_deref().or(config.default_source.as_deref()), config);
-    let (dest_addr_ton, dest_addr_npi, destination_addr) = destination(&request.to, config);
-    let registered_delivery = u8::from(request.delivery_report);
-    // The SMSC stops trying when the request expires (SMPP 3.4 §5.2.16, absolute UTC).
-    let validity_period = request.expires_at.map(smpp::time::absolute).unwrap_or_default();
+    let source = request.from.as_deref().or(config.default_source.as_deref()).map(Address::parse);
+    let destination = Address::parse(&request.to);
     Ok(message
         .segments
         .iter()
-        .map(|segment| {
-            let user_data = Bytes::from(segment.to_short_message());
-            // message_payload and short_message are mutually exclusive (SMPP 3.4 §5.3.2.32).
-            let (short_message, mut tlvs) = if opts.concat == Concat::Payload {
-                (Bytes::new(), vec![Tlv { tag: tag::MESSAGE_PAYLOAD, value: user_data }])
-            } else {
-                (user_data, Vec::new())
-            };
-            if let Some((reference, total, seq)) = segment.sar() {
-                tlvs.push(Tlv { tag: tag::SAR_MSG_REF_NUM, value: Bytes::copy_from_slice(&reference.to_be_bytes()) });
-                tlvs.push(Tlv { tag: tag::SAR_TOTAL_SEGMENTS, value: Bytes::copy_from_slice(&[total]) });
-                tlvs.push(Tlv { tag: tag::SAR_SEGMENT_SEQNUM, value: Bytes::copy_from_slice(&[seq]) });
-            }
-            Sm {
-                source_addr_ton,
-                source_addr_npi,
-                source_addr: source_addr.clone(),
-                dest_addr_ton,
-                dest_addr_npi,
-                destination_addr: destination_addr.clone(),
-                esm_class: if segment.udh.is_some() { ESM_UDHI } else { 0 },
-                registered_delivery,
-                validity_period: validity_period.clone(),
-                data_coding,
-                short_message,
-                tlvs,
-                ..Sm::default()
-            }
+        .map(|segment| Submission {
+            source: source.clone(),
+            destination: destination.clone(),
+            data_coding,
+            udh: segment.udh.clone().map(Bytes::from),
+            payload: Bytes::from(segment.payload.clone()),
+            sar: segment.sar(),
+            whole: opts.concat == Concat::Payload,
+            receipt: request.delivery_report,
+            expires_at: request.expires_at,
         })
         .collect())
 }
@@ -80,33 +55,10 @@ fn error(code: &str, text: &str) -> ErrorInfo {
     ErrorInfo { code: code.into(), protocol_code: None, text: text.into() }
 }
 
-/// Source TON/NPI (SMPP 3.4 §5.2.5, §5.2.6): `+` digits are international,
-/// anything with a letter is alphanumeric (TON 5, NPI 0), other digits use the
-/// connection's defaults. `None` leaves the source to the SMSC.
-fn source(from: Option<&str>, config: &ConnectionConfig) -> (u8, u8, String) {
-    match from {
-        None => (0, 0, String::new()),
-        Some(f) => match f.strip_prefix('+') {
-            Some(d) if !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()) => (1, 1, d.to_owned()),
-            _ if !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()) => {
-                (config.source_ton, config.source_npi, f.to_owned())
-            }
-            _ => (5, 0, f.to_owned()),
-        },
-    }
-}
-
-/// Destination TON/NPI: the router normalised `to` to `+digits` or national digits.
-fn destination(to: &str, config: &ConnectionConfig) -> (u8, u8, String) {
-    match to.strip_prefix('+') {
-        Some(d) => (1, 1, d.to_owned()),
-        None => (config.dest_ton, config.dest_npi, to.to_owned()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::link::Numbering;
 
     fn config() -> ConnectionConfig {
         config_with("")
@@ -114,7 +66,7 @@ mod tests {
 
     fn config_with(extra: &str) -> ConnectionConfig {
         runtime::Settings::from_toml(&format!(
-            "[kafka]\nbrokers = \"x:1\"\n[[connections]]\nid = \"c\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\nsystem_id = \"s\"\ndest_ton = 2\n{extra}\n"
+            "[kafka]\nbrokers = \"x:1\"\n[[connections]]\nid = \"c\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\nsystem_id = \"s\"\n{extra}\n"
         ))
         .unwrap()
         .connections
@@ -133,66 +85,64 @@ mod tests {
 
     #[test]
     fn single_gsm_message() {
-        let sms = submits(&request("Your code is 123456"), &config(), 7, 10).unwrap();
-        assert_eq!(sms.len(), 1);
-        let sm = &sms[0];
-        assert_eq!((sm.source_addr_ton, sm.source_addr_npi, sm.source_addr.as_str()), (5, 0, "ACME"));
-        assert_eq!((sm.dest_addr_ton, sm.dest_addr_npi, sm.destination_addr.as_str()), (1, 1, "4915112345678"));
-        assert_eq!(sm.data_coding, 0);
-        assert_eq!(sm.esm_class, 0);
-        assert_eq!(&sm.short_message[..], b"Your code is 123456");
-        assert_eq!(sm.validity_period, "", "no expiry, SMSC default validity");
+        let subs = submits(&request("Your code is 123456"), &config(), 7, 10).unwrap();
+        assert_eq!(subs.len(), 1);
+        let s = &subs[0];
+        assert_eq!(s.source, Some(Address { value: "ACME".into(), numbering: Numbering::Alphanumeric }));
+        assert_eq!(s.destination, Address { value: "4915112345678".into(), numbering: Numbering::International });
+        assert_eq!((s.data_coding, s.udh.is_none(), s.sar, s.whole, s.receipt), (0, true, None, false, false));
+        assert_eq!(&s.payload[..], b"Your code is 123456");
+        assert_eq!(s.expires_at, None, "no expiry, SMSC default validity");
+    }
+
+    #[test]
+    fn default_source_when_the_request_has_none() {
+        let mut r = request("x");
+        r.from = None;
+        assert_eq!(submits(&r, &config(), 0, 10).unwrap()[0].source, None);
+        let s = submits(&r, &config_with("default_source = \"+4930123\""), 0, 10).unwrap();
+        assert_eq!(s[0].source.as_ref().map(|a| a.value.as_str()), Some("4930123"));
     }
 
     #[test]
     fn long_unicode_message_gets_udh_and_ucs2() {
         let mut r = request(&"ж".repeat(100));
         r.delivery_report = true;
-        r.to = "015112345678".into();
-        r.from = Some("+4930123".into());
-        let sms = submits(&r, &config(), 0x2a, 10).unwrap();
-        assert_eq!(sms.len(), 2);
-        for (i, sm) in sms.iter().enumerate() {
-            assert_eq!(sm.data_coding, 8);
-            assert_eq!(sm.esm_class, 0x40);
-            assert_eq!(sm.registered_delivery, 1);
-            assert_eq!(&sm.short_message[..6], &[5, 0, 3, 0x2a, 2, i as u8 + 1]);
-            assert_eq!((sm.dest_addr_ton, sm.destination_addr.as_str()), (2, "015112345678"));
-            assert_eq!((sm.source_addr_ton, sm.source_addr.as_str()), (1, "4930123"));
+        r.expires_at = Some(1_795_697_640_300);
+        let subs = submits(&r, &config(), 0x2a, 10).unwrap();
+        assert_eq!(subs.len(), 2);
+        for (i, s) in subs.iter().enumerate() {
+            assert_eq!(s.data_coding, 8);
+            assert_eq!(s.udh.as_deref(), Some(&[5, 0, 3, 0x2a, 2, i as u8 + 1][..]));
+            assert!(s.receipt);
+            assert_eq!(s.expires_at, Some(1_795_697_640_300));
         }
     }
 
-    fn tlv(sm: &Sm, t: u16) -> Option<Vec<u8>> {
-        smpp::tlv::find(&sm.tlvs, t).map(|v| v.value.to_vec())
-    }
-
     #[test]
-    fn sar_connection_sends_sar_tlvs_and_no_udh() {
-        let sms = submits(&request(&"x".repeat(200)), &config_with("concat = \"sar\""), 0x1234, 10).unwrap();
-        assert_eq!(sms.len(), 2);
-        for (i, sm) in sms.iter().enumerate() {
-            assert_eq!(sm.esm_class, 0);
-            assert_eq!(tlv(sm, tag::SAR_MSG_REF_NUM), Some(vec![0x12, 0x34]));
-            assert_eq!(tlv(sm, tag::SAR_TOTAL_SEGMENTS), Some(vec![2]));
-            assert_eq!(tlv(sm, tag::SAR_SEGMENT_SEQNUM), Some(vec![i as u8 + 1]));
+    fn sar_connection_gives_sar_and_no_udh() {
+        let subs = submits(&request(&"x".repeat(200)), &config_with("concat = \"sar\""), 0x1234, 10).unwrap();
+        assert_eq!(subs.len(), 2);
+        for (i, s) in subs.iter().enumerate() {
+            assert_eq!((s.udh.is_none(), s.sar), (true, Some((0x1234, 2, i as u8 + 1))));
         }
-        assert_eq!(sms[0].short_message.len(), 160, "SAR parts carry no UDH, so a whole SMS each");
+        assert_eq!(subs[0].payload.len(), 160, "SAR parts carry no UDH, so a whole SMS each");
     }
 
     #[test]
-    fn payload_connection_sends_one_message_payload() {
+    fn payload_connection_sends_the_whole_message_once() {
         let text = "y".repeat(500);
-        let sms = submits(&request(&text), &config_with("concat = \"payload\""), 1, 10).unwrap();
-        assert_eq!(sms.len(), 1);
-        assert!(sms[0].short_message.is_empty());
-        assert_eq!(tlv(&sms[0], tag::MESSAGE_PAYLOAD), Some(text.into_bytes()));
-        assert_eq!(tlv(&sms[0], tag::SAR_MSG_REF_NUM), None);
+        let subs = submits(&request(&text), &config_with("concat = \"payload\""), 1, 10).unwrap();
+        assert_eq!(subs.len(), 1);
+        assert!(subs[0].whole);
+        assert_eq!(&subs[0].payload[..], text.as_bytes());
+        assert_eq!(subs[0].sar, None);
     }
 
     #[test]
     fn udh16_connection_uses_16_bit_references() {
-        let sms = submits(&request(&"z".repeat(200)), &config_with("concat = \"udh16\""), 0xBEEF, 10).unwrap();
-        assert_eq!(&sms[1].short_message[..7], &[6, 8, 4, 0xBE, 0xEF, 2, 2]);
+        let subs = submits(&request(&"z".repeat(200)), &config_with("concat = \"udh16\""), 0xBEEF, 10).unwrap();
+        assert_eq!(subs[1].udh.as_deref(), Some(&[6, 8, 4, 0xBE, 0xEF, 2, 2][..]));
     }
 
     #[test]
@@ -203,15 +153,8 @@ mod tests {
         let national = submits(&request(&turkish), &config_with("national_languages = [\"turkish\"]"), 1, 10).unwrap();
         assert_eq!(national[0].data_coding, 0);
         assert!(national.len() < plain.len(), "{} vs {} segments", national.len(), plain.len());
-        let (udh, _) = text::parse_udh(&national[0].short_message).unwrap();
+        let (udh, _) = text::parse_udh(national[0].udh.as_deref().unwrap()).unwrap();
         assert_eq!(udh.shift().single, Some(text::Language::Turkish));
-    }
-
-    #[test]
-    fn expiry_becomes_the_validity_period() {
-        let mut r = request("hi");
-        r.expires_at = Some(1_795_697_640_300);
-        assert_eq!(submits(&r, &config(), 0, 10).unwrap()[0].validity_period, "261126125400300+");
     }
 
     #[test]

@@ -19,9 +19,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
 
-use super::pool::{Delivered, Shared, Submit, SubmitError, SubmitOutcome};
+use super::{classify, convert};
+use crate::link::{Ack, Answer, Delivered, SubmitError};
+use crate::pool::{Shared, Submit};
 
-type Reply = oneshot::Sender<Result<SubmitOutcome, SubmitError>>;
+type Reply = oneshot::Sender<Result<Answer, SubmitError>>;
 
 /// How one connection attempt ended.
 struct Ended {
@@ -169,7 +171,7 @@ async fn serve(shared: &Arc<Shared>, shutdown: &CancellationToken) -> Ended {
                     Some(s) if s.deadline.is_some_and(|d| d <= Instant::now()) => {
                         let _ = s.reply.send(Err(SubmitError::Expired));
                     }
-                    Some(s) => match session.send_request(Body::SubmitSm(s.sm), Instant::now()) {
+                    Some(s) => match session.send_request(Body::SubmitSm(convert::submit_sm(&s.submission, config)), Instant::now()) {
                         Ok(pdu) => {
                             pending.insert(pdu.sequence, s.reply);
                             wrote |= writer.feed(pdu).await.is_ok();
@@ -241,7 +243,8 @@ async fn handle(
         Received::Response { pdu, .. } => match pdu.body {
             Body::SubmitSmResp(resp) => {
                 if let Some(reply) = pending.remove(&pdu.sequence) {
-                    let _ = reply.send(Ok(SubmitOutcome { status: pdu.status, message_id: resp.message_id }));
+                    let temporary = &shared.config.temporary_errors;
+                    let _ = reply.send(Ok(classify::answer(pdu.status, resp.message_id, temporary)));
                 }
                 Handled::Nothing
             }
@@ -252,7 +255,7 @@ async fn handle(
             tracing::warn!(sequence, status = smpp::status_name(status), "generic_nack from the SMSC");
             if request.is_some() {
                 if let Some(reply) = pending.remove(&sequence) {
-                    let _ = reply.send(Err(SubmitError::GenericNack(status)));
+                    let _ = reply.send(Err(SubmitError::Nack(status as i32)));
                 }
             }
             Handled::Nothing
@@ -269,7 +272,7 @@ async fn handle(
             Body::DeliverSm(sm) => {
                 let (ack, status) = oneshot::channel();
                 let sequence = pdu.sequence;
-                if shared.inbound.send(Delivered { sm, ack }).await.is_err() {
+                if shared.inbound.send(Delivered { incoming: convert::incoming(&sm), ack }).await.is_err() {
                     return Handled::Reply(Pdu {
                         sequence,
                         status: smpp::status::ESME_RSYSERR,
@@ -278,9 +281,12 @@ async fn handle(
                 }
                 let ack_tx = ack_tx.clone();
                 tokio::spawn(async move {
-                    // No answer (the record could not be written) means a temporary error:
-                    // the SMSC keeps the message and delivers it again.
-                    let status = status.await.unwrap_or(smpp::status::ESME_RX_T_APPN);
+                    // Refused or no answer (the record could not be written) is a temporary
+                    // error: the SMSC keeps the message and delivers it again.
+                    let status = match status.await {
+                        Ok(Ack::Recorded) => smpp::status::ESME_ROK,
+                        Ok(Ack::Refused) | Err(_) => smpp::status::ESME_RX_T_APPN,
+                    };
                     let _ = ack_tx.send(Pdu { sequence, status, body: Body::DeliverSmResp(Default::default()) }).await;
                 });
                 Handled::Nothing

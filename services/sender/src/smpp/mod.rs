@@ -1,11 +1,9 @@
-//! The SMPP 3.4 client side of a connection: a pool of binds that share one
-//! submit queue, one throughput limiter and one throttle signal.
-//!
-//! Each bind is one task owning its socket ([`bind`]); the session logic is
-//! the sans-IO [`smpp::Session`]. Callers talk to the pool through
-//! [`Pool::submit`], a bounded channel plus a oneshot reply.
+//! The SMPP 3.4 link of a connection: each bind is one task owning its
+//! socket ([`bind`]), driving the sans-IO [`smpp::Session`], pulling
+//! submissions from the connection's [`crate::pool`] and translating between
+//! PDUs and the protocol-neutral [`crate::link`] types ([`convert`],
+//! [`classify`]).
 
 pub mod bind;
-pub mod pool;
-
-pub use pool::{Pool, SubmitError, SubmitOutcome};
+pub mod classify;
+pub mod convert;

@@ -1,70 +1,31 @@
-//! The bind pool: the submit queue every bind of a connection pulls from
-//! (natural load sharing: a bind with window room takes the next message),
-//! the connection-wide throughput limiter, and the throttle pause.
+//! A connection's pool of links (SMPP binds, ...): the submit queue every
+//! link pulls from (natural load sharing: a link with window room takes the
+//! next message), the connection-wide throughput limiter, the throttle pause,
+//! and the bound on submissions sent but not yet recorded. Protocol-free: the
+//! links speak their protocol and answer in [`crate::link`] terms.
 
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use runtime::config::ConnectionConfig;
-use smpp::Sm;
+use runtime::config::{ConnectionConfig, Protocol};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use super::bind;
+use crate::link::{Answer, Delivered, Submission, SubmitError, Verdict};
 
-/// The SMSC's answer to one submit_sm.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubmitOutcome {
-    /// `command_status` of the submit_sm_resp.
-    pub status: u32,
-    /// The SMSC's message id (empty on error).
-    pub message_id: String,
-}
-
-/// Why a submit got no answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SubmitError {
-    /// The bind went away with the submit in flight (or before it was sent).
-    /// The SMSC may or may not have accepted it.
-    #[error("connection lost before a response arrived")]
-    ConnectionLost,
-    /// No response within `response_timeout`.
-    #[error("no response within the response timeout")]
-    Timeout,
-    /// The submit never reached the SMSC (its bind ended first): retry freely.
-    #[error("not sent: the bind ended before the submit went out")]
-    NotSent,
-    /// The SMSC answered generic_nack (SMPP 3.4 §4.3).
-    #[error("generic_nack with status 0x{0:08x}")]
-    GenericNack(u32),
-    /// The message's validity ran out while it waited for a bind.
-    #[error("expired before it could be submitted")]
-    Expired,
-    /// The pool is shutting down.
-    #[error("connection is shutting down")]
-    Closed,
-}
-
-/// One submit_sm waiting for a bind.
+/// One submission waiting for a link.
 pub struct Submit {
-    pub sm: Sm,
+    pub submission: Submission,
     /// Not sent after this instant.
     pub deadline: Option<Instant>,
-    pub reply: oneshot::Sender<Result<SubmitOutcome, SubmitError>>,
+    pub reply: oneshot::Sender<Result<Answer, SubmitError>>,
 }
 
-/// A deliver_sm received on one of the binds, with the way to answer it.
-pub struct Delivered {
-    pub sm: Sm,
-    /// Send the deliver_sm_resp command_status here once the message is recorded.
-    pub ack: oneshot::Sender<u32>,
-}
-
-/// State shared by the binds of one connection.
+/// State shared by the links of one connection.
 pub struct Shared {
     pub config: ConnectionConfig,
     pub queue: async_channel::Receiver<Submit>,
@@ -88,8 +49,8 @@ impl Shared {
         }
     }
 
-    /// ESME_RTHROTTLED / ESME_RMSGQFUL: the SMSC asks us to slow down, so
-    /// every bind of the connection pauses for `throttle_pause`.
+    /// The SMSC asks us to slow down (SMPP ESME_RTHROTTLED, ...), so every
+    /// link of the connection pauses for `throttle_pause`.
     pub fn throttled(&self) {
         let until = Instant::now() + self.config.throttle_pause;
         let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
@@ -110,7 +71,7 @@ fn limiter(max_tps: u32) -> Option<DefaultDirectRateLimiter> {
     Quota::with_period(period).map(|q| RateLimiter::direct(q.allow_burst(NonZeroU32::MIN)))
 }
 
-/// A connection's binds and its submit queue.
+/// A connection's links and its submit queue.
 #[derive(Clone)]
 pub struct Pool {
     sender: async_channel::Sender<Submit>,
@@ -120,7 +81,8 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Starts `config.binds` bind tasks on `tasks`; they stop when `shutdown` is cancelled.
+    /// Starts `config.binds` link tasks of the connection's protocol on
+    /// `tasks`; they stop when `shutdown` is cancelled.
     pub fn start(
         config: ConnectionConfig,
         inbound: mpsc::Sender<Delivered>,
@@ -138,7 +100,11 @@ impl Pool {
         });
         for index in 0..shared.config.binds {
             let span = tracing::info_span!("bind", connection = %shared.config.id, bind = index);
-            tasks.spawn(bind::run(shared.clone(), index, shutdown.clone()).instrument(span));
+            match shared.config.protocol {
+                Protocol::Smpp => {
+                    tasks.spawn(crate::smpp::bind::run(shared.clone(), index, shutdown.clone()).instrument(span))
+                }
+            };
         }
         Pool { sender, shared, unrecorded }
     }
@@ -154,16 +120,14 @@ impl Pool {
         self.unrecorded.clone().acquire_many_owned(n).await.ok()
     }
 
-    /// Submits one submit_sm and waits for the SMSC's answer.
-    pub async fn submit(&self, sm: Sm, deadline: Option<Instant>) -> Result<SubmitOutcome, SubmitError> {
+    /// Submits one segment and waits for the SMSC's answer.
+    pub async fn submit(&self, submission: Submission, deadline: Option<Instant>) -> Result<Answer, SubmitError> {
         let (reply, answer) = oneshot::channel();
-        self.sender.send(Submit { sm, deadline, reply }).await.map_err(|_| SubmitError::Closed)?;
-        // A bind answers every submit it sent; one dropped unanswered was never sent.
+        self.sender.send(Submit { submission, deadline, reply }).await.map_err(|_| SubmitError::Closed)?;
+        // A link answers every submission it sent; one dropped unanswered was never sent.
         let outcome = answer.await.map_err(|_| SubmitError::NotSent)?;
-        if let Ok(o) = &outcome {
-            if o.status == smpp::status::ESME_RTHROTTLED || o.status == smpp::status::ESME_RMSGQFUL {
-                self.shared.throttled();
-            }
+        if matches!(&outcome, Ok(a) if a.verdict == Verdict::Throttled) {
+            self.shared.throttled();
         }
         outcome
     }
@@ -173,7 +137,7 @@ impl Pool {
         &self.shared.config
     }
 
-    /// Stops accepting submits; binds finish what they hold.
+    /// Stops accepting submits; links finish what they hold.
     pub fn close(&self) {
         self.sender.close();
     }

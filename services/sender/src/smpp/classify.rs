@@ -2,16 +2,20 @@
 
 use smpp::status::*;
 
-/// How the sender reacts to a submit_sm_resp status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Accepted,
-    /// The SMSC wants us slower: pause the connection and retry, not counted as an attempt.
-    Throttled,
-    /// Worth retrying with backoff, up to `max_retries`.
-    Temporary,
-    /// Retrying cannot help: the message FAILS with this status.
-    Permanent,
+use crate::link::{Answer, Verdict};
+
+/// The answer a submit_sm_resp gives.
+pub fn answer(status: u32, message_id: String, extra_temporary: &[u32]) -> Answer {
+    match classify(status, extra_temporary) {
+        Verdict::Accepted => Answer::accepted(message_id),
+        verdict => Answer {
+            verdict,
+            message_id: String::new(),
+            protocol_code: status as i32,
+            error_code: error_code(status),
+            text: smpp::status_name(status).to_owned(),
+        },
+    }
 }
 
 /// Classifies `status`; `extra_temporary` comes from the connection's `temporary_errors`.
@@ -58,5 +62,14 @@ mod tests {
         assert_eq!(classify(0x0400, &[]), Verdict::Permanent, "vendor codes are permanent by default");
         assert_eq!(classify(0x0400, &[0x0400]), Verdict::Temporary, "unless configured");
         assert_eq!(error_code(ESME_RINVDSTADR), "invalid_destination");
+    }
+
+    #[test]
+    fn answers_carry_the_status() {
+        assert_eq!(answer(ESME_ROK, "7".into(), &[]), Answer::accepted("7".into()));
+        let a = answer(ESME_RINVDSTADR, "ignored".into(), &[]);
+        assert_eq!((a.verdict, a.protocol_code, a.error_code), (Verdict::Permanent, 0x0B, "invalid_destination"));
+        assert!(a.message_id.is_empty());
+        assert_eq!(a.text, smpp::status_name(ESME_RINVDSTADR));
     }
 }
