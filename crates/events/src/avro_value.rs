@@ -1,7 +1,7 @@
 //! Helpers to move between domain fields and `apache_avro::types::Value`.
 //!
-//! Events are encoded by building `Value::Record` directly (no serde
-//! reflection): see `examples/bench_events.rs` for the throughput.
+//! Decoding goes through `Value`. Encoding does not (see `direct_encode`);
+//! the writing helpers only serve the reference encoder in `reference`.
 //! Reading helpers name the field in every error.
 
 use std::collections::HashMap;

@@ -4,14 +4,19 @@
 use apache_avro::types::Value;
 
 use crate::avro_value as av;
+use crate::direct_encode;
 use crate::error::{DecodeError, EncodeError};
 use crate::model::{InboundMessage, Metadata};
 use crate::schemas::SchemaKind;
 use crate::wire::{self, Framing, SchemaLookup};
 
 /// Encodes an inbound message with the current schema under `framing`.
+/// Always `Ok` since the datum is written directly (`direct_encode`); the
+/// `Result` stays so that callers need not change if that ever differs.
 pub fn encode_inbound(message: &InboundMessage, framing: Framing) -> Result<Vec<u8>, EncodeError> {
-    wire::encode_avro(SchemaKind::InboundMessage, to_value(message), framing)
+    Ok(wire::encode_with(SchemaKind::InboundMessage, framing, direct_encode::inbound_size(message), |out| {
+        direct_encode::inbound(message, out)
+    }))
 }
 
 /// Decodes an inbound message written with any known version of the schema.

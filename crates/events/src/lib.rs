@@ -19,7 +19,8 @@
 //!
 //! **Where to start.** `schemas/*.avsc` (the source of truth, with field docs),
 //! then [`model`] for the types, [`request`] for decoding rules, `wire` for
-//! the byte formats. Schema evolution rules (new fields need defaults; frozen
+//! the byte formats, `direct_encode` for how events are written (straight
+//! from the structs into the output buffer, no apache-avro `Value`). Schema evolution rules (new fields need defaults; frozen
 //! versions in `schemas/history/` stay readable) are enforced by
 //! `tests/schema_evolution.rs`.
 //!
@@ -29,9 +30,12 @@
 
 mod avro_guard;
 mod avro_value;
+mod direct_encode;
 mod error;
 mod inbound;
 pub mod model;
+#[doc(hidden)]
+pub mod reference;
 pub mod request;
 mod request_json;
 mod rfc3339;

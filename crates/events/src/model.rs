@@ -1,6 +1,6 @@
-//! Plain Rust domain types, one per Avro record. No Avro in here: conversion to
-//! and from `apache_avro::types::Value` lives in `avro_request`, `avro_status`
-//! and `avro_inbound`.
+//! Plain Rust domain types, one per Avro record. No Avro in here: decoding
+//! (through `apache_avro::types::Value`) lives in `request`, `status` and
+//! `inbound`, encoding in `direct_encode`.
 
 use std::collections::BTreeMap;
 

@@ -3,6 +3,7 @@
 use apache_avro::types::Value;
 
 use crate::avro_value as av;
+use crate::direct_encode;
 use crate::error::{DecodeError, EncodeError};
 use crate::model::{Encoding, Priority, SendRequest};
 use crate::schemas::SchemaKind;
@@ -26,8 +27,12 @@ pub fn decode_request(bytes: &[u8], registry: Option<&dyn SchemaLookup>) -> Resu
 
 /// Encodes a send request as Avro (for producers, tests and load generators).
 /// Does not validate: tests need to produce invalid requests too.
+/// Always `Ok` since the datum is written directly (`direct_encode`); the
+/// `Result` stays so that callers need not change if that ever differs.
 pub fn encode_request(request: &SendRequest, framing: Framing) -> Result<Vec<u8>, EncodeError> {
-    wire::encode_avro(SchemaKind::SendRequest, to_value(request), framing)
+    Ok(wire::encode_with(SchemaKind::SendRequest, framing, direct_encode::request_size(request), |out| {
+        direct_encode::request(request, out)
+    }))
 }
 
 impl SendRequest {

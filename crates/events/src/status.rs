@@ -4,14 +4,19 @@
 use apache_avro::types::Value;
 
 use crate::avro_value as av;
+use crate::direct_encode;
 use crate::error::{DecodeError, EncodeError};
 use crate::model::{ErrorInfo, Status, StatusEvent};
 use crate::schemas::SchemaKind;
 use crate::wire::{self, Framing, SchemaLookup};
 
 /// Encodes a status event with the current schema under `framing`.
+/// Always `Ok` since the datum is written directly (`direct_encode`); the
+/// `Result` stays so that callers need not change if that ever differs.
 pub fn encode_status(event: &StatusEvent, framing: Framing) -> Result<Vec<u8>, EncodeError> {
-    wire::encode_avro(SchemaKind::StatusEvent, to_value(event), framing)
+    Ok(wire::encode_with(SchemaKind::StatusEvent, framing, direct_encode::status_size(event), |out| {
+        direct_encode::status(event, out)
+    }))
 }
 
 /// Decodes a status event written with any known version of the schema.

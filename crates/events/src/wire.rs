@@ -31,7 +31,7 @@ pub trait SchemaLookup {
 }
 
 const SINGLE_OBJECT_MAGIC: [u8; 2] = [0xC3, 0x01];
-const SINGLE_OBJECT_HEADER_LEN: usize = 10;
+pub(crate) const SINGLE_OBJECT_HEADER_LEN: usize = 10;
 const CONFLUENT_MAGIC: u8 = 0x00;
 const CONFLUENT_HEADER_LEN: usize = 5;
 
@@ -107,10 +107,31 @@ fn decode_datum(writer: &Schema, body: &[u8], reader: Option<&Schema>) -> Result
     Ok(value)
 }
 
-/// Writes header + datum. `value` must match the current schema of `kind`.
+/// Writes header + datum, the datum by `write_datum`, into a buffer allocated
+/// once: `datum_size` must be an upper bound of what `write_datum` appends.
+pub(crate) fn encode_with(
+    kind: SchemaKind,
+    framing: Framing,
+    datum_size: usize,
+    write_datum: impl FnOnce(&mut Vec<u8>),
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(SINGLE_OBJECT_HEADER_LEN + datum_size);
+    write_header(kind, framing, &mut out);
+    write_datum(&mut out);
+    out
+}
+
+/// Writes header + datum through apache-avro. `value` must match the current
+/// schema of `kind`. The reference that the direct encoder is tested against.
 pub(crate) fn encode_avro(kind: SchemaKind, value: Value, framing: Framing) -> Result<Vec<u8>, EncodeError> {
     let schema = schemas::schema(kind);
     let mut out = Vec::with_capacity(128);
+    write_header(kind, framing, &mut out);
+    out.extend_from_slice(&apache_avro::to_avro_datum(schema, value)?);
+    Ok(out)
+}
+
+fn write_header(kind: SchemaKind, framing: Framing, out: &mut Vec<u8>) {
     match framing {
         Framing::SingleObject => {
             out.extend_from_slice(&SINGLE_OBJECT_MAGIC);
@@ -121,6 +142,4 @@ pub(crate) fn encode_avro(kind: SchemaKind, value: Value, framing: Framing) -> R
             out.extend_from_slice(&schema_id.to_be_bytes());
         }
     }
-    out.extend_from_slice(&apache_avro::to_avro_datum(schema, value)?);
-    Ok(out)
 }
