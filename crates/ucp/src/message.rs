@@ -58,9 +58,10 @@ impl Ot {
     /// §6.3 session management (login).
     pub const SESSION: Self = Self(60);
 
-    /// True for the 50 series, whose results carry the MVP field (§5.1.1).
-    pub fn is_50_series(self) -> bool {
-        (50..=59).contains(&self.0)
+    /// True when a positive result to this OT has the MVP field, `A/MVP/SM`:
+    /// OT 30 (§4.5.1) and the 50 series (§5.3.1). The others answer `A/SM`.
+    pub fn ack_has_mvp(self) -> bool {
+        self.0 == 30 || (50..=59).contains(&self.0)
     }
 
     pub fn name(self) -> &'static str {

@@ -2,7 +2,8 @@
 //! positive `A` and negative `N` answers to any operation, matched to it by
 //! TRN and OT.
 //!
-//! A 50-series ACK has three fields, `A/MVP/SM`; the others have two, `A/SM`.
+//! A 50-series (and OT 30) ACK has three fields, `A/MVP/SM`; the others have
+//! two, `A/SM` ([`Ot::ack_has_mvp`]).
 //! A NACK is always `N/EC/SM`.
 
 use crate::codec::Reader;
@@ -15,8 +16,8 @@ use crate::message::Ot;
 pub struct Ack {
     /// The OT of the operation this answers.
     pub ot: Ot,
-    /// Modified validity period (50 series only): set when the SMSC shortened
-    /// the VP we asked for. Written for other OTs only when not empty.
+    /// Modified validity period (50 series and OT 30): set when the SMSC
+    /// shortened the VP we asked for. Written for other OTs only when not empty.
     pub mvp: String,
     /// System message. For OT 51 it is `AdC:SCTS`, the identity a later OT 53
     /// delivery notification refers to (see [`Ack::adc_scts`]).
@@ -38,7 +39,7 @@ impl Ack {
 
     pub(crate) fn encode(&self, f: &mut Fields) {
         f.push("ack", "A");
-        if self.ot.is_50_series() || !self.mvp.is_empty() {
+        if self.ot.ack_has_mvp() || !self.mvp.is_empty() {
             f.push("mvp", &self.mvp);
         }
         f.push("sm", &self.sm);
