@@ -38,8 +38,9 @@
 //!
 //! # Why not an existing crate
 //!
-//! crates.io has no UCP/EMI codec: the crate named `ucp` (0.1.0, by
-//! JonathanxD) is unrelated to SMS, and we found no other Rust implementation
+//! We found no UCP/EMI codec on crates.io: the crate named `ucp` (0.1.0, by
+//! JonathanxD, undocumented) has nothing of SMS or EMI in its modules, and a
+//! search of crates.io and docs.rs turned up no other Rust implementation
 //! (the public ones are Perl `Net::UCP`/`Protocol::EMIUCP`, Ruby `ruby_ucp`,
 //! Python `ucp`, Erlang, Go, and Kannel's C). EMI is small — a dozen fields
 //! per operation over STX/ETX — so we wrote it in the shape of our `smpp`
