@@ -1,0 +1,349 @@
+//! The UCP session state machine: login (OT 60, EMI 4.x spec §6.3), TRN
+//! allocation and the window (§2: TRN 00–99, so at most 100 operations
+//! outstanding per direction), matching results to operations by TRN and OT,
+//! response timeouts, and OT 31 alerts (§4.6) as keep-alive when idle.
+//!
+//! Sans-IO, like `smpp::Session`: every method takes `now` and returns messages
+//! to send or events to act on; nothing here reads the clock, sleeps or touches
+//! a socket. The connection task feeds it decoded messages, calls
+//! [`Session::poll_action`] until it returns `None`, and sleeps until
+//! [`Session::next_deadline`].
+//!
+//! The two directions have separate TRN spaces: ours number the operations we
+//! send, the SMSC's number its OT 52/53; a result always echoes the TRN of its
+//! operation ([`Message::ack`], [`Message::nack`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use crate::alert::{Alert, PID_PC_OVER_TCP_IP};
+use crate::error_code;
+use crate::login::Login;
+use crate::message::{Body, Kind, Message, Ot, Trn};
+
+/// Window ceiling: the number of distinct TRNs.
+pub const MAX_WINDOW: usize = 100;
+
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// How many operations other than login and alert may await their result
+    /// at once; at most [`MAX_WINDOW`] (larger values are clamped).
+    pub window: usize,
+    /// How long an operation may wait for its result.
+    pub response_timeout: Duration,
+    /// Send an OT 31 alert after this long without receiving anything.
+    pub keepalive_interval: Duration,
+    /// AdC of the keep-alive alert (often our own account or short code).
+    pub alert_adc: String,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            window: 10,
+            response_timeout: Duration::from_secs(30),
+            keepalive_interval: Duration::from_secs(30),
+            alert_adc: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Connected, not logged in.
+    Open,
+    /// OT 60 sent, its result awaited.
+    LoggingIn,
+    /// Login accepted: submits may be sent, deliveries arrive.
+    Ready,
+    /// Nothing more may be sent; drop the connection.
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    #[error("window full ({window} operations outstanding)")]
+    WindowFull { window: usize },
+    #[error("all 100 trns are outstanding")]
+    NoFreeTrn,
+    #[error("{ot} not allowed in state {state:?}")]
+    InvalidState { ot: Ot, state: State },
+    #[error("{ot} is a result; answer operations with Message::ack or Message::nack")]
+    NotAnOperation { ot: Ot },
+}
+
+/// What a received message means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Received {
+    /// The result (ACK or NACK) of one of our operations, matched by TRN and
+    /// OT and removed from the outstanding set.
+    Result { request: Ot, message: Message },
+    /// Our login was accepted; the session is ready.
+    LoginOk { message: Message },
+    /// Our login was refused with error code `ec` (state is back to `Open`).
+    LoginFailed { ec: u8, message: Message },
+    /// An operation from the SMSC (OT 52, 53). The caller answers it with
+    /// [`Message::ack`] or [`Message::nack`], which keep its TRN.
+    Operation { message: Message },
+    /// Something that does not fit the session: an unknown operation, an
+    /// operation before login, a result nobody waits for. `reply` is the NACK
+    /// to send, when one is due (never for results).
+    Unexpected { message: Message, reply: Option<Message> },
+    /// An OT 31 alert from the SMSC, already answered: send `reply`.
+    Alert { message: Message, reply: Message },
+}
+
+/// Something the connection task must do, from [`Session::poll_action`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+// `Send` only ever holds an alert, but a Message is as large as its largest body
+// (the 33 fields of the 50 series); actions are rare and moved once, so boxing
+// would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Action {
+    /// Write this message (the keep-alive alert).
+    Send(Message),
+    /// No result for this operation within `response_timeout`; it has been
+    /// removed from the outstanding set and its window slot freed.
+    TimedOut { trn: Trn, ot: Ot },
+    /// A login or keep-alive went unanswered: the connection is dead and must
+    /// be dropped. The state is now `Closed`.
+    Dead,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Outstanding {
+    ot: Ot,
+    deadline: Instant,
+}
+
+#[derive(Debug)]
+pub struct Session {
+    config: SessionConfig,
+    state: State,
+    next_trn: Trn,
+    outstanding: BTreeMap<Trn, Outstanding>,
+    /// Deadline index over `outstanding`, so the earliest is O(log n).
+    deadlines: BTreeSet<(Instant, Trn)>,
+    /// Outstanding operations that count against the window.
+    in_window: usize,
+    alert_pending: bool,
+    /// Last time anything arrived from the SMSC. Keep-alive is driven by what
+    /// we receive: every operation we send is answered, so a busy link receives
+    /// too, and traffic we send proves nothing about the peer.
+    last_received: Instant,
+}
+
+impl Session {
+    pub fn new(mut config: SessionConfig, now: Instant) -> Self {
+        config.window = config.window.min(MAX_WINDOW);
+        Self {
+            config,
+            state: State::Open,
+            next_trn: Trn::default(),
+            outstanding: BTreeMap::new(),
+            deadlines: BTreeSet::new(),
+            in_window: 0,
+            alert_pending: false,
+            last_received: now,
+        }
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// Operations awaiting a result, window-counted or not.
+    pub fn outstanding(&self) -> usize {
+        self.outstanding.len()
+    }
+
+    pub fn window_available(&self) -> usize {
+        self.config.window.saturating_sub(self.in_window)
+    }
+
+    /// The next free TRN, 00–99 wrapping, skipping those still outstanding.
+    fn allocate(&mut self) -> Result<Trn, SessionError> {
+        for _ in 0..=Trn::MAX {
+            let trn = self.next_trn;
+            self.next_trn = trn.next();
+            if !self.outstanding.contains_key(&trn) {
+                return Ok(trn);
+            }
+        }
+        Err(SessionError::NoFreeTrn)
+    }
+
+    /// The OT 60 login to send. State becomes `LoggingIn`.
+    pub fn login(&mut self, login: Login, now: Instant) -> Result<Message, SessionError> {
+        self.send(Body::Login(login), now)
+    }
+
+    /// Gives an operation a TRN and starts its result timer. Logins are allowed
+    /// when `Open`, alerts in any state but `Closed`, everything else only when
+    /// `Ready` and within the window.
+    pub fn send(&mut self, body: Body, now: Instant) -> Result<Message, SessionError> {
+        let ot = body.ot();
+        if body.kind() == Kind::Result {
+            return Err(SessionError::NotAnOperation { ot });
+        }
+        let allowed = match (ot, self.state) {
+            (_, State::Closed) => false,
+            (Ot::SESSION, state) => state == State::Open,
+            (Ot::ALERT, _) => true,
+            (_, state) => state == State::Ready,
+        };
+        if !allowed {
+            return Err(SessionError::InvalidState { ot, state: self.state });
+        }
+        if Self::counts_against_window(ot) && self.in_window >= self.config.window {
+            return Err(SessionError::WindowFull { window: self.config.window });
+        }
+        let trn = self.allocate()?;
+        self.register(trn, ot, now);
+        if ot == Ot::SESSION {
+            self.state = State::LoggingIn;
+        }
+        Ok(Message::new(trn, body))
+    }
+
+    fn counts_against_window(ot: Ot) -> bool {
+        ot != Ot::SESSION && ot != Ot::ALERT
+    }
+
+    fn register(&mut self, trn: Trn, ot: Ot, now: Instant) {
+        let deadline = now + self.config.response_timeout;
+        self.outstanding.insert(trn, Outstanding { ot, deadline });
+        self.deadlines.insert((deadline, trn));
+        if Self::counts_against_window(ot) {
+            self.in_window += 1;
+        }
+        if ot == Ot::ALERT {
+            self.alert_pending = true;
+        }
+    }
+
+    fn complete(&mut self, trn: Trn) -> Option<Ot> {
+        let o = self.outstanding.remove(&trn)?;
+        self.deadlines.remove(&(o.deadline, trn));
+        if Self::counts_against_window(o.ot) {
+            self.in_window -= 1;
+        }
+        if o.ot == Ot::ALERT {
+            self.alert_pending = false;
+        }
+        Some(o.ot)
+    }
+
+    /// Interprets a message from the SMSC.
+    pub fn receive(&mut self, message: Message, now: Instant) -> Received {
+        self.last_received = now;
+        if message.is_result() {
+            return self.receive_result(message);
+        }
+        match &message.body {
+            Body::Alert(_) => {
+                let reply = message.ack("");
+                Received::Alert { message, reply }
+            }
+            Body::Deliver(_) | Body::Notification(_) if self.state == State::Ready => Received::Operation { message },
+            Body::Deliver(_) | Body::Notification(_) => {
+                let reply = Some(message.nack(error_code::OPERATION_NOT_ALLOWED, ""));
+                Received::Unexpected { message, reply }
+            }
+            // An SMSC does not submit to us or log in to us; and OTs we do not
+            // model are "operation not supported" (§8, error code 03).
+            _ => {
+                let ec = if matches!(message.body, Body::Unknown { .. }) {
+                    error_code::OPERATION_NOT_SUPPORTED
+                } else {
+                    error_code::OPERATION_NOT_ALLOWED
+                };
+                let reply = Some(message.nack(ec, ""));
+                Received::Unexpected { message, reply }
+            }
+        }
+    }
+
+    fn receive_result(&mut self, message: Message) -> Received {
+        let ot = message.body.ot();
+        match self.outstanding.get(&message.trn) {
+            Some(o) if o.ot == ot => {}
+            _ => return Received::Unexpected { message, reply: None },
+        }
+        let Some(request) = self.complete(message.trn) else {
+            return Received::Unexpected { message, reply: None };
+        };
+        if request == Ot::SESSION {
+            return match &message.body {
+                Body::Nack(n) => {
+                    self.state = State::Open;
+                    Received::LoginFailed { ec: n.ec, message }
+                }
+                _ => {
+                    self.state = State::Ready;
+                    Received::LoginOk { message }
+                }
+            };
+        }
+        Received::Result { request, message }
+    }
+
+    /// The next thing to do at `now`, or `None` until [`Self::next_deadline`].
+    pub fn poll_action(&mut self, now: Instant) -> Option<Action> {
+        if self.state == State::Closed {
+            return None;
+        }
+        if let Some(&(deadline, trn)) = self.deadlines.first() {
+            if deadline <= now {
+                let ot = self.complete(trn)?;
+                if ot == Ot::SESSION || ot == Ot::ALERT {
+                    self.state = State::Closed;
+                    return Some(Action::Dead);
+                }
+                return Some(Action::TimedOut { trn, ot });
+            }
+        }
+        if self.keepalive_due().is_some_and(|due| due <= now) {
+            let alert = Alert { adc: self.config.alert_adc.clone(), pid: PID_PC_OVER_TCP_IP.into() };
+            // With every TRN outstanding there is no room for an alert; the
+            // result timers will decide about the link instead.
+            if let Ok(message) = self.send(Body::Alert(alert), now) {
+                return Some(Action::Send(message));
+            }
+        }
+        None
+    }
+
+    /// All actions due at `now`.
+    pub fn poll(&mut self, now: Instant) -> Vec<Action> {
+        std::iter::from_fn(|| self.poll_action(now)).collect()
+    }
+
+    fn keepalive_due(&self) -> Option<Instant> {
+        match self.state {
+            State::Ready if !self.alert_pending && self.outstanding.len() <= usize::from(Trn::MAX) => {
+                Some(self.last_received + self.config.keepalive_interval)
+            }
+            _ => None,
+        }
+    }
+
+    /// When [`Self::poll_action`] next has something to do.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        if self.state == State::Closed {
+            return None;
+        }
+        let timeout = self.deadlines.first().map(|&(d, _)| d);
+        match (timeout, self.keepalive_due()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
