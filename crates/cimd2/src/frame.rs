@@ -115,7 +115,7 @@ pub fn sum(octets: &[u8]) -> u8 {
     octets.iter().fold(0u8, |s, &b| s.wrapping_add(b))
 }
 
-/// Whether [`finish`] writes the optional checksum.
+/// Whether an encoded packet carries the optional checksum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Checksum {
     /// Two upper-case hex digits before the ETX (what Kannel and most
