@@ -8,12 +8,13 @@
 //! reports are published before the SMSC gets its acknowledgement.
 //!
 //! Start with [`connection::run`], then [`link`] (the contract every
-//! protocol implements), [`message::send`] (retry policy) and [`smpp::bind`]
-//! (the SMPP link).
+//! protocol implements), [`message::send`] (retry policy), [`driver`] (one link's socket task)
+//! and [`smpp::bind`] (the SMPP session as a driver protocol).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod connection;
 pub mod done;
+pub mod driver;
 pub mod inbound;
 pub mod link;
 pub mod message;

@@ -100,9 +100,11 @@ impl Pool {
         });
         for index in 0..shared.config.binds {
             let span = tracing::info_span!("bind", connection = %shared.config.id, bind = index);
+            let (config, stop) = (shared.config.clone(), shutdown.clone());
             match shared.config.protocol {
                 Protocol::Smpp => {
-                    tasks.spawn(crate::smpp::bind::run(shared.clone(), index, shutdown.clone()).instrument(span))
+                    let new = move || crate::smpp::bind::SmppBind::new(&config);
+                    tasks.spawn(crate::driver::run(shared.clone(), index, stop, new).instrument(span))
                 }
             };
         }

@@ -1,0 +1,298 @@
+//! One link of a connection over TCP, for any framed SMSC protocol: the
+//! socket, reconnects with exponential backoff and full jitter, pulling
+//! submissions from the pool, matching answers to them, forwarding what the
+//! SMSC delivers and answering it once recorded, and a clean close at
+//! shutdown. Everything protocol-specific is behind [`Protocol`], a sans-IO
+//! adapter around the protocol crate's session (SMPP bind, UCP login, CIMD2
+//! login); this file has no protocol in it.
+//!
+//! When the socket goes away every submission in flight is answered
+//! `ConnectionLost`, so the caller decides whether to retry; nothing waits forever.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use smpp::Backoff;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::link::{Ack, Answer, Delivered, Incoming, Submission, SubmitError};
+use crate::pool::{Shared, Submit};
+
+/// What one received frame (or a timer) means for the link.
+#[derive(Debug)]
+pub enum Effect<F> {
+    /// Write this frame (a reply, a keep-alive).
+    Send(F),
+    /// The session is open: submissions may flow, deliveries arrive.
+    Bound,
+    /// The answer to the submission sent under `key`.
+    Answer { key: u32, result: Result<Answer, SubmitError> },
+    /// A report or message from the SMSC; write `recorded` once it is on the
+    /// broker, `refused` if it could not be (the SMSC delivers it again).
+    Deliver { incoming: Incoming, recorded: F, refused: F },
+    /// The session is over (refused login, unbind, dead peer).
+    Close(String),
+}
+
+/// One frame read off the wire, or bytes that made no sense.
+#[derive(Debug)]
+pub enum Decoded<F> {
+    Frame(F),
+    /// Skipped garbage or a frame that could not be read; `reply` is what the
+    /// protocol answers to it (a NACK), if anything.
+    Garbage {
+        reply: Option<F>,
+        error: String,
+    },
+}
+
+/// A protocol's session, sans IO. Time is passed in.
+pub trait Protocol: Send + 'static {
+    type Frame: Send + std::fmt::Debug + 'static;
+
+    /// Reads one frame from `buf`: `Ok(None)` wants more bytes, `Err` means
+    /// the stream cannot be resynchronised and the connection must be dropped.
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<Self::Frame>>, String>;
+    /// Appends `frame` to `out`.
+    fn encode(&mut self, frame: &Self::Frame, out: &mut BytesMut) -> Result<(), String>;
+    /// The frames that open the session (bind, login).
+    fn open(&mut self, now: Instant) -> Vec<Self::Frame>;
+    /// True when a submission may be sent now (bound, window room).
+    fn can_submit(&self) -> bool;
+    /// The frame for one submission and the key its answer will carry.
+    fn submit(&mut self, submission: &Submission, now: Instant) -> Result<(Self::Frame, u32), SubmitError>;
+    /// What a received frame means.
+    fn receive(&mut self, frame: Self::Frame, now: Instant) -> Vec<Effect<Self::Frame>>;
+    /// What the timers say (keep-alives, response timeouts as `Answer`s with `Timeout`, a dead peer).
+    fn poll(&mut self, now: Instant) -> Vec<Effect<Self::Frame>>;
+    /// When [`Protocol::poll`] next has something to say.
+    fn next_deadline(&self) -> Option<Instant>;
+    /// The frame that ends the session politely (unbind, logout), if the
+    /// session is open and the protocol has one; then wait for `Close`.
+    fn close(&mut self, now: Instant) -> Option<Self::Frame>;
+}
+
+/// How one connection attempt ended.
+struct Ended {
+    /// The session was open at some point (so the next reconnect starts fast).
+    was_bound: bool,
+    /// Shutdown was requested.
+    shutdown: bool,
+    reason: String,
+}
+
+/// Keeps one link up until `shutdown`; `new` makes a fresh session per connection.
+pub async fn run<P: Protocol>(shared: Arc<Shared>, index: usize, shutdown: CancellationToken, new: impl Fn() -> P) {
+    let config = &shared.config;
+    let mut backoff = Backoff::new(config.reconnect_min, config.reconnect_max);
+    loop {
+        let ended = serve(&shared, new(), &shutdown).await;
+        if ended.shutdown || shutdown.is_cancelled() {
+            tracing::info!(reason = %ended.reason, "link closed");
+            break;
+        }
+        if ended.was_bound {
+            backoff.reset();
+        }
+        let delay = backoff.next_delay(rand::random::<f64>());
+        tracing::warn!(reason = %ended.reason, retry_in = ?delay, index, "link lost, reconnecting");
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(delay) => {}
+        }
+    }
+}
+
+/// The next submission to send: takes one from the queue, then waits for the
+/// throttle pause and a rate token, so the token is fresh when it goes out
+/// (a token taken while idle would allow a burst later).
+///
+/// Kept pinned across loop turns, so `select!` never drops one it took. If
+/// the link ends while this holds one, dropping it drops the reply sender,
+/// which the pool reports as [`SubmitError::NotSent`]: retried, no duplicate.
+fn next_submit(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = Option<Submit>> + Send>> {
+    Box::pin(async move {
+        let submit = shared.queue.recv().await.ok()?;
+        shared.ready_to_send().await;
+        Some(submit)
+    })
+}
+
+/// The connection's state while it lasts.
+struct Link<P: Protocol> {
+    protocol: P,
+    out: BytesMut,
+    pending: HashMap<u32, oneshot::Sender<Result<Answer, SubmitError>>>,
+    acks: mpsc::Sender<P::Frame>,
+    bound: bool,
+    closing: bool,
+    ended: Option<Ended>,
+}
+
+impl<P: Protocol> Link<P> {
+    fn write(&mut self, frame: &P::Frame) {
+        if let Err(e) = self.protocol.encode(frame, &mut self.out) {
+            tracing::error!(error = %e, ?frame, "cannot encode a frame; not sent");
+        }
+    }
+
+    fn end(&mut self, reason: String) {
+        if self.ended.is_none() {
+            self.ended = Some(Ended { was_bound: self.bound, shutdown: self.closing, reason });
+        }
+    }
+
+    async fn apply(&mut self, shared: &Shared, effects: Vec<Effect<P::Frame>>) {
+        for effect in effects {
+            match effect {
+                Effect::Send(frame) => self.write(&frame),
+                Effect::Bound => {
+                    if !self.bound {
+                        counters::binds(&shared.config.id).inc();
+                        tracing::info!("bound");
+                    }
+                    self.bound = true;
+                }
+                Effect::Answer { key, result } => {
+                    if let Some(reply) = self.pending.remove(&key) {
+                        let _ = reply.send(result);
+                    }
+                }
+                Effect::Deliver { incoming, recorded, refused } => {
+                    let (ack, answer) = oneshot::channel();
+                    if shared.inbound.send(Delivered { incoming, ack }).await.is_err() {
+                        self.write(&refused);
+                        continue;
+                    }
+                    let acks = self.acks.clone();
+                    tokio::spawn(async move {
+                        // Refused or no answer (the record could not be written): the SMSC delivers it again.
+                        let frame = match answer.await {
+                            Ok(Ack::Recorded) => recorded,
+                            Ok(Ack::Refused) | Err(_) => refused,
+                        };
+                        let _ = acks.send(frame).await;
+                    });
+                }
+                Effect::Close(reason) => self.end(reason),
+            }
+        }
+    }
+}
+
+async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &CancellationToken) -> Ended {
+    let config = &shared.config;
+    let failed = |reason: String| Ended { was_bound: false, shutdown: false, reason };
+    let addr = (config.host.as_str(), config.port);
+    let stream = match tokio::time::timeout(config.response_timeout, TcpStream::connect(addr)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return failed(format!("connect to {}:{} failed: {e}", config.host, config.port)),
+        Err(_) => return failed(format!("connect to {}:{} timed out", config.host, config.port)),
+    };
+    let _ = stream.set_nodelay(true);
+    let (mut reader, mut writer) = stream.into_split();
+    let (acks, mut ack_rx) = mpsc::channel(config.window.max(16));
+    let mut link = Link {
+        protocol,
+        out: BytesMut::new(),
+        pending: HashMap::new(),
+        acks,
+        bound: false,
+        closing: false,
+        ended: None,
+    };
+    for frame in link.protocol.open(Instant::now()) {
+        link.write(&frame);
+    }
+    let mut input = BytesMut::with_capacity(8192);
+    let mut next = next_submit(shared.clone());
+
+    while link.ended.is_none() {
+        if !link.out.is_empty() {
+            if let Err(e) = writer.write_all(&link.out).await {
+                link.end(format!("write failed: {e}"));
+                break;
+            }
+            link.out.clear();
+        }
+        let deadline = link.protocol.next_deadline().unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+        let submitting = link.bound && !link.closing && link.protocol.can_submit();
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled(), if !link.closing => {
+                link.closing = true;
+                match link.protocol.close(Instant::now()) {
+                    Some(frame) if link.bound => link.write(&frame),
+                    _ => link.end("shutdown".into()),
+                }
+            }
+            read = reader.read_buf(&mut input) => match read {
+                Ok(0) => link.end("connection closed by the SMSC".into()),
+                Err(e) => link.end(format!("read failed: {e}")),
+                Ok(_) => loop {
+                    match link.protocol.decode(&mut input) {
+                        Ok(None) => break,
+                        Ok(Some(Decoded::Frame(frame))) => {
+                            let effects = link.protocol.receive(frame, Instant::now());
+                            link.apply(shared, effects).await;
+                        }
+                        Ok(Some(Decoded::Garbage { reply, error })) => {
+                            tracing::warn!(%error, "malformed frame from the SMSC");
+                            if let Some(reply) = reply {
+                                link.write(&reply);
+                            }
+                        }
+                        Err(e) => {
+                            link.end(format!("unrecoverable framing error: {e}"));
+                            break;
+                        }
+                    }
+                },
+            },
+            Some(frame) = ack_rx.recv() => link.write(&frame),
+            submit = &mut next, if submitting => {
+                next = next_submit(shared.clone());
+                match submit {
+                    None => {} // the pool is closed; shutdown follows
+                    Some(s) if s.deadline.is_some_and(|d| d <= Instant::now()) => {
+                        let _ = s.reply.send(Err(SubmitError::Expired));
+                    }
+                    Some(s) => match link.protocol.submit(&s.submission, Instant::now()) {
+                        Ok((frame, key)) => {
+                            link.pending.insert(key, s.reply);
+                            link.write(&frame);
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "submission refused by the session");
+                            let _ = s.reply.send(Err(e));
+                        }
+                    },
+                }
+            }
+            _ = tokio::time::sleep_until(deadline.into()) => {
+                let effects = link.protocol.poll(Instant::now());
+                link.apply(shared, effects).await;
+            }
+        }
+        if link.closing && !link.bound {
+            link.end("shutdown".into());
+        }
+    }
+    if !link.out.is_empty() {
+        let _ = writer.write_all(&link.out).await;
+    }
+    for (_, reply) in link.pending.drain() {
+        let _ = reply.send(Err(SubmitError::ConnectionLost));
+    }
+    if link.bound {
+        counters::binds(&config.id).dec();
+    }
+    link.ended.unwrap_or_else(|| failed("ended".into()))
+}
