@@ -359,7 +359,12 @@ pub struct RouteRule {
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
+    /// SMPP 3.4 (binds; `system_id`/`password` bind credentials).
     Smpp,
+    /// UCP/EMI 4.x (`system_id` is the login OAdC, `password` its PWD; `window` at most 100).
+    Ucp,
+    /// CIMD2 (`system_id` is the user identity, `password` the password; `window` at most 127).
+    Cimd2,
 }
 
 /// SMPP bind type (SMPP 3.4 §4.1).
@@ -515,11 +520,29 @@ impl ConnectionConfig {
         if self.port == 0 {
             return Err(invalid(format!("{key}.port"), "must not be 0"));
         }
-        if self.system_id.is_empty() || self.system_id.len() > 15 {
-            return Err(invalid(format!("{key}.system_id"), "must be 1 to 15 characters (SMPP 3.4 §4.1.1)"));
+        if self.system_id.is_empty() {
+            return Err(invalid(format!("{key}.system_id"), "must not be empty"));
         }
-        if self.password.len() > 8 {
-            return Err(invalid(format!("{key}.password"), "must be at most 8 characters (SMPP 3.4 §4.1.1)"));
+        match self.protocol {
+            Protocol::Smpp if self.system_id.len() > 15 => {
+                return Err(invalid(format!("{key}.system_id"), "must be 1 to 15 characters (SMPP 3.4 §4.1.1)"));
+            }
+            Protocol::Smpp if self.password.len() > 8 => {
+                return Err(invalid(format!("{key}.password"), "must be at most 8 characters (SMPP 3.4 §4.1.1)"));
+            }
+            Protocol::Ucp if self.window > 100 => {
+                return Err(invalid(format!("{key}.window"), "must be at most 100 for UCP (two-digit TRN)"));
+            }
+            Protocol::Cimd2 if self.window > 125 => {
+                return Err(invalid(format!("{key}.window"), "must be at most 125 for CIMD2 (odd packet numbers)"));
+            }
+            Protocol::Ucp | Protocol::Cimd2 if matches!(self.concat, text::Concat::Sar | text::Concat::Payload) => {
+                return Err(invalid(
+                    format!("{key}.concat"),
+                    "UCP and CIMD2 carry long messages with a UDH: udh8 or udh16",
+                ));
+            }
+            _ => {}
         }
         if self.system_type.len() > 12 {
             return Err(invalid(format!("{key}.system_type"), "must be at most 12 characters"));
@@ -609,6 +632,22 @@ mod tests {
         assert_eq!(Settings::from_toml(&with("\"2h\"")).unwrap().kafka.id_retention, Duration::from_secs(7200));
         assert!(error_of(&with("\"0s\"")).contains("kafka.id_retention"));
         assert!(error_of(&with("\"forever\"")).contains("id_retention"));
+    }
+
+    #[test]
+    fn protocol_limits_name_their_key() {
+        let ucp = MINIMAL.replace("protocol = \"smpp\"", "protocol = \"ucp\"");
+        assert_eq!(Settings::from_toml(&ucp).unwrap().connections[0].protocol, Protocol::Ucp);
+        assert!(error_of(&ucp.replace("max_tps = 50", "max_tps = 50\nwindow = 101")).contains("connections[0].window"));
+        assert!(
+            error_of(&ucp.replace("max_tps = 50", "max_tps = 50\nconcat = \"sar\"")).contains("connections[0].concat")
+        );
+        let cimd2 = MINIMAL.replace("protocol = \"smpp\"", "protocol = \"cimd2\"");
+        assert!(Settings::from_toml(&cimd2.replace("password = \"secret\"", "password = \"longer-than-8\"")).is_ok());
+        assert!(
+            error_of(&cimd2.replace("max_tps = 50", "max_tps = 50\nwindow = 126")).contains("connections[0].window")
+        );
+        assert!(error_of(&MINIMAL.replace("protocol = \"smpp\"", "protocol = \"x25\"")).contains("protocol"));
     }
 
     #[test]

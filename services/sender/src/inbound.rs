@@ -154,6 +154,11 @@ pub fn read_mo(connection: &str, unit: &MoUnit, id: String, received_at: i64) ->
             }
         }
     }
+    // Text a link decoded travels as UCS-2 in parts (lossless, and joined before decoding).
+    let (mut data_coding, mut coded) = (unit.data_coding, user_data.to_vec());
+    if let Some(t) = &unit.text {
+        (data_coding, coded) = (0x08, text::ucs2::encode(t));
+    }
     if let Some((reference, total, seq)) = concat {
         if total > 1 && (1..=total).contains(&seq) {
             return Mo::Part(MoPart {
@@ -163,24 +168,27 @@ pub fn read_mo(connection: &str, unit: &MoUnit, id: String, received_at: i64) ->
                 reference,
                 total,
                 seq,
-                data_coding: unit.data_coding,
+                data_coding,
                 locking_shift: shift.locking.map(text::Language::id),
                 single_shift: shift.single.map(text::Language::id),
-                body: user_data.to_vec(),
+                body: coded,
                 smsc_timestamp: unit.smsc_timestamp,
                 received_at,
             });
         }
         metadata.insert("concat".into(), format!("{reference}/{total}/{seq}"));
     }
-    let decoded = text::decode::decode_with(unit.data_coding, shift, user_data);
+    let text = match &unit.text {
+        Some(t) => Some(t.clone()),
+        None => text::decode::decode_with(unit.data_coding, shift, user_data).text,
+    };
     Mo::Whole(InboundMessage {
         id,
         connection: connection.to_owned(),
         from: unit.from.clone(),
         to: unit.to.clone(),
-        payload: decoded.text.is_none().then(|| user_data.to_vec()),
-        text: decoded.text,
+        payload: text.is_none().then(|| user_data.to_vec()),
+        text,
         data_coding: unit.data_coding,
         segments: 1,
         smsc_timestamp: unit.smsc_timestamp,
@@ -263,6 +271,18 @@ mod tests {
         // A UDH longer than the message: reported, the bytes decoded as they are.
         let m = whole(&unit(true, 0, vec![9, 0, 3]));
         assert!(m.metadata.contains_key("udh_error"));
+    }
+
+    #[test]
+    fn text_decoded_by_the_link_is_kept_and_parts_travel_as_ucs2() {
+        let mut u = unit(false, 0, Vec::new());
+        u.text = Some("@ 5€".into());
+        assert_eq!(whole(&u).text.as_deref(), Some("@ 5€"));
+        assert_eq!(whole(&u).data_coding, 0);
+        let mut part = unit(true, 0, vec![5, 0, 3, 1, 2, 1]);
+        part.text = Some("ab😀".into());
+        let Mo::Part(p) = read_mo("c", &part, "id".into(), 1) else { panic!("a part") };
+        assert_eq!((p.data_coding, text::ucs2::decode(&p.body)), (8, "ab😀".to_owned()));
     }
 
     #[test]

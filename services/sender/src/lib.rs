@@ -12,6 +12,7 @@
 //! and [`smpp::bind`] (the SMPP session as a driver protocol).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod cimd2;
 pub mod connection;
 pub mod done;
 pub mod driver;
@@ -22,6 +23,7 @@ pub mod pool;
 pub mod prepare;
 pub mod reference;
 pub mod smpp;
+pub mod ucp;
 
 use std::sync::Arc;
 

@@ -106,6 +106,14 @@ impl Pool {
                     let new = move || crate::smpp::bind::SmppBind::new(&config);
                     tasks.spawn(crate::driver::run(shared.clone(), index, stop, new).instrument(span))
                 }
+                Protocol::Ucp => {
+                    let new = move || crate::ucp::UcpLink::new(&config);
+                    tasks.spawn(crate::driver::run(shared.clone(), index, stop, new).instrument(span))
+                }
+                Protocol::Cimd2 => {
+                    let new = move || crate::cimd2::Cimd2Link::new(&config);
+                    tasks.spawn(crate::driver::run(shared.clone(), index, stop, new).instrument(span))
+                }
             };
         }
         Pool { sender, shared, unrecorded }

@@ -89,6 +89,7 @@ pub fn incoming(sm: &Sm) -> Incoming {
         user_data,
         sar: sar(sm),
         smsc_timestamp: None,
+        text: None,
     })
 }
 

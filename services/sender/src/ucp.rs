@@ -1,0 +1,373 @@
+//! A UCP/EMI 4.x session as a [`Protocol`] for the link [`driver`](crate::driver):
+//! OT 60 login, OT 51 submits, OT 52 deliveries and OT 53 delivery
+//! notifications in, OT 31 alerts as keep-alive (the sans-IO [`ucp::Session`]).
+//!
+//! Mapping (EMI 4.x §5.3-5.5):
+//! - GSM 7-bit text goes as AMsg (MT=3) in IRA, the spec's alphabet, with the
+//!   UDH in XSer type 01; UCS-2 and 8-bit data go as TMsg (MT=4) with the data
+//!   coding in XSer type 02 (and the UDH in XSer 01).
+//! - A name as sender is OAdC packed with OTOA 5039; an international number
+//!   has OTOA 1139.
+//! - A receipt request is NRq=1 with NT=3 (delivery and non-delivery).
+//! - The ACK's SM field `AdC:SCTS` is the message id: the OT 53 that reports
+//!   on the message carries the same AdC and SCTS, so its id is built the same way.
+
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use runtime::config::ConnectionConfig;
+use ucp::ira::Alphabet;
+use ucp::{Ack, Body, DeliveryStatus, Login, Message, Msg, Nack, Received, Session, SessionConfig, Sm};
+
+use crate::driver::{Decoded, Effect, Protocol};
+use crate::link::{Answer, Incoming, MoUnit, Numbering, Report, Submission, SubmitError, Verdict};
+
+/// OTOA for an international number (EMI 4.x §5.3: TON 1, NPI 1 written as "1139").
+const OTOA_INTERNATIONAL: &str = "1139";
+
+/// A UCP session over one TCP connection.
+pub struct UcpLink {
+    config: ConnectionConfig,
+    session: Session,
+}
+
+impl UcpLink {
+    pub fn new(config: &ConnectionConfig) -> Self {
+        let session = Session::new(
+            SessionConfig {
+                window: config.window,
+                response_timeout: config.response_timeout,
+                keepalive_interval: config.enquire_link_interval,
+                alert_adc: config.system_id.clone(),
+            },
+            Instant::now(),
+        );
+        UcpLink { config: config.clone(), session }
+    }
+}
+
+/// The OT 51 for one submission; `Err` names what UCP cannot carry.
+pub fn submit_sm(sub: &Submission, now_ms: i64) -> Result<Sm, String> {
+    let mut sm = Sm { adc: sub.destination.value.clone(), ..Sm::default() };
+    match &sub.source {
+        Some(a) if a.numbering == Numbering::Alphanumeric => {
+            sm.set_alphanumeric_originator(&a.value).map_err(|e| format!("originator `{}`: {e}", a.value))?
+        }
+        Some(a) => {
+            sm.oadc = a.value.clone();
+            if a.numbering == Numbering::International {
+                sm.otoa = OTOA_INTERNATIONAL.into();
+            }
+        }
+        None => {}
+    }
+    if sub.receipt {
+        sm.nrq = "1".into();
+        sm.nt = "3".into();
+    }
+    if let Some(expires_at) = sub.expires_at {
+        sm.vp = validity(expires_at.max(now_ms));
+    }
+    if sub.sar.is_some() || sub.whole {
+        return Err("UCP has no SAR parameters or message_payload; use concat = udh8 or udh16".into());
+    }
+    if text::decode::smpp_scheme(sub.data_coding).alphabet == text::decode::Alphabet::Gsm7 {
+        // AMsg in IRA: the septets back to text, then IRA.
+        let text = text::gsm7::decode_unpacked(&sub.payload);
+        sm.msg = Msg::alphanumeric(&text, Alphabet::Ira).map_err(|e| format!("AMsg cannot carry {e}"))?;
+        if sub.data_coding != 0 {
+            sm.xser.push(ucp::ExtraService::dcs(sub.data_coding));
+        }
+    } else {
+        sm.msg = Msg::transparent(sub.payload.to_vec());
+        sm.xser.push(ucp::ExtraService::dcs(sub.data_coding));
+    }
+    if let Some(udh) = &sub.udh {
+        sm.xser.insert(0, ucp::ExtraService::udh(udh.to_vec()));
+    }
+    Ok(sm)
+}
+
+/// VP as DDMMYYHHmm (UTC, EMI 4.x §5.3) for an instant in epoch ms.
+fn validity(epoch_ms: i64) -> String {
+    let t = smpp::time::absolute(epoch_ms);
+    // smpp's absolute form is YYMMDDhhmmsstnnp; UCP wants DDMMYYHHmm.
+    let (yy, mm, dd, hh, mi) = (&t[0..2], &t[2..4], &t[4..6], &t[6..8], &t[8..10]);
+    format!("{dd}{mm}{yy}{hh}{mi}")
+}
+
+/// What a NACK to an OT 51 means. EC 01 (checksum) is a transmission error,
+/// worth another try; the connection's `temporary_errors` add codes; the rest
+/// (§8: invalid AdC, authentication, message too long, ...) are permanent.
+fn nack_answer(nack: &Nack, temporary: &[u32]) -> Answer {
+    let verdict = match nack.ec {
+        ucp::error_code::CHECKSUM_ERROR => Verdict::Temporary,
+        ec if temporary.contains(&u32::from(ec)) => Verdict::Temporary,
+        _ => Verdict::Permanent,
+    };
+    let error_code = match nack.ec {
+        ucp::error_code::ADC_INVALID => "invalid_destination",
+        ucp::error_code::MESSAGE_TOO_LONG => "invalid_length",
+        ucp::error_code::AUTHENTICATION_FAILURE | ucp::error_code::OPERATION_NOT_ALLOWED => "refused_by_smsc",
+        _ => "smsc_error",
+    };
+    let text = format!("EC {:02} {} {}", nack.ec, ucp::error_code::error_code_name(nack.ec), nack.sm).trim().to_owned();
+    Answer { verdict, message_id: String::new(), protocol_code: i32::from(nack.ec), error_code, text }
+}
+
+/// An OT 53 as a report keyed like the ACK of the message it reports on.
+pub fn report(sm: &Sm) -> Report {
+    let (stat, is_final) = match sm.delivery_status() {
+        Some(DeliveryStatus::Delivered) => ("DELIVRD", true),
+        Some(DeliveryStatus::Buffered) => ("ENROUTE", false),
+        // Rsn 108 and 109 are the validity period running out (§5.5, reason codes).
+        Some(DeliveryStatus::NotDelivered) if matches!(sm.rsn.as_str(), "108" | "109") => ("EXPIRED", true),
+        Some(DeliveryStatus::NotDelivered) => ("UNDELIV", true),
+        None => ("UNKNOWN", true),
+    };
+    Report {
+        message_id: format!("{}:{}", sm.adc, sm.scts),
+        stat: stat.into(),
+        is_final,
+        err: (!sm.rsn.is_empty()).then(|| sm.rsn.clone()),
+        network_error: None,
+        done_at: timestamp_ms(&sm.dscts),
+    }
+}
+
+/// An OT 52 as a mobile-originated unit: AMsg decoded as IRA text, TMsg as
+/// octets with the data coding of XSer type 02; the UDH of XSer type 01.
+pub fn mo(sm: &Sm) -> MoUnit {
+    let udh = sm.udh().map(<[u8]>::to_vec);
+    let dcs = ucp::xser::find(&sm.xser, ucp::xser::GSM_DCS).and_then(|d| d.first().copied());
+    let from = sm.alphanumeric_originator().unwrap_or_else(|| sm.oadc.clone());
+    let mut unit = MoUnit {
+        from,
+        to: sm.adc.clone(),
+        data_coding: dcs.unwrap_or(0),
+        udhi: udh.is_some(),
+        smsc_timestamp: timestamp_ms(&sm.scts),
+        ..MoUnit::default()
+    };
+    let mut user_data = udh.unwrap_or_default();
+    match &sm.msg {
+        Msg::Transparent { data, .. } => user_data.extend_from_slice(data),
+        other => unit.text = Some(other.text(Alphabet::Ira).unwrap_or_default()),
+    }
+    unit.user_data = Bytes::from(user_data);
+    unit
+}
+
+/// DDMMYYHHmm(ss) as epoch ms, read as UTC (the SMSC's zone is not on the wire).
+fn timestamp_ms(s: &str) -> Option<i64> {
+    match *crate::link::two_digit_fields(s)?.as_slice() {
+        [dd, mm, yy, hh, mi] => crate::link::utc_ms(yy, mm, dd, hh, mi, 0),
+        [dd, mm, yy, hh, mi, ss] => crate::link::utc_ms(yy, mm, dd, hh, mi, ss),
+        _ => None,
+    }
+}
+
+impl Protocol for UcpLink {
+    type Frame = Message;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<Message>>, String> {
+        match ucp::decode(buf) {
+            Ok(m) => Ok(m.map(Decoded::Frame)),
+            Err(e) if e.is_recoverable() => Ok(Some(Decoded::Garbage { reply: e.nack(), error: e.to_string() })),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn encode(&mut self, message: &Message, out: &mut BytesMut) -> Result<(), String> {
+        ucp::encode(message, out).map_err(|e| e.to_string())
+    }
+
+    fn open(&mut self, now: Instant) -> Vec<Message> {
+        let login = Login::open_session(&self.config.system_id, &self.config.password);
+        self.session.login(login, now).into_iter().collect()
+    }
+
+    fn can_submit(&self) -> bool {
+        self.session.window_available() > 0
+    }
+
+    fn submit(&mut self, submission: &Submission, now: Instant) -> Result<(Message, u32), SubmitError> {
+        let sm = match submit_sm(submission, kafka::recent::now_ms()) {
+            Ok(sm) => sm,
+            Err(reason) => {
+                tracing::warn!(%reason, "submission cannot be sent over UCP");
+                return Err(SubmitError::Nack(-1));
+            }
+        };
+        match self.session.send(Body::Submit(sm), now) {
+            Ok(message) => {
+                let key = u32::from(message.trn.get());
+                Ok((message, key))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "submit refused by the session");
+                Err(SubmitError::NotSent)
+            }
+        }
+    }
+
+    fn receive(&mut self, message: Message, now: Instant) -> Vec<Effect<Message>> {
+        match self.session.receive(message, now) {
+            Received::LoginOk { .. } => vec![Effect::Bound],
+            Received::LoginFailed { ec, .. } => {
+                vec![Effect::Close(format!("login refused: EC {ec:02} {}", ucp::error_code::error_code_name(ec)))]
+            }
+            Received::Result { request, message } if request == ucp::Ot::SUBMIT => {
+                let key = u32::from(message.trn.get());
+                let answer = match &message.body {
+                    Body::Ack(ack) => Answer::accepted(message_id(ack)),
+                    Body::Nack(nack) => nack_answer(nack, &self.config.temporary_errors),
+                    _ => return Vec::new(),
+                };
+                vec![Effect::Answer { key, result: Ok(answer) }]
+            }
+            Received::Result { .. } => Vec::new(),
+            Received::Operation { message } => {
+                let incoming = match &message.body {
+                    Body::Notification(sm) => Incoming::Report(report(sm)),
+                    Body::Deliver(sm) => Incoming::Mo(mo(sm)),
+                    _ => return vec![Effect::Send(message.nack(ucp::error_code::OPERATION_NOT_SUPPORTED, ""))],
+                };
+                // A NACK makes the SMSC deliver it again later.
+                let (recorded, refused) = (message.ack(""), message.nack(ucp::error_code::OPERATION_NOT_ALLOWED, ""));
+                vec![Effect::Deliver { incoming, recorded, refused }]
+            }
+            Received::Alert { reply, .. } => vec![Effect::Send(reply)],
+            Received::Unexpected { message, reply } => {
+                tracing::debug!(ot = %message.header().ot, "unexpected UCP message");
+                reply.map(Effect::Send).into_iter().collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn poll(&mut self, now: Instant) -> Vec<Effect<Message>> {
+        let mut effects = Vec::new();
+        for action in self.session.poll(now) {
+            match action {
+                ucp::Action::Send(message) => effects.push(Effect::Send(message)),
+                ucp::Action::TimedOut { trn, ot } => {
+                    tracing::warn!(trn = trn.get(), ot = %ot, "result timed out");
+                    effects.push(Effect::Answer { key: u32::from(trn.get()), result: Err(SubmitError::Timeout) });
+                }
+                ucp::Action::Dead => {
+                    effects.push(Effect::Close("SMSC stopped answering (login or alert timed out)".into()));
+                    break;
+                }
+                _ => {}
+            }
+        }
+        effects
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.session.next_deadline()
+    }
+
+    fn close(&mut self, _now: Instant) -> Option<Message> {
+        // EMI has no logout: the connection is simply closed.
+        None
+    }
+}
+
+/// The id of an accepted OT 51: the ACK's `AdC:SCTS` (its SM field as sent).
+fn message_id(ack: &Ack) -> String {
+    ack.sm.clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::Address;
+
+    fn submission(data_coding: u8, payload: &[u8], udh: Option<&[u8]>) -> Submission {
+        Submission {
+            source: Some(Address::parse("ACME")),
+            destination: Address::parse("+4915112345678"),
+            data_coding,
+            udh: udh.map(Bytes::copy_from_slice),
+            payload: Bytes::copy_from_slice(payload),
+            sar: None,
+            whole: false,
+            receipt: true,
+            expires_at: None,
+        }
+    }
+
+    #[test]
+    fn gsm_text_goes_as_ira_amsg_with_the_udh_in_xser() {
+        // '@' is GSM 0x00 and IRA 0x40.
+        let sm = submit_sm(&submission(0, &[0x00, b'h', b'i'], Some(&[5, 0, 3, 1, 2, 1])), 0).unwrap();
+        assert_eq!(sm.msg, Msg::Alphanumeric(b"@hi".to_vec()));
+        assert_eq!(sm.udh(), Some(&[5, 0, 3, 1, 2, 1][..]));
+        assert_eq!((sm.adc.as_str(), sm.nrq.as_str(), sm.nt.as_str()), ("4915112345678", "1", "3"));
+        assert_eq!(sm.alphanumeric_originator().as_deref(), Some("ACME"));
+    }
+
+    #[test]
+    fn ucs2_goes_as_tmsg_with_the_dcs_in_xser() {
+        let sm = submit_sm(&submission(8, &[0x04, 0x16], None), 0).unwrap();
+        assert_eq!(sm.msg, Msg::transparent(vec![0x04, 0x16]));
+        assert_eq!(ucp::xser::find(&sm.xser, ucp::xser::GSM_DCS), Some(&[8][..]));
+    }
+
+    #[test]
+    fn sar_and_whole_messages_are_refused() {
+        let mut s = submission(0, b"x", None);
+        s.sar = Some((1, 2, 1));
+        assert!(submit_sm(&s, 0).is_err());
+    }
+
+    #[test]
+    fn validity_is_ddmmyyhhmm() {
+        // 2026-11-26 12:54:00.300 UTC
+        assert_eq!(validity(1_795_697_640_300), "2611261254");
+    }
+
+    #[test]
+    fn notifications_become_reports_keyed_like_the_ack() {
+        let sm = Sm {
+            adc: "4915112345678".into(),
+            scts: "261126125400".into(),
+            dst: "0".into(),
+            dscts: "261126125500".into(),
+            ..Sm::default()
+        };
+        let r = report(&sm);
+        assert_eq!(
+            (r.message_id.as_str(), r.stat.as_str(), r.is_final),
+            ("4915112345678:261126125400", "DELIVRD", true)
+        );
+        assert_eq!(r.done_at, Some(1_795_697_700_000));
+        let expired = Sm { dst: "2".into(), rsn: "108".into(), ..sm.clone() };
+        assert_eq!(report(&expired).stat, "EXPIRED");
+        let buffered = Sm { dst: "1".into(), ..sm };
+        assert!(!report(&buffered).is_final);
+    }
+
+    #[test]
+    fn deliveries_become_mo_units() {
+        let mut sm =
+            Sm { adc: "1234".into(), oadc: "4911".into(), msg: Msg::Alphanumeric(b"@ home".to_vec()), ..Sm::default() };
+        let u = mo(&sm);
+        assert_eq!((u.from.as_str(), u.to.as_str(), u.text.as_deref()), ("4911", "1234", Some("@ home")));
+        sm.msg = Msg::transparent(vec![0, 0x41]);
+        sm.xser = vec![ucp::ExtraService::udh(vec![5, 0, 3, 7, 2, 1]), ucp::ExtraService::dcs(8)];
+        let u = mo(&sm);
+        assert!(u.udhi && u.text.is_none());
+        assert_eq!((u.data_coding, &u.user_data[..]), (8, &[5, 0, 3, 7, 2, 1, 0, 0x41][..]));
+    }
+
+    #[test]
+    fn nacks_are_classified() {
+        let n = |ec| nack_answer(&Nack { ec, ..Nack::default() }, &[]);
+        assert_eq!(n(1).verdict, Verdict::Temporary);
+        assert_eq!((n(6).verdict, n(6).error_code), (Verdict::Permanent, "invalid_destination"));
+        assert_eq!(nack_answer(&Nack { ec: 4, ..Nack::default() }, &[4]).verdict, Verdict::Temporary);
+    }
+}
