@@ -18,7 +18,7 @@ pub fn pdu(data: &[u8]) {
         if let Ok(Tpdu::Deliver(d)) = tpdu::decode(&as_hex, len) {
             let sane = !d.from.is_alphanumeric()
                 && !d.smsc.as_ref().is_some_and(|a| a.is_alphanumeric())
-                && d.scts.year <= 2099
+                && d.scts.year <= 2068
                 && d.scts.epoch_ms().is_some();
             if sane {
                 if let Ok(again) = d.encode() {

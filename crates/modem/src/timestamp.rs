@@ -8,7 +8,9 @@ use crate::reader::Reader;
 /// A service centre time stamp as the SMSC sent it, in its local time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timestamp {
-    /// 2000 + the two digits of the PDU (the spec leaves the century open).
+    /// Four digits from the PDU's two: 00-68 are 2000-2068, 69-99 are 1969-1999,
+    /// the POSIX `strptime("%y")` pivot (the spec leaves the century open; a modem
+    /// whose clock was reset reports the 1980s, not the 2080s).
     pub year: u16,
     pub month: u8,
     pub day: u8,
@@ -58,7 +60,12 @@ impl Timestamp {
         let tz = octets[6];
         let quarters = ((tz & 0x07) * 10 + (tz >> 4)) as i8;
         Timestamp {
-            year: 2000 + u16::from(bcd(octets[0])),
+            year: match bcd(octets[0]) {
+                yy @ 0..=68 => 2000 + u16::from(yy),
+                yy @ 69..=99 => 1900 + u16::from(yy),
+                // Not BCD; kept so that epoch_ms can still refuse or compute it.
+                yy => 2000 + u16::from(yy),
+            },
             month: bcd(octets[1]),
             day: bcd(octets[2]),
             hour: bcd(octets[3]),
