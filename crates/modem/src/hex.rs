@@ -1,5 +1,5 @@
 //! Hex text, as PDU mode carries TPDUs over the AT interface (TS 27.005 §3.1:
-//! "<pdu> ... in hexadecimal format: two IRA characters per octet").
+//! "`<pdu>` ... in hexadecimal format: two IRA characters per octet").
 
 use crate::error::DecodeError;
 

@@ -24,7 +24,7 @@
 //!
 //! **Where to start reading.** [`submit`] (the SMS-SUBMIT layout, then
 //! [`user_data`] for septets and fill bits), [`deliver`], [`status_report`]; then
-//! [`machine`] for the event model, built on [`line`] (framing: lines and the
+//! [`machine`] for the event model, built on [`line`](mod@line) (framing: lines and the
 //! prompt) and [`response`] (grammar: result codes and URCs), with
 //! [`at_error`] classifying error codes. Golden vectors are in
 //! `tests/golden.rs`, the state machine against the fake in `tests/machine.rs`,

@@ -27,7 +27,7 @@ fn bcd(octet: u8) -> u8 {
 }
 
 fn to_bcd(value: u8) -> u8 {
-    (value % 10) << 4 | (value / 10) % 10
+    ((value % 10) << 4) | ((value / 10) % 10)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
@@ -90,7 +90,7 @@ impl Timestamp {
             to_bcd(self.hour),
             to_bcd(self.minute),
             to_bcd(self.second),
-            (q % 10) << 4 | (q / 10) | sign,
+            ((q % 10) << 4) | (q / 10) | sign,
         ]
     }
 
