@@ -42,6 +42,16 @@ static MO_PARTS: Family<Counter, 1> = Family::new(
 );
 static MO_PARTS_WAITING: Family<Gauge, 0> =
     Family::new("smsgw_mo_parts_waiting", "Parts of concatenated inbound messages waiting for the rest.", []);
+static MODEM_SIGNAL: Family<Gauge, 1> = Family::new(
+    "smsgw_modem_signal",
+    "A modem's signal quality, AT+CSQ <rssi> (TS 27.007 §8.5: 0-31, 99 unknown).",
+    ["connection"],
+);
+static MODEM_REGISTRATION: Family<Gauge, 1> = Family::new(
+    "smsgw_modem_registration",
+    "A modem's network registration, AT+CREG? <stat> (TS 27.007 §7.2: 1 home, 5 roaming, others not registered).",
+    ["connection"],
+);
 static INBOUND: Family<Counter, 2> =
     Family::new("smsgw_inbound_total", "deliver_sm received, by kind.", ["connection", "kind"]);
 
@@ -115,6 +125,16 @@ pub fn mo_parts_waiting() -> &'static Gauge {
     MO_PARTS_WAITING.with([])
 }
 
+/// A modem's last signal quality (`AT+CSQ` rssi).
+pub fn modem_signal(connection: &str) -> &'static Gauge {
+    MODEM_SIGNAL.with([connection])
+}
+
+/// A modem's last registration status (`AT+CREG?` stat).
+pub fn modem_registration(connection: &str) -> &'static Gauge {
+    MODEM_REGISTRATION.with([connection])
+}
+
 /// Every family in the Prometheus text exposition format 0.0.4.
 pub fn render() -> String {
     let mut out = String::new();
@@ -131,5 +151,7 @@ pub fn render() -> String {
     INBOUND.render(&mut out);
     MO_PARTS.render(&mut out);
     MO_PARTS_WAITING.render(&mut out);
+    MODEM_SIGNAL.render(&mut out);
+    MODEM_REGISTRATION.render(&mut out);
     out
 }

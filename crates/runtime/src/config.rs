@@ -363,8 +363,10 @@ pub enum Protocol {
     Smpp,
     /// UCP/EMI 4.x (`system_id` is the login OAdC, `password` its PWD; `window` at most 100).
     Ucp,
-    /// CIMD2 (`system_id` is the user identity, `password` the password; `window` at most 127).
+    /// CIMD2 (`system_id` is the user identity, `password` the password; `window` at most 125).
     Cimd2,
+    /// A GSM modem on a serial port (`device`, `baud`, `pin`), run by the modem host role.
+    Modem,
 }
 
 /// SMPP bind type (SMPP 3.4 §4.1).
@@ -385,12 +387,26 @@ pub struct ConnectionConfig {
     pub id: String,
     /// Wire protocol.
     pub protocol: Protocol,
-    /// SMSC host name or address.
+    /// SMSC host name or address (network protocols).
+    #[serde(default)]
     pub host: String,
-    /// SMSC TCP port.
+    /// SMSC TCP port (network protocols).
+    #[serde(default)]
     pub port: u16,
-    /// Bind `system_id` (SMPP 3.4 §4.1.1, at most 15 characters).
+    /// Bind `system_id` (SMPP 3.4 §4.1.1, at most 15 characters), or the UCP/CIMD2 login.
+    #[serde(default)]
     pub system_id: String,
+    /// Serial device of a modem (`/dev/ttyUSB0`, `/dev/serial/by-id/...`).
+    #[serde(default)]
+    pub device: String,
+    /// Serial speed of a modem.
+    #[serde(default = "default_baud")]
+    pub baud: u32,
+    /// SIM PIN of a modem, when the SIM asks for one; best set from the
+    /// environment (`SMSGW__CONNECTIONS__0__PIN`) or a secret, never in a file
+    /// under version control. Never logged.
+    #[serde(default)]
+    pub pin: Option<String>,
     /// Bind password (at most 8 characters).
     #[serde(default)]
     pub password: String,
@@ -484,6 +500,10 @@ fn one_u8() -> u8 {
 fn default_source_ton() -> u8 {
     0
 }
+fn default_baud() -> u32 {
+    115_200
+}
+
 fn default_window() -> usize {
     10
 }
@@ -514,14 +534,23 @@ impl ConnectionConfig {
         if self.id.is_empty() || !self.id.chars().all(valid_topic_char) {
             return Err(invalid(format!("{key}.id"), "must be non-empty and use only letters, digits, `.`, `_`, `-`"));
         }
-        if self.host.is_empty() {
-            return Err(invalid(format!("{key}.host"), "must not be empty"));
-        }
-        if self.port == 0 {
-            return Err(invalid(format!("{key}.port"), "must not be 0"));
-        }
-        if self.system_id.is_empty() {
-            return Err(invalid(format!("{key}.system_id"), "must not be empty"));
+        if self.protocol == Protocol::Modem {
+            if self.device.is_empty() {
+                return Err(invalid(format!("{key}.device"), "must name the modem's serial device"));
+            }
+            if self.pin.as_deref().is_some_and(|p| !(4..=8).contains(&p.len()) || !p.chars().all(|c| c.is_ascii_digit())) {
+                return Err(invalid(format!("{key}.pin"), "must be 4 to 8 digits"));
+            }
+        } else {
+            if self.host.is_empty() {
+                return Err(invalid(format!("{key}.host"), "must not be empty"));
+            }
+            if self.port == 0 {
+                return Err(invalid(format!("{key}.port"), "must not be 0"));
+            }
+            if self.system_id.is_empty() {
+                return Err(invalid(format!("{key}.system_id"), "must not be empty"));
+            }
         }
         match self.protocol {
             Protocol::Smpp if self.system_id.len() > 15 => {
@@ -648,6 +677,22 @@ mod tests {
             error_of(&cimd2.replace("max_tps = 50", "max_tps = 50\nwindow = 126")).contains("connections[0].window")
         );
         assert!(error_of(&MINIMAL.replace("protocol = \"smpp\"", "protocol = \"x25\"")).contains("protocol"));
+    }
+
+    #[test]
+    fn modems_need_a_device_not_a_host() {
+        let modem = MINIMAL
+            .replace("protocol = \"smpp\"", "protocol = \"modem\"")
+            .replace("host = \"127.0.0.1\"", "")
+            .replace("port = 2775", "")
+            .replace("system_id = \"smsgw\"", "");
+        assert!(error_of(&modem).contains("connections[0].device"));
+        let s = Settings::from_toml(&modem.replace("max_tps = 50", "max_tps = 50\ndevice = \"/dev/ttyUSB0\"")).unwrap();
+        assert_eq!((s.connections[0].protocol, s.connections[0].baud), (Protocol::Modem, 115_200));
+        let bad_pin = modem.replace("max_tps = 50", "max_tps = 50\ndevice = \"/dev/x\"\npin = \"12a4\"");
+        assert!(error_of(&bad_pin).contains("connections[0].pin"));
+        let no_host = MINIMAL.replace("host = \"127.0.0.1\"", "");
+        assert!(error_of(&no_host).contains("connections[0].host"));
     }
 
     #[test]

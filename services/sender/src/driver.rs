@@ -117,7 +117,7 @@ pub async fn run<P: Protocol>(shared: Arc<Shared>, index: usize, shutdown: Cance
 /// Kept pinned across loop turns, so `select!` never drops one it took. If
 /// the link ends while this holds one, dropping it drops the reply sender,
 /// which the pool reports as [`SubmitError::NotSent`]: retried, no duplicate.
-fn next_submit(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = Option<Submit>> + Send>> {
+pub(crate) fn next_submit(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = Option<Submit>> + Send>> {
     Box::pin(async move {
         let submit = shared.queue.recv().await.ok()?;
         shared.ready_to_send().await;

@@ -19,6 +19,7 @@ pub mod driver;
 pub mod inbound;
 pub mod link;
 pub mod message;
+pub mod modem;
 pub mod pool;
 pub mod prepare;
 pub mod reference;
@@ -40,14 +41,35 @@ pub enum Error {
     Registry(#[from] registry::Error),
 }
 
-/// Runs a sender for every configured connection until `shutdown`.
-pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<(), Error> {
+/// Which connections a process sends for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connections {
+    All,
+    /// Every connection but modems (the sender role on servers).
+    Network,
+    /// Only modems (the modem host role, on the machines the modems are plugged into).
+    Modems,
+}
+
+impl Connections {
+    fn takes(self, config: &runtime::config::ConnectionConfig) -> bool {
+        let modem = config.protocol == runtime::config::Protocol::Modem;
+        match self {
+            Connections::All => true,
+            Connections::Network => !modem,
+            Connections::Modems => modem,
+        }
+    }
+}
+
+/// Runs a sender for every configured connection of `which` until `shutdown`.
+pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: CancellationToken) -> Result<(), Error> {
     let producer = kafka::producer(&settings.kafka)?;
     // One registry client (and schema cache) for every connection.
     let registry = registry::Registry::from_config(&settings.kafka)?.map(Arc::new);
     let framings = registry::framings(&settings, registry.as_deref()).await?;
     let mut tasks = tokio::task::JoinSet::new();
-    for config in settings.connections.clone() {
+    for config in settings.connections.iter().filter(|c| which.takes(c)).cloned() {
         let span = tracing::info_span!("connection", connection = %config.id);
         tasks.spawn(tracing::Instrument::instrument(
             connection::run(

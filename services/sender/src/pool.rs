@@ -71,6 +71,19 @@ fn limiter(max_tps: u32) -> Option<DefaultDirectRateLimiter> {
     Quota::with_period(period).map(|q| RateLimiter::direct(q.allow_burst(NonZeroU32::MIN)))
 }
 
+/// Starts `binds` framed-protocol links of one connection.
+fn links<P: crate::driver::Protocol>(
+    shared: &Arc<Shared>,
+    tasks: &TaskTracker,
+    shutdown: &CancellationToken,
+    new: impl Fn() -> P + Clone + Send + Sync + 'static,
+) {
+    for index in 0..shared.config.binds {
+        let span = tracing::info_span!("bind", connection = %shared.config.id, bind = index);
+        tasks.spawn(crate::driver::run(shared.clone(), index, shutdown.clone(), new.clone()).instrument(span));
+    }
+}
+
 /// A connection's links and its submit queue.
 #[derive(Clone)]
 pub struct Pool {
@@ -98,23 +111,16 @@ impl Pool {
             inbound,
             config,
         });
-        for index in 0..shared.config.binds {
-            let span = tracing::info_span!("bind", connection = %shared.config.id, bind = index);
-            let (config, stop) = (shared.config.clone(), shutdown.clone());
-            match shared.config.protocol {
-                Protocol::Smpp => {
-                    let new = move || crate::smpp::bind::SmppBind::new(&config);
-                    tasks.spawn(crate::driver::run(shared.clone(), index, stop, new).instrument(span))
-                }
-                Protocol::Ucp => {
-                    let new = move || crate::ucp::UcpLink::new(&config);
-                    tasks.spawn(crate::driver::run(shared.clone(), index, stop, new).instrument(span))
-                }
-                Protocol::Cimd2 => {
-                    let new = move || crate::cimd2::Cimd2Link::new(&config);
-                    tasks.spawn(crate::driver::run(shared.clone(), index, stop, new).instrument(span))
-                }
-            };
+        let config = shared.config.clone();
+        match config.protocol {
+            Protocol::Smpp => links(&shared, tasks, &shutdown, move || crate::smpp::bind::SmppBind::new(&config)),
+            Protocol::Ucp => links(&shared, tasks, &shutdown, move || crate::ucp::UcpLink::new(&config)),
+            Protocol::Cimd2 => links(&shared, tasks, &shutdown, move || crate::cimd2::Cimd2Link::new(&config)),
+            Protocol::Modem => {
+                // One device, one task: `binds` does not apply.
+                let span = tracing::info_span!("modem", connection = %config.id, device = %config.device);
+                tasks.spawn(crate::modem::run(shared.clone(), shutdown).instrument(span));
+            }
         }
         Pool { sender, shared, unrecorded }
     }

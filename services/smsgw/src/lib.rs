@@ -23,8 +23,10 @@ pub enum Role {
     All,
     /// Validation and routing of `sms.send` into per-connection queues.
     Router,
-    /// One sender per configured connection.
+    /// One sender per configured connection, modems excepted.
     Sender,
+    /// The senders of the modem connections, on the machine the modems are plugged into.
+    ModemHost,
     /// Delivery-receipt correlation.
     Tracker,
 }
@@ -91,7 +93,12 @@ pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
 pub async fn run_roles(settings: Arc<Settings>, role: Role, shutdown: CancellationToken) -> Result<(), Error> {
     kafka::ensure_topics(&settings.kafka, &topics(&settings), settings.kafka.partitions).await?;
     let router = matches!(role, Role::All | Role::Router);
-    let sender = matches!(role, Role::All | Role::Sender);
+    let sender = match role {
+        Role::All => Some(sender::Connections::All),
+        Role::Sender => Some(sender::Connections::Network),
+        Role::ModemHost => Some(sender::Connections::Modems),
+        Role::Router | Role::Tracker => None,
+    };
     let tracker = matches!(role, Role::All | Role::Tracker);
     let r = async {
         if router {
@@ -100,8 +107,8 @@ pub async fn run_roles(settings: Arc<Settings>, role: Role, shutdown: Cancellati
         Ok::<(), Error>(())
     };
     let s = async {
-        if sender {
-            sender::run(settings.clone(), shutdown.clone()).await?;
+        if let Some(which) = sender {
+            sender::run(settings.clone(), which, shutdown.clone()).await?;
         }
         Ok::<(), Error>(())
     };
