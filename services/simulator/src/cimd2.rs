@@ -23,11 +23,11 @@
 //! [`Receipts::Always`]: crate::state::Receipts::Always
 
 mod convert;
+mod submit;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use cimd2::{Body, Packet, Response};
@@ -39,7 +39,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::deliver::{Delivery, Outgoing, Protocol};
 use crate::errors;
-use crate::state::{Fate, SimConfig, SimState, SubmitRecord};
+use crate::state::{SimConfig, SimState};
 use crate::wire::{self, Cimd2Frames};
 
 /// Deliveries (20, 23) sent and not yet answered, at most (128 even numbers).
@@ -201,67 +201,6 @@ impl Session {
         self.shared.state.binds.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(user, "logged in");
         self.user = Some(user);
-    }
-
-    /// Decides a submit's fate, records it and schedules its status report;
-    /// returns the submit response.
-    fn submit(&self, submit: &cimd2::Submit) -> Response {
-        let (config, state) = (&self.shared.config, &self.shared.state);
-        let Some(user) = &self.user else {
-            return Response::error(errors::CIMD2_UNEXPECTED_OPERATION);
-        };
-        let destination = convert::destination(submit).unwrap_or_default();
-        let fate =
-            if destination.is_empty() { Err((errors::CIMD2_INCORRECT_DESTINATION, "")) } else { Ok(config.roll()) };
-        let requested = convert::wants_report(submit);
-        let (response, id, status) = match fate {
-            Ok(Fate::Accept) => {
-                let now = state.service_centre_time(destination);
-                let mc_time = wire::cimd2_time(now);
-                if config.wants_receipt(requested) {
-                    let at = now + config.receipt_delay.as_secs();
-                    let report = convert::report(destination, &mc_time, wire::cimd2_time(at));
-                    let out = Outgoing::new(user, Delivery::Cimd2Report(report));
-                    wire::deliver_after(state, config.receipt_delay, out);
-                }
-                state.submits_ok.fetch_add(1, Ordering::Relaxed);
-                let id = format!("{destination}:{mc_time}");
-                let response = Response {
-                    destination: Some(destination.to_owned()),
-                    mc_timestamp: Some(mc_time),
-                    ..Response::default()
-                };
-                (response, id, 0)
-            }
-            refused => {
-                let (code, text) = match refused {
-                    Err(error) => error,
-                    Ok(Fate::Throttle) => errors::CIMD2_THROTTLED,
-                    Ok(_) => errors::cimd2_error(config.error_status),
-                };
-                state.submits_refused.fetch_add(1, Ordering::Relaxed);
-                let error_text = (!text.is_empty()).then(|| text.to_owned());
-                (Response { error_code: Some(code), error_text, ..Response::default() }, String::new(), u32::from(code))
-            }
-        };
-        if config.record {
-            let body = convert::submit_body(submit);
-            state.record(SubmitRecord {
-                at: Instant::now(),
-                system_id: user.clone(),
-                bind: self.number,
-                source_addr: convert::source(submit),
-                destination_addr: destination.to_owned(),
-                esm_class: body.esm_class,
-                data_coding: body.data_coding,
-                registered_delivery: u8::from(requested),
-                short_message: body.short_message,
-                tlvs: Vec::new(),
-                message_id: id,
-                status,
-            });
-        }
-        response
     }
 
     /// Sends a deliver message (20) or deliver status report (23) with the

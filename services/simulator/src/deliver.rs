@@ -28,8 +28,8 @@ pub(crate) enum Delivery {
     Mo(Sm),
     /// An SMPP delivery receipt (deliver_sm, `esm_class` 0x04).
     SmppReceipt(Sm),
-    /// A UCP OT 53 delivery notification.
-    UcpNotification(ucp::Sm),
+    /// A UCP OT 53 delivery notification (boxed: 33 string fields).
+    UcpNotification(Box<ucp::Sm>),
     /// A CIMD2 deliver status report (23).
     Cimd2Report(cimd2::DeliverStatusReport),
 }
@@ -145,5 +145,32 @@ impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let inner = self.lock();
         f.debug_struct("Registry").field("pending", &inner.pending.values().map(Vec::len).sum::<usize>()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipts_wait_for_their_protocol_and_mo_goes_to_any() {
+        let registry = Registry::default();
+        let (ucp_tx, mut ucp_rx) = mpsc::unbounded_channel();
+        registry.add_receiver("acct", 1, Protocol::Ucp, ucp_tx);
+
+        registry.deliver(Outgoing::new("acct", Delivery::SmppReceipt(Sm::default())));
+        assert!(ucp_rx.try_recv().is_err(), "an SMPP receipt is not for a UCP session");
+        registry.deliver(Outgoing::new("acct", Delivery::Mo(Sm::default())));
+        assert!(matches!(ucp_rx.try_recv().map(|o| o.delivery), Ok(Delivery::Mo(_))));
+
+        let (smpp_tx, mut smpp_rx) = mpsc::unbounded_channel();
+        registry.add_receiver("acct", 2, Protocol::Smpp, smpp_tx);
+        assert!(matches!(smpp_rx.try_recv().map(|o| o.delivery), Ok(Delivery::SmppReceipt(_))));
+
+        registry.deliver(Outgoing::new("acct", Delivery::Cimd2Report(Default::default())));
+        assert!(ucp_rx.try_recv().is_err() && smpp_rx.try_recv().is_err());
+        let (cimd2_tx, mut cimd2_rx) = mpsc::unbounded_channel();
+        registry.add_receiver("acct", 3, Protocol::Cimd2, cimd2_tx);
+        assert!(matches!(cimd2_rx.try_recv().map(|o| o.delivery), Ok(Delivery::Cimd2Report(_))));
     }
 }

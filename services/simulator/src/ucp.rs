@@ -187,7 +187,7 @@ impl Session {
                 if config.wants_receipt(requested) {
                     let at = now + config.receipt_delay.as_secs();
                     let n = convert::notification(sm, account, &scts, wire::ucp_time(at), config.ucp_alphabet);
-                    let out = Outgoing::new(account, Delivery::UcpNotification(n));
+                    let out = Outgoing::new(account, Delivery::UcpNotification(Box::new(n)));
                     wire::deliver_after(state, config.receipt_delay, out);
                 }
                 state.submits_ok.fetch_add(1, Ordering::Relaxed);
@@ -228,7 +228,7 @@ impl Session {
                 let scts = wire::ucp_time(wire::unix_now());
                 Body::Deliver(convert::deliver(sm, self.shared.config.ucp_alphabet, scts))
             }
-            Delivery::UcpNotification(n) => Body::Notification(n.clone()),
+            Delivery::UcpNotification(n) => Body::Notification((**n).clone()),
             // The registry gives a session only what its protocol carries.
             Delivery::SmppReceipt(_) | Delivery::Cimd2Report(_) => return,
         };
