@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use futures::{SinkExt, StreamExt};
-use rand::Rng;
 use smpp::status::{ESME_RBINDFAIL, ESME_RINVBNDSTS, ESME_RINVCMDID, ESME_ROK, ESME_RTHROTTLED};
 use smpp::tlv::tag;
 use smpp::{BindResp, Body, Pdu, Sm, SmResp, SmppCodec, Tlv};
@@ -18,9 +17,9 @@ use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::deliver::Outgoing;
+use crate::deliver::{Delivery, Outgoing, Protocol};
 use crate::receipt;
-use crate::state::{Receipts, SimConfig, SimState, SubmitRecord};
+use crate::state::{Fate, SimConfig, SimState, SubmitRecord};
 
 /// Runs the simulator on `listener` until `shutdown` is cancelled.
 pub async fn run(listener: TcpListener, config: SimConfig, state: Arc<SimState>, shutdown: CancellationToken) {
@@ -97,8 +96,13 @@ async fn session(stream: TcpStream, bind_no: u64, shared: Arc<Shared>, shutdown:
                 break;
             }
             Some(out) = deliver_rx.recv() => {
+                let sm = match &out.delivery {
+                    Delivery::Mo(sm) | Delivery::SmppReceipt(sm) => sm.clone(),
+                    // The registry gives a bind only what SMPP carries.
+                    Delivery::UcpNotification(_) | Delivery::Cimd2Report(_) => continue,
+                };
                 let seq = sequence.fetch_add(1, Ordering::Relaxed);
-                if out_tx.send(Pdu::new(seq, Body::DeliverSm(out.sm.clone()))).is_err() {
+                if out_tx.send(Pdu::new(seq, Body::DeliverSm(sm))).is_err() {
                     shared.state.deliveries.deliver(out);
                     break;
                 }
@@ -137,7 +141,7 @@ async fn session(stream: TcpStream, bind_no: u64, shared: Arc<Shared>, shutdown:
                             shared.state.binds.fetch_add(1, Ordering::Relaxed);
                             tracing::debug!(system_id, "bound");
                             if matches!(kind, Bound::Rx | Bound::Trx) {
-                                shared.state.deliveries.add_receiver(&system_id, bind_no, deliver_tx.clone());
+                                shared.state.deliveries.add_receiver(&system_id, bind_no, Protocol::Smpp, deliver_tx.clone());
                             }
                         }
                     }
@@ -214,23 +218,15 @@ fn submit(shared: &Arc<Shared>, system_id: &str, bind_no: u64, bound: Bound, sm:
     let status = if !matches!(bound, Bound::Tx | Bound::Trx) {
         ESME_RINVBNDSTS
     } else {
-        let roll: u8 = rand::rng().random_range(0..100);
-        if roll < config.throttle_percent {
-            ESME_RTHROTTLED
-        } else if roll < config.throttle_percent.saturating_add(config.error_percent) {
-            config.error_status
-        } else {
-            ESME_ROK
+        match config.roll() {
+            Fate::Throttle => ESME_RTHROTTLED,
+            Fate::Error => config.error_status,
+            Fate::Accept => ESME_ROK,
         }
     };
     let message_id = if status == ESME_ROK {
         let n = state.message_id();
-        let wants = match config.receipts {
-            Receipts::Never => false,
-            Receipts::Always => true,
-            Receipts::Requested => sm.registered_delivery & 0x03 != 0,
-        };
-        if wants {
+        if config.wants_receipt(sm.registered_delivery & 0x03 != 0) {
             schedule_receipt(shared.clone(), system_id.to_owned(), n, sm);
         }
         state.submits_ok.fetch_add(1, Ordering::Relaxed);
@@ -287,6 +283,6 @@ fn schedule_receipt(shared: Arc<Shared>, system_id: String, n: u64, sm: &Sm) {
             tlvs: vec![Tlv::cstring(tag::RECEIPTED_MESSAGE_ID, &id), Tlv::u8(tag::MESSAGE_STATE, 2)],
             ..receipt
         };
-        shared.state.deliveries.deliver(Outgoing { system_id, sm });
+        shared.state.deliveries.deliver(Outgoing { system_id, delivery: Delivery::SmppReceipt(sm) });
     });
 }

@@ -1,9 +1,11 @@
 //! Simulator configuration and what the simulator observed.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use rand::Rng;
 use serde::Deserialize;
 
 /// How message ids are printed in submit_sm_resp and receipts.
@@ -31,13 +33,15 @@ impl IdFormat {
 pub struct SimConfig {
     /// Required bind credentials; any are accepted when `None`.
     pub credentials: Option<(String, String)>,
-    /// Delay before each submit_sm_resp.
+    /// Delay before each submit_sm_resp (UCP: submit ACK/NACK; CIMD2: submit response).
     pub latency: Duration,
-    /// Percentage (0-100) of submits answered with ESME_RTHROTTLED.
+    /// Percentage (0-100) of submits answered with ESME_RTHROTTLED (UCP and
+    /// CIMD2: their throttling error, see [`crate::errors`]).
     pub throttle_percent: u8,
     /// Percentage (0-100) of submits answered with `error_status`.
     pub error_percent: u8,
-    /// The command_status used for injected errors.
+    /// The command_status used for injected errors. UCP and CIMD2 translate it
+    /// to their own error codes ([`crate::errors`]).
     pub error_status: u32,
     /// Send delivery receipts: for every submit (`Always`), only when requested, or never.
     pub receipts: Receipts,
@@ -49,6 +53,10 @@ pub struct SimConfig {
     pub receipt_id_format: IdFormat,
     /// Keep a [`SubmitRecord`] per accepted or refused submit.
     pub record: bool,
+    /// UCP only: the alphabet of the octets in AMsg (MT=3), in submits and in
+    /// the OT 52 the simulator sends. GSM by default, as Kannel and most
+    /// SMSCs use it; the EMI spec says IRA (see `ucp::ira`).
+    pub ucp_alphabet: ucp::Alphabet,
 }
 
 impl Default for SimConfig {
@@ -64,8 +72,43 @@ impl Default for SimConfig {
             id_format: IdFormat::Decimal,
             receipt_id_format: IdFormat::Decimal,
             record: true,
+            ucp_alphabet: ucp::Alphabet::Gsm,
         }
     }
+}
+
+impl SimConfig {
+    /// Decides a submit's fate with the configured percentages.
+    pub(crate) fn roll(&self) -> Fate {
+        let roll: u8 = rand::rng().random_range(0..100);
+        if roll < self.throttle_percent {
+            Fate::Throttle
+        } else if roll < self.throttle_percent.saturating_add(self.error_percent) {
+            Fate::Error
+        } else {
+            Fate::Accept
+        }
+    }
+
+    /// Whether an accepted submit gets a receipt; `requested` is what the
+    /// submit asked for in its own protocol's terms.
+    pub(crate) fn wants_receipt(&self, requested: bool) -> bool {
+        match self.receipts {
+            Receipts::Never => false,
+            Receipts::Always => true,
+            Receipts::Requested => requested,
+        }
+    }
+}
+
+/// What becomes of one submit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fate {
+    Accept,
+    /// Refused as throttled (`throttle_percent`).
+    Throttle,
+    /// Refused with the injected error (`error_percent`, `error_status`).
+    Error,
 }
 
 /// When receipts are sent.
@@ -78,7 +121,9 @@ pub enum Receipts {
     Always,
 }
 
-/// One submit_sm as the simulator saw it.
+/// One submit as the simulator saw it. UCP and CIMD2 submits are recorded in
+/// the same SMPP shape: `data_coding` 0 with unpacked GSM septets for text,
+/// the UDH at the front of `short_message` with `esm_class` 0x40.
 #[derive(Debug, Clone)]
 pub struct SubmitRecord {
     pub at: Instant,
@@ -91,8 +136,11 @@ pub struct SubmitRecord {
     pub registered_delivery: u8,
     pub short_message: bytes::Bytes,
     pub tlvs: Vec<smpp::Tlv>,
-    /// Empty unless `status` is 0.
+    /// Empty unless `status` is 0. UCP: `AdC:SCTS` as in the ACK; CIMD2:
+    /// `destination:service centre timestamp` as in the submit response.
     pub message_id: String,
+    /// The command_status sent; for UCP the NACK error code, for CIMD2 the
+    /// 900 error code (0 when accepted).
     pub status: u32,
 }
 
@@ -112,6 +160,10 @@ pub struct SimState {
     kills: tokio::sync::watch::Sender<u64>,
     /// deliver_sm waiting for, or routed to, receiver binds.
     pub(crate) deliveries: crate::deliver::Registry,
+    /// Destination → the last service centre time stamp given to a message
+    /// for it (seconds since the epoch), so UCP's and CIMD2's message
+    /// identity, destination + time stamp to the second, stays unique.
+    last_stamp: Mutex<HashMap<String, u64>>,
 }
 
 impl Default for SimState {
@@ -127,6 +179,7 @@ impl Default for SimState {
             records: Mutex::new(Vec::new()),
             kills: tokio::sync::watch::channel(0).0,
             deliveries: Default::default(),
+            last_stamp: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -150,6 +203,23 @@ impl SimState {
         self.records.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// A service centre time stamp (seconds since the epoch) for a message to
+    /// `destination`: now, or one second after the last one given for the
+    /// same destination, so (destination, time stamp) names one message — as
+    /// an SMSC must for UCP (EMI 4.x §5.3.1, `AdC:SCTS`) and CIMD2 (021 +
+    /// 060). A burst to one destination runs ahead of the clock.
+    pub(crate) fn service_centre_time(&self, destination: &str) -> u64 {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let mut last = self.last_stamp.lock().unwrap_or_else(|e| e.into_inner());
+        if last.len() > 10_000 {
+            // Entries at or behind the clock can no longer collide.
+            last.retain(|_, t| *t >= now);
+        }
+        let stamp = last.get(destination).map_or(now, |&t| now.max(t + 1));
+        last.insert(destination.to_owned(), stamp);
+        stamp
+    }
+
     /// Drops every open session abruptly (no unbind, responses in flight
     /// lost), as a crashing SMSC or a broken network would.
     pub fn drop_connections(&self) {
@@ -160,10 +230,15 @@ impl SimState {
         self.kills.subscribe()
     }
 
-    /// Sends a mobile-originated deliver_sm to a receiver bind of `system_id`
-    /// (held until one binds). `sm.esm_class` should be 0 (SMPP 3.4 §5.2.12).
+    /// Sends a mobile-originated message to a session of `system_id` (held
+    /// until one binds or logs in): an SMPP receiver or transceiver bind gets
+    /// it as deliver_sm, a UCP session logged in with OAdC `system_id` as OT 52,
+    /// a CIMD2 session of user `system_id` as deliver message (20). `sm` is the
+    /// canonical form: `esm_class` 0 (SMPP 3.4 §5.2.12) or 0x40 with a UDH in
+    /// front, `data_coding` 0 with unpacked GSM septets, 8 for UCS-2, or
+    /// another TS 23.038 value for binary.
     pub fn send_mo(&self, system_id: &str, sm: smpp::Sm) {
-        self.deliveries.deliver(crate::deliver::Outgoing { system_id: system_id.to_owned(), sm });
+        self.deliveries.deliver(crate::deliver::Outgoing::new(system_id, crate::deliver::Delivery::Mo(sm)));
     }
 
     /// Accepted submits so far.

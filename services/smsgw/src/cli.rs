@@ -1,4 +1,4 @@
-//! Command line: `smsgw run`, `smsgw sim smpp`, `smsgw send`, `smsgw watch`, `smsgw text`, `smsgw bench`, `smsgw bench-kannel`.
+//! Command line: `smsgw run`, `smsgw sim smpp|ucp|cimd2`, `smsgw send`, `smsgw watch`, `smsgw text`, `smsgw bench`, `smsgw bench-kannel`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -54,15 +54,39 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum SimProtocol {
-    /// SMPP 3.4 SMSC.
-    Smpp(SimSmppArgs),
+    /// SMPP 3.4 SMSC (default --listen 127.0.0.1:2775).
+    Smpp(SimArgs),
+    /// UCP/EMI 4.x SMSC (default --listen 127.0.0.1:2776). --system-id and
+    /// --password are the OT 60 login's OAdC and PWD.
+    Ucp(SimArgs),
+    /// CIMD2 SMSC (default --listen 127.0.0.1:9971). --system-id and
+    /// --password are the login's user identity and password.
+    Cimd2(SimArgs),
 }
 
+impl SimProtocol {
+    fn args(&self) -> &SimArgs {
+        match self {
+            SimProtocol::Smpp(a) | SimProtocol::Ucp(a) | SimProtocol::Cimd2(a) => a,
+        }
+    }
+
+    /// (name for logs, default listen address).
+    fn describe(&self) -> (&'static str, &'static str) {
+        match self {
+            SimProtocol::Smpp(_) => ("SMPP", "127.0.0.1:2775"),
+            SimProtocol::Ucp(_) => ("UCP", "127.0.0.1:2776"),
+            SimProtocol::Cimd2(_) => ("CIMD2", "127.0.0.1:9971"),
+        }
+    }
+}
+
+/// Options shared by every simulator protocol.
 #[derive(Debug, Args)]
-pub struct SimSmppArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:2775")]
-    pub listen: SocketAddr,
+pub struct SimArgs {
+    /// Address to listen on (default per protocol, see above).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
     /// When to send delivery receipts.
     #[arg(long, value_parser = parse_receipts, default_value = "requested")]
     pub receipts: Receipts,
@@ -72,13 +96,14 @@ pub struct SimSmppArgs {
     /// Delay before each submit_sm_resp.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
     pub latency: Duration,
-    /// Percentage of submits answered ESME_RTHROTTLED.
+    /// Percentage of submits answered ESME_RTHROTTLED (UCP: NACK 04; CIMD2: error 9).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub throttle_percent: u8,
     /// Percentage of submits answered with --error-status.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub error_percent: u8,
-    /// command_status for injected errors (default ESME_RSYSERR).
+    /// command_status for injected errors (default ESME_RSYSERR); UCP and CIMD2
+    /// translate it to their own codes.
     #[arg(long, default_value_t = 8)]
     pub error_status: u32,
     /// Message ids in submit_sm_resp: decimal or hex.
@@ -92,6 +117,17 @@ pub struct SimSmppArgs {
     pub system_id: Option<String>,
     #[arg(long)]
     pub password: Option<String>,
+    /// UCP only: the alphabet of AMsg octets, gsm (as Kannel sends) or ira (as the spec says).
+    #[arg(long, value_parser = parse_alphabet, default_value = "gsm")]
+    pub ucp_alphabet: ucp::Alphabet,
+}
+
+fn parse_alphabet(s: &str) -> Result<ucp::Alphabet, String> {
+    match s {
+        "gsm" => Ok(ucp::Alphabet::Gsm),
+        "ira" => Ok(ucp::Alphabet::Ira),
+        _ => Err("expected gsm or ira".into()),
+    }
 }
 
 fn parse_receipts(s: &str) -> Result<Receipts, String> {
@@ -111,7 +147,7 @@ fn parse_id_format(s: &str) -> Result<IdFormat, String> {
     }
 }
 
-impl SimSmppArgs {
+impl SimArgs {
     pub fn config(&self) -> SimConfig {
         SimConfig {
             credentials: self.system_id.clone().zip(self.password.clone()),
@@ -125,6 +161,7 @@ impl SimSmppArgs {
             receipt_id_format: self.receipt_id_format,
             // A long-running simulator must not grow without bound.
             record: false,
+            ucp_alphabet: self.ucp_alphabet,
         }
     }
 }
@@ -162,13 +199,23 @@ pub fn main(cli: Cli) -> ExitCode {
                 result.map_err(anyhow::Error::from)
             })
         }
-        Command::Sim { protocol: SimProtocol::Smpp(args) } => {
+        Command::Sim { protocol } => {
             let _telemetry = runtime::telemetry::init(&TelemetryConfig::default());
             run_async(async move {
-                let listener = tokio::net::TcpListener::bind(args.listen).await?;
+                let (name, default_listen) = protocol.describe();
+                let listen = match protocol.args().listen {
+                    Some(addr) => addr,
+                    None => default_listen.parse()?,
+                };
+                let listener = tokio::net::TcpListener::bind(listen).await?;
                 let shutdown = runtime::shutdown::on_signal();
-                tracing::info!(listen = %listener.local_addr()?, "SMPP simulator listening");
-                simulator::smpp::run(listener, args.config(), Arc::new(SimState::default()), shutdown).await;
+                tracing::info!(listen = %listener.local_addr()?, "{name} simulator listening");
+                let (config, state) = (protocol.args().config(), Arc::new(SimState::default()));
+                match protocol {
+                    SimProtocol::Smpp(_) => simulator::smpp::run(listener, config, state, shutdown).await,
+                    SimProtocol::Ucp(_) => simulator::ucp::run(listener, config, state, shutdown).await,
+                    SimProtocol::Cimd2(_) => simulator::cimd2::run(listener, config, state, shutdown).await,
+                }
                 Ok(())
             })
         }
