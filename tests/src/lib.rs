@@ -111,11 +111,23 @@ impl Sim {
 
     /// Starts on a given port (0 = any), e.g. to restart an SMSC where the gateway expects it.
     pub async fn start_on(port: u16, config: SimConfig) -> Sim {
+        Sim::start_protocol(runtime::config::Protocol::Smpp, port, config).await
+    }
+
+    /// The simulator speaking `protocol` (SMPP, UCP or CIMD2) on `port` (0 = any).
+    pub async fn start_protocol(protocol: runtime::config::Protocol, port: u16, config: SimConfig) -> Sim {
+        use runtime::config::Protocol;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(SimState::default());
         let shutdown = CancellationToken::new();
-        tokio::spawn(simulator::smpp::run(listener, config, state.clone(), shutdown.clone()));
+        let (s, c) = (state.clone(), shutdown.clone());
+        match protocol {
+            Protocol::Smpp => tokio::spawn(simulator::smpp::run(listener, config, s, c)),
+            Protocol::Ucp => tokio::spawn(simulator::ucp::run(listener, config, s, c)),
+            Protocol::Cimd2 => tokio::spawn(simulator::cimd2::run(listener, config, s, c)),
+            Protocol::Modem => panic!("a modem simulator runs on a pseudo-terminal, not a TCP port"),
+        };
         Sim { port, state, shutdown }
     }
 }

@@ -369,6 +369,15 @@ pub enum Protocol {
     Modem,
 }
 
+/// The alphabet of UCP AMsg text.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum UcpAlphabet {
+    #[default]
+    Gsm,
+    Ira,
+}
+
 /// SMPP bind type (SMPP 3.4 §4.1).
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
@@ -407,6 +416,11 @@ pub struct ConnectionConfig {
     /// under version control. Never logged.
     #[serde(default)]
     pub pin: Option<String>,
+    /// UCP only: the alphabet of AMsg text, `gsm` (GSM 03.38 codes, as Kannel
+    /// and most EMI SMSCs use) or `ira` (ITU-T T.50, as the EMI spec says; it
+    /// has no `€` and no Greek capitals, so such texts fail with the character named).
+    #[serde(default)]
+    pub ucp_alphabet: UcpAlphabet,
     /// Bind password (at most 8 characters).
     #[serde(default)]
     pub password: String,
@@ -538,7 +552,11 @@ impl ConnectionConfig {
             if self.device.is_empty() {
                 return Err(invalid(format!("{key}.device"), "must name the modem's serial device"));
             }
-            if self.pin.as_deref().is_some_and(|p| !(4..=8).contains(&p.len()) || !p.chars().all(|c| c.is_ascii_digit())) {
+            if self
+                .pin
+                .as_deref()
+                .is_some_and(|p| !(4..=8).contains(&p.len()) || !p.chars().all(|c| c.is_ascii_digit()))
+            {
                 return Err(invalid(format!("{key}.pin"), "must be 4 to 8 digits"));
             }
         } else {

@@ -186,13 +186,7 @@ impl Protocol for Cimd2Link {
     }
 
     fn submit(&mut self, submission: &Submission, now: Instant) -> Result<(Packet, u32), SubmitError> {
-        let body = match submit(submission) {
-            Ok(s) => Body::Submit(s),
-            Err(reason) => {
-                tracing::warn!(%reason, "submission cannot be sent over CIMD2");
-                return Err(SubmitError::Nack(-1));
-            }
-        };
+        let body = Body::Submit(submit(submission).map_err(SubmitError::Unsupported)?);
         match self.session.send_request(body, now) {
             Ok(packet) => {
                 let key = u32::from(packet.number);

@@ -125,6 +125,10 @@ pub enum SubmitError {
     /// The pool is shutting down.
     #[error("connection is shutting down")]
     Closed,
+    /// The link's protocol cannot carry this submission (a character its
+    /// alphabet lacks, SAR over a UDH-only protocol): retrying cannot help.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// A delivery report, parsed by the link, protocol-neutral.

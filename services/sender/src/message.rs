@@ -82,6 +82,9 @@ pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Submission>)
                     return event(Status::Expired, ids, Some(error));
                 }
                 Err(SubmitError::Closed) => return Outcome::Interrupted,
+                Err(SubmitError::Unsupported(reason)) => {
+                    return event(Status::Failed, ids, Some(error_info("unsupported", None, &reason)));
+                }
                 Err(SubmitError::NotSent) => {
                     // Another bind (or this one, reconnected) takes it; not an attempt.
                     tokio::time::sleep(Duration::from_millis(10)).await;
@@ -120,7 +123,7 @@ fn result_name(result: &Result<Answer, SubmitError>) -> Option<&'static str> {
         Err(SubmitError::NotSent) => "not_sent",
         // The SMSC could not make sense of it: retried like a temporary error status.
         Err(SubmitError::Nack(_)) => "temporary",
-        Err(SubmitError::Expired | SubmitError::Closed) => return None,
+        Err(SubmitError::Expired | SubmitError::Closed | SubmitError::Unsupported(_)) => return None,
     })
 }
 

@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_serial::SerialPortBuilderExt;
 use tokio_util::sync::CancellationToken;
 
-use crate::link::{Ack, Answer, Delivered, Incoming, MoUnit, Numbering, Report, SubmitError, Submission, Verdict};
+use crate::link::{Ack, Answer, Delivered, Incoming, MoUnit, Numbering, Report, Submission, SubmitError, Verdict};
 use crate::pool::Shared;
 
 type Reply = oneshot::Sender<Result<Answer, SubmitError>>;
@@ -182,14 +182,7 @@ impl ModemLink {
                             self.pending.insert(id, (s.reply, s.submission.destination.value.clone()));
                         }
                         Err(reason) => {
-                            let answer = Answer {
-                                verdict: Verdict::Permanent,
-                                message_id: String::new(),
-                                protocol_code: -1,
-                                error_code: "invalid_text",
-                                text: reason,
-                            };
-                            let _ = s.reply.send(Ok(answer));
+                            let _ = s.reply.send(Err(SubmitError::Unsupported(reason)));
                         }
                     }
                 }
@@ -209,7 +202,9 @@ impl ModemLink {
                 self.ready = true;
                 tracing::info!("modem ready");
             }
-            Event::InitFailed(InitError::PinRejected(e)) => return Some(Ended::Fatal(format!("SIM PIN rejected: {e:?}"))),
+            Event::InitFailed(InitError::PinRejected(e)) => {
+                return Some(Ended::Fatal(format!("SIM PIN rejected: {e:?}")))
+            }
             Event::InitFailed(InitError::PinRequired) => {
                 return Some(Ended::Fatal("the SIM wants a PIN and none is configured".into()))
             }

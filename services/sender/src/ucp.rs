@@ -3,14 +3,16 @@
 //! notifications in, OT 31 alerts as keep-alive (the sans-IO [`ucp::Session`]).
 //!
 //! Mapping (EMI 4.x §5.3-5.5):
-//! - GSM 7-bit text goes as AMsg (MT=3) in IRA, the spec's alphabet, with the
-//!   UDH in XSer type 01; UCS-2 and 8-bit data go as TMsg (MT=4) with the data
+//! - GSM 7-bit text goes as AMsg (MT=3) in the connection's `ucp_alphabet`:
+//!   GSM codes (what Kannel and most SMSCs use) or IRA (the spec's letter),
+//!   with the UDH in XSer type 01; UCS-2 and 8-bit data go as TMsg (MT=4) with the data
 //!   coding in XSer type 02 (and the UDH in XSer 01).
 //! - A name as sender is OAdC packed with OTOA 5039; an international number
 //!   has OTOA 1139.
 //! - A receipt request is NRq=1 with NT=3 (delivery and non-delivery).
 //! - The ACK's SM field `AdC:SCTS` is the message id: the OT 53 that reports
-//!   on the message carries the same AdC and SCTS, so its id is built the same way.
+//!   on the message carries the recipient in OAdC (§5.5: "Message for
+//!   <OAdC>") and the same SCTS, so its id is built as `OAdC:SCTS`.
 
 use std::time::Instant;
 
@@ -29,6 +31,7 @@ const OTOA_INTERNATIONAL: &str = "1139";
 pub struct UcpLink {
     config: ConnectionConfig,
     session: Session,
+    alphabet: Alphabet,
 }
 
 impl UcpLink {
@@ -42,12 +45,16 @@ impl UcpLink {
             },
             Instant::now(),
         );
-        UcpLink { config: config.clone(), session }
+        let alphabet = match config.ucp_alphabet {
+            runtime::config::UcpAlphabet::Gsm => Alphabet::Gsm,
+            runtime::config::UcpAlphabet::Ira => Alphabet::Ira,
+        };
+        UcpLink { config: config.clone(), session, alphabet }
     }
 }
 
-/// The OT 51 for one submission; `Err` names what UCP cannot carry.
-pub fn submit_sm(sub: &Submission, now_ms: i64) -> Result<Sm, String> {
+/// The OT 51 for one submission, AMsg in `alphabet`; `Err` names what UCP cannot carry.
+pub fn submit_sm(sub: &Submission, alphabet: Alphabet, now_ms: i64) -> Result<Sm, String> {
     let mut sm = Sm { adc: sub.destination.value.clone(), ..Sm::default() };
     match &sub.source {
         Some(a) if a.numbering == Numbering::Alphanumeric => {
@@ -72,9 +79,14 @@ pub fn submit_sm(sub: &Submission, now_ms: i64) -> Result<Sm, String> {
         return Err("UCP has no SAR parameters or message_payload; use concat = udh8 or udh16".into());
     }
     if text::decode::smpp_scheme(sub.data_coding).alphabet == text::decode::Alphabet::Gsm7 {
-        // AMsg in IRA: the septets back to text, then IRA.
-        let text = text::gsm7::decode_unpacked(&sub.payload);
-        sm.msg = Msg::alphanumeric(&text, Alphabet::Ira).map_err(|e| format!("AMsg cannot carry {e}"))?;
+        sm.msg = match alphabet {
+            // GSM AMsg: the septets as they are (national tables included, named by the UDH).
+            Alphabet::Gsm => Msg::Alphanumeric(sub.payload.to_vec()),
+            Alphabet::Ira => {
+                let text = text::gsm7::decode_unpacked(&sub.payload);
+                Msg::alphanumeric(&text, Alphabet::Ira).map_err(|e| format!("IRA AMsg cannot carry {e}"))?
+            }
+        };
         if sub.data_coding != 0 {
             sm.xser.push(ucp::ExtraService::dcs(sub.data_coding));
         }
@@ -126,7 +138,7 @@ pub fn report(sm: &Sm) -> Report {
         None => ("UNKNOWN", true),
     };
     Report {
-        message_id: format!("{}:{}", sm.adc, sm.scts),
+        message_id: format!("{}:{}", sm.oadc, sm.scts),
         stat: stat.into(),
         is_final,
         err: (!sm.rsn.is_empty()).then(|| sm.rsn.clone()),
@@ -135,9 +147,9 @@ pub fn report(sm: &Sm) -> Report {
     }
 }
 
-/// An OT 52 as a mobile-originated unit: AMsg decoded as IRA text, TMsg as
+/// An OT 52 as a mobile-originated unit: AMsg decoded in `alphabet`, TMsg as
 /// octets with the data coding of XSer type 02; the UDH of XSer type 01.
-pub fn mo(sm: &Sm) -> MoUnit {
+pub fn mo(sm: &Sm, alphabet: Alphabet) -> MoUnit {
     let udh = sm.udh().map(<[u8]>::to_vec);
     let dcs = ucp::xser::find(&sm.xser, ucp::xser::GSM_DCS).and_then(|d| d.first().copied());
     let from = sm.alphanumeric_originator().unwrap_or_else(|| sm.oadc.clone());
@@ -152,7 +164,7 @@ pub fn mo(sm: &Sm) -> MoUnit {
     let mut user_data = udh.unwrap_or_default();
     match &sm.msg {
         Msg::Transparent { data, .. } => user_data.extend_from_slice(data),
-        other => unit.text = Some(other.text(Alphabet::Ira).unwrap_or_default()),
+        other => unit.text = Some(other.text(alphabet).unwrap_or_default()),
     }
     unit.user_data = Bytes::from(user_data);
     unit
@@ -192,13 +204,7 @@ impl Protocol for UcpLink {
     }
 
     fn submit(&mut self, submission: &Submission, now: Instant) -> Result<(Message, u32), SubmitError> {
-        let sm = match submit_sm(submission, kafka::recent::now_ms()) {
-            Ok(sm) => sm,
-            Err(reason) => {
-                tracing::warn!(%reason, "submission cannot be sent over UCP");
-                return Err(SubmitError::Nack(-1));
-            }
-        };
+        let sm = submit_sm(submission, self.alphabet, kafka::recent::now_ms()).map_err(SubmitError::Unsupported)?;
         match self.session.send(Body::Submit(sm), now) {
             Ok(message) => {
                 let key = u32::from(message.trn.get());
@@ -230,7 +236,7 @@ impl Protocol for UcpLink {
             Received::Operation { message } => {
                 let incoming = match &message.body {
                     Body::Notification(sm) => Incoming::Report(report(sm)),
-                    Body::Deliver(sm) => Incoming::Mo(mo(sm)),
+                    Body::Deliver(sm) => Incoming::Mo(mo(sm, self.alphabet)),
                     _ => return vec![Effect::Send(message.nack(ucp::error_code::OPERATION_NOT_SUPPORTED, ""))],
                 };
                 // A NACK makes the SMSC deliver it again later.
@@ -300,10 +306,15 @@ mod tests {
     }
 
     #[test]
-    fn gsm_text_goes_as_ira_amsg_with_the_udh_in_xser() {
-        // '@' is GSM 0x00 and IRA 0x40.
-        let sm = submit_sm(&submission(0, &[0x00, b'h', b'i'], Some(&[5, 0, 3, 1, 2, 1])), 0).unwrap();
+    fn gsm_text_goes_as_amsg_with_the_udh_in_xser() {
+        // '@' is GSM 0x00 and IRA 0x40; '€' is GSM 0x1B 0x65 and has no IRA code.
+        let sub = submission(0, &[0x00, b'h', b'i'], Some(&[5, 0, 3, 1, 2, 1]));
+        let sm = submit_sm(&sub, Alphabet::Ira, 0).unwrap();
         assert_eq!(sm.msg, Msg::Alphanumeric(b"@hi".to_vec()));
+        assert_eq!(submit_sm(&sub, Alphabet::Gsm, 0).unwrap().msg, Msg::Alphanumeric(vec![0x00, b'h', b'i']));
+        let euro = submission(0, &[0x1B, 0x65], None);
+        assert_eq!(submit_sm(&euro, Alphabet::Gsm, 0).unwrap().msg, Msg::Alphanumeric(vec![0x1B, 0x65]));
+        assert!(submit_sm(&euro, Alphabet::Ira, 0).unwrap_err().contains('€'));
         assert_eq!(sm.udh(), Some(&[5, 0, 3, 1, 2, 1][..]));
         assert_eq!((sm.adc.as_str(), sm.nrq.as_str(), sm.nt.as_str()), ("4915112345678", "1", "3"));
         assert_eq!(sm.alphanumeric_originator().as_deref(), Some("ACME"));
@@ -311,7 +322,7 @@ mod tests {
 
     #[test]
     fn ucs2_goes_as_tmsg_with_the_dcs_in_xser() {
-        let sm = submit_sm(&submission(8, &[0x04, 0x16], None), 0).unwrap();
+        let sm = submit_sm(&submission(8, &[0x04, 0x16], None), Alphabet::Gsm, 0).unwrap();
         assert_eq!(sm.msg, Msg::transparent(vec![0x04, 0x16]));
         assert_eq!(ucp::xser::find(&sm.xser, ucp::xser::GSM_DCS), Some(&[8][..]));
     }
@@ -320,7 +331,7 @@ mod tests {
     fn sar_and_whole_messages_are_refused() {
         let mut s = submission(0, b"x", None);
         s.sar = Some((1, 2, 1));
-        assert!(submit_sm(&s, 0).is_err());
+        assert!(submit_sm(&s, Alphabet::Gsm, 0).is_err());
     }
 
     #[test]
@@ -331,8 +342,10 @@ mod tests {
 
     #[test]
     fn notifications_become_reports_keyed_like_the_ack() {
+        // §5.5: AdC is the party notified, OAdC the recipient of the message reported on.
         let sm = Sm {
-            adc: "4915112345678".into(),
+            adc: "1299998".into(),
+            oadc: "4915112345678".into(),
             scts: "261126125400".into(),
             dst: "0".into(),
             dscts: "261126125500".into(),
@@ -354,11 +367,11 @@ mod tests {
     fn deliveries_become_mo_units() {
         let mut sm =
             Sm { adc: "1234".into(), oadc: "4911".into(), msg: Msg::Alphanumeric(b"@ home".to_vec()), ..Sm::default() };
-        let u = mo(&sm);
+        let u = mo(&sm, Alphabet::Ira);
         assert_eq!((u.from.as_str(), u.to.as_str(), u.text.as_deref()), ("4911", "1234", Some("@ home")));
         sm.msg = Msg::transparent(vec![0, 0x41]);
         sm.xser = vec![ucp::ExtraService::udh(vec![5, 0, 3, 7, 2, 1]), ucp::ExtraService::dcs(8)];
-        let u = mo(&sm);
+        let u = mo(&sm, Alphabet::Gsm);
         assert!(u.udhi && u.text.is_none());
         assert_eq!((u.data_coding, &u.user_data[..]), (8, &[5, 0, 3, 7, 2, 1, 0, 0x41][..]));
     }

@@ -117,7 +117,7 @@ pub struct SimArgs {
     pub system_id: Option<String>,
     #[arg(long)]
     pub password: Option<String>,
-    /// UCP only: the alphabet of AMsg octets, gsm (as Kannel sends) or ira (as the spec says).
+    /// UCP only: the alphabet of AMsg octets, gsm (as Kannel and smsgw by default send) or ira (as the spec says).
     #[arg(long, value_parser = parse_alphabet, default_value = "gsm")]
     pub ucp_alphabet: ucp::Alphabet,
 }
