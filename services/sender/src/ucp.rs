@@ -295,6 +295,7 @@ mod tests {
             sar: None,
             whole: false,
             receipt: true,
+            reference: "r".into(),
             expires_at: None,
         }
     }

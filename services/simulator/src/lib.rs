@@ -7,10 +7,11 @@
 //! check the wire, not our own bookkeeping.
 //!
 //! Start with [`smpp::run`]: it takes the listener and a shutdown token, so
-//! tests run it in-process.
+//! tests run it in-process. [`http::run`] is an HTTP SMS API in the same way.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod deliver;
+pub mod http;
 pub mod receipt;
 pub mod smpp;
 pub mod state;

@@ -1,4 +1,4 @@
-//! Command line: `smsgw run`, `smsgw sim smpp`, `smsgw send`, `smsgw watch`, `smsgw text`, `smsgw bench`, `smsgw bench-kannel`.
+//! Command line: `smsgw run`, `smsgw sim smpp|http`, `smsgw send`, `smsgw watch`, `smsgw text`, `smsgw bench`, `smsgw bench-kannel`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -56,6 +56,8 @@ pub enum Command {
 pub enum SimProtocol {
     /// SMPP 3.4 SMSC.
     Smpp(SimSmppArgs),
+    /// HTTP SMS API (`POST /send`), with callbacks for reports and inbound messages.
+    Http(crate::sim_http::SimHttpArgs),
 }
 
 #[derive(Debug, Args)]
@@ -94,7 +96,7 @@ pub struct SimSmppArgs {
     pub password: Option<String>,
 }
 
-fn parse_receipts(s: &str) -> Result<Receipts, String> {
+pub(crate) fn parse_receipts(s: &str) -> Result<Receipts, String> {
     match s {
         "never" => Ok(Receipts::Never),
         "requested" => Ok(Receipts::Requested),
@@ -103,7 +105,7 @@ fn parse_receipts(s: &str) -> Result<Receipts, String> {
     }
 }
 
-fn parse_id_format(s: &str) -> Result<IdFormat, String> {
+pub(crate) fn parse_id_format(s: &str) -> Result<IdFormat, String> {
     match s {
         "decimal" => Ok(IdFormat::Decimal),
         "hex" => Ok(IdFormat::Hex),
@@ -171,6 +173,10 @@ pub fn main(cli: Cli) -> ExitCode {
                 simulator::smpp::run(listener, args.config(), Arc::new(SimState::default()), shutdown).await;
                 Ok(())
             })
+        }
+        Command::Sim { protocol: SimProtocol::Http(args) } => {
+            let _telemetry = runtime::telemetry::init(&TelemetryConfig::default());
+            run_async(crate::sim_http::run(args))
         }
         Command::Send(args) => run_async(crate::tools::send(args)),
         Command::Watch(args) => run_async(crate::tools::watch(args)),
