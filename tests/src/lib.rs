@@ -126,7 +126,7 @@ impl Sim {
             Protocol::Smpp => tokio::spawn(simulator::smpp::run(listener, config, s, c)),
             Protocol::Ucp => tokio::spawn(simulator::ucp::run(listener, config, s, c)),
             Protocol::Cimd2 => tokio::spawn(simulator::cimd2::run(listener, config, s, c)),
-            Protocol::Modem => panic!("a modem simulator runs on a pseudo-terminal, not a TCP port"),
+            Protocol::Modem | Protocol::Http => panic!("{protocol:?} has its own simulator, not a framed TCP one"),
         };
         Sim { port, state, shutdown }
     }

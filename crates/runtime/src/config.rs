@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub mod http;
+pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpMethod, MoCallback};
+
 /// A configuration error; `key` is the dotted path of the bad setting.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -367,6 +370,9 @@ pub enum Protocol {
     Cimd2,
     /// A GSM modem on a serial port (`device`, `baud`, `pin`), run by the modem host role.
     Modem,
+    /// A provider's HTTP(S) SMS API: one request per message (`url`, `body`, ...; see [`http`]),
+    /// reports and inbound messages by callback to `callback_listen`.
+    Http,
 }
 
 /// The alphabet of UCP AMsg text.
@@ -396,13 +402,13 @@ pub struct ConnectionConfig {
     pub id: String,
     /// Wire protocol.
     pub protocol: Protocol,
-    /// SMSC host name or address (network protocols).
+    /// SMSC host name or address (SMPP, UCP, CIMD2).
     #[serde(default)]
     pub host: String,
-    /// SMSC TCP port (network protocols).
+    /// SMSC TCP port (SMPP, UCP, CIMD2).
     #[serde(default)]
     pub port: u16,
-    /// Bind `system_id` (SMPP 3.4 §4.1.1, at most 15 characters), or the UCP/CIMD2 login.
+    /// Bind `system_id` (SMPP 3.4 §4.1.1, at most 15 characters; SMPP, UCP, CIMD2).
     #[serde(default)]
     pub system_id: String,
     /// Serial device of a modem (`/dev/ttyUSB0`, `/dev/serial/by-id/...`).
@@ -482,23 +488,78 @@ pub struct ConnectionConfig {
     #[serde(default)]
     pub dlr_id_format: receipt::DlrIdFormat,
     /// How the parts of a long message are tied together (TS 23.040 §9.2.3.24.1/.8,
-    /// SMPP 3.4 §5.3.2.22-24 and §5.3.2.32): `udh8` (default), `udh16`, `sar`, `payload`.
-    #[serde(default)]
-    pub concat: text::Concat,
+    /// SMPP 3.4 §5.3.2.22-24 and §5.3.2.32): `udh8` (default), `udh16`, `sar`,
+    /// `payload` (the default, and the only choice, for HTTP). Read it with [`ConnectionConfig::concat`].
+    #[serde(default, rename = "concat")]
+    pub concat_setting: Option<text::Concat>,
     /// National language shift tables (TS 23.038 §6.2.1.2) the SMSC and the
     /// handsets of this route accept, e.g. `["turkish"]`. `auto` encoding uses
     /// one when the default alphabet cannot encode a text and the tables need
     /// fewer segments than UCS-2. Empty (default): never.
     #[serde(default)]
     pub national_languages: Vec<text::Language>,
+
+    // protocol = "http" only; documented and validated in `http`.
+    /// The API's URL (`http://` or `https://`).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// `POST` (default) or `GET` (then `body` is the query string).
+    #[serde(default)]
+    pub method: HttpMethod,
+    /// Extra request headers (API keys, ...).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// `{ basic = { user = "...", password = "..." } }` or `{ bearer = "token" }`.
+    #[serde(default)]
+    pub auth: Option<HttpAuth>,
+    /// The request body (or query string) with placeholders ([`http::PLACEHOLDERS`]).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// How placeholders are escaped: `json` (default for POST) or `form` (URL-encoded; GET's only choice).
+    #[serde(default)]
+    pub body_format: Option<BodyFormat>,
+    /// Statuses meaning "accepted"; empty (default) means any 2xx.
+    #[serde(default)]
+    pub success_status: Vec<u16>,
+    /// JSON pointer (RFC 6901) to the message id in a success response.
+    #[serde(default)]
+    pub message_id: Option<String>,
+    /// Or a regex with one capture group applied to the response body.
+    #[serde(default)]
+    pub message_id_regex: Option<String>,
+    /// JSON pointer to the error text in a failure response.
+    #[serde(default)]
+    pub error_text: Option<String>,
+    /// Or a regex with one capture group; without either the body itself is the text.
+    #[serde(default)]
+    pub error_text_regex: Option<String>,
+    /// Where the provider's callbacks arrive (`POST|GET /dlr`, `/mo`); no listener when unset.
+    #[serde(default)]
+    pub callback_listen: Option<std::net::SocketAddr>,
+    /// Which fields of a `/dlr` callback hold the id, status and error.
+    #[serde(default)]
+    pub dlr_callback: DlrCallback,
+    /// Which fields of a `/mo` callback hold the addresses and text.
+    #[serde(default)]
+    pub mo_callback: MoCallback,
 }
 
 impl ConnectionConfig {
+    /// How long messages are carried: `concat` when set, else `payload` for HTTP
+    /// (one request per message) and `udh8` for the others.
+    pub fn concat(&self) -> text::Concat {
+        match (self.concat_setting, self.protocol) {
+            (Some(c), _) => c,
+            (None, Protocol::Http) => text::Concat::Payload,
+            (None, _) => text::Concat::Udh8,
+        }
+    }
+
     /// How this connection splits texts; `reference` and `class` are per message.
     pub fn split_options(&self, max_segments: usize) -> text::SplitOptions {
         text::SplitOptions {
             max_segments,
-            concat: self.concat,
+            concat: self.concat(),
             languages: self.national_languages.iter().copied().collect(),
             ..text::SplitOptions::default()
         }
@@ -548,6 +609,11 @@ impl ConnectionConfig {
         if self.id.is_empty() || !self.id.chars().all(valid_topic_char) {
             return Err(invalid(format!("{key}.id"), "must be non-empty and use only letters, digits, `.`, `_`, `-`"));
         }
+        if self.protocol == Protocol::Http {
+            http::validate(self, key)?;
+        } else {
+            http::validate_unused(self, key)?;
+        }
         if self.protocol == Protocol::Modem {
             if self.device.is_empty() {
                 return Err(invalid(format!("{key}.device"), "must name the modem's serial device"));
@@ -559,7 +625,7 @@ impl ConnectionConfig {
             {
                 return Err(invalid(format!("{key}.pin"), "must be 4 to 8 digits"));
             }
-        } else {
+        } else if self.protocol != Protocol::Http {
             if self.host.is_empty() {
                 return Err(invalid(format!("{key}.host"), "must not be empty"));
             }
@@ -583,10 +649,12 @@ impl ConnectionConfig {
             Protocol::Cimd2 if self.window > 125 => {
                 return Err(invalid(format!("{key}.window"), "must be at most 125 for CIMD2 (odd packet numbers)"));
             }
-            Protocol::Ucp | Protocol::Cimd2 if matches!(self.concat, text::Concat::Sar | text::Concat::Payload) => {
+            Protocol::Ucp | Protocol::Cimd2 | Protocol::Modem
+                if matches!(self.concat(), text::Concat::Sar | text::Concat::Payload) =>
+            {
                 return Err(invalid(
                     format!("{key}.concat"),
-                    "UCP and CIMD2 carry long messages with a UDH: udh8 or udh16",
+                    "UCP, CIMD2 and modems carry long messages with a UDH: udh8 or udh16",
                 ));
             }
             _ => {}
@@ -659,6 +727,9 @@ mod tests {
         let s = Settings::from_toml(include_str!("../../../config/smsgw.example.toml")).unwrap();
         assert_eq!(s.connections[0].binds, 2);
         assert_eq!(s.router.default_connection.as_deref(), Some("sim"));
+        let api = s.connection("api").unwrap();
+        assert_eq!((api.protocol, api.concat()), (Protocol::Http, text::Concat::Payload));
+        assert_eq!(api.callback_listen, Some("127.0.0.1:8081".parse().unwrap()));
     }
 
     #[test]

@@ -290,6 +290,7 @@ mod tests {
             sar: None,
             whole: false,
             receipt: true,
+            reference: "r".into(),
             expires_at: Some(1_795_697_640_300),
         }
     }

@@ -1,6 +1,6 @@
 //! The sender role: one sender per connection. Each consumes its own queue
 //! topic (so one slow connection never blocks another), submits through a
-//! [`pool`] of links (SMPP binds, ...) under the connection's throughput
+//! [`pool`] of links (SMPP binds, HTTP clients, ...) under the connection's throughput
 //! limit and window, retries throttling and temporary errors, publishes the
 //! outcome as a status event, and acknowledges the queue record only after that.
 //!
@@ -16,6 +16,7 @@ pub mod cimd2;
 pub mod connection;
 pub mod done;
 pub mod driver;
+pub mod http;
 pub mod inbound;
 pub mod link;
 pub mod message;

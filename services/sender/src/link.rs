@@ -1,5 +1,5 @@
 //! The contract between a connection's sender and its links to the network,
-//! whatever the protocol (SMPP binds today; UCP/EMI, CIMD2, HTTP and GSM
+//! whatever the protocol (SMPP binds, UCP/EMI, CIMD2, HTTP requests; GSM
 //! modems plug in the same way).
 //!
 //! Outbound, a link takes [`Submission`]s — one segment each, already encoded
@@ -65,6 +65,9 @@ pub struct Submission {
     pub whole: bool,
     /// A delivery report is requested.
     pub receipt: bool,
+    /// The request id (with `-N` for segment N of several): stable across
+    /// retries, for APIs that take a client reference (HTTP `{reference}`).
+    pub reference: String,
     /// The SMSC should stop trying after this instant (epoch ms).
     pub expires_at: Option<i64>,
 }

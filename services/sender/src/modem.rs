@@ -299,6 +299,7 @@ mod tests {
             whole: false,
             receipt: true,
             expires_at: None,
+            reference: "r".into(),
         }
     }
 

@@ -1,4 +1,4 @@
-//! A connection's pool of links (SMPP binds, ...): the submit queue every
+//! A connection's pool of links (SMPP binds, HTTP clients, ...): the submit queue every
 //! link pulls from (natural load sharing: a link with window room takes the
 //! next message), the connection-wide throughput limiter, the throttle pause,
 //! and the bound on submissions sent but not yet recorded. Protocol-free: the
@@ -52,7 +52,13 @@ impl Shared {
     /// The SMSC asks us to slow down (SMPP ESME_RTHROTTLED, ...), so every
     /// link of the connection pauses for `throttle_pause`.
     pub fn throttled(&self) {
-        let until = Instant::now() + self.config.throttle_pause;
+        self.pause_for(self.config.throttle_pause);
+    }
+
+    /// Pauses every link of the connection for `pause` (or longer, if already
+    /// paused longer): what an HTTP API's `Retry-After` asks for.
+    pub fn pause_for(&self, pause: Duration) {
+        let until = Instant::now() + pause;
         let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
         if paused.is_none_or(|p| p < until) {
             *paused = Some(until);
@@ -116,11 +122,22 @@ impl Pool {
             Protocol::Smpp => links(&shared, tasks, &shutdown, move || crate::smpp::bind::SmppBind::new(&config)),
             Protocol::Ucp => links(&shared, tasks, &shutdown, move || crate::ucp::UcpLink::new(&config)),
             Protocol::Cimd2 => links(&shared, tasks, &shutdown, move || crate::cimd2::Cimd2Link::new(&config)),
+            Protocol::Http => {
+                for index in 0..config.binds {
+                    let span = tracing::info_span!("link", connection = %config.id, link = index);
+                    tasks.spawn(crate::http::run(shared.clone(), index, shutdown.clone()).instrument(span));
+                }
+            }
             Protocol::Modem => {
                 // One device, one task: `binds` does not apply.
                 let span = tracing::info_span!("modem", connection = %config.id, device = %config.device);
-                tasks.spawn(crate::modem::run(shared.clone(), shutdown).instrument(span));
+                tasks.spawn(crate::modem::run(shared.clone(), shutdown.clone()).instrument(span));
             }
+        }
+        if let (Protocol::Http, Some(listen)) = (shared.config.protocol, shared.config.callback_listen) {
+            let span = tracing::info_span!("callbacks", connection = %shared.config.id, %listen);
+            let callbacks = crate::http::callback::Callbacks::new(&shared.config, shared.inbound.clone());
+            tasks.spawn(crate::http::callback::run(listen, callbacks, shutdown).instrument(span));
         }
         Pool { sender, shared, unrecorded }
     }

@@ -34,10 +34,12 @@ pub fn submits(
     };
     let source = request.from.as_deref().or(config.default_source.as_deref()).map(Address::parse);
     let destination = Address::parse(&request.to);
+    let total = message.segments.len();
     Ok(message
         .segments
         .iter()
-        .map(|segment| Submission {
+        .enumerate()
+        .map(|(i, segment)| Submission {
             source: source.clone(),
             destination: destination.clone(),
             data_coding,
@@ -46,6 +48,7 @@ pub fn submits(
             sar: segment.sar(),
             whole: opts.concat == Concat::Payload,
             receipt: request.delivery_report,
+            reference: if total > 1 { format!("{}-{}", request.id, i + 1) } else { request.id.clone() },
             expires_at: request.expires_at,
         })
         .collect())
@@ -93,6 +96,7 @@ mod tests {
         assert_eq!((s.data_coding, s.udh.is_none(), s.sar, s.whole, s.receipt), (0, true, None, false, false));
         assert_eq!(&s.payload[..], b"Your code is 123456");
         assert_eq!(s.expires_at, None, "no expiry, SMSC default validity");
+        assert_eq!(s.reference, "r", "the request id");
     }
 
     #[test]
@@ -116,6 +120,7 @@ mod tests {
             assert_eq!(s.udh.as_deref(), Some(&[5, 0, 3, 0x2a, 2, i as u8 + 1][..]));
             assert!(s.receipt);
             assert_eq!(s.expires_at, Some(1_795_697_640_300));
+            assert_eq!(s.reference, format!("r-{}", i + 1));
         }
     }
 

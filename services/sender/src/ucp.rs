@@ -301,6 +301,7 @@ mod tests {
             sar: None,
             whole: false,
             receipt: true,
+            reference: "r".into(),
             expires_at: None,
         }
     }

@@ -19,6 +19,8 @@ pub(crate) enum Protocol {
     Smpp,
     Ucp,
     Cimd2,
+    /// The HTTP API front-end: mobile-originated messages only (its reports go by callback).
+    Http,
 }
 
 /// Something to send to a client.

@@ -14,12 +14,14 @@
 //! [`deliver`] (how receipts and MO messages find a session) and
 //! `canonical.rs` (the one message shape, and the conversions UCP and CIMD2
 //! share).
+//! [`http::run`] is an HTTP SMS API in the same way.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod canonical;
 pub mod cimd2;
 pub mod deliver;
 pub mod errors;
+pub mod http;
 pub mod receipt;
 pub mod smpp;
 pub mod state;

@@ -1,4 +1,4 @@
-//! Command line: `smsgw run`, `smsgw sim smpp|ucp|cimd2`, `smsgw send`, `smsgw watch`, `smsgw text`, `smsgw bench`, `smsgw bench-kannel`.
+//! Command line: `smsgw run`, `smsgw sim smpp|ucp|cimd2|http`, `smsgw send`, `smsgw watch`, `smsgw text`, `smsgw bench`, `smsgw bench-kannel`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -62,23 +62,8 @@ pub enum SimProtocol {
     /// CIMD2 SMSC (default --listen 127.0.0.1:9971). --system-id and
     /// --password are the login's user identity and password.
     Cimd2(SimArgs),
-}
-
-impl SimProtocol {
-    fn args(&self) -> &SimArgs {
-        match self {
-            SimProtocol::Smpp(a) | SimProtocol::Ucp(a) | SimProtocol::Cimd2(a) => a,
-        }
-    }
-
-    /// (name for logs, default listen address).
-    fn describe(&self) -> (&'static str, &'static str) {
-        match self {
-            SimProtocol::Smpp(_) => ("SMPP", "127.0.0.1:2775"),
-            SimProtocol::Ucp(_) => ("UCP", "127.0.0.1:2776"),
-            SimProtocol::Cimd2(_) => ("CIMD2", "127.0.0.1:9971"),
-        }
-    }
+    /// HTTP SMS API (`POST /send`), with callbacks for reports and inbound messages.
+    Http(crate::sim_http::SimHttpArgs),
 }
 
 /// Options shared by every simulator protocol.
@@ -130,7 +115,7 @@ fn parse_alphabet(s: &str) -> Result<ucp::Alphabet, String> {
     }
 }
 
-fn parse_receipts(s: &str) -> Result<Receipts, String> {
+pub(crate) fn parse_receipts(s: &str) -> Result<Receipts, String> {
     match s {
         "never" => Ok(Receipts::Never),
         "requested" => Ok(Receipts::Requested),
@@ -139,7 +124,7 @@ fn parse_receipts(s: &str) -> Result<Receipts, String> {
     }
 }
 
-fn parse_id_format(s: &str) -> Result<IdFormat, String> {
+pub(crate) fn parse_id_format(s: &str) -> Result<IdFormat, String> {
     match s {
         "decimal" => Ok(IdFormat::Decimal),
         "hex" => Ok(IdFormat::Hex),
@@ -199,25 +184,18 @@ pub fn main(cli: Cli) -> ExitCode {
                 result.map_err(anyhow::Error::from)
             })
         }
-        Command::Sim { protocol } => {
+        Command::Sim { protocol: SimProtocol::Smpp(args) } => {
+            tcp_sim("SMPP", "127.0.0.1:2775", args, simulator::smpp::run)
+        }
+        Command::Sim { protocol: SimProtocol::Ucp(args) } => {
+            tcp_sim("UCP", "127.0.0.1:2776", args, simulator::ucp::run)
+        }
+        Command::Sim { protocol: SimProtocol::Cimd2(args) } => {
+            tcp_sim("CIMD2", "127.0.0.1:9971", args, simulator::cimd2::run)
+        }
+        Command::Sim { protocol: SimProtocol::Http(args) } => {
             let _telemetry = runtime::telemetry::init(&TelemetryConfig::default());
-            run_async(async move {
-                let (name, default_listen) = protocol.describe();
-                let listen = match protocol.args().listen {
-                    Some(addr) => addr,
-                    None => default_listen.parse()?,
-                };
-                let listener = tokio::net::TcpListener::bind(listen).await?;
-                let shutdown = runtime::shutdown::on_signal();
-                tracing::info!(listen = %listener.local_addr()?, "{name} simulator listening");
-                let (config, state) = (protocol.args().config(), Arc::new(SimState::default()));
-                match protocol {
-                    SimProtocol::Smpp(_) => simulator::smpp::run(listener, config, state, shutdown).await,
-                    SimProtocol::Ucp(_) => simulator::ucp::run(listener, config, state, shutdown).await,
-                    SimProtocol::Cimd2(_) => simulator::cimd2::run(listener, config, state, shutdown).await,
-                }
-                Ok(())
-            })
+            run_async(crate::sim_http::run(args))
         }
         Command::Send(args) => run_async(crate::tools::send(args)),
         Command::Watch(args) => run_async(crate::tools::watch(args)),
@@ -239,6 +217,26 @@ pub fn main(cli: Cli) -> ExitCode {
             run_async(async move { crate::bench_kannel::run(args).await.map(|_| ()) })
         }
     }
+}
+
+/// Runs a TCP simulator front-end on `args.listen` (or `default_listen`) until a signal.
+fn tcp_sim<F, Fut>(name: &'static str, default_listen: &'static str, args: SimArgs, serve: F) -> ExitCode
+where
+    F: FnOnce(tokio::net::TcpListener, SimConfig, Arc<SimState>, tokio_util::sync::CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let _telemetry = runtime::telemetry::init(&TelemetryConfig::default());
+    run_async(async move {
+        let listen = match args.listen {
+            Some(addr) => addr,
+            None => default_listen.parse()?,
+        };
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let shutdown = runtime::shutdown::on_signal();
+        tracing::info!(listen = %listener.local_addr()?, "{name} simulator listening");
+        serve(listener, args.config(), Arc::new(SimState::default()), shutdown).await;
+        Ok(())
+    })
 }
 
 fn run_async(f: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {

@@ -9,6 +9,7 @@ pub mod bench;
 pub mod bench_kannel;
 pub mod cli;
 pub mod plan;
+pub mod sim_http;
 pub mod tools;
 
 use std::sync::Arc;

@@ -1,0 +1,481 @@
+//! Settings of `protocol = "http"` connections: a provider's HTTP(S) SMS API.
+//!
+//! One request per message (HTTP APIs take whole texts), built from a body
+//! template with placeholders ([`Placeholder`]); the response mapped by status
+//! and a JSON pointer or regex; delivery reports and inbound messages arriving
+//! as callbacks on `callback_listen`, read by field names or JSON pointers.
+//! `config/smsgw.example.toml` shows every key.
+
+use serde::Deserialize;
+
+use super::{invalid, ConfigError, ConnectionConfig, Protocol};
+
+/// HTTP method of the submit request.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+pub enum HttpMethod {
+    #[default]
+    #[serde(rename = "POST", alias = "post")]
+    Post,
+    /// The body template is the query string.
+    #[serde(rename = "GET", alias = "get")]
+    Get,
+}
+
+/// How placeholder values are escaped into the template, and the body's content type.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum BodyFormat {
+    /// JSON string escaping (`application/json`): put placeholders inside quotes.
+    Json,
+    /// URL encoding (`application/x-www-form-urlencoded`, and query strings).
+    Form,
+}
+
+/// Request authentication.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum HttpAuth {
+    /// `Authorization: Basic ...` (RFC 7617).
+    Basic { user: String, password: String },
+    /// `Authorization: Bearer <token>` (RFC 6750).
+    Bearer(String),
+}
+
+impl std::fmt::Debug for HttpAuth {
+    // Secrets stay out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HttpAuth::Basic { user, .. } => f.debug_struct("Basic").field("user", user).finish_non_exhaustive(),
+            HttpAuth::Bearer(_) => f.write_str("Bearer(..)"),
+        }
+    }
+}
+
+/// Where a `/dlr` callback carries what. Each field is a name (a top-level
+/// JSON key, or a form / query field) or a JSON pointer (`/data/id`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DlrCallback {
+    /// The message id, as the submit response gave it.
+    pub id: String,
+    /// The delivery status.
+    pub status: String,
+    /// An error code or text, when present.
+    pub error: String,
+    /// Status values (case-insensitive) meaning delivered; other values than
+    /// these three lists are intermediate (the message is still on its way).
+    pub delivered: Vec<String>,
+    /// Status values meaning undeliverable.
+    pub failed: Vec<String>,
+    /// Status values meaning expired.
+    pub expired: Vec<String>,
+}
+
+impl Default for DlrCallback {
+    fn default() -> Self {
+        let list = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect();
+        Self {
+            id: "id".into(),
+            status: "status".into(),
+            error: "error".into(),
+            delivered: list(&["delivered"]),
+            failed: list(&["failed", "undelivered", "undeliverable", "rejected"]),
+            expired: list(&["expired"]),
+        }
+    }
+}
+
+/// Where a `/mo` callback carries what (names or JSON pointers, as in [`DlrCallback`]).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MoCallback {
+    pub from: String,
+    pub to: String,
+    pub text: String,
+}
+
+impl Default for MoCallback {
+    fn default() -> Self {
+        Self { from: "from".into(), to: "to".into(), text: "text".into() }
+    }
+}
+
+/// A value the body template can carry, written `{name}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placeholder {
+    /// Destination: digits (no `+`) or as the request wrote it when not a number.
+    To,
+    /// Source, likewise; empty when the request has none and no `default_source`.
+    From,
+    /// The whole text, decoded from the submission with its data coding.
+    Text,
+    /// The data coding (decimal), e.g. `0` GSM, `8` UCS-2.
+    DataCoding,
+    /// The UDH in hex (national language shift tables), usually empty.
+    UdhHex,
+    /// The encoded user data in hex (GSM septets unpacked, UCS-2 big-endian, binary as is).
+    PayloadHex,
+    /// `1` when a delivery report is requested, else `0`.
+    Receipt,
+    /// The request id: stable across retries, so a provider that deduplicates by it can.
+    Reference,
+    /// Validity end as RFC 3339 UTC (`2026-11-26T12:54:00Z`); empty when the request has none.
+    ExpiresAt,
+}
+
+impl Placeholder {
+    pub const ALL: [Placeholder; 9] = [
+        Placeholder::To,
+        Placeholder::From,
+        Placeholder::Text,
+        Placeholder::DataCoding,
+        Placeholder::UdhHex,
+        Placeholder::PayloadHex,
+        Placeholder::Receipt,
+        Placeholder::Reference,
+        Placeholder::ExpiresAt,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Placeholder::To => "to",
+            Placeholder::From => "from",
+            Placeholder::Text => "text",
+            Placeholder::DataCoding => "data_coding",
+            Placeholder::UdhHex => "udh_hex",
+            Placeholder::PayloadHex => "payload_hex",
+            Placeholder::Receipt => "receipt",
+            Placeholder::Reference => "reference",
+            Placeholder::ExpiresAt => "expires_at",
+        }
+    }
+}
+
+/// A piece of a parsed template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Literal(String),
+    Value(Placeholder),
+}
+
+/// Splits a template into literals and placeholders. Only `{name}` with a
+/// lower-case name is a placeholder (so JSON braces stay literal), and the
+/// name must be known: a typo is an error, not text sent to the provider.
+pub fn parse_template(template: &str) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        literal.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let name = after.find('}').map(|close| &after[..close]);
+        match name {
+            Some(name)
+                if !name.is_empty()
+                    && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') =>
+            {
+                let Some(p) = Placeholder::ALL.into_iter().find(|p| p.name() == name) else {
+                    let known: Vec<_> = Placeholder::ALL.iter().map(|p| format!("{{{}}}", p.name())).collect();
+                    return Err(format!("unknown placeholder `{{{name}}}`; known: {}", known.join(", ")));
+                };
+                if !literal.is_empty() {
+                    pieces.push(Piece::Literal(std::mem::take(&mut literal)));
+                }
+                pieces.push(Piece::Value(p));
+                rest = &after[name.len() + 1..];
+            }
+            _ => {
+                literal.push('{');
+                rest = after;
+            }
+        }
+    }
+    literal.push_str(rest);
+    if !literal.is_empty() {
+        pieces.push(Piece::Literal(literal));
+    }
+    Ok(pieces)
+}
+
+/// The body used when `body` is unset (the simulator's API).
+pub const DEFAULT_JSON_BODY: &str = r#"{"to":"{to}","from":"{from}","text":"{text}"}"#;
+/// The form / query string used when `body` is unset.
+pub const DEFAULT_FORM_BODY: &str = "to={to}&from={from}&text={text}";
+
+impl ConnectionConfig {
+    /// `body_format`, or its default: `json` for POST, `form` for GET.
+    pub fn http_body_format(&self) -> BodyFormat {
+        self.body_format.unwrap_or(match self.method {
+            HttpMethod::Post => BodyFormat::Json,
+            HttpMethod::Get => BodyFormat::Form,
+        })
+    }
+
+    /// `body`, or the default template for the body format.
+    pub fn http_body(&self) -> &str {
+        self.body.as_deref().unwrap_or(match self.http_body_format() {
+            BodyFormat::Json => DEFAULT_JSON_BODY,
+            BodyFormat::Form => DEFAULT_FORM_BODY,
+        })
+    }
+}
+
+/// Checks an `http` connection's keys.
+pub(super) fn validate(c: &ConnectionConfig, key: &str) -> Result<(), ConfigError> {
+    let k = |name: &str| format!("{key}.{name}");
+    let Some(url) = c.url.as_deref() else {
+        return Err(invalid(k("url"), "required for protocol = \"http\""));
+    };
+    match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+        Ok(_) => return Err(invalid(k("url"), "must be an http:// or https:// URL with a host")),
+        Err(e) => return Err(invalid(k("url"), format!("not a URL: {e}"))),
+    }
+    if c.method == HttpMethod::Get && c.body_format == Some(BodyFormat::Json) {
+        return Err(invalid(k("body_format"), "GET sends the template as the query string: form only"));
+    }
+    parse_template(c.http_body()).map_err(|e| invalid(k("body"), e))?;
+    for (name, value) in &c.headers {
+        let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if name.is_empty() || !name.bytes().all(token) {
+            return Err(invalid(format!("{key}.headers.{name}"), "not a valid header name"));
+        }
+        if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+            return Err(invalid(format!("{key}.headers.{name}"), "control characters in the value"));
+        }
+    }
+    match &c.auth {
+        Some(HttpAuth::Basic { user, .. }) if user.is_empty() || user.contains(':') => {
+            return Err(invalid(k("auth.basic.user"), "must be non-empty, without `:`"));
+        }
+        Some(HttpAuth::Bearer(token)) if token.is_empty() || token.bytes().any(|b| b.is_ascii_control()) => {
+            return Err(invalid(k("auth.bearer"), "must be a non-empty token"));
+        }
+        _ => {}
+    }
+    if let Some(s) = c.success_status.iter().find(|s| !(100..=599).contains(*s)) {
+        return Err(invalid(k("success_status"), format!("{s} is not an HTTP status")));
+    }
+    for (pointer, p, regex, r) in [
+        ("message_id", &c.message_id, "message_id_regex", &c.message_id_regex),
+        ("error_text", &c.error_text, "error_text_regex", &c.error_text_regex),
+    ] {
+        if p.is_some() && r.is_some() {
+            return Err(invalid(k(regex), format!("set {pointer} or {regex}, not both")));
+        }
+        if let Some(p) = p {
+            check_pointer(p).map_err(|e| invalid(k(pointer), e))?;
+        }
+        if let Some(r) = r {
+            check_regex(r).map_err(|e| invalid(k(regex), e))?;
+        }
+    }
+    let dlr = &c.dlr_callback;
+    for (name, field) in [("id", &dlr.id), ("status", &dlr.status)] {
+        check_field(field).map_err(|e| invalid(k(&format!("dlr_callback.{name}")), e))?;
+    }
+    if !dlr.error.is_empty() {
+        check_field(&dlr.error).map_err(|e| invalid(k("dlr_callback.error"), e))?;
+    }
+    if dlr.delivered.is_empty() {
+        return Err(invalid(k("dlr_callback.delivered"), "must list at least one status value"));
+    }
+    let mo = &c.mo_callback;
+    for (name, field) in [("from", &mo.from), ("to", &mo.to), ("text", &mo.text)] {
+        check_field(field).map_err(|e| invalid(k(&format!("mo_callback.{name}")), e))?;
+    }
+    if let Some(concat) = c.concat_setting.filter(|&c| c != text::Concat::Payload) {
+        return Err(invalid(
+            k("concat"),
+            format!("HTTP sends each message whole in one request: payload (or unset), not {concat:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Rejects `http` keys on connections of other protocols (they would be ignored).
+pub(super) fn validate_unused(c: &ConnectionConfig, key: &str) -> Result<(), ConfigError> {
+    debug_assert!(c.protocol != Protocol::Http);
+    let set = [
+        ("url", c.url.is_some()),
+        ("headers", !c.headers.is_empty()),
+        ("auth", c.auth.is_some()),
+        ("body", c.body.is_some()),
+        ("body_format", c.body_format.is_some()),
+        ("success_status", !c.success_status.is_empty()),
+        ("message_id", c.message_id.is_some()),
+        ("message_id_regex", c.message_id_regex.is_some()),
+        ("error_text", c.error_text.is_some()),
+        ("error_text_regex", c.error_text_regex.is_some()),
+        ("callback_listen", c.callback_listen.is_some()),
+    ];
+    match set.iter().find(|(_, set)| *set) {
+        Some((name, _)) => Err(invalid(format!("{key}.{name}"), "only for protocol = \"http\"")),
+        None => Ok(()),
+    }
+}
+
+/// An RFC 6901 JSON pointer: empty (the whole document) or `/`-separated
+/// tokens with `~` only in `~0` and `~1`.
+fn check_pointer(p: &str) -> Result<(), String> {
+    if !p.is_empty() && !p.starts_with('/') {
+        return Err(format!("`{p}` is not a JSON pointer (RFC 6901): start it with `/`"));
+    }
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
+            return Err(format!("`{p}`: `~` must be followed by 0 or 1 (RFC 6901)"));
+        }
+    }
+    Ok(())
+}
+
+/// A field of a callback: a JSON pointer or a plain name.
+fn check_field(f: &str) -> Result<(), String> {
+    if f.is_empty() {
+        return Err("must name a field or be a JSON pointer".into());
+    }
+    if f.starts_with('/') {
+        check_pointer(f)
+    } else {
+        Ok(())
+    }
+}
+
+/// A regex with exactly one capture group.
+fn check_regex(r: &str) -> Result<(), String> {
+    let re = regex_lite::Regex::new(r).map_err(|e| format!("not a regex: {e}"))?;
+    if re.captures_len() != 2 {
+        return Err(format!("needs exactly one capture group, has {}", re.captures_len() - 1));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+
+    fn http(extra: &str) -> Result<Settings, ConfigError> {
+        Settings::from_toml(&format!(
+            "[kafka]\nbrokers = \"b:9092\"\n[[connections]]\nid = \"api\"\nprotocol = \"http\"\n{extra}\n"
+        ))
+    }
+
+    fn error_of(extra: &str) -> String {
+        match http(extra) {
+            Ok(_) => panic!("accepted: {extra}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn minimal_http_connection_needs_no_host_port_or_system_id() {
+        let s = http("url = \"https://api.example.com/sms\"").unwrap();
+        let c = &s.connections[0];
+        assert_eq!(c.protocol, Protocol::Http);
+        assert_eq!(c.method, HttpMethod::Post);
+        assert_eq!(c.http_body_format(), BodyFormat::Json);
+        assert_eq!(c.http_body(), DEFAULT_JSON_BODY);
+        assert_eq!(c.concat(), text::Concat::Payload, "whole messages by default");
+        assert_eq!(c.dlr_callback, DlrCallback::default());
+        assert_eq!(c.callback_listen, None);
+    }
+
+    #[test]
+    fn full_http_connection_parses() {
+        let s = http(
+            r#"
+            url = "http://127.0.0.1:9000/send?account=7"
+            method = "GET"
+            body = "to={to}&msg={text}&dlr={receipt}"
+            headers = { "X-Api-Key" = "k1" }
+            auth = { basic = { user = "u", password = "p" } }
+            success_status = [200, 202]
+            message_id_regex = 'id=(\w+)'
+            error_text = "/error/message"
+            callback_listen = "127.0.0.1:8081"
+            dlr_callback = { id = "/data/ref", status = "state", delivered = ["DELIVRD", "ok"], failed = ["UNDELIV"] }
+            mo_callback = { from = "msisdn", to = "shortcode", text = "/message/text" }
+            concat = "payload"
+            "#,
+        )
+        .unwrap();
+        let c = &s.connections[0];
+        assert_eq!(c.method, HttpMethod::Get);
+        assert_eq!(c.http_body_format(), BodyFormat::Form);
+        assert_eq!(c.headers.get("x-api-key").or(c.headers.get("X-Api-Key")).map(String::as_str), Some("k1"));
+        assert_eq!(c.auth, Some(HttpAuth::Basic { user: "u".into(), password: "p".into() }));
+        assert!(!format!("{:?}", c.auth).contains('p'), "no password in Debug output");
+        assert_eq!(c.success_status, vec![200, 202]);
+        assert_eq!(c.callback_listen, Some("127.0.0.1:8081".parse().unwrap()));
+        assert_eq!(c.dlr_callback.id, "/data/ref");
+        assert_eq!(c.dlr_callback.error, "error", "unset fields keep their default");
+        assert_eq!(c.dlr_callback.expired, vec!["expired".to_owned()]);
+        assert_eq!(c.mo_callback.to, "shortcode");
+        let bearer = http("url = \"https://a.example\"\nauth = { bearer = \"t0k\" }").unwrap();
+        assert_eq!(bearer.connections[0].auth, Some(HttpAuth::Bearer("t0k".into())));
+    }
+
+    #[test]
+    fn bad_http_keys_are_named() {
+        let url = "url = \"https://api.example.com/sms\"\n";
+        assert!(error_of("").contains("connections[0].url"));
+        assert!(error_of("url = \"ftp://x/y\"").contains("connections[0].url"));
+        assert!(error_of("url = \"not a url\"").contains("connections[0].url"));
+        assert!(error_of(&format!("{url}method = \"PUT\"")).contains("method"));
+        assert!(
+            error_of(&format!("{url}method = \"GET\"\nbody_format = \"json\"")).contains("connections[0].body_format")
+        );
+        assert!(error_of(&format!("{url}body = '{{\"to\":\"{{too}}\"}}'")).contains("connections[0].body"));
+        assert!(error_of(&format!("{url}headers = {{ \"Bad Name\" = \"x\" }}")).contains("connections[0].headers"));
+        assert!(error_of(&format!("{url}auth = {{ digest = \"x\" }}")).contains("auth"));
+        assert!(error_of(&format!("{url}auth = {{ bearer = \"\" }}")).contains("connections[0].auth.bearer"));
+        assert!(error_of(&format!("{url}success_status = [200, 700]")).contains("connections[0].success_status"));
+        assert!(error_of(&format!("{url}message_id = \"id\"")).contains("connections[0].message_id"));
+        assert!(error_of(&format!("{url}message_id = \"/id\"\nmessage_id_regex = '(\\d+)'"))
+            .contains("connections[0].message_id_regex"));
+        assert!(error_of(&format!("{url}message_id_regex = '\\d+'")).contains("connections[0].message_id_regex"));
+        assert!(error_of(&format!("{url}error_text_regex = '(a)(b)'")).contains("connections[0].error_text_regex"));
+        assert!(error_of(&format!("{url}error_text = \"/a~2\"")).contains("connections[0].error_text"));
+        assert!(error_of(&format!("{url}concat = \"udh8\"")).contains("connections[0].concat"));
+        assert!(error_of(&format!("{url}callback_listen = \"nowhere\"")).contains("callback_listen"));
+        assert!(error_of(&format!("{url}dlr_callback = {{ id = \"\" }}")).contains("connections[0].dlr_callback.id"));
+        assert!(error_of(&format!("{url}dlr_callback = {{ delivered = [] }}"))
+            .contains("connections[0].dlr_callback.delivered"));
+        assert!(error_of(&format!("{url}mo_callback = {{ txt = \"t\" }}")).contains("txt"));
+    }
+
+    #[test]
+    fn http_keys_on_other_protocols_are_errors() {
+        let smpp = "[kafka]\nbrokers = \"b:9092\"\n[[connections]]\nid = \"s\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\nsystem_id = \"x\"\n";
+        assert!(Settings::from_toml(smpp).is_ok());
+        let err = Settings::from_toml(&format!("{smpp}url = \"http://a\"")).unwrap_err().to_string();
+        assert!(err.contains("connections[0].url"), "{err}");
+        let err = Settings::from_toml(&smpp.replace("host = \"h\"\n", "")).unwrap_err().to_string();
+        assert!(err.contains("connections[0].host"), "{err}");
+        let err = Settings::from_toml(&smpp.replace("system_id = \"x\"\n", "")).unwrap_err().to_string();
+        assert!(err.contains("connections[0].system_id"), "{err}");
+    }
+
+    #[test]
+    fn templates_split_into_literals_and_placeholders() {
+        use Piece::{Literal, Value};
+        assert_eq!(
+            parse_template(r#"{"to":"{to}","n":{receipt}}"#).unwrap(),
+            vec![
+                Literal(r#"{"to":""#.into()),
+                Value(Placeholder::To),
+                Literal(r#"","n":"#.into()),
+                Value(Placeholder::Receipt),
+                Literal("}".into())
+            ]
+        );
+        for p in Placeholder::ALL {
+            assert_eq!(parse_template(&format!("{{{}}}", p.name())).unwrap(), vec![Value(p)]);
+        }
+        assert_eq!(parse_template("{}{ to}{To}").unwrap(), vec![Literal("{}{ to}{To}".into())]);
+        assert_eq!(parse_template("a{").unwrap(), vec![Literal("a{".into())]);
+        assert!(parse_template("{text}{txt}").unwrap_err().contains("`{txt}`"));
+    }
+}

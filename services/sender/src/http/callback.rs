@@ -1,0 +1,254 @@
+//! The listener for a connection's callbacks: `/dlr` (delivery reports) and
+//! `/mo` (inbound messages), GET or POST. Each becomes an [`Incoming`] for the
+//! sender, and the provider gets 200 only once it is recorded on the broker —
+//! 503 otherwise, so it calls again. Malformed callbacks get 400 with the
+//! reason; nothing a caller sends can stop the listener.
+//!
+//! Served by hyper's own HTTP/1 server (hyper is already in the tree under
+//! reqwest); two fixed paths need no router, so no axum.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming as Body;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use runtime::config::{ConnectionConfig, DlrCallback, MoCallback};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use super::fields::{self, Fields};
+use crate::link::{Ack, Delivered, Incoming};
+
+/// Largest callback body read.
+const MAX_BODY: usize = 64 * 1024;
+/// Time a caller has to send its headers, and its body.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pause before binding again when the address is taken.
+const BIND_RETRY: Duration = Duration::from_secs(5);
+
+/// What the listener needs: the field mappings and the way to the sender.
+pub struct Callbacks {
+    dlr: DlrCallback,
+    mo: MoCallback,
+    inbound: mpsc::Sender<Delivered>,
+}
+
+impl Callbacks {
+    pub fn new(config: &ConnectionConfig, inbound: mpsc::Sender<Delivered>) -> Arc<Callbacks> {
+        Arc::new(Callbacks { dlr: config.dlr_callback.clone(), mo: config.mo_callback.clone(), inbound })
+    }
+}
+
+/// Binds `listen` (retrying while it is taken, loudly) and serves until `shutdown`.
+pub async fn run(listen: SocketAddr, callbacks: Arc<Callbacks>, shutdown: CancellationToken) {
+    let listener = loop {
+        match TcpListener::bind(listen).await {
+            Ok(l) => break l,
+            Err(e) => {
+                tracing::error!(error = %e, retry_in = ?BIND_RETRY, "cannot listen for callbacks");
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(BIND_RETRY) => {}
+                }
+            }
+        }
+    };
+    tracing::info!("listening for callbacks");
+    serve(listener, callbacks, shutdown).await;
+}
+
+/// Serves callbacks on `listener` until `shutdown`, then lets requests in
+/// progress finish (their records are on their way) and returns.
+pub async fn serve(listener: TcpListener, callbacks: Arc<Callbacks>, shutdown: CancellationToken) {
+    let connections = TaskTracker::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let (callbacks, stop) = (callbacks.clone(), shutdown.clone());
+        let span = tracing::debug_span!("callback_connection", %peer);
+        connections.spawn(
+            async move {
+                let service = hyper::service::service_fn(move |request| {
+                    let callbacks = callbacks.clone();
+                    async move { Ok::<_, Infallible>(callbacks.handle(request).await) }
+                });
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(READ_TIMEOUT)
+                    .serve_connection(TokioIo::new(stream), service);
+                let mut connection = std::pin::pin!(connection);
+                let result = tokio::select! {
+                    result = connection.as_mut() => result,
+                    _ = stop.cancelled() => {
+                        connection.as_mut().graceful_shutdown();
+                        connection.await
+                    }
+                };
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, "callback connection ended with an error");
+                }
+            }
+            .instrument(span),
+        );
+    }
+    connections.close();
+    connections.wait().await;
+}
+
+impl Callbacks {
+    async fn handle(&self, request: Request<Body>) -> Response<Full<Bytes>> {
+        let path = request.uri().path().to_owned();
+        if !matches!(path.as_str(), "/dlr" | "/mo") {
+            return respond(StatusCode::NOT_FOUND, "callbacks go to /dlr or /mo");
+        }
+        if !matches!(*request.method(), Method::GET | Method::POST) {
+            return respond(StatusCode::METHOD_NOT_ALLOWED, "use GET or POST");
+        }
+        let query = request.uri().query().unwrap_or_default().to_owned();
+        let content_type =
+            request.headers().get(hyper::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = match tokio::time::timeout(READ_TIMEOUT, Limited::new(request.into_body(), MAX_BODY).collect()).await
+        {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+                tracing::warn!(%path, "callback body too large");
+                return respond(StatusCode::PAYLOAD_TOO_LARGE, &format!("body larger than {MAX_BODY} bytes"));
+            }
+            Ok(Err(e)) => return respond(StatusCode::BAD_REQUEST, &format!("cannot read the body: {e}")),
+            Err(_) => return respond(StatusCode::REQUEST_TIMEOUT, "body not received in time"),
+        };
+        let incoming = Fields::parse(content_type.as_deref(), &body, &query).and_then(|f| match path.as_str() {
+            "/dlr" => fields::report(&f, &self.dlr).map(Incoming::Report),
+            _ => fields::mo(&f, &self.mo).map(Incoming::Mo),
+        });
+        let incoming = match incoming {
+            Ok(i) => i,
+            Err(reason) => {
+                tracing::warn!(%path, %reason, "malformed callback refused");
+                return respond(StatusCode::BAD_REQUEST, &reason);
+            }
+        };
+        let (ack, answer) = oneshot::channel();
+        if self.inbound.send(Delivered { incoming, ack }).await.is_err() {
+            return respond(StatusCode::SERVICE_UNAVAILABLE, "shutting down; call again later");
+        }
+        match answer.await {
+            Ok(Ack::Recorded) => respond(StatusCode::OK, "ok"),
+            Ok(Ack::Refused) | Err(_) => respond(StatusCode::SERVICE_UNAVAILABLE, "not recorded; call again later"),
+        }
+    }
+}
+
+fn respond(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(format!("{text}\n"))));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::Report;
+
+    /// A listener on a free port whose deliveries the test answers with `ack`.
+    async fn listener(ack: Option<Ack>) -> (String, mpsc::Receiver<Incoming>, CancellationToken) {
+        let (tx, mut rx) = mpsc::channel::<Delivered>(8);
+        let (seen_tx, seen) = mpsc::channel(8);
+        tokio::spawn(async move {
+            while let Some(d) = rx.recv().await {
+                let _ = seen_tx.send(d.incoming).await;
+                if let Some(a) = ack {
+                    let _ = d.ack.send(a);
+                } // else: dropped unanswered
+            }
+        });
+        let callbacks = Arc::new(Callbacks { dlr: DlrCallback::default(), mo: MoCallback::default(), inbound: tx });
+        let socket = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", socket.local_addr().unwrap());
+        let stop = CancellationToken::new();
+        tokio::spawn(serve(socket, callbacks, stop.clone()));
+        (base, seen, stop)
+    }
+
+    #[tokio::test]
+    async fn recorded_callbacks_get_200() {
+        let (base, mut seen, stop) = listener(Some(Ack::Recorded)).await;
+        let client = reqwest::Client::new();
+        let r = client.post(format!("{base}/dlr")).json(&serde_json::json!({"id": "m1", "status": "delivered"}));
+        let response = r.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        match seen.recv().await.unwrap() {
+            Incoming::Report(Report { message_id, stat, is_final: true, .. }) => {
+                assert_eq!((message_id.as_str(), stat.as_str()), ("m1", "DELIVRD"))
+            }
+            other => panic!("{other:?}"),
+        }
+        let response = client.get(format!("{base}/mo?from=491&to=12345&text=hi%21")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        match seen.recv().await.unwrap() {
+            Incoming::Mo(unit) => assert_eq!((unit.from.as_str(), unit.text.as_deref()), ("491", Some("hi!"))),
+            other => panic!("{other:?}"),
+        }
+        stop.cancel();
+    }
+
+    #[tokio::test]
+    async fn unrecorded_callbacks_get_503() {
+        let (base, mut seen, stop) = listener(None).await;
+        let response = reqwest::Client::new()
+            .post(format!("{base}/mo"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("from=1&to=2&text=x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 503, "the provider must call again");
+        assert!(seen.recv().await.is_some());
+        stop.cancel();
+    }
+
+    #[tokio::test]
+    async fn malformed_callbacks_get_400_and_the_listener_stays_up() {
+        let (base, mut seen, stop) = listener(Some(Ack::Recorded)).await;
+        let client = reqwest::Client::new();
+        let post = |path: &str, body: &'static str| {
+            client.post(format!("{base}{path}")).header("content-type", "application/json").body(body).send()
+        };
+        let response = post("/dlr", "{\"id\": ").await.unwrap();
+        assert_eq!(response.status(), 400);
+        assert!(response.text().await.unwrap().contains("not valid JSON"));
+        let response = post("/dlr", r#"{"status":"delivered"}"#).await.unwrap();
+        assert_eq!(response.status(), 400);
+        assert_eq!(response.text().await.unwrap(), "missing the message id (field `id`)\n");
+        assert_eq!(post("/elsewhere", "{}").await.unwrap().status(), 404);
+        let big = client.post(format!("{base}/mo")).body(vec![b'a'; MAX_BODY + 1]).send().await.unwrap();
+        assert_eq!(big.status(), 413);
+        let put = client.put(format!("{base}/dlr")).body("x").send().await.unwrap();
+        assert_eq!(put.status(), 405);
+        assert!(seen.try_recv().is_err(), "nothing malformed reached the sender");
+        assert_eq!(post("/dlr", r#"{"id":"ok","status":"delivered"}"#).await.unwrap().status(), 200);
+        stop.cancel();
+    }
+}
