@@ -22,6 +22,7 @@ pub mod cimd2;
 pub mod deliver;
 pub mod errors;
 pub mod http;
+pub mod modem;
 pub mod receipt;
 pub mod smpp;
 pub mod state;

@@ -64,6 +64,18 @@ pub enum SimProtocol {
     Cimd2(SimArgs),
     /// HTTP SMS API (`POST /send`), with callbacks for reports and inbound messages.
     Http(crate::sim_http::SimHttpArgs),
+    /// GSM modem (AT commands, PDU mode) on a socat pseudo-terminal pair; prints the device to configure.
+    Modem(SimModemArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimModemArgs {
+    /// Directory for the pty links (`host` is the gateway's `device`).
+    #[arg(long, default_value = "/tmp/smsgw-sim-modem")]
+    pub dir: PathBuf,
+    /// SIM PIN the simulated SIM asks for.
+    #[arg(long)]
+    pub pin: Option<String>,
 }
 
 /// Options shared by every simulator protocol.
@@ -192,6 +204,15 @@ pub fn main(cli: Cli) -> ExitCode {
         }
         Command::Sim { protocol: SimProtocol::Cimd2(args) } => {
             tcp_sim("CIMD2", "127.0.0.1:9971", args, simulator::cimd2::run)
+        }
+        Command::Sim { protocol: SimProtocol::Modem(args) } => {
+            let _telemetry = runtime::telemetry::init(&TelemetryConfig::default());
+            run_async(async move {
+                let sim = simulator::modem::ModemSim::start(&args.dir, args.pin.as_deref())?;
+                println!("modem simulator: device = \"{}\"", sim.host_path.display());
+                runtime::shutdown::on_signal().cancelled().await;
+                Ok(())
+            })
         }
         Command::Sim { protocol: SimProtocol::Http(args) } => {
             let _telemetry = runtime::telemetry::init(&TelemetryConfig::default());
