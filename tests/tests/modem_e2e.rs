@@ -91,3 +91,71 @@ async fn modem_round_trip() {
     gateway.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Faults: a `+CMS ERROR: 38` (network out of order, temporary), an
+/// unsolicited line in the middle of a submit, and the line dropped (the
+/// pseudo-terminal goes away and comes back): every request still ends with
+/// exactly one terminal status, all DELIVERED, and the modem recovers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn modem_faults() {
+    if Command::new("socat").arg("-V").stdout(Stdio::null()).status().is_err() {
+        let reason = "socat is not installed (scripts/install-deps installs it)";
+        assert!(std::env::var_os("CI").is_none(), "{reason}");
+        println!("skipping: {reason}");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("smsgw-modem-faults-{}", std::process::id()));
+    let sim = ModemSim::start(&dir, None).unwrap();
+    sim.fail_next_submit("+CMS ERROR: 38");
+    let broker = Broker::start();
+    let mut settings = settings(&broker, 1, "window = 4");
+    let c = &mut settings.connections[0];
+    c.protocol = Protocol::Modem;
+    c.device = sim.host_path.display().to_string();
+    let topics = settings.kafka.topics.clone();
+    let kafka = broker.kafka_config();
+    let gateway = Gateway::start(settings).await;
+    let status = watch(&kafka, &topics.status);
+    let send = |i: usize| {
+        let json = serde_json::json!({"id": format!("f{i}"), "to": format!("+4915200000{i:02}"), "text": format!("fault {i}"), "delivery_report": true});
+        (format!("f{i}"), json.to_string())
+    };
+    for i in 0..3 {
+        let (key, body) = send(i);
+        produce(&kafka, &topics.send, &key, body.as_bytes(), OwnedHeaders::new()).await;
+    }
+    let mut all = collect(&status, Duration::from_secs(60), |m| {
+        status_events(m).iter().filter(|e| e.status == Status::Delivered).count() >= 3
+    })
+    .await;
+    // The line drops: the device goes away, then the modem is back.
+    sim.urc_during_next_submit("RING");
+    drop(sim);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sim = ModemSim::start(&dir, None).unwrap();
+    sim.urc_during_next_submit("RING");
+    for i in 3..6 {
+        let (key, body) = send(i);
+        produce(&kafka, &topics.send, &key, body.as_bytes(), OwnedHeaders::new()).await;
+    }
+    all.extend(
+        collect(&status, Duration::from_secs(60), |m| {
+            status_events(m).iter().filter(|e| e.status == Status::Delivered).count() >= 3
+        })
+        .await,
+    );
+    all.extend(collect(&status, Duration::from_secs(2), |_| false).await);
+    gateway.stop().await;
+    let mut terminal = HashMap::new();
+    for e in status_events(&all).into_iter().filter(|e| e.status.is_terminal()) {
+        assert!(
+            terminal.insert(e.request_id.clone(), e.status).is_none(),
+            "two terminal statuses for {}",
+            e.request_id
+        );
+    }
+    assert_eq!(terminal.len(), 6, "{terminal:?}");
+    assert!(terminal.values().all(|s| *s == Status::Delivered), "{terminal:?}");
+    assert!(!sim.submitted().is_empty(), "the restarted modem took the later submits");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -3,7 +3,8 @@
 //! DELIVERED from its delivery notifications (OT 53 / status report 23),
 //! each matched to the right request; a long message arrives as numbered
 //! parts with its UDH; mobile-originated messages (OT 52 / deliver 20) in
-//! GSM and UCS-2 come out on the inbound topic.
+//! GSM and UCS-2 come out on the inbound topic. Faults (refusals, throttling,
+//! connections dropped mid-window) still end every request exactly once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
@@ -110,4 +111,54 @@ async fn ucp_round_trip() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cimd2_round_trip() {
     round_trip(Protocol::Cimd2).await;
+}
+
+/// Faults: 20 % of submits refused as a system error, 15 % throttled, and the
+/// SMSC drops every connection twice mid-window. Every request still ends
+/// with exactly one terminal status, all DELIVERED, and the links recover.
+async fn faults(protocol: Protocol) {
+    let sim_config = SimConfig { error_percent: 20, throttle_percent: 15, ..SimConfig::default() };
+    let sim = Sim::start_protocol(protocol, 0, sim_config).await;
+    let broker = Broker::start();
+    let mut settings =
+        settings(&broker, sim.port, "binds = 2\nwindow = 10\nmax_retries = 10\nthrottle_pause = \"50ms\"");
+    settings.connections[0].protocol = protocol;
+    let topics = settings.kafka.topics.clone();
+    let kafka = broker.kafka_config();
+    let gateway = Gateway::start(settings).await;
+    let status = watch(&kafka, &topics.status);
+    let n = 60;
+    for i in 0..n {
+        let json = serde_json::json!({"id": format!("f{i}"), "to": format!("+4915200{i:05}"), "text": format!("fault {i}"), "delivery_report": true});
+        produce(&kafka, &topics.send, &format!("f{i}"), json.to_string().as_bytes(), OwnedHeaders::new()).await;
+        if i == 15 || i == 35 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            sim.state.drop_connections();
+        }
+    }
+    let ended = |events: &[events::StatusEvent]| {
+        events.iter().filter(|e| e.status.is_terminal() && e.request_id.starts_with('f')).count()
+    };
+    let messages = collect(&status, Duration::from_secs(120), |m| ended(&status_events(m)) >= n).await;
+    // A moment more, so that a second terminal status would show.
+    let more = collect(&status, Duration::from_secs(2), |_| false).await;
+    gateway.stop().await;
+    let events = status_events(&[messages, more].concat());
+    let mut terminal: HashMap<String, Status> = HashMap::new();
+    for e in events.iter().filter(|e| e.status.is_terminal() && !e.request_id.is_empty()) {
+        assert!(terminal.insert(e.request_id.clone(), e.status).is_none(), "{protocol:?}: two terminal statuses {e:?}");
+    }
+    assert_eq!(terminal.len(), n, "{protocol:?}");
+    assert!(terminal.values().all(|s| *s == Status::Delivered), "{protocol:?}: {terminal:?}");
+    assert!(sim.state.submits_refused.load(std::sync::atomic::Ordering::Relaxed) > 0, "faults were injected");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ucp_faults() {
+    faults(Protocol::Ucp).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cimd2_faults() {
+    faults(Protocol::Cimd2).await;
 }

@@ -83,13 +83,17 @@ pub fn submit(sub: &Submission) -> Result<cimd2::Submit, String> {
     Ok(s)
 }
 
-/// What a submit response with an error (900) means. Codes 4-6 (connection
-/// to the SMSC lost, no response, general system error) may pass; the
-/// connection's `temporary_errors` add codes; the rest are permanent.
+/// What a submit response with an error (900) means. Code 9 "requested
+/// operation failed" with a text (901) saying throttling pauses the
+/// connection; codes 4-6 and 9 (connection to the SMSC lost, no response,
+/// general system error, operation failed) may pass; the connection's
+/// `temporary_errors` add codes; the rest are permanent.
 fn error_answer(response: &Response, temporary: &[u32]) -> Answer {
     let code = response.error_code.unwrap_or(0);
+    let throttled = response.error_text.as_deref().is_some_and(|t| t.to_ascii_lowercase().contains("throttl"));
     let verdict = match code {
-        4..=6 => Verdict::Temporary,
+        9 if throttled => Verdict::Throttled,
+        4..=6 | 9 => Verdict::Temporary,
         c if temporary.contains(&u32::from(c)) => Verdict::Temporary,
         _ => Verdict::Permanent,
     };
@@ -358,6 +362,9 @@ mod tests {
     fn errors_are_classified() {
         let r = |code| error_answer(&Response { error_code: Some(code), ..Response::default() }, &[]);
         assert_eq!(r(5).verdict, Verdict::Temporary);
+        assert_eq!(r(9).verdict, Verdict::Temporary);
+        let throttled = Response { error_code: Some(9), error_text: Some("throttling".into()), ..Response::default() };
+        assert_eq!(error_answer(&throttled, &[]).verdict, Verdict::Throttled);
         assert_eq!((r(300).verdict, r(300).error_code), (Verdict::Permanent, "invalid_destination"));
     }
 }

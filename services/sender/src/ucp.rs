@@ -108,19 +108,26 @@ fn validity(epoch_ms: i64) -> String {
     format!("{dd}{mm}{yy}{hh}{mi}")
 }
 
-/// What a NACK to an OT 51 means. EC 01 (checksum) is a transmission error,
-/// worth another try; the connection's `temporary_errors` add codes; the rest
-/// (§8: invalid AdC, authentication, message too long, ...) are permanent.
+/// What a NACK to an OT 51 means. EC 04 "operation not allowed" is what
+/// SMSCs answer when a submit is refused for now — with an SM text saying
+/// throttling it pauses the connection, otherwise it is retried; EC 01
+/// (checksum) is a transmission error, also retried; the connection's
+/// `temporary_errors` add codes; the rest (§8: invalid AdC, authentication,
+/// message too long, ...) are permanent.
 fn nack_answer(nack: &Nack, temporary: &[u32]) -> Answer {
     let verdict = match nack.ec {
-        ucp::error_code::CHECKSUM_ERROR => Verdict::Temporary,
+        ucp::error_code::OPERATION_NOT_ALLOWED if nack.sm.to_ascii_lowercase().contains("throttl") => {
+            Verdict::Throttled
+        }
+        ucp::error_code::CHECKSUM_ERROR | ucp::error_code::OPERATION_NOT_ALLOWED => Verdict::Temporary,
         ec if temporary.contains(&u32::from(ec)) => Verdict::Temporary,
         _ => Verdict::Permanent,
     };
     let error_code = match nack.ec {
         ucp::error_code::ADC_INVALID => "invalid_destination",
         ucp::error_code::MESSAGE_TOO_LONG => "invalid_length",
-        ucp::error_code::AUTHENTICATION_FAILURE | ucp::error_code::OPERATION_NOT_ALLOWED => "refused_by_smsc",
+        ucp::error_code::AUTHENTICATION_FAILURE => "refused_by_smsc",
+        ucp::error_code::OPERATION_NOT_ALLOWED => "throttled",
         _ => "smsc_error",
     };
     let text = format!("EC {:02} {} {}", nack.ec, ucp::error_code::error_code_name(nack.ec), nack.sm).trim().to_owned();
@@ -382,6 +389,12 @@ mod tests {
         let n = |ec| nack_answer(&Nack { ec, ..Nack::default() }, &[]);
         assert_eq!(n(1).verdict, Verdict::Temporary);
         assert_eq!((n(6).verdict, n(6).error_code), (Verdict::Permanent, "invalid_destination"));
-        assert_eq!(nack_answer(&Nack { ec: 4, ..Nack::default() }, &[4]).verdict, Verdict::Temporary);
+        assert_eq!(n(4).verdict, Verdict::Temporary);
+        assert_eq!(
+            nack_answer(&Nack { ec: 4, sm: "Throttling".into(), ..Nack::default() }, &[]).verdict,
+            Verdict::Throttled
+        );
+        assert_eq!(nack_answer(&Nack { ec: 7, ..Nack::default() }, &[7]).verdict, Verdict::Temporary);
+        assert_eq!(n(7).verdict, Verdict::Permanent);
     }
 }

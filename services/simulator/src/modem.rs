@@ -63,6 +63,16 @@ impl ModemSim {
         });
     }
 
+    /// The next submit ends with this final result code (`+CMS ERROR: 38`, `ERROR`).
+    pub fn fail_next_submit(&self, result: &str) {
+        with(&self.device, |fake| fake.fail_next_submit(result));
+    }
+
+    /// An unsolicited line arrives between the next submit's PDU and its `+CMGS`.
+    pub fn urc_during_next_submit(&self, line: &str) {
+        with(&self.device, |fake| fake.urc_during_next_submit(line));
+    }
+
     /// The SMS-SUBMIT PDUs received so far, hex with the SMSC address.
     pub fn submitted(&self) -> Vec<String> {
         with(&self.device, |fake| fake.submitted.clone())
