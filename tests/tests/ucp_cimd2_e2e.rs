@@ -162,3 +162,59 @@ async fn ucp_faults() {
 async fn cimd2_faults() {
     faults(Protocol::Cimd2).await;
 }
+
+/// The SMSC hangs with its sockets open (answers nothing, keep-alives
+/// included) for a while: the link notices the unanswered keep-alive, drops
+/// the connection and reconnects until the SMSC answers again; requests sent
+/// meanwhile wait and then end DELIVERED, each exactly once.
+async fn silence(protocol: Protocol) {
+    let sim = Sim::start_protocol(protocol, 0, SimConfig::default()).await;
+    let broker = Broker::start();
+    let extra = "enquire_link_interval = \"1s\"\nmax_retries = 20";
+    let mut settings = settings(&broker, sim.port, extra);
+    settings.connections[0].protocol = protocol;
+    settings.connections[0].response_timeout = Duration::from_secs(2);
+    let topics = settings.kafka.topics.clone();
+    let kafka = broker.kafka_config();
+    let gateway = Gateway::start(settings).await;
+    let status = watch(&kafka, &topics.status);
+    let send = |i: usize| {
+        let json = serde_json::json!({"id": format!("s{i}"), "to": format!("+4915300{i:05}"), "text": format!("silence {i}"), "delivery_report": true});
+        (format!("s{i}"), json.to_string())
+    };
+    let delivered = |m: &[kafka::rdkafka::message::OwnedMessage]| {
+        status_events(m).iter().filter(|e| e.status == Status::Delivered).count()
+    };
+    for i in 0..5 {
+        let (key, body) = send(i);
+        produce(&kafka, &topics.send, &key, body.as_bytes(), OwnedHeaders::new()).await;
+    }
+    let mut all = collect(&status, Duration::from_secs(60), |m| delivered(m) >= 5).await;
+    sim.state.mute(true);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for i in 5..10 {
+        let (key, body) = send(i);
+        produce(&kafka, &topics.send, &key, body.as_bytes(), OwnedHeaders::new()).await;
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    sim.state.mute(false);
+    all.extend(collect(&status, Duration::from_secs(90), |m| delivered(m) >= 5).await);
+    all.extend(collect(&status, Duration::from_secs(2), |_| false).await);
+    gateway.stop().await;
+    let mut terminal: HashMap<String, Status> = HashMap::new();
+    for e in status_events(&all).into_iter().filter(|e| e.status.is_terminal() && !e.request_id.is_empty()) {
+        assert!(terminal.insert(e.request_id.clone(), e.status).is_none(), "{protocol:?}: two terminal statuses");
+    }
+    assert_eq!(terminal.len(), 10, "{protocol:?}: {terminal:?}");
+    assert!(terminal.values().all(|s| *s == Status::Delivered), "{protocol:?}: {terminal:?}");
+    // One login before the silence, at least one more after: the link gave up on the hung session.
+    let logins = sim.state.binds.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(logins >= 2, "{protocol:?}: {logins} logins, the link never reconnected");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smpp_ucp_cimd2_survive_a_silent_smsc() {
+    for protocol in [Protocol::Smpp, Protocol::Ucp, Protocol::Cimd2] {
+        silence(protocol).await;
+    }
+}

@@ -112,6 +112,7 @@ async fn session(stream: TcpStream, number: u64, shared: Arc<Shared>, shutdown: 
                         s.send(&reply);
                     }
                 }
+                Some(Ok(Ok(_))) if s.shared.state.is_muted() => {}
                 Some(Ok(Ok(packet))) => {
                     if s.handle(packet) == Next::Close {
                         break;

@@ -121,6 +121,7 @@ async fn session(stream: TcpStream, bind_no: u64, shared: Arc<Shared>, shutdown:
                         }
                         continue;
                     }
+                    Some(Ok(Ok(_))) if shared.state.is_muted() => continue,
                     Some(Ok(Ok(pdu))) => pdu,
                 };
                 match pdu.body {

@@ -155,6 +155,8 @@ pub struct SimState {
     pub binds: AtomicU64,
     /// unbind requests received from ESMEs.
     pub unbinds: AtomicU64,
+    /// Set by [`SimState::mute`]: sessions read but answer nothing, as a hung SMSC.
+    muted: std::sync::atomic::AtomicBool,
     records: Mutex<Vec<SubmitRecord>>,
     /// Bumped by [`SimState::drop_connections`]; sessions watch it.
     kills: tokio::sync::watch::Sender<u64>,
@@ -176,6 +178,7 @@ impl Default for SimState {
             receipts_sent: AtomicU64::new(0),
             binds: AtomicU64::new(0),
             unbinds: AtomicU64::new(0),
+            muted: std::sync::atomic::AtomicBool::new(false),
             records: Mutex::new(Vec::new()),
             kills: tokio::sync::watch::channel(0).0,
             deliveries: Default::default(),
@@ -224,6 +227,18 @@ impl SimState {
     /// lost), as a crashing SMSC or a broken network would.
     pub fn drop_connections(&self) {
         self.kills.send_modify(|k| *k += 1);
+    }
+
+    /// While `on`, every session (and every new one) reads what arrives and
+    /// answers nothing — no responses, no keep-alive answers, no logins — as
+    /// an SMSC that hangs with its sockets open.
+    pub fn mute(&self, on: bool) {
+        self.muted.store(on, Ordering::Relaxed);
+    }
+
+    /// True while muted.
+    pub fn is_muted(&self) -> bool {
+        self.muted.load(Ordering::Relaxed)
     }
 
     pub(crate) fn kill_signal(&self) -> tokio::sync::watch::Receiver<u64> {

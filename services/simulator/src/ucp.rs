@@ -99,6 +99,7 @@ async fn session(stream: TcpStream, number: u64, shared: Arc<Shared>, shutdown: 
                         s.send(&nack);
                     }
                 }
+                Some(Ok(Ok(_))) if s.shared.state.is_muted() => {}
                 Some(Ok(Ok(message))) => s.handle(message),
             },
         }
