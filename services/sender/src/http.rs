@@ -231,4 +231,6 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 #[cfg(test)]
+mod decode_tests;
+#[cfg(test)]
 mod tests;
