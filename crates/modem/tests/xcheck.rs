@@ -12,41 +12,14 @@
 //! under CI (`CI` set), where a missing environment is a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use modem::{decode_deliver, decode_status_report, encode_message, encode_submit, Address, SubmitOptions, SubmitPdu};
 use serde_json::{json, Value};
 use text::{split, Preference, SplitOptions};
 
-fn python() -> Option<PathBuf> {
-    let env = match std::env::var_os("SMSGW_PYENV") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(std::env::var_os("HOME")?).join(".cache/smsgw/pyenv"),
-    };
-    let python = env.join("bin/python");
-    python.exists().then_some(python)
-}
-
-fn ask(python: &PathBuf, request: &Value) -> Value {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/xcheck/xcheck.py");
-    let mut child = Command::new(python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start python");
-    child.stdin.take().unwrap().write_all(request.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "xcheck.py failed (run scripts/install-deps?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+fn ask(python: &xcheck::Python, request: &Value) -> Value {
+    python.ask(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/xcheck/xcheck.py")), request)
 }
 
 fn pdus(to: &str, text: &str, reference: u16, opts: &SubmitOptions) -> Vec<SubmitPdu> {
@@ -100,13 +73,7 @@ fn scts(t: &modem::Timestamp) -> Value {
 
 #[test]
 fn matches_independent_python_codecs() {
-    let Some(python) = python() else {
-        let reason = "xcheck skipped: no Python environment at ${SMSGW_PYENV:-$HOME/.cache/smsgw/pyenv} \
-                      (scripts/install-deps makes it)";
-        assert!(std::env::var_os("CI").is_none(), "{reason}, and CI is set");
-        println!("{reason}");
-        return;
-    };
+    let Some(python) = xcheck::Python::find() else { return };
 
     let submits = our_submits();
     let t1 = modem::Timestamp::from_epoch_ms(1_710_000_000_000, 8);

@@ -8,40 +8,12 @@
 //! under CI (`CI` set), where a missing environment is a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
 use serde_json::{json, Value};
 use text::gsm7::{self, national::UNDEFINED, Tables, ESCAPE};
 use text::{split, Concat, Encoding, Language, Preference, SplitOptions};
 
-fn python() -> Option<PathBuf> {
-    let env = match std::env::var_os("SMSGW_PYENV") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(std::env::var_os("HOME")?).join(".cache/smsgw/pyenv"),
-    };
-    let python = env.join("bin/python");
-    python.exists().then_some(python)
-}
-
-fn ask(python: &PathBuf, request: &Value) -> Value {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/xcheck/xcheck.py");
-    let mut child = Command::new(python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start python");
-    child.stdin.take().unwrap().write_all(request.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "xcheck.py failed (run scripts/install-deps?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+fn ask(python: &xcheck::Python, request: &Value) -> Value {
+    python.ask(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/xcheck/xcheck.py")), request)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -91,13 +63,7 @@ fn our_tables(lang: u8) -> Tables {
 
 #[test]
 fn matches_independent_python_encoders() {
-    let Some(python) = python() else {
-        let reason = "xcheck skipped: no Python environment at ${SMSGW_PYENV:-$HOME/.cache/smsgw/pyenv} \
-                      (scripts/install-deps makes it)";
-        assert!(std::env::var_os("CI").is_none(), "{reason}, and CI is set");
-        println!("{reason}");
-        return;
-    };
+    let Some(python) = xcheck::Python::find() else { return };
 
     let gsm_long = cycle("The quick brown fox jumps over the lazy dog 0123456789. ", 1000);
     let gsm_ext = cycle("Total: 5€ [ref {ok}] ~ ^ | \\ done. ", 480);
