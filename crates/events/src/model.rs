@@ -30,6 +30,19 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    /// The `text` crate's name for this preference.
+    pub fn preference(self) -> text::Preference {
+        match self {
+            Encoding::Auto => text::Preference::Auto,
+            Encoding::Gsm7 => text::Preference::Gsm7,
+            Encoding::Ucs2 => text::Preference::Ucs2,
+            Encoding::Latin1 => text::Preference::Latin1,
+            Encoding::Binary => text::Preference::Binary,
+        }
+    }
+}
+
+impl Encoding {
     /// The Avro enum symbol.
     pub fn symbol(self) -> &'static str {
         match self {

@@ -178,6 +178,32 @@ impl Registry {
         self.schema_by_id(id).await.map(drop)
     }
 
+    /// [`Registry::prefetch`], retried with backoff (200 ms doubling to 30 s)
+    /// while the registry is down: the record is fine, so it is neither
+    /// dead-lettered nor skipped. A final answer (unknown id, not Avro) returns
+    /// true and the decoder reports the record as undecodable. False only once
+    /// `shutdown` is cancelled.
+    pub async fn prefetch_with_retry(&self, id: u32, shutdown: &tokio_util::sync::CancellationToken) -> bool {
+        let mut wait = Duration::from_millis(200);
+        loop {
+            match self.prefetch(id).await {
+                Ok(()) => return true,
+                Err(e) if !e.is_transient() => {
+                    tracing::debug!(schema_id = id, error = %e, "writer schema not available");
+                    return true;
+                }
+                Err(e) => {
+                    tracing::warn!(schema_id = id, error = %e, retry_in = ?wait, "schema registry unavailable, retrying")
+                }
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return false,
+                _ = tokio::time::sleep(wait) => {}
+            }
+            wait = (wait * 2).min(Duration::from_secs(30));
+        }
+    }
+
     fn cached(&self, id: u32) -> Option<Schema> {
         // A panic elsewhere while holding the lock cannot leave a half-written
         // map entry, so poisoning is ignored.

@@ -3,7 +3,7 @@
 //! branch is unit-tested.
 
 use events::{DecodeError, ErrorInfo, SchemaLookup, SendRequest, StatusEvent};
-use text::{Preference, SplitOptions};
+use text::SplitOptions;
 
 use crate::number;
 use crate::route::Routes;
@@ -52,7 +52,7 @@ pub fn decide(
     };
     let opts = split(&connection);
     let split = match (&request.text, &request.payload) {
-        (Some(t), _) => text::split(t, preference(request.encoding), &opts),
+        (Some(t), _) => text::split(t, request.encoding.preference(), &opts),
         (None, Some(p)) => text::split_binary(p, &opts),
         (None, None) => return refuse("invalid_request", "text: one of text and payload is required".into()),
     };
@@ -89,17 +89,6 @@ fn refuse_undecoded(e: DecodeError, now_ms: i64) -> Decision {
             Decision::Refuse(Box::new(ev))
         }
         _ => Decision::DeadLetter { reason: e.to_string() },
-    }
-}
-
-/// The text crate's name for a request's encoding preference.
-pub fn preference(encoding: events::Encoding) -> Preference {
-    match encoding {
-        events::Encoding::Auto => Preference::Auto,
-        events::Encoding::Gsm7 => Preference::Gsm7,
-        events::Encoding::Ucs2 => Preference::Ucs2,
-        events::Encoding::Latin1 => Preference::Latin1,
-        events::Encoding::Binary => Preference::Binary,
     }
 }
 

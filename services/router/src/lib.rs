@@ -23,7 +23,7 @@ pub mod route;
 use std::sync::Arc;
 use std::time::Duration;
 
-use events::{Framing, SchemaLookup};
+use events::SchemaLookup;
 use kafka::rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
 use kafka::rdkafka::producer::FutureProducer;
 use kafka::{publish, trace, AckingConsumer, Outgoing};
@@ -39,10 +39,6 @@ const MAX_IN_FLIGHT: usize = 20_000;
 
 /// How long in-flight records may take to finish at shutdown.
 const DRAIN: Duration = Duration::from_secs(20);
-
-/// First and longest wait between attempts to fetch a schema from a registry that is down.
-const REGISTRY_RETRY_MIN: Duration = Duration::from_millis(200);
-const REGISTRY_RETRY_MAX: Duration = Duration::from_secs(30);
 
 /// Router start-up errors.
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +136,7 @@ impl Router {
             }
             Decision::Refuse(event) => {
                 tracing::info!(status = event.status.symbol(), reason = ?event.error.as_ref().map(|e| &e.code), "request refused");
-                publish_terminal(&self.producer, topics, &event, &trace_fields).await;
+                status::publish_terminal(&self.producer, topics, &event, &trace_fields).await;
                 counters::requests(if event.status == events::Status::Expired { "expired" } else { "rejected" }).inc();
             }
             Decision::Queue { connection, request, segments } => {
@@ -154,7 +150,7 @@ impl Router {
                             protocol_code: None,
                             text: e.to_string(),
                         });
-                        publish_terminal(&self.producer, topics, &ev, &trace_fields).await;
+                        status::publish_terminal(&self.producer, topics, &ev, &trace_fields).await;
                         counters::requests("failed").inc();
                         return true;
                     }
@@ -183,68 +179,11 @@ impl Router {
         let (Some(registry), Some(id)) = (&self.registry, registry::confluent_schema_id(value)) else {
             return true;
         };
-        prefetch_with_retry(registry, id, &self.shutdown).await
+        registry.prefetch_with_retry(id, &self.shutdown).await
     }
 
     async fn publish_status(&self, event: &events::StatusEvent, trace_fields: &[(String, String)]) {
-        publish_status(&self.producer, &self.settings.kafka.topics.status, self.framings.status, event, trace_fields)
-            .await;
-    }
-}
-
-/// Fetches schema `id` into `registry`'s cache, retrying with backoff while
-/// the registry is down: the record is fine, so it is neither dead-lettered
-/// nor skipped. A final answer (unknown id, not Avro) returns true and the
-/// decoder reports the record as undecodable. False only on `shutdown`.
-pub async fn prefetch_with_retry(registry: &Registry, id: u32, shutdown: &CancellationToken) -> bool {
-    let mut wait = REGISTRY_RETRY_MIN;
-    loop {
-        match registry.prefetch(id).await {
-            Ok(()) => return true,
-            Err(e) if !e.is_transient() => {
-                tracing::debug!(schema_id = id, error = %e, "writer schema not available");
-                return true;
-            }
-            Err(e) => {
-                tracing::warn!(schema_id = id, error = %e, retry_in = ?wait, "schema registry unavailable, retrying")
-            }
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => return false,
-            _ = tokio::time::sleep(wait) => {}
-        }
-        wait = (wait * 2).min(REGISTRY_RETRY_MAX);
-    }
-}
-
-/// Hands a terminal status to the finaliser (`kafka.topics.segments`), which
-/// publishes it unless the request already has one.
-pub async fn publish_terminal(
-    producer: &FutureProducer,
-    topics: &runtime::config::TopicsConfig,
-    event: &events::StatusEvent,
-    trace_fields: &[(String, String)],
-) {
-    let record = records::Outcome::Terminal(records::Terminal { event: event.clone(), trace: trace_fields.to_vec() });
-    let payload = serde_json::to_vec(&record).unwrap_or_default();
-    let headers = trace::with_fields(OwnedHeaders::new(), trace_fields);
-    publish(producer, Outgoing { topic: &topics.segments, key: &event.request_id, payload: &payload, headers }).await;
-}
-
-/// Publishes a status event keyed by request id, with the trace headers.
-pub async fn publish_status(
-    producer: &FutureProducer,
-    topic: &str,
-    framing: Framing,
-    event: &events::StatusEvent,
-    trace_fields: &[(String, String)],
-) {
-    match events::encode_status(event, framing) {
-        Ok(payload) => {
-            let headers = trace::with_fields(OwnedHeaders::new(), trace_fields)
-                .insert(Header { key: records::STATUS_HEADER, value: Some(event.status.symbol()) });
-            publish(producer, Outgoing { topic, key: &event.request_id, payload: &payload, headers }).await;
-        }
-        Err(e) => tracing::error!(error = %e, request_id = %event.request_id, "cannot encode status event"),
+        let topic = &self.settings.kafka.topics.status;
+        status::publish_status(&self.producer, topic, self.framings.status, event, trace_fields).await;
     }
 }

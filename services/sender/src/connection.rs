@@ -135,7 +135,7 @@ impl Worker {
         let status_topic = &self.settings.kafka.topics.status;
         let value = message.payload().unwrap_or_default();
         if let (Some(registry), Some(id)) = (&self.registry, registry::confluent_schema_id(value)) {
-            if !router::prefetch_with_retry(registry, id, &self.shutdown).await {
+            if !registry.prefetch_with_retry(id, &self.shutdown).await {
                 return false;
             }
         }
@@ -152,7 +152,7 @@ impl Worker {
                         protocol_code: None,
                         text: e.to_string(),
                     });
-                    router::publish_terminal(&self.producer, &self.settings.kafka.topics, &ev, &trace_fields).await;
+                    status::publish_terminal(&self.producer, &self.settings.kafka.topics, &ev, &trace_fields).await;
                     counters::outcomes(&self.config.id, ev.status.symbol()).inc();
                 }
                 return true;
@@ -192,9 +192,9 @@ impl Worker {
                 }
                 if ev.status.is_terminal() {
                     // FAILED, EXPIRED, REJECTED: published by the finaliser, once.
-                    router::publish_terminal(&self.producer, &self.settings.kafka.topics, &ev, &trace_fields).await;
+                    status::publish_terminal(&self.producer, &self.settings.kafka.topics, &ev, &trace_fields).await;
                 } else {
-                    router::publish_status(&self.producer, status_topic, self.framings.status, &ev, &trace_fields)
+                    status::publish_status(&self.producer, status_topic, self.framings.status, &ev, &trace_fields)
                         .await;
                 }
                 counters::outcomes(&self.config.id, ev.status.symbol()).inc();

@@ -23,7 +23,7 @@ pub fn submits(
         ..config.split_options(max_segments)
     };
     let message = match (&request.text, &request.payload) {
-        (Some(t), _) => text::split(t, router::decide::preference(request.encoding), &opts),
+        (Some(t), _) => text::split(t, request.encoding.preference(), &opts),
         (None, Some(p)) => text::split_binary(p, &opts),
         (None, None) => return Err(error("invalid_request", "neither text nor payload")),
     }

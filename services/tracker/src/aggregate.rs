@@ -232,7 +232,7 @@ impl Out {
         offsets: Vec<i64>,
     ) {
         let topics = &self.settings.kafka.topics;
-        router::publish_status(&self.producer, &topics.status, self.framing, &event, &trace).await;
+        status::publish_status(&self.producer, &topics.status, self.framing, &event, &trace).await;
         counters::finals("published").inc();
         let marker = serde_json::json!({ "status": event.status.symbol() }).to_string();
         let headers = OwnedHeaders::new();

@@ -314,7 +314,7 @@ impl Out {
         counters::receipts(&w.receipt.connection, "unmatched").inc();
         let event = outcome::unmatched(&w.receipt, now_ms());
         let topics = &self.settings.kafka.topics;
-        router::publish_status(&self.producer, &topics.status, self.status_framing, &event, &[]).await;
+        status::publish_status(&self.producer, &topics.status, self.status_framing, &event, &[]).await;
         self.consumer.ack(self.deliver_topic(), w.partition, w.offset);
     }
 
