@@ -1,39 +1,20 @@
 //! The CIMD2 front-end over real TCP, with the `cimd2` crate as the client.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::SocketAddr;
+mod common;
+
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use cimd2::{charset, Body, Login, Packet, Param, Response, Submit};
-use simulator::{SimConfig, SimState};
+use common::{Sim, WAIT};
+use simulator::SimConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio_util::sync::CancellationToken;
-
-const WAIT: Duration = Duration::from_secs(5);
-
-struct Sim {
-    addr: SocketAddr,
-    state: Arc<SimState>,
-    shutdown: CancellationToken,
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
+use tokio::net::TcpStream;
 
 async fn start(config: SimConfig) -> Sim {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let state = Arc::new(SimState::default());
-    let shutdown = CancellationToken::new();
-    tokio::spawn(simulator::cimd2::run(listener, config, state.clone(), shutdown.clone()));
-    Sim { addr, state, shutdown }
+    common::start(config, simulator::cimd2::run).await
 }
 
 fn credentials() -> SimConfig {
@@ -68,18 +49,7 @@ impl Client {
     /// The next packet, or `None` when nothing comes within `within` (or the
     /// connection closed).
     async fn recv_within(&mut self, within: Duration) -> Option<Packet> {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            if let Some(packet) = cimd2::decode(&mut self.buf).unwrap() {
-                return Some(packet);
-            }
-            match tokio::time::timeout_at(deadline, self.stream.read_buf(&mut self.buf)).await {
-                Ok(Ok(0)) | Err(_) => return None,
-                Ok(read) => {
-                    read.unwrap();
-                }
-            }
-        }
+        common::recv_within(&mut self.stream, &mut self.buf, within, cimd2::decode).await
     }
 
     async fn recv(&mut self) -> Packet {

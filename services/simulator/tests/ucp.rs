@@ -1,40 +1,21 @@
 //! The UCP front-end over real TCP, with the `ucp` crate as the client.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::SocketAddr;
+mod common;
+
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use simulator::{SimConfig, SimState};
+use common::{Sim, WAIT};
+use simulator::SimConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio_util::sync::CancellationToken;
+use tokio::net::TcpStream;
 use ucp::xser::ExtraService;
 use ucp::{error_code, Alphabet, Body, Login, Message, Msg, Ot, Sm, Timestamp, Trn};
 
-const WAIT: Duration = Duration::from_secs(5);
-
-struct Sim {
-    addr: SocketAddr,
-    state: Arc<SimState>,
-    shutdown: CancellationToken,
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
 async fn start(config: SimConfig) -> Sim {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let state = Arc::new(SimState::default());
-    let shutdown = CancellationToken::new();
-    tokio::spawn(simulator::ucp::run(listener, config, state.clone(), shutdown.clone()));
-    Sim { addr, state, shutdown }
+    common::start(config, simulator::ucp::run).await
 }
 
 fn credentials() -> SimConfig {
@@ -68,18 +49,7 @@ impl Client {
     /// The next message, or `None` when nothing comes within `within` (or the
     /// connection closed).
     async fn recv_within(&mut self, within: Duration) -> Option<Message> {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            if let Some(message) = ucp::decode(&mut self.buf).unwrap() {
-                return Some(message);
-            }
-            match tokio::time::timeout_at(deadline, self.stream.read_buf(&mut self.buf)).await {
-                Ok(Ok(0)) | Err(_) => return None,
-                Ok(read) => {
-                    read.unwrap();
-                }
-            }
-        }
+        common::recv_within(&mut self.stream, &mut self.buf, within, ucp::decode).await
     }
 
     async fn recv(&mut self) -> Message {
