@@ -218,3 +218,34 @@ async fn smpp_ucp_cimd2_survive_a_silent_smsc() {
         silence(protocol).await;
     }
 }
+
+/// Failure reports (SMPP `UNDELIV`, UCP Dst 2, CIMD2 status code 3) end the
+/// request UNDELIVERABLE, with the protocol's reason in the event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failure_reports_end_undeliverable() {
+    for protocol in [Protocol::Smpp, Protocol::Ucp, Protocol::Cimd2] {
+        let sim =
+            Sim::start_protocol(protocol, 0, SimConfig { undelivered_percent: 100, ..SimConfig::default() }).await;
+        let broker = Broker::start();
+        let mut settings = settings(&broker, sim.port, "");
+        settings.connections[0].protocol = protocol;
+        let topics = settings.kafka.topics.clone();
+        let kafka = broker.kafka_config();
+        let gateway = Gateway::start(settings).await;
+        let status = watch(&kafka, &topics.status);
+        for i in 0..3 {
+            let json = serde_json::json!({"id": format!("u{i}"), "to": format!("+4915400{i:05}"), "text": "x", "delivery_report": true});
+            produce(&kafka, &topics.send, &format!("u{i}"), json.to_string().as_bytes(), OwnedHeaders::new()).await;
+        }
+        let got = collect(&status, Duration::from_secs(60), |m| {
+            status_events(m).iter().filter(|e| e.status.is_terminal()).count() >= 3
+        })
+        .await;
+        gateway.stop().await;
+        let terminal: Vec<_> = status_events(&got).into_iter().filter(|e| e.status.is_terminal()).collect();
+        assert_eq!(terminal.len(), 3, "{protocol:?}");
+        for e in &terminal {
+            assert_eq!(e.status, Status::Undeliverable, "{protocol:?}: {e:?}");
+        }
+    }
+}

@@ -276,12 +276,14 @@ fn schedule_receipt(shared: Arc<Shared>, system_id: String, n: u64, sm: &Sm) {
         ..Sm::default()
     };
     let delay = shared.config.receipt_delay;
+    // message_state (SMPP 3.4 §5.2.28): 2 DELIVERED, 5 UNDELIVERABLE.
+    let (stat, state, err) = if shared.config.delivered() { ("DELIVRD", 2, 0) } else { ("UNDELIV", 5, 1) };
     tokio::spawn(async move {
         tokio::time::sleep(delay).await;
-        let text = receipt::text(&id, submitted, SystemTime::now(), "DELIVRD", 0, &body);
+        let text = receipt::text(&id, submitted, SystemTime::now(), stat, err, &body);
         let sm = Sm {
             short_message: text.into_bytes().into(),
-            tlvs: vec![Tlv::cstring(tag::RECEIPTED_MESSAGE_ID, &id), Tlv::u8(tag::MESSAGE_STATE, 2)],
+            tlvs: vec![Tlv::cstring(tag::RECEIPTED_MESSAGE_ID, &id), Tlv::u8(tag::MESSAGE_STATE, state)],
             ..receipt
         };
         shared.state.deliveries.deliver(Outgoing { system_id, delivery: Delivery::SmppReceipt(sm) });

@@ -57,6 +57,9 @@ pub struct SimConfig {
     /// the OT 52 the simulator sends. GSM by default, as Kannel and most
     /// SMSCs use it; the EMI spec says IRA (see `ucp::ira`).
     pub ucp_alphabet: ucp::Alphabet,
+    /// Percentage (0-100) of receipts that report the message undelivered
+    /// (SMPP `UNDELIV`, UCP Dst 2, CIMD2 status code 3) instead of delivered.
+    pub undelivered_percent: u8,
 }
 
 impl Default for SimConfig {
@@ -73,6 +76,7 @@ impl Default for SimConfig {
             receipt_id_format: IdFormat::Decimal,
             record: true,
             ucp_alphabet: ucp::Alphabet::Gsm,
+            undelivered_percent: 0,
         }
     }
 }
@@ -88,6 +92,11 @@ impl SimConfig {
         } else {
             Fate::Accept
         }
+    }
+
+    /// Whether a receipt reports delivery (else failure), by `undelivered_percent`.
+    pub(crate) fn delivered(&self) -> bool {
+        rand::rng().random_range(0..100u8) >= self.undelivered_percent
     }
 
     /// Whether an accepted submit gets a receipt; `requested` is what the

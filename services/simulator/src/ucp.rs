@@ -187,7 +187,9 @@ impl Session {
                 let scts = wire::ucp_time(now);
                 if config.wants_receipt(requested) {
                     let at = now + config.receipt_delay.as_secs();
-                    let n = convert::notification(sm, account, &scts, wire::ucp_time(at), config.ucp_alphabet);
+                    let delivered = config.delivered();
+                    let n =
+                        convert::notification(sm, account, &scts, wire::ucp_time(at), config.ucp_alphabet, delivered);
                     let out = Outgoing::new(account, Delivery::UcpNotification(Box::new(n)));
                     wire::deliver_after(state, config.receipt_delay, out);
                 }

@@ -96,6 +96,9 @@ pub struct SimArgs {
     /// Percentage of submits answered ESME_RTHROTTLED (UCP: NACK 04; CIMD2: error 9).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub throttle_percent: u8,
+    /// Percentage of receipts reporting the message undelivered.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub undelivered_percent: u8,
     /// Percentage of submits answered with --error-status.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub error_percent: u8,
@@ -159,6 +162,7 @@ impl SimArgs {
             // A long-running simulator must not grow without bound.
             record: false,
             ucp_alphabet: self.ucp_alphabet,
+            undelivered_percent: self.undelivered_percent,
         }
     }
 }

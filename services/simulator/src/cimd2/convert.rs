@@ -8,6 +8,8 @@ use crate::canonical::{self, Body, Content};
 
 /// Status report request (056) bit for "delivered" (spec, parameter 056).
 const REPORT_DELIVERED: u8 = 8;
+/// Status code (061) 3, "delivery failed".
+const STATUS_DELIVERY_FAILED: u8 = 3;
 /// Status code (061) 4, "delivery successful".
 pub(crate) const STATUS_DELIVERED: u8 = 4;
 
@@ -70,14 +72,16 @@ pub(crate) fn deliver(sm: &smpp::Sm, mc_time: String) -> DeliverMessage {
     out
 }
 
-/// The deliver status report (23) saying a submitted message was delivered:
-/// the submit's destination (021) and the service centre time stamp (060) of
-/// its submit response, status code 4, discharge time (063).
-pub(crate) fn report(destination: &str, mc_time: &str, discharged: String) -> DeliverStatusReport {
+/// The deliver status report (23) on a submitted message: the submit's
+/// destination (021) and the service centre time stamp (060) of its submit
+/// response, status code 4 (delivered) or 3 (delivery failed, with status
+/// error code 1), discharge time (063).
+pub(crate) fn report(destination: &str, mc_time: &str, discharged: String, delivered: bool) -> DeliverStatusReport {
     DeliverStatusReport {
         destination: Some(destination.to_owned()),
         mc_timestamp: Some(mc_time.to_owned()),
-        status_code: Some(STATUS_DELIVERED),
+        status_code: Some(if delivered { STATUS_DELIVERED } else { STATUS_DELIVERY_FAILED }),
+        status_error_code: (!delivered).then_some(1),
         discharge_time: Some(discharged),
         ..DeliverStatusReport::default()
     }

@@ -29,7 +29,7 @@ impl Session {
                 let mc_time = wire::cimd2_time(now);
                 if config.wants_receipt(requested) {
                     let at = now + config.receipt_delay.as_secs();
-                    let report = convert::report(destination, &mc_time, wire::cimd2_time(at));
+                    let report = convert::report(destination, &mc_time, wire::cimd2_time(at), config.delivered());
                     let out = Outgoing::new(user, Delivery::Cimd2Report(report));
                     wire::deliver_after(state, config.receipt_delay, out);
                 }

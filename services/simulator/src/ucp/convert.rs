@@ -84,7 +84,14 @@ fn set_originator(out: &mut Sm, source: &str) {
 /// its numeric OAdC, else the account logged in), OAdC the recipient of the
 /// message reported on (the AdC of the submit and of the ACK's `AdC:SCTS`),
 /// SCTS that of the ACK, Dst 0 (delivered), Rsn 000, DSCTS when.
-pub(crate) fn notification(submit: &Sm, account: &str, scts: &str, dscts: String, alphabet: Alphabet) -> Sm {
+pub(crate) fn notification(
+    submit: &Sm,
+    account: &str,
+    scts: &str,
+    dscts: String,
+    alphabet: Alphabet,
+    delivered: bool,
+) -> Sm {
     let notified = if !submit.nadc.is_empty() {
         submit.nadc.clone()
     } else if submit.otoa != ucp::alphanumeric::OTOA_ALPHANUMERIC && canonical::is_numeric(&submit.oadc) {
@@ -92,13 +99,15 @@ pub(crate) fn notification(submit: &Sm, account: &str, scts: &str, dscts: String
     } else {
         account.to_owned()
     };
-    let text = format!("Message for {}, with identification {scts} has been delivered", submit.adc);
+    let outcome = if delivered { "has been delivered" } else { "could not be delivered" };
+    let text = format!("Message for {}, with identification {scts} {outcome}", submit.adc);
     Sm {
         adc: notified,
         oadc: submit.adc.clone(),
         scts: scts.to_owned(),
-        dst: "0".into(),
-        rsn: "000".into(),
+        // Dst 0 delivered, 2 not delivered (Rsn 001, §5.5 reason codes: unknown subscriber).
+        dst: if delivered { "0" } else { "2" }.into(),
+        rsn: if delivered { "000" } else { "001" }.into(),
         dscts,
         msg: Msg::alphanumeric(&text, alphabet).unwrap_or_default(),
         ..Sm::default()
