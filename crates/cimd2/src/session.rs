@@ -12,7 +12,7 @@
 //! even numbers. A response carries the number of the request it answers, so
 //! responses are matched by number (and operation code).
 
-use std::collections::{BTreeMap, BTreeSet};
+use outstanding::Outstanding;
 use std::time::{Duration, Instant};
 
 use crate::login::Login;
@@ -119,30 +119,21 @@ pub enum Action {
     Dead,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Outstanding {
-    op: u8,
-    deadline: Instant,
-}
-
 #[derive(Debug)]
 pub struct Session {
     config: SessionConfig,
     state: State,
     next_number: u8,
-    outstanding: BTreeMap<u8, Outstanding>,
-    /// Deadline index over `outstanding`, so the earliest is O(log n).
-    deadlines: BTreeSet<(Instant, u8)>,
-    /// Outstanding requests that count against the window.
-    in_window: usize,
+    /// Our requests awaiting responses, by packet number, with their operation codes.
+    outstanding: Outstanding<u8, u8>,
     alive_pending: bool,
     /// Last time anything arrived. Keep-alive is driven by what we receive:
     /// traffic we send proves nothing about the SMSC.
     last_received: Instant,
 }
 
-fn counts_against_window(op: u8) -> bool {
-    !matches!(op, op::LOGIN | op::LOGOUT | op::ALIVE)
+fn counts_against_window(op: &u8) -> bool {
+    !matches!(*op, op::LOGIN | op::LOGOUT | op::ALIVE)
 }
 
 impl Session {
@@ -152,9 +143,7 @@ impl Session {
             config,
             state: State::Open,
             next_number: 1,
-            outstanding: BTreeMap::new(),
-            deadlines: BTreeSet::new(),
-            in_window: 0,
+            outstanding: Outstanding::new(counts_against_window),
             alive_pending: false,
             last_received: now,
         }
@@ -174,7 +163,7 @@ impl Session {
     }
 
     pub fn window_available(&self) -> usize {
-        self.config.window.saturating_sub(self.in_window)
+        self.config.window.saturating_sub(self.outstanding.in_window())
     }
 
     /// The next odd packet number, wrapping from 255 to 1 and skipping any
@@ -184,7 +173,7 @@ impl Session {
             let n = self.next_number;
             // Odd numbers only: 253, 255, then 255 + 2 wraps to 1.
             self.next_number = n.wrapping_add(2);
-            if !self.outstanding.contains_key(&n) {
+            if !self.outstanding.contains(n) {
                 return Ok(n);
             }
         }
@@ -218,7 +207,7 @@ impl Session {
         if !allowed {
             return Err(SessionError::InvalidState { op, state: self.state });
         }
-        if counts_against_window(op) && self.in_window >= self.config.window {
+        if counts_against_window(&op) && self.outstanding.in_window() >= self.config.window {
             return Err(SessionError::WindowFull { window: self.config.window });
         }
         let packet = Packet::new(self.next_number()?, body);
@@ -233,27 +222,18 @@ impl Session {
 
     fn register(&mut self, packet: &Packet, now: Instant) {
         let op = packet.op();
-        let deadline = now + self.config.response_timeout;
-        self.outstanding.insert(packet.number, Outstanding { op, deadline });
-        self.deadlines.insert((deadline, packet.number));
-        if counts_against_window(op) {
-            self.in_window += 1;
-        }
+        self.outstanding.insert(packet.number, op, now + self.config.response_timeout);
         if op == op::ALIVE {
             self.alive_pending = true;
         }
     }
 
     fn complete(&mut self, number: u8) -> Option<u8> {
-        let o = self.outstanding.remove(&number)?;
-        self.deadlines.remove(&(o.deadline, number));
-        if counts_against_window(o.op) {
-            self.in_window -= 1;
-        }
-        if o.op == op::ALIVE {
+        let op = self.outstanding.remove(number)?;
+        if op == op::ALIVE {
             self.alive_pending = false;
         }
-        Some(o.op)
+        Some(op)
     }
 
     /// Interprets a packet from the SMSC.
@@ -286,8 +266,8 @@ impl Session {
     }
 
     fn receive_response(&mut self, packet: Packet, o: u8) -> Received {
-        match self.outstanding.get(&packet.number) {
-            Some(req) if req.op + op::RESPONSE == o => {}
+        match self.outstanding.get(packet.number) {
+            Some(req) if req + op::RESPONSE == o => {}
             _ => return Received::Unexpected { packet, reply: None },
         }
         let Some(request) = self.complete(packet.number) else {
@@ -337,15 +317,15 @@ impl Session {
         if self.state == State::Closed {
             return None;
         }
-        if let Some(&(deadline, number)) = self.deadlines.first() {
-            if deadline <= now {
-                let op = self.complete(number)?;
-                if matches!(op, op::ALIVE | op::LOGIN | op::LOGOUT) {
-                    self.state = State::Closed;
-                    return Some(Action::Dead);
-                }
-                return Some(Action::TimedOut { number, op });
+        if let Some((number, op)) = self.outstanding.pop_expired(now) {
+            if op == op::ALIVE {
+                self.alive_pending = false;
             }
+            if matches!(op, op::ALIVE | op::LOGIN | op::LOGOUT) {
+                self.state = State::Closed;
+                return Some(Action::Dead);
+            }
+            return Some(Action::TimedOut { number, op });
         }
         if self.alive_due().is_some_and(|due| due <= now) {
             let number = self.next_number().ok()?;
@@ -373,7 +353,7 @@ impl Session {
         if self.state == State::Closed {
             return None;
         }
-        let timeout = self.deadlines.first().map(|&(d, _)| d);
+        let timeout = self.outstanding.next_deadline();
         match (timeout, self.alive_due()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

@@ -6,8 +6,9 @@
 //! connection task feeds it decoded PDUs, calls [`Session::poll_action`] until
 //! it returns `None`, and sleeps until [`Session::next_deadline`].
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
+
+use outstanding::Outstanding;
 
 use crate::bind::{Bind, BindResp};
 use crate::pdu::{Body, CommandId, Pdu};
@@ -120,22 +121,13 @@ pub enum Action {
     Dead,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Outstanding {
-    command: CommandId,
-    deadline: Instant,
-}
-
 #[derive(Debug)]
 pub struct Session {
     config: SessionConfig,
     state: State,
     next_sequence: u32,
-    outstanding: BTreeMap<u32, Outstanding>,
-    /// Deadline index over `outstanding`, so the earliest is O(log n).
-    deadlines: BTreeSet<(Instant, u32)>,
-    /// Outstanding requests that count against the window.
-    in_window: usize,
+    /// Our requests awaiting responses, by sequence number, with their command ids.
+    outstanding: Outstanding<u32, CommandId>,
     enquire_link_pending: bool,
     /// Last time anything arrived from the peer. Keep-alive is driven by what
     /// we *receive*: traffic we send proves nothing about the peer.
@@ -148,9 +140,7 @@ impl Session {
             config,
             state: State::Open,
             next_sequence: 1,
-            outstanding: BTreeMap::new(),
-            deadlines: BTreeSet::new(),
-            in_window: 0,
+            outstanding: Outstanding::new(|command| Self::counts_against_window(*command)),
             enquire_link_pending: false,
             last_received: now,
         }
@@ -175,7 +165,7 @@ impl Session {
         loop {
             let s = self.next_sequence;
             self.next_sequence = if s >= MAX_SEQUENCE { 1 } else { s + 1 };
-            if !self.outstanding.contains_key(&s) {
+            if !self.outstanding.contains(s) {
                 return s;
             }
         }
@@ -188,7 +178,7 @@ impl Session {
     }
 
     pub fn window_available(&self) -> usize {
-        self.config.window.saturating_sub(self.in_window)
+        self.config.window.saturating_sub(self.outstanding.in_window())
     }
 
     /// The bind request to send. State becomes `Binding(kind)`.
@@ -231,7 +221,7 @@ impl Session {
             }
             (CommandId::ENQUIRE_LINK | CommandId::UNBIND, _) => return Err(invalid()),
             (_, State::Bound(_)) if BindKind::of(command).is_none() && command != CommandId::OUTBIND => {
-                if self.in_window >= self.config.window {
+                if self.outstanding.in_window() >= self.config.window {
                     return Err(SessionError::WindowFull { window: self.config.window });
                 }
             }
@@ -248,27 +238,18 @@ impl Session {
 
     fn register(&mut self, pdu: &Pdu, now: Instant) {
         let command = pdu.command_id();
-        let deadline = now + self.config.response_timeout;
-        self.outstanding.insert(pdu.sequence, Outstanding { command, deadline });
-        self.deadlines.insert((deadline, pdu.sequence));
-        if Self::counts_against_window(command) {
-            self.in_window += 1;
-        }
+        self.outstanding.insert(pdu.sequence, command, now + self.config.response_timeout);
         if command == CommandId::ENQUIRE_LINK {
             self.enquire_link_pending = true;
         }
     }
 
     fn complete(&mut self, sequence: u32) -> Option<CommandId> {
-        let o = self.outstanding.remove(&sequence)?;
-        self.deadlines.remove(&(o.deadline, sequence));
-        if Self::counts_against_window(o.command) {
-            self.in_window -= 1;
-        }
-        if o.command == CommandId::ENQUIRE_LINK {
+        let command = self.outstanding.remove(sequence)?;
+        if command == CommandId::ENQUIRE_LINK {
             self.enquire_link_pending = false;
         }
-        Some(o.command)
+        Some(command)
     }
 
     /// Interprets a PDU from the peer.
@@ -289,8 +270,8 @@ impl Session {
     }
 
     fn receive_response(&mut self, pdu: Pdu, id: CommandId) -> Received {
-        match self.outstanding.get(&pdu.sequence) {
-            Some(o) if o.command.response() == id => {}
+        match self.outstanding.get(pdu.sequence) {
+            Some(command) if command.response() == id => {}
             _ => return Received::Unexpected { pdu, reply: None },
         }
         let Some(request) = self.complete(pdu.sequence) else {
@@ -346,18 +327,17 @@ impl Session {
         if self.state == State::Closed {
             return None;
         }
-        if let Some(&(deadline, sequence)) = self.deadlines.first() {
-            if deadline <= now {
-                let command = self.complete(sequence)?;
-                let fatal = command == CommandId::ENQUIRE_LINK
-                    || command == CommandId::UNBIND
-                    || BindKind::of(command).is_some();
-                if fatal {
-                    self.state = State::Closed;
-                    return Some(Action::Dead);
-                }
-                return Some(Action::TimedOut { sequence, command });
+        if let Some((sequence, command)) = self.outstanding.pop_expired(now) {
+            if command == CommandId::ENQUIRE_LINK {
+                self.enquire_link_pending = false;
             }
+            let fatal =
+                command == CommandId::ENQUIRE_LINK || command == CommandId::UNBIND || BindKind::of(command).is_some();
+            if fatal {
+                self.state = State::Closed;
+                return Some(Action::Dead);
+            }
+            return Some(Action::TimedOut { sequence, command });
         }
         if let Some(due) = self.enquire_link_due() {
             if due <= now {
@@ -388,7 +368,7 @@ impl Session {
         if self.state == State::Closed {
             return None;
         }
-        let timeout = self.deadlines.first().map(|&(d, _)| d);
+        let timeout = self.outstanding.next_deadline();
         match (timeout, self.enquire_link_due()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

@@ -13,10 +13,11 @@
 //! send, the SMSC's number its OT 52/53; a result always echoes the TRN of its
 //! operation ([`Message::ack`], [`Message::nack`]).
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use crate::alert::{Alert, PID_PC_OVER_TCP_IP};
+use outstanding::Outstanding;
+
 use crate::error_code;
 use crate::login::Login;
 use crate::message::{Body, Kind, Message, Ot, Trn};
@@ -113,22 +114,13 @@ pub enum Action {
     Dead,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Outstanding {
-    ot: Ot,
-    deadline: Instant,
-}
-
 #[derive(Debug)]
 pub struct Session {
     config: SessionConfig,
     state: State,
     next_trn: Trn,
-    outstanding: BTreeMap<Trn, Outstanding>,
-    /// Deadline index over `outstanding`, so the earliest is O(log n).
-    deadlines: BTreeSet<(Instant, Trn)>,
-    /// Outstanding operations that count against the window.
-    in_window: usize,
+    /// Our operations awaiting results, by TRN, with their OTs.
+    outstanding: Outstanding<Trn, Ot>,
     alert_pending: bool,
     /// Last time anything arrived from the SMSC. Keep-alive is driven by what
     /// we receive: every operation we send is answered, so a busy link receives
@@ -143,9 +135,7 @@ impl Session {
             config,
             state: State::Open,
             next_trn: Trn::default(),
-            outstanding: BTreeMap::new(),
-            deadlines: BTreeSet::new(),
-            in_window: 0,
+            outstanding: Outstanding::new(|ot| Self::counts_against_window(*ot)),
             alert_pending: false,
             last_received: now,
         }
@@ -165,7 +155,7 @@ impl Session {
     }
 
     pub fn window_available(&self) -> usize {
-        self.config.window.saturating_sub(self.in_window)
+        self.config.window.saturating_sub(self.outstanding.in_window())
     }
 
     /// The next free TRN, 00–99 wrapping, skipping those still outstanding.
@@ -173,7 +163,7 @@ impl Session {
         for _ in 0..=Trn::MAX {
             let trn = self.next_trn;
             self.next_trn = trn.next();
-            if !self.outstanding.contains_key(&trn) {
+            if !self.outstanding.contains(trn) {
                 return Ok(trn);
             }
         }
@@ -202,7 +192,7 @@ impl Session {
         if !allowed {
             return Err(SessionError::InvalidState { ot, state: self.state });
         }
-        if Self::counts_against_window(ot) && self.in_window >= self.config.window {
+        if Self::counts_against_window(ot) && self.outstanding.in_window() >= self.config.window {
             return Err(SessionError::WindowFull { window: self.config.window });
         }
         let trn = self.allocate()?;
@@ -218,27 +208,18 @@ impl Session {
     }
 
     fn register(&mut self, trn: Trn, ot: Ot, now: Instant) {
-        let deadline = now + self.config.response_timeout;
-        self.outstanding.insert(trn, Outstanding { ot, deadline });
-        self.deadlines.insert((deadline, trn));
-        if Self::counts_against_window(ot) {
-            self.in_window += 1;
-        }
+        self.outstanding.insert(trn, ot, now + self.config.response_timeout);
         if ot == Ot::ALERT {
             self.alert_pending = true;
         }
     }
 
     fn complete(&mut self, trn: Trn) -> Option<Ot> {
-        let o = self.outstanding.remove(&trn)?;
-        self.deadlines.remove(&(o.deadline, trn));
-        if Self::counts_against_window(o.ot) {
-            self.in_window -= 1;
-        }
-        if o.ot == Ot::ALERT {
+        let ot = self.outstanding.remove(trn)?;
+        if ot == Ot::ALERT {
             self.alert_pending = false;
         }
-        Some(o.ot)
+        Some(ot)
     }
 
     /// Interprets a message from the SMSC.
@@ -273,8 +254,8 @@ impl Session {
 
     fn receive_result(&mut self, message: Message) -> Received {
         let ot = message.body.ot();
-        match self.outstanding.get(&message.trn) {
-            Some(o) if o.ot == ot => {}
+        match self.outstanding.get(message.trn) {
+            Some(o) if o == ot => {}
             _ => return Received::Unexpected { message, reply: None },
         }
         let Some(request) = self.complete(message.trn) else {
@@ -300,15 +281,15 @@ impl Session {
         if self.state == State::Closed {
             return None;
         }
-        if let Some(&(deadline, trn)) = self.deadlines.first() {
-            if deadline <= now {
-                let ot = self.complete(trn)?;
-                if ot == Ot::SESSION || ot == Ot::ALERT {
-                    self.state = State::Closed;
-                    return Some(Action::Dead);
-                }
-                return Some(Action::TimedOut { trn, ot });
+        if let Some((trn, ot)) = self.outstanding.pop_expired(now) {
+            if ot == Ot::ALERT {
+                self.alert_pending = false;
             }
+            if ot == Ot::SESSION || ot == Ot::ALERT {
+                self.state = State::Closed;
+                return Some(Action::Dead);
+            }
+            return Some(Action::TimedOut { trn, ot });
         }
         if self.keepalive_due().is_some_and(|due| due <= now) {
             let alert = Alert { adc: self.config.alert_adc.clone(), pid: PID_PC_OVER_TCP_IP.into() };
@@ -340,7 +321,7 @@ impl Session {
         if self.state == State::Closed {
             return None;
         }
-        let timeout = self.deadlines.first().map(|&(d, _)| d);
+        let timeout = self.outstanding.next_deadline();
         match (timeout, self.keepalive_due()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
