@@ -7,7 +7,9 @@
 //!
 //! test_cimd2 listens on all interfaces and takes one client: the test
 //! re-runs itself inside a network namespace with only loopback up
-//! (`unshare -rn`), where the broker, the gateway and test_cimd2 all live.
+//! (`unshare -rn`), where the broker, the gateway and test_cimd2 all live;
+//! where namespaces are not available it runs on a free port for the length
+//! of the test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
@@ -42,7 +44,12 @@ fn requests_and_inbound_through_kannel_test_cimd2() {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    assert!(netns, "unshare -rn is needed to keep test_cimd2 (it binds all interfaces) off the network");
+    if !netns {
+        // The issue's other way: a free port, held only for the length of the test.
+        println!("no network namespace (unshare -rn failed): test_cimd2 listens on all interfaces for this test");
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap().block_on(run());
+        return;
+    }
     let out = Command::new("unshare")
         .args(["-rn", "sh", "-c", r#"ip link set lo up && exec "$0" "$@""#])
         .arg(std::env::current_exe().unwrap())
