@@ -536,6 +536,11 @@ pub struct ConnectionConfig {
     /// Where the provider's callbacks arrive (`POST|GET /dlr`, `/mo`); no listener when unset.
     #[serde(default)]
     pub callback_listen: Option<std::net::SocketAddr>,
+    /// A shared secret every callback must carry, as `Authorization: Bearer <token>`
+    /// or the query parameter `token=<token>` (put it in the callback URL you give
+    /// the provider); callbacks without it get 401. Unset: any caller is believed.
+    #[serde(default)]
+    pub callback_token: Option<String>,
     /// Which fields of a `/dlr` callback hold the id, status and error.
     #[serde(default)]
     pub dlr_callback: DlrCallback,

@@ -308,6 +308,7 @@ pub(super) fn validate_unused(c: &ConnectionConfig, key: &str) -> Result<(), Con
         ("error_text", c.error_text.is_some()),
         ("error_text_regex", c.error_text_regex.is_some()),
         ("callback_listen", c.callback_listen.is_some()),
+        ("callback_token", c.callback_token.is_some()),
     ];
     match set.iter().find(|(_, set)| *set) {
         Some((name, _)) => Err(invalid(format!("{key}.{name}"), "only for protocol = \"http\"")),

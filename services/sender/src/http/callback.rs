@@ -38,13 +38,40 @@ const BIND_RETRY: Duration = Duration::from_secs(5);
 pub struct Callbacks {
     dlr: DlrCallback,
     mo: MoCallback,
+    /// The shared secret callers must show (`callback_token`).
+    token: Option<String>,
     inbound: mpsc::Sender<Delivered>,
 }
 
 impl Callbacks {
     pub fn new(config: &ConnectionConfig, inbound: mpsc::Sender<Delivered>) -> Arc<Callbacks> {
-        Arc::new(Callbacks { dlr: config.dlr_callback.clone(), mo: config.mo_callback.clone(), inbound })
+        Arc::new(Callbacks {
+            dlr: config.dlr_callback.clone(),
+            mo: config.mo_callback.clone(),
+            token: config.callback_token.clone(),
+            inbound,
+        })
     }
+
+    /// True when no token is configured, or the request carries it as a bearer
+    /// token or as the `token` query parameter (compared in constant time).
+    fn authorised(&self, request: &Request<Body>) -> bool {
+        let Some(token) = &self.token else { return true };
+        let bearer = request
+            .headers()
+            .get(hyper::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let query = request.uri().query().unwrap_or_default();
+        let in_query = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "token").map(|(_, v)| v);
+        bearer.is_some_and(|b| same(b.as_bytes(), token.as_bytes()))
+            || in_query.is_some_and(|q| same(q.as_bytes(), token.as_bytes()))
+    }
+}
+
+/// Byte equality in time independent of where the first difference is.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Binds `listen` (retrying while it is taken, loudly) and serves until `shutdown`.
@@ -123,6 +150,10 @@ impl Callbacks {
         if !matches!(*request.method(), Method::GET | Method::POST) {
             return respond(StatusCode::METHOD_NOT_ALLOWED, "use GET or POST");
         }
+        if !self.authorised(&request) {
+            tracing::warn!(%path, "callback without the configured token refused");
+            return respond(StatusCode::UNAUTHORIZED, "callback_token missing or wrong");
+        }
         let query = request.uri().query().unwrap_or_default().to_owned();
         let content_type =
             request.headers().get(hyper::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -174,6 +205,13 @@ mod tests {
 
     /// A listener on a free port whose deliveries the test answers with `ack`.
     async fn listener(ack: Option<Ack>) -> (String, mpsc::Receiver<Incoming>, CancellationToken) {
+        listener_with(ack, None).await
+    }
+
+    async fn listener_with(
+        ack: Option<Ack>,
+        token: Option<&str>,
+    ) -> (String, mpsc::Receiver<Incoming>, CancellationToken) {
         let (tx, mut rx) = mpsc::channel::<Delivered>(8);
         let (seen_tx, seen) = mpsc::channel(8);
         tokio::spawn(async move {
@@ -184,12 +222,35 @@ mod tests {
                 } // else: dropped unanswered
             }
         });
-        let callbacks = Arc::new(Callbacks { dlr: DlrCallback::default(), mo: MoCallback::default(), inbound: tx });
+        let callbacks = Arc::new(Callbacks {
+            dlr: DlrCallback::default(),
+            mo: MoCallback::default(),
+            token: token.map(str::to_owned),
+            inbound: tx,
+        });
         let socket = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", socket.local_addr().unwrap());
         let stop = CancellationToken::new();
         tokio::spawn(serve(socket, callbacks, stop.clone()));
         (base, seen, stop)
+    }
+
+    #[tokio::test]
+    async fn a_configured_token_is_required() {
+        let (base, mut seen, stop) = listener_with(Some(Ack::Recorded), Some("s3cret")).await;
+        let client = reqwest::Client::new();
+        let body = serde_json::json!({"id": "m1", "status": "delivered"});
+        let none = client.post(format!("{base}/dlr")).json(&body).send().await.unwrap();
+        assert_eq!(none.status(), 401);
+        let wrong = client.post(format!("{base}/dlr")).bearer_auth("s3creT").json(&body).send().await.unwrap();
+        assert_eq!(wrong.status(), 401);
+        let bearer = client.post(format!("{base}/dlr")).bearer_auth("s3cret").json(&body).send().await.unwrap();
+        assert_eq!(bearer.status(), 200);
+        let query = client.post(format!("{base}/dlr?token=s3cret")).json(&body).send().await.unwrap();
+        assert_eq!(query.status(), 200);
+        assert!(seen.recv().await.is_some() && seen.recv().await.is_some());
+        assert!(seen.try_recv().is_err(), "the refused callbacks were not taken");
+        stop.cancel();
     }
 
     #[tokio::test]
