@@ -247,8 +247,9 @@ impl ModemLink {
             Event::Undecodable { id, pdu, error } => {
                 // Kept as an inbound message with the raw PDU, so nothing is lost.
                 tracing::error!(%pdu, error = %error, "undecodable PDU from the modem; published as binary");
-                let raw = (0..pdu.len() / 2).filter_map(|i| u8::from_str_radix(pdu.get(2 * i..2 * i + 2)?, 16).ok());
-                let unit = MoUnit { data_coding: 0x04, user_data: raw.collect(), ..MoUnit::default() };
+                // Not even hex: the line itself.
+                let raw = modem::hex::decode(&pdu).unwrap_or_else(|_| pdu.clone().into_bytes());
+                let unit = MoUnit { data_coding: 0x04, user_data: raw.into(), ..MoUnit::default() };
                 forward(shared, acks, id, Incoming::Mo(unit)).await;
             }
             Event::Signal { rssi, ber } => {
