@@ -90,6 +90,82 @@ impl Broker {
     }
 }
 
+impl Broker {
+    /// Freezes the broker process (SIGSTOP): connections stay open and
+    /// nothing is answered, as a broker stalled in a long GC pause or on a
+    /// hung disk.
+    pub fn freeze(&self) {
+        signal(self.child.id(), "STOP");
+    }
+
+    /// Lets a frozen broker go on (SIGCONT).
+    pub fn thaw(&self) {
+        signal(self.child.id(), "CONT");
+    }
+}
+
+/// Sends `signal` (a name such as `TERM`, `STOP`) to process `pid`.
+pub fn signal(pid: u32, signal: &str) {
+    let status = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().expect("run kill");
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+/// `target/<profile>/gateway`, which cargo builds with the integration tests
+/// (they run from `target/<profile>/deps/`).
+fn gateway_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    exe.parent().and_then(|deps| deps.parent()).map(|dir| dir.join("gateway")).expect("target directory")
+}
+
+/// The gateway (every role) as a process of its own (`src/bin/gateway.rs`),
+/// for tests that kill it, stop it gracefully or run several; killed when
+/// dropped (also when the test fails).
+pub struct Process(Child);
+
+impl Process {
+    /// Starts `gateway CONFIG`, appending its log to `log`.
+    pub fn start(config: &std::path::Path, log: &std::path::Path) -> Process {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+        let child = Command::new(gateway_binary())
+            .arg(config)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start the gateway process");
+        Process(child)
+    }
+
+    /// SIGKILL, and wait until it is gone.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+
+    /// SIGTERM (a rolling update's stop), and wait until it exits; its status.
+    pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        signal(self.0.id(), "TERM");
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.0.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// Its exit status if it has exited.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.0.try_wait().ok().flatten()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 impl Drop for Broker {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -207,7 +283,7 @@ impl Gateway {
 /// Publishes `payload` to `topic` and waits for the broker's acknowledgement.
 pub async fn produce(config: &KafkaConfig, topic: &str, key: &str, payload: &[u8], headers: OwnedHeaders) {
     let producer = kafka::producer(config).unwrap();
-    publish(&producer, Outgoing { topic, key, payload, headers }).await;
+    publish(&producer, Outgoing { topic, key, payload, headers }).await.unwrap();
 }
 
 /// Reads `topic` from the beginning.

@@ -1,51 +1,38 @@
-//! Crash test (issue 3): 5,000 requests with delivery reports; the gateway
+//! Crash test (issues 3 and 10): 5,000 requests — most with delivery
+//! reports, a quarter without, a fifth of them in two parts; the gateway
 //! process is killed with SIGKILL twice at random moments while it works,
-//! and started again each time. Every request still ends with exactly one
-//! terminal status; the SMSC sees at most window × binds duplicates per
-//! kill; and the gateway's own records account for every duplicate the SMSC
-//! saw: a re-sent request either has two submit records (the first copy
-//! was recorded before the crash) or its first copy's receipt comes back
-//! unmatched (it was not).
+//! and started again each time. Every request still gets exactly one final
+//! event (header `smsgw-final`): DELIVERED for those with a report, SUBMITTED
+//! for those without; the SMSC sees at most window × binds duplicate
+//! segments per kill; and the gateway's own records account for every
+//! duplicate of a receipted segment the SMSC saw: a re-sent segment either
+//! has two submit records (the first copy was recorded before the crash) or
+//! its first copy's receipt comes back unmatched (it was not).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kafka::rdkafka::message::Message;
 use simulator::SimConfig;
-use smsgw_tests::{collect, settings_toml, watch, Broker, Sim};
+use smsgw_tests::{collect, settings_toml, watch, Broker, Process, Sim};
 
 const REQUESTS: usize = 5_000;
 const WINDOW: usize = 10;
 const BINDS: usize = 2;
 const KILLS: usize = 2;
 
-/// The gateway process; killed when dropped (also when the test fails).
-struct Process(Child);
-
-impl Process {
-    fn start(config: &std::path::Path, log: &std::path::Path) -> Process {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_gateway"))
-            .arg(config)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start the gateway process");
-        Process(child)
-    }
-
-    /// SIGKILL, and wait until it is gone.
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Requests without a delivery report: every fourth.
+fn receipted(i: usize) -> bool {
+    i % 4 != 0
 }
 
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
+/// Every fifth request needs two segments.
+fn text(i: usize) -> String {
+    if i % 5 == 0 {
+        format!("crash {i} ").repeat(20)
+    } else {
+        format!("crash {i}")
     }
 }
 
@@ -83,7 +70,7 @@ async fn kill_nine_twice_and_every_request_ends_once() {
     let producer = kafka::producer(&kafka).unwrap();
     for i in 0..REQUESTS {
         let id = format!("c-{i}");
-        let body = serde_json::json!({"id": id, "to": format!("+4915200{i:05}"), "text": format!("crash {i}"), "delivery_report": true});
+        let body = serde_json::json!({"id": id, "to": format!("+4915200{i:05}"), "text": text(i), "delivery_report": receipted(i)});
         kafka::rdkafka::producer::FutureProducer::send_result(
             &producer,
             kafka::rdkafka::producer::FutureRecord::to(&topics.send).key(&id).payload(&body.to_string()),
@@ -116,17 +103,18 @@ async fn kill_nine_twice_and_every_request_ends_once() {
     }
     eprintln!("killed after {kills_at:?} accepted submits");
 
-    // Every request's terminal status, then a while longer for any second one
+    // Every request's final event, then a while longer for any second one
     // (and for unmatched receipts, published after `receipt_wait`).
-    let terminal_of = |m: &kafka::rdkafka::message::OwnedMessage| {
+    let final_of = |m: &kafka::rdkafka::message::OwnedMessage| {
         let ev = events::decode_status(m.payload().unwrap_or_default(), None).unwrap();
-        ev.status.is_terminal().then_some(ev)
+        let is_final = smsgw_tests::header(m, records::FINAL_HEADER).is_some();
+        (is_final || ev.status.is_terminal()).then_some(ev)
     };
     let mut settled: Option<Instant> = None;
     let messages = collect(&status, Duration::from_secs(180), |m| {
         if settled.is_none() {
             let ids: HashSet<String> =
-                m.iter().filter_map(terminal_of).map(|e| e.request_id).filter(|id| !id.is_empty()).collect();
+                m.iter().filter_map(final_of).map(|e| e.request_id).filter(|id| !id.is_empty()).collect();
             if ids.len() >= REQUESTS {
                 settled = Some(Instant::now());
             }
@@ -136,24 +124,28 @@ async fn kill_nine_twice_and_every_request_ends_once() {
     .await;
     gateway.kill();
 
-    let terminal: Vec<events::StatusEvent> = messages.iter().filter_map(terminal_of).collect();
-    let mut per_request: HashMap<&str, Vec<events::Status>> = HashMap::new();
+    let mut per_request: HashMap<String, Vec<events::Status>> = HashMap::new();
     let mut unmatched_ids = HashSet::new();
-    for ev in &terminal {
+    for m in &messages {
+        let Some(ev) = final_of(m) else { continue };
         if ev.request_id.is_empty() {
             unmatched_ids.extend(ev.message_ids.iter().cloned());
         } else {
-            per_request.entry(&ev.request_id).or_default().push(ev.status);
+            assert!(
+                smsgw_tests::header(m, records::FINAL_HEADER).is_some(),
+                "a final event without its header: {ev:?}"
+            );
+            per_request.entry(ev.request_id).or_default().push(ev.status);
         }
     }
     let twice: Vec<_> = per_request.iter().filter(|(_, s)| s.len() != 1).collect();
     eprintln!(
-        "{} requests with a terminal status, {} with more than one, {} unmatched receipts",
+        "{} requests with a final event, {} with more than one, {} unmatched receipts",
         per_request.len(),
         twice.len(),
         unmatched_ids.len()
     );
-    assert!(twice.is_empty(), "requests with more than one terminal status: {twice:?}");
+    assert!(twice.is_empty(), "requests with more than one final event: {twice:?}");
     let mut missing = 0;
     let queued = if per_request.len() < REQUESTS {
         collect(&watch(&kafka, "sms.queue.sim"), Duration::from_secs(10), |_| false).await
@@ -170,9 +162,12 @@ async fn kill_nine_twice_and_every_request_ends_once() {
         if !per_request.contains_key(id.as_str()) {
             missing += 1;
             if missing <= 10 {
-                let text = format!("crash {i}");
-                let at_smsc =
-                    sim.state.submits().iter().filter(|s| s.short_message.as_ref() == text.as_bytes()).count();
+                let at_smsc = sim
+                    .state
+                    .submits()
+                    .iter()
+                    .filter(|s| String::from_utf8_lossy(&s.short_message).contains(&format!("crash {i}")))
+                    .count();
                 let seen: Vec<_> = messages
                     .iter()
                     .filter(|m| m.key() == Some(id.as_bytes()))
@@ -185,32 +180,38 @@ async fn kill_nine_twice_and_every_request_ends_once() {
                     .map(|m| (m.partition(), m.offset()))
                     .collect();
                 let marked = done.iter().any(|m| m.key() == Some(id.as_bytes()));
-                eprintln!("{id}: no terminal status; {at_smsc} submits at the SMSC; events {seen:?}; queue records {copies:?}; done marker {marked}");
+                eprintln!("{id}: no final event; {at_smsc} submits at the SMSC; events {seen:?}; queue records {copies:?}; done marker {marked}");
             }
         }
     }
     assert_eq!(per_request.len(), REQUESTS, "every request ends (gateway log: {})", log_path.display());
-    assert!(per_request.values().all(|s| s == &[events::Status::Delivered]), "all delivered");
+    for (id, statuses) in &per_request {
+        let i: usize = id.trim_start_matches("c-").parse().unwrap();
+        let want = if receipted(i) { events::Status::Delivered } else { events::Status::Submitted };
+        assert_eq!(statuses, &[want], "{id}");
+    }
 
-    // Duplicates at the SMSC, bounded by what was in flight at each kill.
+    // Duplicate segments at the SMSC, bounded by what was in flight at each kill.
     let accepted: Vec<_> = sim.state.submits().into_iter().filter(|s| s.status == 0).collect();
-    let mut copies: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut copies: HashMap<(Vec<u8>, bool), usize> = HashMap::new();
     for s in &accepted {
-        *copies.entry(s.short_message.to_vec()).or_default() += 1;
+        *copies.entry((s.short_message.to_vec(), s.registered_delivery & 0x03 != 0)).or_default() += 1;
     }
     let duplicates: usize = copies.values().map(|n| n - 1).sum();
-    eprintln!("{} submits accepted, {} duplicates", accepted.len(), duplicates);
+    let receipted_duplicates: usize = copies.iter().filter(|((_, r), _)| *r).map(|(_, n)| n - 1).sum();
+    eprintln!("{} segments accepted, {duplicates} duplicates ({receipted_duplicates} receipted)", accepted.len());
     assert!(duplicates <= WINDOW * BINDS * KILLS, "{duplicates} duplicates > window × binds × kills");
 
-    // The gateway's account of them: requests with several recorded submits,
-    // plus first copies it never recorded (their receipts came back unmatched).
+    // The gateway's account of the receipted ones: segments with several
+    // recorded submits, plus first copies it never recorded (their receipts
+    // came back unmatched).
     let submits = watch(&kafka, &topics.submits);
     let records = collect(&submits, Duration::from_secs(10), |_| false).await;
-    let mut ids_of: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut ids_of: HashMap<(String, u16), HashSet<String>> = HashMap::new();
     for m in &records {
         if let Some(Ok(r)) = m.payload().map(serde_json::from_slice::<records::SubmitRecord>) {
             let id = r.message_ids[usize::from(r.segment) - 1].clone();
-            ids_of.entry(r.request_id).or_default().insert(id);
+            ids_of.entry((r.request_id, r.segment)).or_default().insert(id);
         }
     }
     let recorded_twice: usize = ids_of.values().map(|ids| ids.len() - 1).sum();
@@ -218,6 +219,10 @@ async fn kill_nine_twice_and_every_request_ends_once() {
         "accounted: {recorded_twice} re-sent after a recorded submit, {} unmatched first copies",
         unmatched_ids.len()
     );
-    assert_eq!(recorded_twice + unmatched_ids.len(), duplicates, "every duplicate at the SMSC is accounted for");
+    assert_eq!(
+        recorded_twice + unmatched_ids.len(),
+        receipted_duplicates,
+        "every duplicate receipted segment at the SMSC is accounted for"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -27,6 +27,10 @@ struct HttpSim {
 
 impl HttpSim {
     async fn start(config: SimConfig, callback_port: u16, retry_after: Option<u32>) -> HttpSim {
+        HttpSim::start_with(config, callback_port, retry_after, false).await
+    }
+
+    async fn start_with(config: SimConfig, callback_port: u16, retry_after: Option<u32>, omit_ids: bool) -> HttpSim {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(SimState::default());
@@ -34,6 +38,7 @@ impl HttpSim {
         let options = HttpOptions {
             callback: Some(format!("http://127.0.0.1:{callback_port}")),
             retry_after,
+            omit_ids,
             ..HttpOptions::default()
         };
         tokio::spawn(simulator::http::run(listener, config, options, state.clone(), stop.clone()));
@@ -84,7 +89,7 @@ async fn send_all(kafka: &runtime::config::KafkaConfig, topic: &str, requests: &
         let key = r["id"].as_str().unwrap();
         let payload = r.to_string();
         let out = kafka::Outgoing { topic, key, payload: payload.as_bytes(), headers: OwnedHeaders::new() };
-        kafka::publish(&producer, out).await;
+        kafka::publish(&producer, out).await.unwrap();
     }
 }
 
@@ -212,4 +217,44 @@ async fn throttled_and_failing_requests_still_end_submitted() {
         assert_eq!(quiet.count(), 0, "requests inside the Retry-After pause");
     }
     gateway.stop().await;
+}
+
+/// Issue 10, scenario 4: an API that answers success without a message id.
+/// No receipt can ever be matched, so such a request ends at once: SUBMITTED
+/// with metadata `smsgw.no_receipt = no_message_id` (the default), or FAILED
+/// with code `no_message_id` (`missing_message_id = "failed"`). Each request
+/// gets exactly one final event; none waits for a receipt forever, and none
+/// shares an empty receipt key with another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn success_without_a_message_id_ends_the_request_at_once() {
+    for (setting, status) in [("", Status::Submitted), ("missing_message_id = \"failed\"", Status::Failed)] {
+        let broker = Broker::start();
+        let callback_port = free_port();
+        let config = SimConfig { credentials: credentials(), ..SimConfig::default() };
+        let sim = HttpSim::start_with(config, callback_port, None, true).await;
+        let settings = http_settings(&broker, &sim, callback_port, setting);
+        let topics = settings.kafka.topics.clone();
+        let kafka = broker.kafka_config();
+        let gateway = Gateway::start(settings).await;
+        let status_topic = watch(&kafka, &topics.status);
+        let requests: Vec<_> = (0..5)
+            .map(|i| serde_json::json!({"id": format!("n-{i}"), "to": format!("+4915100{i:05}"), "text": "no id", "delivery_report": true}))
+            .collect();
+        send_all(&kafka, &topics.send, &requests).await;
+        let messages = collect(&status_topic, Duration::from_secs(60), |m| m.len() >= 5).await;
+        let more = collect(&status_topic, Duration::from_secs(3), |_| false).await;
+        gateway.stop().await;
+        let events = status_events(&[messages.clone(), more].concat());
+        assert_eq!(events.len(), 5, "{setting}: one event per request: {events:?}");
+        for (e, m) in events.iter().zip(&messages) {
+            assert_eq!(e.status, status, "{setting}: {e:?}");
+            assert_eq!(smsgw_tests::header(m, records::FINAL_HEADER).as_deref(), Some("true"), "its final event");
+            if status == Status::Submitted {
+                assert_eq!(e.metadata.get("smsgw.no_receipt").map(String::as_str), Some("no_message_id"));
+            } else {
+                assert_eq!(e.error.as_ref().unwrap().code, "no_message_id");
+            }
+        }
+        assert_eq!(sim.state.accepted(), 5);
+    }
 }

@@ -60,7 +60,7 @@ async fn requests_submits_and_receipts_are_counted() {
             payload: payload.as_bytes(),
             headers: OwnedHeaders::new(),
         };
-        kafka::publish(&producer, out).await;
+        kafka::publish(&producer, out).await.unwrap();
     }
     let delivered = |m: &[kafka::rdkafka::message::OwnedMessage]| {
         status_events(m).iter().filter(|e| e.status == Status::Delivered).count()

@@ -86,7 +86,8 @@ async fn submits_to_node_smpp_server() {
                 headers: OwnedHeaders::new(),
             },
         )
-        .await;
+        .await
+        .unwrap();
     }
     let events = status_events(&collect(&status, Duration::from_secs(90), |m| m.len() >= n).await);
     assert_eq!(events.len(), n);

@@ -35,7 +35,8 @@ async fn round_trip(sim_config: SimConfig, connection_extra: &str, n: usize) -> 
             &producer,
             kafka::Outgoing { topic: &topics.send, key: &key, payload: body.to_string().as_bytes(), headers },
         )
-        .await;
+        .await
+        .unwrap();
     }
     let messages = collect(&status, Duration::from_secs(120), |m| m.len() >= 2 * n).await;
     let events = status_events(&messages);

@@ -33,7 +33,8 @@ async fn throttled_submits_are_retried_not_failed() {
                 headers: OwnedHeaders::new(),
             },
         )
-        .await;
+        .await
+        .unwrap();
     }
     let events = status_events(&collect(&status, Duration::from_secs(120), |m| m.len() >= n).await);
     assert_eq!(events.len(), n);

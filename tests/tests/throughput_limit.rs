@@ -32,7 +32,8 @@ async fn max_tps_is_respected_across_binds() {
                 headers: OwnedHeaders::new(),
             },
         )
-        .await;
+        .await
+        .unwrap();
     }
     let events = status_events(&collect(&status, Duration::from_secs(120), |m| m.len() >= n).await);
     assert_eq!(events.len(), n);

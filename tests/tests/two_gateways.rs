@@ -41,7 +41,8 @@ async fn receipts_on_the_other_gateways_bind_are_matched() {
                 headers: OwnedHeaders::new(),
             },
         )
-        .await;
+        .await
+        .unwrap();
     }
     let is_terminal = |m: &kafka::rdkafka::message::OwnedMessage| {
         events::decode_status(kafka::rdkafka::Message::payload(m).unwrap(), None).unwrap().status != Status::Submitted

@@ -166,11 +166,13 @@ async fn cimd2_faults() {
 /// The SMSC hangs with its sockets open (answers nothing, keep-alives
 /// included) for a while: the link notices the unanswered keep-alive, drops
 /// the connection and reconnects until the SMSC answers again; requests sent
-/// meanwhile wait and then end DELIVERED, each exactly once.
+/// meanwhile wait and then end DELIVERED, each exactly once. (A submit that
+/// went into the silence got no answer; this simulator drops what it gets
+/// while muted, so sending it again is safe: `resend_unanswered`.)
 async fn silence(protocol: Protocol) {
     let sim = Sim::start_protocol(protocol, 0, SimConfig::default()).await;
     let broker = Broker::start();
-    let extra = "enquire_link_interval = \"1s\"\nmax_retries = 20";
+    let extra = "enquire_link_interval = \"1s\"\nmax_retries = 20\nresend_unanswered = true";
     let mut settings = settings(&broker, sim.port, extra);
     settings.connections[0].protocol = protocol;
     settings.connections[0].response_timeout = Duration::from_secs(2);

@@ -52,6 +52,21 @@ static MODEM_REGISTRATION: Family<Gauge, 1> = Family::new(
     "A modem's network registration, AT+CREG? <stat> (TS 27.007 §7.2: 1 home, 5 roaming, others not registered).",
     ["connection"],
 );
+static RECORDS_REFUSED: Family<Counter, 1> = Family::new(
+    "smsgw_records_refused_total",
+    "Records the broker refused for good (too large, not authorised), noted on the dead-letter topic instead, by the topic they were for.",
+    ["topic"],
+);
+static KEY_COLLISIONS: Family<Counter, 1> = Family::new(
+    "smsgw_receipt_key_collisions_total",
+    "Submit records whose receipt key (connection + message id) was still open for another segment: the SMSC reused a message id. The earlier segment ends with code receipt_key_collision.",
+    ["connection"],
+);
+static RESTORE_MS: Family<Gauge, 1> = Family::new(
+    "smsgw_restore_milliseconds",
+    "How long the last restore of a stage's partition took, in milliseconds (state read up to its fence).",
+    ["stage"],
+);
 static INBOUND: Family<Counter, 2> =
     Family::new("smsgw_inbound_total", "deliver_sm received, by kind.", ["connection", "kind"]);
 
@@ -125,6 +140,21 @@ pub fn mo_parts_waiting() -> &'static Gauge {
     MO_PARTS_WAITING.with([])
 }
 
+/// A record the broker refused for good, noted on the dead-letter topic.
+pub fn records_refused(topic: &str) -> &'static Counter {
+    RECORDS_REFUSED.with([topic])
+}
+
+/// A receipt key reused by the SMSC while the earlier segment was still open.
+pub fn key_collisions(connection: &str) -> &'static Counter {
+    KEY_COLLISIONS.with([connection])
+}
+
+/// Milliseconds the last restore took. `stage`: `matcher`, `finaliser`, `reassembler`.
+pub fn restore_ms(stage: &'static str) -> &'static Gauge {
+    RESTORE_MS.with([stage])
+}
+
 /// A modem's last signal quality (`AT+CSQ` rssi).
 pub fn modem_signal(connection: &str) -> &'static Gauge {
     MODEM_SIGNAL.with([connection])
@@ -149,6 +179,9 @@ pub fn render() -> String {
     RECEIPTS_WAITING.render(&mut out);
     RECEIPT_TIMEOUTS.render(&mut out);
     INBOUND.render(&mut out);
+    RECORDS_REFUSED.render(&mut out);
+    KEY_COLLISIONS.render(&mut out);
+    RESTORE_MS.render(&mut out);
     MO_PARTS.render(&mut out);
     MO_PARTS_WAITING.render(&mut out);
     MODEM_SIGNAL.render(&mut out);

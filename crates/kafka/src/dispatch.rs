@@ -1,6 +1,11 @@
-//! The at-least-once consume loop shared by every role: read a record, run
-//! its handler on a task of its own (bounded in number), and acknowledge the
-//! record when the handler says its outcome is recorded.
+//! The at-least-once consume loop of the router and the senders: read a
+//! record, run its handler on a task of its own (bounded in number), and
+//! acknowledge the record when the handler says its outcome is recorded.
+//!
+//! Each handler holds its partition's [`Busy`](crate::lease::Busy) guard and
+//! gets the partition's [`Lease`]: in a rebalance, handlers that have not
+//! reached the outside stop when the lease is revoking, and the partition is
+//! given up only once the others are done (see [`crate::lease`]).
 //!
 //! Reading stops at shutdown; in-flight handlers are given `drain` to finish.
 
@@ -15,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::lease::Lease;
 use crate::{trace, AckingConsumer};
 
 /// How a dispatch loop runs.
@@ -70,9 +76,10 @@ fn release(held: &mut HashMap<i32, VecDeque<OwnedMessage>>, state: Option<&State
 /// Runs `handle` for every record of `consumer` until `shutdown`.
 ///
 /// `span` names the task of one record; the record's W3C trace context is
-/// made its parent before it is entered. A handler returns `true` when the
-/// record's outcome is durably recorded (its offset may then be stored), or
-/// `false` to leave it for a redo after restart.
+/// made its parent before it is entered. A handler gets the record and its
+/// partition's lease, and returns `true` when the record's outcome is durably
+/// recorded (its offset may then be stored), or `false` to leave it for a
+/// redo (after a restart, or by the partition's next owner).
 ///
 /// Returns the task tracker, closed, once every handler finished or `drain`
 /// passed — a caller with more to shut down (binds) waits on it again after.
@@ -86,7 +93,7 @@ pub async fn run<S, H, F>(
 ) -> TaskTracker
 where
     S: Fn(&OwnedMessage) -> tracing::Span,
-    H: Fn(OwnedMessage) -> F,
+    H: Fn(OwnedMessage, Arc<Lease>) -> F,
     F: Future<Output = (OwnedMessage, bool)> + Send + 'static,
 {
     let tasks = TaskTracker::new();
@@ -134,18 +141,20 @@ where
             _ = shutdown.cancelled() => break,
             p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
         };
-        consumer.begin(message.topic(), message.partition(), message.offset());
+        let ticket = consumer.begin(message.topic(), message.partition(), message.offset());
         let task_span = span(&message);
         // The parent must be set before the span is first entered.
         trace::adopt(&task_span, message.headers().map(|h| h.as_borrowed()));
         let consumer = consumer.clone();
-        let work = handle(message);
+        let busy = ticket.lease.busy();
+        let work = handle(message, ticket.lease.clone());
         tasks.spawn(
             async move {
-                let (message, done) = work.await;
+                let (_message, done) = work.await;
                 if done {
-                    consumer.ack(message.topic(), message.partition(), message.offset());
+                    consumer.ack(&ticket);
                 }
+                drop(busy);
                 drop(permit);
             }
             .instrument(task_span),

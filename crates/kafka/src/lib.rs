@@ -3,19 +3,24 @@
 //! topic creation, and W3C trace context in record headers.
 //!
 //! Not business logic: routing and sending live in the services. Start with
-//! [`client::AckingConsumer`] and [`offsets::OffsetTracker`].
+//! [`consumer::AckingConsumer`], [`lease`] (giving partitions up cleanly in a
+//! rebalance), [`offsets::OffsetTracker`] and [`producer::Producer`].
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod client;
+pub mod consumer;
 pub mod dispatch;
+pub mod lease;
 pub mod offsets;
-pub mod publish;
+pub mod producer;
 pub mod recent;
 pub mod restore;
 pub mod trace;
 
-pub use client::{ensure_topics, producer, watcher, AckingConsumer, Error, TopicSpec};
+pub use client::{check_copartitioned, ensure_topics, producer, watcher, Error, TopicSpec};
+pub use consumer::AckingConsumer;
 pub use dispatch::{Dispatch, StateTopic};
-pub use publish::{publish, Outgoing};
+pub use lease::{Busy, Lease, Ticket};
+pub use producer::{publish, Delivery, Outgoing, Producer, PublishError};
 pub use rdkafka;
 pub use recent::RecentIds;

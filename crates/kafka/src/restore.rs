@@ -18,11 +18,10 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
 
-use rdkafka::message::{Message, OwnedMessage};
-use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::util::Timeout;
+use rdkafka::message::{Message, OwnedHeaders, OwnedMessage};
+
+use crate::producer::{Outgoing, Producer};
 
 /// The key of fence records; owners of the state ignore them.
 pub const FENCE_KEY: &str = "smsgw.restore-fence";
@@ -39,12 +38,12 @@ struct Partition {
 /// Restore progress of one state topic's assigned partitions.
 pub struct Restore {
     topic: String,
-    producer: FutureProducer,
+    producer: Producer,
     partitions: Mutex<HashMap<i32, Partition>>,
 }
 
 impl Restore {
-    pub fn new(topic: impl Into<String>, producer: FutureProducer) -> Self {
+    pub fn new(topic: impl Into<String>, producer: Producer) -> Self {
         Self { topic: topic.into(), producer, partitions: Mutex::new(HashMap::new()) }
     }
 
@@ -90,21 +89,13 @@ impl Restore {
     }
 }
 
-/// Appends the fence to `partition`, retrying until the broker has it.
-async fn write_fence(producer: FutureProducer, topic: String, partition: i32, token: String) {
-    let mut delay = Duration::from_millis(100);
-    loop {
-        let record = FutureRecord::to(&topic).partition(partition).key(FENCE_KEY).payload(token.as_str());
-        match producer.send(record, Timeout::Never).await {
-            Ok(delivery) => {
-                tracing::debug!(%topic, partition, offset = delivery.offset, %token, "restore fence written");
-                return;
-            }
-            Err((e, _)) => {
-                tracing::warn!(%topic, partition, error = %e, retry_in = ?delay, "cannot write the restore fence, retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(10));
-            }
-        }
+/// Appends the fence to `partition`, retrying until the broker has it (or
+/// the producer gives up at shutdown: the partition then never becomes
+/// ready, and its work is left for the next owner).
+async fn write_fence(producer: Producer, topic: String, partition: i32, token: String) {
+    let record = Outgoing { topic: &topic, key: FENCE_KEY, payload: token.as_bytes(), headers: OwnedHeaders::new() };
+    match producer.publish_to(record, Some(partition)).await {
+        Ok(delivery) => tracing::debug!(%topic, partition, offset = delivery.offset, %token, "restore fence written"),
+        Err(e) => tracing::warn!(%topic, partition, error = %e, "restore fence not written"),
     }
 }

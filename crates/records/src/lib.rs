@@ -17,6 +17,12 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A record as JSON. Never an empty payload in place of one that failed:
+/// the caller learns why and decides (a FAILED status, a dead letter).
+pub fn encode<T: Serialize>(record: &T) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(record)
+}
+
 /// The key of submit records and receipts: connection id and normalised message id.
 pub fn key(connection: &str, id_key: &str) -> String {
     format!("{connection}:{id_key}")
@@ -103,6 +109,23 @@ impl Outcome {
 /// (`SUBMITTED`, `DELIVERED`, ...), so readers can tell terminal statuses
 /// without decoding the event.
 pub const STATUS_HEADER: &str = "smsgw-status";
+
+/// A marker on the finals topic, keyed by request id: the request has its
+/// final event. `floor` is a status-topic offset at or below every final
+/// event its writer may still have had in flight without a marker (see
+/// `tracker::aggregate`); absent in markers of older versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marker {
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<i64>,
+}
+
+/// The header the finaliser puts on every event it publishes: the
+/// request's final event (a terminal status, or SUBMITTED for a request that
+/// expects no receipt). Its restore finds finalised requests by it, and
+/// applications can use it to know a request is over.
+pub const FINAL_HEADER: &str = "smsgw-final";
 
 /// The status a final receipt state means for a message (worst first when ranked).
 pub fn status_of(stat: &str) -> events::Status {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 mod connection;
 pub mod http;
-pub use connection::{BindType, ConnectionConfig, Protocol, UcpAlphabet};
+pub use connection::{BindType, ConnectionConfig, MissingMessageId, Protocol, UcpAlphabet};
 pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpMethod, MoCallback};
 
 /// A configuration error; `key` is the dotted path of the bad setting.
@@ -85,6 +85,9 @@ impl Settings {
         }
         if self.kafka.id_retention < Duration::from_secs(1) {
             return Err(invalid("kafka.id_retention", "must be at least 1s"));
+        }
+        if self.kafka.revoke_timeout > Duration::from_secs(240) {
+            return Err(invalid("kafka.revoke_timeout", "must be at most 240s (below max.poll.interval.ms)"));
         }
         let topics = &self.kafka.topics;
         for (key, value) in [
@@ -158,6 +161,13 @@ pub struct KafkaConfig {
     /// Consumer group session timeout; a rebalance waits about half of it.
     #[serde(default = "default_session_timeout", with = "humantime_serde")]
     pub session_timeout: Duration,
+    /// How long a consumer giving up a partition in a rebalance waits for the
+    /// work that already reached the outside (a submit at the SMSC, a status
+    /// being published) to record its outcome, before the partition goes to
+    /// its next owner. Keep it above the connections' `response_timeout` and
+    /// well below librdkafka's `max.poll.interval.ms` (300 s by default).
+    #[serde(default = "default_revoke_timeout", with = "humantime_serde")]
+    pub revoke_timeout: Duration,
     /// Partitions given to topics smsgw creates itself.
     #[serde(default = "default_partitions")]
     pub partitions: i32,
@@ -182,6 +192,7 @@ impl KafkaConfig {
             group_prefix: default_group_prefix(),
             schema_registry_url: None,
             session_timeout: default_session_timeout(),
+            revoke_timeout: default_revoke_timeout(),
             partitions: default_partitions(),
             id_retention: default_id_retention(),
             topics: TopicsConfig::default(),
@@ -195,6 +206,9 @@ fn default_group_prefix() -> String {
 }
 fn default_session_timeout() -> Duration {
     Duration::from_secs(10)
+}
+fn default_revoke_timeout() -> Duration {
+    Duration::from_secs(30)
 }
 fn default_partitions() -> i32 {
     4
@@ -311,11 +325,22 @@ pub struct RouterConfig {
     pub max_segments: usize,
     /// Publish an ACCEPTED status event when a request is queued for its connection.
     pub accepted_events: bool,
+    /// Largest `metadata` a request may carry (keys and values, in bytes). It is
+    /// copied into the queue record, every segment's submit record and every
+    /// event, so an unbounded map could make records the broker refuses;
+    /// larger requests are REJECTED with code `metadata_too_large`.
+    pub max_metadata_bytes: usize,
 }
 
 impl Default for RouterConfig {
     fn default() -> Self {
-        Self { default_connection: None, rules: Vec::new(), max_segments: 10, accepted_events: false }
+        Self {
+            default_connection: None,
+            rules: Vec::new(),
+            max_segments: 10,
+            accepted_events: false,
+            max_metadata_bytes: 4096,
+        }
     }
 }
 
@@ -337,12 +362,20 @@ pub struct TrackerConfig {
     /// rest; then what arrived is published, flagged incomplete.
     #[serde(with = "humantime_serde")]
     pub mo_timeout: Duration,
+    /// How long a concluded receipt key is remembered after a restart, to
+    /// tell a receipt the SMSC sends again (its acknowledgement was lost)
+    /// from one that matches nothing. The matcher's restore starts no further
+    /// back than this (or than the oldest submit still awaiting its receipt),
+    /// so it reads what is still open, not the whole history of the topic.
+    #[serde(with = "humantime_serde")]
+    pub duplicate_window: Duration,
 }
 
 impl Default for TrackerConfig {
     fn default() -> Self {
         Self {
             receipt_wait: Duration::from_secs(600),
+            duplicate_window: Duration::from_secs(3600),
             segment_timeout: Duration::from_secs(48 * 3600),
             max_waiting: 100_000,
             mo_timeout: Duration::from_secs(600),

@@ -1,42 +1,59 @@
-//! Where every role's status events go. A non-terminal status (ACCEPTED,
-//! SUBMITTED) is published on the status topic by whoever knows it; a
-//! terminal one (REJECTED, EXPIRED, FAILED) is handed to the finaliser, the
-//! one place that publishes terminal statuses so a request gets exactly one
-//! (`docs/tracker.md`).
+//! Where every role's status events go. A status that is not a request's
+//! last (ACCEPTED; SUBMITTED of a request that waits for its receipt) is
+//! published on the status topic by whoever knows it. A request's *final*
+//! event — a terminal status (REJECTED, EXPIRED, FAILED, ...) or the
+//! SUBMITTED of a request that expects no receipt — is handed to the
+//! finaliser, the one place that publishes final events, so a request gets
+//! exactly one (`docs/tracker.md`).
 
 use kafka::rdkafka::message::{Header, OwnedHeaders};
-use kafka::rdkafka::producer::FutureProducer;
-use kafka::{publish, trace, Outgoing};
+use kafka::{trace, Outgoing, Producer, PublishError};
 
 /// Publishes a status event on `topic`, keyed by request id, with the trace
-/// headers and the `smsgw-status` header (so state restores need not decode it).
+/// headers and the `smsgw-status` header (so state restores need not decode
+/// it); `extra` headers after those.
 pub async fn publish_status(
-    producer: &FutureProducer,
+    producer: &Producer,
     topic: &str,
     framing: events::Framing,
     event: &events::StatusEvent,
     trace_fields: &[(String, String)],
-) {
-    match events::encode_status(event, framing) {
-        Ok(payload) => {
-            let headers = trace::with_fields(OwnedHeaders::new(), trace_fields)
-                .insert(Header { key: records::STATUS_HEADER, value: Some(event.status.symbol()) });
-            publish(producer, Outgoing { topic, key: &event.request_id, payload: &payload, headers }).await;
-        }
-        Err(e) => tracing::error!(error = %e, request_id = %event.request_id, "cannot encode status event"),
-    }
+) -> Result<kafka::Delivery, PublishError> {
+    publish_with(producer, topic, framing, event, trace_fields, &[]).await
 }
 
-/// Hands a terminal status to the finaliser (`kafka.topics.segments`), which
-/// publishes it unless the request already has one.
-pub async fn publish_terminal(
-    producer: &FutureProducer,
+/// [`publish_status`] with extra headers (the finaliser's `smsgw-final`).
+pub async fn publish_with(
+    producer: &Producer,
+    topic: &str,
+    framing: events::Framing,
+    event: &events::StatusEvent,
+    trace_fields: &[(String, String)],
+    extra: &[(&str, &str)],
+) -> Result<kafka::Delivery, PublishError> {
+    let payload = events::encode_status(event, framing).map_err(|e| {
+        tracing::error!(error = %e, request_id = %event.request_id, "cannot encode status event");
+        PublishError::Rejected(format!("cannot encode the status event: {e}"))
+    })?;
+    let mut headers = trace::with_fields(OwnedHeaders::new(), trace_fields)
+        .insert(Header { key: records::STATUS_HEADER, value: Some(event.status.symbol()) });
+    for (key, value) in extra {
+        headers = headers.insert(Header { key, value: Some(value.as_bytes()) });
+    }
+    producer.publish(Outgoing { topic, key: &event.request_id, payload: &payload, headers }).await
+}
+
+/// Hands a request's final event to the finaliser (`kafka.topics.segments`),
+/// which publishes it unless the request already has one.
+pub async fn publish_final(
+    producer: &Producer,
     topics: &runtime::config::TopicsConfig,
     event: &events::StatusEvent,
     trace_fields: &[(String, String)],
-) {
+) -> Result<(), PublishError> {
     let record = records::Outcome::Terminal(records::Terminal { event: event.clone(), trace: trace_fields.to_vec() });
-    let payload = serde_json::to_vec(&record).unwrap_or_default();
+    let payload = records::encode(&record).map_err(|e| PublishError::Rejected(e.to_string()))?;
     let headers = trace::with_fields(OwnedHeaders::new(), trace_fields);
-    publish(producer, Outgoing { topic: &topics.segments, key: &event.request_id, payload: &payload, headers }).await;
+    producer.publish(Outgoing { topic: &topics.segments, key: &event.request_id, payload: &payload, headers }).await?;
+    Ok(())
 }

@@ -19,6 +19,22 @@ pub enum Decision {
     Queue { connection: String, request: Box<SendRequest>, segments: usize },
 }
 
+/// Longest request id and tenant: they key records and travel on every event.
+pub const MAX_ID_BYTES: usize = 256;
+
+/// What bounds a request's size beyond its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// See `router.max_metadata_bytes`.
+    pub max_metadata_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_metadata_bytes: 4096 }
+    }
+}
+
 /// Validates and routes one record value. `registry` resolves Confluent
 /// schema ids to writer schemas (already fetched: this does no I/O);
 /// `split` gives the chosen connection's splitting options, so the segment
@@ -29,19 +45,40 @@ pub fn decide(
     now_ms: i64,
     routes: &Routes,
     split: &dyn Fn(&str) -> SplitOptions,
+    limits: Limits,
 ) -> Decision {
-    let request = match events::decode_request(value, registry) {
+    let mut request = match events::decode_request(value, registry) {
         Ok(r) => r,
         Err(e) => return refuse_undecoded(e, now_ms),
     };
+    if request.id.len() > MAX_ID_BYTES {
+        return Decision::DeadLetter { reason: format!("id: longer than {MAX_ID_BYTES} bytes") };
+    }
+    let metadata_bytes: usize = request.metadata.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if metadata_bytes > limits.max_metadata_bytes {
+        // Not echoed: the event would be as large as the request.
+        request.metadata.clear();
+        let mut ev = StatusEvent::new(request.id.clone(), events::Status::Rejected, now_ms);
+        ev.error = Some(ErrorInfo {
+            code: "metadata_too_large".into(),
+            protocol_code: None,
+            text: format!("metadata: {metadata_bytes} bytes, more than the {} allowed", limits.max_metadata_bytes),
+        });
+        ev.tenant = request.tenant.clone().filter(|t| t.len() <= MAX_ID_BYTES);
+        return Decision::Refuse(Box::new(ev));
+    }
+    let request = request;
     let refuse = |code: &str, text: String| {
         let mut ev = StatusEvent::new(request.id.clone(), events::Status::Rejected, now_ms);
         ev.error = Some(ErrorInfo { code: code.into(), protocol_code: None, text });
-        ev.tenant = request.tenant.clone();
+        ev.tenant = request.tenant.clone().filter(|t| t.len() <= MAX_ID_BYTES);
         ev.metadata = request.metadata.clone();
         ev.connection = request.connection.clone();
         Decision::Refuse(Box::new(ev))
     };
+    if request.tenant.as_ref().is_some_and(|t| t.len() > MAX_ID_BYTES) {
+        return refuse("invalid_request", format!("tenant: longer than {MAX_ID_BYTES} bytes"));
+    }
     let to = match number::normalise(&request.to) {
         Ok(n) => n,
         Err(reason) => return refuse("invalid_destination", format!("to: {reason}")),
@@ -115,6 +152,31 @@ mod tests {
     }
 
     #[test]
+    fn metadata_is_bounded_and_not_echoed_when_too_large() {
+        let big = "x".repeat(5000);
+        let json = format!(r#"{{"id":"r-m","to":"+4915112345678","text":"hi","metadata":{{"k":"{big}"}}}}"#);
+        let ev = status_of(decide(json.as_bytes(), None, 0, &routes(), &max(10), Limits::default()));
+        assert_eq!(ev.error.as_ref().map(|e| e.code.as_str()), Some("metadata_too_large"));
+        assert!(ev.metadata.is_empty(), "the rejection must not carry the oversized metadata");
+        let small = r#"{"id":"r-s","to":"+4915112345678","text":"hi","metadata":{"k":"v"}}"#;
+        let limits = Limits { max_metadata_bytes: 1 };
+        assert!(matches!(decide(small.as_bytes(), None, 0, &routes(), &max(10), limits), Decision::Refuse(_)));
+        assert!(matches!(
+            decide(small.as_bytes(), None, 0, &routes(), &max(10), Limits::default()),
+            Decision::Queue { .. }
+        ));
+    }
+
+    #[test]
+    fn an_overlong_id_is_dead_lettered() {
+        let json = format!(r#"{{"id":"{}","to":"+4915112345678","text":"hi"}}"#, "i".repeat(300));
+        assert!(matches!(
+            decide(json.as_bytes(), None, 0, &routes(), &max(10), Limits::default()),
+            Decision::DeadLetter { .. }
+        ));
+    }
+
+    #[test]
     fn valid_request_is_queued_normalised() {
         let d = decide(
             br#"{"id":"r-1","to":"+49 151 12345678","from":"ACME","text":"Your code is 123456"}"#,
@@ -122,6 +184,7 @@ mod tests {
             0,
             &routes(),
             &max(10),
+            Limits::default(),
         );
         match d {
             Decision::Queue { connection, request, segments } => {
@@ -142,6 +205,7 @@ mod tests {
             5,
             &routes(),
             &max(10),
+            Limits::default(),
         ));
         assert_eq!(ev.status, Status::Rejected);
         assert_eq!(ev.request_id, "r-2");
@@ -153,7 +217,10 @@ mod tests {
     fn unknown_hint_unencodable_and_too_long_are_rejected() {
         let r = routes();
         let code = |json: &str| {
-            status_of(decide(json.as_bytes(), None, 0, &r, &max(3))).error.map(|e| e.code).unwrap_or_default()
+            status_of(decide(json.as_bytes(), None, 0, &r, &max(3), Limits::default()))
+                .error
+                .map(|e| e.code)
+                .unwrap_or_default()
         };
         assert_eq!(code(r#"{"id":"a","to":"+4915112345678","text":"x","connection":"nope"}"#), "no_route");
         assert_eq!(code(r#"{"id":"b","to":"+4915112345678","text":"日本","encoding":"gsm7"}"#), "unencodable_text");
@@ -163,7 +230,14 @@ mod tests {
 
     #[test]
     fn missing_text_rejected_but_keyed_by_id() {
-        let ev = status_of(decide(br#"{"id":"r-3","to":"+4915112345678"}"#, None, 0, &routes(), &max(10)));
+        let ev = status_of(decide(
+            br#"{"id":"r-3","to":"+4915112345678"}"#,
+            None,
+            0,
+            &routes(),
+            &max(10),
+            Limits::default(),
+        ));
         assert_eq!(ev.request_id, "r-3");
         assert_eq!(ev.status, Status::Rejected);
     }
@@ -176,6 +250,7 @@ mod tests {
             2000,
             &routes(),
             &max(10),
+            Limits::default(),
         ));
         assert_eq!(ev.status, Status::Expired);
     }
@@ -195,9 +270,15 @@ mod tests {
         let request =
             SendRequest { id: "r-5".into(), to: "+4915112345678".into(), text: Some("x".into()), ..Default::default() };
         let bytes = events::encode_request(&request, events::Framing::Confluent { schema_id: 5 }).unwrap();
-        assert!(matches!(decide(&bytes, Some(&OneSchema(5)), 0, &routes(), &max(10)), Decision::Queue { .. }));
+        assert!(matches!(
+            decide(&bytes, Some(&OneSchema(5)), 0, &routes(), &max(10), Limits::default()),
+            Decision::Queue { .. }
+        ));
         assert!(
-            matches!(decide(&bytes, Some(&OneSchema(6)), 0, &routes(), &max(10)), Decision::DeadLetter { .. }),
+            matches!(
+                decide(&bytes, Some(&OneSchema(6)), 0, &routes(), &max(10), Limits::default()),
+                Decision::DeadLetter { .. }
+            ),
             "unknown id"
         );
     }
@@ -205,7 +286,10 @@ mod tests {
     #[test]
     fn garbage_goes_to_dead_letter() {
         for bytes in [&b""[..], b"\xff\x00garbage", b"{not json", b"\xc3\x01\x00\x00"] {
-            assert!(matches!(decide(bytes, None, 0, &routes(), &max(10)), Decision::DeadLetter { .. }), "{bytes:?}");
+            assert!(
+                matches!(decide(bytes, None, 0, &routes(), &max(10), Limits::default()), Decision::DeadLetter { .. }),
+                "{bytes:?}"
+            );
         }
     }
 }

@@ -25,8 +25,7 @@ use std::time::Duration;
 
 use events::SchemaLookup;
 use kafka::rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
-use kafka::rdkafka::producer::FutureProducer;
-use kafka::{publish, trace, AckingConsumer, Outgoing};
+use kafka::{trace, AckingConsumer, Outgoing, Producer, PublishError};
 use registry::{Framings, Registry};
 use runtime::Settings;
 use tokio_util::sync::CancellationToken;
@@ -53,7 +52,7 @@ pub enum Error {
 struct Router {
     settings: Arc<Settings>,
     routes: Routes,
-    producer: FutureProducer,
+    producer: Producer,
     consumer: Arc<AckingConsumer>,
     registry: Option<Arc<Registry>>,
     framings: Framings,
@@ -68,7 +67,7 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let consumer = AckingConsumer::subscribe(kafka, &format!("{}.router", kafka.group_prefix), &[&kafka.topics.send])?;
     let router = Arc::new(Router {
         routes: Routes::new(&settings.router, settings.connections.iter().map(|c| c.id.clone())),
-        producer: kafka::producer(kafka)?,
+        producer: Producer::new(kafka, shutdown.clone(), DRAIN)?,
         consumer: Arc::new(consumer),
         registry,
         framings,
@@ -78,7 +77,7 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     tracing::info!(topic = %kafka.topics.send, "router started");
     let dispatch = kafka::Dispatch { max_in_flight: MAX_IN_FLIGHT, drain: DRAIN };
     let span = |m: &OwnedMessage| tracing::info_span!("route", partition = m.partition(), offset = m.offset());
-    let handle = |message: OwnedMessage| {
+    let handle = |message: OwnedMessage, _lease| {
         let r = router.clone();
         async move {
             let done = r.handle(&message).await;
@@ -88,7 +87,9 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let tasks = kafka::dispatch::run(router.consumer.clone(), dispatch, &shutdown, None, span, handle).await;
     tasks.wait().await;
     router.consumer.commit_and_close();
+    router.producer.flush(Duration::from_secs(10));
     tracing::info!("router stopped");
+    router.producer.check()?;
     Ok(())
 }
 
@@ -97,7 +98,8 @@ use text::SplitOptions;
 
 impl Router {
     /// Routes one record; true when its outcome is on the broker, false when
-    /// it must be redone (shutdown while the registry was unreachable).
+    /// it must be redone (the broker stayed away until the drain at shutdown
+    /// ran out, or the registry did).
     async fn handle(&self, message: &OwnedMessage) -> bool {
         let span = tracing::Span::current();
         let headers = message.headers().map(|h| h.as_borrowed());
@@ -108,7 +110,8 @@ impl Router {
             return false;
         }
         let lookup = self.registry.as_deref().map(|r| r as &dyn SchemaLookup);
-        let max_segments = self.settings.router.max_segments;
+        let router = &self.settings.router;
+        let max_segments = router.max_segments;
         let split = |id: &str| {
             let connection = self.settings.connections.iter().find(|c| c.id == id);
             connection.map_or_else(
@@ -116,61 +119,115 @@ impl Router {
                 |c| c.split_options(max_segments),
             )
         };
-        match decide::decide(value, lookup, now_ms(), &self.routes, &split) {
+        let limits = decide::Limits { max_metadata_bytes: router.max_metadata_bytes };
+        let recorded = match decide::decide(value, lookup, now_ms(), &self.routes, &split, limits) {
             Decision::DeadLetter { reason } => {
                 tracing::warn!(%reason, "undecodable request sent to the dead-letter topic");
                 counters::requests("dead_lettered").inc();
-                let mut h = OwnedHeaders::new();
-                if let Some(orig) = headers {
-                    for header in orig.iter() {
-                        h = h.insert(Header { key: header.key, value: header.value });
-                    }
-                }
-                let h = h.insert(Header { key: "smsgw-error", value: Some(reason.as_bytes()) }).insert(Header {
-                    key: "smsgw-source",
-                    value: Some(format!("{}/{}/{}", message.topic(), message.partition(), message.offset()).as_bytes()),
-                });
-                let key = message.key().map(String::from_utf8_lossy).unwrap_or_default();
-                publish(&self.producer, Outgoing { topic: &topics.dead_letter, key: &key, payload: value, headers: h })
-                    .await;
+                self.dead_letter(message, &reason).await
             }
             Decision::Refuse(event) => {
                 tracing::info!(status = event.status.symbol(), reason = ?event.error.as_ref().map(|e| &e.code), "request refused");
-                status::publish_terminal(&self.producer, topics, &event, &trace_fields).await;
-                counters::requests(if event.status == events::Status::Expired { "expired" } else { "rejected" }).inc();
+                let expired = event.status == events::Status::Expired;
+                counters::requests(if expired { "expired" } else { "rejected" }).inc();
+                self.finish(&event, &trace_fields).await
             }
             Decision::Queue { connection, request, segments } => {
-                let payload = match events::encode_request(&request, self.framings.queue(&connection)) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        // Cannot happen for a request that just decoded; still, never drop it silently.
-                        let mut ev = events::StatusEvent::new(request.id.clone(), events::Status::Failed, now_ms());
-                        ev.error = Some(events::ErrorInfo {
-                            code: "internal".into(),
-                            protocol_code: None,
-                            text: e.to_string(),
-                        });
-                        status::publish_terminal(&self.producer, topics, &ev, &trace_fields).await;
-                        counters::requests("failed").inc();
-                        return true;
+                let queued = match events::encode_request(&request, self.framings.queue(&connection)) {
+                    Ok(payload) => {
+                        let topic = topics.queue(&connection);
+                        tracing::debug!(%connection, segments, "queued");
+                        let headers = trace::with_fields(OwnedHeaders::new(), &trace_fields);
+                        let out = Outgoing { topic: &topic, key: &request.id, payload: &payload, headers };
+                        self.producer.publish(out).await.map(|_| ())
                     }
+                    Err(e) => Err(PublishError::Rejected(format!("cannot encode the queue record: {e}"))),
                 };
-                let topic = topics.queue(&connection);
-                tracing::debug!(%connection, segments, "queued");
-                let headers = trace::with_fields(OwnedHeaders::new(), &trace_fields);
-                publish(&self.producer, Outgoing { topic: &topic, key: &request.id, payload: &payload, headers }).await;
-                counters::requests("queued").inc();
-                if self.settings.router.accepted_events {
-                    let mut ev = events::StatusEvent::new(request.id.clone(), events::Status::Accepted, now_ms());
-                    ev.connection = Some(connection);
-                    ev.segments = segments as u16;
-                    ev.tenant = request.tenant.clone();
-                    ev.metadata = request.metadata.clone();
-                    self.publish_status(&ev, &trace_fields).await;
+                match queued {
+                    Ok(()) => {
+                        counters::requests("queued").inc();
+                        if self.settings.router.accepted_events {
+                            let mut ev =
+                                events::StatusEvent::new(request.id.clone(), events::Status::Accepted, now_ms());
+                            ev.connection = Some(connection);
+                            ev.segments = segments as u16;
+                            ev.tenant = request.tenant.clone();
+                            ev.metadata = request.metadata.clone();
+                            let topic = &self.settings.kafka.topics.status;
+                            let status =
+                                status::publish_status(&self.producer, topic, self.framings.status, &ev, &trace_fields);
+                            // Not the request's last word: a refused ACCEPTED only costs the event.
+                            if status.await == Err(PublishError::Stopped) {
+                                return false;
+                            }
+                        }
+                        Ok(())
+                    }
+                    Err(PublishError::Rejected(reason)) => {
+                        // The request is fine but its queue will not take it: it ends here, with the reason.
+                        tracing::error!(%connection, %reason, "queue record refused; the request FAILS");
+                        counters::requests("failed").inc();
+                        let mut ev = events::StatusEvent::new(request.id.clone(), events::Status::Failed, now_ms());
+                        ev.connection = Some(connection);
+                        ev.error =
+                            Some(events::ErrorInfo { code: "queue_refused".into(), protocol_code: None, text: reason });
+                        ev.tenant = request.tenant.clone();
+                        ev.metadata = request.metadata.clone();
+                        self.finish(&ev, &trace_fields).await
+                    }
+                    Err(PublishError::Stopped) => Err(PublishError::Stopped),
                 }
             }
+        };
+        recorded.is_ok()
+    }
+
+    /// Hands a request's final event to the finaliser.
+    async fn finish(&self, event: &events::StatusEvent, trace_fields: &[(String, String)]) -> Result<(), PublishError> {
+        match status::publish_final(&self.producer, &self.settings.kafka.topics, event, trace_fields).await {
+            Err(PublishError::Rejected(reason)) => {
+                // Only a status built from an oversized request could be refused; metadata is bounded.
+                tracing::error!(request_id = %event.request_id, %reason, "final status refused by the broker");
+                Ok(())
+            }
+            other => other,
         }
-        true
+    }
+
+    /// Sends an undecodable record to the dead-letter topic with the reason
+    /// and where it came from; a record too large for that topic goes
+    /// without its payload (header `smsgw-payload-dropped`) rather than not at all.
+    async fn dead_letter(&self, message: &OwnedMessage, reason: &str) -> Result<(), PublishError> {
+        let topics = &self.settings.kafka.topics;
+        let value = message.payload().unwrap_or_default();
+        let key = message.key().map(String::from_utf8_lossy).unwrap_or_default();
+        let source = format!("{}/{}/{}", message.topic(), message.partition(), message.offset());
+        let headers = |dropped: Option<&str>| {
+            let mut h = OwnedHeaders::new();
+            if let Some(orig) = message.headers() {
+                for header in orig.iter() {
+                    h = h.insert(Header { key: header.key, value: header.value });
+                }
+            }
+            h = h
+                .insert(Header { key: "smsgw-error", value: Some(reason.as_bytes()) })
+                .insert(Header { key: "smsgw-source", value: Some(source.as_bytes()) });
+            if let Some(why) = dropped {
+                h = h.insert(Header { key: "smsgw-payload-dropped", value: Some(why.as_bytes()) });
+            }
+            h
+        };
+        let out = Outgoing { topic: &topics.dead_letter, key: &key, payload: value, headers: headers(None) };
+        match self.producer.publish(out).await {
+            Err(PublishError::Rejected(why)) => {
+                tracing::warn!(%why, bytes = value.len(), "dead letter refused; sending it without its payload");
+                let why = format!("{} bytes refused: {why}", value.len());
+                let out =
+                    Outgoing { topic: &topics.dead_letter, key: &key, payload: &[], headers: headers(Some(&why)) };
+                self.producer.publish(out).await.map(|_| ())
+            }
+            other => other.map(|_| ()),
+        }
     }
 
     /// Caches the writer schema of a Confluent-framed record. False when the
@@ -180,10 +237,5 @@ impl Router {
             return true;
         };
         registry.prefetch_with_retry(id, &self.shutdown).await
-    }
-
-    async fn publish_status(&self, event: &events::StatusEvent, trace_fields: &[(String, String)]) {
-        let topic = &self.settings.kafka.topics.status;
-        status::publish_status(&self.producer, topic, self.framings.status, event, trace_fields).await;
     }
 }

@@ -13,11 +13,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use events::{SchemaLookup, Status};
-use kafka::rdkafka::message::{Message, OwnedMessage};
-use kafka::rdkafka::producer::FutureProducer;
-use kafka::{trace, AckingConsumer};
+use kafka::lease::Lease;
+use kafka::rdkafka::message::{Message, OwnedHeaders, OwnedMessage};
+use kafka::{trace, AckingConsumer, Outgoing, Producer, PublishError};
 use registry::{Framings, Registry};
-use runtime::config::ConnectionConfig;
+use runtime::config::{ConnectionConfig, MissingMessageId};
 use runtime::Settings;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -30,13 +30,17 @@ use crate::pool::Pool;
 use crate::prepare;
 
 /// How long in-flight messages may take to finish at shutdown.
-const DRAIN: Duration = Duration::from_secs(20);
+pub const DRAIN: Duration = Duration::from_secs(20);
+
+/// Metadata key of a SUBMITTED that is final although a receipt was asked
+/// for, saying why none will come (`no_message_id`, `record_refused`).
+pub const NO_RECEIPT: &str = "smsgw.no_receipt";
 
 struct Worker {
     settings: Arc<Settings>,
     config: ConnectionConfig,
     pool: Pool,
-    producer: FutureProducer,
+    producer: Producer,
     consumer: Arc<AckingConsumer>,
     references: crate::reference::References,
     registry: Option<Arc<Registry>>,
@@ -49,7 +53,7 @@ struct Worker {
 pub async fn run(
     settings: Arc<Settings>,
     config: ConnectionConfig,
-    producer: FutureProducer,
+    producer: Producer,
     registry: Option<Arc<Registry>>,
     framings: Framings,
     shutdown: CancellationToken,
@@ -58,6 +62,7 @@ pub async fn run(
     let topic = kafka_config.topics.queue(&config.id);
     let group = format!("{}.sender.{}", kafka_config.group_prefix, config.id);
     let done_topic = kafka_config.topics.done.clone();
+    kafka::check_copartitioned(kafka_config, &[&topic, &done_topic]).await?;
     // Range assignment: partition p of the queue and of the done markers go to the same member.
     let consumer = Arc::new(AckingConsumer::subscribe_with(
         kafka_config,
@@ -97,10 +102,10 @@ pub async fn run(
 
     let dispatch = kafka::Dispatch { max_in_flight: config.max_in_flight, drain: DRAIN };
     let span = |m: &OwnedMessage| tracing::info_span!("send", connection = %config.id, offset = m.offset());
-    let handle = |message: OwnedMessage| {
+    let handle = |message: OwnedMessage, lease: Arc<Lease>| {
         let w = worker.clone();
         async move {
-            let done = w.handle(&message).await;
+            let done = w.handle(&message, &lease).await;
             (message, done)
         }
     };
@@ -127,12 +132,13 @@ pub async fn run(
 }
 
 impl Worker {
-    /// Sends one queued request; true when its outcome is recorded.
-    async fn handle(&self, message: &OwnedMessage) -> bool {
+    /// Sends one queued request; true when its outcome is recorded. A
+    /// request whose partition is being given up before anything of it was
+    /// sent stops (false): the next owner sends it.
+    async fn handle(&self, message: &OwnedMessage, lease: &Lease) -> bool {
         let span = tracing::Span::current();
         let headers = message.headers().map(|h| h.as_borrowed());
         let trace_fields = trace::fields_of(&span, &trace::incoming_fields(headers));
-        let status_topic = &self.settings.kafka.topics.status;
         let value = message.payload().unwrap_or_default();
         if let (Some(registry), Some(id)) = (&self.registry, registry::confluent_schema_id(value)) {
             if !registry.prefetch_with_retry(id, &self.shutdown).await {
@@ -145,17 +151,15 @@ impl Worker {
             Err(e) => {
                 // The router writes these records; something else wrote this one.
                 tracing::error!(error = %e, "undecodable record on the queue topic, skipped");
-                if let Some(id) = e.request_id() {
-                    let mut ev = events::StatusEvent::new(id, Status::Failed, message::now_ms());
-                    ev.error = Some(events::ErrorInfo {
-                        code: "invalid_request".into(),
-                        protocol_code: None,
-                        text: e.to_string(),
-                    });
-                    status::publish_terminal(&self.producer, &self.settings.kafka.topics, &ev, &trace_fields).await;
-                    counters::outcomes(&self.config.id, ev.status.symbol()).inc();
-                }
-                return true;
+                let Some(id) = e.request_id() else { return true };
+                let mut ev = events::StatusEvent::new(id, Status::Failed, message::now_ms());
+                ev.error = Some(events::ErrorInfo {
+                    code: "invalid_request".into(),
+                    protocol_code: None,
+                    text: e.to_string(),
+                });
+                counters::outcomes(&self.config.id, ev.status.symbol()).inc();
+                return self.finish(&ev, &trace_fields).await.is_ok();
             }
         };
         // Idempotency by request id (see `done`).
@@ -166,13 +170,24 @@ impl Worker {
             counters::duplicates_skipped(&self.config.id).inc();
             return true;
         }
+        let recorded = self.send(&request, lease, &trace_fields).await;
+        self.done.finish(partition, &request.id, recorded);
+        recorded
+    }
+
+    /// Sends a claimed request and records its outcome; true once recorded.
+    async fn send(&self, request: &events::SendRequest, lease: &Lease, trace_fields: &[(String, String)]) -> bool {
         let reference = self.references.next(&request.to);
         // Held until the outcome is recorded below (bounds re-sends after a crash).
         let mut _unrecorded = None;
-        let outcome = match prepare::submits(&request, &self.config, reference, self.settings.router.max_segments) {
+        let withdraw = lease.revoking();
+        let outcome = match prepare::submits(request, &self.config, reference, self.settings.router.max_segments) {
             Ok(segments) => {
-                _unrecorded = self.pool.reserve(segments.len()).await;
-                message::send(&self.pool, &request, segments).await
+                _unrecorded = self.pool.reserve(segments.len(), withdraw).await;
+                if _unrecorded.is_none() {
+                    return false;
+                }
+                message::send(&self.pool, request, segments, withdraw).await
             }
             Err(error) => {
                 let mut ev = events::StatusEvent::new(request.id.clone(), Status::Rejected, message::now_ms());
@@ -183,43 +198,98 @@ impl Worker {
                 Outcome::Done(Box::new(ev))
             }
         };
-        match outcome {
-            Outcome::Done(ev) => {
-                tracing::debug!(status = ev.status.symbol(), segments = ev.segments, "outcome");
-                if ev.status == Status::Submitted && request.delivery_report {
-                    // Before SUBMITTED: the tracker must know a segment before its receipt can match.
-                    self.remember_submits(&ev, &trace_fields).await;
+        let Outcome::Done(mut ev) = outcome else { return false };
+        tracing::debug!(status = ev.status.symbol(), segments = ev.segments, "outcome");
+        let recorded = match self.record(&mut ev, request.delivery_report, trace_fields).await {
+            Ok(()) => self.mark_done(&request.id, ev.status).await,
+            Err(e) => Err(e),
+        };
+        counters::outcomes(&self.config.id, ev.status.symbol()).inc();
+        recorded.is_ok()
+    }
+
+    /// Publishes an outcome: a SUBMITTED that waits for its receipt goes on
+    /// the status topic after its submit records; every other outcome is the
+    /// request's final event and goes to the finaliser.
+    async fn record(
+        &self,
+        ev: &mut events::StatusEvent,
+        receipt_wanted: bool,
+        trace_fields: &[(String, String)],
+    ) -> Result<(), PublishError> {
+        if ev.status == Status::Submitted && receipt_wanted {
+            let untrackable = if ev.message_ids.iter().any(String::is_empty) {
+                Some("no_message_id")
+            } else {
+                // Before SUBMITTED: the tracker must know a segment before its receipt can match.
+                match self.remember_submits(ev, trace_fields).await {
+                    Ok(()) => None,
+                    Err(PublishError::Rejected(reason)) => {
+                        tracing::error!(%reason, "submit record refused; the request cannot be tracked");
+                        Some("record_refused")
+                    }
+                    Err(e) => return Err(e),
                 }
-                if ev.status.is_terminal() {
-                    // FAILED, EXPIRED, REJECTED: published by the finaliser, once.
-                    status::publish_terminal(&self.producer, &self.settings.kafka.topics, &ev, &trace_fields).await;
-                } else {
-                    status::publish_status(&self.producer, status_topic, self.framings.status, &ev, &trace_fields)
-                        .await;
+            };
+            match untrackable {
+                None => {
+                    let topic = &self.settings.kafka.topics.status;
+                    let published =
+                        status::publish_status(&self.producer, topic, self.framings.status, ev, trace_fields);
+                    return match published.await {
+                        Ok(_) | Err(PublishError::Rejected(_)) => Ok(()),
+                        Err(e) => Err(e),
+                    };
                 }
-                counters::outcomes(&self.config.id, ev.status.symbol()).inc();
-                self.mark_done(&request.id, ev.status).await;
-                self.done.finish(partition, &request.id, true);
-                true
+                Some(why) if why == "no_message_id" && self.config.missing_message_id == MissingMessageId::Failed => {
+                    tracing::warn!(
+                        "submit accepted without a message id: the request FAILS (missing_message_id = failed)"
+                    );
+                    ev.status = Status::Failed;
+                    ev.done_at = Some(message::now_ms());
+                    ev.error = Some(events::ErrorInfo {
+                        code: "no_message_id".into(),
+                        protocol_code: None,
+                        text: "the SMSC accepted the message without a message id: no delivery report can be matched"
+                            .into(),
+                    });
+                }
+                Some(why) => {
+                    tracing::warn!(why, "submitted, but no delivery report can be matched: SUBMITTED is final");
+                    ev.metadata.insert(NO_RECEIPT.into(), why.into());
+                }
             }
-            Outcome::Interrupted => {
-                self.done.finish(partition, &request.id, false);
-                false
+        }
+        self.finish(ev, trace_fields).await
+    }
+
+    /// Hands the request's final event to the finaliser.
+    async fn finish(&self, ev: &events::StatusEvent, trace_fields: &[(String, String)]) -> Result<(), PublishError> {
+        match status::publish_final(&self.producer, &self.settings.kafka.topics, ev, trace_fields).await {
+            Err(PublishError::Rejected(reason)) => {
+                // Only an oversized event could be refused; the router bounds metadata.
+                tracing::error!(request_id = %ev.request_id, %reason, "final event refused by the broker");
+                Ok(())
             }
+            other => other,
         }
     }
 
     /// Records that `id` has an outcome (compacted done topic, keyed by request id).
-    async fn mark_done(&self, id: &str, status: Status) {
+    async fn mark_done(&self, id: &str, status: Status) -> Result<(), PublishError> {
         let topic = &self.settings.kafka.topics.done;
         let payload = serde_json::json!({ "connection": self.config.id, "status": status.symbol() }).to_string();
-        let headers = kafka::rdkafka::message::OwnedHeaders::new();
-        kafka::publish(&self.producer, kafka::Outgoing { topic, key: id, payload: payload.as_bytes(), headers }).await;
+        let out = Outgoing { topic, key: id, payload: payload.as_bytes(), headers: OwnedHeaders::new() };
+        self.producer.publish(out).await.map(|_| ())
     }
 
     /// Publishes one submit record per segment (compacted topic, keyed by
     /// connection and normalised message id), all at once.
-    async fn remember_submits(&self, ev: &events::StatusEvent, trace_fields: &[(String, String)]) {
+    async fn remember_submits(
+        &self,
+        ev: &events::StatusEvent,
+        trace_fields: &[(String, String)],
+    ) -> Result<(), PublishError> {
         let topic = &self.settings.kafka.topics.submits;
         let publishes = ev.message_ids.iter().enumerate().map(|(i, id)| {
             let record = records::SubmitRecord {
@@ -234,12 +304,12 @@ impl Worker {
                 trace: trace_fields.to_vec(),
             };
             let key = records::key(&self.config.id, &self.config.dlr_id_format.submit_key(id));
-            let payload = serde_json::to_vec(&record).unwrap_or_default();
             async move {
-                let headers = kafka::rdkafka::message::OwnedHeaders::new();
-                kafka::publish(&self.producer, kafka::Outgoing { topic, key: &key, payload: &payload, headers }).await;
+                let payload = records::encode(&record).map_err(|e| PublishError::Rejected(e.to_string()))?;
+                let out = Outgoing { topic, key: &key, payload: &payload, headers: OwnedHeaders::new() };
+                self.producer.publish(out).await.map(|_| ())
             }
         });
-        futures::future::join_all(publishes).await;
+        futures::future::join_all(publishes).await.into_iter().collect()
     }
 }

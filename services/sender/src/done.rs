@@ -20,7 +20,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use kafka::rdkafka::message::{Message, OwnedMessage};
-use kafka::rdkafka::producer::FutureProducer;
 use kafka::recent::{now_ms, RecentIds};
 use kafka::restore::Restore;
 
@@ -48,7 +47,7 @@ pub struct DoneSet {
 impl DoneSet {
     /// `producer` writes the restore fences (see [`Restore`]); ids are
     /// remembered for `retention`.
-    pub fn new(topic: String, producer: FutureProducer, retention: Duration) -> Self {
+    pub fn new(topic: String, producer: kafka::Producer, retention: Duration) -> Self {
         Self { restore: Restore::new(topic, producer), retention, partitions: Mutex::new(HashMap::new()) }
     }
 

@@ -110,19 +110,12 @@ pub async fn run<P: Protocol>(shared: Arc<Shared>, index: usize, shutdown: Cance
     }
 }
 
-/// The next submission to send: takes one from the queue, then waits for the
-/// throttle pause and a rate token, so the token is fresh when it goes out
-/// (a token taken while idle would allow a burst later).
-///
-/// Kept pinned across loop turns, so `select!` never drops one it took. If
-/// the link ends while this holds one, dropping it drops the reply sender,
-/// which the pool reports as [`SubmitError::NotSent`]: retried, no duplicate.
+/// [`Shared::next_submit`], boxed so it stays pinned across loop turns and
+/// `select!` never drops one it took. If the link ends while this holds one,
+/// dropping it drops the reply sender, which the pool reports as
+/// [`SubmitError::NotSent`]: retried, no duplicate.
 pub(crate) fn next_submit(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = Option<Submit>> + Send>> {
-    Box::pin(async move {
-        let submit = shared.queue.recv().await.ok()?;
-        shared.ready_to_send().await;
-        Some(submit)
-    })
+    Box::pin(async move { shared.next_submit().await })
 }
 
 /// The connection's state while it lasts.
@@ -259,11 +252,9 @@ async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &Cancel
             Some(frame) = ack_rx.recv() => link.write(&frame),
             submit = &mut next, if submitting => {
                 next = next_submit(shared.clone());
+                // Withdrawn and expired ones were answered by `next_submit`.
                 match submit {
                     None => {} // the pool is closed; shutdown follows
-                    Some(s) if s.deadline.is_some_and(|d| d <= Instant::now()) => {
-                        let _ = s.reply.send(Err(SubmitError::Expired));
-                    }
                     Some(s) => match link.protocol.submit(&s.submission, Instant::now()) {
                         Ok((frame, key)) => {
                             link.pending.insert(key, s.reply);

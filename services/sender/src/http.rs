@@ -19,7 +19,6 @@ pub mod response;
 pub mod template;
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use runtime::config::{BodyFormat, ConnectionConfig, HttpAuth, HttpMethod};
@@ -164,23 +163,14 @@ pub async fn run(shared: Arc<Shared>, index: usize, shutdown: CancellationToken)
         };
         // Dropped with a submission taken (shutdown during a throttle pause):
         // its reply sender goes with it, which the pool reports as NotSent.
-        let next = async {
-            let submit = shared.queue.recv().await.ok()?;
-            shared.ready_to_send().await;
-            Some(submit)
-        };
         let submit = tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
-            submit = next => match submit {
+            submit = shared.next_submit() => match submit {
                 Some(s) => s,
                 None => break, // the pool is closed
             },
         };
-        if submit.deadline.is_some_and(|d| d <= Instant::now()) {
-            let _ = submit.reply.send(Err(SubmitError::Expired));
-            continue;
-        }
         let (link, shared) = (link.clone(), shared.clone());
         requests.spawn(
             async move {

@@ -12,9 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use events::{Framing, InboundMessage};
 use kafka::rdkafka::message::OwnedHeaders;
-use kafka::rdkafka::producer::FutureProducer;
 use kafka::recent::now_ms;
-use kafka::{publish, Outgoing};
+use kafka::{Outgoing, Producer, PublishError};
 use receipt::DlrIdFormat;
 use records::{MoPart, ReceiptRecord};
 
@@ -52,7 +51,7 @@ const MAX_IN_FLIGHT: usize = 2000;
 /// Each delivery is published on a task of its own (bounded), so one slow
 /// broker acknowledgement never holds up the next receipt — or, through a
 /// full channel, the bind that reads submit responses.
-pub async fn run(to: Destinations, producer: FutureProducer, mut rx: tokio::sync::mpsc::Receiver<Delivered>) {
+pub async fn run(to: Destinations, producer: Producer, mut rx: tokio::sync::mpsc::Receiver<Delivered>) {
     let to = std::sync::Arc::new(to);
     let counter = std::sync::Arc::new(AtomicU64::new(0));
     let instance: u64 = rand::random();
@@ -70,16 +69,32 @@ pub async fn run(to: Destinations, producer: FutureProducer, mut rx: tokio::sync
     tasks.wait().await;
 }
 
-async fn handle(
+async fn handle(to: &Destinations, producer: &Producer, counter: &AtomicU64, instance: u64, delivered: Delivered) {
+    let recorded = record(to, producer, counter, instance, delivered.incoming).await;
+    let ack = match recorded {
+        Ok(()) => Ack::Recorded,
+        Err(e) => {
+            // Not acknowledged: the SMSC delivers it again (to this process
+            // after a restart, or to another replica's bind).
+            tracing::warn!(error = %e, "delivery not recorded; the SMSC is told to deliver it again");
+            Ack::Refused
+        }
+    };
+    let _ = delivered.ack.send(ack);
+}
+
+/// Publishes what a link received; `Err` when it is not on the broker.
+async fn record(
     to: &Destinations,
-    producer: &FutureProducer,
+    producer: &Producer,
     counter: &AtomicU64,
     instance: u64,
-    delivered: Delivered,
-) {
+    incoming: Incoming,
+) -> Result<(), PublishError> {
     let connection = &to.connection;
     let received_at = now_ms();
-    match delivered.incoming {
+    let encoded = |e: serde_json::Error| PublishError::Rejected(format!("cannot encode: {e}"));
+    match incoming {
         Incoming::Report(report) => {
             counters::inbound(connection, "receipt").inc();
             if report.message_id.is_empty() {
@@ -87,39 +102,34 @@ async fn handle(
             }
             let key = records::key(connection, &to.dlr_id_format.receipt_key(&report.message_id));
             let record = receipt_record(connection, report, received_at);
-            let payload = serde_json::to_vec(&record).unwrap_or_default();
-            publish(
-                producer,
-                Outgoing { topic: &to.topics.deliver, key: &key, payload: &payload, headers: OwnedHeaders::new() },
-            )
-            .await;
+            let payload = records::encode(&record).map_err(encoded)?;
+            let out =
+                Outgoing { topic: &to.topics.deliver, key: &key, payload: &payload, headers: OwnedHeaders::new() };
+            producer.publish(out).await?;
         }
         Incoming::Mo(unit) => {
             counters::inbound(connection, "mo").inc();
             let n = counter.fetch_add(1, Ordering::Relaxed);
             match read_mo(connection, &unit, format!("{connection}-{instance:016x}-{n}"), received_at) {
-                Mo::Whole(message) => match events::encode_inbound(&message, to.framing) {
-                    Ok(payload) => {
-                        let headers = OwnedHeaders::new();
-                        let out =
-                            Outgoing { topic: &to.topics.inbound, key: &message.from, payload: &payload, headers };
-                        publish(producer, out).await;
-                    }
-                    Err(e) => tracing::error!(error = %e, "cannot encode inbound message"),
-                },
-                Mo::Part(part) => {
-                    let payload = serde_json::to_vec(&part).unwrap_or_default();
+                Mo::Whole(message) => {
+                    let payload = events::encode_inbound(&message, to.framing)
+                        .map_err(|e| PublishError::Rejected(format!("cannot encode inbound message: {e}")))?;
                     let headers = OwnedHeaders::new();
-                    publish(
-                        producer,
-                        Outgoing { topic: &to.topics.mo_parts, key: &part.key(), payload: &payload, headers },
-                    )
-                    .await;
+                    producer
+                        .publish(Outgoing { topic: &to.topics.inbound, key: &message.from, payload: &payload, headers })
+                        .await?;
+                }
+                Mo::Part(part) => {
+                    let payload = records::encode(&part).map_err(encoded)?;
+                    let headers = OwnedHeaders::new();
+                    producer
+                        .publish(Outgoing { topic: &to.topics.mo_parts, key: &part.key(), payload: &payload, headers })
+                        .await?;
                 }
             }
         }
     }
-    let _ = delivered.ack.send(Ack::Recorded);
+    Ok(())
 }
 
 /// What a mobile-originated deliver_sm carries.

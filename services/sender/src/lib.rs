@@ -65,7 +65,7 @@ impl Connections {
 
 /// Runs a sender for every configured connection of `which` until `shutdown`.
 pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: CancellationToken) -> Result<(), Error> {
-    let producer = kafka::producer(&settings.kafka)?;
+    let producer = kafka::Producer::new(&settings.kafka, shutdown.clone(), connection::DRAIN)?;
     // One registry client (and schema cache) for every connection.
     let registry = registry::Registry::from_config(&settings.kafka)?.map(Arc::new);
     let framings = registry::framings(&settings, registry.as_deref()).await?;
@@ -96,7 +96,7 @@ pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: Cancella
             Err(e) => tracing::error!(error = %e, "connection sender panicked"),
         }
     }
-    use kafka::rdkafka::producer::Producer;
-    let _ = producer.flush(std::time::Duration::from_secs(10));
+    producer.flush(std::time::Duration::from_secs(10));
+    producer.check()?;
     result
 }

@@ -128,6 +128,10 @@ pub enum SubmitError {
     /// The pool is shutting down.
     #[error("connection is shutting down")]
     Closed,
+    /// Not sent: its request's partition is being given up in a rebalance,
+    /// and the next owner sends it.
+    #[error("withdrawn: the request's partition went to another owner before it was sent")]
+    Withdrawn,
     /// The link's protocol cannot carry this submission (a character its
     /// alphabet lacks, SAR over a UDH-only protocol): retrying cannot help.
     #[error("{0}")]

@@ -1,10 +1,15 @@
 //! Sending one request through a connection: every segment submitted, with
-//! throttling, temporary errors and lost connections retried, and exactly
-//! one outcome returned.
+//! throttling and temporary errors retried, and exactly one outcome returned.
+//!
+//! A submit whose answer never came (response timeout, connection lost after
+//! it went out) may be at the SMSC: it is not sent again unless the
+//! connection says that is safe (`resend_unanswered`); the request ends
+//! FAILED with code `response_timeout` or `connection_lost` instead.
 
 use std::time::{Duration, Instant};
 
 use events::{ErrorInfo, SendRequest, Status, StatusEvent};
+use tokio_util::sync::CancellationToken;
 
 use crate::link::{Answer, Submission, SubmitError, Verdict};
 use crate::pool::Pool;
@@ -14,8 +19,9 @@ use crate::pool::Pool;
 pub enum Outcome {
     /// A status event to publish (SUBMITTED, FAILED or EXPIRED).
     Done(Box<StatusEvent>),
-    /// The connection is shutting down: leave the request unacknowledged so
-    /// it is redone after restart.
+    /// The connection is shutting down, or the request's partition is being
+    /// given up before anything of it was sent: leave the request
+    /// unacknowledged so it is redone (after restart, or by the next owner).
     Interrupted,
 }
 
@@ -27,8 +33,15 @@ fn deadline(expires_at: Option<i64>) -> Option<Instant> {
     Some(Instant::now() + Duration::from_millis(left.max(0) as u64))
 }
 
-/// Submits `segments` of `request` in order.
-pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Submission>) -> Outcome {
+/// Submits `segments` of `request` in order. Until the first segment is
+/// accepted, cancelling `withdraw` stops it (nothing reached the SMSC);
+/// after that the request is finished, so that no segment is sent twice.
+pub async fn send(
+    pool: &Pool,
+    request: &SendRequest,
+    segments: Vec<Submission>,
+    withdraw: &CancellationToken,
+) -> Outcome {
     let config = pool.config();
     let deadline = deadline(request.expires_at);
     let total = segments.len();
@@ -55,7 +68,8 @@ pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Submission>)
         // The last attempt that left got no response: the SMSC may have it, so sending again may duplicate.
         let mut response_lost = false;
         loop {
-            let result = pool.submit(segment.clone(), deadline).await;
+            let cancel = ids.is_empty().then(|| withdraw.clone());
+            let result = pool.submit(segment.clone(), deadline, cancel).await;
             if let Some(name) = result_name(&result) {
                 counters::submits(connection, name).inc();
                 if response_lost && name != "not_sent" {
@@ -81,7 +95,7 @@ pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Submission>)
                     let error = error_info("expired", None, "validity ran out before the message could be submitted");
                     return event(Status::Expired, ids, Some(error));
                 }
-                Err(SubmitError::Closed) => return Outcome::Interrupted,
+                Err(SubmitError::Closed | SubmitError::Withdrawn) => return Outcome::Interrupted,
                 Err(SubmitError::Unsupported(reason)) => {
                     return event(Status::Failed, ids, Some(error_info("unsupported", None, &reason)));
                 }
@@ -91,8 +105,13 @@ pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Submission>)
                     continue;
                 }
                 Err(e @ (SubmitError::ConnectionLost | SubmitError::Timeout)) => {
+                    let code = if e == SubmitError::Timeout { "response_timeout" } else { "connection_lost" };
+                    if !config.resend_unanswered {
+                        let text = format!("{e}; the SMSC may have accepted it, so it is not sent again");
+                        return event(Status::Failed, ids, Some(error_info(code, None, &text)));
+                    }
                     response_lost = true;
-                    error_info("connection_failed", None, &e.to_string())
+                    error_info(code, None, &e.to_string())
                 }
                 Err(e @ SubmitError::Nack(code)) => error_info("smsc_error", Some(code), &e.to_string()),
             };
@@ -102,7 +121,14 @@ pub async fn send(pool: &Pool, request: &SendRequest, segments: Vec<Submission>)
             }
             let delay = retry_delay(attempts);
             tracing::info!(attempt = attempts, code = %failure.code, retry_in = ?delay, "temporary error, retrying");
-            tokio::time::sleep(delay).await;
+            if ids.is_empty() {
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = withdraw.cancelled() => return Outcome::Interrupted,
+                }
+            } else {
+                tokio::time::sleep(delay).await;
+            }
         }
     }
     event(Status::Submitted, ids, None)
@@ -123,7 +149,9 @@ fn result_name(result: &Result<Answer, SubmitError>) -> Option<&'static str> {
         Err(SubmitError::NotSent) => "not_sent",
         // The SMSC could not make sense of it: retried like a temporary error status.
         Err(SubmitError::Nack(_)) => "temporary",
-        Err(SubmitError::Expired | SubmitError::Closed | SubmitError::Unsupported(_)) => return None,
+        Err(SubmitError::Expired | SubmitError::Closed | SubmitError::Withdrawn | SubmitError::Unsupported(_)) => {
+            return None
+        }
     })
 }
 

@@ -171,11 +171,8 @@ impl ModemLink {
                 }
                 submit = &mut next, if room => {
                     next = crate::driver::next_submit(shared.clone());
+                    // Withdrawn and expired ones were answered by `next_submit`.
                     let Some(s) = submit else { continue };
-                    if s.deadline.is_some_and(|d| d <= Instant::now()) {
-                        let _ = s.reply.send(Err(SubmitError::Expired));
-                        continue;
-                    }
                     match pdu(&s.submission, kafka::recent::now_ms()) {
                         Ok(pdu) => {
                             let id = self.modem.submit(pdu, Instant::now());

@@ -22,7 +22,24 @@ pub struct Submit {
     pub submission: Submission,
     /// Not sent after this instant.
     pub deadline: Option<Instant>,
+    /// Not sent once cancelled (its request's partition is being given up in
+    /// a rebalance, and nothing of the request reached the SMSC yet).
+    pub withdraw: Option<CancellationToken>,
     pub reply: oneshot::Sender<Result<Answer, SubmitError>>,
+}
+
+/// Answers a submission without sending when it may no longer go: withdrawn
+/// or expired. True when it was answered (and taken).
+fn settled(submit: &mut Option<Submit>) -> bool {
+    let error = match submit.as_ref() {
+        Some(s) if s.withdraw.as_ref().is_some_and(CancellationToken::is_cancelled) => SubmitError::Withdrawn,
+        Some(s) if s.deadline.is_some_and(|d| d <= Instant::now()) => SubmitError::Expired,
+        _ => return false,
+    };
+    if let Some(s) = submit.take() {
+        let _ = s.reply.send(Err(error));
+    }
+    true
 }
 
 /// State shared by the links of one connection.
@@ -35,6 +52,32 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The next submission a link may send now: taken from the queue, then
+    /// the throttle pause and a rate token waited for, so the token is fresh
+    /// when it goes out (a token taken while idle would allow a burst later).
+    /// Submissions withdrawn or expired meanwhile are answered here, without
+    /// spending a token. `None` once the pool is closed.
+    ///
+    /// Cancel-safe only before it returns: dropped while holding a
+    /// submission, the reply sender goes with it, which the pool reports as
+    /// [`SubmitError::NotSent`] (retried, no duplicate).
+    pub async fn next_submit(&self) -> Option<Submit> {
+        loop {
+            let mut submit = Some(self.queue.recv().await.ok()?);
+            if settled(&mut submit) {
+                continue;
+            }
+            let withdraw = submit.as_ref().and_then(|s| s.withdraw.clone()).unwrap_or_default();
+            tokio::select! {
+                _ = self.ready_to_send() => {}
+                _ = withdraw.cancelled() => {}
+            }
+            if !settled(&mut submit) {
+                return submit;
+            }
+        }
+    }
+
     /// Waits for the throttle pause to end and for a throughput-limit token.
     pub async fn ready_to_send(&self) {
         loop {
@@ -146,17 +189,34 @@ impl Pool {
     /// `window × binds` submits that may be unrecorded at once: sent (or
     /// answered) but with the outcome not yet on the broker. Hold the permit
     /// until the outcome is recorded; a crash then re-sends at most that
-    /// many submits the SMSC may already have.
-    pub async fn reserve(&self, segments: usize) -> Option<OwnedSemaphorePermit> {
+    /// many submits the SMSC may already have. `None` when the pool closed
+    /// or `withdraw` was cancelled first.
+    pub async fn reserve(&self, segments: usize, withdraw: &CancellationToken) -> Option<OwnedSemaphorePermit> {
         let capacity = self.shared.config.binds * self.shared.config.window;
         let n = segments.clamp(1, capacity.max(1)) as u32;
-        self.unrecorded.clone().acquire_many_owned(n).await.ok()
+        tokio::select! {
+            permit = self.unrecorded.clone().acquire_many_owned(n) => permit.ok(),
+            _ = withdraw.cancelled() => None,
+        }
     }
 
-    /// Submits one segment and waits for the SMSC's answer.
-    pub async fn submit(&self, submission: Submission, deadline: Option<Instant>) -> Result<Answer, SubmitError> {
+    /// Submits one segment and waits for the SMSC's answer. With `withdraw`,
+    /// the submission is not sent once that is cancelled
+    /// ([`SubmitError::Withdrawn`]); once it went out, the answer is awaited.
+    pub async fn submit(
+        &self,
+        submission: Submission,
+        deadline: Option<Instant>,
+        withdraw: Option<CancellationToken>,
+    ) -> Result<Answer, SubmitError> {
         let (reply, answer) = oneshot::channel();
-        self.sender.send(Submit { submission, deadline, reply }).await.map_err(|_| SubmitError::Closed)?;
+        let queued = self.sender.send(Submit { submission, deadline, withdraw: withdraw.clone(), reply });
+        let stop = withdraw.unwrap_or_default();
+        tokio::select! {
+            sent = queued => sent.map_err(|_| SubmitError::Closed)?,
+            // Still waiting for queue room: nothing reached the SMSC.
+            _ = stop.cancelled() => return Err(SubmitError::Withdrawn),
+        }
         // A link answers every submission it sent; one dropped unanswered was never sent.
         let outcome = answer.await.map_err(|_| SubmitError::NotSent)?;
         if matches!(&outcome, Ok(a) if a.verdict == Verdict::Throttled) {

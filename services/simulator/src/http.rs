@@ -44,11 +44,13 @@ pub struct HttpOptions {
     pub system_id: String,
     /// `Retry-After` (seconds) on injected 429s.
     pub retry_after: Option<u32>,
+    /// Answer accepted messages `200 {}`, without an id, as some providers do.
+    pub omit_ids: bool,
 }
 
 impl Default for HttpOptions {
     fn default() -> Self {
-        Self { callback: None, system_id: "http".into(), retry_after: None }
+        Self { callback: None, system_id: "http".into(), retry_after: None, omit_ids: false }
     }
 }
 
@@ -152,7 +154,7 @@ async fn handle(shared: &Arc<Shared>, request: Request<Body>) -> Response<Full<B
     };
     let message_id = match status {
         Ok(()) => {
-            let n = shared.state.message_id();
+            let n = shared.config.message_number(&shared.state);
             shared.state.submits_ok.fetch_add(1, Ordering::Relaxed);
             let wants = match shared.config.receipts {
                 Receipts::Never => false,
@@ -173,6 +175,7 @@ async fn handle(shared: &Arc<Shared>, request: Request<Body>) -> Response<Full<B
         shared.state.record(record(&shared.options.system_id, &send, &message_id, &status));
     }
     match status {
+        Ok(()) if shared.options.omit_ids => reply(StatusCode::OK, json!({})),
         Ok(()) => reply(StatusCode::OK, json!({ "id": message_id })),
         Err((code, error)) => {
             let mut response = reply(code, json!({ "error": error }));

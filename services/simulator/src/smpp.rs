@@ -226,7 +226,7 @@ fn submit(shared: &Arc<Shared>, system_id: &str, bind_no: u64, bound: Bound, sm:
         }
     };
     let message_id = if status == ESME_ROK {
-        let n = state.message_id();
+        let n = config.message_number(state);
         if config.wants_receipt(sm.registered_delivery & 0x03 != 0) {
             schedule_receipt(shared.clone(), system_id.to_owned(), n, sm);
         }

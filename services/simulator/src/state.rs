@@ -60,6 +60,10 @@ pub struct SimConfig {
     /// Percentage (0-100) of receipts that report the message undelivered
     /// (SMPP `UNDELIV`, UCP Dst 2, CIMD2 status code 3) instead of delivered.
     pub undelivered_percent: u8,
+    /// Message ids cycle through this many values (0: never reused), as
+    /// SMSCs with small id spaces do: a later message gets an id an earlier
+    /// one still awaiting its receipt has.
+    pub id_space: u64,
 }
 
 impl Default for SimConfig {
@@ -77,6 +81,7 @@ impl Default for SimConfig {
             record: true,
             ucp_alphabet: ucp::Alphabet::Gsm,
             undelivered_percent: 0,
+            id_space: 0,
         }
     }
 }
@@ -91,6 +96,15 @@ impl SimConfig {
             Fate::Error
         } else {
             Fate::Accept
+        }
+    }
+
+    /// The next message id number of `state`, within `id_space`.
+    pub(crate) fn message_number(&self, state: &SimState) -> u64 {
+        let n = state.message_id();
+        match self.id_space {
+            0 => n,
+            space => 1_000_000 + (n - 1_000_000) % space,
         }
     }
 

@@ -120,6 +120,10 @@ pub struct SimArgs {
     /// UCP only: the alphabet of AMsg octets, gsm (as Kannel and smsgw by default send) or ira (as the spec says).
     #[arg(long, value_parser = parse_alphabet, default_value = "gsm")]
     pub ucp_alphabet: ucp::Alphabet,
+    /// Message ids cycle through this many values (0: never reused), like an
+    /// SMSC with a small id space.
+    #[arg(long, default_value_t = 0)]
+    pub id_space: u64,
 }
 
 fn parse_alphabet(s: &str) -> Result<ucp::Alphabet, String> {
@@ -163,6 +167,7 @@ impl SimArgs {
             record: false,
             ucp_alphabet: self.ucp_alphabet,
             undelivered_percent: self.undelivered_percent,
+            id_space: self.id_space,
         }
     }
 }

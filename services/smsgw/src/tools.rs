@@ -67,7 +67,7 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
         if let Some(tp) = &args.traceparent {
             headers = headers.insert(Header { key: "traceparent", value: Some(tp.as_bytes()) });
         }
-        publish(&producer, Outgoing { topic: &args.topic, key: &id, payload: body.as_bytes(), headers }).await;
+        publish(&producer, Outgoing { topic: &args.topic, key: &id, payload: body.as_bytes(), headers }).await?;
         println!("{id}");
     }
     Ok(())

@@ -1,14 +1,17 @@
 //! The tracker role: correlates delivery receipts with the requests they
-//! answer and publishes the final status (DELIVERED, UNDELIVERABLE, EXPIRED).
+//! answer, publishes every request's one final event, and reassembles
+//! concatenated inbound messages.
 //!
-//! Two stages, each partitioned so that everything it must see together is
+//! Three stages, each partitioned so that everything it must see together is
 //! on one replica: [`matcher`] (by connection + message id: receipts meet
-//! their submit records) and [`aggregate`] (by request id: segments of one
-//! request meet). State lives in Kafka — the compacted submit-record topic
-//! and un-acknowledged segment records — and is rebuilt from it on start.
-//! See `docs/tracker.md`. Start with [`outcome`] (pure), then [`matcher`].
-//! [`reassemble`] joins the parts of concatenated inbound messages the same
-//! way (partitioned by connection, addresses and reference).
+//! their submit records), [`aggregate`] (the finaliser, by request id:
+//! segments of one request meet, and the final event is published once) and
+//! [`reassemble`] (by connection, addresses and reference: parts of one
+//! inbound message meet). Each stage is a state machine without I/O (record
+//! in, effects out, time passed in), driven by one loop, [`stage`], which
+//! restores every stage the same way: state read from Kafka up to a fence
+//! before any work of the partition is decided. See `docs/tracker.md`.
+//! Start with [`stage`], then [`outcome`] (pure), then the stages.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod aggregate;
@@ -16,11 +19,18 @@ pub mod finals;
 pub mod matcher;
 pub mod outcome;
 pub mod reassemble;
+pub mod stage;
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use futures::FutureExt;
+use kafka::{AckingConsumer, Producer};
 use runtime::Settings;
 use tokio_util::sync::CancellationToken;
+
+/// How long publishes may take to finish at shutdown.
+const DRAIN: Duration = Duration::from_secs(20);
 
 /// Tracker start-up errors.
 #[derive(Debug, thiserror::Error)]
@@ -32,22 +42,54 @@ pub enum Error {
     Registry(#[from] registry::Error),
 }
 
-/// Runs both stages until `shutdown`.
+/// Runs the three stages until `shutdown`, each on a task of its own.
 pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<(), Error> {
-    let producer = kafka::producer(&settings.kafka)?;
-    let registry = registry::Registry::from_config(&settings.kafka)?;
+    let kafka = &settings.kafka;
+    let topics = &kafka.topics;
+    kafka::check_copartitioned(kafka, &[&topics.deliver, &topics.submits]).await?;
+    kafka::check_copartitioned(kafka, &[&topics.segments, &topics.finals, &topics.status]).await?;
+    let producer = Producer::new(kafka, shutdown.clone(), DRAIN)?;
+    let registry = registry::Registry::from_config(kafka)?;
     let framings = registry::framings(&settings, registry.as_ref()).await?;
-    let matcher = matcher::run(settings.clone(), producer.clone(), framings.status, shutdown.clone());
-    let segments = aggregate::run(settings.clone(), producer.clone(), framings.status, shutdown.clone());
-    let parts = reassemble::run(settings.clone(), producer.clone(), framings.inbound, shutdown.clone());
-    let (m, s, p) = tokio::join!(matcher, segments, parts);
-    if m.is_err() || s.is_err() || p.is_err() {
-        shutdown.cancel();
+    let range = [("partition.assignment.strategy", "range")];
+    let group = |stage: &str| format!("{}.{stage}", kafka.group_prefix);
+    let wiring = |work: &str, state: Option<&str>, consumer: AckingConsumer| stage::Wiring {
+        consumer: Arc::new(consumer),
+        producer: producer.clone(),
+        work_topic: work.to_owned(),
+        state_topic: state.map(str::to_owned),
+        dead_letter: topics.dead_letter.clone(),
+    };
+
+    let consumer =
+        AckingConsumer::subscribe_with(kafka, &group("tracker"), &[&topics.submits, &topics.deliver], &range)?;
+    let matcher = matcher::Matcher::new(matcher::Config::new(&settings, framings.status));
+    let matcher =
+        tokio::spawn(stage::run(matcher, wiring(&topics.deliver, Some(&topics.submits), consumer), shutdown.clone()));
+
+    let consumer =
+        AckingConsumer::subscribe_with(kafka, &group("tracker.segments"), &[&topics.segments, &topics.finals], &range)?;
+    let restore_config = kafka.clone();
+    let restorer: aggregate::Restorer =
+        Arc::new(move |partition, floor| finals::status_tail(restore_config.clone(), partition, floor).boxed());
+    let finaliser = aggregate::Finaliser::new(aggregate::Config::new(&settings, framings.status), restorer);
+    let finaliser =
+        tokio::spawn(stage::run(finaliser, wiring(&topics.segments, Some(&topics.finals), consumer), shutdown.clone()));
+
+    let consumer = AckingConsumer::subscribe(kafka, &group("tracker.mo-parts"), &[&topics.mo_parts])?;
+    let reassembler =
+        reassemble::Reassembler::new(settings.tracker.mo_timeout, topics.inbound.clone(), framings.inbound);
+    let reassembler = tokio::spawn(stage::run(reassembler, wiring(&topics.mo_parts, None, consumer), shutdown.clone()));
+
+    tracing::info!("tracker started");
+    for stage in [matcher, finaliser, reassembler] {
+        if let Err(e) = stage.await {
+            tracing::error!(error = %e, "tracker stage panicked");
+            shutdown.cancel();
+        }
     }
-    use kafka::rdkafka::producer::Producer;
-    let _ = producer.flush(std::time::Duration::from_secs(10));
-    m?;
-    s?;
-    p?;
+    producer.flush(Duration::from_secs(10));
+    tracing::info!("tracker stopped");
+    producer.check()?;
     Ok(())
 }

@@ -1,242 +1,457 @@
 //! Stage 1: match receipts to the segments they answer.
 //!
-//! One consumer over the compacted `sms.submits` topic and `sms.deliver`,
-//! with the range assignor so partition p of both (same key, same partition
-//! count) belongs to the same replica. Submit-record offsets are never
-//! stored, so every assignment re-reads the compacted topic from the
-//! beginning: the topic is the state, the map here only its image.
+//! One consumer group over `sms.deliver` (work: receipts) and the compacted
+//! `sms.submits` (state: one record per segment awaiting its receipt), with
+//! the range assignor so partition p of both (same key, same partition
+//! count) belongs to the same replica. The topic is the state; the map here
+//! only its image, rebuilt on every assignment from the stage's checkpoint
+//! (the oldest submit still open, or `tracker.duplicate_window` back) up to
+//! a fence; receipts of a partition wait, unbegun, until then
+//! ([`crate::stage`]).
 //!
-//! A receipt's offset is acknowledged once what it turned into is on the
-//! broker: a segment outcome for the finaliser ([`crate::aggregate`], which
-//! alone publishes terminal statuses), then a tombstone for its submit
-//! record. A receipt that arrives before its submit record waits (bounded);
-//! one that never finds it is published as unmatched. A final receipt for a
-//! key already concluded (tombstoned) is a duplicate — the SMSC re-sent it,
-//! or it is redone after a crash — and is only counted.
+//! - A final receipt with an open key → a segment outcome for the finaliser
+//!   ([`crate::aggregate`], which alone publishes final events), then a
+//!   tombstone for the submit record naming the segment it concludes, then
+//!   the receipt is acknowledged.
+//! - A receipt before its submit record waits (bounded: `max_waiting`,
+//!   `receipt_wait`); one that never finds it is published as unmatched.
+//! - A final receipt for a key already concluded is a duplicate (the SMSC
+//!   re-sent it, or it is redone after a crash) and is only counted.
+//! - **Key collisions**: an SMSC that reuses message ids (small id spaces,
+//!   a modem's 8-bit TP-MR, a second-resolution UCP time stamp) writes a
+//!   submit record under a key still open for another segment. The earlier
+//!   segment ends at once with code `receipt_key_collision` (counted in
+//!   `smsgw_receipt_key_collisions_total`): never silently dropped, and the
+//!   key then belongs to the newer message. A tombstone that names another
+//!   segment than the key's open one deletes nothing, and the open record
+//!   is written again after it, so compaction cannot delete it either.
+//! - No receipt within `segment_timeout` → a stand-in outcome
+//!   (UNDELIVERABLE, `receipt_timeout`), for restored partitions only.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use events::Framing;
-use kafka::rdkafka::message::{Message, OwnedHeaders};
-use kafka::rdkafka::producer::{FutureProducer, FutureRecord};
-use kafka::rdkafka::util::Timeout;
-use kafka::{publish, trace, AckingConsumer, Outgoing};
+use kafka::rdkafka::message::{Headers, Message, OwnedMessage};
+use kafka::Ticket;
 use records::{Outcome, ReceiptRecord, SegmentOutcome, SubmitRecord};
-use runtime::Settings;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::outcome;
+use crate::stage::{Effect, Now, Out, Publish, Stage};
+
+/// The header of a submit-record tombstone naming the segment it concludes
+/// (`{request id}/{segment}`).
+pub const SEGMENT_HEADER: &str = "smsgw-segment";
+
+/// What the matcher is configured with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub receipt_wait: Duration,
+    pub segment_timeout: Duration,
+    pub max_waiting: usize,
+    pub duplicate_window: Duration,
+    pub segments_topic: String,
+    pub submits_topic: String,
+    pub status_topic: String,
+    pub status_framing: Framing,
+}
+
+impl Config {
+    pub fn new(settings: &runtime::Settings, status_framing: Framing) -> Config {
+        let (tracker, topics) = (&settings.tracker, &settings.kafka.topics);
+        Config {
+            receipt_wait: tracker.receipt_wait,
+            segment_timeout: tracker.segment_timeout,
+            max_waiting: tracker.max_waiting,
+            duplicate_window: tracker.duplicate_window,
+            segments_topic: topics.segments.clone(),
+            submits_topic: topics.submits.clone(),
+            status_topic: topics.status.clone(),
+            status_framing,
+        }
+    }
+}
+
+/// A submit record awaiting its receipt.
+#[derive(Debug, Clone)]
+struct Open {
+    partition: i32,
+    offset: i64,
+    record: SubmitRecord,
+}
+
+impl Open {
+    fn segment(&self) -> String {
+        segment_name(&self.record)
+    }
+}
+
+fn segment_name(record: &SubmitRecord) -> String {
+    format!("{}/{}", record.request_id, record.segment)
+}
 
 /// A receipt waiting for its submit record.
 struct Waiting {
-    key: String,
     receipt: ReceiptRecord,
-    partition: i32,
-    offset: i64,
+    ticket: Ticket,
     since: Instant,
 }
 
-/// What the matcher needs to publish and acknowledge.
-#[derive(Clone)]
-struct Out {
-    settings: Arc<Settings>,
-    producer: FutureProducer,
-    consumer: Arc<AckingConsumer>,
-    status_framing: Framing,
+/// Where the restore of one partition of the state topic may start.
+#[derive(Default)]
+struct Checkpoint {
+    /// Offsets of open submit records.
+    open: BTreeMap<i64, ()>,
+    /// (record time, offset), about one a second, for `duplicate_window`.
+    samples: VecDeque<(i64, i64)>,
+    /// The next offset to read.
+    next: i64,
+    stored: Option<i64>,
 }
 
-/// Runs stage 1 until `shutdown`.
-pub async fn run(
-    settings: Arc<Settings>,
-    producer: FutureProducer,
-    status_framing: Framing,
-    shutdown: CancellationToken,
-) -> Result<(), kafka::Error> {
-    let kafka = &settings.kafka;
-    let topics = &kafka.topics;
-    let group = format!("{}.tracker", kafka.group_prefix);
-    let consumer = Arc::new(AckingConsumer::subscribe_with(
-        kafka,
-        &group,
-        &[&topics.submits, &topics.deliver],
-        &[("partition.assignment.strategy", "range")],
-    )?);
-    let out = Out { settings: settings.clone(), producer, consumer: consumer.clone(), status_framing };
-    let tracker = &settings.tracker;
-    // key → (partition, record): a revoked partition's entries are dropped.
-    let mut submits: HashMap<String, (i32, SubmitRecord)> = HashMap::new();
-    let mut waiting: HashMap<String, Vec<Waiting>> = HashMap::new();
-    let mut waiting_count = 0usize;
-    let mut concluded = Concluded::default();
-    let tasks = TaskTracker::new();
-    let mut sweep = tokio::time::interval(Duration::from_secs(1));
-    // Submit records whose receipt never came are looked for less often.
-    let scan_every = (tracker.segment_timeout / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
-    let mut last_scan = Instant::now();
-    tracing::info!("tracker (receipt matching) started");
-    loop {
-        let message = tokio::select! {
-            biased;
-            _ = shutdown.cancelled() => break,
-            _ = sweep.tick() => {
-                let expired = take_expired(&mut waiting, tracker.receipt_wait);
-                waiting_count -= expired.len();
-                counters::receipts_waiting().add(-(expired.len() as i64));
-                for w in expired {
-                    if concluded.contains(&w.key) {
-                        out.duplicate(&w);
-                        continue;
-                    }
-                    tracing::warn!(connection = %w.receipt.connection, "receipt matched no submitted message");
-                    tasks.spawn(out.clone().unmatched(w));
-                }
-                if last_scan.elapsed() >= scan_every {
-                    last_scan = Instant::now();
-                    let cutoff = now_ms() - tracker.segment_timeout.as_millis() as i64;
-                    let stale: Vec<String> =
-                        submits.iter().filter(|(_, (_, s))| s.submitted_at < cutoff).map(|(k, _)| k.clone()).collect();
-                    for key in stale {
-                        if let Some((_, submit)) = submits.remove(&key) {
-                            concluded.insert(key.clone());
-                            tracing::info!(request_id = %submit.request_id, "no receipt within segment_timeout");
-                            tasks.spawn(out.clone().no_receipt(key, submit));
-                        }
-                    }
-                }
-                continue;
-            }
-            m = consumer.recv() => match m {
-                Ok(m) => m.detach(),
+impl Checkpoint {
+    /// The oldest offset still needed: the oldest open record, or the
+    /// first record of the duplicate window, or the next record.
+    fn offset(&mut self, now_ms: i64, window: Duration) -> i64 {
+        let cutoff = now_ms - window.as_millis() as i64;
+        while self.samples.len() > 1 && self.samples.get(1).is_some_and(|(at, _)| *at <= cutoff) {
+            self.samples.pop_front();
+        }
+        let horizon = match self.samples.front() {
+            Some((at, offset)) if *at > cutoff => *offset,
+            Some(_) => self.samples.get(1).map_or(self.next, |(_, o)| *o),
+            None => self.next,
+        };
+        self.open.keys().next().copied().unwrap_or(self.next).min(horizon)
+    }
+
+    fn sample(&mut self, at_ms: i64, offset: i64) {
+        if self.samples.back().is_none_or(|(last, _)| at_ms >= last + 1_000) {
+            self.samples.push_back((at_ms, offset));
+        }
+    }
+}
+
+/// Stage 1.
+pub struct Matcher {
+    config: Config,
+    open: HashMap<String, Open>,
+    checkpoints: HashMap<i32, Checkpoint>,
+    concluded: Concluded,
+    waiting: HashMap<String, Vec<Waiting>>,
+    waiting_count: usize,
+    restored: HashSet<i32>,
+    restoring_since: HashMap<i32, Instant>,
+    last_scan: Option<Instant>,
+}
+
+impl Matcher {
+    pub fn new(config: Config) -> Matcher {
+        Matcher {
+            config,
+            open: HashMap::new(),
+            checkpoints: HashMap::new(),
+            concluded: Concluded::default(),
+            waiting: HashMap::new(),
+            waiting_count: 0,
+            restored: HashSet::new(),
+            restoring_since: HashMap::new(),
+            last_scan: None,
+        }
+    }
+
+    /// Segments awaiting their receipt (for tests and the restore log).
+    pub fn open_count(&self) -> usize {
+        self.open.len()
+    }
+
+    fn scan_every(&self) -> Duration {
+        (self.config.segment_timeout / 4).clamp(Duration::from_secs(1), Duration::from_secs(60))
+    }
+
+    fn insert(&mut self, key: String, open: Open) {
+        self.checkpoints.entry(open.partition).or_default().open.insert(open.offset, ());
+        if let Some(old) = self.open.insert(key, open) {
+            self.forget_offset(&old);
+        }
+    }
+
+    fn remove(&mut self, key: &str) -> Option<Open> {
+        let open = self.open.remove(key)?;
+        self.forget_offset(&open);
+        Some(open)
+    }
+
+    fn forget_offset(&mut self, open: &Open) {
+        if let Some(c) = self.checkpoints.get_mut(&open.partition) {
+            c.open.remove(&open.offset);
+        }
+    }
+
+    /// The segment's outcome for the finaliser, then (when `tombstone`) the
+    /// submit record's tombstone naming the segment.
+    fn conclude(
+        &mut self,
+        key: &str,
+        open: Open,
+        receipt: ReceiptRecord,
+        acks: Vec<Ticket>,
+        tombstone: bool,
+    ) -> Effect {
+        self.concluded.insert(key.to_owned());
+        let segment = open.segment();
+        let trace = open.record.trace.clone();
+        let request_id = open.record.request_id.clone();
+        let outcome = Outcome::Segment(SegmentOutcome { submit: open.record, receipt });
+        let mut records = Vec::with_capacity(2);
+        match records::encode(&outcome) {
+            Ok(payload) => records.push(Out::new(&self.config.segments_topic, &request_id, payload).headers(&trace)),
+            Err(e) => tracing::error!(error = %e, %request_id, "cannot encode a segment outcome"),
+        }
+        if tombstone {
+            records.push(Out::tombstone(&self.config.submits_topic, key).header(SEGMENT_HEADER, segment));
+        }
+        Effect::Publish(Publish { partition: open.partition, records, acks, tag: None })
+    }
+
+    fn unmatched(&self, receipt: &ReceiptRecord, ticket: Ticket, now: Now) -> Effect {
+        counters::receipts(&receipt.connection, "unmatched").inc();
+        let event = outcome::unmatched(receipt, now.ms);
+        let records =
+            match events::encode_status(&event, self.config.status_framing) {
+                Ok(payload) => vec![Out::new(&self.config.status_topic, "", payload)
+                    .header(records::STATUS_HEADER, event.status.symbol())],
                 Err(e) => {
-                    tracing::warn!(error = %e, "consume error");
-                    continue;
+                    tracing::error!(error = %e, "cannot encode an unmatched receipt's event");
+                    Vec::new()
+                }
+            };
+        Effect::Publish(Publish { partition: ticket.partition(), records, acks: vec![ticket], tag: None })
+    }
+
+    fn duplicate(receipt: &ReceiptRecord, ticket: Ticket) -> Effect {
+        tracing::debug!(connection = %receipt.connection, message_id = %receipt.message_id, "duplicate receipt");
+        counters::receipts(&receipt.connection, "duplicate").inc();
+        Effect::Ack(vec![ticket])
+    }
+
+    fn submit_record(&mut self, key: String, record: SubmitRecord, partition: i32, offset: i64) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if let Some(list) = self.waiting.remove(&key) {
+            // The receipt came first: the first one answers this submit, later ones are duplicates.
+            self.waiting_count -= list.len();
+            counters::receipts_waiting().add(-(list.len() as i64));
+            let mut list = list.into_iter();
+            if let Some(w) = list.next() {
+                counters::receipts(&w.receipt.connection, "matched").inc();
+                let open = Open { partition, offset, record };
+                effects.push(self.conclude(&key, open, w.receipt, vec![w.ticket], true));
+            }
+            for w in list {
+                effects.push(Self::duplicate(&w.receipt, w.ticket));
+            }
+            return effects;
+        }
+        let new = Open { partition, offset, record };
+        match self.open.get(&key) {
+            Some(old) if old.segment() != new.segment() => {
+                let old = old.clone();
+                tracing::warn!(
+                    connection = %new.record.connection,
+                    earlier = %old.segment(),
+                    "the SMSC reused a message id while the earlier message awaited its receipt; the earlier one ends as a key collision"
+                );
+                counters::key_collisions(&new.record.connection).inc();
+                self.forget_offset(&old);
+                let stand_in = outcome::collided_receipt(&old.record, kafka::recent::now_ms());
+                effects.push(self.conclude(&key, old, stand_in, Vec::new(), false));
+            }
+            _ => {}
+        }
+        self.insert(key, new);
+        effects
+    }
+
+    fn tombstone(&mut self, key: &str, segment: Option<String>) -> Vec<Effect> {
+        self.concluded.insert(key.to_owned());
+        let Some(open) = self.open.get(key) else { return Vec::new() };
+        if segment.as_ref().is_none_or(|s| *s == open.segment()) {
+            self.remove(key);
+            return Vec::new();
+        }
+        // A tombstone for an earlier message under the same id, written after
+        // this one's record: write the record again after it, so compaction
+        // keeps it.
+        let open = open.clone();
+        match records::encode(&open.record) {
+            Ok(payload) => vec![Effect::Publish(Publish {
+                partition: open.partition,
+                records: vec![Out::new(&self.config.submits_topic, key, payload)],
+                acks: Vec::new(),
+                tag: None,
+            })],
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+impl Stage for Matcher {
+    fn state(&mut self, message: &OwnedMessage, now: Now) -> Vec<Effect> {
+        let (partition, offset) = (message.partition(), message.offset());
+        if !self.restored.contains(&partition) {
+            self.restoring_since.entry(partition).or_insert(now.at);
+        }
+        let checkpoint = self.checkpoints.entry(partition).or_default();
+        checkpoint.next = checkpoint.next.max(offset + 1);
+        checkpoint.sample(message.timestamp().to_millis().unwrap_or(now.ms), offset);
+        let Some(key) = message.key().map(|k| String::from_utf8_lossy(k).into_owned()) else {
+            tracing::warn!(partition, offset, "submit record without a key ignored");
+            return Vec::new();
+        };
+        match message.payload() {
+            None => {
+                let segment = message.headers().and_then(|h| {
+                    h.iter()
+                        .find(|h| h.key == SEGMENT_HEADER)
+                        .and_then(|h| h.value)
+                        .map(|v| String::from_utf8_lossy(v).into_owned())
+                });
+                self.tombstone(&key, segment)
+            }
+            Some(bytes) => match serde_json::from_slice::<SubmitRecord>(bytes) {
+                Ok(record) => self.submit_record(key, record, partition, offset),
+                Err(e) => {
+                    tracing::warn!(error = %e, partition, offset, "undecodable submit record ignored");
+                    Vec::new()
                 }
             },
-        };
-        // State of partitions taken away in a rebalance belongs to their new
-        // owner, which rebuilds it; a receipt waiting here would otherwise end
-        // as a spurious "unmatched" event while the new owner matches it.
-        for (topic, partition) in consumer.take_revoked() {
-            if topic == topics.submits {
-                submits.retain(|_, (p, _)| *p != partition);
-            } else if topic == topics.deliver {
-                let before = waiting_count;
-                waiting.retain(|_, list| {
-                    list.retain(|w| w.partition != partition);
-                    !list.is_empty()
-                });
-                waiting_count = waiting.values().map(Vec::len).sum();
-                counters::receipts_waiting().add(waiting_count as i64 - before as i64);
-            }
         }
-        let Some(key) = message.key().map(|k| String::from_utf8_lossy(k).into_owned()) else {
-            tracing::warn!(topic = message.topic(), "record without a key ignored");
-            continue;
-        };
-        if message.topic() == topics.submits {
-            match message.payload() {
-                None => {
-                    submits.remove(&key);
-                    concluded.insert(key);
-                }
-                Some(bytes) => match serde_json::from_slice::<SubmitRecord>(bytes) {
-                    Ok(submit) => {
-                        if let Some(list) = waiting.remove(&key) {
-                            waiting_count -= list.len();
-                            counters::receipts_waiting().add(-(list.len() as i64));
-                            // The first receipt answers the submit; later ones are duplicates.
-                            let mut list = list.into_iter();
-                            if let Some(w) = list.next() {
-                                concluded.insert(key.clone());
-                                tasks.spawn(out.clone().matched(key.clone(), submit, w.receipt, w.partition, w.offset));
-                            }
-                            for w in list {
-                                tasks.spawn(out.clone().unmatched(w));
-                            }
-                        } else {
-                            submits.insert(key, (message.partition(), submit));
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "undecodable submit record ignored"),
-                },
-            }
-            continue;
+    }
+
+    fn caught_up(&mut self, partition: i32, now: Now) -> Vec<Effect> {
+        self.restored.insert(partition);
+        if let Some(since) = self.restoring_since.remove(&partition) {
+            let took = now.at.duration_since(since);
+            counters::restore_ms("matcher").set(took.as_millis() as i64);
+            tracing::info!(partition, took = ?took, open = self.open_count(), "receipt matching restored");
         }
-        consumer.begin(message.topic(), message.partition(), message.offset());
+        Vec::new()
+    }
+
+    fn work(&mut self, message: &OwnedMessage, ticket: Ticket, now: Now) -> Vec<Effect> {
         let receipt = match message.payload().map(serde_json::from_slice::<ReceiptRecord>) {
             Some(Ok(r)) => r,
             other => {
                 tracing::warn!(error = ?other.and_then(|r| r.err()).map(|e| e.to_string()), "undecodable receipt record skipped");
                 // Not even the connection is known for sure; the key's prefix could be anything.
                 counters::receipts("unknown", "undecodable").inc();
-                consumer.ack(message.topic(), message.partition(), message.offset());
-                continue;
+                return vec![Effect::Ack(vec![ticket])];
             }
+        };
+        let Some(key) = message.key().map(|k| String::from_utf8_lossy(k).into_owned()) else {
+            return vec![self.unmatched(&receipt, ticket, now)];
         };
         if !receipt.is_final {
             // Intermediate notifications (ENROUTE, ACCEPTD) change nothing yet.
             counters::receipts(&receipt.connection, "intermediate").inc();
-            consumer.ack(message.topic(), message.partition(), message.offset());
-            continue;
+            return vec![Effect::Ack(vec![ticket])];
         }
-        match submits.remove(&key) {
-            Some((_, submit)) => {
-                concluded.insert(key.clone());
-                tasks.spawn(out.clone().matched(key, submit, receipt, message.partition(), message.offset()));
-            }
-            None if concluded.contains(&key) => {
-                let w = Waiting {
-                    key,
-                    receipt,
-                    partition: message.partition(),
-                    offset: message.offset(),
-                    since: Instant::now(),
-                };
-                out.duplicate(&w);
-            }
-            None if waiting_count >= tracker.max_waiting => {
-                tracing::warn!("too many receipts waiting for their submit record; publishing as unmatched");
-                let w = Waiting {
-                    key,
-                    receipt,
-                    partition: message.partition(),
-                    offset: message.offset(),
-                    since: Instant::now(),
-                };
-                tasks.spawn(out.clone().unmatched(w));
-            }
-            None => {
-                waiting_count += 1;
-                counters::receipts(&receipt.connection, "waiting").inc();
-                counters::receipts_waiting().inc();
-                waiting.entry(key.clone()).or_default().push(Waiting {
-                    key,
-                    receipt,
-                    partition: message.partition(),
-                    offset: message.offset(),
-                    since: Instant::now(),
-                });
-            }
+        if let Some(open) = self.remove(&key) {
+            counters::receipts(&receipt.connection, "matched").inc();
+            return vec![self.conclude(&key, open, receipt, vec![ticket], true)];
         }
+        if self.concluded.contains(&key) {
+            return vec![Self::duplicate(&receipt, ticket)];
+        }
+        if self.waiting_count >= self.config.max_waiting {
+            tracing::warn!("too many receipts waiting for their submit record; publishing as unmatched");
+            return vec![self.unmatched(&receipt, ticket, now)];
+        }
+        self.waiting_count += 1;
+        counters::receipts(&receipt.connection, "waiting").inc();
+        counters::receipts_waiting().inc();
+        self.waiting.entry(key).or_default().push(Waiting { receipt, ticket, since: now.at });
+        Vec::new()
     }
-    tasks.close();
-    tasks.wait().await;
-    consumer.commit_and_close();
-    // Those receipts are redone by the next owner of the partition, not waiting here any more.
-    counters::receipts_waiting().add(-(waiting_count as i64));
-    tracing::info!(waiting = waiting_count, "tracker (receipt matching) stopped");
-    Ok(())
+
+    fn tick(&mut self, now: Now) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        // Receipts that waited long enough for their submit record.
+        let wait = self.config.receipt_wait;
+        let mut expired = Vec::new();
+        self.waiting.retain(|key, list| {
+            let (old, young): (Vec<_>, Vec<_>) = list.drain(..).partition(|w| now.at.duration_since(w.since) >= wait);
+            expired.extend(old.into_iter().map(|w| (key.clone(), w)));
+            *list = young;
+            !list.is_empty()
+        });
+        self.waiting_count -= expired.len();
+        counters::receipts_waiting().add(-(expired.len() as i64));
+        for (key, w) in expired {
+            if self.concluded.contains(&key) {
+                effects.push(Self::duplicate(&w.receipt, w.ticket));
+            } else {
+                tracing::warn!(connection = %w.receipt.connection, "receipt matched no submitted message");
+                effects.push(self.unmatched(&w.receipt, w.ticket, now));
+            }
+        }
+        // Segments whose receipt never came, in restored partitions only.
+        if self.last_scan.is_none_or(|t| now.at.duration_since(t) >= self.scan_every()) {
+            self.last_scan = Some(now.at);
+            let cutoff = now.ms - self.config.segment_timeout.as_millis() as i64;
+            let stale: Vec<String> = self
+                .open
+                .iter()
+                .filter(|(_, o)| o.record.submitted_at < cutoff && self.restored.contains(&o.partition))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for key in stale {
+                if let Some(open) = self.remove(&key) {
+                    tracing::info!(request_id = %open.record.request_id, "no receipt within segment_timeout");
+                    counters::receipt_timeouts().inc();
+                    let stand_in = outcome::missing_receipt(&open.record, now.ms);
+                    effects.push(self.conclude(&key, open, stand_in, Vec::new(), true));
+                }
+            }
+        }
+        // Where the next restore of each restored partition may start.
+        let window = self.config.duplicate_window;
+        for partition in self.restored.clone() {
+            let Some(checkpoint) = self.checkpoints.get_mut(&partition) else { continue };
+            let offset = checkpoint.offset(now.ms, window);
+            if checkpoint.stored != Some(offset) {
+                checkpoint.stored = Some(offset);
+                effects.push(Effect::Checkpoint { partition, offset });
+            }
+        }
+        effects
+    }
+
+    fn revoked(&mut self, partition: i32) {
+        let keys: Vec<String> =
+            self.open.iter().filter(|(_, o)| o.partition == partition).map(|(k, _)| k.clone()).collect();
+        for key in keys {
+            self.open.remove(&key);
+        }
+        self.checkpoints.remove(&partition);
+        let before = self.waiting_count;
+        self.waiting.retain(|_, list| {
+            list.retain(|w| w.ticket.partition() != partition);
+            !list.is_empty()
+        });
+        self.waiting_count = self.waiting.values().map(Vec::len).sum();
+        counters::receipts_waiting().add(self.waiting_count as i64 - before as i64);
+        self.restored.remove(&partition);
+        self.restoring_since.remove(&partition);
+    }
 }
 
 /// Keys of recently concluded segments (tombstoned submit records), to tell
 /// a duplicate receipt from an unknown one. Bounded: the oldest are forgotten.
 #[derive(Default)]
 struct Concluded {
-    keys: std::collections::HashSet<String>,
-    order: std::collections::VecDeque<String>,
+    keys: HashSet<String>,
+    order: VecDeque<String>,
 }
 
 impl Concluded {
@@ -258,79 +473,6 @@ impl Concluded {
     }
 }
 
-fn take_expired(waiting: &mut HashMap<String, Vec<Waiting>>, wait: Duration) -> Vec<Waiting> {
-    let now = Instant::now();
-    let mut expired = Vec::new();
-    waiting.retain(|_, list| {
-        let (old, young): (Vec<_>, Vec<_>) = list.drain(..).partition(|w| now.duration_since(w.since) >= wait);
-        expired.extend(old);
-        *list = young;
-        !list.is_empty()
-    });
-    expired
-}
-
-use kafka::recent::now_ms;
-
-impl Out {
-    fn deliver_topic(&self) -> &str {
-        &self.settings.kafka.topics.deliver
-    }
-
-    /// Publishes what a matched receipt means, forgets the submit record, acknowledges the receipt.
-    async fn matched(self, key: String, submit: SubmitRecord, receipt: ReceiptRecord, partition: i32, offset: i64) {
-        counters::receipts(&receipt.connection, "matched").inc();
-        self.conclude(&key, submit, receipt).await;
-        self.consumer.ack(self.deliver_topic(), partition, offset);
-    }
-
-    /// Ends a segment whose receipt never came, then forgets its submit record.
-    async fn no_receipt(self, key: String, submit: SubmitRecord) {
-        counters::receipt_timeouts().inc();
-        let stand_in = outcome::missing_receipt(&submit, now_ms());
-        self.conclude(&key, submit, stand_in).await;
-    }
-
-    /// A segment's final state as an outcome for the finaliser, then the
-    /// submit record's tombstone.
-    async fn conclude(&self, key: &str, submit: SubmitRecord, receipt: ReceiptRecord) {
-        let topics = &self.settings.kafka.topics;
-        let headers = trace::with_fields(OwnedHeaders::new(), &submit.trace);
-        let request_id = submit.request_id.clone();
-        let payload = serde_json::to_vec(&Outcome::Segment(SegmentOutcome { submit, receipt })).unwrap_or_default();
-        publish(&self.producer, Outgoing { topic: &topics.segments, key: &request_id, payload: &payload, headers })
-            .await;
-        self.tombstone(&topics.submits, key).await;
-    }
-
-    /// A final receipt for a segment already concluded: counted, not published.
-    fn duplicate(&self, w: &Waiting) {
-        tracing::debug!(connection = %w.receipt.connection, message_id = %w.receipt.message_id, "duplicate receipt");
-        counters::receipts(&w.receipt.connection, "duplicate").inc();
-        self.consumer.ack(self.deliver_topic(), w.partition, w.offset);
-    }
-
-    async fn unmatched(self, w: Waiting) {
-        counters::receipts(&w.receipt.connection, "unmatched").inc();
-        let event = outcome::unmatched(&w.receipt, now_ms());
-        let topics = &self.settings.kafka.topics;
-        status::publish_status(&self.producer, &topics.status, self.status_framing, &event, &[]).await;
-        self.consumer.ack(self.deliver_topic(), w.partition, w.offset);
-    }
-
-    /// Deletes a key from a compacted topic (a record with no value).
-    async fn tombstone(&self, topic: &str, key: &str) {
-        let mut delay = Duration::from_millis(100);
-        loop {
-            let record: FutureRecord<'_, str, [u8]> = FutureRecord::to(topic).key(key);
-            match self.producer.send(record, Timeout::Never).await {
-                Ok(_) => return,
-                Err((e, _)) => {
-                    tracing::warn!(error = %e, "tombstone failed, retrying");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(10));
-                }
-            }
-        }
-    }
-}
+#[cfg(test)]
+#[path = "matcher_tests.rs"]
+mod tests;

@@ -15,6 +15,26 @@ fn error_of(receipt: &ReceiptRecord, status: Status) -> Option<ErrorInfo> {
     if status == Status::Delivered {
         return None;
     }
+    match receipt.stat.as_str() {
+        MISSING => {
+            return Some(ErrorInfo {
+                code: "receipt_timeout".into(),
+                protocol_code: None,
+                text: "no delivery receipt within the tracker's segment_timeout".into(),
+            })
+        }
+        COLLIDED => {
+            return Some(ErrorInfo {
+                code: "receipt_key_collision".into(),
+                protocol_code: None,
+                text: format!(
+                    "the SMSC gave message id {} to a later message before this one's receipt came: its receipt can no longer be told apart",
+                    receipt.message_id
+                ),
+            })
+        }
+        _ => {}
+    }
     let code = match status {
         Status::Expired => "expired",
         _ => "undeliverable",
@@ -30,12 +50,9 @@ fn error_of(receipt: &ReceiptRecord, status: Status) -> Option<ErrorInfo> {
     Some(ErrorInfo { code: code.into(), protocol_code, text })
 }
 
-/// The final status of a single-segment request from its receipt (or the
-/// stand-in of [`missing_receipt`]).
+/// The final status of a single-segment request from its receipt (or a
+/// stand-in: [`missing_receipt`], [`collided_receipt`]).
 pub fn single(submit: &SubmitRecord, receipt: &ReceiptRecord, now: i64) -> StatusEvent {
-    if receipt.stat == MISSING {
-        return no_receipt(submit, now);
-    }
     aggregate(&[SegmentOutcome { submit: submit.clone(), receipt: receipt.clone() }], submit.segments, now)
 }
 
@@ -84,28 +101,17 @@ pub fn aggregate(outcomes: &[SegmentOutcome], total: u16, now: i64) -> StatusEve
     ev
 }
 
-/// The final status of a single-segment request whose receipt never came
-/// within `segment_timeout`: undeliverable as far as smsgw can tell, with
-/// error code `receipt_timeout` so applications can tell it apart.
-pub fn no_receipt(submit: &SubmitRecord, now: i64) -> StatusEvent {
-    let mut ev = StatusEvent::new(submit.request_id.clone(), Status::Undeliverable, now);
-    ev.connection = Some(submit.connection.clone());
-    ev.message_ids = submit.message_ids.clone();
-    ev.segments = submit.segments;
-    ev.error = Some(ErrorInfo {
-        code: "receipt_timeout".into(),
-        protocol_code: None,
-        text: "no delivery receipt within the tracker's segment_timeout".into(),
-    });
-    ev.submitted_at = Some(submit.submitted_at);
-    ev.done_at = Some(now);
-    ev.tenant = submit.tenant.clone();
-    ev.metadata = submit.metadata.clone();
-    ev
-}
-
 /// The state of [`missing_receipt`]'s stand-in.
 const MISSING: &str = "NONE";
+/// The state of [`collided_receipt`]'s stand-in.
+const COLLIDED: &str = "KEYREUSE";
+
+/// A stand-in receipt for a segment whose receipt key the SMSC gave to a
+/// later message before this one's receipt came (`KEYREUSE` counts as
+/// undeliverable, code `receipt_key_collision`).
+pub fn collided_receipt(submit: &SubmitRecord, now: i64) -> ReceiptRecord {
+    ReceiptRecord { stat: COLLIDED.into(), ..missing_receipt(submit, now) }
+}
 
 /// A stand-in receipt for a segment whose receipt never came, so stage 2
 /// can finish the request (`NONE` counts as undeliverable).
@@ -213,9 +219,12 @@ mod tests {
 
     #[test]
     fn missing_receipts_end_the_request() {
-        let ev = no_receipt(&submit(1, 1), 50);
+        let ev = single(&submit(1, 1), &missing_receipt(&submit(1, 1), 50), 50);
         assert_eq!(ev.status, Status::Undeliverable);
         assert_eq!(ev.error.unwrap().code, "receipt_timeout");
+        let ev = single(&submit(1, 1), &collided_receipt(&submit(1, 1), 50), 50);
+        assert_eq!(ev.status, Status::Undeliverable);
+        assert_eq!(ev.error.unwrap().code, "receipt_key_collision");
         let stand_in = missing_receipt(&submit(2, 2), 50);
         assert_eq!(stand_in.message_id, "m2");
         assert_eq!(status_of(&stand_in.stat), Status::Undeliverable);

@@ -15,18 +15,15 @@
 //! same id and consumers can drop the copy.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use events::{Framing, InboundMessage};
-use kafka::rdkafka::message::{Message, OwnedHeaders};
-use kafka::rdkafka::producer::FutureProducer;
-use kafka::{publish, AckingConsumer, Outgoing};
+use kafka::rdkafka::message::{Message, OwnedMessage};
+use kafka::Ticket;
 use records::MoPart;
-use runtime::Settings;
 use text::{Language, Shift};
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
+
+use crate::stage::{Effect, Now, Out, Publish, Stage};
 
 /// The parts of one message seen so far.
 struct Set {
@@ -34,93 +31,59 @@ struct Set {
     parts: BTreeMap<u8, MoPart>,
     partition: i32,
     /// Every record of the set, duplicates included, to acknowledge at the end.
-    offsets: Vec<i64>,
+    tickets: Vec<Ticket>,
     since: Instant,
 }
 
-/// Runs the reassembler until `shutdown`.
-pub async fn run(
-    settings: Arc<Settings>,
-    producer: FutureProducer,
+/// The third stage.
+pub struct Reassembler {
+    timeout: Duration,
+    inbound_topic: String,
     framing: Framing,
-    shutdown: CancellationToken,
-) -> Result<(), kafka::Error> {
-    let kafka = &settings.kafka;
-    let topic = kafka.topics.mo_parts.clone();
-    let group = format!("{}.tracker.mo-parts", kafka.group_prefix);
-    let consumer = Arc::new(AckingConsumer::subscribe(kafka, &group, &[&topic])?);
-    let tasks = TaskTracker::new();
-    let mut sets: HashMap<String, Set> = HashMap::new();
-    let mut sweep = tokio::time::interval(Duration::from_secs(1));
-    let timeout = settings.tracker.mo_timeout;
-    let publish_set = |set: Set, complete: bool| {
-        let (consumer, producer, settings) = (consumer.clone(), producer.clone(), settings.clone());
-        tasks.spawn(async move {
-            let Some(first) = set.offsets.iter().min().copied() else { return };
-            let id = format!("{}-p{}-o{first}", set.parts.values().next().map_or("", |p| &p.connection), set.partition);
-            let message = assemble(id, set.total, &set.parts, complete);
-            let topics = &settings.kafka.topics;
-            match events::encode_inbound(&message, framing) {
-                Ok(payload) => {
-                    let headers = OwnedHeaders::new();
-                    let out = Outgoing { topic: &topics.inbound, key: &message.from, payload: &payload, headers };
-                    publish(&producer, out).await;
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot encode a reassembled inbound message; parts acknowledged")
-                }
+    sets: HashMap<String, Set>,
+}
+
+impl Reassembler {
+    /// Parts wait `timeout` for the rest; messages go to `inbound_topic`.
+    pub fn new(timeout: Duration, inbound_topic: String, framing: Framing) -> Reassembler {
+        Reassembler { timeout, inbound_topic, framing, sets: HashMap::new() }
+    }
+
+    fn publish(&self, set: Set, complete: bool) -> Effect {
+        let first = set.tickets.iter().map(|t| t.offset).min().unwrap_or_default();
+        let connection = set.parts.values().next().map_or("", |p| p.connection.as_str());
+        let id = format!("{connection}-p{}-o{first}", set.partition);
+        let message = assemble(id, set.total, &set.parts, complete);
+        let records = match events::encode_inbound(&message, self.framing) {
+            Ok(payload) => vec![Out::new(&self.inbound_topic, &message.from, payload)],
+            Err(e) => {
+                tracing::error!(error = %e, "cannot encode a reassembled inbound message; parts acknowledged");
+                Vec::new()
             }
-            for offset in set.offsets {
-                consumer.ack(&topics.mo_parts, set.partition, offset);
-            }
-        });
-    };
-    loop {
-        let message = tokio::select! {
-            biased;
-            _ = shutdown.cancelled() => break,
-            _ = sweep.tick() => {
-                forget_revoked(&consumer, &mut sets);
-                let expired: Vec<String> =
-                    sets.iter().filter(|(_, s)| s.since.elapsed() >= timeout).map(|(k, _)| k.clone()).collect();
-                for key in expired {
-                    if let Some(set) = sets.remove(&key) {
-                        tracing::warn!(%key, have = set.parts.len(), total = set.total, "inbound message incomplete after mo_timeout; publishing what arrived");
-                        counters::mo_parts("incomplete").add(set.parts.len() as u64);
-                        counters::mo_parts_waiting().add(-(set.parts.len() as i64));
-                        publish_set(set, false);
-                    }
-                }
-                continue;
-            }
-            m = consumer.recv() => match m {
-                Ok(m) => m.detach(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "consume error");
-                    continue;
-                }
-            },
         };
-        forget_revoked(&consumer, &mut sets);
+        Effect::Publish(Publish { partition: set.partition, records, acks: set.tickets, tag: None })
+    }
+}
+
+impl Stage for Reassembler {
+    fn work(&mut self, message: &OwnedMessage, ticket: Ticket, now: Now) -> Vec<Effect> {
         let (partition, offset) = (message.partition(), message.offset());
-        consumer.begin(&topic, partition, offset);
         let part = match message.payload().map(serde_json::from_slice::<MoPart>) {
             Some(Ok(p)) if p.total > 1 && (1..=p.total).contains(&p.seq) => p,
             _ => {
                 tracing::warn!(partition, offset, "undecodable inbound part record skipped");
-                consumer.ack(&topic, partition, offset);
-                continue;
+                return vec![Effect::Ack(vec![ticket])];
             }
         };
         let key = part.key();
-        let set = sets.entry(key.clone()).or_insert_with(|| Set {
+        let set = self.sets.entry(key.clone()).or_insert_with(|| Set {
             total: part.total,
             parts: BTreeMap::new(),
             partition,
-            offsets: Vec::new(),
-            since: Instant::now(),
+            tickets: Vec::new(),
+            since: now.at,
         });
-        set.offsets.push(offset);
+        set.tickets.push(ticket);
         match set.parts.entry(part.seq) {
             // The SMSC delivered this part again (its response was lost): keep the first.
             std::collections::btree_map::Entry::Occupied(_) => counters::mo_parts("duplicate").inc(),
@@ -129,25 +92,37 @@ pub async fn run(
                 counters::mo_parts_waiting().inc();
             }
         }
-        if set.parts.len() == usize::from(set.total) {
-            if let Some(set) = sets.remove(&key) {
-                counters::mo_parts("complete").add(set.parts.len() as u64);
+        if set.parts.len() < usize::from(set.total) {
+            return Vec::new();
+        }
+        let Some(set) = self.sets.remove(&key) else { return Vec::new() };
+        counters::mo_parts("complete").add(set.parts.len() as u64);
+        counters::mo_parts_waiting().add(-(set.parts.len() as i64));
+        vec![self.publish(set, true)]
+    }
+
+    fn tick(&mut self, now: Now) -> Vec<Effect> {
+        let expired: Vec<String> = self
+            .sets
+            .iter()
+            .filter(|(_, s)| now.at.duration_since(s.since) >= self.timeout)
+            .map(|(k, _)| k.clone())
+            .collect();
+        let mut effects = Vec::new();
+        for key in expired {
+            if let Some(set) = self.sets.remove(&key) {
+                tracing::warn!(%key, have = set.parts.len(), total = set.total, "inbound message incomplete after mo_timeout; publishing what arrived");
+                counters::mo_parts("incomplete").add(set.parts.len() as u64);
                 counters::mo_parts_waiting().add(-(set.parts.len() as i64));
-                publish_set(set, true);
+                effects.push(self.publish(set, false));
             }
         }
+        effects
     }
-    tasks.close();
-    tasks.wait().await;
-    consumer.commit_and_close();
-    tracing::info!(incomplete = sets.len(), "tracker (reassembler) stopped");
-    Ok(())
-}
 
-/// A revoked partition's sets are re-read by its new owner.
-fn forget_revoked(consumer: &AckingConsumer, sets: &mut HashMap<String, Set>) {
-    for (_, partition) in consumer.take_revoked() {
-        sets.retain(|_, s| {
+    /// A revoked partition's sets are re-read by its new owner.
+    fn revoked(&mut self, partition: i32) {
+        self.sets.retain(|_, s| {
             let keep = s.partition != partition;
             if !keep {
                 counters::mo_parts_waiting().add(-(s.parts.len() as i64));

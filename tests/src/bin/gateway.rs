@@ -1,6 +1,7 @@
 //! The gateway (every role) as a process of its own, for tests that kill it
-//! with SIGKILL and start it again: `gateway CONFIG.toml`. Logs go to
-//! stderr, filtered by `RUST_LOG` (default `warn`).
+//! with SIGKILL and start it again, or stop it with SIGTERM as a rolling
+//! update does (it then drains and exits 0): `gateway CONFIG.toml`. Logs go
+//! to stderr, filtered by `RUST_LOG` (default `warn`).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -32,7 +33,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(smsgw::run_roles(Arc::new(settings), smsgw::Role::All, CancellationToken::new()));
+    let shutdown = CancellationToken::new();
+    let result = runtime.block_on(async {
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                term.recv().await;
+                stop.cancel();
+            }
+        });
+        smsgw::run_roles(Arc::new(settings), smsgw::Role::All, shutdown).await
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

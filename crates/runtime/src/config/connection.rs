@@ -36,6 +36,17 @@ pub enum UcpAlphabet {
     Ira,
 }
 
+/// What a submit accepted without a message id ends as.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingMessageId {
+    /// SUBMITTED, no receipt expected.
+    #[default]
+    Submitted,
+    /// FAILED with code `no_message_id`.
+    Failed,
+}
+
 /// SMPP bind type (SMPP 3.4 §4.1).
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
@@ -125,6 +136,21 @@ pub struct ConnectionConfig {
     /// How often a temporary error is retried before the message FAILS.
     #[serde(default = "default_max_retries")]
     pub max_retries: u32,
+    /// Send a submission again when its answer never came (no response within
+    /// `response_timeout`, or the connection lost after it went out). The SMSC
+    /// may have accepted the first copy, so this can deliver a message twice;
+    /// set it only where the SMSC drops repeats (e.g. an HTTP API that
+    /// deduplicates by `{reference}`) or where a duplicate is better than a
+    /// message that may be lost. Off: the request ends FAILED with code
+    /// `response_timeout` or `connection_lost`, saying the SMSC may have it.
+    #[serde(default)]
+    pub resend_unanswered: bool,
+    /// A submit accepted without a message id (some HTTP APIs; a broken
+    /// SMSC) can never be matched to its delivery report: `submitted` ends
+    /// such a request SUBMITTED, with metadata `smsgw.no_receipt =
+    /// no_message_id`; `failed` ends it FAILED with code `no_message_id`.
+    #[serde(default)]
+    pub missing_message_id: MissingMessageId,
     /// Extra SMPP command_status values to treat as temporary (retried).
     #[serde(default)]
     pub temporary_errors: Vec<u32>,

@@ -1,0 +1,370 @@
+//! The at-least-once consumer every role reads with.
+//!
+//! Consumers run with `enable.auto.commit=true` but `enable.auto.offset.store=false`
+//! (rust-rdkafka's `at_least_once` example): an offset is stored — and so
+//! committed by the next auto-commit — only once [`AckingConsumer::ack`] says
+//! that message's outcome is durably recorded, in order per partition.
+//!
+//! Rebalances give partitions up cleanly ([`crate::lease`]): work that has
+//! reached the outside finishes and is committed before the partition goes
+//! to its next owner, and acknowledgements that come too late are ignored.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::BorrowedMessage;
+use rdkafka::{ClientContext, Message, Offset, TopicPartitionList};
+use runtime::config::KafkaConfig;
+
+use crate::client::{base_config, Error};
+use crate::lease::{wait_idle, Lease, Leases, Ticket};
+use crate::offsets::OffsetTracker;
+
+/// How far before its committed offset an assigned partition is read again
+/// (the records before the committed offset are skipped here). tansu 0.6
+/// answers a fetch from the middle of a record batch with the batches
+/// *after* it, silently losing the rest of that batch — so a consumer
+/// resuming at a committed offset inside a batch must start at or before the
+/// batch's base. Our producers put at most `batch.num.messages` (10,000)
+/// records in a batch. With a real Kafka this only costs re-reading them.
+const REWIND: i64 = 10_000;
+
+/// How long the committed offsets of newly assigned partitions are asked
+/// for before the partitions are read from their beginning instead.
+const COMMITTED_LOOKUP: Duration = Duration::from_secs(60);
+
+/// What the consumer and its rebalance callback share.
+struct Shared {
+    tracker: Mutex<OffsetTracker>,
+    leases: Leases,
+    /// Partitions revoked since the owner last asked ([`AckingConsumer::take_revoked`]).
+    revoked: Mutex<Vec<(String, i32)>>,
+    /// Partitions assigned since the owner last asked ([`AckingConsumer::take_assigned`]).
+    assigned: Mutex<Vec<(String, i32)>>,
+    /// Per rewound partition, the committed offset: records before it are skipped.
+    resume_at: Mutex<HashMap<(String, i32), i64>>,
+    revoke_timeout: Duration,
+}
+
+impl Shared {
+    fn tracker(&self) -> std::sync::MutexGuard<'_, OffsetTracker> {
+        // A panic while holding this lock cannot leave the tracker half-updated in
+        // a way that loses messages (worst case: an offset is not stored and the
+        // message is redone), so poisoning is ignored.
+        self.tracker.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The consumer context: rewinds assigned partitions (see [`REWIND`]) and
+/// gives revoked ones up cleanly (see [`crate::lease`]).
+pub struct AckContext {
+    shared: Arc<Shared>,
+}
+
+impl ClientContext for AckContext {}
+
+impl ConsumerContext for AckContext {
+    /// The eager protocol's rebalance (every smsgw consumer uses `range`).
+    /// librdkafka calls this inside the consumer's poll, on the task that
+    /// reads; the blocking parts hand the tokio worker over first.
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        err: rdkafka::types::RDKafkaRespErr,
+        tpl: &mut TopicPartitionList,
+    ) {
+        use rdkafka::types::RDKafkaRespErr::{
+            RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS,
+        };
+        match err {
+            RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                blocking(|| self.rewind(consumer, tpl));
+                let mut assigned = self.shared.assigned.lock().unwrap_or_else(|e| e.into_inner());
+                for elem in tpl.elements() {
+                    self.shared.leases.assign(elem.topic(), elem.partition());
+                    assigned.push((elem.topic().to_owned(), elem.partition()));
+                }
+                drop(assigned);
+                if let Err(e) = consumer.assign(tpl) {
+                    tracing::error!(error = %e, "cannot take the assigned partitions");
+                }
+                tracing::info!(partitions = tpl.count(), "partitions assigned");
+            }
+            RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
+                let partitions: Vec<(String, i32)> =
+                    tpl.elements().iter().map(|e| (e.topic().to_owned(), e.partition())).collect();
+                let lost = consumer.assignment_lost();
+                blocking(|| self.give_up(consumer, &partitions, lost));
+                if let Err(e) = consumer.unassign() {
+                    tracing::error!(error = %e, "cannot give up the revoked partitions");
+                }
+                tracing::info!(partitions = tpl.count(), lost, "partitions revoked");
+            }
+            other => {
+                tracing::error!(error = ?other, "rebalance error");
+                let _ = consumer.unassign();
+            }
+        }
+    }
+}
+
+/// Runs `f`, which blocks, without stalling the tokio worker it is called on.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+impl AckContext {
+    /// Revocation: stop what has not reached the outside, wait for what has
+    /// (bounded), commit what is done, then forget the partitions.
+    fn give_up(&self, consumer: &BaseConsumer<Self>, partitions: &[(String, i32)], lost: bool) {
+        let leases = self.shared.leases.revoke(partitions);
+        let on_worker = matches!(
+            tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()),
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) | Err(_)
+        );
+        let timeout = if on_worker { self.shared.revoke_timeout } else { Duration::ZERO };
+        let busy: usize = leases.iter().map(|l| l.busy_count()).sum();
+        if busy > 0 && !wait_idle(&leases, timeout) {
+            let left: usize = leases.iter().map(|l| l.busy_count()).sum();
+            tracing::warn!(
+                busy = left,
+                timeout = ?timeout,
+                "revoke timeout passed with work in progress; its outcome may be recorded after the next owner starts"
+            );
+        } else if busy > 0 {
+            tracing::info!(busy, "work in progress finished before giving the partitions up");
+        }
+        if !lost {
+            // A lost assignment's generation is over: the broker would refuse the commit.
+            match consumer.commit_consumer_state(rdkafka::consumer::CommitMode::Sync) {
+                Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+                Err(e) => tracing::warn!(error = %e, "commit before giving partitions up failed"),
+            }
+        }
+        let mut tracker = self.shared.tracker();
+        let mut revoked = self.shared.revoked.lock().unwrap_or_else(|e| e.into_inner());
+        for lease in &leases {
+            // Under the tracker lock: an acknowledgement is either before this
+            // (and stored above) or sees the lease released.
+            lease.released().cancel();
+        }
+        for (topic, partition) in partitions {
+            tracker.forget(topic, *partition);
+            revoked.push((topic.clone(), *partition));
+        }
+        // An assignment not yet taken is void now.
+        self.shared.assigned.lock().unwrap_or_else(|e| e.into_inner()).retain(|k| !partitions.contains(k));
+    }
+
+    /// Starts every assigned partition that has a committed offset
+    /// [`REWIND`] records earlier, remembering where to resume.
+    ///
+    /// The committed offsets are asked for until the broker answers (up to
+    /// [`COMMITTED_LOOKUP`]); if it never does, the partitions are read from
+    /// their beginning — redone, never skipped: resuming "where the group left
+    /// off" without the rewind would lose the rest of a batch on tansu.
+    fn rewind(&self, consumer: &BaseConsumer<Self>, tpl: &mut TopicPartitionList) {
+        let started = std::time::Instant::now();
+        let mut delay = Duration::from_millis(200);
+        let committed = loop {
+            match consumer.committed_offsets(tpl.clone(), Duration::from_secs(10)) {
+                Ok(c) => break Some(c),
+                Err(e) if started.elapsed() < COMMITTED_LOOKUP => {
+                    tracing::warn!(error = %e, retry_in = ?delay, "cannot read committed offsets, retrying");
+                    std::thread::sleep(delay);
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read committed offsets; reading the assigned partitions from their beginning");
+                    break None;
+                }
+            }
+        };
+        let mut resume_at = self.shared.resume_at.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(committed) = committed else {
+            for elem in tpl.clone().elements() {
+                resume_at.remove(&(elem.topic().to_owned(), elem.partition()));
+                let _ = tpl.set_partition_offset(elem.topic(), elem.partition(), Offset::Beginning);
+            }
+            return;
+        };
+        for elem in committed.elements() {
+            let key = (elem.topic().to_owned(), elem.partition());
+            resume_at.remove(&key);
+            tracing::debug!(topic = elem.topic(), partition = elem.partition(), committed = ?elem.offset(), "assigned");
+            if let Offset::Offset(at) = elem.offset() {
+                if at > 0 {
+                    let from = Offset::Offset((at - REWIND).max(0));
+                    if tpl.set_partition_offset(elem.topic(), elem.partition(), from).is_ok() {
+                        resume_at.insert(key, at);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A consumer whose offsets advance only through [`AckingConsumer::ack`].
+pub struct AckingConsumer {
+    consumer: StreamConsumer<AckContext>,
+    shared: Arc<Shared>,
+}
+
+impl AckingConsumer {
+    /// Joins `group` and subscribes to `topics`.
+    pub fn subscribe(config: &KafkaConfig, group: &str, topics: &[&str]) -> Result<Self, Error> {
+        Self::subscribe_with(config, group, topics, &[])
+    }
+
+    /// [`AckingConsumer::subscribe`] with extra client properties, e.g.
+    /// `partition.assignment.strategy=range` so that partition p of several
+    /// co-partitioned topics goes to the same member.
+    pub fn subscribe_with(
+        config: &KafkaConfig,
+        group: &str,
+        topics: &[&str],
+        extra: &[(&str, &str)],
+    ) -> Result<Self, Error> {
+        let shared = Arc::new(Shared {
+            tracker: Mutex::new(OffsetTracker::default()),
+            leases: Leases::default(),
+            revoked: Mutex::new(Vec::new()),
+            assigned: Mutex::new(Vec::new()),
+            resume_at: Mutex::new(HashMap::new()),
+            revoke_timeout: config.revoke_timeout,
+        });
+        let mut cc = base_config(config);
+        cc.set("group.id", group)
+            .set("enable.auto.commit", "true")
+            .set("auto.commit.interval.ms", "500")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("session.timeout.ms", config.session_timeout.as_millis().to_string())
+            .set("heartbeat.interval.ms", (config.session_timeout.as_millis() / 4).max(100).to_string())
+            .set("fetch.wait.max.ms", "50");
+        for (k, v) in extra {
+            cc.set(*k, *v);
+        }
+        for (k, v) in &config.properties {
+            cc.set(k, v);
+        }
+        let consumer: StreamConsumer<AckContext> =
+            cc.create_with_context(AckContext { shared: shared.clone() }).map_err(Error::Create)?;
+        consumer
+            .subscribe(topics)
+            .map_err(|source| Error::Subscribe { topics: topics.iter().map(|t| t.to_string()).collect(), source })?;
+        Ok(Self { consumer, shared })
+    }
+
+    /// The next record, skipping those a rewound partition re-reads before
+    /// its committed offset (see [`REWIND`]).
+    pub async fn recv(&self) -> Result<BorrowedMessage<'_>, KafkaError> {
+        loop {
+            let message = self.consumer.recv().await?;
+            let mut resume_at = self.shared.resume_at.lock().unwrap_or_else(|e| e.into_inner());
+            if resume_at.is_empty() {
+                return Ok(message);
+            }
+            let key = (message.topic().to_owned(), message.partition());
+            match resume_at.get(&key) {
+                Some(&at) if message.offset() < at => continue,
+                Some(_) => {
+                    resume_at.remove(&key);
+                }
+                None => {}
+            }
+            return Ok(message);
+        }
+    }
+
+    /// The underlying consumer.
+    pub fn consumer(&self) -> &StreamConsumer<AckContext> {
+        &self.consumer
+    }
+
+    /// The current lease of a partition (see [`crate::lease`]).
+    pub fn lease(&self, topic: &str, partition: i32) -> Arc<Lease> {
+        self.shared.leases.get(topic, partition)
+    }
+
+    /// Marks a received message as being worked on. Call before handing it off;
+    /// acknowledge with the ticket.
+    pub fn begin(&self, topic: &str, partition: i32, offset: i64) -> Ticket {
+        let lease = self.lease(topic, partition);
+        self.shared.tracker().begin(topic, partition, offset);
+        Ticket { offset, lease }
+    }
+
+    /// Marks a message's outcome as durably recorded; stores the partition's
+    /// offset once every earlier message of it is done too. Ignored when the
+    /// partition was given up since the ticket was issued.
+    pub fn ack(&self, ticket: &Ticket) {
+        let (topic, partition) = (ticket.topic(), ticket.partition());
+        let mut tracker = self.shared.tracker();
+        if ticket.lease.is_released() {
+            tracing::debug!(topic, partition, offset = ticket.offset, "acknowledged after the partition was given up");
+            return;
+        }
+        if let Some(done) = tracker.finish(topic, partition, ticket.offset) {
+            // Still under the lock: the partition cannot be given up meanwhile.
+            if let Err(e) = self.consumer.store_offset(topic, partition, done) {
+                tracing::debug!(topic, partition, offset = done, error = %e, "offset not stored");
+            }
+        }
+    }
+
+    /// Stores `next` as where partition `partition` of the state topic
+    /// `topic` is read from after the next assignment: its owner needs no
+    /// record before it any more (a stage's checkpoint). Ignored once the
+    /// partition was given up.
+    pub fn checkpoint(&self, topic: &str, partition: i32, next: i64) {
+        if next <= 0 {
+            return;
+        }
+        let _order = self.shared.tracker();
+        if self.shared.leases.get(topic, partition).is_released() {
+            return;
+        }
+        // librdkafka commits the stored offset + 1: the next record to read.
+        if let Err(e) = self.consumer.store_offset(topic, partition, next - 1) {
+            tracing::debug!(topic, partition, next, error = %e, "checkpoint not stored");
+        }
+    }
+
+    /// Partitions revoked since the last call, for owners that keep state per
+    /// partition (it must be dropped: the new owner rebuilds it).
+    pub fn take_revoked(&self) -> Vec<(String, i32)> {
+        std::mem::take(&mut *self.shared.revoked.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Partitions assigned since the last call (take revocations first: a
+    /// partition may have been revoked and assigned again meanwhile).
+    pub fn take_assigned(&self) -> Vec<(String, i32)> {
+        std::mem::take(&mut *self.shared.assigned.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Messages begun and not yet acknowledged.
+    pub fn in_flight(&self) -> usize {
+        self.shared.tracker().in_flight()
+    }
+
+    /// Commits stored offsets now (at shutdown) and leaves the group.
+    pub fn commit_and_close(&self) {
+        match self.consumer.commit_consumer_state(rdkafka::consumer::CommitMode::Sync) {
+            Ok(()) => {}
+            Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+            Err(e) => tracing::warn!(error = %e, "final offset commit failed"),
+        }
+        // Leaving the group revokes every partition; nothing is in flight any more.
+        for lease in self.shared.leases.revoke(&self.shared.leases.all()) {
+            lease.released().cancel();
+        }
+        self.consumer.unsubscribe();
+    }
+}

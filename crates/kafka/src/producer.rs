@@ -1,0 +1,333 @@
+//! The producer every role publishes with, and what a failed publish means.
+//!
+//! [`Producer::publish`] waits until the broker has the record. It retries
+//! what may pass (a broker down or stalled, a full local queue) until
+//! shutdown, and stops at once on what cannot:
+//! - [`PublishError::Rejected`]: the broker will never take this record (too
+//!   large, not authorised, a partition that does not exist). The caller turns
+//!   it into a FAILED status or a dead letter with the reason; retrying would
+//!   stop the partition for good.
+//! - [`PublishError::Stopped`]: the producer gave up before the broker had
+//!   it — the drain time after shutdown ran out, or the producer is dead. The
+//!   caller leaves its input unacknowledged, so it is redone after the restart.
+//!
+//! During the drain after shutdown began, publishes still retry: in-flight
+//! work records its outcome (STYLE.md §6) unless the broker stays away for
+//! the whole drain.
+//!
+//! A *fatal* error of the idempotent producer (librdkafka cannot keep its
+//! ordering and exactly-once guarantees any more, e.g. after the broker lost
+//! acknowledged records) ends the process: it is recorded, shutdown is
+//! triggered, and the role returns [`crate::Error::Fatal`], so `smsgw` exits
+//! non-zero and the orchestrator restarts it with a fresh producer.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::OwnedHeaders;
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _};
+use rdkafka::util::Timeout;
+use rdkafka::ClientContext;
+use runtime::config::KafkaConfig;
+use tokio_util::sync::CancellationToken;
+
+use crate::client::{base_config, Error};
+
+/// A record to publish.
+pub struct Outgoing<'a> {
+    pub topic: &'a str,
+    pub key: &'a str,
+    pub payload: &'a [u8],
+    pub headers: OwnedHeaders,
+}
+
+/// Why a record is not on the broker.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PublishError {
+    /// Retrying cannot help: the reason, for a status event or a dead letter.
+    #[error("the broker refuses the record: {0}")]
+    Rejected(String),
+    /// Shutdown (or a fatal producer error) came first; redo the work after restart.
+    #[error("stopped before the broker had the record")]
+    Stopped,
+}
+
+/// Where a record landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    pub partition: i32,
+    pub offset: i64,
+}
+
+/// Notices librdkafka's fatal errors (idempotent producer), records the
+/// reason and triggers shutdown.
+pub struct FatalWatch {
+    reason: Arc<Mutex<Option<String>>>,
+    shutdown: CancellationToken,
+    abandon: CancellationToken,
+}
+
+impl ClientContext for FatalWatch {
+    fn error(&self, error: KafkaError, reason: &str) {
+        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::Fatal) {
+            tracing::error!(%error, reason, "fatal producer error: stopping so the process is restarted");
+            self.reason.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(|| reason.to_owned());
+            self.shutdown.cancel();
+            self.abandon.cancel();
+        } else {
+            tracing::warn!(%error, reason, "kafka producer error");
+        }
+    }
+}
+
+/// An idempotent producer (`acks=all`) bound to the process's shutdown.
+#[derive(Clone)]
+pub struct Producer {
+    inner: FutureProducer<FatalWatch>,
+    reason: Arc<Mutex<Option<String>>>,
+    shutdown: CancellationToken,
+    /// Cancelled `drain` after `shutdown` (or at a fatal error): retries end.
+    abandon: CancellationToken,
+}
+
+impl Producer {
+    /// A producer whose retries end `drain` after `shutdown` is cancelled; a
+    /// fatal error cancels `shutdown`.
+    pub fn new(config: &KafkaConfig, shutdown: CancellationToken, drain: Duration) -> Result<Producer, Error> {
+        let reason = Arc::new(Mutex::new(None));
+        let abandon = CancellationToken::new();
+        let watch = FatalWatch { reason: reason.clone(), shutdown: shutdown.clone(), abandon: abandon.clone() };
+        let inner = producer_config(config).create_with_context(watch).map_err(Error::Create)?;
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (shutdown, abandon) = (shutdown.clone(), abandon.clone());
+            runtime.spawn(async move {
+                tokio::select! {
+                    _ = abandon.cancelled() => {}
+                    _ = async { shutdown.cancelled().await; tokio::time::sleep(drain).await } => abandon.cancel(),
+                }
+            });
+        }
+        Ok(Producer { inner, reason, shutdown, abandon })
+    }
+
+    /// The librdkafka producer, for what this wrapper does not cover.
+    pub fn inner(&self) -> &FutureProducer<FatalWatch> {
+        &self.inner
+    }
+
+    /// The fatal error that stopped this producer, if any.
+    pub fn fatal(&self) -> Option<String> {
+        self.reason.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// [`Error::Fatal`] when a fatal error stopped this producer.
+    pub fn check(&self) -> Result<(), Error> {
+        self.fatal().map_or(Ok(()), |reason| Err(Error::Fatal(reason)))
+    }
+
+    /// Waits for queued records (at shutdown).
+    pub fn flush(&self, timeout: Duration) {
+        if let Err(e) = self.inner.flush(timeout) {
+            tracing::warn!(error = %e, "producer flush incomplete");
+        }
+    }
+
+    /// Publishes `record` (to `partition`, or by key) and waits until the
+    /// broker has it; see the module docs for the errors.
+    pub async fn publish_to(&self, record: Outgoing<'_>, partition: Option<i32>) -> Result<Delivery, PublishError> {
+        self.send(record.topic, record.key, Some(record.payload), record.headers, partition).await
+    }
+
+    /// Publishes a tombstone (a record without a value) for `key`: deletes the
+    /// key from a compacted topic.
+    pub async fn tombstone(&self, topic: &str, key: &str, headers: OwnedHeaders) -> Result<Delivery, PublishError> {
+        self.send(topic, key, None, headers, None).await
+    }
+
+    async fn send(
+        &self,
+        topic: &str,
+        key: &str,
+        payload: Option<&[u8]>,
+        headers: OwnedHeaders,
+        partition: Option<i32>,
+    ) -> Result<Delivery, PublishError> {
+        let record = Outgoing { topic, key, payload: payload.unwrap_or_default(), headers };
+        let mut delay = Duration::from_millis(100);
+        loop {
+            if self.fatal().is_some() {
+                return Err(PublishError::Stopped);
+            }
+            let mut future =
+                FutureRecord::<str, [u8]>::to(record.topic).key(record.key).headers(record.headers.clone());
+            if let Some(payload) = payload {
+                future = future.payload(payload);
+            }
+            if let Some(p) = partition {
+                future = future.partition(p);
+            }
+            let sent = tokio::select! {
+                sent = self.inner.send(future, Timeout::Never) => sent,
+                // The record may still reach the broker; the caller redoes
+                // its work either way, and records are idempotent by key.
+                _ = self.abandon.cancelled() => return Err(PublishError::Stopped),
+            };
+            let error = match sent {
+                Ok(d) => return Ok(Delivery { partition: d.partition, offset: d.offset }),
+                Err((e, _)) => e,
+            };
+            match classify(&error) {
+                Class::Rejected => {
+                    tracing::error!(topic = record.topic, error = %error, bytes = record.payload.len(), "record refused");
+                    return Err(PublishError::Rejected(error.to_string()));
+                }
+                Class::Fatal => {
+                    let reason = self.inner.client().fatal_error().map_or_else(|| error.to_string(), |(_, r)| r);
+                    tracing::error!(topic = record.topic, %reason, "fatal producer error");
+                    self.reason.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(reason);
+                    self.shutdown.cancel();
+                    self.abandon.cancel();
+                    return Err(PublishError::Stopped);
+                }
+                Class::Retry => {
+                    tracing::warn!(topic = record.topic, error = %error, retry_in = ?delay, "publish failed, retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = self.abandon.cancelled() => return Err(PublishError::Stopped),
+                    }
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+    }
+
+    /// [`Producer::publish_to`] by key.
+    pub async fn publish(&self, record: Outgoing<'_>) -> Result<Delivery, PublishError> {
+        self.publish_to(record, None).await
+    }
+}
+
+/// One publish with a plain producer, for tools and tests: librdkafka's
+/// own retries (up to `message.timeout.ms`), then the error.
+pub async fn publish(producer: &FutureProducer, record: Outgoing<'_>) -> Result<Delivery, KafkaError> {
+    let future = FutureRecord::to(record.topic).key(record.key).payload(record.payload).headers(record.headers);
+    match producer.send(future, Timeout::Never).await {
+        Ok(d) => Ok(Delivery { partition: d.partition, offset: d.offset }),
+        Err((e, _)) => Err(e),
+    }
+}
+
+enum Class {
+    Retry,
+    Rejected,
+    Fatal,
+}
+
+/// What a produce error means for the record.
+fn classify(error: &KafkaError) -> Class {
+    use RDKafkaErrorCode as C;
+    match error.rdkafka_error_code() {
+        Some(C::Fatal) => Class::Fatal,
+        Some(
+            C::MessageSizeTooLarge
+            | C::InvalidMessageSize
+            | C::InvalidMessage
+            | C::InvalidRecord
+            | C::InvalidTopic
+            | C::UnknownPartition
+            | C::TopicAuthorizationFailed
+            | C::ClusterAuthorizationFailed
+            | C::InvalidArgument,
+        ) => Class::Rejected,
+        _ => Class::Retry,
+    }
+}
+
+/// Producer settings: idempotent, `acks=all`, batching for a few milliseconds;
+/// `kafka.properties` last, so users can override any of them.
+pub(crate) fn producer_config(config: &KafkaConfig) -> rdkafka::ClientConfig {
+    let mut cc = base_config(config);
+    cc.set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("linger.ms", "5")
+        .set("batch.num.messages", "10000")
+        .set("queue.buffering.max.messages", "1000000")
+        .set("message.timeout.ms", "300000");
+    for (k, v) in &config.properties {
+        cc.set(k, v);
+    }
+    cc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permanent_errors_are_not_retried() {
+        let too_large = KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge);
+        assert!(matches!(classify(&too_large), Class::Rejected));
+        let unknown = KafkaError::MessageProduction(RDKafkaErrorCode::UnknownPartition);
+        assert!(matches!(classify(&unknown), Class::Rejected));
+        let timed_out = KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut);
+        assert!(matches!(classify(&timed_out), Class::Retry));
+        let fatal = KafkaError::MessageProduction(RDKafkaErrorCode::Fatal);
+        assert!(matches!(classify(&fatal), Class::Fatal));
+    }
+
+    /// A record larger than `message.max.bytes` is refused at once, not
+    /// retried forever; shutdown ends the retries of one that may pass later.
+    #[tokio::test]
+    async fn a_record_too_large_is_rejected_and_shutdown_stops_retries() {
+        // No broker at this address: every record that could pass waits.
+        let mut config = KafkaConfig::new("127.0.0.1:9");
+        config.properties.insert("message.max.bytes".into(), "10000".into());
+        let shutdown = CancellationToken::new();
+        let producer = Producer::new(&config, shutdown.clone(), Duration::from_millis(100)).unwrap();
+        let big = vec![b'x'; 20_000];
+        let out = |payload: &'static [u8]| Outgoing { topic: "t", key: "k", payload, headers: OwnedHeaders::new() };
+        let big: &'static [u8] = Box::leak(big.into_boxed_slice());
+        let refused = producer.publish(out(big)).await;
+        assert!(matches!(refused, Err(PublishError::Rejected(_))), "{refused:?}");
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            stop.cancel();
+        });
+        let waiting = tokio::time::timeout(Duration::from_secs(10), producer.publish(out(b"small"))).await;
+        assert_eq!(waiting.unwrap(), Err(PublishError::Stopped));
+        assert!(producer.check().is_ok(), "shutdown is not a fatal error");
+    }
+}
+
+#[cfg(test)]
+mod fatal_tests {
+    use super::*;
+    use rdkafka::mocking::MockCluster;
+    use rdkafka::types::RDKafkaRespErr;
+
+    /// A fatal idempotent-producer error (the broker fenced this producer's
+    /// epoch) stops the producer: publishes end, shutdown is triggered, and
+    /// the role can report [`Error::Fatal`] so the process exits non-zero.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_fatal_producer_error_stops_publishing_and_triggers_shutdown() {
+        let cluster = MockCluster::new(1).unwrap();
+        cluster.create_topic("t", 1, 1).unwrap();
+        let mut config = KafkaConfig::new(cluster.bootstrap_servers());
+        config.properties.insert("enable.gapless.guarantee".into(), "true".into());
+        let shutdown = CancellationToken::new();
+        let producer = Producer::new(&config, shutdown.clone(), Duration::from_secs(1)).unwrap();
+        let out = |payload: &'static [u8]| Outgoing { topic: "t", key: "k", payload, headers: OwnedHeaders::new() };
+        producer.publish(out(b"first")).await.unwrap();
+        cluster.request_errors(
+            rdkafka::types::RDKafkaApiKey::Produce,
+            &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER; 3],
+        );
+        let result = tokio::time::timeout(Duration::from_secs(30), producer.publish(out(b"second"))).await;
+        eprintln!("{result:?} fatal={:?}", producer.fatal());
+        assert_eq!(result.unwrap(), Err(PublishError::Stopped));
+        assert!(shutdown.is_cancelled(), "shutdown triggered");
+        assert!(matches!(producer.check(), Err(Error::Fatal(_))));
+    }
+}

@@ -1,0 +1,137 @@
+//! Issue 10, scenario 1: rebalances with submits in flight. A slow SMSC
+//! (300 ms per answer), a low `max_tps`, 3,000 requests with receipts. While
+//! they flow, (a) a second gateway joins and later leaves the way a rolling
+//! update stops it (SIGTERM), and (b) the broker is frozen (SIGSTOP) for
+//! longer than the session timeout, then resumed. Every request still ends
+//! with exactly one terminal status, and the SMSC sees at most
+//! `window × binds` duplicates per event: a partition is given up only once
+//! the submits already at the SMSC are recorded, and what was not sent yet
+//! is withdrawn instead of sent twice.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use simulator::SimConfig;
+use smsgw_tests::{collect, settings_toml, watch, Broker, Process, Sim};
+
+const REQUESTS: usize = 3_000;
+const WINDOW: usize = 10;
+const BINDS: usize = 2;
+/// join, leave, broker stall
+const EVENTS: usize = 3;
+
+/// Waits until the SMSC has accepted `n` submits.
+async fn accepted(sim: &Sim, n: u64) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while sim.state.accepted() < n {
+        assert!(Instant::now() < deadline, "the SMSC saw {} submits, not {n}", sim.state.accepted());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebalances_and_a_broker_stall_send_nothing_twice_and_lose_nothing() {
+    let broker = Broker::start();
+    let sim = Sim::start(SimConfig {
+        latency: Duration::from_millis(300),
+        receipt_delay: Duration::from_millis(200),
+        ..SimConfig::default()
+    })
+    .await;
+    let dir = std::env::temp_dir().join(format!("smsgw-rebalance-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config_path = dir.join("gateway.toml");
+    let log_path = dir.join("gateway.log");
+    let toml = format!(
+        "[tracker]\nreceipt_wait = \"60s\"\n{}",
+        settings_toml(&broker, sim.port, &format!("binds = {BINDS}\nwindow = {WINDOW}\nmax_tps = 60"))
+    )
+    .replace("partitions = 2", "partitions = 4");
+    std::fs::write(&config_path, &toml).unwrap();
+    let settings = runtime::Settings::from_toml(&toml).unwrap();
+    let topics = settings.kafka.topics.clone();
+    let kafka = broker.kafka_config();
+    kafka::ensure_topics(&settings.kafka, &smsgw::topics(&settings), settings.kafka.partitions).await.unwrap();
+
+    let status = watch(&kafka, &topics.status);
+    let mut first = Process::start(&config_path, &log_path);
+    let producer = kafka::producer(&kafka).unwrap();
+    for i in 0..REQUESTS {
+        let id = format!("rb-{i}");
+        let body = serde_json::json!({"id": id, "to": format!("+4915300{i:05}"), "text": format!("rebalance {i}"), "delivery_report": true});
+        kafka::rdkafka::producer::FutureProducer::send_result(
+            &producer,
+            kafka::rdkafka::producer::FutureRecord::to(&topics.send).key(&id).payload(&body.to_string()),
+        )
+        .map_err(|(e, _)| e)
+        .unwrap();
+    }
+    kafka::rdkafka::producer::Producer::flush(&producer, Duration::from_secs(30)).unwrap();
+
+    // (a) A second gateway joins, and later leaves as a rolling update stops it.
+    accepted(&sim, 400).await;
+    let mut second = Process::start(&config_path, &log_path);
+    accepted(&sim, 1_200).await;
+    let stopped = second.terminate(Duration::from_secs(60));
+    assert!(stopped.is_some_and(|s| s.success()), "the second gateway drains and exits 0: {stopped:?}");
+    // (b) The broker stalls for longer than the session timeout (3 s).
+    accepted(&sim, 2_000).await;
+    broker.freeze();
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    broker.thaw();
+    eprintln!("events done at {} accepted submits", sim.state.accepted());
+
+    let terminal_of = |m: &kafka::rdkafka::message::OwnedMessage| {
+        let ev = events::decode_status(kafka::rdkafka::Message::payload(m).unwrap_or_default(), None).unwrap();
+        ev.status.is_terminal().then_some(ev)
+    };
+    let mut settled: Option<Instant> = None;
+    let messages = collect(&status, Duration::from_secs(300), |m| {
+        if settled.is_none() {
+            let ids: HashSet<String> =
+                m.iter().filter_map(terminal_of).map(|e| e.request_id).filter(|id| !id.is_empty()).collect();
+            if ids.len() >= REQUESTS {
+                settled = Some(Instant::now());
+            }
+        }
+        settled.is_some_and(|t| t.elapsed() > Duration::from_secs(10))
+    })
+    .await;
+    assert!(first.exited().is_none(), "the first gateway is still running");
+    first.kill();
+
+    let mut per_request: HashMap<String, Vec<events::Status>> = HashMap::new();
+    let mut unmatched = 0;
+    for ev in messages.iter().filter_map(terminal_of) {
+        if ev.request_id.is_empty() {
+            unmatched += 1;
+        } else {
+            per_request.entry(ev.request_id).or_default().push(ev.status);
+        }
+    }
+    let accepted: Vec<_> = sim.state.submits().into_iter().filter(|s| s.status == 0).collect();
+    let mut copies: HashMap<Vec<u8>, usize> = HashMap::new();
+    for s in &accepted {
+        *copies.entry(s.short_message.to_vec()).or_default() += 1;
+    }
+    let duplicates: usize = copies.values().map(|n| n - 1).sum();
+    let twice: Vec<_> = per_request.iter().filter(|(_, s)| s.len() != 1).take(10).collect();
+    let missing: Vec<String> =
+        (0..REQUESTS).map(|i| format!("rb-{i}")).filter(|id| !per_request.contains_key(id)).take(10).collect();
+    eprintln!(
+        "{} requests ended, {} more than once, {} missing; {} submits accepted, {duplicates} duplicates, {unmatched} unmatched receipts",
+        per_request.len(),
+        per_request.values().filter(|s| s.len() != 1).count(),
+        REQUESTS - per_request.len(),
+        accepted.len(),
+    );
+    assert!(twice.is_empty(), "requests with more than one terminal status: {twice:?}");
+    assert!(missing.is_empty(), "requests without a terminal status: {missing:?} (log: {})", log_path.display());
+    assert!(per_request.values().all(|s| s == &[events::Status::Delivered]), "all delivered");
+    assert!(
+        duplicates <= WINDOW * BINDS * EVENTS,
+        "{duplicates} duplicates at the SMSC > window × binds × {EVENTS} events"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
