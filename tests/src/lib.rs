@@ -39,10 +39,15 @@ fn tansu_binary() -> PathBuf {
     "tansu".into()
 }
 
-/// A tansu broker with in-memory storage on a free loopback port.
+/// A tansu broker on a free loopback port: in-memory storage, or SQLite
+/// storage that survives a restart ([`Broker::start_persistent`]).
 pub struct Broker {
+    /// Where clients connect (the broker, or a [`Proxy`] in front of it).
     pub addr: String,
     child: Child,
+    port: u16,
+    advertised: u16,
+    storage: String,
 }
 
 /// Logs to the test's output when `RUST_LOG` is set (shown with `--nocapture` or on failure).
@@ -57,30 +62,58 @@ pub fn init_logs() {
 
 impl Broker {
     pub fn start() -> Broker {
-        init_logs();
         let port = free_port();
+        Broker::start_with(port, port, "memory://tansu/".into())
+    }
+
+    /// A broker listening on `port` that tells clients to connect to
+    /// `advertised` (a [`Proxy`] in front of it).
+    pub fn start_advertised(port: u16, advertised: u16) -> Broker {
+        Broker::start_with(port, advertised, "memory://tansu/".into())
+    }
+
+    /// A broker keeping its records in an SQLite file under `dir`, so that
+    /// [`Broker::restart`] finds them again. Topics must be created before
+    /// they are used (the gateway does at start-up).
+    pub fn start_persistent(dir: &std::path::Path) -> Broker {
+        let port = free_port();
+        Broker::start_with(port, port, format!("sqlite://{}", dir.join("tansu.db").display()))
+    }
+
+    fn start_with(port: u16, advertised: u16, storage: String) -> Broker {
+        init_logs();
         let url = format!("tcp://127.0.0.1:{port}");
+        let public = format!("tcp://127.0.0.1:{advertised}");
         let child = Command::new(tansu_binary())
             .args([
                 "broker",
                 "--listener-url",
                 &url,
                 "--advertised-listener-url",
-                &url,
+                &public,
                 "--storage-engine",
-                "memory://tansu/",
+                &storage,
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start tansu (run .ci/run or scripts/install-deps to install it)");
-        let addr = format!("127.0.0.1:{port}");
+        let listening = format!("127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(&addr).is_err() {
-            assert!(Instant::now() < deadline, "tansu did not start listening on {addr}");
+        while std::net::TcpStream::connect(&listening).is_err() {
+            assert!(Instant::now() < deadline, "tansu did not start listening on {listening}");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Broker { addr, child }
+        Broker { addr: format!("127.0.0.1:{advertised}"), child, port, advertised, storage }
+    }
+
+    /// Kills the broker (SIGKILL) and starts it again on the same port and
+    /// storage, as a crashed broker restarted by its supervisor.
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let again = Broker::start_with(self.port, self.advertised, self.storage.clone());
+        drop(std::mem::replace(self, again));
     }
 
     pub fn kafka_config(&self) -> KafkaConfig {
@@ -123,11 +156,17 @@ fn gateway_binary() -> PathBuf {
 pub struct Process(Child);
 
 impl Process {
-    /// Starts `gateway CONFIG`, appending its log to `log`.
+    /// Starts `gateway CONFIG` (every role), appending its log to `log`.
     pub fn start(config: &std::path::Path, log: &std::path::Path) -> Process {
+        Process::start_role(config, log, "all")
+    }
+
+    /// Starts `gateway CONFIG ROLE`, appending its log to `log`.
+    pub fn start_role(config: &std::path::Path, log: &std::path::Path, role: &str) -> Process {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
         let child = Command::new(gateway_binary())
             .arg(config)
+            .arg(role)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -325,4 +364,115 @@ pub fn status_events(messages: &[OwnedMessage]) -> Vec<events::StatusEvent> {
 pub fn header(message: &OwnedMessage, key: &str) -> Option<String> {
     let headers = message.headers()?;
     headers.iter().find(|h| h.key == key).and_then(|h| h.value).map(|v| String::from_utf8_lossy(v).into_owned())
+}
+
+/// A TCP proxy in front of the broker, to stall it as clients see it: while
+/// stalled, nothing passes in either direction (requests and answers wait in
+/// the proxy); when the stall ends, every connection open during it is
+/// dropped and clients reconnect.
+///
+/// Why not `kill -STOP` of the broker: tansu 0.6 wedges its consumer groups
+/// when a stopped member's queued heartbeat reaches it after its session
+/// expired (the group keeps that member as a leader that no longer exists;
+/// every later SyncGroup fails UNKNOWN_MEMBER_ID, with no timer to clear it;
+/// see `docs/tracker.md`). Here the broker itself never stops, so that
+/// heartbeat is answered before the stall, and the members that time out
+/// during it are expired as a real broker would.
+pub struct Proxy {
+    pub port: u16,
+    stalled: tokio::sync::watch::Sender<bool>,
+    generation: Arc<std::sync::atomic::AtomicU64>,
+    shutdown: CancellationToken,
+}
+
+impl Proxy {
+    /// Proxies a free loopback port to `target`.
+    pub async fn start(target: String) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (stalled, watch) = tokio::sync::watch::channel(false);
+        let generation = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let shutdown = CancellationToken::new();
+        let (stop, gen) = (shutdown.clone(), generation.clone());
+        tokio::spawn(async move {
+            loop {
+                let accepted = tokio::select! {
+                    _ = stop.cancelled() => break,
+                    a = listener.accept() => a,
+                };
+                let Ok((client, _)) = accepted else { continue };
+                if *watch.borrow() {
+                    continue; // refused while stalled
+                }
+                let Ok(server) = tokio::net::TcpStream::connect(&target).await else { continue };
+                let born = gen.load(std::sync::atomic::Ordering::SeqCst);
+                let (watch, gen, stop) = (watch.clone(), gen.clone(), stop.clone());
+                tokio::spawn(async move {
+                    let (cr, cw) = client.into_split();
+                    let (sr, sw) = server.into_split();
+                    let up = pump(cr, sw, watch.clone(), gen.clone(), born);
+                    let down = pump(sr, cw, watch.clone(), gen.clone(), born);
+                    let mut changes = watch;
+                    let cut = async {
+                        while changes.changed().await.is_ok() {
+                            if gen.load(std::sync::atomic::Ordering::SeqCst) != born {
+                                return;
+                            }
+                        }
+                    };
+                    tokio::select! {
+                        _ = up => {}
+                        _ = down => {}
+                        _ = cut => {}
+                        _ = stop.cancelled() => {}
+                    }
+                });
+            }
+        });
+        Proxy { port, stalled, generation, shutdown }
+    }
+
+    /// Holds all traffic until [`Proxy::resume`].
+    pub fn stall(&self) {
+        let _ = self.stalled.send(true);
+    }
+
+    /// Drops every connection that was open during the stall and lets new ones through.
+    pub fn resume(&self) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let _ = self.stalled.send(false);
+    }
+}
+
+/// Copies `from` to `to`, holding bytes while stalled; ends when the
+/// connection's generation is over.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut stalled: tokio::sync::watch::Receiver<bool>,
+    generation: Arc<std::sync::atomic::AtomicU64>,
+    born: u64,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        while *stalled.borrow() {
+            if stalled.changed().await.is_err() {
+                return;
+            }
+        }
+        if generation.load(std::sync::atomic::Ordering::SeqCst) != born || to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
 }

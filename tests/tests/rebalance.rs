@@ -1,8 +1,10 @@
 //! Issue 10, scenario 1: rebalances with submits in flight. A slow SMSC
 //! (300 ms per answer), a low `max_tps`, 3,000 requests with receipts. While
 //! they flow, (a) a second gateway joins and later leaves the way a rolling
-//! update stops it (SIGTERM), and (b) the broker is frozen (SIGSTOP) for
-//! longer than the session timeout, then resumed. Every request still ends
+//! update stops it (SIGTERM), and (b) the broker stalls — nothing reaches it
+//! or comes back — for longer than the session timeout, then its
+//! connections are reset (a [`Proxy`] in front of tansu: a SIGSTOP of tansu
+//! 0.6 itself wedges its consumer groups for good, see `docs/tracker.md`). Every request still ends
 //! with exactly one terminal status, and the SMSC sees at most
 //! `window × binds` duplicates per event: a partition is given up only once
 //! the submits already at the SMSC are recorded, and what was not sent yet
@@ -13,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use simulator::SimConfig;
-use smsgw_tests::{collect, settings_toml, watch, Broker, Process, Sim};
+use smsgw_tests::{collect, free_port, settings_toml, watch, Broker, Process, Proxy, Sim};
 
 const REQUESTS: usize = 3_000;
 const WINDOW: usize = 10;
@@ -32,7 +34,9 @@ async fn accepted(sim: &Sim, n: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rebalances_and_a_broker_stall_send_nothing_twice_and_lose_nothing() {
-    let broker = Broker::start();
+    let listen = free_port();
+    let proxy = Proxy::start(format!("127.0.0.1:{listen}")).await;
+    let broker = Broker::start_advertised(listen, proxy.port);
     let sim = Sim::start(SimConfig {
         latency: Duration::from_millis(300),
         receipt_delay: Duration::from_millis(200),
@@ -47,7 +51,11 @@ async fn rebalances_and_a_broker_stall_send_nothing_twice_and_lose_nothing() {
         "[tracker]\nreceipt_wait = \"60s\"\n{}",
         settings_toml(&broker, sim.port, &format!("binds = {BINDS}\nwindow = {WINDOW}\nmax_tps = 60"))
     )
-    .replace("partitions = 2", "partitions = 4");
+    .replace("partitions = 2", "partitions = 4")
+    .replace("session_timeout = \"3s\"", "session_timeout = \"10s\"");
+    // Sessions of 10 s, not the 3 s of single-member tests: tansu 0.6 holds a
+    // follower's JoinGroup for 3 s, so with 3 s sessions every rebalance of
+    // a group with two members expires the follower and starts another.
     std::fs::write(&config_path, &toml).unwrap();
     let settings = runtime::Settings::from_toml(&toml).unwrap();
     let topics = settings.kafka.topics.clone();
@@ -75,11 +83,11 @@ async fn rebalances_and_a_broker_stall_send_nothing_twice_and_lose_nothing() {
     accepted(&sim, 1_200).await;
     let stopped = second.terminate(Duration::from_secs(60));
     assert!(stopped.is_some_and(|s| s.success()), "the second gateway drains and exits 0: {stopped:?}");
-    // (b) The broker stalls for longer than the session timeout (3 s).
+    // (b) The broker stalls for longer than the session timeout (10 s).
     accepted(&sim, 2_000).await;
-    broker.freeze();
-    tokio::time::sleep(Duration::from_secs(8)).await;
-    broker.thaw();
+    proxy.stall();
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    proxy.resume();
     eprintln!("events done at {} accepted submits", sim.state.accepted());
 
     let terminal_of = |m: &kafka::rdkafka::message::OwnedMessage| {

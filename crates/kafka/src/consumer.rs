@@ -47,6 +47,10 @@ struct Shared {
     /// Per rewound partition, the committed offset: records before it are skipped.
     resume_at: Mutex<HashMap<(String, i32), i64>>,
     revoke_timeout: Duration,
+    /// A client of the same group that never joins it, for committed-offset
+    /// lookups: asked through the group member itself, librdkafka routes
+    /// them through the group's state, which a rebalance in progress stalls.
+    offsets: rdkafka::consumer::BaseConsumer,
 }
 
 impl Shared {
@@ -172,8 +176,9 @@ impl AckContext {
     fn rewind(&self, consumer: &BaseConsumer<Self>, tpl: &mut TopicPartitionList) {
         let started = std::time::Instant::now();
         let mut delay = Duration::from_millis(200);
+        let _ = consumer;
         let committed = loop {
-            match consumer.committed_offsets(tpl.clone(), Duration::from_secs(10)) {
+            match self.shared.offsets.committed_offsets(tpl.clone(), Duration::from_secs(10)) {
                 Ok(c) => break Some(c),
                 Err(e) if started.elapsed() < COMMITTED_LOOKUP => {
                     tracing::warn!(error = %e, retry_in = ?delay, "cannot read committed offsets, retrying");
@@ -231,7 +236,14 @@ impl AckingConsumer {
         topics: &[&str],
         extra: &[(&str, &str)],
     ) -> Result<Self, Error> {
+        let mut lookup = base_config(config);
+        lookup.set("group.id", group).set("enable.auto.commit", "false").set("isolation.level", "read_uncommitted");
+        for (k, v) in &config.properties {
+            lookup.set(k, v);
+        }
+        let offsets = lookup.create().map_err(Error::Create)?;
         let shared = Arc::new(Shared {
+            offsets,
             tracker: Mutex::new(OffsetTracker::default()),
             leases: Leases::default(),
             revoked: Mutex::new(Vec::new()),
@@ -291,6 +303,12 @@ impl AckingConsumer {
     /// The current lease of a partition (see [`crate::lease`]).
     pub fn lease(&self, topic: &str, partition: i32) -> Arc<Lease> {
         self.shared.leases.get(topic, partition)
+    }
+
+    /// Shutdown: work of every partition that has not reached the outside
+    /// stops (see [`crate::lease`]); call before waiting for the rest.
+    pub fn withdraw_all(&self) {
+        self.shared.leases.withdraw_all();
     }
 
     /// Marks a received message as being worked on. Call before handing it off;

@@ -7,7 +7,8 @@
 //! reached the outside stop when the lease is revoking, and the partition is
 //! given up only once the others are done (see [`crate::lease`]).
 //!
-//! Reading stops at shutdown; in-flight handlers are given `drain` to finish.
+//! Reading stops at shutdown; handlers that have not reached the outside are
+//! withdrawn (as in a revocation), the others are given `drain` to finish.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -160,6 +161,9 @@ where
             .instrument(task_span),
         );
     }
+    // What has not reached the outside stops now (its next owner redoes it);
+    // what has gets `drain` to record its outcome.
+    consumer.withdraw_all();
     tasks.close();
     if !held.is_empty() {
         tracing::info!(

@@ -41,12 +41,12 @@ pub struct Lease {
 }
 
 impl Lease {
-    fn new(topic: &str, partition: i32) -> Arc<Lease> {
+    fn new(topic: &str, partition: i32, revoking: CancellationToken) -> Arc<Lease> {
         Arc::new(Lease {
             topic: topic.to_owned(),
             partition,
             generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
-            revoking: CancellationToken::new(),
+            revoking,
             released: CancellationToken::new(),
             busy: AtomicUsize::new(0),
         })
@@ -55,7 +55,7 @@ impl Lease {
     /// A lease that is never revoked, for work outside any consumer group
     /// (tools, tests).
     pub fn detached(topic: &str, partition: i32) -> Arc<Lease> {
-        Lease::new(topic, partition)
+        Lease::new(topic, partition, CancellationToken::new())
     }
 
     pub fn topic(&self) -> &str {
@@ -141,6 +141,8 @@ impl Ticket {
 #[derive(Debug, Default)]
 pub struct Leases {
     current: Mutex<HashMap<(String, i32), Arc<Lease>>>,
+    /// Every lease's `revoking` is a child of this: cancelled at shutdown.
+    all_revoking: CancellationToken,
 }
 
 impl Leases {
@@ -150,7 +152,7 @@ impl Leases {
 
     /// Starts a new lease for an assigned partition (releasing a stale one).
     pub fn assign(&self, topic: &str, partition: i32) -> Arc<Lease> {
-        let lease = Lease::new(topic, partition);
+        let lease = Lease::new(topic, partition, self.all_revoking.child_token());
         if let Some(old) = self.lock().insert((topic.to_owned(), partition), lease.clone()) {
             old.revoking.cancel();
             old.released.cancel();
@@ -161,7 +163,11 @@ impl Leases {
     /// The partition's current lease; a partition seen without an assignment
     /// (a consumer that assigns partitions itself) gets one now.
     pub fn get(&self, topic: &str, partition: i32) -> Arc<Lease> {
-        self.lock().entry((topic.to_owned(), partition)).or_insert_with(|| Lease::new(topic, partition)).clone()
+        let revoking = || self.all_revoking.child_token();
+        self.lock()
+            .entry((topic.to_owned(), partition))
+            .or_insert_with(|| Lease::new(topic, partition, revoking()))
+            .clone()
     }
 
     /// Takes the leases of revoked partitions out and marks them revoking.
@@ -173,6 +179,12 @@ impl Leases {
             lease.revoking.cancel();
         }
         taken
+    }
+
+    /// Shutdown: every lease, current and future, is revoking — work that
+    /// has not reached the outside stops; what has is left to finish.
+    pub fn withdraw_all(&self) {
+        self.all_revoking.cancel();
     }
 
     /// Every current lease (at shutdown: revoke them all).
@@ -226,6 +238,15 @@ mod tests {
         assert!(!second.is_revoking());
         assert_ne!(first.generation(), second.generation());
         assert_eq!(leases.get("q", 0).generation(), second.generation());
+    }
+
+    #[test]
+    fn withdrawing_all_marks_every_lease_revoking() {
+        let leases = Leases::default();
+        let lease = leases.assign("q", 0);
+        leases.withdraw_all();
+        assert!(lease.is_revoking() && !lease.is_released());
+        assert!(leases.get("q", 1).is_revoking(), "also leases taken later");
     }
 
     #[test]

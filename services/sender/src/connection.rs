@@ -120,6 +120,7 @@ pub async fn run(
     bind_shutdown.cancel();
     binds.close();
     binds.wait().await;
+    pool.drain_unsent();
     messages.wait().await;
     drop(pool);
     drop(worker.pool.clone());

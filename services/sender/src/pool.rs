@@ -234,6 +234,15 @@ impl Pool {
     pub fn close(&self) {
         self.sender.close();
     }
+
+    /// Once every link has ended: answers what is still queued as not sent
+    /// (its request is redone after the restart), so no caller waits for a
+    /// link that is gone.
+    pub fn drain_unsent(&self) {
+        while let Ok(submit) = self.shared.queue.try_recv() {
+            let _ = submit.reply.send(Err(SubmitError::Closed));
+        }
+    }
 }
 
 #[cfg(test)]

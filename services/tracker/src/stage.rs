@@ -185,6 +185,7 @@ enum Phase {
 struct Driver<S> {
     stage: S,
     wiring: Wiring,
+    shutdown: CancellationToken,
     restore: Option<Restore>,
     phases: HashMap<i32, Phase>,
     held: HashMap<i32, VecDeque<OwnedMessage>>,
@@ -199,6 +200,7 @@ pub async fn run<S: Stage>(stage: S, wiring: Wiring, shutdown: CancellationToken
     let mut driver = Driver {
         stage,
         wiring,
+        shutdown: shutdown.clone(),
         restore,
         phases: HashMap::new(),
         held: HashMap::new(),
@@ -352,10 +354,14 @@ impl<S: Stage> Driver<S> {
                 }
                 Effect::Restore { partition, job } => {
                     let generation = self.wiring.consumer.lease(&self.wiring.work_topic, partition).generation();
-                    let reports = self.reports.clone();
+                    let (reports, shutdown) = (self.reports.clone(), self.shutdown.clone());
                     self.tasks.spawn(async move {
-                        let found = job.await;
-                        let _ = reports.send(Report::Restored { partition, generation, found });
+                        tokio::select! {
+                            found = job => {
+                                let _ = reports.send(Report::Restored { partition, generation, found });
+                            }
+                            _ = shutdown.cancelled() => {}
+                        }
                     });
                 }
                 Effect::Publish(publish) => {

@@ -1,7 +1,8 @@
 //! The gateway (every role) as a process of its own, for tests that kill it
 //! with SIGKILL and start it again, or stop it with SIGTERM as a rolling
-//! update does (it then drains and exits 0): `gateway CONFIG.toml`. Logs go
-//! to stderr, filtered by `RUST_LOG` (default `warn`).
+//! update does (it then drains and exits 0): `gateway CONFIG.toml [ROLE]`
+//! (`all` by default; `router`, `sender`, `tracker`). Logs go to stderr,
+//! filtered by `RUST_LOG` (default `warn`).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -10,8 +11,18 @@ use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
     let Some(path) = std::env::args().nth(1) else {
-        eprintln!("usage: gateway CONFIG.toml");
+        eprintln!("usage: gateway CONFIG.toml [all|router|sender|tracker]");
         return ExitCode::from(64);
+    };
+    let role = match std::env::args().nth(2).as_deref() {
+        None | Some("all") => smsgw::Role::All,
+        Some("router") => smsgw::Role::Router,
+        Some("sender") => smsgw::Role::Sender,
+        Some("tracker") => smsgw::Role::Tracker,
+        Some(other) => {
+            eprintln!("gateway: unknown role {other}");
+            return ExitCode::from(64);
+        }
     };
     let settings = match std::fs::read_to_string(&path)
         .map_err(|e| e.to_string())
@@ -24,8 +35,8 @@ fn main() -> ExitCode {
         }
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).try_init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,tracker::matcher=info"));
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).with_env_filter(filter).try_init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -42,7 +53,7 @@ fn main() -> ExitCode {
                 stop.cancel();
             }
         });
-        smsgw::run_roles(Arc::new(settings), smsgw::Role::All, shutdown).await
+        smsgw::run_roles(Arc::new(settings), role, shutdown).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
