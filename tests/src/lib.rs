@@ -77,7 +77,7 @@ impl Broker {
     /// they are used (the gateway does at start-up).
     pub fn start_persistent(dir: &std::path::Path) -> Broker {
         let port = free_port();
-        Broker::start_with(port, port, format!("sqlite://{}", dir.join("tansu.db").display()))
+        Broker::start_with(port, port, format!("sqlite:///{}", dir.join("tansu.db").display()))
     }
 
     fn start_with(port: u16, advertised: u16, storage: String) -> Broker {
@@ -331,6 +331,8 @@ pub fn watch(config: &KafkaConfig, topic: &str) -> StreamConsumer {
 }
 
 /// Collects records from `consumer` until `done` says so or `timeout` passes.
+/// `done` is asked after every record and at least every 500 ms, so a
+/// condition on time ("settled for 10 s") ends the wait without a new record.
 pub async fn collect(
     consumer: &StreamConsumer,
     timeout: Duration,
@@ -341,10 +343,14 @@ pub async fn collect(
     let mut stream = consumer.stream();
     while !done(&out) {
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, stream.next()).await {
+        if left.is_zero() {
+            break;
+        }
+        match tokio::time::timeout(left.min(Duration::from_millis(500)), stream.next()).await {
             Ok(Some(Ok(m))) => out.push(m.detach()),
             Ok(Some(Err(e))) => eprintln!("consume error: {e}"),
-            Ok(None) | Err(_) => break,
+            Ok(None) => break,
+            Err(_) => {}
         }
     }
     out
@@ -474,5 +480,30 @@ async fn pump(
 impl Drop for Proxy {
     fn drop(&mut self) {
         self.shutdown.cancel();
+    }
+}
+
+/// A `done` condition for [`collect`]: true once `n` distinct ids have been
+/// found by `id_of` in the records, and then `quiet` has passed (so a second
+/// final event would show). Looks at each record once.
+pub fn settled_after(
+    n: usize,
+    quiet: Duration,
+    id_of: impl Fn(&OwnedMessage) -> Option<String>,
+) -> impl FnMut(&[OwnedMessage]) -> bool {
+    let mut seen = 0;
+    let mut ids = std::collections::HashSet::new();
+    let mut settled: Option<Instant> = None;
+    move |records| {
+        for record in &records[seen..] {
+            if let Some(id) = id_of(record).filter(|id| !id.is_empty()) {
+                ids.insert(id);
+            }
+        }
+        seen = records.len();
+        if settled.is_none() && ids.len() >= n {
+            settled = Some(Instant::now());
+        }
+        settled.is_some_and(|t| t.elapsed() >= quiet)
     }
 }

@@ -7,11 +7,11 @@
 //! records when the committed offsets cannot be read at once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use simulator::SimConfig;
-use smsgw_tests::{collect, settings, watch, Broker, Gateway, Sim};
+use smsgw_tests::{collect, settings, settled_after, watch, Broker, Gateway, Sim};
 
 const WINDOW: usize = 10;
 const BINDS: usize = 2;
@@ -69,18 +69,8 @@ async fn broker_restarts_on_persistent_storage_lose_nothing_and_double_nothing()
         let ev = events::decode_status(kafka::rdkafka::Message::payload(m).unwrap_or_default(), None).unwrap();
         ev.status.is_terminal().then_some(ev)
     };
-    let mut settled: Option<Instant> = None;
-    let messages = collect(&status, Duration::from_secs(300), |m| {
-        if settled.is_none() {
-            let ids: HashSet<String> =
-                m.iter().filter_map(terminal_of).map(|e| e.request_id).filter(|id| !id.is_empty()).collect();
-            if ids.len() >= n {
-                settled = Some(Instant::now());
-            }
-        }
-        settled.is_some_and(|t| t.elapsed() > Duration::from_secs(10))
-    })
-    .await;
+    let done = settled_after(n, Duration::from_secs(10), |m| terminal_of(m).map(|e| e.request_id));
+    let messages = collect(&status, Duration::from_secs(300), done).await;
     assert!(gateway.is_running());
     gateway.stop().await;
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kafka::rdkafka::message::Message;
 use simulator::SimConfig;
-use smsgw_tests::{collect, settings_toml, watch, Broker, Process, Sim};
+use smsgw_tests::{collect, settings_toml, settled_after, watch, Broker, Process, Sim};
 
 const REQUESTS: usize = 5_000;
 const WINDOW: usize = 10;
@@ -110,18 +110,8 @@ async fn kill_nine_twice_and_every_request_ends_once() {
         let is_final = smsgw_tests::header(m, records::FINAL_HEADER).is_some();
         (is_final || ev.status.is_terminal()).then_some(ev)
     };
-    let mut settled: Option<Instant> = None;
-    let messages = collect(&status, Duration::from_secs(180), |m| {
-        if settled.is_none() {
-            let ids: HashSet<String> =
-                m.iter().filter_map(final_of).map(|e| e.request_id).filter(|id| !id.is_empty()).collect();
-            if ids.len() >= REQUESTS {
-                settled = Some(Instant::now());
-            }
-        }
-        settled.is_some_and(|t| t.elapsed() > Duration::from_secs(15))
-    })
-    .await;
+    let done = settled_after(REQUESTS, Duration::from_secs(15), |m| final_of(m).map(|e| e.request_id));
+    let messages = collect(&status, Duration::from_secs(180), done).await;
     gateway.kill();
 
     let mut per_request: HashMap<String, Vec<events::Status>> = HashMap::new();

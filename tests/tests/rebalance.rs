@@ -11,11 +11,11 @@
 //! is withdrawn instead of sent twice.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use simulator::SimConfig;
-use smsgw_tests::{collect, free_port, settings_toml, watch, Broker, Process, Proxy, Sim};
+use smsgw_tests::{collect, free_port, settings_toml, settled_after, watch, Broker, Process, Proxy, Sim};
 
 const REQUESTS: usize = 3_000;
 const WINDOW: usize = 10;
@@ -94,18 +94,8 @@ async fn rebalances_and_a_broker_stall_send_nothing_twice_and_lose_nothing() {
         let ev = events::decode_status(kafka::rdkafka::Message::payload(m).unwrap_or_default(), None).unwrap();
         ev.status.is_terminal().then_some(ev)
     };
-    let mut settled: Option<Instant> = None;
-    let messages = collect(&status, Duration::from_secs(300), |m| {
-        if settled.is_none() {
-            let ids: HashSet<String> =
-                m.iter().filter_map(terminal_of).map(|e| e.request_id).filter(|id| !id.is_empty()).collect();
-            if ids.len() >= REQUESTS {
-                settled = Some(Instant::now());
-            }
-        }
-        settled.is_some_and(|t| t.elapsed() > Duration::from_secs(10))
-    })
-    .await;
+    let done = settled_after(REQUESTS, Duration::from_secs(10), |m| terminal_of(m).map(|e| e.request_id));
+    let messages = collect(&status, Duration::from_secs(300), done).await;
     assert!(first.exited().is_none(), "the first gateway is still running");
     first.kill();
 

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use kafka::rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use simulator::SimConfig;
-use smsgw_tests::{collect, settings_toml, watch, Broker, Process, Sim};
+use smsgw_tests::{collect, settings_toml, settled_after, watch, Broker, Process, Sim};
 use tokio_util::sync::CancellationToken;
 
 fn env(name: &str, default: usize) -> usize {
@@ -104,19 +104,12 @@ async fn a_tracker_killed_and_restarted_over_a_long_history_matches_every_receip
     let restart_from = restore_times(&log_path).len();
     let mut tracker = Process::start_role(&config_path, &log_path, "tracker");
 
-    let mut settled: Option<Instant> = None;
-    let messages = collect(&status, Duration::from_secs(300), |m| {
-        let done = m
-            .iter()
-            .filter_map(|m| events::decode_status(kafka::rdkafka::Message::payload(m).unwrap_or_default(), None).ok())
-            .filter(|e| e.status.is_terminal())
-            .count();
-        if settled.is_none() && done >= n {
-            settled = Some(Instant::now());
-        }
-        settled.is_some_and(|t| t.elapsed() > Duration::from_secs(8))
-    })
-    .await;
+    let terminal_id = |m: &kafka::rdkafka::message::OwnedMessage| {
+        let ev = events::decode_status(kafka::rdkafka::Message::payload(m).unwrap_or_default(), None).ok()?;
+        ev.status.is_terminal().then_some(ev.request_id)
+    };
+    let messages =
+        collect(&status, Duration::from_secs(300), settled_after(n, Duration::from_secs(8), terminal_id)).await;
     tracker.kill();
     shutdown.cancel();
     let _ = front.await;

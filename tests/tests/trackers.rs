@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use kafka::rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use simulator::SimConfig;
-use smsgw_tests::{collect, free_port, settings_toml, watch, Broker, Process, Proxy, Sim};
+use smsgw_tests::{collect, free_port, settings_toml, settled_after, watch, Broker, Process, Proxy, Sim};
 use tokio_util::sync::CancellationToken;
 
 const REQUESTS: usize = 5_000;
@@ -91,17 +91,8 @@ async fn trackers_joining_leaving_and_a_broker_stall_publish_one_final_event_per
         let ev = events::decode_status(kafka::rdkafka::Message::payload(m).unwrap_or_default(), None).ok()?;
         (ev.status.is_terminal() && !ev.request_id.is_empty()).then_some(ev)
     };
-    let mut settled: Option<Instant> = None;
-    let messages = collect(&status, Duration::from_secs(300), |m| {
-        if settled.is_none()
-            && m.iter().filter_map(final_of).map(|e| e.request_id).collect::<std::collections::HashSet<_>>().len()
-                >= REQUESTS
-        {
-            settled = Some(Instant::now());
-        }
-        settled.is_some_and(|t| t.elapsed() > Duration::from_secs(10))
-    })
-    .await;
+    let done = settled_after(REQUESTS, Duration::from_secs(10), |m| final_of(m).map(|e| e.request_id));
+    let messages = collect(&status, Duration::from_secs(300), done).await;
     assert!(first.exited().is_none() && second.exited().is_none(), "both trackers still run");
     first.kill();
     second.kill();
