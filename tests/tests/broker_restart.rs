@@ -35,6 +35,14 @@ async fn broker_restarts_on_persistent_storage_lose_nothing_and_double_nothing()
     .await;
     let mut settings = settings(&broker, sim.port, &format!("binds = {BINDS}\nwindow = {WINDOW}"));
     settings.tracker.receipt_wait = Duration::from_secs(30);
+    // Sessions longer than the broker's downtime: when a member's heartbeat
+    // reaches a restarted tansu 0.6 after its session ran out, the broker
+    // keeps it as a leader that is no longer a member and the group never
+    // forms again (docs/tracker.md, "ghost group leaders").
+    settings.kafka.session_timeout = Duration::from_secs(10);
+    if let Ok(d) = std::env::var("SMSGW_KAFKA_DEBUG") {
+        settings.kafka.properties.insert("debug".into(), d);
+    }
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
     let gateway = Gateway::start(settings).await;
