@@ -40,6 +40,9 @@ pub enum Error {
     /// key would land in different partition numbers and never meet.
     #[error("co-partitioned topics differ in partition count ({counts}); give them the same count (kafka.partitions when smsgw creates them)")]
     PartitionMismatch { counts: String },
+    /// The broker could not be probed for its quirks (`kafka.broker_quirks = "auto"`).
+    #[error("cannot probe the broker (set kafka.broker_quirks to tansu or none to skip): {0}")]
+    Probe(String),
     /// The idempotent producer hit a fatal error: the process must restart.
     #[error("fatal kafka producer error: {0}")]
     Fatal(String),

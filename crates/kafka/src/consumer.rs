@@ -23,14 +23,13 @@ use crate::client::{base_config, Error};
 use crate::lease::{wait_idle, Lease, Leases, Ticket};
 use crate::offsets::OffsetTracker;
 
-/// How far before its committed offset an assigned partition is read again
-/// (the records before the committed offset are skipped here). tansu 0.6
-/// answers a fetch from the middle of a record batch with the batches
-/// *after* it, silently losing the rest of that batch — so a consumer
-/// resuming at a committed offset inside a batch must start at or before the
-/// batch's base. Our producers put at most `batch.num.messages` (10,000)
-/// records in a batch. With a real Kafka this only costs re-reading them.
-const REWIND: i64 = 10_000;
+// How far before its committed offset an assigned partition is read again
+// (the records before the committed offset are skipped here): tansu 0.6
+// answers a fetch from the middle of a record batch with the batches *after*
+// it, silently losing the rest of that batch — so a consumer resuming at a
+// committed offset inside a batch must start at or before the batch's base.
+// 10,000 with `kafka.broker_quirks = "tansu"`, 0 with `"none"`
+// ([`crate::quirks::rewind`]).
 
 /// How long the committed offsets of newly assigned partitions are asked
 /// for before the partitions are read from their beginning instead.
@@ -47,6 +46,8 @@ struct Shared {
     /// Per rewound partition, the committed offset: records before it are skipped.
     resume_at: Mutex<HashMap<(String, i32), i64>>,
     revoke_timeout: Duration,
+    /// Records re-read before a committed offset ([`crate::quirks::rewind`]).
+    rewind: i64,
     /// A client of the same group that never joins it, for committed-offset
     /// lookups: asked through the group member itself, librdkafka routes
     /// them through the group's state, which a rebalance in progress stalls.
@@ -62,7 +63,7 @@ impl Shared {
     }
 }
 
-/// The consumer context: rewinds assigned partitions (see [`REWIND`]) and
+/// The consumer context: rewinds assigned partitions (see [`crate::quirks`]) and
 /// gives revoked ones up cleanly (see [`crate::lease`]).
 pub struct AckContext {
     shared: Arc<Shared>,
@@ -167,7 +168,7 @@ impl AckContext {
     }
 
     /// Starts every assigned partition that has a committed offset
-    /// [`REWIND`] records earlier, remembering where to resume.
+    /// `rewind` records earlier, remembering where to resume.
     ///
     /// The committed offsets are asked for until the broker answers (up to
     /// [`COMMITTED_LOOKUP`]); if it never does, the partitions are read from
@@ -204,8 +205,8 @@ impl AckContext {
             resume_at.remove(&key);
             tracing::debug!(topic = elem.topic(), partition = elem.partition(), committed = ?elem.offset(), "assigned");
             if let Offset::Offset(at) = elem.offset() {
-                if at > 0 {
-                    let from = Offset::Offset((at - REWIND).max(0));
+                if at > 0 && self.shared.rewind > 0 {
+                    let from = Offset::Offset((at - self.shared.rewind).max(0));
                     if tpl.set_partition_offset(elem.topic(), elem.partition(), from).is_ok() {
                         resume_at.insert(key, at);
                     }
@@ -250,6 +251,7 @@ impl AckingConsumer {
             assigned: Mutex::new(Vec::new()),
             resume_at: Mutex::new(HashMap::new()),
             revoke_timeout: config.revoke_timeout,
+            rewind: crate::quirks::rewind(config.broker_quirks),
         });
         let mut cc = base_config(config);
         cc.set("group.id", group)
@@ -275,7 +277,7 @@ impl AckingConsumer {
     }
 
     /// The next record, skipping those a rewound partition re-reads before
-    /// its committed offset (see [`REWIND`]).
+    /// its committed offset (see [`crate::quirks`]).
     pub async fn recv(&self) -> Result<BorrowedMessage<'_>, KafkaError> {
         loop {
             let message = self.consumer.recv().await?;

@@ -13,6 +13,7 @@ pub mod dispatch;
 pub mod lease;
 pub mod offsets;
 pub mod producer;
+pub mod quirks;
 pub mod recent;
 pub mod restore;
 pub mod trace;

@@ -168,6 +168,13 @@ pub struct KafkaConfig {
     /// well below librdkafka's `max.poll.interval.ms` (300 s by default).
     #[serde(default = "default_revoke_timeout", with = "humantime_serde")]
     pub revoke_timeout: Duration,
+    /// Work around the test broker tansu 0.6 (`docs/tracker.md`, "tansu 0.6 and
+    /// its quirks"): `auto` (probe the broker at start-up), `tansu`, or `none`
+    /// (a broker that answers fetches from inside a record batch and reports the
+    /// log end exactly, as Kafka does: consumers then resume exactly at their
+    /// committed offsets instead of re-reading 10,000 records before them).
+    #[serde(default)]
+    pub broker_quirks: BrokerQuirks,
     /// Partitions given to topics smsgw creates itself.
     #[serde(default = "default_partitions")]
     pub partitions: i32,
@@ -193,6 +200,7 @@ impl KafkaConfig {
             schema_registry_url: None,
             session_timeout: default_session_timeout(),
             revoke_timeout: default_revoke_timeout(),
+            broker_quirks: BrokerQuirks::Auto,
             partitions: default_partitions(),
             id_retention: default_id_retention(),
             topics: TopicsConfig::default(),
@@ -207,6 +215,19 @@ fn default_group_prefix() -> String {
 fn default_session_timeout() -> Duration {
     Duration::from_secs(10)
 }
+/// Which broker bugs smsgw works around (`kafka.broker_quirks`).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum BrokerQuirks {
+    /// Probed at start-up; where it was not probed, treated as `tansu` (safe on any broker).
+    #[default]
+    Auto,
+    /// Fetches from inside a batch lose the rest of it; ListOffsets reports a short end.
+    Tansu,
+    /// A broker without those bugs (Kafka, Redpanda, ...).
+    None,
+}
+
 fn default_revoke_timeout() -> Duration {
     Duration::from_secs(30)
 }

@@ -93,6 +93,13 @@ pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
 /// Creates the topics and runs `roles` until `shutdown`, then drains.
 pub async fn run_roles(settings: Arc<Settings>, role: Role, shutdown: CancellationToken) -> Result<(), Error> {
     kafka::ensure_topics(&settings.kafka, &topics(&settings), settings.kafka.partitions).await?;
+    let settings = if settings.kafka.broker_quirks == runtime::config::BrokerQuirks::Auto {
+        let mut resolved = (*settings).clone();
+        resolved.kafka = kafka::quirks::resolve(&settings.kafka, &settings.kafka.topics.done).await?;
+        Arc::new(resolved)
+    } else {
+        settings
+    };
     let router = matches!(role, Role::All | Role::Router);
     let sender = match role {
         Role::All => Some(sender::Connections::All),

@@ -88,14 +88,20 @@ async fn try_read(
     }
     let mut assignment = TopicPartitionList::new();
     // A fetch from inside a batch loses the rest of it on tansu: start at or before the batch.
-    assignment.add_partition_offset(&status, partition, Offset::Offset((start - BATCH).max(low)))?;
+    let rewind = kafka::quirks::rewind(kafka.broker_quirks);
+    assignment.add_partition_offset(&status, partition, Offset::Offset((start - rewind).max(low)))?;
     consumer.assign(&assignment)?;
     let mut stream = consumer.stream();
     let mut read_to = start;
+    // Past the reported end only where the broker reports it short (tansu).
+    let drain = if kafka.broker_quirks == runtime::config::BrokerQuirks::None { 0 } else { BATCH };
     loop {
         // Up to the end, wait for the broker; past it, take only what the
         // last fetch already brought (the rest of the end's batch on tansu).
         let draining = read_to >= end;
+        if draining && drain == 0 {
+            break;
+        }
         let wait = if draining { Duration::from_millis(100) } else { Duration::from_secs(10) };
         let message = match tokio::time::timeout(wait, stream.next()).await {
             Ok(Some(Ok(m))) => m,
@@ -112,7 +118,7 @@ async fn try_read(
                 found.keys.push(String::from_utf8_lossy(key).into_owned());
             }
         }
-        if read_to >= end + BATCH {
+        if read_to >= end + drain {
             break;
         }
     }
