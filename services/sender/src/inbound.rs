@@ -240,6 +240,45 @@ mod tests {
         );
     }
 
+    /// A report or inbound message whose record the broker refuses (here:
+    /// larger than the producer takes), or that cannot be written before
+    /// shutdown, is refused to the SMSC, which delivers it again: never
+    /// acknowledged without its record.
+    #[tokio::test]
+    async fn a_delivery_not_recorded_is_refused_to_the_smsc() {
+        let mut config = runtime::config::KafkaConfig::new("127.0.0.1:9");
+        config.properties.insert("message.max.bytes".into(), "1000".into());
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let producer = Producer::new(&config, shutdown.clone(), std::time::Duration::from_millis(50)).unwrap();
+        let to = Destinations {
+            connection: "c".into(),
+            topics: runtime::config::TopicsConfig::default(),
+            framing: Framing::SingleObject,
+            dlr_id_format: DlrIdFormat::default(),
+        };
+        let report = |id: String| Report {
+            message_id: id,
+            stat: "DELIVRD".into(),
+            is_final: true,
+            err: None,
+            network_error: None,
+            done_at: None,
+        };
+        let ack_of = |incoming: Incoming| {
+            let (to, producer) = (&to, &producer);
+            async move {
+                let (ack, answer) = tokio::sync::oneshot::channel();
+                handle(to, producer, &AtomicU64::new(0), 1, Delivered { incoming, ack }).await;
+                answer.await.unwrap()
+            }
+        };
+        // Too large for the broker: refused at once.
+        assert_eq!(ack_of(Incoming::Report(report("x".repeat(2000)))).await, Ack::Refused);
+        // No broker until shutdown: refused once the drain runs out.
+        shutdown.cancel();
+        assert_eq!(ack_of(Incoming::Report(report("small".into()))).await, Ack::Refused);
+    }
+
     #[test]
     fn a_concatenated_part_is_kept_encoded_for_reassembly() {
         let mut body = vec![5, 0, 3, 9, 2, 1];
