@@ -507,3 +507,73 @@ pub fn settled_after(
         settled.is_some_and(|t| t.elapsed() >= quiet)
     }
 }
+
+/// A gateway configuration written to a folder of its own, for tests that
+/// run the gateway as [`Process`]es; its topics are created. The folder
+/// (with the processes' log) is removed when the test passes, kept when it fails.
+pub struct Workdir {
+    pub dir: PathBuf,
+    pub config: PathBuf,
+    pub log: PathBuf,
+    pub settings: Settings,
+}
+
+impl Workdir {
+    pub async fn new(name: &str, toml: &str) -> Workdir {
+        let dir = std::env::temp_dir().join(format!("smsgw-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (config, log) = (dir.join("gateway.toml"), dir.join("gateway.log"));
+        std::fs::write(&config, toml).unwrap();
+        let settings = Settings::from_toml(toml).unwrap();
+        kafka::ensure_topics(&settings.kafka, &smsgw::topics(&settings), settings.kafka.partitions).await.unwrap();
+        Workdir { dir, config, log, settings }
+    }
+}
+
+impl Drop for Workdir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Publishes `n` JSON requests (`request(i)` gives the id and the body) as
+/// fast as the producer takes them, and waits until the broker has them all.
+pub async fn publish_requests(kafka: &KafkaConfig, topic: &str, n: usize, request: impl Fn(usize) -> (String, String)) {
+    use kafka::rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+    let producer: FutureProducer = kafka::producer(kafka).unwrap();
+    for i in 0..n {
+        let (id, body) = request(i);
+        while producer.send_result(FutureRecord::to(topic).key(&id).payload(&body)).is_err() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    producer.flush(Duration::from_secs(60)).unwrap();
+}
+
+/// Duplicate segments the SMSC accepted: copies beyond the first of each
+/// segment, by what follows the UDH (a copy sent again carries a new
+/// concatenation reference); `receipted` counts those that asked for a receipt.
+pub fn duplicates_at(sim: &SimState) -> Duplicates {
+    let mut copies: std::collections::HashMap<(Vec<u8>, bool), usize> = std::collections::HashMap::new();
+    let accepted: Vec<_> = sim.submits().into_iter().filter(|s| s.status == 0).collect();
+    for s in &accepted {
+        let sm = &s.short_message;
+        let body = if s.esm_class & 0x40 != 0 { &sm[(1 + usize::from(sm[0])).min(sm.len())..] } else { &sm[..] };
+        *copies.entry((body.to_vec(), s.registered_delivery & 0x03 != 0)).or_default() += 1;
+    }
+    Duplicates {
+        accepted: accepted.len(),
+        all: copies.values().map(|n| n - 1).sum(),
+        receipted: copies.iter().filter(|((_, r), _)| *r).map(|(_, n)| n - 1).sum(),
+    }
+}
+
+/// What [`duplicates_at`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duplicates {
+    pub accepted: usize,
+    pub all: usize,
+    pub receipted: usize,
+}

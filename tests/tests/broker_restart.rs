@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use simulator::SimConfig;
-use smsgw_tests::{collect, settings, settled_after, watch, Broker, Gateway, Sim};
+use smsgw_tests::{collect, duplicates_at, publish_requests, settings, settled_after, watch, Broker, Gateway, Sim};
 
 const WINDOW: usize = 10;
 const BINDS: usize = 2;
@@ -47,19 +47,12 @@ async fn broker_restarts_on_persistent_storage_lose_nothing_and_double_nothing()
     let kafka = broker.kafka_config();
     let gateway = Gateway::start(settings).await;
 
-    let producer = kafka::producer(&kafka).unwrap();
-    for i in 0..n {
+    publish_requests(&kafka, &topics.send, n, |i| {
         let id = format!("b-{i}");
         let body = serde_json::json!({"id": id, "to": format!("+4915600{i:05}"), "text": format!("restart {i}"), "delivery_report": true});
-        kafka::rdkafka::producer::FutureProducer::send_result(
-            &producer,
-            kafka::rdkafka::producer::FutureRecord::to(&topics.send).key(&id).payload(&body.to_string()),
-        )
-        .map_err(|(e, _)| e)
-        .unwrap();
-    }
-    kafka::rdkafka::producer::Producer::flush(&producer, Duration::from_secs(60)).unwrap();
-    drop(producer);
+        (id, body.to_string())
+    })
+    .await;
 
     for k in 1..=RESTARTS {
         let at = (n * k / (RESTARTS + 1)) as u64;
@@ -86,12 +79,7 @@ async fn broker_restarts_on_persistent_storage_lose_nothing_and_double_nothing()
     for ev in messages.iter().filter_map(terminal_of).filter(|e| !e.request_id.is_empty()) {
         per_request.entry(ev.request_id).or_default().push(ev.status);
     }
-    let accepted: Vec<_> = sim.state.submits().into_iter().filter(|s| s.status == 0).collect();
-    let mut copies: HashMap<Vec<u8>, usize> = HashMap::new();
-    for s in &accepted {
-        *copies.entry(s.short_message.to_vec()).or_default() += 1;
-    }
-    let duplicates: usize = copies.values().map(|c| c - 1).sum();
+    let duplicates = duplicates_at(&sim.state).all;
     let missing: Vec<String> =
         (0..n).map(|i| format!("b-{i}")).filter(|id| !per_request.contains_key(id)).take(10).collect();
     let twice: Vec<_> = per_request.iter().filter(|(_, s)| s.len() != 1).take(10).collect();

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kafka::rdkafka::message::Message;
 use simulator::SimConfig;
-use smsgw_tests::{collect, settings_toml, settled_after, watch, Broker, Process, Sim};
+use smsgw_tests::{
+    collect, duplicates_at, publish_requests, settings_toml, settled_after, watch, Broker, Process, Sim, Workdir,
+};
 
 const REQUESTS: usize = 5_000;
 const WINDOW: usize = 10;
@@ -51,34 +53,23 @@ async fn kill_nine_twice_and_every_request_ends_once() {
         ..SimConfig::default()
     })
     .await;
-    let dir = std::env::temp_dir().join(format!("smsgw-crash-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config_path = dir.join("gateway.toml");
-    let log_path = dir.join("gateway.log");
     let toml = format!(
         "[tracker]\nreceipt_wait = \"10s\"\n{}",
         settings_toml(&broker, sim.port, &format!("binds = {BINDS}\nwindow = {WINDOW}"))
     );
-    std::fs::write(&config_path, &toml).unwrap();
-    let settings = runtime::Settings::from_toml(&toml).unwrap();
+    let work = Workdir::new("crash", &toml).await;
+    let (config_path, log_path, settings) = (&work.config, &work.log, &work.settings);
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
-    kafka::ensure_topics(&settings.kafka, &smsgw::topics(&settings), settings.kafka.partitions).await.unwrap();
 
     let status = watch(&kafka, &topics.status);
-    let mut gateway = Process::start(&config_path, &log_path);
-    let producer = kafka::producer(&kafka).unwrap();
-    for i in 0..REQUESTS {
+    let mut gateway = Process::start(config_path, log_path);
+    publish_requests(&kafka, &topics.send, REQUESTS, |i| {
         let id = format!("c-{i}");
         let body = serde_json::json!({"id": id, "to": format!("+4915200{i:05}"), "text": text(i), "delivery_report": receipted(i)});
-        kafka::rdkafka::producer::FutureProducer::send_result(
-            &producer,
-            kafka::rdkafka::producer::FutureRecord::to(&topics.send).key(&id).payload(&body.to_string()),
-        )
-        .map_err(|(e, _)| e)
-        .unwrap();
-    }
-    kafka::rdkafka::producer::Producer::flush(&producer, Duration::from_secs(30)).unwrap();
+        (id, body.to_string())
+    })
+    .await;
 
     // Kill while submits are in flight: at a random point of the first and
     // of the second third of the run (the SMSC's latency keeps the run a few
@@ -99,7 +90,7 @@ async fn kill_nine_twice_and_every_request_ends_once() {
         // Restart once the dead member's session (3 s) has run out: tansu 0.6
         // can leave a successor that joins earlier with no partitions for good.
         tokio::time::sleep(Duration::from_secs(4)).await;
-        gateway = Process::start(&config_path, &log_path);
+        gateway = Process::start(config_path, log_path);
     }
     eprintln!("killed after {kills_at:?} accepted submits");
 
@@ -182,18 +173,9 @@ async fn kill_nine_twice_and_every_request_ends_once() {
     }
 
     // Duplicate segments at the SMSC, bounded by what was in flight at each kill.
-    let accepted: Vec<_> = sim.state.submits().into_iter().filter(|s| s.status == 0).collect();
-    let mut copies: HashMap<(Vec<u8>, bool), usize> = HashMap::new();
-    for s in &accepted {
-        // A copy sent again carries a new concatenation reference: compare what follows the UDH.
-        let sm = &s.short_message;
-        let body = if s.esm_class & 0x40 != 0 { &sm[(1 + usize::from(sm[0])).min(sm.len())..] } else { &sm[..] };
-        *copies.entry((body.to_vec(), s.registered_delivery & 0x03 != 0)).or_default() += 1;
-    }
-    let duplicates: usize = copies.values().map(|n| n - 1).sum();
-    let receipted_duplicates: usize = copies.iter().filter(|((_, r), _)| *r).map(|(_, n)| n - 1).sum();
-    eprintln!("{} segments accepted, {duplicates} duplicates ({receipted_duplicates} receipted)", accepted.len());
-    assert!(duplicates <= WINDOW * BINDS * KILLS, "{duplicates} duplicates > window × binds × kills");
+    let dups = duplicates_at(&sim.state);
+    eprintln!("{} segments accepted, {} duplicates ({} receipted)", dups.accepted, dups.all, dups.receipted);
+    assert!(dups.all <= WINDOW * BINDS * KILLS, "{} duplicates > window × binds × kills", dups.all);
 
     // The gateway's account of the receipted ones: segments with several
     // recorded submits, plus first copies it never recorded (their receipts
@@ -214,8 +196,7 @@ async fn kill_nine_twice_and_every_request_ends_once() {
     );
     assert_eq!(
         recorded_twice + unmatched_ids.len(),
-        receipted_duplicates,
+        dups.receipted,
         "every duplicate receipted segment at the SMSC is accounted for"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -15,7 +15,10 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use simulator::SimConfig;
-use smsgw_tests::{collect, free_port, settings_toml, settled_after, watch, Broker, Process, Proxy, Sim};
+use smsgw_tests::{
+    collect, duplicates_at, free_port, publish_requests, settings_toml, settled_after, watch, Broker, Process, Proxy,
+    Sim, Workdir,
+};
 
 const REQUESTS: usize = 3_000;
 const WINDOW: usize = 10;
@@ -43,10 +46,6 @@ async fn rebalances_and_a_broker_stall_send_nothing_twice_and_lose_nothing() {
         ..SimConfig::default()
     })
     .await;
-    let dir = std::env::temp_dir().join(format!("smsgw-rebalance-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config_path = dir.join("gateway.toml");
-    let log_path = dir.join("gateway.log");
     let toml = format!(
         "[tracker]\nreceipt_wait = \"60s\"\n{}",
         settings_toml(&broker, sim.port, &format!("binds = {BINDS}\nwindow = {WINDOW}\nmax_tps = 60"))
@@ -56,30 +55,23 @@ async fn rebalances_and_a_broker_stall_send_nothing_twice_and_lose_nothing() {
     // Sessions of 10 s, not the 3 s of single-member tests: tansu 0.6 holds a
     // follower's JoinGroup for 3 s, so with 3 s sessions every rebalance of
     // a group with two members expires the follower and starts another.
-    std::fs::write(&config_path, &toml).unwrap();
-    let settings = runtime::Settings::from_toml(&toml).unwrap();
+    let work = Workdir::new("rebalance", &toml).await;
+    let (config_path, log_path, settings) = (&work.config, &work.log, &work.settings);
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
-    kafka::ensure_topics(&settings.kafka, &smsgw::topics(&settings), settings.kafka.partitions).await.unwrap();
 
     let status = watch(&kafka, &topics.status);
-    let mut first = Process::start(&config_path, &log_path);
-    let producer = kafka::producer(&kafka).unwrap();
-    for i in 0..REQUESTS {
+    let mut first = Process::start(config_path, log_path);
+    publish_requests(&kafka, &topics.send, REQUESTS, |i| {
         let id = format!("rb-{i}");
         let body = serde_json::json!({"id": id, "to": format!("+4915300{i:05}"), "text": format!("rebalance {i}"), "delivery_report": true});
-        kafka::rdkafka::producer::FutureProducer::send_result(
-            &producer,
-            kafka::rdkafka::producer::FutureRecord::to(&topics.send).key(&id).payload(&body.to_string()),
-        )
-        .map_err(|(e, _)| e)
-        .unwrap();
-    }
-    kafka::rdkafka::producer::Producer::flush(&producer, Duration::from_secs(30)).unwrap();
+        (id, body.to_string())
+    })
+    .await;
 
     // (a) A second gateway joins, and later leaves as a rolling update stops it.
     accepted(&sim, 400).await;
-    let mut second = Process::start(&config_path, &log_path);
+    let mut second = Process::start(config_path, log_path);
     accepted(&sim, 1_200).await;
     let stopped = second.terminate(Duration::from_secs(60));
     assert!(stopped.is_some_and(|s| s.success()), "the second gateway drains and exits 0: {stopped:?}");
@@ -108,12 +100,8 @@ async fn rebalances_and_a_broker_stall_send_nothing_twice_and_lose_nothing() {
             per_request.entry(ev.request_id).or_default().push(ev.status);
         }
     }
-    let accepted: Vec<_> = sim.state.submits().into_iter().filter(|s| s.status == 0).collect();
-    let mut copies: HashMap<Vec<u8>, usize> = HashMap::new();
-    for s in &accepted {
-        *copies.entry(s.short_message.to_vec()).or_default() += 1;
-    }
-    let duplicates: usize = copies.values().map(|n| n - 1).sum();
+    let dups = duplicates_at(&sim.state);
+    let duplicates = dups.all;
     let twice: Vec<_> = per_request.iter().filter(|(_, s)| s.len() != 1).take(10).collect();
     let missing: Vec<String> =
         (0..REQUESTS).map(|i| format!("rb-{i}")).filter(|id| !per_request.contains_key(id)).take(10).collect();
@@ -122,7 +110,7 @@ async fn rebalances_and_a_broker_stall_send_nothing_twice_and_lose_nothing() {
         per_request.len(),
         per_request.values().filter(|s| s.len() != 1).count(),
         REQUESTS - per_request.len(),
-        accepted.len(),
+        dups.accepted,
     );
     assert!(twice.is_empty(), "requests with more than one terminal status: {twice:?}");
     assert!(missing.is_empty(), "requests without a terminal status: {missing:?} (log: {})", log_path.display());
@@ -131,5 +119,4 @@ async fn rebalances_and_a_broker_stall_send_nothing_twice_and_lose_nothing() {
         duplicates <= WINDOW * BINDS * EVENTS,
         "{duplicates} duplicates at the SMSC > window × binds × {EVENTS} events"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use kafka::rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use simulator::SimConfig;
-use smsgw_tests::{collect, settings_toml, settled_after, watch, Broker, Process, Sim};
+use smsgw_tests::{collect, publish_requests, settings_toml, settled_after, watch, Broker, Process, Sim, Workdir};
 use tokio_util::sync::CancellationToken;
 
 fn env(name: &str, default: usize) -> usize {
@@ -41,18 +41,15 @@ async fn a_tracker_killed_and_restarted_over_a_long_history_matches_every_receip
     let n = env("SMSGW_RESTART_REQUESTS", 5_000);
     let broker = Broker::start();
     let sim = Sim::start(SimConfig { receipt_delay: Duration::from_millis(500), ..SimConfig::default() }).await;
-    let dir = std::env::temp_dir().join(format!("smsgw-tracker-restart-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (config_path, log_path) = (dir.join("gateway.toml"), dir.join("tracker.log"));
     let toml = format!(
         "[tracker]\nduplicate_window = \"5s\"\nreceipt_wait = \"5s\"\nmax_waiting = 1000\n{}",
         settings_toml(&broker, sim.port, "binds = 2\nwindow = 20")
     );
-    std::fs::write(&config_path, &toml).unwrap();
-    let settings = Arc::new(runtime::Settings::from_toml(&toml).unwrap());
+    let work = Workdir::new("tracker-restart", &toml).await;
+    let (config_path, log_path) = (&work.config, &work.log);
+    let settings = Arc::new(work.settings.clone());
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
-    kafka::ensure_topics(&settings.kafka, &smsgw::topics(&settings), settings.kafka.partitions).await.unwrap();
 
     // The long history: earlier segments and the tombstones that concluded them.
     let started = Instant::now();
@@ -71,27 +68,25 @@ async fn a_tracker_killed_and_restarted_over_a_long_history_matches_every_receip
     eprintln!("{} earlier submit records and tombstones written in {:?}", old, started.elapsed());
 
     // The tracker alone in a process; router and senders in this one.
-    let mut tracker = Process::start_role(&config_path, &log_path, "tracker");
+    let mut tracker = Process::start_role(config_path, log_path, "tracker");
     let shutdown = CancellationToken::new();
     let front = tokio::spawn(smsgw::run_roles(settings.clone(), smsgw::Role::Router, shutdown.clone()));
     let senders = tokio::spawn(smsgw::run_roles(settings.clone(), smsgw::Role::Sender, shutdown.clone()));
     let status = watch(&kafka, &topics.status);
     // Let the first restore (over the whole history) finish, and the old records leave the duplicate window.
     let deadline = Instant::now() + Duration::from_secs(300);
-    while restore_times(&log_path).len() < settings.kafka.partitions as usize {
+    while restore_times(log_path).len() < settings.kafka.partitions as usize {
         assert!(Instant::now() < deadline, "the tracker never finished its first restore");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     tokio::time::sleep(Duration::from_secs(6)).await;
 
-    for i in 0..n {
+    publish_requests(&kafka, &topics.send, n, |i| {
         let id = format!("t-{i}");
         let body = serde_json::json!({"id": id, "to": format!("+4915700{i:05}"), "text": format!("tracker {i}"), "delivery_report": true});
-        while producer.send_result(FutureRecord::to(&topics.send).key(&id).payload(&body.to_string())).is_err() {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-    producer.flush(Duration::from_secs(60)).unwrap();
+        (id, body.to_string())
+    })
+    .await;
     let deadline = Instant::now() + Duration::from_secs(300);
     while sim.state.receipts_sent.load(std::sync::atomic::Ordering::Relaxed) < (n / 2) as u64 {
         assert!(Instant::now() < deadline, "receipts did not flow");
@@ -101,8 +96,8 @@ async fn a_tracker_killed_and_restarted_over_a_long_history_matches_every_receip
     eprintln!("tracker killed after {} receipts", sim.state.receipts_sent.load(std::sync::atomic::Ordering::Relaxed));
     // A supervisor's restart delay; the dead member's session (3 s) runs out.
     tokio::time::sleep(Duration::from_secs(4)).await;
-    let restart_from = restore_times(&log_path).len();
-    let mut tracker = Process::start_role(&config_path, &log_path, "tracker");
+    let restart_from = restore_times(log_path).len();
+    let mut tracker = Process::start_role(config_path, log_path, "tracker");
 
     let terminal_id = |m: &kafka::rdkafka::message::OwnedMessage| {
         let ev = events::decode_status(kafka::rdkafka::Message::payload(m).unwrap_or_default(), None).ok()?;
@@ -115,7 +110,7 @@ async fn a_tracker_killed_and_restarted_over_a_long_history_matches_every_receip
     let _ = front.await;
     let _ = senders.await;
 
-    let times = restore_times(&log_path);
+    let times = restore_times(log_path);
     eprintln!(
         "restore times: first start {:?}; after the kill {:?}",
         &times[..restart_from.min(times.len())],
@@ -138,5 +133,4 @@ async fn a_tracker_killed_and_restarted_over_a_long_history_matches_every_receip
     assert!(missing.is_empty(), "{} without a final status (log {})", missing.len(), log_path.display());
     assert!(per_request.values().all(|s| s == &[events::Status::Delivered]), "each DELIVERED exactly once");
     assert!(times.len() > restart_from, "the restarted tracker restored its partitions");
-    let _ = std::fs::remove_dir_all(&dir);
 }

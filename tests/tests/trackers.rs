@@ -14,9 +14,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kafka::rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use simulator::SimConfig;
-use smsgw_tests::{collect, free_port, settings_toml, settled_after, watch, Broker, Process, Proxy, Sim};
+use smsgw_tests::{
+    collect, free_port, publish_requests, settings_toml, settled_after, watch, Broker, Process, Proxy, Sim, Workdir,
+};
 use tokio_util::sync::CancellationToken;
 
 const REQUESTS: usize = 5_000;
@@ -32,9 +33,6 @@ async fn trackers_joining_leaving_and_a_broker_stall_publish_one_final_event_per
         ..SimConfig::default()
     })
     .await;
-    let dir = std::env::temp_dir().join(format!("smsgw-trackers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (config_path, log_path) = (dir.join("gateway.toml"), dir.join("trackers.log"));
     let toml = format!(
         "[tracker]\nreceipt_wait = \"60s\"\n{}",
         settings_toml(&broker, sim.port, "binds = 2\nwindow = 20\nmax_tps = 250")
@@ -44,28 +42,25 @@ async fn trackers_joining_leaving_and_a_broker_stall_publish_one_final_event_per
     // Sessions of 10 s, not the 3 s of single-member tests: tansu 0.6 holds a
     // follower's JoinGroup for 3 s, so with 3 s sessions every rebalance of
     // a group with two members expires the follower and starts another.
-    std::fs::write(&config_path, &toml).unwrap();
-    let settings = Arc::new(runtime::Settings::from_toml(&toml).unwrap());
+    let work = Workdir::new("trackers", &toml).await;
+    let (config_path, log_path) = (&work.config, &work.log);
+    let settings = Arc::new(work.settings.clone());
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
-    kafka::ensure_topics(&settings.kafka, &smsgw::topics(&settings), settings.kafka.partitions).await.unwrap();
 
-    let mut first = Process::start_role(&config_path, &log_path, "tracker");
-    let mut second = Process::start_role(&config_path, &log_path, "tracker");
+    let mut first = Process::start_role(config_path, log_path, "tracker");
+    let mut second = Process::start_role(config_path, log_path, "tracker");
     let shutdown = CancellationToken::new();
     let router = tokio::spawn(smsgw::run_roles(settings.clone(), smsgw::Role::Router, shutdown.clone()));
     let senders = tokio::spawn(smsgw::run_roles(settings.clone(), smsgw::Role::Sender, shutdown.clone()));
     let status = watch(&kafka, &topics.status);
 
-    let producer: FutureProducer = kafka::producer(&kafka).unwrap();
-    for i in 0..REQUESTS {
+    publish_requests(&kafka, &topics.send, REQUESTS, |i| {
         let id = format!("tr-{i}");
         let body = serde_json::json!({"id": id, "to": format!("+4915800{i:05}"), "text": format!("trackers {i}"), "delivery_report": true});
-        while producer.send_result(FutureRecord::to(&topics.send).key(&id).payload(&body.to_string())).is_err() {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-    producer.flush(Duration::from_secs(60)).unwrap();
+        (id, body.to_string())
+    })
+    .await;
 
     let receipts = |n: u64| {
         let sim = &sim;
@@ -78,7 +73,7 @@ async fn trackers_joining_leaving_and_a_broker_stall_publish_one_final_event_per
         }
     };
     receipts(800).await;
-    let mut third = Process::start_role(&config_path, &log_path, "tracker");
+    let mut third = Process::start_role(config_path, log_path, "tracker");
     receipts(2_000).await;
     let stopped = third.terminate(Duration::from_secs(60));
     assert!(stopped.is_some_and(|s| s.success()), "the third tracker drains and exits 0: {stopped:?}");
@@ -116,5 +111,4 @@ async fn trackers_joining_leaving_and_a_broker_stall_publish_one_final_event_per
     assert!(twice.is_empty(), "more than one final event: {twice:?}");
     assert!(missing.is_empty(), "no final event: {missing:?} (log {})", log_path.display());
     assert!(per_request.values().all(|s| s == &[events::Status::Delivered]));
-    let _ = std::fs::remove_dir_all(&dir);
 }

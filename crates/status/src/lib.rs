@@ -44,7 +44,11 @@ pub async fn publish_with(
 }
 
 /// Hands a request's final event to the finaliser (`kafka.topics.segments`),
-/// which publishes it unless the request already has one.
+/// which publishes it unless the request already has one. `Err` only when
+/// the producer gave up (shutdown): the caller leaves its input for a redo.
+/// A record the broker refuses for good is logged and counted
+/// (`smsgw_records_refused_total`) — it could only be an oversized event,
+/// and the router bounds what makes events large — rather than retried forever.
 pub async fn publish_final(
     producer: &Producer,
     topics: &runtime::config::TopicsConfig,
@@ -52,8 +56,20 @@ pub async fn publish_final(
     trace_fields: &[(String, String)],
 ) -> Result<(), PublishError> {
     let record = records::Outcome::Terminal(records::Terminal { event: event.clone(), trace: trace_fields.to_vec() });
-    let payload = records::encode(&record).map_err(|e| PublishError::Rejected(e.to_string()))?;
-    let headers = trace::with_fields(OwnedHeaders::new(), trace_fields);
-    producer.publish(Outgoing { topic: &topics.segments, key: &event.request_id, payload: &payload, headers }).await?;
-    Ok(())
+    let published = match records::encode(&record) {
+        Ok(payload) => {
+            let headers = trace::with_fields(OwnedHeaders::new(), trace_fields);
+            let out = Outgoing { topic: &topics.segments, key: &event.request_id, payload: &payload, headers };
+            producer.publish(out).await.map(|_| ())
+        }
+        Err(e) => Err(PublishError::Rejected(e.to_string())),
+    };
+    match published {
+        Err(PublishError::Rejected(reason)) => {
+            tracing::error!(request_id = %event.request_id, %reason, "final event refused; not published");
+            counters::records_refused(&topics.segments).inc();
+            Ok(())
+        }
+        other => other,
+    }
 }

@@ -130,7 +130,7 @@ impl Router {
                 tracing::info!(status = event.status.symbol(), reason = ?event.error.as_ref().map(|e| &e.code), "request refused");
                 let expired = event.status == events::Status::Expired;
                 counters::requests(if expired { "expired" } else { "rejected" }).inc();
-                self.finish(&event, &trace_fields).await
+                status::publish_final(&self.producer, &self.settings.kafka.topics, &event, &trace_fields).await
             }
             Decision::Queue { connection, request, segments } => {
                 let queued = match events::encode_request(&request, self.framings.queue(&connection)) {
@@ -173,25 +173,13 @@ impl Router {
                             Some(events::ErrorInfo { code: "queue_refused".into(), protocol_code: None, text: reason });
                         ev.tenant = request.tenant.clone();
                         ev.metadata = request.metadata.clone();
-                        self.finish(&ev, &trace_fields).await
+                        status::publish_final(&self.producer, &self.settings.kafka.topics, &ev, &trace_fields).await
                     }
                     Err(PublishError::Stopped) => Err(PublishError::Stopped),
                 }
             }
         };
         recorded.is_ok()
-    }
-
-    /// Hands a request's final event to the finaliser.
-    async fn finish(&self, event: &events::StatusEvent, trace_fields: &[(String, String)]) -> Result<(), PublishError> {
-        match status::publish_final(&self.producer, &self.settings.kafka.topics, event, trace_fields).await {
-            Err(PublishError::Rejected(reason)) => {
-                // Only a status built from an oversized request could be refused; metadata is bounded.
-                tracing::error!(request_id = %event.request_id, %reason, "final status refused by the broker");
-                Ok(())
-            }
-            other => other,
-        }
     }
 
     /// Sends an undecodable record to the dead-letter topic with the reason

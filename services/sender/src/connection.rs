@@ -160,7 +160,9 @@ impl Worker {
                     text: e.to_string(),
                 });
                 counters::outcomes(&self.config.id, ev.status.symbol()).inc();
-                return self.finish(&ev, &trace_fields).await.is_ok();
+                return status::publish_final(&self.producer, &self.settings.kafka.topics, &ev, &trace_fields)
+                    .await
+                    .is_ok();
             }
         };
         // Idempotency by request id (see `done`).
@@ -261,19 +263,7 @@ impl Worker {
                 }
             }
         }
-        self.finish(ev, trace_fields).await
-    }
-
-    /// Hands the request's final event to the finaliser.
-    async fn finish(&self, ev: &events::StatusEvent, trace_fields: &[(String, String)]) -> Result<(), PublishError> {
-        match status::publish_final(&self.producer, &self.settings.kafka.topics, ev, trace_fields).await {
-            Err(PublishError::Rejected(reason)) => {
-                // Only an oversized event could be refused; the router bounds metadata.
-                tracing::error!(request_id = %ev.request_id, %reason, "final event refused by the broker");
-                Ok(())
-            }
-            other => other,
-        }
+        status::publish_final(&self.producer, &self.settings.kafka.topics, ev, trace_fields).await
     }
 
     /// Records that `id` has an outcome (compacted done topic, keyed by request id).
