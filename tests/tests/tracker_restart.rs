@@ -29,7 +29,7 @@ fn env(name: &str, default: usize) -> usize {
 fn restore_times(log: &std::path::Path) -> Vec<String> {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     text.lines()
-        .filter(|l| l.contains("receipt matching restored"))
+        .filter(|l| l.contains("partition restored") && l.contains("stage=matcher"))
         .filter_map(|l| l.split("took=").nth(1).map(|t| t.split_whitespace().next().unwrap_or("").to_owned()))
         .map(|t| t.replace("\u{1b}[0m", "").replace("\u{1b}[2m", ""))
         .collect()

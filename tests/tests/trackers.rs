@@ -108,6 +108,18 @@ async fn trackers_joining_leaving_and_a_broker_stall_publish_one_final_event_per
         per_request.values().filter(|s| s.len() != 1).count(),
         REQUESTS - per_request.len()
     );
+    for id in &missing {
+        let i: usize = id.trim_start_matches("tr-").parse().unwrap();
+        let text = format!("trackers {i}");
+        let at_smsc = sim.state.submits().iter().filter(|s| text::decode(s.data_coding, &s.short_message).text.as_deref() == Some(&text)).count();
+        let seen: Vec<_> = messages
+            .iter()
+            .filter(|m| kafka::rdkafka::Message::key(*m) == Some(id.as_bytes()))
+            .filter_map(|m| events::decode_status(kafka::rdkafka::Message::payload(m).unwrap_or_default(), None).ok())
+            .map(|e| e.status)
+            .collect();
+        eprintln!("{id}: {at_smsc} submits at the SMSC, events {seen:?}");
+    }
     assert!(twice.is_empty(), "more than one final event: {twice:?}");
     assert!(missing.is_empty(), "no final event: {missing:?} (log {})", log_path.display());
     assert!(per_request.values().all(|s| s == &[events::Status::Delivered]));

@@ -64,7 +64,7 @@ static KEY_COLLISIONS: Family<Counter, 1> = Family::new(
 );
 static RESTORE_MS: Family<Gauge, 1> = Family::new(
     "smsgw_restore_milliseconds",
-    "How long the last restore of a stage's partition took, in milliseconds (state read up to its fence).",
+    "How long the last restore of a tracker stage's partition took, in milliseconds (state read up to its fence, plus the stage's own restore step).",
     ["stage"],
 );
 static INBOUND: Family<Counter, 2> =

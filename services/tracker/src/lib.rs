@@ -53,7 +53,8 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let framings = registry::framings(&settings, registry.as_ref()).await?;
     let range = [("partition.assignment.strategy", "range")];
     let group = |stage: &str| format!("{}.{stage}", kafka.group_prefix);
-    let wiring = |work: &str, state: Option<&str>, consumer: AckingConsumer| stage::Wiring {
+    let wiring = |name, work: &str, state: Option<&str>, consumer: AckingConsumer| stage::Wiring {
+        name,
         consumer: Arc::new(consumer),
         producer: producer.clone(),
         work_topic: work.to_owned(),
@@ -64,8 +65,11 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let consumer =
         AckingConsumer::subscribe_with(kafka, &group("tracker"), &[&topics.submits, &topics.deliver], &range)?;
     let matcher = matcher::Matcher::new(matcher::Config::new(&settings, framings.status));
-    let matcher =
-        tokio::spawn(stage::run(matcher, wiring(&topics.deliver, Some(&topics.submits), consumer), shutdown.clone()));
+    let matcher = tokio::spawn(stage::run(
+        matcher,
+        wiring("matcher", &topics.deliver, Some(&topics.submits), consumer),
+        shutdown.clone(),
+    ));
 
     let consumer =
         AckingConsumer::subscribe_with(kafka, &group("tracker.segments"), &[&topics.segments, &topics.finals], &range)?;
@@ -73,13 +77,20 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let restorer: aggregate::Restorer =
         Arc::new(move |partition, floor| finals::status_tail(restore_config.clone(), partition, floor).boxed());
     let finaliser = aggregate::Finaliser::new(aggregate::Config::new(&settings, framings.status), restorer);
-    let finaliser =
-        tokio::spawn(stage::run(finaliser, wiring(&topics.segments, Some(&topics.finals), consumer), shutdown.clone()));
+    let finaliser = tokio::spawn(stage::run(
+        finaliser,
+        wiring("finaliser", &topics.segments, Some(&topics.finals), consumer),
+        shutdown.clone(),
+    ));
 
     let consumer = AckingConsumer::subscribe(kafka, &group("tracker.mo-parts"), &[&topics.mo_parts])?;
     let reassembler =
         reassemble::Reassembler::new(settings.tracker.mo_timeout, topics.inbound.clone(), framings.inbound);
-    let reassembler = tokio::spawn(stage::run(reassembler, wiring(&topics.mo_parts, None, consumer), shutdown.clone()));
+    let reassembler = tokio::spawn(stage::run(
+        reassembler,
+        wiring("reassembler", &topics.mo_parts, None, consumer),
+        shutdown.clone(),
+    ));
 
     tracing::info!("tracker started");
     for stage in [matcher, finaliser, reassembler] {

@@ -141,7 +141,6 @@ pub struct Matcher {
     waiting: HashMap<String, Vec<Waiting>>,
     waiting_count: usize,
     restored: HashSet<i32>,
-    restoring_since: HashMap<i32, Instant>,
     last_scan: Option<Instant>,
 }
 
@@ -155,7 +154,6 @@ impl Matcher {
             waiting: HashMap::new(),
             waiting_count: 0,
             restored: HashSet::new(),
-            restoring_since: HashMap::new(),
             last_scan: None,
         }
     }
@@ -298,9 +296,6 @@ impl Matcher {
 impl Stage for Matcher {
     fn state(&mut self, message: &OwnedMessage, now: Now) -> Vec<Effect> {
         let (partition, offset) = (message.partition(), message.offset());
-        if !self.restored.contains(&partition) {
-            self.restoring_since.entry(partition).or_insert(now.at);
-        }
         let checkpoint = self.checkpoints.entry(partition).or_default();
         checkpoint.next = checkpoint.next.max(offset + 1);
         checkpoint.sample(message.timestamp().to_millis().unwrap_or(now.ms), offset);
@@ -328,13 +323,9 @@ impl Stage for Matcher {
         }
     }
 
-    fn caught_up(&mut self, partition: i32, now: Now) -> Vec<Effect> {
+    fn caught_up(&mut self, partition: i32, _now: Now) -> Vec<Effect> {
         self.restored.insert(partition);
-        if let Some(since) = self.restoring_since.remove(&partition) {
-            let took = now.at.duration_since(since);
-            counters::restore_ms("matcher").set(took.as_millis() as i64);
-            tracing::info!(partition, took = ?took, open = self.open_count(), "receipt matching restored");
-        }
+        tracing::debug!(partition, open = self.open_count(), "submit records restored");
         Vec::new()
     }
 
@@ -442,7 +433,6 @@ impl Stage for Matcher {
         self.waiting_count = self.waiting.values().map(Vec::len).sum();
         counters::receipts_waiting().add(self.waiting_count as i64 - before as i64);
         self.restored.remove(&partition);
-        self.restoring_since.remove(&partition);
     }
 }
 

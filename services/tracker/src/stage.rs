@@ -158,6 +158,8 @@ pub trait Stage: Send {
 
 /// What the loop needs besides the stage.
 pub struct Wiring {
+    /// The stage's name in logs and metrics (`matcher`, `finaliser`, `reassembler`).
+    pub name: &'static str,
     pub consumer: Arc<AckingConsumer>,
     pub producer: Producer,
     /// The work topic (its partitions' leases guard the publishes).
@@ -175,10 +177,10 @@ enum Report {
 /// Progress of one partition's restore.
 #[derive(Debug, PartialEq, Eq)]
 enum Phase {
-    /// Reading the state topic up to the fence.
-    Fence,
+    /// Reading the state topic up to the fence, since then.
+    Fence(Instant),
     /// The stage's own restore is running (for this lease generation).
-    Extra(u64),
+    Extra(u64, Instant),
     Ready,
 }
 
@@ -248,7 +250,7 @@ impl<S: Stage> Driver<S> {
         let assigned = self.wiring.consumer.take_assigned();
         if assigned.iter().any(|(topic, _)| *topic == self.wiring.work_topic) {
             for (_, partition) in assigned.into_iter().filter(|(topic, _)| *topic == self.wiring.work_topic) {
-                self.phases.entry(partition).or_insert(Phase::Fence);
+                self.phases.entry(partition).or_insert(Phase::Fence(Instant::now()));
             }
             self.advance_restores();
         }
@@ -288,7 +290,7 @@ impl<S: Stage> Driver<S> {
             Some(Phase::Ready) if !self.held.contains_key(&partition) => self.work(message),
             Some(_) => self.held.entry(partition).or_default().push_back(message),
             None => {
-                self.phases.insert(partition, Phase::Fence);
+                self.phases.insert(partition, Phase::Fence(Instant::now()));
                 self.held.entry(partition).or_default().push_back(message);
                 self.advance_restores();
             }
@@ -304,18 +306,21 @@ impl<S: Stage> Driver<S> {
     /// Moves partitions whose state topic reached the fence on, and hands
     /// the held records of restored partitions to the stage, in order.
     fn advance_restores(&mut self) {
-        let fenced: Vec<i32> = self
+        let fenced: Vec<(i32, Instant)> = self
             .phases
             .iter()
-            .filter(|(_, phase)| **phase == Phase::Fence)
-            .map(|(p, _)| *p)
-            .filter(|p| self.restore.as_ref().is_none_or(|r| r.is_ready(*p)))
+            .filter_map(|(p, phase)| if let Phase::Fence(since) = phase { Some((*p, *since)) } else { None })
+            .filter(|(p, _)| self.restore.as_ref().is_none_or(|r| r.is_ready(*p)))
             .collect();
-        for partition in fenced {
+        for (partition, since) in fenced {
             let effects = self.stage.caught_up(partition, Now::current());
             let extra = effects.iter().any(|e| matches!(e, Effect::Restore { .. }));
             let generation = self.wiring.consumer.lease(&self.wiring.work_topic, partition).generation();
-            self.phases.insert(partition, if extra { Phase::Extra(generation) } else { Phase::Ready });
+            if extra {
+                self.phases.insert(partition, Phase::Extra(generation, since));
+            } else {
+                self.ready(partition, since);
+            }
             self.apply(effects);
         }
         let ready: Vec<i32> = self.held.keys().copied().filter(|p| self.phases.get(p) == Some(&Phase::Ready)).collect();
@@ -327,16 +332,26 @@ impl<S: Stage> Driver<S> {
         }
     }
 
+    /// Partition p is restored: its held work goes to the stage.
+    fn ready(&mut self, partition: i32, since: Instant) {
+        let took = since.elapsed();
+        let held = self.held.get(&partition).map_or(0, VecDeque::len);
+        counters::restore_ms(self.wiring.name).set(took.as_millis() as i64);
+        tracing::info!(stage = self.wiring.name, partition, ?took, held, "partition restored");
+        self.phases.insert(partition, Phase::Ready);
+    }
+
     fn report(&mut self, report: Report) {
         match report {
             Report::Published { tag, deliveries } => self.stage.published(tag, &deliveries),
             Report::Restored { partition, generation, found } => {
                 self.forget_revoked();
-                if self.phases.get(&partition) != Some(&Phase::Extra(generation)) {
+                let Some(&Phase::Extra(g, since)) = self.phases.get(&partition) else { return };
+                if g != generation {
                     return; // revoked meanwhile: a later assignment restores anew
                 }
                 let effects = self.stage.restored(partition, found, Now::current());
-                self.phases.insert(partition, Phase::Ready);
+                self.ready(partition, since);
                 self.apply(effects);
                 self.advance_restores();
             }
