@@ -10,6 +10,7 @@
 //! to its next owner, and acknowledgements that come too late are ignored.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -46,6 +47,9 @@ struct Shared {
     /// Per rewound partition, the committed offset: records before it are skipped.
     resume_at: Mutex<HashMap<(String, i32), i64>>,
     revoke_timeout: Duration,
+    /// Set when the owner closes the consumer: the revocation librdkafka
+    /// runs while closing must not wait on the group (see [`AckContext::give_up`]).
+    closing: AtomicBool,
     /// Records re-read before a committed offset ([`crate::quirks::rewind`]).
     rewind: i64,
     /// A client of the same group that never joins it, for committed-offset
@@ -145,7 +149,17 @@ impl AckContext {
         } else if busy > 0 {
             tracing::info!(busy, "work in progress finished before giving the partitions up");
         }
-        if !lost {
+        if self.shared.closing.load(Ordering::SeqCst) {
+            // The revocation of a closing consumer: a synchronous commit here
+            // can wait forever on the group being torn down (librdkafka
+            // #4041, #4884: calls into the group from this callback while
+            // closing hang), and the owner has committed already
+            // ([`AckingConsumer::commit_and_close`]). Whatever was stored
+            // since goes with an asynchronous commit, which closing waits for.
+            if !lost {
+                let _ = consumer.commit_consumer_state(rdkafka::consumer::CommitMode::Async);
+            }
+        } else if !lost {
             // A lost assignment's generation is over: the broker would refuse the commit.
             match consumer.commit_consumer_state(rdkafka::consumer::CommitMode::Sync) {
                 Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
@@ -251,6 +265,7 @@ impl AckingConsumer {
             assigned: Mutex::new(Vec::new()),
             resume_at: Mutex::new(HashMap::new()),
             revoke_timeout: config.revoke_timeout,
+            closing: AtomicBool::new(false),
             rewind: crate::quirks::rewind(config.broker_quirks),
         });
         let mut cc = base_config(config);
@@ -374,17 +389,28 @@ impl AckingConsumer {
         self.shared.tracker().in_flight()
     }
 
-    /// Commits stored offsets now (at shutdown) and leaves the group.
+    /// Commits stored offsets now (at shutdown); dropping the consumer then leaves the group.
     pub fn commit_and_close(&self) {
         match self.consumer.commit_consumer_state(rdkafka::consumer::CommitMode::Sync) {
             Ok(()) => {}
             Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
             Err(e) => tracing::warn!(error = %e, "final offset commit failed"),
         }
+        self.shared.closing.store(true, Ordering::SeqCst);
         // Leaving the group revokes every partition; nothing is in flight any more.
         for lease in self.shared.leases.revoke(&self.shared.leases.all()) {
             lease.released().cancel();
         }
-        self.consumer.unsubscribe();
+        // Leaving the group is left to closing (the inner consumer's drop): an
+        // unsubscribe here queues a revocation that closing may serve after
+        // the group is gone, where its unassign waits forever.
+    }
+}
+
+impl Drop for AckingConsumer {
+    /// Runs before the inner consumer closes (and revokes its partitions)
+    /// in its own drop, whether or not the owner called [`Self::commit_and_close`].
+    fn drop(&mut self) {
+        self.shared.closing.store(true, Ordering::SeqCst);
     }
 }
