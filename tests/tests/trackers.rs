@@ -24,6 +24,7 @@ const REQUESTS: usize = 5_000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trackers_joining_leaving_and_a_broker_stall_publish_one_final_event_per_request() {
+    smsgw_tests::init_logs();
     let listen = free_port();
     let proxy = Proxy::start(format!("127.0.0.1:{listen}")).await;
     let broker = Broker::start_advertised(listen, proxy.port);
@@ -42,6 +43,10 @@ async fn trackers_joining_leaving_and_a_broker_stall_publish_one_final_event_per
     // Sessions of 10 s, not the 3 s of single-member tests: tansu 0.6 holds a
     // follower's JoinGroup for 3 s, so with 3 s sessions every rebalance of
     // a group with two members expires the follower and starts another.
+    let toml = match std::env::var("SMSGW_KAFKA_DEBUG") {
+        Ok(debug) => toml.replace("partitions = 6", &format!("partitions = 6\n[kafka.properties]\ndebug = \"{debug}\"")),
+        Err(_) => toml,
+    };
     let work = Workdir::new("trackers", &toml).await;
     let (config_path, log_path) = (&work.config, &work.log);
     let settings = Arc::new(work.settings.clone());

@@ -120,6 +120,20 @@ impl ConsumerContext for AckContext {
     }
 }
 
+/// The committed offsets of `tpl`'s partitions, failing when any partition
+/// has an error of its own: librdkafka reports those (a coordinator not
+/// yet known again after the broker was away, say) per partition with the
+/// offset unset, which would read as "nothing committed" and hand the
+/// partition to librdkafka's own start at the exact committed offset —
+/// which a broker with the tansu quirks may never answer ([`crate::quirks`]).
+fn committed_offsets(lookup: &BaseConsumer, tpl: &TopicPartitionList) -> Result<TopicPartitionList, KafkaError> {
+    let committed = lookup.committed_offsets(tpl.clone(), Duration::from_secs(10))?;
+    for elem in committed.elements() {
+        elem.error()?;
+    }
+    Ok(committed)
+}
+
 /// Runs `f`, which blocks, without stalling the tokio worker it is called on.
 fn blocking<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
@@ -193,7 +207,7 @@ impl AckContext {
         let mut delay = Duration::from_millis(200);
         let _ = consumer;
         let committed = loop {
-            match self.shared.offsets.committed_offsets(tpl.clone(), Duration::from_secs(10)) {
+            match committed_offsets(&self.shared.offsets, tpl) {
                 Ok(c) => break Some(c),
                 Err(e) if started.elapsed() < COMMITTED_LOOKUP => {
                     tracing::warn!(error = %e, retry_in = ?delay, "cannot read committed offsets, retrying");

@@ -6,7 +6,11 @@
 //! (`docs/tracker.md`). The probe writes two records in one batch to
 //! partition 0 of the done-marker topic (with the restore-fence key, which
 //! the topic's owners ignore) and asks for the log end: a broker that
-//! reports the end before the second record has the quirks.
+//! reports the end before the second record has the quirks. Others may write
+//! to that partition at the same moment (every replica probes at start-up),
+//! which pushes the end past the batch on tansu too; so when the end looks
+//! right, the probe also fetches from the batch's second record, which a
+//! broker with the quirks does not return.
 //!
 //! With quirks, consumers start an assigned partition 10,000 records before
 //! its committed offset and skip up to it, and the finaliser's status-tail
@@ -17,6 +21,7 @@
 use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{Message, Offset, TopicPartitionList};
 use rdkafka::message::OwnedHeaders;
 use runtime::config::{BrokerQuirks, KafkaConfig};
 
@@ -44,7 +49,8 @@ pub async fn resolve(config: &KafkaConfig, topic: &str) -> Result<KafkaConfig, E
     Ok(resolved)
 }
 
-/// True when the broker reports a log end short of a batch's last record.
+/// True when the broker reports a log end short of a batch's last record,
+/// or answers a fetch from inside a batch without the record asked for.
 pub async fn probe(config: &KafkaConfig, topic: &str) -> Result<bool, Error> {
     let mut batching = config.clone();
     batching.properties.insert("linger.ms".into(), "100".into());
@@ -61,20 +67,46 @@ pub async fn probe(config: &KafkaConfig, topic: &str) -> Result<bool, Error> {
             return Err(Error::Probe(reason));
         }
     };
+    if offsets.1 != offsets.0 + 1 {
+        // Two records written apart (not one batch) prove nothing either way: assume the quirks.
+        return Ok(true);
+    }
     let config = config.clone();
     let topic = topic.to_owned();
-    let end = tokio::task::spawn_blocking(move || {
-        let consumer: BaseConsumer = base_config(&config).create().map_err(Error::Create)?;
-        consumer
-            .fetch_watermarks(&topic, 0, Duration::from_secs(10))
-            .map(|(_, high)| high)
-            .map_err(|source| Error::Metadata { topic, source })
+    tokio::task::spawn_blocking(move || {
+        let mut reader = base_config(&config);
+        // assign() needs a group id; the group is never joined nor committed to.
+        reader.set("group.id", "smsgw-quirks-probe").set("enable.auto.commit", "false");
+        let consumer: BaseConsumer = reader.create().map_err(Error::Create)?;
+        let metadata = |source| Error::Metadata { topic: topic.clone(), source };
+        let (_, end) = consumer.fetch_watermarks(&topic, 0, Duration::from_secs(10)).map_err(metadata)?;
+        if end <= offsets.1 {
+            return Ok(true);
+        }
+        // The end is past our batch — or someone else wrote after it (every
+        // replica probes at start-up, and trackers write markers here), so ask
+        // the other symptom, which concurrent writers cannot hide: a fetch
+        // from the batch's second record must bring that record.
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(&topic, 0, Offset::Offset(offsets.1)).map_err(metadata)?;
+        consumer.assign(&tpl).map_err(metadata)?;
+        let deadline = std::time::Instant::now() + MID_BATCH_WAIT;
+        while std::time::Instant::now() < deadline {
+            match consumer.poll(Duration::from_millis(200)) {
+                Some(Ok(record)) => return Ok(record.offset() != offsets.1),
+                Some(Err(e)) => tracing::debug!(error = %e, "quirks probe fetch"),
+                None => {}
+            }
+        }
+        Ok(true)
     })
     .await
-    .map_err(|e| Error::Probe(e.to_string()))??;
-    // Two records written apart (not one batch) prove nothing either way: assume the quirks.
-    Ok(offsets.1 != offsets.0 + 1 || end <= offsets.1)
+    .map_err(|e| Error::Probe(e.to_string()))?
 }
+
+/// How long the probe waits for a fetch from inside its batch to bring the
+/// record asked for; a broker without the quirk answers at once.
+const MID_BATCH_WAIT: Duration = Duration::from_secs(5);
 
 #[cfg(test)]
 mod tests {
