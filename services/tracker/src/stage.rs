@@ -337,7 +337,7 @@ impl<S: Stage> Driver<S> {
         let took = since.elapsed();
         let held = self.held.get(&partition).map_or(0, VecDeque::len);
         counters::restore_ms(self.wiring.name).set(took.as_millis() as i64);
-        tracing::info!(stage = self.wiring.name, partition, ?took, held, "partition restored");
+        tracing::info!(stage = %self.wiring.name, partition, ?took, held, "partition restored");
         self.phases.insert(partition, Phase::Ready);
     }
 
