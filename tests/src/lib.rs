@@ -163,10 +163,16 @@ impl Process {
 
     /// Starts `gateway CONFIG ROLE`, appending its log to `log`.
     pub fn start_role(config: &std::path::Path, log: &std::path::Path, role: &str) -> Process {
+        Process::start_with(config, log, role, &[])
+    }
+
+    /// Starts `gateway CONFIG ROLE` with extra environment variables.
+    pub fn start_with(config: &std::path::Path, log: &std::path::Path, role: &str, env: &[(&str, &str)]) -> Process {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
         let child = Command::new(gateway_binary())
             .arg(config)
             .arg(role)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

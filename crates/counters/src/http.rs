@@ -1,4 +1,4 @@
-//! `GET /metrics` over hand-parsed HTTP/1.1: one request per connection,
+//! `GET /metrics`, `/healthz` and `/readyz` over hand-parsed HTTP/1.1: one request per connection,
 //! answered and closed. Prometheus needs nothing more, and this keeps hyper
 //! out of the dependency tree.
 
@@ -20,6 +20,10 @@ pub enum Request {
     Incomplete,
     /// `GET /metrics` (a query string is ignored).
     Metrics,
+    /// `GET /healthz`: the process's loops are alive ([`crate::health::live`]).
+    Healthz,
+    /// `GET /readyz`: live, and able to do its work ([`crate::health::ready`]).
+    Readyz,
     /// Anything else, including garbage.
     Other,
 }
@@ -35,18 +39,24 @@ pub fn parse(buf: &[u8]) -> Request {
     let mut parts = line.split(|&b| b == b' ');
     let (method, target, version) = (parts.next(), parts.next(), parts.next());
     let path = target.map(|t| t.split(|&b| b == b'?').next().unwrap_or_default());
-    match (method, path, version) {
-        (Some(b"GET"), Some(b"/metrics"), Some(v)) if v.starts_with(b"HTTP/1.") && parts.next().is_none() => {
-            Request::Metrics
-        }
+    let valid = matches!(version, Some(v) if v.starts_with(b"HTTP/1.")) && parts.next().is_none();
+    match (method, path) {
+        (Some(b"GET"), Some(b"/metrics")) if valid => Request::Metrics,
+        (Some(b"GET"), Some(b"/healthz")) if valid => Request::Healthz,
+        (Some(b"GET"), Some(b"/readyz")) if valid => Request::Readyz,
         _ => Request::Other,
     }
 }
 
 /// The full response to `request`.
 pub fn respond(request: &Request) -> Vec<u8> {
+    let probe = |(ok, body): (bool, String)| {
+        (if ok { "200 OK" } else { "503 Service Unavailable" }, "text/plain; charset=utf-8", body)
+    };
     let (status, content_type, body) = match request {
         Request::Metrics => ("200 OK", "text/plain; version=0.0.4; charset=utf-8", crate::render()),
+        Request::Healthz => probe(crate::health::live()),
+        Request::Readyz => probe(crate::health::ready()),
         _ => ("404 Not Found", "text/plain; charset=utf-8", "not found\n".to_owned()),
     };
     let mut out = format!(
@@ -58,7 +68,7 @@ pub fn respond(request: &Request) -> Vec<u8> {
     out
 }
 
-/// Answers `GET /metrics` on `listener` until `shutdown`.
+/// Answers `GET /metrics`, `/healthz` and `/readyz` on `listener` until `shutdown`.
 pub async fn serve(listener: TcpListener, shutdown: CancellationToken) {
     loop {
         let stream = tokio::select! {
@@ -111,6 +121,23 @@ mod tests {
         assert_eq!(parse(b"POST /metrics HTTP/1.1\r\n\r\n"), Request::Other);
         assert_eq!(parse(b"GET /metricsx HTTP/1.1\r\n\r\n"), Request::Other);
         assert_eq!(parse(b"\x00\xff\r\n\r\n"), Request::Other);
+        assert_eq!(parse(b"GET /healthz HTTP/1.1\r\n\r\n"), Request::Healthz);
+        assert_eq!(parse(b"GET /readyz?verbose HTTP/1.1\r\n\r\n"), Request::Readyz);
+        assert_eq!(parse(b"GET /readyz HTTP/2\r\n\r\n"), Request::Other);
+    }
+
+    #[test]
+    fn probes_answer_503_with_the_reason() {
+        let _serial = crate::health::TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let check = crate::health::check("http-test-check", false);
+        let text = String::from_utf8(respond(&Request::Readyz)).unwrap();
+        assert!(text.starts_with("HTTP/1.1 503 Service Unavailable\r\n"), "{text}");
+        assert!(text.contains("FAIL http-test-check"), "{text}");
+        check.set(true);
+        let text = String::from_utf8(respond(&Request::Readyz)).unwrap();
+        assert!(!text.contains("FAIL http-test-check"), "{text}");
+        let live = String::from_utf8(respond(&Request::Healthz)).unwrap();
+        assert!(!live.contains("http-test-check"), "checks do not decide liveness: {live}");
     }
 
     async fn get(addr: std::net::SocketAddr, request: &[u8]) -> String {

@@ -1,6 +1,7 @@
 //! smsgw's metrics: a few counters and gauges in one process-wide registry,
 //! rendered in the Prometheus text exposition format (0.0.4) and served on
-//! `GET /metrics`.
+//! `GET /metrics`; and the process's liveness and readiness ([`health`]),
+//! served beside them on `GET /healthz` and `GET /readyz`.
 //!
 //! **What it is.** [`Counter`] and [`Gauge`] (one atomic each), [`Family`]
 //! (the series of one metric, keyed by a small fixed set of labels), the
@@ -25,6 +26,7 @@
 
 pub mod families;
 pub mod family;
+pub mod health;
 pub mod http;
 
 pub use families::*;

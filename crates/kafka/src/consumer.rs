@@ -47,6 +47,9 @@ struct Shared {
     /// Per rewound partition, the committed offset: records before it are skipped.
     resume_at: Mutex<HashMap<(String, i32), i64>>,
     revoke_timeout: Duration,
+    /// Readiness: the group gave this member its partitions (none is an
+    /// answer too) and has not taken them back since.
+    in_group: Arc<counters::health::Check>,
     /// Set when the owner closes the consumer: the revocation librdkafka
     /// runs while closing must not wait on the group (see [`AckContext::give_up`]).
     closing: AtomicBool,
@@ -100,11 +103,13 @@ impl ConsumerContext for AckContext {
                 if let Err(e) = consumer.assign(tpl) {
                     tracing::error!(error = %e, "cannot take the assigned partitions");
                 }
+                self.shared.in_group.set(true);
                 tracing::info!(partitions = tpl.count(), "partitions assigned");
             }
             RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
                 let partitions: Vec<(String, i32)> =
                     tpl.elements().iter().map(|e| (e.topic().to_owned(), e.partition())).collect();
+                self.shared.in_group.set(false);
                 let lost = consumer.assignment_lost();
                 blocking(|| self.give_up(consumer, &partitions, lost));
                 if let Err(e) = consumer.unassign() {
@@ -248,6 +253,8 @@ impl AckContext {
 pub struct AckingConsumer {
     consumer: StreamConsumer<AckContext>,
     shared: Arc<Shared>,
+    /// Liveness: the loop reading this consumer comes round ([`Self::beat`]).
+    beat: Arc<counters::health::Beat>,
 }
 
 impl AckingConsumer {
@@ -280,6 +287,7 @@ impl AckingConsumer {
             resume_at: Mutex::new(HashMap::new()),
             revoke_timeout: config.revoke_timeout,
             closing: AtomicBool::new(false),
+            in_group: counters::health::check(format!("kafka group {group}: partitions assigned"), false),
             rewind: crate::quirks::rewind(config.broker_quirks),
         });
         let mut cc = base_config(config);
@@ -302,7 +310,11 @@ impl AckingConsumer {
         consumer
             .subscribe(topics)
             .map_err(|source| Error::Subscribe { topics: topics.iter().map(|t| t.to_string()).collect(), source })?;
-        Ok(Self { consumer, shared })
+        // The loop may legitimately stand inside a rebalance callback for the
+        // revoke timeout and then the committed-offset lookup.
+        let stale_after = config.revoke_timeout + COMMITTED_LOOKUP + Duration::from_secs(30);
+        let beat = counters::health::beat(format!("kafka group {group}: consume loop"), stale_after);
+        Ok(Self { consumer, shared, beat })
     }
 
     /// The next record, skipping those a rewound partition re-reads before
@@ -396,6 +408,12 @@ impl AckingConsumer {
     /// partition may have been revoked and assigned again meanwhile).
     pub fn take_assigned(&self) -> Vec<(String, i32)> {
         std::mem::take(&mut *self.shared.assigned.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The loop reading this consumer came round (call at least every few
+    /// seconds, busy or idle): `/healthz` fails when it stops.
+    pub fn beat(&self) {
+        self.beat.touch();
     }
 
     /// Messages begun and not yet acknowledged.

@@ -101,7 +101,9 @@ where
     let permits = Arc::new(Semaphore::new(config.max_in_flight));
     // Work records waiting for their state partition, per partition, in offset order.
     let mut held: HashMap<i32, VecDeque<OwnedMessage>> = HashMap::new();
+    let mut beat = tokio::time::interval(Duration::from_secs(1));
     loop {
+        consumer.beat();
         // A record held before a rebalance must not be begun after it: the
         // partition's new generation starts again from its committed offset.
         forget_revoked(&consumer, &mut held, state.as_ref());
@@ -113,6 +115,7 @@ where
                     _ = shutdown.cancelled() => break,
                     m = consumer.recv() => m,
                     _ = tokio::time::sleep(Duration::from_millis(20)), if !held.is_empty() => continue,
+                    _ = beat.tick() => continue,
                 };
                 // Revocations first: they happened before this record was received.
                 forget_revoked(&consumer, &mut held, state.as_ref());
@@ -137,11 +140,18 @@ where
                 message
             }
         };
-        let permit = tokio::select! {
-            biased;
-            _ = shutdown.cancelled() => break,
-            p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+        // Waiting for a free handler (a slow SMSC) is not a stuck loop.
+        let acquire = permits.clone().acquire_owned();
+        tokio::pin!(acquire);
+        let permit = loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break None,
+                p = &mut acquire => break p.ok(),
+                _ = beat.tick() => consumer.beat(),
+            }
         };
+        let Some(permit) = permit else { break };
         let ticket = consumer.begin(message.topic(), message.partition(), message.offset());
         let task_span = span(&message);
         // The parent must be set before the span is first entered.

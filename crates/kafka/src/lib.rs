@@ -14,6 +14,7 @@ pub mod lease;
 pub mod offsets;
 pub mod producer;
 pub mod quirks;
+pub mod reachable;
 pub mod recent;
 pub mod restore;
 pub mod trace;

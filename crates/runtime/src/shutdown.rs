@@ -37,3 +37,31 @@ async fn wait_for_signal() {
 async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
+
+/// Exit status of a process ended by a panic (`EX_SOFTWARE`, sysexits.h).
+pub const EX_SOFTWARE: i32 = 70;
+
+/// Makes any panic, on any thread or task, end the process with
+/// [`EX_SOFTWARE`] after it is reported: a panic is a bug, and a process
+/// running on without the task that panicked (a connection, a consume loop)
+/// would pass its probes while doing part of its work. The orchestrator
+/// restarts it; what was in flight is redone, as after `kill -9`.
+pub fn exit_on_panic() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        tracing::error!(panic = %info, "panic: the process ends so that it is restarted");
+        std::process::exit(EX_SOFTWARE);
+    }));
+}
+
+/// Debug builds only: panics when `SMSGW_FAULT_PANIC` names `what` (a
+/// connection id, say), so tests can show a panic ends the process.
+pub fn fault_point(what: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var("SMSGW_FAULT_PANIC").is_ok_and(|v| v == what) {
+        panic!("fault injected at {what} (SMSGW_FAULT_PANIC)");
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = what;
+}

@@ -58,6 +58,7 @@ pub async fn run(
     framings: Framings,
     shutdown: CancellationToken,
 ) -> Result<(), kafka::Error> {
+    runtime::shutdown::fault_point(&format!("connection:{}", config.id));
     let kafka_config = &settings.kafka;
     let topic = kafka_config.topics.queue(&config.id);
     let group = format!("{}.sender.{}", kafka_config.group_prefix, config.id);

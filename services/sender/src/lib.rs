@@ -40,6 +40,8 @@ pub enum Error {
     Kafka(#[from] kafka::Error),
     #[error("schema registry: {0}")]
     Registry(#[from] registry::Error),
+    #[error("a connection sender panicked: {0}")]
+    Panicked(String),
 }
 
 /// Which connections a process sends for.
@@ -70,6 +72,8 @@ pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: Cancella
     let registry = registry::Registry::from_config(&settings.kafka)?.map(Arc::new);
     let framings = registry::framings(&settings, registry.as_deref()).await?;
     let mut tasks = tokio::task::JoinSet::new();
+    let ids: Vec<String> = settings.connections.iter().filter(|c| which.takes(c)).map(|c| c.id.clone()).collect();
+    watch_links(ids, shutdown.clone());
     for config in settings.connections.iter().filter(|c| which.takes(c)).cloned() {
         let span = tracing::info_span!("connection", connection = %config.id);
         tasks.spawn(tracing::Instrument::instrument(
@@ -93,10 +97,34 @@ pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: Cancella
                 shutdown.cancel();
                 result = Err(e.into());
             }
-            Err(e) => tracing::error!(error = %e, "connection sender panicked"),
+            Err(e) => {
+                // A bug: end the process (non-zero) rather than run on without the connection.
+                tracing::error!(error = %e, "connection sender panicked");
+                shutdown.cancel();
+                result = Err(Error::Panicked(e.to_string()));
+            }
         }
     }
     producer.flush(std::time::Duration::from_secs(10));
     producer.check()?;
     result
+}
+
+/// Keeps the readiness check "sender: a link up" current until `shutdown`:
+/// true while at least one of `connections` has a bind or link up (a sender
+/// with none cannot send, whatever else works).
+fn watch_links(connections: Vec<String>, shutdown: CancellationToken) {
+    if connections.is_empty() {
+        return;
+    }
+    let check = counters::health::check("sender: a link up", false);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_millis(500));
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = every.tick() => check.set(connections.iter().any(|c| counters::binds(c).get() > 0)),
+            }
+        }
+    });
 }

@@ -194,6 +194,7 @@ pub fn main(cli: Cli) -> ExitCode {
                     return ExitCode::from(EX_USAGE);
                 }
             };
+            runtime::shutdown::exit_on_panic();
             run_async(async move {
                 let shutdown = runtime::shutdown::on_signal();
                 tracing::info!(?role, config = %config.display(), "smsgw starting");

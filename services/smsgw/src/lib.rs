@@ -100,6 +100,7 @@ pub async fn run_roles(settings: Arc<Settings>, role: Role, shutdown: Cancellati
     } else {
         settings
     };
+    kafka::reachable::watch(&settings.kafka, shutdown.clone())?;
     let router = matches!(role, Role::All | Role::Router);
     let sender = match role {
         Role::All => Some(sender::Connections::All),
@@ -126,10 +127,15 @@ pub async fn run_roles(settings: Arc<Settings>, role: Role, shutdown: Cancellati
         }
         Ok::<(), Error>(())
     };
-    let (r, s, t) = tokio::join!(r, s, t);
-    if r.is_err() || s.is_err() || t.is_err() {
-        shutdown.cancel();
-    }
+    // A role that fails stops the others at once: a half-alive process
+    // would pass for a working one, so it ends (non-zero) and is restarted.
+    let failing = |result: Result<(), Error>| {
+        if result.is_err() {
+            shutdown.cancel();
+        }
+        result
+    };
+    let (r, s, t) = tokio::join!(async { failing(r.await) }, async { failing(s.await) }, async { failing(t.await) });
     r.and(s).and(t)
 }
 

@@ -40,6 +40,8 @@ pub enum Error {
     Kafka(#[from] kafka::Error),
     #[error("schema registry: {0}")]
     Registry(#[from] registry::Error),
+    #[error("a tracker stage panicked: {0}")]
+    Panicked(String),
 }
 
 /// Runs the three stages until `shutdown`, each on a task of its own.
@@ -93,14 +95,21 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     ));
 
     tracing::info!("tracker started");
-    for stage in [matcher, finaliser, reassembler] {
-        if let Err(e) = stage.await {
-            tracing::error!(error = %e, "tracker stage panicked");
-            shutdown.cancel();
+    // A stage that panics stops the others at once, and the process ends non-zero.
+    let watched = |stage: tokio::task::JoinHandle<()>| {
+        let shutdown = shutdown.clone();
+        async move {
+            let joined = stage.await;
+            if let Err(e) = &joined {
+                tracing::error!(error = %e, "tracker stage panicked");
+                shutdown.cancel();
+            }
+            joined.map_err(|e| Error::Panicked(e.to_string()))
         }
-    }
+    };
+    let (m, f, r) = tokio::join!(watched(matcher), watched(finaliser), watched(reassembler));
     producer.flush(Duration::from_secs(10));
     tracing::info!("tracker stopped");
     producer.check()?;
-    Ok(())
+    m.and(f).and(r)
 }

@@ -193,12 +193,15 @@ struct Driver<S> {
     held: HashMap<i32, VecDeque<OwnedMessage>>,
     tasks: TaskTracker,
     reports: mpsc::UnboundedSender<Report>,
+    /// Readiness: every assigned partition's state is restored.
+    restored: Arc<counters::health::Check>,
 }
 
 /// Runs `stage` until `shutdown`; then lets its publishes finish.
 pub async fn run<S: Stage>(stage: S, wiring: Wiring, shutdown: CancellationToken) {
     let (reports, mut reported) = mpsc::unbounded_channel();
     let restore = wiring.state_topic.as_ref().map(|t| Restore::new(t.clone(), wiring.producer.clone()));
+    let wiring_name = wiring.name;
     let mut driver = Driver {
         stage,
         wiring,
@@ -207,6 +210,7 @@ pub async fn run<S: Stage>(stage: S, wiring: Wiring, shutdown: CancellationToken
         phases: HashMap::new(),
         held: HashMap::new(),
         tasks: TaskTracker::new(),
+        restored: counters::health::check(format!("tracker {}: state restored", wiring_name), false),
         reports,
     };
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -218,6 +222,8 @@ pub async fn run<S: Stage>(stage: S, wiring: Wiring, shutdown: CancellationToken
             _ = shutdown.cancelled() => break,
             Some(report) = reported.recv() => driver.report(report),
             _ = tick.tick() => {
+                consumer.beat();
+                driver.restored.set(!driver.restoring());
                 driver.forget_revoked();
                 let effects = driver.stage.tick(Now::current());
                 driver.apply(effects);

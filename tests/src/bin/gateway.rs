@@ -44,6 +44,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    runtime::shutdown::exit_on_panic();
     let shutdown = CancellationToken::new();
     let result = runtime.block_on(async {
         let stop = shutdown.clone();
