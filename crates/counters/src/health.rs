@@ -112,11 +112,19 @@ pub fn live() -> (bool, String) {
     (all, body)
 }
 
-/// Whether the process is live and every check holds, and a line per both.
+/// Whether the process is live and every check holds (and there is at
+/// least one: before the roles register theirs, it is starting), and a line
+/// per beat and check.
 pub fn ready() -> (bool, String) {
     let (live, mut body) = live();
+    let checks: Vec<Arc<Check>> = registry().checks.iter().filter_map(Weak::upgrade).collect();
+    if checks.is_empty() {
+        // Nothing vouches for anything yet: the roles are still starting.
+        body.push_str("FAIL starting: no role has registered its checks yet\n");
+        return (false, body);
+    }
     let mut all = live;
-    for check in registry().checks.iter().filter_map(Weak::upgrade) {
+    for check in checks {
         let ok = check.get();
         all &= ok;
         body.push_str(&format!("{} {}\n", if ok { "ok" } else { "FAIL" }, check.name));
