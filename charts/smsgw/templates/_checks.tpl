@@ -1,0 +1,41 @@
+{{/*
+Checks across values that the schema cannot express; a failing one stops the
+render with a message naming the value. Included once, from configmap.yaml.
+*/}}
+{{- define "smsgw.checks" -}}
+{{- $c := include "smsgw.config" . | fromYaml -}}
+{{- $s := .Values.secrets -}}
+{{- $ids := list -}}
+{{- range $conn := $c.connections -}}
+{{- if has (toString $conn.id) $ids }}{{ fail (printf "connection id %q is used twice (config.connections and modemHost.nodes together)" $conn.id) }}{{ end -}}
+{{- $ids = append $ids (toString $conn.id) -}}
+{{- if $conn.callback_listen -}}
+{{- if not (regexMatch "^(0\\.0\\.0\\.0|\\[::\\]):[0-9]+$" (toString $conn.callback_listen)) -}}
+{{- fail (printf "connection %q: callback_listen must be \"0.0.0.0:PORT\" to be reachable through its Service, not %q" $conn.id $conn.callback_listen) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $id, $_ := $s.connections -}}
+{{- if not (has $id $ids) }}{{ fail (printf "secrets.connections.%s: no connection has that id" $id) }}{{ end -}}
+{{- end -}}
+{{- if and $s.existingSecret (or $s.kafka $s.kafkaProperties $s.connections $s.extraSecretEnv) -}}
+{{- fail "secrets.existingSecret is set: leave secrets.kafka, kafkaProperties, connections and extraSecretEnv empty (put those keys in that Secret)" -}}
+{{- end -}}
+{{- if and $s.existingSecretEnv (not $s.existingSecret) -}}
+{{- fail "secrets.existingSecretEnv needs secrets.existingSecret" -}}
+{{- end -}}
+{{- if not .Values.configToml -}}
+{{- range $k, $_ := dig "kafka" "properties" dict $c -}}
+{{- if regexMatch "(password|secret|token|\\.pem$|jaas)" $k -}}
+{{- fail (printf "config.kafka.properties.%s looks like a credential: put it in secrets.kafkaProperties" $k) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.topics.create (not .Values.topics.strimziCluster) -}}
+{{- fail "topics.create needs topics.strimziCluster (the Strimzi Kafka cluster's name)" -}}
+{{- end -}}
+{{- if and .Values.modemHost.enabled (not .Values.modemHost.nodes) -}}
+{{- fail "modemHost.enabled needs modemHost.nodes (node name -> its modem connections)" -}}
+{{- end -}}
+{{- $_ := include "smsgw.durationMs" (dig "lifecycle" "drain" "20s" $c) -}}
+{{- end -}}
