@@ -52,3 +52,33 @@ async fn a_panicking_connection_ends_the_process_with_status_70() {
     let log = std::fs::read_to_string(&work.log).unwrap();
     assert!(log.contains("fault injected at connection:sim"), "{log}");
 }
+
+/// SIGTERM with submits the SMSC never answers: the process gives them
+/// `lifecycle.drain` and exits within drain + the exit margin, whatever is
+/// still in flight (it is redone after the restart), so the orchestrator's
+/// grace period holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_ends_within_the_configured_drain() {
+    let broker = Broker::start();
+    let sim = Sim::start(SimConfig { latency: Duration::from_secs(300), ..SimConfig::default() }).await;
+    let toml = format!("[lifecycle]\ndrain = \"2s\"\n{}", settings_toml(&broker, sim.port, ""))
+        .replace("response_timeout = \"5s\"", "response_timeout = \"200s\"");
+    let work = Workdir::new("lifecycle-drain", &toml).await;
+    let mut gateway = Process::start(&work.config, &work.log);
+    smsgw_tests::publish_requests(&broker.kafka_config(), &work.settings.kafka.topics.send, 5, |i| {
+        let id = format!("drain-{i}");
+        (id.clone(), serde_json::json!({"id": id, "to": "+4915112345678", "text": "slow"}).to_string())
+    })
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sim.state.submits().is_empty() {
+        assert!(Instant::now() < deadline, "no submit reached the SMSC");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stopping = Instant::now();
+    let status = gateway.terminate(Duration::from_secs(60)).expect("exits");
+    let took = stopping.elapsed();
+    let limit = Duration::from_secs(2) + runtime::config::LifecycleConfig::EXIT_MARGIN + Duration::from_secs(3);
+    eprintln!("exit after SIGTERM with unanswered submits: {took:?} ({status:?})");
+    assert!(took < limit, "took {took:?}, limit {limit:?}");
+}

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 mod connection;
+pub mod env;
 pub mod http;
 pub use connection::{BindType, ConnectionConfig, MissingMessageId, Protocol, UcpAlphabet};
 pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpMethod, MoCallback};
@@ -50,19 +51,34 @@ pub struct Settings {
     /// The SMSC accounts and modems messages can be sent through.
     #[serde(default)]
     pub connections: Vec<ConnectionConfig>,
+    /// Start-up and shutdown.
+    #[serde(default)]
+    pub lifecycle: LifecycleConfig,
 }
 
 impl Settings {
     /// Loads `path` (TOML), applies `SMSGW__...` environment overrides and validates.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        Self::load_with_env(path, std::env::vars())
+    }
+
+    /// [`Settings::load`] with the environment given ([`env`] says which
+    /// variables mean what).
+    pub fn load_with_env(path: &Path, vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let overrides = env::Overrides::read(vars);
         let built = config::Config::builder()
             .add_source(config::File::from(path).format(config::FileFormat::Toml))
             .add_source(
-                config::Environment::with_prefix("SMSGW").prefix_separator("__").separator("__").try_parsing(true),
+                config::Environment::with_prefix("SMSGW")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true)
+                    .source(Some(overrides.plain.clone())),
             )
             .build()
             .map_err(ConfigError::Load)?;
-        let settings: Settings = built.try_deserialize().map_err(ConfigError::Load)?;
+        let mut settings: Settings = built.try_deserialize().map_err(ConfigError::Load)?;
+        overrides.apply(&mut settings)?;
         settings.validate()?;
         Ok(settings)
     }
@@ -129,6 +145,9 @@ impl Settings {
             if rule.prefix.is_empty() || !rule.prefix.trim_start_matches('+').chars().all(|c| c.is_ascii_digit()) {
                 return Err(invalid(format!("router.rules[{i}].prefix"), "must be digits, optionally after a `+`"));
             }
+        }
+        if self.lifecycle.drain > Duration::from_secs(600) {
+            return Err(invalid("lifecycle.drain", "must be at most 10m"));
         }
         if self.router.max_segments == 0 || self.router.max_segments > 255 {
             return Err(invalid("router.max_segments", "must be between 1 and 255"));
@@ -401,6 +420,30 @@ impl Default for TrackerConfig {
             max_waiting: 100_000,
             mo_timeout: Duration::from_secs(600),
         }
+    }
+}
+
+/// Start-up and shutdown.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LifecycleConfig {
+    /// After SIGTERM, how long work in flight may take to record its outcome
+    /// (what has not reached the outside is withdrawn at once). The process
+    /// exits at the latest [`LifecycleConfig::EXIT_MARGIN`] after it: keep
+    /// the orchestrator's grace period (`terminationGracePeriodSeconds`)
+    /// above drain + 10 s.
+    #[serde(with = "humantime_serde")]
+    pub drain: Duration,
+}
+
+impl LifecycleConfig {
+    /// Flushing the producers and unbinding after the drain, at most.
+    pub const EXIT_MARGIN: Duration = Duration::from_secs(10);
+}
+
+impl Default for LifecycleConfig {
+    fn default() -> Self {
+        Self { drain: Duration::from_secs(20) }
     }
 }
 

@@ -65,3 +65,22 @@ pub fn fault_point(what: &str) {
     #[cfg(not(debug_assertions))]
     let _ = what;
 }
+
+/// Exit status of a process that overran its shutdown deadline (`EX_TEMPFAIL`).
+pub const EX_TEMPFAIL: i32 = 75;
+
+/// Once `shutdown` is cancelled, gives the process `drain` plus
+/// [`crate::config::LifecycleConfig::EXIT_MARGIN`] to end by itself, then
+/// ends it with [`EX_TEMPFAIL`]: the orchestrator's grace period is a
+/// promise to keep, and what was still in flight is redone after the
+/// restart, as after `kill -9`.
+pub fn exit_after_deadline(shutdown: &CancellationToken, drain: std::time::Duration) {
+    let shutdown = shutdown.clone();
+    tokio::spawn(async move {
+        shutdown.cancelled().await;
+        let deadline = drain + crate::config::LifecycleConfig::EXIT_MARGIN;
+        tokio::time::sleep(deadline).await;
+        tracing::error!(?deadline, "shutdown deadline passed; exiting with work in flight (it is redone after the restart)");
+        std::process::exit(EX_TEMPFAIL);
+    });
+}

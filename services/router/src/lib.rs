@@ -36,9 +36,6 @@ use crate::route::Routes;
 /// Records being routed at once; bounds memory when the broker is slow to acknowledge.
 const MAX_IN_FLIGHT: usize = 20_000;
 
-/// How long in-flight records may take to finish at shutdown.
-const DRAIN: Duration = Duration::from_secs(20);
-
 /// Router start-up errors.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -67,7 +64,7 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let consumer = AckingConsumer::subscribe(kafka, &format!("{}.router", kafka.group_prefix), &[&kafka.topics.send])?;
     let router = Arc::new(Router {
         routes: Routes::new(&settings.router, settings.connections.iter().map(|c| c.id.clone())),
-        producer: Producer::new(kafka, shutdown.clone(), DRAIN)?,
+        producer: Producer::new(kafka, shutdown.clone(), settings.lifecycle.drain)?,
         consumer: Arc::new(consumer),
         registry,
         framings,
@@ -75,7 +72,7 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
         settings: settings.clone(),
     });
     tracing::info!(topic = %kafka.topics.send, "router started");
-    let dispatch = kafka::Dispatch { max_in_flight: MAX_IN_FLIGHT, drain: DRAIN };
+    let dispatch = kafka::Dispatch { max_in_flight: MAX_IN_FLIGHT, drain: settings.lifecycle.drain };
     let span = |m: &OwnedMessage| tracing::info_span!("route", partition = m.partition(), offset = m.offset());
     let handle = |message: OwnedMessage, _lease| {
         let r = router.clone();

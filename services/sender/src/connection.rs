@@ -10,7 +10,6 @@
 //! finish (bounded by `drain`), unbind, commit offsets.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use events::{SchemaLookup, Status};
 use kafka::lease::Lease;
@@ -28,9 +27,6 @@ use crate::done::{Claim, DoneSet};
 use crate::message::{self, Outcome};
 use crate::pool::Pool;
 use crate::prepare;
-
-/// How long in-flight messages may take to finish at shutdown.
-pub const DRAIN: Duration = Duration::from_secs(20);
 
 /// Metadata key of a SUBMITTED that is final although a receipt was asked
 /// for, saying why none will come (`no_message_id`, `record_refused`).
@@ -101,7 +97,7 @@ pub async fn run(
     });
     tracing::info!(%topic, binds = config.binds, window = config.window, max_tps = config.max_tps, "sender started");
 
-    let dispatch = kafka::Dispatch { max_in_flight: config.max_in_flight, drain: DRAIN };
+    let dispatch = kafka::Dispatch { max_in_flight: config.max_in_flight, drain: settings.lifecycle.drain };
     let span = |m: &OwnedMessage| tracing::info_span!("send", connection = %config.id, offset = m.offset());
     let handle = |message: OwnedMessage, lease: Arc<Lease>| {
         let w = worker.clone();

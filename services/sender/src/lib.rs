@@ -67,7 +67,7 @@ impl Connections {
 
 /// Runs a sender for every configured connection of `which` until `shutdown`.
 pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: CancellationToken) -> Result<(), Error> {
-    let producer = kafka::Producer::new(&settings.kafka, shutdown.clone(), connection::DRAIN)?;
+    let producer = kafka::Producer::new(&settings.kafka, shutdown.clone(), settings.lifecycle.drain)?;
     // One registry client (and schema cache) for every connection.
     let registry = registry::Registry::from_config(&settings.kafka)?.map(Arc::new);
     let framings = registry::framings(&settings, registry.as_deref()).await?;

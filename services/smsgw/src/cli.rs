@@ -197,6 +197,7 @@ pub fn main(cli: Cli) -> ExitCode {
             runtime::shutdown::exit_on_panic();
             run_async(async move {
                 let shutdown = runtime::shutdown::on_signal();
+                runtime::shutdown::exit_after_deadline(&shutdown, settings.lifecycle.drain);
                 tracing::info!(?role, config = %config.display(), "smsgw starting");
                 // Its own token: the endpoint stays up while the roles drain after a signal.
                 let metrics = tokio_util::sync::CancellationToken::new();

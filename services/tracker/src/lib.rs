@@ -29,9 +29,6 @@ use kafka::{AckingConsumer, Producer};
 use runtime::Settings;
 use tokio_util::sync::CancellationToken;
 
-/// How long publishes may take to finish at shutdown.
-const DRAIN: Duration = Duration::from_secs(20);
-
 /// Tracker start-up errors.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -50,7 +47,7 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let topics = &kafka.topics;
     kafka::check_copartitioned(kafka, &[&topics.deliver, &topics.submits]).await?;
     kafka::check_copartitioned(kafka, &[&topics.segments, &topics.finals, &topics.status]).await?;
-    let producer = Producer::new(kafka, shutdown.clone(), DRAIN)?;
+    let producer = Producer::new(kafka, shutdown.clone(), settings.lifecycle.drain)?;
     let registry = registry::Registry::from_config(kafka)?;
     let framings = registry::framings(&settings, registry.as_ref()).await?;
     let range = [("partition.assignment.strategy", "range")];

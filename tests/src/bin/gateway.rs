@@ -54,6 +54,7 @@ fn main() -> ExitCode {
                 stop.cancel();
             }
         });
+        runtime::shutdown::exit_after_deadline(&shutdown, settings.lifecycle.drain);
         smsgw::run_roles(Arc::new(settings), role, shutdown).await
     });
     match result {

@@ -81,7 +81,7 @@ pub struct ConnectionConfig {
     #[serde(default = "default_baud")]
     pub baud: u32,
     /// SIM PIN of a modem, when the SIM asks for one; best set from the
-    /// environment (`SMSGW__CONNECTIONS__0__PIN`) or a secret, never in a file
+    /// environment (`SMSGW__CONNECTIONS__<ID>__PIN`, see `config::env`) or a secret, never in a file
     /// under version control. Never logged.
     #[serde(default)]
     pub pin: Option<String>,
