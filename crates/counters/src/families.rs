@@ -20,7 +20,13 @@ static DUPLICATES_SKIPPED: Family<Counter, 1> = Family::new(
 );
 static OUTCOMES: Family<Counter, 2> =
     Family::new("smsgw_outcomes_total", "Status events published by the sender.", ["connection", "status"]);
-static BINDS: Family<Gauge, 1> = Family::new("smsgw_binds", "SMPP binds currently bound.", ["connection"]);
+static BINDS: Family<Gauge, 1> = Family::new(
+    "smsgw_binds",
+    "Binds or links currently up (SMPP, UCP and CIMD2 binds, HTTP clients, modems).",
+    ["connection"],
+);
+static BUILD_INFO: Family<Gauge, 1> =
+    Family::new("smsgw_build_info", "Always 1; the running smsgw's version in its label.", ["version"]);
 static RECEIPTS: Family<Counter, 2> =
     Family::new("smsgw_receipts_total", "Delivery receipts seen by the tracker, by result.", ["connection", "result"]);
 static RECEIPTS_WAITING: Family<Gauge, 0> =
@@ -165,9 +171,15 @@ pub fn modem_registration(connection: &str) -> &'static Gauge {
     MODEM_REGISTRATION.with([connection])
 }
 
+/// `smsgw_build_info{version}`: set to 1 once at start-up.
+pub fn build_info(version: &'static str) -> &'static Gauge {
+    BUILD_INFO.with([version])
+}
+
 /// Every family in the Prometheus text exposition format 0.0.4.
 pub fn render() -> String {
     let mut out = String::new();
+    BUILD_INFO.render(&mut out);
     REQUESTS.render(&mut out);
     SUBMITS.render(&mut out);
     RESUBMITS.render(&mut out);

@@ -59,6 +59,7 @@ pub async fn start_metrics(
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> Result<Option<std::net::SocketAddr>, Error> {
+    counters::build_info(env!("CARGO_PKG_VERSION")).set(1);
     let Some(addr) = settings.telemetry.metrics_listen else { return Ok(None) };
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| Error::MetricsListen { addr, source })?;
     let local = listener.local_addr().map_err(|source| Error::MetricsListen { addr, source })?;
