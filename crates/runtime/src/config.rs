@@ -146,6 +146,9 @@ impl Settings {
                 return Err(invalid(format!("router.rules[{i}].prefix"), "must be digits, optionally after a `+`"));
             }
         }
+        if self.telemetry.log_max_bytes < 4096 {
+            return Err(invalid("telemetry.log_max_bytes", "must be at least 4096"));
+        }
         if self.lifecycle.drain > Duration::from_secs(600) {
             return Err(invalid("lifecycle.drain", "must be at most 10m"));
         }
@@ -322,8 +325,12 @@ pub struct TelemetryConfig {
     pub log: String,
     /// `text` or `json`.
     pub log_format: LogFormat,
-    /// Also append logs to this file.
+    /// Also append logs to this file, in `log_format` ([`crate::logfile`]).
     pub log_file: Option<std::path::PathBuf>,
+    /// The log file is rotated when it would grow past this many bytes.
+    pub log_max_bytes: u64,
+    /// Rotated log files kept (`smsgw.log.1` ... `.N`).
+    pub log_keep: usize,
     /// OTLP/HTTP endpoint (e.g. `http://collector:4318/v1/traces`); tracing export is off when unset.
     pub otlp_endpoint: Option<String>,
     /// `service.name` resource attribute.
@@ -338,6 +345,8 @@ impl Default for TelemetryConfig {
             log: "info".into(),
             log_format: LogFormat::Text,
             log_file: None,
+            log_max_bytes: 100 * 1024 * 1024,
+            log_keep: 5,
             otlp_endpoint: None,
             service_name: "smsgw".into(),
             metrics_listen: None,

@@ -68,13 +68,14 @@ pub fn init(config: &TelemetryConfig) -> Result<TelemetryGuard, TelemetryError> 
     };
     let (file_layer, file_guard) = match &config.log_file {
         Some(path) => {
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
+            let file = crate::logfile::RotatingFile::open(path, config.log_max_bytes, config.log_keep)
                 .map_err(|source| TelemetryError::LogFile { path: path.display().to_string(), source })?;
             let (writer, guard) = tracing_appender::non_blocking(file);
-            (Some(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(writer)), Some(guard))
+            let layer = match config.log_format {
+                LogFormat::Text => tracing_subscriber::fmt::layer().with_ansi(false).with_writer(writer).boxed(),
+                LogFormat::Json => tracing_subscriber::fmt::layer().json().with_writer(writer).boxed(),
+            };
+            (Some(layer), Some(guard))
         }
         None => (None, None),
     };

@@ -108,3 +108,28 @@ fn text_names_a_character_the_forced_encoding_lacks() {
     let out = text_plan(&["--languages", "klingon", "x"], None);
     assert_eq!(out.status.code(), Some(2), "usage error");
 }
+
+#[test]
+fn the_log_file_is_written_in_the_log_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("smsgw.log");
+    let text = format!(
+        "[telemetry]\nlog_format = \"json\"\nlog_file = \"{}\"\nlog_max_bytes = 4096\nlog_keep = 2\n{VALID}",
+        log.display()
+    );
+    let (_config_dir, path) = write_config(&text);
+    let mut child = smsgw().args(["run", "--config"]).arg(&path).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let first = loop {
+        let written = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(line) = written.lines().find(|l| l.contains("smsgw starting")) {
+            break line.to_owned();
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing logged to the file: {written}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let event: serde_json::Value = serde_json::from_str(&first).expect("a JSON line");
+    assert_eq!(event["fields"]["message"], "smsgw starting", "{first}");
+}
