@@ -20,8 +20,11 @@ async fn the_charts_metrics_are_exported() {
     let mut exposition = String::new();
     stream.read_to_string(&mut exposition).await.unwrap();
     shutdown.cancel();
-    let missing: Vec<&str> =
-        names.lines().map(str::trim).filter(|n| !n.is_empty() && !exposition.contains(&format!("# TYPE {n} "))).collect();
+    let missing: Vec<&str> = names
+        .lines()
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && !exposition.contains(&format!("# TYPE {n} ")))
+        .collect();
     assert!(missing.is_empty(), "used by the chart, not exported: {missing:?}");
     assert!(exposition.contains("smsgw_build_info{version=\""), "{exposition}");
 }

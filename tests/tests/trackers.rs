@@ -44,7 +44,9 @@ async fn trackers_joining_leaving_and_a_broker_stall_publish_one_final_event_per
     // follower's JoinGroup for 3 s, so with 3 s sessions every rebalance of
     // a group with two members expires the follower and starts another.
     let toml = match std::env::var("SMSGW_KAFKA_DEBUG") {
-        Ok(debug) => toml.replace("partitions = 6", &format!("partitions = 6\n[kafka.properties]\ndebug = \"{debug}\"")),
+        Ok(debug) => {
+            toml.replace("partitions = 6", &format!("partitions = 6\n[kafka.properties]\ndebug = \"{debug}\""))
+        }
         Err(_) => toml,
     };
     let work = Workdir::new("trackers", &toml).await;
@@ -116,7 +118,12 @@ async fn trackers_joining_leaving_and_a_broker_stall_publish_one_final_event_per
     for id in &missing {
         let i: usize = id.trim_start_matches("tr-").parse().unwrap();
         let text = format!("trackers {i}");
-        let at_smsc = sim.state.submits().iter().filter(|s| text::decode(s.data_coding, &s.short_message).text.as_deref() == Some(&text)).count();
+        let at_smsc = sim
+            .state
+            .submits()
+            .iter()
+            .filter(|s| text::decode(s.data_coding, &s.short_message).text.as_deref() == Some(&text))
+            .count();
         let seen: Vec<_> = messages
             .iter()
             .filter(|m| kafka::rdkafka::Message::key(*m) == Some(id.as_bytes()))

@@ -21,8 +21,8 @@
 use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::{Message, Offset, TopicPartitionList};
 use rdkafka::message::OwnedHeaders;
+use rdkafka::{Message, Offset, TopicPartitionList};
 use runtime::config::{BrokerQuirks, KafkaConfig};
 
 use crate::client::{base_config, Error};

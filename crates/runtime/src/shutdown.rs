@@ -80,7 +80,10 @@ pub fn exit_after_deadline(shutdown: &CancellationToken, drain: std::time::Durat
         shutdown.cancelled().await;
         let deadline = drain + crate::config::LifecycleConfig::EXIT_MARGIN;
         tokio::time::sleep(deadline).await;
-        tracing::error!(?deadline, "shutdown deadline passed; exiting with work in flight (it is redone after the restart)");
+        tracing::error!(
+            ?deadline,
+            "shutdown deadline passed; exiting with work in flight (it is redone after the restart)"
+        );
         std::process::exit(EX_TEMPFAIL);
     });
 }

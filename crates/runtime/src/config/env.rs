@@ -57,7 +57,10 @@ impl Overrides {
         }
         for (var, id, field, value) in &self.secrets {
             let Some(conn) = settings.connections.iter_mut().find(|c| env_id(&c.id) == *id) else {
-                return Err(invalid(var, format!("no connection whose id reads `{id}` here (ids: upper-case, `_` for other characters)")));
+                return Err(invalid(
+                    var,
+                    format!("no connection whose id reads `{id}` here (ids: upper-case, `_` for other characters)"),
+                ));
             };
             let value = value.clone();
             match field.as_str() {
@@ -77,12 +80,10 @@ impl Overrides {
                     }
                     conn.auth = Some(HttpAuth::Basic { user, password });
                 }
-                _ => {
-                    return Err(invalid(
-                        var,
-                        "unknown connection field (PASSWORD, PIN, CALLBACK_TOKEN, AUTH_USER, AUTH_PASSWORD, AUTH_TOKEN)",
-                    ))
-                }
+                _ => return Err(invalid(
+                    var,
+                    "unknown connection field (PASSWORD, PIN, CALLBACK_TOKEN, AUTH_USER, AUTH_PASSWORD, AUTH_TOKEN)",
+                )),
             }
         }
         Ok(())
@@ -151,7 +152,10 @@ url = "http://127.0.0.1:8080/send"
         let error = load(&[("SMSGW__CONNECTIONS__NOPE__PASSWORD", "x")]).unwrap_err().to_string();
         assert!(error.contains("SMSGW__CONNECTIONS__NOPE__PASSWORD"), "{error}");
         let error = load(&[("SMSGW__CONNECTIONS__SMSC_A__PASSWD", "x")]).unwrap_err().to_string();
-        assert!(error.contains("SMSGW__CONNECTIONS__SMSC_A__PASSWD") && error.contains("unknown connection field"), "{error}");
+        assert!(
+            error.contains("SMSGW__CONNECTIONS__SMSC_A__PASSWD") && error.contains("unknown connection field"),
+            "{error}"
+        );
         // Validation still runs on what the environment set.
         let error = load(&[("SMSGW__CONNECTIONS__SMSC_A__PASSWORD", "much-too-long")]).unwrap_err().to_string();
         assert!(error.contains("connections[0].password"), "{error}");
