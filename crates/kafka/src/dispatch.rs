@@ -101,9 +101,9 @@ where
     let permits = Arc::new(Semaphore::new(config.max_in_flight));
     // Work records waiting for their state partition, per partition, in offset order.
     let mut held: HashMap<i32, VecDeque<OwnedMessage>> = HashMap::new();
+    // Liveness: the loop comes round (a tick, not a clock read per record).
     let mut beat = tokio::time::interval(Duration::from_secs(1));
     loop {
-        consumer.beat();
         // A record held before a rebalance must not be begun after it: the
         // partition's new generation starts again from its committed offset.
         forget_revoked(&consumer, &mut held, state.as_ref());
@@ -113,9 +113,13 @@ where
                 let received = tokio::select! {
                     biased;
                     _ = shutdown.cancelled() => break,
+                    // Before the records, or a steady stream would starve it.
+                    _ = beat.tick() => {
+                        consumer.beat();
+                        continue;
+                    }
                     m = consumer.recv() => m,
                     _ = tokio::time::sleep(Duration::from_millis(20)), if !held.is_empty() => continue,
-                    _ = beat.tick() => continue,
                 };
                 // Revocations first: they happened before this record was received.
                 forget_revoked(&consumer, &mut held, state.as_ref());
@@ -147,8 +151,8 @@ where
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => break None,
-                p = &mut acquire => break p.ok(),
                 _ = beat.tick() => consumer.beat(),
+                p = &mut acquire => break p.ok(),
             }
         };
         let Some(permit) = permit else { break };

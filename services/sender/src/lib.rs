@@ -72,9 +72,9 @@ pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: Cancella
     let registry = registry::Registry::from_config(&settings.kafka)?.map(Arc::new);
     let framings = registry::framings(&settings, registry.as_deref()).await?;
     let mut tasks = tokio::task::JoinSet::new();
-    let ids: Vec<String> = settings.connections.iter().filter(|c| which.takes(c)).map(|c| c.id.clone()).collect();
-    watch_links(ids, shutdown.clone());
-    for config in settings.connections.iter().filter(|c| which.takes(c)).cloned() {
+    let ours: Vec<_> = settings.connections.iter().filter(|c| which.takes(c)).cloned().collect();
+    watch_links(ours.iter().map(|c| c.id.clone()).collect(), shutdown.clone());
+    for config in ours {
         let span = tracing::info_span!("connection", connection = %config.id);
         tasks.spawn(tracing::Instrument::instrument(
             connection::run(
