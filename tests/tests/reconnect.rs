@@ -48,7 +48,14 @@ async fn reconnect(resend: bool) {
 
     // Phase 1: abrupt drop while a burst is in flight.
     send(&producer, &topics.send, 0..200).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Drop as soon as submits reach the SMSC (their answers take 300 ms), not
+    // after a fixed sleep: on a cold machine the group may not even have
+    // formed by then, and nothing would be in flight.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while sim.state.submits().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no submit reached the SMSC");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     sim.state.drop_connections();
     // Phase 2: the SMSC shuts down cleanly (unbind) and restarts on the same port.
     let first = collect(&status, Duration::from_secs(60), |m| m.len() >= 200).await;
