@@ -10,7 +10,9 @@
 //!   `_`, is ID (`smsc-a` → `SMSC_A`). FIELD is `PASSWORD` (bind password),
 //!   `PIN` (modem SIM PIN), `CALLBACK_TOKEN`, `AUTH_USER` and
 //!   `AUTH_PASSWORD` (HTTP basic authentication) or `AUTH_TOKEN` (HTTP
-//!   bearer). Connections are a list, which the generic override cannot
+//!   bearer), or `HEADER_<NAME>`: the HTTP request header NAME lower-cased
+//!   with `_` as `-` (`HEADER_X_API_KEY` → `x-api-key`, replacing a header of
+//!   that name in any case). Connections are a list, which the generic override cannot
 //!   index; ids are stable where list positions are not. An ID or FIELD that
 //!   matches nothing is an error naming the variable, like an unknown key.
 
@@ -80,10 +82,17 @@ impl Overrides {
                     }
                     conn.auth = Some(HttpAuth::Basic { user, password });
                 }
-                _ => return Err(invalid(
-                    var,
-                    "unknown connection field (PASSWORD, PIN, CALLBACK_TOKEN, AUTH_USER, AUTH_PASSWORD, AUTH_TOKEN)",
-                )),
+                _ => {
+                    let Some(header) = field.strip_prefix("HEADER_").filter(|h| !h.is_empty()) else {
+                        return Err(invalid(
+                            var,
+                            "unknown connection field (PASSWORD, PIN, CALLBACK_TOKEN, AUTH_USER, AUTH_PASSWORD, AUTH_TOKEN, HEADER_<NAME>)",
+                        ));
+                    };
+                    let header = header.to_ascii_lowercase().replace('_', "-");
+                    conn.headers.retain(|name, _| !name.eq_ignore_ascii_case(&header));
+                    conn.headers.insert(header, value);
+                }
             }
         }
         Ok(())
@@ -115,6 +124,7 @@ password = "in-file"
 id = "provider"
 protocol = "http"
 url = "http://127.0.0.1:8080/send"
+headers = { "X-Api-Key" = "in-file", "Accept" = "application/json" }
 "#;
 
     fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
@@ -131,6 +141,7 @@ url = "http://127.0.0.1:8080/send"
             ("SMSGW__CONNECTIONS__PROVIDER__AUTH_USER", "acme"),
             ("SMSGW__CONNECTIONS__PROVIDER__AUTH_PASSWORD", "s3cret"),
             ("SMSGW__CONNECTIONS__PROVIDER__CALLBACK_TOKEN", "tok"),
+            ("SMSGW__CONNECTIONS__PROVIDER__HEADER_X_API_KEY", "key-from-env"),
             ("SMSGW__KAFKA__PROPERTIES__SASL_PASSWORD", "kafka-secret"),
             ("SMSGW__KAFKA__PROPERTIES__SECURITY_PROTOCOL", "SASL_SSL"),
             ("SMSGW__KAFKA__GROUP_PREFIX", "from-env"),
@@ -142,6 +153,8 @@ url = "http://127.0.0.1:8080/send"
         let p = settings.connection("provider").unwrap();
         assert!(matches!(&p.auth, Some(HttpAuth::Basic { user, password }) if user == "acme" && password == "s3cret"));
         assert_eq!(p.callback_token.as_deref(), Some("tok"));
+        let headers: Vec<_> = p.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(headers, [("Accept", "application/json"), ("x-api-key", "key-from-env")]);
         assert_eq!(settings.kafka.properties.get("sasl.password").map(String::as_str), Some("kafka-secret"));
         assert_eq!(settings.kafka.properties.get("security.protocol").map(String::as_str), Some("SASL_SSL"));
         assert_eq!(settings.kafka.group_prefix, "from-env");
@@ -156,6 +169,8 @@ url = "http://127.0.0.1:8080/send"
             error.contains("SMSGW__CONNECTIONS__SMSC_A__PASSWD") && error.contains("unknown connection field"),
             "{error}"
         );
+        let error = load(&[("SMSGW__CONNECTIONS__PROVIDER__HEADER_", "x")]).unwrap_err().to_string();
+        assert!(error.contains("unknown connection field"), "{error}");
         // Validation still runs on what the environment set.
         let error = load(&[("SMSGW__CONNECTIONS__SMSC_A__PASSWORD", "much-too-long")]).unwrap_err().to_string();
         assert!(error.contains("connections[0].password"), "{error}");
