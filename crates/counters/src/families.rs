@@ -2,7 +2,10 @@
 //! lists them all. Label values other than `connection` come from the fixed
 //! sets documented on each accessor.
 
-use crate::family::{Counter, Family, Gauge};
+use std::time::Duration;
+
+use crate::family::{Counter, Family, Gauge, Seconds};
+use crate::histogram::Histogram;
 
 static REQUESTS: Family<Counter, 1> =
     Family::new("smsgw_requests_total", "Requests the router has decided on, by outcome.", ["status"]);
@@ -23,6 +26,26 @@ static OUTCOMES: Family<Counter, 2> =
 static BINDS: Family<Gauge, 1> = Family::new(
     "smsgw_binds",
     "Binds or links currently up (SMPP, UCP and CIMD2 binds, HTTP clients, modems).",
+    ["connection"],
+);
+/// Upper bounds of the submit latency buckets, in seconds: a healthy SMSC
+/// answers within tens of milliseconds, a loaded one or an HTTP API in
+/// hundreds, a struggling one in seconds; 30 s is past most response timeouts.
+pub const SUBMIT_LATENCY_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+static SUBMIT_LATENCY: Family<Histogram, 1> = Family::with_config(
+    "smsgw_submit_latency_seconds",
+    "Time from a submission written to the SMSC (SMPP/UCP/CIMD2 submit, HTTP request, AT+CMGS) to its answer, whatever the answer; submissions never answered are not observed.",
+    ["connection"],
+    SUBMIT_LATENCY_BUCKETS,
+);
+static WINDOW_IN_USE: Family<Gauge, 1> = Family::new(
+    "smsgw_window_in_use",
+    "Submissions sent and awaiting their answer, over the connection's binds or links (at most binds x window).",
+    ["connection"],
+);
+static QUEUE_LAG: Family<Gauge, 1> = Family::new(
+    "smsgw_queue_lag",
+    "Records on the connection's queue topic that this process has not taken up yet, over the partitions assigned to it: log end minus position, every 5 s.",
     ["connection"],
 );
 static BUILD_INFO: Family<Gauge, 1> =
@@ -68,9 +91,9 @@ static KEY_COLLISIONS: Family<Counter, 1> = Family::new(
     "Submit records whose receipt key (connection + message id) was still open for another segment: the SMSC reused a message id. The earlier segment ends with code receipt_key_collision.",
     ["connection"],
 );
-static RESTORE_MS: Family<Gauge, 1> = Family::new(
-    "smsgw_restore_milliseconds",
-    "How long the last restore of a tracker stage's partition took, in milliseconds (state read up to its fence, plus the stage's own restore step).",
+static RESTORE: Family<Seconds, 1> = Family::new(
+    "smsgw_restore_seconds",
+    "How long the last restore of a tracker stage's partition took (state read up to its fence, plus the stage's own restore step).",
     ["stage"],
 );
 static INBOUND: Family<Counter, 2> =
@@ -106,6 +129,28 @@ pub fn outcomes(connection: &str, status: &'static str) -> &'static Counter {
 /// Binds of `connection` currently bound.
 pub fn binds(connection: &str) -> &'static Gauge {
     BINDS.with([connection])
+}
+
+/// How long `connection`'s SMSC took to answer a submission: observed once
+/// per answer (any answer: ok, an error, throttled), from the moment the
+/// submission was written (PDU sent, HTTP request sent, AT+CMGS issued).
+/// Timeouts and connections lost before the answer are not observed (they
+/// are `submits` results).
+pub fn submit_latency(connection: &str) -> &'static Histogram {
+    SUBMIT_LATENCY.with([connection])
+}
+
+/// Submissions of `connection` written and awaiting their answer, summed
+/// over its binds or links: `inc` when one is written, `dec` when its answer
+/// comes or it is given up (timeout, connection lost).
+pub fn window_in_use(connection: &str) -> &'static Gauge {
+    WINDOW_IN_USE.with([connection])
+}
+
+/// Records of `connection`'s queue topic this process has not taken up yet
+/// (set by `kafka::lag::watch`).
+pub fn queue_lag(connection: &str) -> &'static Gauge {
+    QUEUE_LAG.with([connection])
 }
 
 /// A receipt in the tracker. `result`: `matched` (a final receipt met its submit
@@ -156,9 +201,26 @@ pub fn key_collisions(connection: &str) -> &'static Counter {
     KEY_COLLISIONS.with([connection])
 }
 
-/// Milliseconds the last restore took. `stage`: `matcher`, `finaliser`, `reassembler`.
-pub fn restore_ms(stage: &'static str) -> &'static Gauge {
-    RESTORE_MS.with([stage])
+/// How long the last restore took. `stage`: `matcher`, `finaliser`, `reassembler`.
+pub fn restore_seconds(stage: &'static str) -> &'static Seconds {
+    RESTORE.with([stage])
+}
+
+/// [`restore_seconds`] set in milliseconds, as the tracker does
+/// (`restore_ms(stage).set(took.as_millis() as i64)`); the metric is in
+/// seconds (`smsgw_restore_seconds`) either way.
+pub fn restore_ms(stage: &'static str) -> RestoreMs {
+    RestoreMs(restore_seconds(stage))
+}
+
+/// The handle [`restore_ms`] gives.
+#[derive(Debug, Clone, Copy)]
+pub struct RestoreMs(&'static Seconds);
+
+impl RestoreMs {
+    pub fn set(&self, ms: i64) {
+        self.0.set(Duration::from_millis(u64::try_from(ms).unwrap_or(0)));
+    }
 }
 
 /// A modem's last signal quality (`AT+CSQ` rssi).
@@ -186,6 +248,9 @@ pub fn render() -> String {
     DUPLICATES_SKIPPED.render(&mut out);
     OUTCOMES.render(&mut out);
     BINDS.render(&mut out);
+    WINDOW_IN_USE.render(&mut out);
+    SUBMIT_LATENCY.render(&mut out);
+    QUEUE_LAG.render(&mut out);
     RECEIPTS.render(&mut out);
     FINALS.render(&mut out);
     RECEIPTS_WAITING.render(&mut out);
@@ -193,10 +258,31 @@ pub fn render() -> String {
     INBOUND.render(&mut out);
     RECORDS_REFUSED.render(&mut out);
     KEY_COLLISIONS.render(&mut out);
-    RESTORE_MS.render(&mut out);
+    RESTORE.render(&mut out);
     MO_PARTS.render(&mut out);
     MO_PARTS_WAITING.render(&mut out);
     MODEM_SIGNAL.render(&mut out);
     MODEM_REGISTRATION.render(&mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn submit_latency_buckets_are_valid() {
+        assert!(crate::histogram::valid_bounds(SUBMIT_LATENCY_BUCKETS));
+    }
+
+    #[test]
+    fn restore_is_exposed_in_seconds() {
+        restore_ms("families-test").set(1500);
+        assert_eq!(restore_seconds("families-test").get(), Duration::from_millis(1500));
+        restore_ms("families-test").set(-1);
+        assert_eq!(restore_seconds("families-test").get(), Duration::ZERO);
+        assert!(render().contains("smsgw_restore_seconds{stage=\"families-test\"} 0\n"));
+        restore_ms("families-test").set(250);
+        assert!(render().contains("smsgw_restore_seconds{stage=\"families-test\"} 0.25\n"));
+    }
 }
