@@ -22,7 +22,9 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use crate::lease::Lease;
-use crate::{trace, AckingConsumer};
+#[cfg(doc)]
+use crate::trace;
+use crate::AckingConsumer;
 
 /// How a dispatch loop runs.
 #[derive(Debug, Clone, Copy)]
@@ -76,8 +78,8 @@ fn release(held: &mut HashMap<i32, VecDeque<OwnedMessage>>, state: Option<&State
 
 /// Runs `handle` for every record of `consumer` until `shutdown`.
 ///
-/// `span` names the task of one record; the record's W3C trace context is
-/// made its parent before it is entered. A handler gets the record and its
+/// `span` makes the span of one record's task, normally
+/// [`trace::process_span`] (a child of the trace the record carries). A handler gets the record and its
 /// partition's lease, and returns `true` when the record's outcome is durably
 /// recorded (its offset may then be stored), or `false` to leave it for a
 /// redo (after a restart, or by the partition's next owner).
@@ -158,8 +160,6 @@ where
         let Some(permit) = permit else { break };
         let ticket = consumer.begin(message.topic(), message.partition(), message.offset());
         let task_span = span(&message);
-        // The parent must be set before the span is first entered.
-        trace::adopt(&task_span, message.headers().map(|h| h.as_borrowed()));
         let consumer = consumer.clone();
         let busy = ticket.lease.busy();
         let work = handle(message, ticket.lease.clone());

@@ -262,14 +262,14 @@ mod tests {
     #[test]
     fn wait_idle_waits_for_guards_and_gives_up_at_the_timeout() {
         let lease = Lease::detached("q", 0);
-        assert!(wait_idle(&[lease.clone()], Duration::ZERO));
+        assert!(wait_idle(std::slice::from_ref(&lease), Duration::ZERO));
         let guard = lease.busy();
-        assert!(!wait_idle(&[lease.clone()], Duration::from_millis(20)));
+        assert!(!wait_idle(std::slice::from_ref(&lease), Duration::from_millis(20)));
         let released = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(30));
             drop(guard);
         });
-        assert!(wait_idle(&[lease.clone()], Duration::from_secs(5)));
+        assert!(wait_idle(std::slice::from_ref(&lease), Duration::from_secs(5)));
         released.join().unwrap();
         assert_eq!(lease.busy_count(), 0);
     }

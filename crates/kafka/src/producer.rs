@@ -31,6 +31,7 @@ use rdkafka::util::Timeout;
 use rdkafka::ClientContext;
 use runtime::config::KafkaConfig;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::client::{base_config, Error};
 
@@ -145,7 +146,30 @@ impl Producer {
         self.send(topic, key, None, headers, None).await
     }
 
+    /// Publishes with retries; a record that carries a trace does it under
+    /// its `send {topic}` span ([`crate::trace::send_span`]).
     async fn send(
+        &self,
+        topic: &str,
+        key: &str,
+        payload: Option<&[u8]>,
+        headers: OwnedHeaders,
+        partition: Option<i32>,
+    ) -> Result<Delivery, PublishError> {
+        let Some((span, headers)) = crate::trace::send_span(topic, &headers) else {
+            return self.attempts(topic, key, payload, headers, partition).await;
+        };
+        let result = self.attempts(topic, key, payload, headers, partition).instrument(span.clone()).await;
+        let landed = match &result {
+            Ok(d) => Ok((d.partition, d.offset)),
+            Err(PublishError::Rejected(_)) => Err("rejected"),
+            Err(PublishError::Stopped) => Err("stopped"),
+        };
+        crate::trace::sent(&span, landed);
+        result
+    }
+
+    async fn attempts(
         &self,
         topic: &str,
         key: &str,

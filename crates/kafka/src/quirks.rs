@@ -1,8 +1,8 @@
 //! Which broker bugs to work around (`kafka.broker_quirks`), probed at
 //! start-up when set to `auto`.
 //!
-//! tansu 0.6 answers ListOffsets(latest) with the last *batch's* base offset
-//! + 1, and answers a fetch from inside a batch with the batches after it
+//! tansu 0.6 answers ListOffsets(latest) with the last *batch's* base
+//! offset plus 1, and answers a fetch from inside a batch with the batches after it
 //! (`docs/tracker.md`). The probe writes two records in one batch to
 //! partition 0 of the done-marker topic (with the restore-fence key, which
 //! the topic's owners ignore) and asks for the log end: a broker that

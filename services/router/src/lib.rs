@@ -61,7 +61,8 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let kafka = &settings.kafka;
     let registry = Registry::from_config(kafka)?.map(Arc::new);
     let framings = registry::framings(&settings, registry.as_deref()).await?;
-    let consumer = AckingConsumer::subscribe(kafka, &format!("{}.router", kafka.group_prefix), &[&kafka.topics.send])?;
+    let group = format!("{}.router", kafka.group_prefix);
+    let consumer = AckingConsumer::subscribe(kafka, &group, &[&kafka.topics.send])?;
     let router = Arc::new(Router {
         routes: Routes::new(&settings.router, settings.connections.iter().map(|c| c.id.clone())),
         producer: Producer::new(kafka, shutdown.clone(), settings.lifecycle.drain)?,
@@ -73,7 +74,8 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     });
     tracing::info!(topic = %kafka.topics.send, "router started");
     let dispatch = kafka::Dispatch { max_in_flight: MAX_IN_FLIGHT, drain: settings.lifecycle.drain };
-    let span = |m: &OwnedMessage| tracing::info_span!("route", partition = m.partition(), offset = m.offset());
+    // A client's key may be a phone number: not recorded.
+    let span = |m: &OwnedMessage| trace::process_span(m, &group, trace::Key::Omit);
     let handle = |message: OwnedMessage, _lease| {
         let r = router.clone();
         async move {

@@ -234,7 +234,7 @@ impl Protocol for Cimd2Link {
                 ) else {
                     return Vec::new();
                 };
-                vec![Effect::Deliver { incoming, recorded, refused }]
+                vec![Effect::Deliver { incoming, key: u32::from(packet.number), recorded, refused }]
             }
             Received::Unexpected { packet, reply } => {
                 tracing::debug!(op = packet.op(), number = packet.number, "unexpected CIMD2 packet");

@@ -98,7 +98,7 @@ pub async fn run(
     tracing::info!(%topic, binds = config.binds, window = config.window, max_tps = config.max_tps, "sender started");
 
     let dispatch = kafka::Dispatch { max_in_flight: config.max_in_flight, drain: settings.lifecycle.drain };
-    let span = |m: &OwnedMessage| tracing::info_span!("send", connection = %config.id, offset = m.offset());
+    let span = |m: &OwnedMessage| trace::process_span(m, &group, trace::Key::Record);
     let handle = |message: OwnedMessage, lease: Arc<Lease>| {
         let w = worker.clone();
         async move {

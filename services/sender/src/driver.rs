@@ -19,10 +19,11 @@ use bytes::BytesMut;
 use smpp::Backoff;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::link::{Ack, Answer, Delivered, Incoming, Submission, SubmitError};
+use crate::exchange::InFlight;
+use crate::link::{Ack, Answer, Incoming, Submission, SubmitError};
 use crate::pool::{Shared, Submit};
 
 /// What one received frame (or a timer) means for the link.
@@ -34,9 +35,10 @@ pub enum Effect<F> {
     Bound,
     /// The answer to the submission sent under `key`.
     Answer { key: u32, result: Result<Answer, SubmitError> },
-    /// A report or message from the SMSC; write `recorded` once it is on the
-    /// broker, `refused` if it could not be (the SMSC delivers it again).
-    Deliver { incoming: Incoming, recorded: F, refused: F },
+    /// A report or message from the SMSC in the frame numbered `key`; write
+    /// `recorded` once it is on the broker, `refused` if it could not be (the
+    /// SMSC delivers it again).
+    Deliver { incoming: Incoming, key: u32, recorded: F, refused: F },
     /// The session is over (refused login, unbind, dead peer).
     Close(String),
 }
@@ -122,7 +124,7 @@ pub(crate) fn next_submit(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = Op
 struct Link<P: Protocol> {
     protocol: P,
     out: BytesMut,
-    pending: HashMap<u32, oneshot::Sender<Result<Answer, SubmitError>>>,
+    pending: HashMap<u32, InFlight>,
     acks: mpsc::Sender<P::Frame>,
     bound: bool,
     closing: bool,
@@ -154,13 +156,14 @@ impl<P: Protocol> Link<P> {
                     self.bound = true;
                 }
                 Effect::Answer { key, result } => {
-                    if let Some(reply) = self.pending.remove(&key) {
-                        let _ = reply.send(result);
+                    if let Some(sent) = self.pending.remove(&key) {
+                        sent.answer(result);
                     }
                 }
-                Effect::Deliver { incoming, recorded, refused } => {
-                    let (ack, answer) = oneshot::channel();
-                    if shared.inbound.send(Delivered { incoming, ack }).await.is_err() {
+                Effect::Deliver { incoming, key, recorded, refused } => {
+                    let (delivered, answer) =
+                        crate::exchange::delivered(&shared.config.id, shared.config.protocol, incoming, Some(key));
+                    if shared.inbound.send(delivered).await.is_err() {
                         self.write(&refused);
                         continue;
                     }
@@ -257,7 +260,7 @@ async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &Cancel
                     None => {} // the pool is closed; shutdown follows
                     Some(s) => match link.protocol.submit(&s.submission, Instant::now()) {
                         Ok((frame, key)) => {
-                            link.pending.insert(key, s.reply);
+                            link.pending.insert(key, InFlight::new(s, config, Some(key)));
                             link.write(&frame);
                         }
                         Err(e) => {
@@ -279,8 +282,8 @@ async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &Cancel
     if !link.out.is_empty() {
         let _ = writer.write_all(&link.out).await;
     }
-    for (_, reply) in link.pending.drain() {
-        let _ = reply.send(Err(SubmitError::ConnectionLost));
+    for (_, sent) in link.pending.drain() {
+        sent.answer(Err(SubmitError::ConnectionLost));
     }
     if link.bound {
         counters::binds(&config.id).dec();

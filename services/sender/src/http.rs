@@ -174,8 +174,9 @@ pub async fn run(shared: Arc<Shared>, index: usize, shutdown: CancellationToken)
         let (link, shared) = (link.clone(), shared.clone());
         requests.spawn(
             async move {
-                let result = link.send(&submit.submission, &shared).await;
-                let _ = submit.reply.send(result);
+                let submission = submit.submission.clone();
+                let sent = crate::exchange::InFlight::new(submit, &shared.config, None);
+                sent.answer(link.send(&submission, &shared).await);
                 drop(slot);
             }
             .in_current_span(),

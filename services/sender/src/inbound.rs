@@ -16,6 +16,7 @@ use kafka::recent::now_ms;
 use kafka::{Outgoing, Producer, PublishError};
 use receipt::DlrIdFormat;
 use records::{MoPart, ReceiptRecord};
+use tracing::Instrument;
 
 use crate::link::{Ack, Delivered, Incoming, MoUnit, Report};
 
@@ -70,7 +71,10 @@ pub async fn run(to: Destinations, producer: Producer, mut rx: tokio::sync::mpsc
 }
 
 async fn handle(to: &Destinations, producer: &Producer, counter: &AtomicU64, instance: u64, delivered: Delivered) {
-    let recorded = record(to, producer, counter, instance, delivered.incoming).await;
+    let Delivered { incoming, ack: reply, span } = delivered;
+    // The records carry the delivery's trace (the tracker links a matched receipt to its request's trace).
+    let headers = || kafka::trace::with_fields(OwnedHeaders::new(), &kafka::trace::fields_of(&span, &[]));
+    let recorded = record(to, producer, counter, instance, incoming, headers).instrument(span.clone()).await;
     let ack = match recorded {
         Ok(()) => Ack::Recorded,
         Err(e) => {
@@ -80,7 +84,8 @@ async fn handle(to: &Destinations, producer: &Producer, counter: &AtomicU64, ins
             Ack::Refused
         }
     };
-    let _ = delivered.ack.send(ack);
+    crate::exchange::acknowledged(&span, ack);
+    let _ = reply.send(ack);
 }
 
 /// Publishes what a link received; `Err` when it is not on the broker.
@@ -90,6 +95,7 @@ async fn record(
     counter: &AtomicU64,
     instance: u64,
     incoming: Incoming,
+    headers: impl Fn() -> OwnedHeaders,
 ) -> Result<(), PublishError> {
     let connection = &to.connection;
     let received_at = now_ms();
@@ -103,8 +109,7 @@ async fn record(
             let key = records::key(connection, &to.dlr_id_format.receipt_key(&report.message_id));
             let record = receipt_record(connection, report, received_at);
             let payload = records::encode(&record).map_err(encoded)?;
-            let out =
-                Outgoing { topic: &to.topics.deliver, key: &key, payload: &payload, headers: OwnedHeaders::new() };
+            let out = Outgoing { topic: &to.topics.deliver, key: &key, payload: &payload, headers: headers() };
             producer.publish(out).await?;
         }
         Incoming::Mo(unit) => {
@@ -114,14 +119,14 @@ async fn record(
                 Mo::Whole(message) => {
                     let payload = events::encode_inbound(&message, to.framing)
                         .map_err(|e| PublishError::Rejected(format!("cannot encode inbound message: {e}")))?;
-                    let headers = OwnedHeaders::new();
+                    let headers = headers();
                     producer
                         .publish(Outgoing { topic: &to.topics.inbound, key: &message.from, payload: &payload, headers })
                         .await?;
                 }
                 Mo::Part(part) => {
                     let payload = records::encode(&part).map_err(encoded)?;
-                    let headers = OwnedHeaders::new();
+                    let headers = headers();
                     producer
                         .publish(Outgoing { topic: &to.topics.mo_parts, key: &part.key(), payload: &payload, headers })
                         .await?;
@@ -267,8 +272,9 @@ mod tests {
         let ack_of = |incoming: Incoming| {
             let (to, producer) = (&to, &producer);
             async move {
-                let (ack, answer) = tokio::sync::oneshot::channel();
-                handle(to, producer, &AtomicU64::new(0), 1, Delivered { incoming, ack }).await;
+                let (delivered, answer) =
+                    crate::exchange::delivered("c", runtime::config::Protocol::Smpp, incoming, None);
+                handle(to, producer, &AtomicU64::new(0), 1, delivered).await;
                 answer.await.unwrap()
             }
         };

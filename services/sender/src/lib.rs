@@ -16,6 +16,7 @@ pub mod cimd2;
 pub mod connection;
 pub mod done;
 pub mod driver;
+pub mod exchange;
 pub mod http;
 pub mod inbound;
 pub mod link;

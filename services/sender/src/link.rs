@@ -194,6 +194,8 @@ pub struct Delivered {
     pub incoming: Incoming,
     /// Answered once the record is on the broker; dropped unanswered means refused.
     pub ack: oneshot::Sender<Ack>,
+    /// The exchange's span (see [`crate::exchange::delivered`]).
+    pub span: tracing::Span,
 }
 
 /// A UTC calendar time as epoch ms (two-digit years are 20yy, as SMSC time

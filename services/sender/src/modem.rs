@@ -20,16 +20,16 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use modem::{Event, InboundId, InitError, Modem, ModemConfig, Pin, Sent, SubmitId, SubmitOptions};
+use runtime::config::Protocol;
 use smpp::Backoff;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_serial::SerialPortBuilderExt;
 use tokio_util::sync::CancellationToken;
 
-use crate::link::{Ack, Answer, Delivered, Incoming, MoUnit, Numbering, Report, Submission, SubmitError, Verdict};
+use crate::exchange::InFlight;
+use crate::link::{Ack, Answer, Incoming, MoUnit, Numbering, Report, Submission, SubmitError, Verdict};
 use crate::pool::Shared;
-
-type Reply = oneshot::Sender<Result<Answer, SubmitError>>;
 
 /// The message id of a submission to `recipient` the modem numbered `mr`.
 pub fn message_id(mr: u8, recipient: &str) -> String {
@@ -106,12 +106,12 @@ pub async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
     }
     // Queued but never written: free to send again. Written without an answer: maybe sent.
     for (id, _) in link.modem.take_queued() {
-        if let Some((reply, _)) = link.pending.remove(&id) {
-            let _ = reply.send(Err(SubmitError::NotSent));
+        if let Some((sent, _)) = link.pending.remove(&id) {
+            sent.answer(Err(SubmitError::NotSent));
         }
     }
-    for (_, (reply, _)) in link.pending.drain() {
-        let _ = reply.send(Err(SubmitError::ConnectionLost));
+    for (_, (sent, _)) in link.pending.drain() {
+        sent.answer(Err(SubmitError::ConnectionLost));
     }
     tracing::info!(device = %config.device, "modem closed");
 }
@@ -127,7 +127,7 @@ enum Ended {
 struct ModemLink {
     modem: Modem,
     /// Submissions handed to the state machine, by its id.
-    pending: HashMap<SubmitId, (Reply, String)>,
+    pending: HashMap<SubmitId, (InFlight, String)>,
     ready: bool,
 }
 
@@ -176,7 +176,8 @@ impl ModemLink {
                     match pdu(&s.submission, kafka::recent::now_ms()) {
                         Ok(pdu) => {
                             let id = self.modem.submit(pdu, Instant::now());
-                            self.pending.insert(id, (s.reply, s.submission.destination.value.clone()));
+                            let recipient = s.submission.destination.value.clone();
+                            self.pending.insert(id, (InFlight::new(s, config, None), recipient));
                         }
                         Err(reason) => {
                             let _ = s.reply.send(Err(SubmitError::Unsupported(reason)));
@@ -207,14 +208,14 @@ impl ModemLink {
             }
             Event::InitFailed(e) => return Some(Ended::Lost(format!("modem init failed: {e:?}"))),
             Event::Submitted { id, mr } => {
-                if let Some((reply, recipient)) = self.pending.remove(&id) {
+                if let Some((sent, recipient)) = self.pending.remove(&id) {
                     let message_id = mr.map(|mr| message_id(mr, &recipient)).unwrap_or_default();
-                    let _ = reply.send(Ok(Answer::accepted(message_id)));
+                    sent.answer(Ok(Answer::accepted(message_id)));
                 }
             }
             Event::SubmitFailed { id, failure } => {
-                if let Some((reply, _)) = self.pending.remove(&id) {
-                    let _ = reply.send(failure_answer(&failure));
+                if let Some((sent, _)) = self.pending.remove(&id) {
+                    sent.answer(failure_answer(&failure));
                 }
             }
             Event::Received { id, deliver } => {
@@ -270,8 +271,8 @@ impl ModemLink {
 
 /// Hands `incoming` to the sender; its acknowledgement comes back on `acks`.
 async fn forward(shared: &Shared, acks: &mpsc::Sender<(InboundId, Ack)>, id: InboundId, incoming: Incoming) {
-    let (ack, answer) = oneshot::channel();
-    if shared.inbound.send(Delivered { incoming, ack }).await.is_err() {
+    let (delivered, answer) = crate::exchange::delivered(&shared.config.id, Protocol::Modem, incoming, None);
+    if shared.inbound.send(delivered).await.is_err() {
         return;
     }
     let acks = acks.clone();

@@ -26,6 +26,8 @@ pub struct Submit {
     /// a rebalance, and nothing of the request reached the SMSC yet).
     pub withdraw: Option<CancellationToken>,
     pub reply: oneshot::Sender<Result<Answer, SubmitError>>,
+    /// The span of the request's handling: its exchange with the SMSC is a child.
+    pub parent: tracing::Span,
 }
 
 /// Answers a submission without sending when it may no longer go: withdrawn
@@ -210,7 +212,8 @@ impl Pool {
         withdraw: Option<CancellationToken>,
     ) -> Result<Answer, SubmitError> {
         let (reply, answer) = oneshot::channel();
-        let queued = self.sender.send(Submit { submission, deadline, withdraw: withdraw.clone(), reply });
+        let parent = tracing::Span::current();
+        let queued = self.sender.send(Submit { submission, deadline, withdraw: withdraw.clone(), reply, parent });
         let stop = withdraw.unwrap_or_default();
         tokio::select! {
             sent = queued => sent.map_err(|_| SubmitError::Closed)?,

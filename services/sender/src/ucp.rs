@@ -248,7 +248,8 @@ impl Protocol for UcpLink {
                 };
                 // A NACK makes the SMSC deliver it again later.
                 let (recorded, refused) = (message.ack(""), message.nack(ucp::error_code::OPERATION_NOT_ALLOWED, ""));
-                vec![Effect::Deliver { incoming, recorded, refused }]
+                let key = u32::from(message.trn.get());
+                vec![Effect::Deliver { incoming, key, recorded, refused }]
             }
             Received::Alert { reply, .. } => vec![Effect::Send(reply)],
             Received::Unexpected { message, reply } => {

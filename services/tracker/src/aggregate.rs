@@ -141,7 +141,7 @@ impl Finaliser {
                 tracing::error!(error = %e, request_id = %event.request_id, "cannot encode the final event");
                 let records =
                     self.marker(&event.request_id, event.status.symbol(), self.floor(partition)).into_iter().collect();
-                return Effect::Publish(Publish { partition, records, acks: tickets, tag: None });
+                return Effect::Publish(Publish { partition, records, acks: tickets, tag: None, cause: Vec::new() });
             }
         };
         let tag = self.next_tag;
@@ -153,7 +153,7 @@ impl Finaliser {
             .header(records::FINAL_HEADER, "true");
         let marker = self.marker(&event.request_id, event.status.symbol(), self.floor(partition));
         let records = std::iter::once(final_event).chain(marker).collect();
-        Effect::Publish(Publish { partition, records, acks: tickets, tag: Some(tag) })
+        Effect::Publish(Publish { partition, records, acks: tickets, tag: Some(tag), cause: Vec::new() })
     }
 
     /// A marker record; `None` if it cannot be encoded (then the restore
@@ -223,7 +223,7 @@ impl Stage for Finaliser {
         // Final events whose marker a crash prevented: markers now, so the
         // next restore finds them without reading this far back.
         let records = repairs.iter().filter_map(|id| self.marker(id, "FINAL", found.end)).collect();
-        vec![Effect::Publish(Publish { partition, records, acks: Vec::new(), tag: None })]
+        vec![Effect::Publish(Publish { partition, records, acks: Vec::new(), tag: None, cause: Vec::new() })]
     }
 
     fn work(&mut self, message: &OwnedMessage, ticket: Ticket, now: Now) -> Vec<Effect> {

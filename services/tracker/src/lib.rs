@@ -25,6 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt;
+use kafka::trace::Key;
 use kafka::{AckingConsumer, Producer};
 use runtime::Settings;
 use tokio_util::sync::CancellationToken;
@@ -52,9 +53,12 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let framings = registry::framings(&settings, registry.as_ref()).await?;
     let range = [("partition.assignment.strategy", "range")];
     let group = |stage: &str| format!("{}.{stage}", kafka.group_prefix);
-    let wiring = |name, work: &str, state: Option<&str>, consumer: AckingConsumer| stage::Wiring {
+    // Keys of inbound message parts hold phone numbers: not in spans.
+    let wiring = |name, group: String, work: &str, state: Option<&str>, consumer: AckingConsumer| stage::Wiring {
         name,
         consumer: Arc::new(consumer),
+        group,
+        key: if work == topics.mo_parts { Key::Omit } else { Key::Record },
         producer: producer.clone(),
         work_topic: work.to_owned(),
         state_topic: state.map(str::to_owned),
@@ -66,7 +70,7 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let matcher = matcher::Matcher::new(matcher::Config::new(&settings, framings.status));
     let matcher = tokio::spawn(stage::run(
         matcher,
-        wiring("matcher", &topics.deliver, Some(&topics.submits), consumer),
+        wiring("matcher", group("tracker"), &topics.deliver, Some(&topics.submits), consumer),
         shutdown.clone(),
     ));
 
@@ -78,7 +82,7 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let finaliser = aggregate::Finaliser::new(aggregate::Config::new(&settings, framings.status), restorer);
     let finaliser = tokio::spawn(stage::run(
         finaliser,
-        wiring("finaliser", &topics.segments, Some(&topics.finals), consumer),
+        wiring("finaliser", group("tracker.segments"), &topics.segments, Some(&topics.finals), consumer),
         shutdown.clone(),
     ));
 
@@ -87,7 +91,7 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
         reassemble::Reassembler::new(settings.tracker.mo_timeout, topics.inbound.clone(), framings.inbound);
     let reassembler = tokio::spawn(stage::run(
         reassembler,
-        wiring("reassembler", &topics.mo_parts, None, consumer),
+        wiring("reassembler", group("tracker.mo-parts"), &topics.mo_parts, None, consumer),
         shutdown.clone(),
     ));
 

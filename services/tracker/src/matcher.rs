@@ -95,6 +95,8 @@ struct Waiting {
     receipt: ReceiptRecord,
     ticket: Ticket,
     since: Instant,
+    /// The trace of the receipt's processing, to link its match to.
+    trace: Vec<(String, String)>,
 }
 
 /// Where the restore of one partition of the state topic may start.
@@ -209,7 +211,7 @@ impl Matcher {
         if tombstone {
             records.push(Out::tombstone(&self.config.submits_topic, key).header(SEGMENT_HEADER, segment));
         }
-        Effect::Publish(Publish { partition: open.partition, records, acks, tag: None })
+        Effect::Publish(Publish { partition: open.partition, records, acks, tag: None, cause: Vec::new() })
     }
 
     fn unmatched(&self, receipt: &ReceiptRecord, ticket: Ticket, now: Now) -> Effect {
@@ -224,7 +226,13 @@ impl Matcher {
                     Vec::new()
                 }
             };
-        Effect::Publish(Publish { partition: ticket.partition(), records, acks: vec![ticket], tag: None })
+        Effect::Publish(Publish {
+            partition: ticket.partition(),
+            records,
+            acks: vec![ticket],
+            tag: None,
+            cause: Vec::new(),
+        })
     }
 
     fn duplicate(receipt: &ReceiptRecord, ticket: Ticket) -> Effect {
@@ -243,7 +251,11 @@ impl Matcher {
             if let Some(w) = list.next() {
                 counters::receipts(&w.receipt.connection, "matched").inc();
                 let open = Open { partition, offset, record };
-                effects.push(self.conclude(&key, open, w.receipt, vec![w.ticket], true));
+                let mut concluded = self.conclude(&key, open, w.receipt, vec![w.ticket], true);
+                if let Effect::Publish(p) = &mut concluded {
+                    p.cause = w.trace;
+                }
+                effects.push(concluded);
             }
             for w in list {
                 effects.push(Self::duplicate(&w.receipt, w.ticket));
@@ -287,6 +299,7 @@ impl Matcher {
                 records: vec![Out::new(&self.config.submits_topic, key, payload)],
                 acks: Vec::new(),
                 tag: None,
+                cause: Vec::new(),
             })],
             Err(_) => Vec::new(),
         }
@@ -361,7 +374,10 @@ impl Stage for Matcher {
         self.waiting_count += 1;
         counters::receipts(&receipt.connection, "waiting").inc();
         counters::receipts_waiting().inc();
-        self.waiting.entry(key).or_default().push(Waiting { receipt, ticket, since: now.at });
+        // Its processing's trace (the record's own without an OpenTelemetry layer).
+        let incoming = kafka::trace::incoming_fields(message.headers().map(|h| h.as_borrowed()));
+        let trace = kafka::trace::fields_of(&tracing::Span::current(), &incoming);
+        self.waiting.entry(key).or_default().push(Waiting { receipt, ticket, since: now.at, trace });
         Vec::new()
     }
 

@@ -119,11 +119,15 @@ fn a_receipt_before_its_submit_waits_then_matches() {
     let t = Instant::now();
     let mut m = Matcher::new(config());
     restored(&mut m, t);
-    assert!(m.work(&record(DELIVER, 3, "c:m", Some(receipt("UNDELIV")), None), ticket(3), now(t, 0)).is_empty());
+    let traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    let headers = OwnedHeaders::new().insert(Header { key: "traceparent", value: Some(traceparent) });
+    let waiting = record(DELIVER, 3, "c:m", Some(receipt("UNDELIV")), Some(headers));
+    assert!(m.work(&waiting, ticket(3), now(t, 0)).is_empty());
     let effects = m.state(&record(SUBMITS, 0, "c:m", Some(submit("r1", 0)), None), now(t, 1));
     let p = published(&effects);
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].acks[0].offset, 3, "the waiting receipt's ticket");
+    assert_eq!(p[0].cause, [("traceparent".to_string(), traceparent.to_string())], "linked to the receipt's trace");
     assert_eq!(outcome_of(&p[0].records[0]).receipt.stat, "UNDELIV");
     assert_eq!(m.open_count(), 0);
 }

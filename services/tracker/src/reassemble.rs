@@ -61,7 +61,7 @@ impl Reassembler {
                 Vec::new()
             }
         };
-        Effect::Publish(Publish { partition: set.partition, records, acks: set.tickets, tag: None })
+        Effect::Publish(Publish { partition: set.partition, records, acks: set.tickets, tag: None, cause: Vec::new() })
     }
 }
 

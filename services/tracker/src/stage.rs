@@ -29,6 +29,7 @@ use kafka::{AckingConsumer, Delivery, Outgoing, Producer, PublishError, Ticket};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 /// The time, as both clocks: `at` for timers, `ms` (epoch) for records.
 #[derive(Debug, Clone, Copy)]
@@ -82,6 +83,10 @@ pub struct Publish {
     pub acks: Vec<Ticket>,
     /// Reported back with where the records landed ([`Stage::published`]).
     pub tag: Option<u64>,
+    /// The trace of the work these records conclude, when that is not the
+    /// record being worked on now (a receipt that waited for its submit
+    /// record): their publishes are linked to it. Empty: the current span.
+    pub cause: Vec<(String, String)>,
 }
 
 /// What a stage asks the loop to do.
@@ -161,6 +166,9 @@ pub struct Wiring {
     /// The stage's name in logs and metrics (`matcher`, `finaliser`, `reassembler`).
     pub name: &'static str,
     pub consumer: Arc<AckingConsumer>,
+    /// The consumer's group and whether work records' keys go into spans (see [`kafka::trace`]).
+    pub group: String,
+    pub key: kafka::trace::Key,
     pub producer: Producer,
     /// The work topic (its partitions' leases guard the publishes).
     pub work_topic: String,
@@ -303,8 +311,12 @@ impl<S: Stage> Driver<S> {
         }
     }
 
+    /// Decides one work record under its `process` span, which its
+    /// publishes continue (a receipt's trace is linked to the request's).
     fn work(&mut self, message: OwnedMessage) {
         let ticket = self.wiring.consumer.begin(message.topic(), message.partition(), message.offset());
+        let span = kafka::trace::process_span(&message, &self.wiring.group, self.wiring.key);
+        let _entered = span.enter();
         let effects = self.stage.work(&message, ticket, Now::current());
         self.apply(effects);
     }
@@ -386,35 +398,42 @@ impl<S: Stage> Driver<S> {
                     });
                 }
                 Effect::Publish(publish) => {
+                    let span = match publish.cause.as_slice() {
+                        [] => tracing::Span::current(),
+                        cause => kafka::trace::resumed(cause),
+                    };
                     let lease = self.wiring.consumer.lease(&self.wiring.work_topic, publish.partition);
                     let busy = lease.busy();
                     let (consumer, producer) = (self.wiring.consumer.clone(), self.wiring.producer.clone());
                     let (dead_letter, reports) = (self.wiring.dead_letter.clone(), self.reports.clone());
-                    self.tasks.spawn(async move {
-                        let mut deliveries = Vec::with_capacity(publish.records.len());
-                        for out in &publish.records {
-                            if busy.lease().is_released() {
-                                tracing::debug!(partition = publish.partition, "partition given up: not published");
-                                return;
-                            }
-                            match send(&producer, out).await {
-                                Ok(d) => deliveries.push(Some(d)),
-                                Err(PublishError::Stopped) => return,
-                                Err(PublishError::Rejected(reason)) => {
-                                    counters::records_refused(&out.topic).inc();
-                                    note_refused(&producer, &dead_letter, out, &reason).await;
-                                    deliveries.push(None);
+                    self.tasks.spawn(
+                        async move {
+                            let mut deliveries = Vec::with_capacity(publish.records.len());
+                            for out in &publish.records {
+                                if busy.lease().is_released() {
+                                    tracing::debug!(partition = publish.partition, "partition given up: not published");
+                                    return;
+                                }
+                                match send(&producer, out).await {
+                                    Ok(d) => deliveries.push(Some(d)),
+                                    Err(PublishError::Stopped) => return,
+                                    Err(PublishError::Rejected(reason)) => {
+                                        counters::records_refused(&out.topic).inc();
+                                        note_refused(&producer, &dead_letter, out, &reason).await;
+                                        deliveries.push(None);
+                                    }
                                 }
                             }
+                            for ticket in &publish.acks {
+                                consumer.ack(ticket);
+                            }
+                            if let Some(tag) = publish.tag {
+                                let _ = reports.send(Report::Published { tag, deliveries });
+                            }
+                            drop(busy);
                         }
-                        for ticket in &publish.acks {
-                            consumer.ack(ticket);
-                        }
-                        if let Some(tag) = publish.tag {
-                            let _ = reports.send(Report::Published { tag, deliveries });
-                        }
-                        drop(busy);
-                    });
+                        .instrument(span),
+                    );
                 }
             }
         }

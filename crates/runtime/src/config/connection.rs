@@ -27,6 +27,19 @@ pub enum Protocol {
     Http,
 }
 
+impl Protocol {
+    /// Its name in the configuration (and in spans and logs).
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Smpp => "smpp",
+            Protocol::Ucp => "ucp",
+            Protocol::Cimd2 => "cimd2",
+            Protocol::Modem => "modem",
+            Protocol::Http => "http",
+        }
+    }
+}
+
 /// The alphabet of UCP AMsg text.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]

@@ -17,9 +17,9 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming as Body;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use runtime::config::{ConnectionConfig, DlrCallback, MoCallback};
+use runtime::config::{ConnectionConfig, DlrCallback, MoCallback, Protocol};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
@@ -41,6 +41,8 @@ pub struct Callbacks {
     /// The shared secret callers must show (`callback_token`).
     token: Option<String>,
     inbound: mpsc::Sender<Delivered>,
+    /// The connection's id (in spans).
+    connection: String,
 }
 
 impl Callbacks {
@@ -50,6 +52,7 @@ impl Callbacks {
             mo: config.mo_callback.clone(),
             token: config.callback_token.clone(),
             inbound,
+            connection: config.id.clone(),
         })
     }
 
@@ -178,8 +181,8 @@ impl Callbacks {
                 return respond(StatusCode::BAD_REQUEST, &reason);
             }
         };
-        let (ack, answer) = oneshot::channel();
-        if self.inbound.send(Delivered { incoming, ack }).await.is_err() {
+        let (delivered, answer) = crate::exchange::delivered(&self.connection, Protocol::Http, incoming, None);
+        if self.inbound.send(delivered).await.is_err() {
             return respond(StatusCode::SERVICE_UNAVAILABLE, "shutting down; call again later");
         }
         match answer.await {
@@ -227,6 +230,7 @@ mod tests {
             mo: MoCallback::default(),
             token: token.map(str::to_owned),
             inbound: tx,
+            connection: "c".into(),
         });
         let socket = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", socket.local_addr().unwrap());

@@ -118,6 +118,7 @@ impl Protocol for SmppBind {
                         |status| Pdu { sequence: pdu.sequence, status, body: Body::DeliverSmResp(Default::default()) };
                     vec![Effect::Deliver {
                         incoming: convert::incoming(sm),
+                        key: pdu.sequence,
                         recorded: answer(smpp::status::ESME_ROK),
                         // A temporary error: the SMSC keeps the message and delivers it again.
                         refused: answer(smpp::status::ESME_RX_T_APPN),
