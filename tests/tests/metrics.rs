@@ -83,6 +83,10 @@ async fn requests_submits_and_receipts_are_counted() {
         "smsgw_receipts_waiting 0",
         "smsgw_binds{connection=\"sim\"} 2",
         "smsgw_receipt_timeouts_total 0",
+        // Every submit answered: latency observed once each, none still in the window.
+        "smsgw_submit_latency_seconds_count{connection=\"sim\"} 20",
+        "smsgw_submit_latency_seconds_bucket{connection=\"sim\",le=\"+Inf\"} 20",
+        "smsgw_window_in_use{connection=\"sim\"} 0",
     ] {
         assert!(body.lines().any(|l| l == line), "no `{line}` in:\n{body}");
     }

@@ -32,6 +32,16 @@ async fn run(resend: bool) -> (Vec<events::StatusEvent>, HashMap<String, usize>,
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
     let gateway = Gateway::start(settings).await;
+    // Submits wait for answers that come too late: they hold the window meanwhile.
+    let window = counters::window_in_use("sim");
+    let sampler = tokio::spawn(async move {
+        let mut held = 0;
+        while held == 0 {
+            held = held.max(window.get());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        held
+    });
     let status = watch(&kafka, &topics.status);
     for i in 0..N {
         let body = serde_json::json!({"id": format!("slow-{i}"), "to": format!("+4915400{i:05}"), "text": format!("slow {i}"), "delivery_report": true});
@@ -46,6 +56,9 @@ async fn run(resend: bool) -> (Vec<events::StatusEvent>, HashMap<String, usize>,
     let mut messages = collect(&status, Duration::from_secs(90), done).await;
     messages.extend(collect(&status, Duration::from_secs(3), |_| false).await);
     gateway.stop().await;
+    let held = tokio::time::timeout(Duration::from_secs(1), sampler).await;
+    assert!(held.is_ok(), "submits awaiting their answer show in smsgw_window_in_use");
+    assert_eq!(window.get(), 0, "every submit answered or given up: the window is free");
     let mut copies: HashMap<String, usize> = HashMap::new();
     for s in sim.state.submits().into_iter().filter(|s| s.status == 0) {
         *copies.entry(s.destination_addr).or_default() += 1;
@@ -56,7 +69,10 @@ async fn run(resend: bool) -> (Vec<events::StatusEvent>, HashMap<String, usize>,
 /// Both ways in one test: the resubmit counter is per process.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_after_the_timeout_ends_the_request_without_sending_it_twice() {
+    let answered = counters::submit_latency("sim").count();
     let (events, copies, resubmits) = run(false).await;
+    // Latency is of answers: the late ones came after the timeout, so none counts.
+    assert_eq!(counters::submit_latency("sim").count(), answered);
     let finals: Vec<_> = events.iter().filter(|e| e.status.is_terminal() && !e.request_id.is_empty()).collect();
     assert_eq!(finals.len(), N, "one final event per request");
     for e in &finals {
