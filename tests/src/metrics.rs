@@ -1,10 +1,11 @@
 //! This process's `/metrics` for tests: served on a free port, fetched, a
-//! series' value read.
+//! series' value read, and `promtool` found.
 //!
 //! The registry is process-wide, and the gateway runs in the test's
 //! process, so what a test serves here is the gateway's own exposition.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
@@ -33,6 +34,28 @@ pub async fn get(addr: SocketAddr) -> String {
 /// exposed, e.g. `smsgw_binds{connection="sim"}`) in `exposition`.
 pub fn value(exposition: &str, series: &str) -> Option<f64> {
     exposition.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// Prometheus' `promtool`: `$SMSGW_PROMTOOL`, or where `scripts/install-deps`
+/// and `scripts/check-chart` unpack it (`scripts/lib/promtool.sh`:
+/// `${SMSGW_CHART_TOOLS:-~/.cache/smsgw-chart}/promtool`). Panics when it is
+/// not there: a lint that cannot run must not pass.
+pub fn promtool() -> PathBuf {
+    let path = match std::env::var_os("SMSGW_PROMTOOL") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let tools = std::env::var_os("SMSGW_CHART_TOOLS").map(PathBuf::from).unwrap_or_else(|| {
+                PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into())).join(".cache/smsgw-chart")
+            });
+            tools.join("promtool")
+        }
+    };
+    assert!(
+        path.is_file(),
+        "no promtool at {} (scripts/install-deps unpacks it; or set SMSGW_PROMTOOL)",
+        path.display()
+    );
+    path
 }
 
 #[cfg(test)]
