@@ -6,6 +6,8 @@
 //! Tests live in `tests/tests/*.rs`; each starts what it needs and stops it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod metrics;
+
 use std::net::TcpListener as StdListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

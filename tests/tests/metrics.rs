@@ -13,22 +13,10 @@ use std::time::Duration;
 use events::Status;
 use kafka::rdkafka::message::OwnedHeaders;
 use simulator::SimConfig;
-use smsgw_tests::{collect, settings, status_events, watch, Broker, Gateway, Sim};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use smsgw_tests::{collect, metrics, settings, status_events, watch, Broker, Gateway, Sim};
 use tokio_util::sync::CancellationToken;
 
 const N: usize = 20;
-
-async fn get_metrics(addr: std::net::SocketAddr) -> String {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").expect("a complete response");
-    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
-    assert!(head.contains("Content-Type: text/plain; version=0.0.4"), "{head}");
-    body.to_owned()
-}
 
 /// The label values of every sample line.
 fn label_values(body: &str) -> Vec<String> {
@@ -68,11 +56,9 @@ async fn requests_submits_and_receipts_are_counted() {
     let messages = collect(&status, Duration::from_secs(120), |m| delivered(m) >= N).await;
     assert_eq!(delivered(&messages), N, "{:?}", status_events(&messages));
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(counters::serve(listener, shutdown.clone()));
-    let body = get_metrics(addr).await;
+    let addr = metrics::serve(&shutdown).await;
+    let body = metrics::get(addr).await;
 
     for line in [
         "smsgw_requests_total{status=\"queued\"} 20",
@@ -103,6 +89,5 @@ async fn requests_submits_and_receipts_are_counted() {
     }
 
     shutdown.cancel();
-    server.await.unwrap();
     gateway.stop().await;
 }

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, StreamConsumer};
@@ -46,6 +46,11 @@ struct Shared {
     assigned: Mutex<Vec<(String, i32)>>,
     /// Per rewound partition, the committed offset: records before it are skipped.
     resume_at: Mutex<HashMap<(String, i32), i64>>,
+    /// The assigned partitions, each with the committed offset its
+    /// assignment started from (`None`: nothing committed, or not known; it
+    /// is read from its start): where the consumer stands in it until it
+    /// takes up a record ([`AckingConsumer::positions`]).
+    assignment: Mutex<HashMap<(String, i32), Option<i64>>>,
     revoke_timeout: Duration,
     /// Readiness: the group gave this member its partitions (none is an
     /// answer too) and has not taken them back since.
@@ -68,6 +73,44 @@ impl Shared {
         // message is redone), so poisoning is ignored.
         self.tracker.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    fn assignment(&self) -> std::sync::MutexGuard<'_, HashMap<(String, i32), Option<i64>>> {
+        self.assignment.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// See [`AckingConsumer::positions`].
+    fn positions(&self, topic: &str) -> Vec<(i32, Option<i64>)> {
+        let assigned: Vec<(i32, Option<i64>)> =
+            self.assignment().iter().filter(|((t, _), _)| t == topic).map(|((_, p), from)| (*p, *from)).collect();
+        let tracker = self.tracker();
+        assigned
+            .into_iter()
+            .map(|(partition, from)| {
+                // Nothing before the committed offset is taken up again (a rewound partition skips it).
+                let at = match (tracker.next(topic, partition), from) {
+                    (Some(next), Some(from)) => Some(next.max(from)),
+                    (next, from) => next.or(from),
+                };
+                (partition, at)
+            })
+            .collect()
+    }
+}
+
+/// Every consumer of this process, for [`positions_of`]: a watcher started
+/// apart from a consumer's owner (the sender's queue lag, beside the
+/// connection that owns the consumer) finds it by topic. A dropped consumer
+/// falls out at the next look.
+static CONSUMERS: Mutex<Vec<Weak<Shared>>> = Mutex::new(Vec::new());
+
+/// [`AckingConsumer::positions`] in `topic` of every consumer of this process.
+pub fn positions_of(topic: &str) -> Vec<(i32, Option<i64>)> {
+    let live: Vec<Arc<Shared>> = {
+        let mut all = CONSUMERS.lock().unwrap_or_else(|e| e.into_inner());
+        all.retain(|c| c.strong_count() > 0);
+        all.iter().filter_map(Weak::upgrade).collect()
+    };
+    live.iter().flat_map(|c| c.positions(topic)).collect()
 }
 
 /// The consumer context: rewinds assigned partitions (see [`crate::quirks`]) and
@@ -119,6 +162,7 @@ impl ConsumerContext for AckContext {
             }
             other => {
                 tracing::error!(error = ?other, "rebalance error");
+                self.shared.assignment().clear();
                 let _ = consumer.unassign();
             }
         }
@@ -192,10 +236,13 @@ impl AckContext {
             // (and stored above) or sees the lease released.
             lease.released().cancel();
         }
+        let mut assignment = self.shared.assignment();
         for (topic, partition) in partitions {
             tracker.forget(topic, *partition);
+            assignment.remove(&(topic.clone(), *partition));
             revoked.push((topic.clone(), *partition));
         }
+        drop(assignment);
         // An assignment not yet taken is void now.
         self.shared.assigned.lock().unwrap_or_else(|e| e.into_inner()).retain(|k| !partitions.contains(k));
     }
@@ -226,9 +273,11 @@ impl AckContext {
             }
         };
         let mut resume_at = self.shared.resume_at.lock().unwrap_or_else(|e| e.into_inner());
+        let mut assignment = self.shared.assignment();
         let Some(committed) = committed else {
             for elem in tpl.clone().elements() {
                 resume_at.remove(&(elem.topic().to_owned(), elem.partition()));
+                assignment.insert((elem.topic().to_owned(), elem.partition()), None);
                 let _ = tpl.set_partition_offset(elem.topic(), elem.partition(), Offset::Beginning);
             }
             return;
@@ -236,6 +285,11 @@ impl AckContext {
         for elem in committed.elements() {
             let key = (elem.topic().to_owned(), elem.partition());
             resume_at.remove(&key);
+            let from = match elem.offset() {
+                Offset::Offset(at) => Some(at),
+                _ => None,
+            };
+            assignment.insert(key.clone(), from);
             tracing::debug!(topic = elem.topic(), partition = elem.partition(), committed = ?elem.offset(), "assigned");
             if let Offset::Offset(at) = elem.offset() {
                 if at > 0 && self.shared.rewind > 0 {
@@ -285,6 +339,7 @@ impl AckingConsumer {
             revoked: Mutex::new(Vec::new()),
             assigned: Mutex::new(Vec::new()),
             resume_at: Mutex::new(HashMap::new()),
+            assignment: Mutex::new(HashMap::new()),
             revoke_timeout: config.revoke_timeout,
             closing: AtomicBool::new(false),
             in_group: counters::health::check(format!("kafka group {group}: partitions assigned"), false),
@@ -307,6 +362,7 @@ impl AckingConsumer {
         }
         let consumer: StreamConsumer<AckContext> =
             cc.create_with_context(AckContext { shared: shared.clone() }).map_err(Error::Create)?;
+        CONSUMERS.lock().unwrap_or_else(|e| e.into_inner()).push(Arc::downgrade(&shared));
         consumer
             .subscribe(topics)
             .map_err(|source| Error::Subscribe { topics: topics.iter().map(|t| t.to_string()).collect(), source })?;
@@ -416,6 +472,16 @@ impl AckingConsumer {
         self.beat.touch();
     }
 
+    /// Where this consumer stands in each partition of `topic` assigned to
+    /// it: the offset of the next record it will take up (after the last one
+    /// begun; before any, the committed offset its assignment started from;
+    /// `None` when nothing was committed — it reads from the partition's
+    /// start). Records received but held back (waiting for state) are not
+    /// taken up yet. Revoked partitions are not listed. No I/O.
+    pub fn positions(&self, topic: &str) -> Vec<(i32, Option<i64>)> {
+        self.shared.positions(topic)
+    }
+
     /// Messages begun and not yet acknowledged.
     pub fn in_flight(&self) -> usize {
         self.shared.tracker().in_flight()
@@ -433,6 +499,7 @@ impl AckingConsumer {
         for lease in self.shared.leases.revoke(&self.shared.leases.all()) {
             lease.released().cancel();
         }
+        self.shared.assignment().clear();
         // Leaving the group is left to closing (the inner consumer's drop): an
         // unsubscribe here queues a revocation that closing may serve after
         // the group is gone, where its unassign waits forever.

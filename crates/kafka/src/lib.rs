@@ -1,6 +1,7 @@
 //! Kafka plumbing for smsgw: client construction, the at-least-once consumer
 //! (offsets stored in order per partition, only after the outcome is recorded),
-//! topic creation, and W3C trace context in record headers.
+//! topic creation, W3C trace context in record headers, and how far this
+//! process's consumers lag behind their topics ([`lag`]).
 //!
 //! Not business logic: routing and sending live in the services. Start with
 //! [`consumer::AckingConsumer`], [`lease`] (giving partitions up cleanly in a
@@ -10,6 +11,7 @@
 pub mod client;
 pub mod consumer;
 pub mod dispatch;
+pub mod lag;
 pub mod lease;
 pub mod offsets;
 pub mod producer;

@@ -54,6 +54,12 @@ impl OffsetTracker {
         self.partitions.remove(&(topic.to_owned(), partition));
     }
 
+    /// The offset after the last one begun in a partition: how far its
+    /// records have been taken up. `None` before the first (or after [`Self::forget`]).
+    pub fn next(&self, topic: &str, partition: i32) -> Option<i64> {
+        self.partitions.get(&(topic.to_owned(), partition))?.highest_begun.map(|h| h + 1)
+    }
+
     /// Offsets begun but not finished, over all partitions.
     pub fn in_flight(&self) -> usize {
         self.partitions.values().map(|p| p.pending.len()).sum()
@@ -85,7 +91,9 @@ mod tests {
         t.begin("q", 0, 1);
         t.begin("q", 1, 7);
         assert_eq!(t.finish("q", 1, 7), Some(7));
+        assert_eq!((t.next("q", 0), t.next("q", 1), t.next("q", 2)), (Some(2), Some(8), None));
         t.forget("q", 0);
+        assert_eq!(t.next("q", 0), None);
         assert_eq!(t.finish("q", 0, 1), None);
         assert_eq!(t.finish("q", 1, 99), None, "unknown offsets are ignored");
     }

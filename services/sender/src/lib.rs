@@ -75,6 +75,9 @@ pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: Cancella
     let mut tasks = tokio::task::JoinSet::new();
     let ours: Vec<_> = settings.connections.iter().filter(|c| which.takes(c)).cloned().collect();
     watch_links(ours.iter().map(|c| c.id.clone()).collect(), shutdown.clone());
+    // `smsgw_queue_lag` of each connection, over the queue partitions this process holds.
+    let queues = ours.iter().map(|c| (settings.kafka.topics.queue(&c.id), counters::queue_lag(&c.id))).collect();
+    kafka::lag::watch(&settings.kafka, queues, shutdown.clone())?;
     for config in ours {
         let span = tracing::info_span!("connection", connection = %config.id);
         tasks.spawn(tracing::Instrument::instrument(
