@@ -6,6 +6,8 @@
 //! Tests live in `tests/tests/*.rs`; each starts what it needs and stops it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod tls;
+
 pub mod metrics;
 
 use std::net::TcpListener as StdListener;

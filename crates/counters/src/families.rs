@@ -206,23 +206,6 @@ pub fn restore_seconds(stage: &'static str) -> &'static Seconds {
     RESTORE.with([stage])
 }
 
-/// [`restore_seconds`] set in milliseconds, as the tracker does
-/// (`restore_ms(stage).set(took.as_millis() as i64)`); the metric is in
-/// seconds (`smsgw_restore_seconds`) either way.
-pub fn restore_ms(stage: &'static str) -> RestoreMs {
-    RestoreMs(restore_seconds(stage))
-}
-
-/// The handle [`restore_ms`] gives.
-#[derive(Debug, Clone, Copy)]
-pub struct RestoreMs(&'static Seconds);
-
-impl RestoreMs {
-    pub fn set(&self, ms: i64) {
-        self.0.set(Duration::from_millis(u64::try_from(ms).unwrap_or(0)));
-    }
-}
-
 /// A modem's last signal quality (`AT+CSQ` rssi).
 pub fn modem_signal(connection: &str) -> &'static Gauge {
     MODEM_SIGNAL.with([connection])
@@ -277,12 +260,9 @@ mod tests {
 
     #[test]
     fn restore_is_exposed_in_seconds() {
-        restore_ms("families-test").set(1500);
-        assert_eq!(restore_seconds("families-test").get(), Duration::from_millis(1500));
-        restore_ms("families-test").set(-1);
-        assert_eq!(restore_seconds("families-test").get(), Duration::ZERO);
-        assert!(render().contains("smsgw_restore_seconds{stage=\"families-test\"} 0\n"));
-        restore_ms("families-test").set(250);
+        restore_seconds("families-test").set(Duration::from_millis(1500));
+        assert!(render().contains("smsgw_restore_seconds{stage=\"families-test\"} 1.5\n"));
+        restore_seconds("families-test").set(Duration::from_millis(250));
         assert!(render().contains("smsgw_restore_seconds{stage=\"families-test\"} 0.25\n"));
     }
 }

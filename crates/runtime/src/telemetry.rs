@@ -90,8 +90,17 @@ pub fn init(config: &TelemetryConfig) -> Result<TelemetryGuard, TelemetryError> 
     opentelemetry::global::set_tracer_provider(provider.clone());
     opentelemetry::global::set_text_map_propagator(opentelemetry_sdk::propagation::TraceContextPropagator::new());
     // Spans are traced at info whatever the log level: a quiet log must not cut traces.
-    let otel =
-        tracing_opentelemetry::layer().with_tracer(tracer).with_filter(tracing_subscriber::filter::LevelFilter::INFO);
+    // Lean: every record makes a few spans, so no source location, thread,
+    // busy/idle timings or per-poll context activation (spans are read with
+    // `OpenTelemetrySpanExt::context`, not the ambient context): each costs on
+    // every span or every poll of an instrumented future (`scripts/bench`).
+    let otel = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_location(false)
+        .with_threads(false)
+        .with_tracked_inactivity(false)
+        .with_context_activation(false)
+        .with_filter(tracing_subscriber::filter::LevelFilter::INFO);
 
     tracing_subscriber::registry().with(logs).with(otel).try_init().map_err(|_| TelemetryError::AlreadyInstalled)?;
     Ok(TelemetryGuard { provider, _file: file_guard })

@@ -354,7 +354,7 @@ impl<S: Stage> Driver<S> {
     fn ready(&mut self, partition: i32, since: Instant) {
         let took = since.elapsed();
         let held = self.held.get(&partition).map_or(0, VecDeque::len);
-        counters::restore_ms(self.wiring.name).set(took.as_millis() as i64);
+        counters::restore_seconds(self.wiring.name).set(took);
         tracing::info!(stage = %self.wiring.name, partition, ?took, held, "partition restored");
         self.phases.insert(partition, Phase::Ready);
     }
