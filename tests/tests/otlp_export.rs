@@ -88,7 +88,7 @@ fn spans_follow_the_messaging_conventions_and_one_trace_shows_the_request() {
     // Telemetry is initialised before the async runtime, as in main.
     let guard = runtime::telemetry::init(&TelemetryConfig {
         otlp_endpoint: Some(endpoint),
-        log: "info".into(),
+        log: "warn,router=info".into(),
         log_file: Some(log_file.clone()),
         ..TelemetryConfig::default()
     })
@@ -130,7 +130,8 @@ fn spans_follow_the_messaging_conventions_and_one_trace_shows_the_request() {
 
     // The log file got the same lines as the console (written by a background worker, flushed on drop).
     let logged = std::fs::read_to_string(&log_file).unwrap_or_default();
-    assert!(logged.contains("router started"), "log file: {logged}");
+    assert!(logged.contains("router started"), "router=info: {logged}");
+    assert!(!logged.contains("partitions assigned"), "warn for the rest: {logged}");
     let _ = std::fs::remove_dir_all(&log_dir);
 
     let spans: Vec<Span> = bodies

@@ -2,8 +2,6 @@
 //! lists them all. Label values other than `connection` come from the fixed
 //! sets documented on each accessor.
 
-use std::time::Duration;
-
 use crate::family::{Counter, Family, Gauge, Seconds};
 use crate::histogram::Histogram;
 
@@ -251,6 +249,8 @@ pub fn render() -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]

@@ -12,6 +12,12 @@
 //!   context, so its consumer's `process` span is the send span's child.
 //!   Records without a trace (state, markers, fences) get no span.
 //!
+//! The spans of single exchanges (`send`, and the sender's `submit` and
+//! `receipt`) are at debug level: the OpenTelemetry layer, installed only
+//! when spans are exported, takes them; the logs at info do not pay for
+//! formatting them. `process` spans are at info, so log lines about a record
+//! name it.
+//!
 //! Message keys are recorded (`messaging.kafka.message.key`) only where the
 //! caller knows the key is an id: some topics are keyed by phone numbers
 //! (inbound messages, their parts; a client's own send-request keys), which
@@ -144,9 +150,7 @@ pub fn send_span(topic: &str, headers: &OwnedHeaders) -> Option<(tracing::Span, 
     if !headers.iter().any(|h| is_trace_field(h.key)) {
         return None;
     }
-    let parent = extract(Some(headers.as_borrowed()));
-    let parent_trace = parent.span().span_context().trace_id();
-    let span = tracing::info_span!(
+    let span = tracing::debug_span!(
         "send",
         "otel.name" = %format_args!("send {topic}"),
         "otel.kind" = "producer",
@@ -159,6 +163,11 @@ pub fn send_span(topic: &str, headers: &OwnedHeaders) -> Option<(tracing::Span, 
         "otel.status_code" = Empty,
         "error.type" = Empty,
     );
+    if span.is_disabled() {
+        return None;
+    }
+    let parent = extract(Some(headers.as_borrowed()));
+    let parent_trace = parent.span().span_context().trace_id();
     let current = tracing::Span::current().context();
     let current = current.span().span_context().clone();
     if parent.span().span_context().is_valid() {
@@ -180,7 +189,7 @@ pub fn send_span(topic: &str, headers: &OwnedHeaders) -> Option<(tracing::Span, 
 /// decided later than the record that carries its trace, such as a receipt
 /// that waited for its submit record. Its publishes are linked to it.
 pub fn resumed(fields: &[(String, String)]) -> tracing::Span {
-    let span = tracing::info_span!("resume");
+    let span = tracing::debug_span!("resume");
     let cx = TraceContextPropagator::new().extract(&PairExtractor(fields));
     if cx.span().span_context().is_valid() {
         let _ = span.set_parent(cx);

@@ -37,7 +37,7 @@ pub struct InFlight {
 impl InFlight {
     /// `submit` goes out now, under `sequence` when the protocol numbers its frames.
     pub fn new(submit: Submit, config: &ConnectionConfig, sequence: Option<u32>) -> InFlight {
-        let span = tracing::info_span!(
+        let span = tracing::debug_span!(
             parent: &submit.parent,
             "submit",
             "otel.name" = %format_args!("submit {}", config.id),
@@ -112,7 +112,7 @@ pub fn delivered(
         Incoming::Report(r) => ("receipt", Some(r.message_id.as_str())),
         Incoming::Mo(_) => ("message", None),
     };
-    let span = tracing::info_span!(
+    let span = tracing::debug_span!(
         "deliver",
         "otel.name" = %format_args!("{kind} {connection}"),
         "otel.kind" = "server",
