@@ -5,7 +5,6 @@
 //! Every struct denies unknown fields, so a typo (`max_tsp`) is an error at
 //! start-up, not a silently ignored setting.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -14,8 +13,10 @@ use serde::Deserialize;
 mod connection;
 pub mod env;
 pub mod http;
+mod secret;
 pub use connection::{BindType, ConnectionConfig, MissingMessageId, Protocol, UcpAlphabet};
 pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpMethod, MoCallback};
+pub use secret::{is_secret_property, Properties, Secret};
 
 /// A configuration error; `key` is the dotted path of the bad setting.
 #[derive(Debug, thiserror::Error)]
@@ -210,7 +211,7 @@ pub struct KafkaConfig {
     pub topics: TopicsConfig,
     /// Extra librdkafka properties applied to every client (escape hatch for TLS, SASL...).
     #[serde(default)]
-    pub properties: BTreeMap<String, String>,
+    pub properties: Properties,
 }
 
 impl KafkaConfig {
@@ -226,7 +227,7 @@ impl KafkaConfig {
             partitions: default_partitions(),
             id_retention: default_id_retention(),
             topics: TopicsConfig::default(),
-            properties: BTreeMap::new(),
+            properties: Properties::default(),
         }
     }
 }

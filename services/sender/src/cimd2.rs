@@ -173,13 +173,13 @@ impl Protocol for Cimd2Link {
     }
 
     fn encode(&mut self, packet: &Packet, out: &mut BytesMut) -> Result<(), String> {
-        cimd2::encode(packet, out).map_err(|e| e.to_string())
+        cimd2::encode(packet, out).map_err(|e| format!("operation {} packet {}: {e}", packet.op(), packet.number))
     }
 
     fn open(&mut self, now: Instant) -> Vec<Packet> {
         let login = Login {
             user_identity: self.config.system_id.clone(),
-            password: self.config.password.clone(),
+            password: self.config.password.expose().to_owned(),
             extra: Vec::new(),
         };
         self.session.login(login, now).into_iter().collect()

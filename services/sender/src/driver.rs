@@ -62,7 +62,8 @@ pub trait Protocol: Send + 'static {
     /// Reads one frame from `buf`: `Ok(None)` wants more bytes, `Err` means
     /// the stream cannot be resynchronised and the connection must be dropped.
     fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<Self::Frame>>, String>;
-    /// Appends `frame` to `out`.
+    /// Appends `frame` to `out`. An error names the frame by its command and
+    /// sequence number, never its contents (addresses, text, passwords).
     fn encode(&mut self, frame: &Self::Frame, out: &mut BytesMut) -> Result<(), String>;
     /// The frames that open the session (bind, login).
     fn open(&mut self, now: Instant) -> Vec<Self::Frame>;
@@ -134,7 +135,7 @@ struct Link<P: Protocol> {
 impl<P: Protocol> Link<P> {
     fn write(&mut self, frame: &P::Frame) {
         if let Err(e) = self.protocol.encode(frame, &mut self.out) {
-            tracing::error!(error = %e, ?frame, "cannot encode a frame; not sent");
+            tracing::error!(error = %e, "cannot encode a frame; not sent");
         }
     }
 

@@ -52,7 +52,9 @@ impl Link {
         let mut headers = HeaderMap::new();
         for (name, value) in &config.headers {
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("headers.{name}: {e}"))?;
-            let value = HeaderValue::from_str(value).map_err(|e| format!("headers.{name}: {e}"))?;
+            let mut value = HeaderValue::from_str(value.expose()).map_err(|e| format!("headers.{name}: {e}"))?;
+            // Header values are secrets (API keys): hidden from hyper's and reqwest's Debug.
+            value.set_sensitive(true);
             headers.insert(name, value);
         }
         if config.method == HttpMethod::Post && !headers.contains_key(CONTENT_TYPE) {
@@ -102,8 +104,8 @@ impl Link {
             }
         };
         let request = match &self.auth {
-            Some(HttpAuth::Basic { user, password }) => request.basic_auth(user, Some(password)),
-            Some(HttpAuth::Bearer(token)) => request.bearer_auth(token),
+            Some(HttpAuth::Basic { user, password }) => request.basic_auth(user, Some(password.expose())),
+            Some(HttpAuth::Bearer(token)) => request.bearer_auth(token.expose()),
             None => request,
         };
         let mut response = match request.send().await {

@@ -73,7 +73,7 @@ fn failure_answer(failure: &modem::SubmitFailure) -> Result<Answer, SubmitError>
 pub async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
     let config = &shared.config;
     let modem_config = ModemConfig {
-        pin: config.pin.as_deref().map(Pin::new),
+        pin: config.pin.as_ref().map(|p| Pin::new(p.expose())),
         command_timeout: config.response_timeout,
         ..ModemConfig::default()
     };
@@ -244,7 +244,7 @@ impl ModemLink {
             }
             Event::Undecodable { id, pdu, error } => {
                 // Kept as an inbound message with the raw PDU, so nothing is lost.
-                tracing::error!(%pdu, error = %error, "undecodable PDU from the modem; published as binary");
+                tracing::error!(octets = pdu.len() / 2, error = %error, "undecodable PDU from the modem; published as binary");
                 // Not even hex: the line itself.
                 let raw = modem::hex::decode(&pdu).unwrap_or_else(|_| pdu.clone().into_bytes());
                 let unit = MoUnit { data_coding: 0x04, user_data: raw.into(), ..MoUnit::default() };

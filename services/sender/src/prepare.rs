@@ -5,10 +5,10 @@
 
 use bytes::Bytes;
 use events::{ErrorInfo, SendRequest};
-use runtime::config::ConnectionConfig;
+use runtime::config::{ConnectionConfig, Protocol};
 use text::{Concat, MessageClass, SplitOptions};
 
-use crate::link::{Address, Submission};
+use crate::link::{Address, Numbering, Submission};
 
 /// The submissions for `request`, one per segment, in order.
 pub fn submits(
@@ -34,6 +34,7 @@ pub fn submits(
     };
     let source = request.from.as_deref().or(config.default_source.as_deref()).map(Address::parse);
     let destination = Address::parse(&request.to);
+    carriable(source.as_ref(), &destination, config.protocol)?;
     let total = message.segments.len();
     Ok(message
         .segments
@@ -54,6 +55,50 @@ pub fn submits(
         .collect())
 }
 
+/// The longest address each protocol carries, as (digits, alphanumeric
+/// characters): SMPP 3.4 §5.2.8-9 (`source_addr`, `destination_addr`:
+/// C-Octet String of 21, so 20); UCP/EMI 4.x §5.2 (AdC and numeric OAdC 16
+/// digits); CIMD2 §7.1 (parameters 021 and 023: 20 digits); TS 23.040
+/// §9.1.2.5 (TP-DA: 20 digits); an alphanumeric sender is at most 11
+/// characters everywhere (TS 23.040 §9.1.2.5: 7-bit packed in 10 octets).
+/// HTTP APIs: no limit here.
+fn limits(protocol: Protocol) -> Option<usize> {
+    match protocol {
+        Protocol::Smpp | Protocol::Cimd2 | Protocol::Modem => Some(20),
+        Protocol::Ucp => Some(16),
+        Protocol::Http => None,
+    }
+}
+
+const ALPHANUMERIC_MAX: usize = 11;
+
+/// Addresses the connection's protocol cannot carry are refused up front
+/// (REJECTED with the reason), not left to fail in the encoder and be retried.
+fn carriable(source: Option<&Address>, destination: &Address, protocol: Protocol) -> Result<(), ErrorInfo> {
+    let Some(digits) = limits(protocol) else { return Ok(()) };
+    let name = protocol.name();
+    let too_long = |a: &Address| match a.numbering {
+        Numbering::Alphanumeric => a.value.chars().count() > ALPHANUMERIC_MAX,
+        _ => a.value.len() > digits,
+    };
+    if too_long(destination) {
+        let text = format!("to: longer than the {digits} digits {name} carries");
+        return Err(error("invalid_destination", &text));
+    }
+    match source {
+        Some(a) if too_long(a) => {
+            let text = match a.numbering {
+                Numbering::Alphanumeric => {
+                    format!("from: an alphanumeric sender is at most {ALPHANUMERIC_MAX} characters")
+                }
+                _ => format!("from: longer than the {digits} digits {name} carries"),
+            };
+            Err(error("invalid_source", &text))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn error(code: &str, text: &str) -> ErrorInfo {
     ErrorInfo { code: code.into(), protocol_code: None, text: text.into() }
 }
@@ -61,7 +106,6 @@ fn error(code: &str, text: &str) -> ErrorInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::link::Numbering;
 
     fn config() -> ConnectionConfig {
         config_with("")
@@ -97,6 +141,28 @@ mod tests {
         assert_eq!(&s.payload[..], b"Your code is 123456");
         assert_eq!(s.expires_at, None, "no expiry, SMSC default validity");
         assert_eq!(s.reference, "r", "the request id");
+    }
+
+    #[test]
+    fn addresses_the_protocol_cannot_carry_are_refused_up_front() {
+        let code = |r: &SendRequest, c: &ConnectionConfig| submits(r, c, 0, 10).err().map(|e| e.code);
+        let mut r = request("x");
+        r.from = Some("ACME-LONG-NAME".into());
+        assert_eq!(code(&r, &config()).as_deref(), Some("invalid_source"), "12 characters");
+        r.from = Some("ACME-SHORT1".into());
+        assert_eq!(code(&r, &config()), None, "11 characters");
+        r.from = Some(format!("+{}", "1".repeat(21)));
+        assert_eq!(code(&r, &config()).as_deref(), Some("invalid_source"));
+        r.from = Some(format!("+{}", "1".repeat(17)));
+        assert_eq!(code(&r, &config()), None, "SMPP carries 20 digits");
+        let ucp = config_with("").clone();
+        let ucp = ConnectionConfig { protocol: Protocol::Ucp, ..ucp };
+        assert_eq!(code(&r, &ucp).as_deref(), Some("invalid_source"), "UCP carries 16");
+        r.from = None;
+        r.to = format!("+{}", "4".repeat(21));
+        assert_eq!(code(&r, &config()).as_deref(), Some("invalid_destination"));
+        let http = ConnectionConfig { protocol: Protocol::Http, ..config() };
+        assert_eq!(code(&r, &http), None, "HTTP APIs set their own limits");
     }
 
     #[test]

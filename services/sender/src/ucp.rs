@@ -198,11 +198,11 @@ impl Protocol for UcpLink {
     }
 
     fn encode(&mut self, message: &Message, out: &mut BytesMut) -> Result<(), String> {
-        ucp::encode(message, out).map_err(|e| e.to_string())
+        ucp::encode(message, out).map_err(|e| format!("OT {} TRN {}: {e}", message.body.ot(), message.trn.get()))
     }
 
     fn open(&mut self, now: Instant) -> Vec<Message> {
-        let login = Login::open_session(&self.config.system_id, &self.config.password);
+        let login = Login::open_session(&self.config.system_id, self.config.password.expose());
         self.session.login(login, now).into_iter().collect()
     }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::http::{self, BodyFormat, DlrCallback, HttpAuth, HttpMethod, MoCallback};
-use super::{invalid, valid_topic_char, ConfigError};
+use super::{invalid, valid_topic_char, ConfigError, Secret};
 
 /// The protocol a connection speaks.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -97,7 +97,7 @@ pub struct ConnectionConfig {
     /// environment (`SMSGW__CONNECTIONS__<ID>__PIN`, see `config::env`) or a secret, never in a file
     /// under version control. Never logged.
     #[serde(default)]
-    pub pin: Option<String>,
+    pub pin: Option<Secret>,
     /// UCP only: the alphabet of AMsg text, `gsm` (GSM 03.38 codes, as Kannel
     /// and most EMI SMSCs use) or `ira` (ITU-T T.50, as the EMI spec says; it
     /// has no `€` and no Greek capitals, so such texts fail with the character named).
@@ -105,7 +105,7 @@ pub struct ConnectionConfig {
     pub ucp_alphabet: UcpAlphabet,
     /// Bind password (at most 8 characters).
     #[serde(default)]
-    pub password: String,
+    pub password: Secret,
     /// Bind `system_type`.
     #[serde(default)]
     pub system_type: String,
@@ -199,7 +199,7 @@ pub struct ConnectionConfig {
     pub method: HttpMethod,
     /// Extra request headers (API keys, ...).
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, Secret>,
     /// `{ basic = { user = "...", password = "..." } }` or `{ bearer = "token" }`.
     #[serde(default)]
     pub auth: Option<HttpAuth>,
@@ -231,7 +231,7 @@ pub struct ConnectionConfig {
     /// or the query parameter `token=<token>` (put it in the callback URL you give
     /// the provider); callbacks without it get 401. Unset: any caller is believed.
     #[serde(default)]
-    pub callback_token: Option<String>,
+    pub callback_token: Option<Secret>,
     /// Which fields of a `/dlr` callback hold the id, status and error.
     #[serde(default)]
     pub dlr_callback: DlrCallback,
@@ -316,7 +316,8 @@ impl ConnectionConfig {
             }
             if self
                 .pin
-                .as_deref()
+                .as_ref()
+                .map(Secret::expose)
                 .is_some_and(|p| !(4..=8).contains(&p.len()) || !p.chars().all(|c| c.is_ascii_digit()))
             {
                 return Err(invalid(format!("{key}.pin"), "must be 4 to 8 digits"));
@@ -336,7 +337,7 @@ impl ConnectionConfig {
             Protocol::Smpp if self.system_id.len() > 15 => {
                 return Err(invalid(format!("{key}.system_id"), "must be 1 to 15 characters (SMPP 3.4 §4.1.1)"));
             }
-            Protocol::Smpp if self.password.len() > 8 => {
+            Protocol::Smpp if self.password.expose().len() > 8 => {
                 return Err(invalid(format!("{key}.password"), "must be at most 8 characters (SMPP 3.4 §4.1.1)"));
             }
             Protocol::Ucp if self.window > 100 => {

@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 
-use super::{invalid, ConfigError, HttpAuth, Settings};
+use super::{invalid, ConfigError, HttpAuth, Secret, Settings};
 
 const PROPERTIES: &str = "SMSGW__KAFKA__PROPERTIES__";
 const CONNECTIONS: &str = "SMSGW__CONNECTIONS__";
@@ -64,7 +64,7 @@ impl Overrides {
                     format!("no connection whose id reads `{id}` here (ids: upper-case, `_` for other characters)"),
                 ));
             };
-            let value = value.clone();
+            let value = Secret::new(value.clone());
             match field.as_str() {
                 "PASSWORD" => conn.password = value,
                 "PIN" => conn.pin = Some(value),
@@ -73,10 +73,10 @@ impl Overrides {
                 "AUTH_USER" | "AUTH_PASSWORD" => {
                     let (mut user, mut password) = match conn.auth.take() {
                         Some(HttpAuth::Basic { user, password }) => (user, password),
-                        _ => (String::new(), String::new()),
+                        _ => (String::new(), Secret::default()),
                     };
                     if field == "AUTH_USER" {
-                        user = value;
+                        user = value.expose().to_owned();
                     } else {
                         password = value;
                     }
@@ -149,15 +149,23 @@ headers = { "X-Api-Key" = "in-file", "Accept" = "application/json" }
         ])
         .unwrap();
         let a = settings.connection("smsc-a").unwrap();
-        assert_eq!(a.password, "from-env");
+        assert_eq!(a.password.expose(), "from-env");
         let p = settings.connection("provider").unwrap();
-        assert!(matches!(&p.auth, Some(HttpAuth::Basic { user, password }) if user == "acme" && password == "s3cret"));
-        assert_eq!(p.callback_token.as_deref(), Some("tok"));
-        let headers: Vec<_> = p.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert!(
+            matches!(&p.auth, Some(HttpAuth::Basic { user, password }) if user == "acme" && password.expose() == "s3cret")
+        );
+        assert_eq!(p.callback_token.as_ref().map(Secret::expose), Some("tok"));
+        let headers: Vec<_> = p.headers.iter().map(|(k, v)| (k.as_str(), v.expose())).collect();
         assert_eq!(headers, [("Accept", "application/json"), ("x-api-key", "key-from-env")]);
         assert_eq!(settings.kafka.properties.get("sasl.password").map(String::as_str), Some("kafka-secret"));
         assert_eq!(settings.kafka.properties.get("security.protocol").map(String::as_str), Some("SASL_SSL"));
         assert_eq!(settings.kafka.group_prefix, "from-env");
+        // No secret in the configuration's Debug (what a log line or panic would print).
+        let shown = format!("{settings:?} {settings:#?}");
+        for secret in ["s3cret", "\"tok\"", "key-from-env", "kafka-secret"] {
+            assert!(!shown.contains(secret), "{secret} shown in {shown}");
+        }
+        assert!(!format!("{a:?}").contains("from-env"), "bind password shown");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 
-use super::{invalid, ConfigError, ConnectionConfig, Protocol};
+use super::{invalid, ConfigError, ConnectionConfig, Protocol, Secret};
 
 /// HTTP method of the submit request.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -31,24 +31,14 @@ pub enum BodyFormat {
     Form,
 }
 
-/// Request authentication.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
+/// Request authentication (secrets are [`Secret`]s: never shown).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum HttpAuth {
     /// `Authorization: Basic ...` (RFC 7617).
-    Basic { user: String, password: String },
+    Basic { user: String, password: Secret },
     /// `Authorization: Bearer <token>` (RFC 6750).
-    Bearer(String),
-}
-
-impl std::fmt::Debug for HttpAuth {
-    // Secrets stay out of logs.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            HttpAuth::Basic { user, .. } => f.debug_struct("Basic").field("user", user).finish_non_exhaustive(),
-            HttpAuth::Bearer(_) => f.write_str("Bearer(..)"),
-        }
-    }
+    Bearer(Secret),
 }
 
 /// Where a `/dlr` callback carries what. Each field is a name (a top-level
@@ -240,7 +230,7 @@ pub(super) fn validate(c: &ConnectionConfig, key: &str) -> Result<(), ConfigErro
         if name.is_empty() || !name.bytes().all(token) {
             return Err(invalid(format!("{key}.headers.{name}"), "not a valid header name"));
         }
-        if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+        if value.expose().bytes().any(|b| b.is_ascii_control() && b != b'\t') {
             return Err(invalid(format!("{key}.headers.{name}"), "control characters in the value"));
         }
     }
@@ -248,7 +238,7 @@ pub(super) fn validate(c: &ConnectionConfig, key: &str) -> Result<(), ConfigErro
         Some(HttpAuth::Basic { user, .. }) if user.is_empty() || user.contains(':') => {
             return Err(invalid(k("auth.basic.user"), "must be non-empty, without `:`"));
         }
-        Some(HttpAuth::Bearer(token)) if token.is_empty() || token.bytes().any(|b| b.is_ascii_control()) => {
+        Some(HttpAuth::Bearer(token)) if token.is_empty() || token.expose().bytes().any(|b| b.is_ascii_control()) => {
             return Err(invalid(k("auth.bearer"), "must be a non-empty token"));
         }
         _ => {}
@@ -405,9 +395,10 @@ mod tests {
         let c = &s.connections[0];
         assert_eq!(c.method, HttpMethod::Get);
         assert_eq!(c.http_body_format(), BodyFormat::Form);
-        assert_eq!(c.headers.get("x-api-key").or(c.headers.get("X-Api-Key")).map(String::as_str), Some("k1"));
+        assert_eq!(c.headers.get("x-api-key").or(c.headers.get("X-Api-Key")).map(Secret::expose), Some("k1"));
         assert_eq!(c.auth, Some(HttpAuth::Basic { user: "u".into(), password: "p".into() }));
-        assert!(!format!("{:?}", c.auth).contains('p'), "no password in Debug output");
+        assert!(!format!("{:?}", c.auth).contains("\"p\""), "no password in Debug output: {:?}", c.auth);
+        assert!(!format!("{c:?}").contains("k1"), "no API header value in Debug output");
         assert_eq!(c.success_status, vec![200, 202]);
         assert_eq!(c.callback_listen, Some("127.0.0.1:8081".parse().unwrap()));
         assert_eq!(c.dlr_callback.id, "/data/ref");

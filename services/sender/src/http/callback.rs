@@ -50,7 +50,7 @@ impl Callbacks {
         Arc::new(Callbacks {
             dlr: config.dlr_callback.clone(),
             mo: config.mo_callback.clone(),
-            token: config.callback_token.clone(),
+            token: config.callback_token.as_ref().map(|t| t.expose().to_owned()),
             inbound,
             connection: config.id.clone(),
         })

@@ -53,13 +53,13 @@ impl Protocol for SmppBind {
     }
 
     fn encode(&mut self, pdu: &Pdu, out: &mut BytesMut) -> Result<(), String> {
-        smpp::encode(pdu, out).map_err(|e| e.to_string())
+        smpp::encode(pdu, out).map_err(|e| format!("{} sequence {}: {e}", pdu.command_id().name(), pdu.sequence))
     }
 
     fn open(&mut self, now: Instant) -> Vec<Pdu> {
         let bind = Bind {
             system_id: self.config.system_id.clone(),
-            password: self.config.password.clone(),
+            password: self.config.password.expose().to_owned(),
             system_type: self.config.system_type.clone(),
             ..Bind::default()
         };
