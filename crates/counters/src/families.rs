@@ -69,6 +69,11 @@ static MO_PARTS: Family<Counter, 1> = Family::new(
 );
 static MO_PARTS_WAITING: Family<Gauge, 0> =
     Family::new("smsgw_mo_parts_waiting", "Parts of concatenated inbound messages waiting for the rest.", []);
+static LIMIT_REACHED: Family<Counter, 2> = Family::new(
+    "smsgw_limit_reached_total",
+    "Untrusted input refused or cut short by a memory bound, by limit (receipts_waiting, mo_sets) and connection.",
+    ["limit", "connection"],
+);
 static MODEM_SIGNAL: Family<Gauge, 1> = Family::new(
     "smsgw_modem_signal",
     "A modem's signal quality, AT+CSQ <rssi> (TS 27.007 §8.5: 0-31, 99 unknown).",
@@ -204,6 +209,15 @@ pub fn restore_seconds(stage: &'static str) -> &'static Seconds {
     RESTORE.with([stage])
 }
 
+/// Untrusted input refused or cut short by a memory bound. `limit`:
+/// `receipts_waiting` (a receipt published unmatched at once: its
+/// connection's `tracker.max_waiting_per_connection`, or `max_waiting`, was
+/// reached), `mo_sets` (a connection's oldest incomplete inbound message
+/// published early: `tracker.max_mo_sets_per_connection`).
+pub fn limit_reached(limit: &'static str, connection: &str) -> &'static Counter {
+    LIMIT_REACHED.with([limit, connection])
+}
+
 /// A modem's last signal quality (`AT+CSQ` rssi).
 pub fn modem_signal(connection: &str) -> &'static Gauge {
     MODEM_SIGNAL.with([connection])
@@ -242,6 +256,7 @@ pub fn render() -> String {
     RESTORE.render(&mut out);
     MO_PARTS.render(&mut out);
     MO_PARTS_WAITING.render(&mut out);
+    LIMIT_REACHED.render(&mut out);
     MODEM_SIGNAL.render(&mut out);
     MODEM_REGISTRATION.render(&mut out);
     out

@@ -153,6 +153,16 @@ impl Settings {
         if self.lifecycle.drain > Duration::from_secs(600) {
             return Err(invalid("lifecycle.drain", "must be at most 10m"));
         }
+        let tracker = &self.tracker;
+        for (key, value) in [
+            ("tracker.max_waiting", tracker.max_waiting),
+            ("tracker.max_waiting_per_connection", tracker.max_waiting_per_connection),
+            ("tracker.max_mo_sets_per_connection", tracker.max_mo_sets_per_connection),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
         if self.router.max_segments == 0 || self.router.max_segments > 255 {
             return Err(invalid("router.max_segments", "must be between 1 and 255"));
         }
@@ -406,8 +416,16 @@ pub struct TrackerConfig {
     /// its status is the worst known, missing segments counting as undeliverable.
     #[serde(with = "humantime_serde")]
     pub segment_timeout: Duration,
-    /// Receipts held while waiting for their submit record, at most.
+    /// Receipts held while waiting for their submit record, at most; beyond
+    /// it a receipt is published unmatched at once (`smsgw_limit_reached_total`).
     pub max_waiting: usize,
+    /// Of those, from one connection at most, so one noisy SMSC cannot push
+    /// another connection's receipts out.
+    pub max_waiting_per_connection: usize,
+    /// Incomplete concatenated inbound messages held per connection, at
+    /// most; beyond it that connection's oldest is published incomplete at
+    /// once (nothing is dropped; `smsgw_limit_reached_total`).
+    pub max_mo_sets_per_connection: usize,
     /// How long the parts of a concatenated inbound message wait for the
     /// rest; then what arrived is published, flagged incomplete.
     #[serde(with = "humantime_serde")]
@@ -428,6 +446,8 @@ impl Default for TrackerConfig {
             duplicate_window: Duration::from_secs(3600),
             segment_timeout: Duration::from_secs(48 * 3600),
             max_waiting: 100_000,
+            max_waiting_per_connection: 20_000,
+            max_mo_sets_per_connection: 10_000,
             mo_timeout: Duration::from_secs(600),
         }
     }

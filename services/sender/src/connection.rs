@@ -84,7 +84,7 @@ pub async fn run(
     );
 
     let worker = Arc::new(Worker {
-        done: DoneSet::new(done_topic.clone(), producer.clone(), kafka_config.id_retention),
+        done: DoneSet::new(config.id.clone(), done_topic.clone(), producer.clone(), kafka_config.id_retention),
         references: crate::reference::References::default(),
         settings: settings.clone(),
         config: config.clone(),

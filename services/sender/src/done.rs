@@ -14,6 +14,10 @@
 //! An id is a key for `kafka.id_retention` after its outcome: the topic
 //! deletes older markers and the set forgets them at the same age, so a
 //! copy published later than that is sent again.
+//!
+//! Each connection keeps only its own ids (markers name their connection):
+//! the topic is shared, and one busy connection's ids must not fill the
+//! memory of every other connection's sender.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -28,6 +32,16 @@ struct Partition {
     in_progress: HashSet<String>,
 }
 
+/// The connection a done marker names (`{"connection": "...", "status": "..."}`);
+/// `None` for a marker that cannot be read.
+pub fn marker_connection(payload: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Marker {
+        connection: String,
+    }
+    serde_json::from_slice::<Marker>(payload).ok().map(|m| m.connection)
+}
+
 /// What a sender should do with a queue record.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Claim {
@@ -39,6 +53,8 @@ pub enum Claim {
 
 /// The ids of one sender's partitions with a recorded outcome.
 pub struct DoneSet {
+    /// The connection whose markers count here.
+    connection: String,
     restore: Restore,
     retention: Duration,
     partitions: Mutex<HashMap<i32, Partition>>,
@@ -47,8 +63,9 @@ pub struct DoneSet {
 impl DoneSet {
     /// `producer` writes the restore fences (see [`Restore`]); ids are
     /// remembered for `retention`.
-    pub fn new(topic: String, producer: kafka::Producer, retention: Duration) -> Self {
-        Self { restore: Restore::new(topic, producer), retention, partitions: Mutex::new(HashMap::new()) }
+    pub fn new(connection: String, topic: String, producer: kafka::Producer, retention: Duration) -> Self {
+        let restore = Restore::new(topic, producer);
+        Self { connection, restore, retention, partitions: Mutex::new(HashMap::new()) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Partition>> {
@@ -70,10 +87,13 @@ impl DoneSet {
         }
         let Some(id) = message.key().map(|k| String::from_utf8_lossy(k).into_owned()) else { return };
         let at = message.timestamp().to_millis().unwrap_or_else(now_ms);
-        self.with_partition(message.partition(), |part| match message.payload() {
-            Some(_) => part.done.insert(id, at),
-            None => part.done.remove(&id),
-        });
+        match message.payload() {
+            Some(payload) if marker_connection(payload).as_deref() == Some(self.connection.as_str()) => {
+                self.with_partition(message.partition(), |part| part.done.insert(id, at));
+            }
+            Some(_) => {} // another connection's
+            None => self.with_partition(message.partition(), |part| part.done.remove(&id)),
+        }
     }
 
     /// True once partition `p`'s done markers are read up to where they
@@ -106,5 +126,16 @@ impl DoneSet {
                 part.done.insert(id.to_owned(), now_ms());
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_name_their_connection() {
+        assert_eq!(marker_connection(br#"{"connection":"smsc-a","status":"SUBMITTED"}"#).as_deref(), Some("smsc-a"));
+        assert_eq!(marker_connection(b"not json"), None);
     }
 }

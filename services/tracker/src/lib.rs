@@ -87,8 +87,12 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     ));
 
     let consumer = AckingConsumer::subscribe(kafka, &group("tracker.mo-parts"), &[&topics.mo_parts])?;
-    let reassembler =
-        reassemble::Reassembler::new(settings.tracker.mo_timeout, topics.inbound.clone(), framings.inbound);
+    let reassembler = reassemble::Reassembler::new(
+        settings.tracker.mo_timeout,
+        settings.tracker.max_mo_sets_per_connection,
+        topics.inbound.clone(),
+        framings.inbound,
+    );
     let reassembler = tokio::spawn(stage::run(
         reassembler,
         wiring("reassembler", group("tracker.mo-parts"), &topics.mo_parts, None, consumer),

@@ -49,6 +49,9 @@ pub struct Config {
     pub receipt_wait: Duration,
     pub segment_timeout: Duration,
     pub max_waiting: usize,
+    /// Of those, from one connection at most (one noisy SMSC cannot push
+    /// another connection's receipts out).
+    pub max_waiting_per_connection: usize,
     pub duplicate_window: Duration,
     pub segments_topic: String,
     pub submits_topic: String,
@@ -63,6 +66,7 @@ impl Config {
             receipt_wait: tracker.receipt_wait,
             segment_timeout: tracker.segment_timeout,
             max_waiting: tracker.max_waiting,
+            max_waiting_per_connection: tracker.max_waiting_per_connection,
             duplicate_window: tracker.duplicate_window,
             segments_topic: topics.segments.clone(),
             submits_topic: topics.submits.clone(),
@@ -142,6 +146,8 @@ pub struct Matcher {
     concluded: Concluded,
     waiting: HashMap<String, Vec<Waiting>>,
     waiting_count: usize,
+    /// Receipts waiting, per connection.
+    waiting_by_connection: HashMap<String, usize>,
     restored: HashSet<i32>,
     last_scan: Option<Instant>,
 }
@@ -155,6 +161,7 @@ impl Matcher {
             concluded: Concluded::default(),
             waiting: HashMap::new(),
             waiting_count: 0,
+            waiting_by_connection: HashMap::new(),
             restored: HashSet::new(),
             last_scan: None,
         }
@@ -180,6 +187,20 @@ impl Matcher {
         let open = self.open.remove(key)?;
         self.forget_offset(&open);
         Some(open)
+    }
+
+    /// `list` no longer waits (matched, expired or revoked).
+    fn unwait(&mut self, list: &[Waiting]) {
+        self.waiting_count -= list.len();
+        counters::receipts_waiting().add(-(list.len() as i64));
+        for w in list {
+            if let Some(n) = self.waiting_by_connection.get_mut(&w.receipt.connection) {
+                *n -= 1;
+                if *n == 0 {
+                    self.waiting_by_connection.remove(&w.receipt.connection);
+                }
+            }
+        }
     }
 
     fn forget_offset(&mut self, open: &Open) {
@@ -245,8 +266,7 @@ impl Matcher {
         let mut effects = Vec::new();
         if let Some(list) = self.waiting.remove(&key) {
             // The receipt came first: the first one answers this submit, later ones are duplicates.
-            self.waiting_count -= list.len();
-            counters::receipts_waiting().add(-(list.len() as i64));
+            self.unwait(&list);
             let mut list = list.into_iter();
             if let Some(w) = list.next() {
                 counters::receipts(&w.receipt.connection, "matched").inc();
@@ -367,11 +387,18 @@ impl Stage for Matcher {
         if self.concluded.contains(&key) {
             return vec![Self::duplicate(&receipt, ticket)];
         }
-        if self.waiting_count >= self.config.max_waiting {
-            tracing::warn!("too many receipts waiting for their submit record; publishing as unmatched");
+        let held = self.waiting_by_connection.get(&receipt.connection).copied().unwrap_or(0);
+        if self.waiting_count >= self.config.max_waiting || held >= self.config.max_waiting_per_connection {
+            tracing::warn!(
+                connection = %receipt.connection,
+                held,
+                "too many receipts waiting for their submit record; publishing as unmatched"
+            );
+            counters::limit_reached("receipts_waiting", &receipt.connection).inc();
             return vec![self.unmatched(&receipt, ticket, now)];
         }
         self.waiting_count += 1;
+        *self.waiting_by_connection.entry(receipt.connection.clone()).or_default() += 1;
         counters::receipts(&receipt.connection, "waiting").inc();
         counters::receipts_waiting().inc();
         // Its processing's trace (the record's own without an OpenTelemetry layer).
@@ -392,8 +419,9 @@ impl Stage for Matcher {
             *list = young;
             !list.is_empty()
         });
-        self.waiting_count -= expired.len();
-        counters::receipts_waiting().add(-(expired.len() as i64));
+        for (_, w) in &expired {
+            self.unwait(std::slice::from_ref(w));
+        }
         for (key, w) in expired {
             if self.concluded.contains(&key) {
                 effects.push(Self::duplicate(&w.receipt, w.ticket));
@@ -441,13 +469,14 @@ impl Stage for Matcher {
             self.open.remove(&key);
         }
         self.checkpoints.remove(&partition);
-        let before = self.waiting_count;
+        let mut gone = Vec::new();
         self.waiting.retain(|_, list| {
-            list.retain(|w| w.ticket.partition() != partition);
+            let (theirs, kept): (Vec<_>, Vec<_>) = list.drain(..).partition(|w| w.ticket.partition() == partition);
+            gone.extend(theirs);
+            *list = kept;
             !list.is_empty()
         });
-        self.waiting_count = self.waiting.values().map(Vec::len).sum();
-        counters::receipts_waiting().add(self.waiting_count as i64 - before as i64);
+        self.unwait(&gone);
         self.restored.remove(&partition);
     }
 }

@@ -16,6 +16,7 @@ fn config() -> Config {
         receipt_wait: Duration::from_secs(10),
         segment_timeout: Duration::from_secs(3600),
         max_waiting: 100,
+        max_waiting_per_connection: 2,
         duplicate_window: Duration::from_secs(60),
         segments_topic: "sms.segments".into(),
         submits_topic: SUBMITS.into(),
@@ -130,6 +131,34 @@ fn a_receipt_before_its_submit_waits_then_matches() {
     assert_eq!(p[0].cause, [("traceparent".to_string(), traceparent.to_string())], "linked to the receipt's trace");
     assert_eq!(outcome_of(&p[0].records[0]).receipt.stat, "UNDELIV");
     assert_eq!(m.open_count(), 0);
+}
+
+#[test]
+fn a_noisy_connection_cannot_push_another_connections_receipts_out() {
+    let t = Instant::now();
+    let mut m = Matcher::new(config());
+    restored(&mut m, t);
+    let receipt_of = |connection: &str| {
+        let mut r: ReceiptRecord = serde_json::from_slice(&receipt("DELIVRD")).unwrap();
+        r.connection = connection.into();
+        serde_json::to_vec(&r).unwrap()
+    };
+    let before = counters::limit_reached("receipts_waiting", "noisy").get();
+    for (offset, key) in [(1, "noisy:a"), (2, "noisy:b")] {
+        let waiting = m.work(&record(DELIVER, offset, key, Some(receipt_of("noisy")), None), ticket(offset), now(t, 0));
+        assert!(waiting.is_empty(), "waits for its submit record");
+    }
+    // Its third would pass max_waiting_per_connection (2): published unmatched at once.
+    let third = m.work(&record(DELIVER, 3, "noisy:c", Some(receipt_of("noisy")), None), ticket(3), now(t, 0));
+    let p = published(&third);
+    assert_eq!((p.len(), p[0].records[0].topic.as_str()), (1, "sms.status"), "unmatched");
+    assert_eq!(counters::limit_reached("receipts_waiting", "noisy").get(), before + 1);
+    // Another connection's receipt still waits.
+    let calm = m.work(&record(DELIVER, 4, "calm:a", Some(receipt_of("calm")), None), ticket(4), now(t, 0));
+    assert!(calm.is_empty());
+    // Matched ones make room again.
+    assert_eq!(published(&m.state(&record(SUBMITS, 0, "noisy:a", Some(submit("r1", 0)), None), now(t, 1))).len(), 1);
+    assert!(m.work(&record(DELIVER, 5, "noisy:d", Some(receipt_of("noisy")), None), ticket(5), now(t, 1)).is_empty());
 }
 
 #[test]

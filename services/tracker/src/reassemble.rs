@@ -10,6 +10,11 @@
 //! published as what arrived, flagged `incomplete` in its metadata — never
 //! dropped.
 //!
+//! A connection holds at most `tracker.max_mo_sets_per_connection`
+//! incomplete messages: a new one beyond that publishes the connection's
+//! oldest as it is (incomplete), so a flood of unfinished parts from one SMSC
+//! cannot grow memory without bound, and costs no other connection anything.
+//!
 //! The message id is derived from the first part's partition and offset, so a
 //! message published again after a crash (its parts were re-read) has the
 //! same id and consumers can drop the copy.
@@ -27,6 +32,7 @@ use crate::stage::{Effect, Now, Out, Publish, Stage};
 
 /// The parts of one message seen so far.
 struct Set {
+    connection: String,
     total: u8,
     parts: BTreeMap<u8, MoPart>,
     partition: i32,
@@ -38,6 +44,10 @@ struct Set {
 /// The third stage.
 pub struct Reassembler {
     timeout: Duration,
+    /// Incomplete sets per connection, at most.
+    max_sets: usize,
+    /// Incomplete sets per connection now.
+    per_connection: HashMap<String, usize>,
     inbound_topic: String,
     framing: Framing,
     sets: HashMap<String, Set>,
@@ -45,8 +55,37 @@ pub struct Reassembler {
 
 impl Reassembler {
     /// Parts wait `timeout` for the rest; messages go to `inbound_topic`.
-    pub fn new(timeout: Duration, inbound_topic: String, framing: Framing) -> Reassembler {
-        Reassembler { timeout, inbound_topic, framing, sets: HashMap::new() }
+    pub fn new(timeout: Duration, max_sets: usize, inbound_topic: String, framing: Framing) -> Reassembler {
+        let per_connection = HashMap::new();
+        Reassembler { timeout, max_sets, per_connection, inbound_topic, framing, sets: HashMap::new() }
+    }
+
+    /// Takes set `key` out (published or revoked).
+    fn take(&mut self, key: &str) -> Option<Set> {
+        let set = self.sets.remove(key)?;
+        counters::mo_parts_waiting().add(-(set.parts.len() as i64));
+        if let Some(n) = self.per_connection.get_mut(&set.connection) {
+            *n -= 1;
+            if *n == 0 {
+                self.per_connection.remove(&set.connection);
+            }
+        }
+        Some(set)
+    }
+
+    /// Room for one more set of `connection`: its oldest goes out
+    /// incomplete when it holds `max_sets` already.
+    fn make_room(&mut self, connection: &str) -> Option<Effect> {
+        if self.per_connection.get(connection).copied().unwrap_or(0) < self.max_sets {
+            return None;
+        }
+        let oldest = self.sets.iter().filter(|(_, s)| s.connection == connection).min_by_key(|(_, s)| s.since);
+        let key = oldest.map(|(k, _)| k.clone())?;
+        let set = self.take(&key)?;
+        tracing::warn!(%connection, max = self.max_sets, "too many incomplete inbound messages; publishing the oldest as it is");
+        counters::limit_reached("mo_sets", connection).inc();
+        counters::mo_parts("incomplete").add(set.parts.len() as u64);
+        Some(self.publish(set, false))
     }
 
     fn publish(&self, set: Set, complete: bool) -> Effect {
@@ -76,7 +115,13 @@ impl Stage for Reassembler {
             }
         };
         let key = part.key();
+        let mut effects = Vec::new();
+        if !self.sets.contains_key(&key) {
+            effects.extend(self.make_room(&part.connection));
+            *self.per_connection.entry(part.connection.clone()).or_default() += 1;
+        }
         let set = self.sets.entry(key.clone()).or_insert_with(|| Set {
+            connection: part.connection.clone(),
             total: part.total,
             parts: BTreeMap::new(),
             partition,
@@ -93,12 +138,12 @@ impl Stage for Reassembler {
             }
         }
         if set.parts.len() < usize::from(set.total) {
-            return Vec::new();
+            return effects;
         }
-        let Some(set) = self.sets.remove(&key) else { return Vec::new() };
+        let Some(set) = self.take(&key) else { return effects };
         counters::mo_parts("complete").add(set.parts.len() as u64);
-        counters::mo_parts_waiting().add(-(set.parts.len() as i64));
-        vec![self.publish(set, true)]
+        effects.push(self.publish(set, true));
+        effects
     }
 
     fn tick(&mut self, now: Now) -> Vec<Effect> {
@@ -110,10 +155,9 @@ impl Stage for Reassembler {
             .collect();
         let mut effects = Vec::new();
         for key in expired {
-            if let Some(set) = self.sets.remove(&key) {
-                tracing::warn!(%key, have = set.parts.len(), total = set.total, "inbound message incomplete after mo_timeout; publishing what arrived");
+            if let Some(set) = self.take(&key) {
+                tracing::warn!(connection = %set.connection, have = set.parts.len(), total = set.total, "inbound message incomplete after mo_timeout; publishing what arrived");
                 counters::mo_parts("incomplete").add(set.parts.len() as u64);
-                counters::mo_parts_waiting().add(-(set.parts.len() as i64));
                 effects.push(self.publish(set, false));
             }
         }
@@ -122,13 +166,11 @@ impl Stage for Reassembler {
 
     /// A revoked partition's sets are re-read by its new owner.
     fn revoked(&mut self, partition: i32) {
-        self.sets.retain(|_, s| {
-            let keep = s.partition != partition;
-            if !keep {
-                counters::mo_parts_waiting().add(-(s.parts.len() as i64));
-            }
-            keep
-        });
+        let theirs: Vec<String> =
+            self.sets.iter().filter(|(_, s)| s.partition == partition).map(|(k, _)| k.clone()).collect();
+        for key in theirs {
+            self.take(&key);
+        }
     }
 }
 
@@ -207,6 +249,45 @@ mod tests {
             smsc_timestamp: None,
             received_at: i64::from(seq) * 10,
         }
+    }
+
+    /// The first part of message `reference` from `connection`, as a record.
+    fn first_part(connection: &str, reference: u16, offset: i64) -> (OwnedMessage, Ticket) {
+        let mut p = part(1, 0, b"x");
+        (p.connection, p.reference) = (connection.into(), reference);
+        let message = OwnedMessage::new(
+            Some(serde_json::to_vec(&p).unwrap()),
+            Some(p.key().into_bytes()),
+            "sms.mo-parts".into(),
+            kafka::rdkafka::Timestamp::CreateTime(1),
+            0,
+            offset,
+            None,
+        );
+        (message, Ticket { offset, lease: kafka::lease::Lease::detached("sms.mo-parts", 0) })
+    }
+
+    #[test]
+    fn a_connection_over_its_bound_publishes_its_oldest_set_early_and_others_are_untouched() {
+        let t = Instant::now();
+        let mut r = Reassembler::new(Duration::from_secs(600), 2, "sms.inbound".into(), Framing::SingleObject);
+        let mut work = |connection: &str, reference: u16, offset: i64, secs: u64| {
+            let (message, ticket) = first_part(connection, reference, offset);
+            r.work(&message, ticket, Now { at: t + Duration::from_secs(secs), ms: 0 })
+        };
+        assert!(work("noisy", 1, 0, 0).is_empty());
+        assert!(work("calm", 9, 1, 1).is_empty());
+        assert!(work("noisy", 2, 2, 2).is_empty());
+        let before = counters::limit_reached("mo_sets", "noisy").get();
+        // A third incomplete message from "noisy": its oldest (reference 1) goes out as it is.
+        let effects = work("noisy", 3, 3, 3);
+        let [Effect::Publish(p)] = effects.as_slice() else { panic!("one publish: {effects:?}") };
+        assert_eq!(p.acks.iter().map(|t| t.offset).collect::<Vec<_>>(), [0], "the oldest set's part");
+        let message = events::decode_inbound(p.records[0].payload.as_deref().unwrap(), None).unwrap();
+        assert_eq!(message.metadata.get("incomplete").map(String::as_str), Some("true"));
+        assert_eq!(counters::limit_reached("mo_sets", "noisy").get(), before + 1);
+        // "calm" keeps its set: another of its own fits.
+        assert!(work("calm", 10, 4, 4).is_empty());
     }
 
     fn set(parts: Vec<MoPart>) -> BTreeMap<u8, MoPart> {
