@@ -19,7 +19,7 @@
 //! name it.
 //!
 //! Message keys are recorded (`messaging.kafka.message.key`) only where the
-//! caller knows the key is an id: some topics are keyed by phone numbers
+//! caller knows the key is an id (masked where an SMSC's id may embed a number): some topics are keyed by phone numbers
 //! (inbound messages, their parts; a client's own send-request keys), which
 //! never go into a span.
 
@@ -107,8 +107,11 @@ fn is_trace_field(key: &str) -> bool {
 /// Whether the record's key goes into its span (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
-    /// The key is an id (request id, connection and message id): recorded.
+    /// The key is an id (request id): recorded.
     Record,
+    /// The key may embed a phone number (a connection and an SMSC message
+    /// id such as UCP's `AdC:SCTS`): recorded with its digit runs masked.
+    Masked,
     /// The key may be a phone number or the client's own: left out.
     Omit,
 }
@@ -131,9 +134,15 @@ pub fn process_span(message: &OwnedMessage, group: &str, key: Key) -> tracing::S
         "messaging.consumer.group.name" = group,
         "messaging.kafka.message.key" = Empty,
     );
-    if key == Key::Record {
-        if let Some(k) = message.key().and_then(|k| std::str::from_utf8(k).ok()) {
-            span.record("messaging.kafka.message.key", k);
+    if let Some(k) = message.key().and_then(|k| std::str::from_utf8(k).ok()) {
+        match key {
+            Key::Record => {
+                span.record("messaging.kafka.message.key", k);
+            }
+            Key::Masked => {
+                span.record("messaging.kafka.message.key", runtime::redact::digits(k));
+            }
+            Key::Omit => {}
         }
     }
     adopt(&span, message.headers().map(|h| h.as_borrowed()));

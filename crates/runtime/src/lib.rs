@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod logfile;
+pub mod redact;
 pub mod shutdown;
 pub mod telemetry;
 

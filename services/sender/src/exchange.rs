@@ -5,8 +5,9 @@
 //! the spans and metrics are the same whatever the protocol.
 //!
 //! The spans carry the connection, protocol, sequence number (SMPP
-//! sequence_number, UCP TRN, CIMD2 packet number), message id and outcome —
-//! never the message text or a phone number. A submit's span is a child of
+//! sequence_number, UCP TRN, CIMD2 packet number), message id (its digit
+//! runs masked: UCP, CIMD2 and modem ids embed the recipient's number;
+//! `runtime::redact`) and outcome — never the message text or a phone number. A submit's span is a child of
 //! the request's `process` span (its trace); what the SMSC delivers starts a
 //! trace of its own (the SMSC carries no trace context), which the tracker
 //! links to the request's trace when the receipt matches (see
@@ -65,7 +66,7 @@ impl InFlight {
             Ok(answer) => {
                 self.latency.observe(self.at.elapsed());
                 if !answer.message_id.is_empty() {
-                    self.span.record("smsgw.message_id", answer.message_id.as_str());
+                    self.span.record("smsgw.message_id", runtime::redact::digits(&answer.message_id));
                 }
                 self.span.record("smsgw.protocol_code", answer.protocol_code);
                 match answer.verdict {
@@ -108,8 +109,9 @@ pub fn delivered(
     incoming: Incoming,
     sequence: Option<u32>,
 ) -> (Delivered, oneshot::Receiver<Ack>) {
+    // Ids that embed the recipient's number (UCP, CIMD2, modems) are masked.
     let (kind, message_id) = match &incoming {
-        Incoming::Report(r) => ("receipt", Some(r.message_id.as_str())),
+        Incoming::Report(r) => ("receipt", Some(runtime::redact::digits(&r.message_id))),
         Incoming::Mo(_) => ("message", None),
     };
     let span = tracing::debug_span!(
@@ -119,7 +121,7 @@ pub fn delivered(
         "smsgw.connection" = connection,
         "smsgw.protocol" = protocol.name(),
         "smsgw.sequence_number" = Empty,
-        "smsgw.message_id" = message_id,
+        "smsgw.message_id" = message_id.as_deref(),
         "smsgw.outcome" = Empty,
         "otel.status_code" = Empty,
     );

@@ -53,12 +53,19 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let framings = registry::framings(&settings, registry.as_ref()).await?;
     let range = [("partition.assignment.strategy", "range")];
     let group = |stage: &str| format!("{}.{stage}", kafka.group_prefix);
-    // Keys of inbound message parts hold phone numbers: not in spans.
+    // Keys of inbound message parts hold phone numbers: not in spans; receipt
+    // keys hold message ids, which may embed one: masked.
     let wiring = |name, group: String, work: &str, state: Option<&str>, consumer: AckingConsumer| stage::Wiring {
         name,
         consumer: Arc::new(consumer),
         group,
-        key: if work == topics.mo_parts { Key::Omit } else { Key::Record },
+        key: if work == topics.mo_parts {
+            Key::Omit
+        } else if work == topics.deliver {
+            Key::Masked
+        } else {
+            Key::Record
+        },
         producer: producer.clone(),
         work_topic: work.to_owned(),
         state_topic: state.map(str::to_owned),

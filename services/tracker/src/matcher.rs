@@ -257,7 +257,8 @@ impl Matcher {
     }
 
     fn duplicate(receipt: &ReceiptRecord, ticket: Ticket) -> Effect {
-        tracing::debug!(connection = %receipt.connection, message_id = %receipt.message_id, "duplicate receipt");
+        let message_id = runtime::redact::digits(&receipt.message_id);
+        tracing::debug!(connection = %receipt.connection, %message_id, "duplicate receipt");
         counters::receipts(&receipt.connection, "duplicate").inc();
         Effect::Ack(vec![ticket])
     }

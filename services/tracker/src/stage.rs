@@ -455,7 +455,8 @@ async fn send(producer: &Producer, out: &Out) -> Result<Delivery, PublishError> 
 /// dead-letter topic — its key, topic and the reason — instead of stopping
 /// the partition for good.
 async fn note_refused(producer: &Producer, dead_letter: &str, out: &Out, reason: &str) {
-    tracing::error!(topic = %out.topic, key = %out.key, %reason, "record refused by the broker; noted on the dead-letter topic");
+    let key = runtime::redact::digits(&out.key);
+    tracing::error!(topic = %out.topic, %key, %reason, "record refused by the broker; noted on the dead-letter topic");
     let headers = OwnedHeaders::new()
         .insert(Header { key: "smsgw-error", value: Some(reason.as_bytes()) })
         .insert(Header { key: "smsgw-source", value: Some(out.topic.as_bytes()) })

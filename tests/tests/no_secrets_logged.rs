@@ -1,0 +1,173 @@
+//! Issue 12: nothing secret or personal in logs or spans. One gateway with
+//! SMPP, UCP and CIMD2 connections (and one SMPP connection with a wrong
+//! password) carries requests to DELIVERED, takes mobile-originated
+//! messages and garbage from the SMSC, refuses a request its protocol cannot
+//! carry — all at the most verbose log level (`trace`) and with OTLP export.
+//! Then every log line and every exported span is searched for the bind
+//! passwords, every destination and sender number and every text used: none
+//! may appear. (The in-process simulators play the SMSCs; their own logs are
+//! not the gateway's and are filtered out.)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use events::Status;
+use kafka::rdkafka::message::OwnedHeaders;
+use runtime::config::{Protocol, RouteRule, TelemetryConfig};
+use simulator::SimConfig;
+use smsgw_tests::{collect, produce, settings, status_events, watch, Broker, Gateway, Sim};
+
+const PASSWORD: &str = "S3cr3tPw";
+const WRONG_PASSWORD: &str = "Wr0ngPw!";
+
+/// An OTLP/HTTP collector that keeps every request body.
+fn collector() -> (String, Arc<Mutex<Vec<u8>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1/traces", listener.local_addr().unwrap());
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let store = bodies.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_ok() {
+                store.lock().unwrap().extend(body);
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    (url, bodies)
+}
+
+/// The requests: (id, destination digits, text), routed by prefix.
+fn requests() -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for (prefix, name) in [("4915171", "smpp"), ("4915272", "ucp"), ("4915373", "cimd")] {
+        for i in 0..3 {
+            out.push((format!("{name}-{i}"), format!("{prefix}{i:06}"), format!("Geheimtext {name} Nummer {i} xq")));
+        }
+    }
+    out
+}
+
+#[test]
+fn no_password_number_or_text_in_logs_or_spans() {
+    let (endpoint, exported) = collector();
+    let dir = tempfile::tempdir().unwrap();
+    let log_file = dir.path().join("smsgw.log");
+    let guard = runtime::telemetry::init(&TelemetryConfig {
+        otlp_endpoint: Some(endpoint),
+        log: "trace,simulator=off,smsgw_tests=off".into(),
+        log_file: Some(log_file.clone()),
+        ..TelemetryConfig::default()
+    })
+    .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let mo_sender = "4917612398765";
+    let mo_text = "Antwort mit Geheimwort zq";
+    rt.block_on(async {
+        let credentials = Some(("smsgw".to_string(), PASSWORD.to_string()));
+        let sim_config = || SimConfig { credentials: credentials.clone(), ..SimConfig::default() };
+        let smpp = Sim::start_protocol(Protocol::Smpp, 0, sim_config()).await;
+        let ucp = Sim::start_protocol(Protocol::Ucp, 0, sim_config()).await;
+        let cimd = Sim::start_protocol(Protocol::Cimd2, 0, sim_config()).await;
+        let broker = Broker::start();
+        let mut settings = settings(&broker, smpp.port, "");
+        let template = settings.connections[0].clone();
+        settings.connections.clear();
+        for (id, protocol, port, password) in [
+            ("smpp", Protocol::Smpp, smpp.port, PASSWORD),
+            ("ucp", Protocol::Ucp, ucp.port, PASSWORD),
+            ("cimd", Protocol::Cimd2, cimd.port, PASSWORD),
+            ("wrong", Protocol::Smpp, smpp.port, WRONG_PASSWORD),
+        ] {
+            let mut c = template.clone();
+            (c.id, c.protocol, c.port, c.password) = (id.into(), protocol, port, password.into());
+            settings.connections.push(c);
+        }
+        settings.router.default_connection = Some("smpp".into());
+        settings.router.rules = [("4915272", "ucp"), ("4915373", "cimd")]
+            .into_iter()
+            .map(|(prefix, connection)| RouteRule { prefix: prefix.into(), connection: connection.into() })
+            .collect();
+        let topics = settings.kafka.topics.clone();
+        let kafka = broker.kafka_config();
+        let gateway = Gateway::start(settings).await;
+        let status = watch(&kafka, &topics.status);
+        let inbound = watch(&kafka, &topics.inbound);
+
+        for (id, to, text) in requests() {
+            let body = serde_json::json!({"id": id, "to": format!("+{to}"), "from": "+4930555777", "text": text, "delivery_report": true});
+            produce(&kafka, &topics.send, &id, body.to_string().as_bytes(), OwnedHeaders::new()).await;
+        }
+        // A sender address no SMPP SMSC carries: refused up front, with the reason.
+        let body = serde_json::json!({"id": "too-long", "to": "+4915171999999", "from": "+491234567890123456789", "text": "Geheimtext lang xq"});
+        produce(&kafka, &topics.send, "too-long", body.to_string().as_bytes(), OwnedHeaders::new()).await;
+
+        // From the SMSC: a mobile-originated message and a garbage receipt.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let mo = smpp::Sm {
+            source_addr: mo_sender.into(),
+            destination_addr: "4930555777".into(),
+            short_message: mo_text.as_bytes().to_vec().into(),
+            ..smpp::Sm::default()
+        };
+        smpp.state.send_mo("smsgw", mo);
+        let garbage = smpp::Sm {
+            esm_class: 0x04,
+            source_addr: "4915171000000".into(),
+            short_message: b"id:x stat:DELIVRD err:000 text:Geheimtext kaputt".to_vec().into(),
+            ..smpp::Sm::default()
+        };
+        smpp.state.send_mo("smsgw", garbage);
+
+        let n = requests().len();
+        let ended = |m: &[kafka::rdkafka::message::OwnedMessage]| {
+            let events = status_events(m);
+            let delivered = events.iter().filter(|e| e.status == Status::Delivered && !e.request_id.is_empty());
+            delivered.count() >= n && events.iter().any(|e| e.request_id == "too-long")
+        };
+        let events = status_events(&collect(&status, Duration::from_secs(90), ended).await);
+        let refused = events.iter().find(|e| e.request_id == "too-long").unwrap();
+        assert_eq!(refused.status, Status::Rejected);
+        assert_eq!(refused.error.as_ref().unwrap().code, "invalid_source");
+        assert!(!collect(&inbound, Duration::from_secs(30), |m| !m.is_empty()).await.is_empty(), "the MO arrived");
+        gateway.stop().await;
+    });
+    drop(rt);
+    drop(guard); // flushes the log file and the span exporter
+
+    let logged = std::fs::read_to_string(&log_file).unwrap();
+    assert!(logged.lines().count() > 1000, "trace level logs a lot: {} lines", logged.lines().count());
+    assert!(logged.contains("bind refused") || logged.contains("link lost"), "the wrong password was tried");
+    let exported = exported.lock().unwrap().clone();
+    assert!(!exported.is_empty(), "spans were exported");
+    let exported = String::from_utf8_lossy(&exported).into_owned();
+
+    let mut secrets: Vec<String> = vec![PASSWORD.into(), WRONG_PASSWORD.into(), "4930555777".into(), mo_sender.into()];
+    secrets.extend(["Geheimtext", "Geheimwort", mo_text].map(String::from));
+    for (_, to, text) in requests() {
+        secrets.extend([to, text]);
+    }
+    for secret in &secrets {
+        if let Some(line) = logged.lines().find(|l| l.contains(secret.as_str())) {
+            panic!("`{secret}` in the log: {line}");
+        }
+        assert!(!exported.contains(secret.as_str()), "`{secret}` in an exported span");
+    }
+}
