@@ -262,7 +262,10 @@ impl ModemLink {
             }
             Event::CommandFailed { command, error } => tracing::warn!(command, ?error, "modem command failed"),
             Event::Unresponsive { command } => return Some(Ended::Lost(format!("no answer to {command}"))),
-            Event::Ignored { line } => tracing::debug!(%line, "unsolicited modem line ignored"),
+            // Such a line may carry a caller's number (+CLIP): masked.
+            Event::Ignored { line } => {
+                tracing::debug!(line = %runtime::redact::digits(&line), "unsolicited modem line ignored")
+            }
             other => tracing::debug!(?other, "modem event"),
         }
         None
