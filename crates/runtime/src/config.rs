@@ -14,6 +14,7 @@ use serde::Deserialize;
 mod connection;
 pub mod env;
 pub mod http;
+pub mod link_tls;
 pub use connection::{BindType, ConnectionConfig, MissingMessageId, Protocol, UcpAlphabet};
 pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpMethod, MoCallback};
 
