@@ -15,7 +15,6 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
 use crate::deliver::{Delivery, Outgoing, Protocol};
 use crate::receipt;

@@ -69,7 +69,7 @@ pub(crate) async fn serve<F, Fut>(
                                 }
                             },
                         };
-                        session(stream, number).await;
+                        (*session)(stream, number).await;
                     }.instrument(span));
                 }
                 Err(e) => {

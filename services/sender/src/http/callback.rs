@@ -367,6 +367,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn callers_over_the_rate_get_429_with_retry_after() {
+        let (tx, mut rx) = mpsc::channel::<Delivered>(8);
+        tokio::spawn(async move {
+            while let Some(d) = rx.recv().await {
+                let _ = d.ack.send(Ack::Recorded);
+            }
+        });
+        let callbacks = Arc::new(Callbacks {
+            dlr: DlrCallback::default(),
+            mo: MoCallback::default(),
+            token: None,
+            inbound: tx,
+            connection: "rate-test".into(),
+            rate: rate_limiter(1),
+            max_connections: 10,
+        });
+        let socket = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/dlr", socket.local_addr().unwrap());
+        let stop = CancellationToken::new();
+        tokio::spawn(serve(socket, callbacks, None, stop.clone()));
+        let client = reqwest::Client::new();
+        let body = serde_json::json!({"id": "m1", "status": "delivered"});
+        assert_eq!(client.post(&url).json(&body).send().await.unwrap().status(), 200);
+        let over = client.post(&url).json(&body).send().await.unwrap();
+        assert_eq!(over.status(), 429);
+        assert_eq!(over.headers().get("retry-after").unwrap(), "1");
+        assert_eq!(counters::callbacks_refused("rate-test", "rate").get(), 1);
+        stop.cancel();
+    }
+
+    #[tokio::test]
     async fn recorded_callbacks_get_200() {
         let (base, mut seen, stop) = listener(Some(Ack::Recorded)).await;
         let client = reqwest::Client::new();
