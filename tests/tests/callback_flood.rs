@@ -1,10 +1,12 @@
 //! Issue 12: the HTTP callback listener under attack. It serves HTTPS
 //! (`callback_tls_cert`/`callback_tls_key`) with a `callback_token` and
 //! `callback_max_connections = 200`, while 2,000 connections hold on to it
-//! (half silent, half trickling a byte a second) and forged `/dlr` calls with
-//! a wrong token come in a steady stream, some of them naming the very
-//! message ids the provider is about to report. Every genuine receipt still
-//! matches: each request ends DELIVERED, exactly once, and no forged report
+//! (half silent, half trickling a byte a second; each opened again a second
+//! after the listener closes it) and forged `/dlr` calls with a wrong token
+//! come in a steady stream, some of them naming the very message ids the
+//! provider is about to report; the provider opens a new connection for
+//! every report, so none rides on a connection it won before the flood.
+//! Every genuine receipt still matches: each request ends DELIVERED, exactly once, and no forged report
 //! reached the tracker (they would have ended requests UNDELIVERABLE).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -20,7 +22,7 @@ use simulator::http::HttpOptions;
 use simulator::{SimConfig, SimState};
 use smsgw_tests::tls::Certs;
 use smsgw_tests::{collect, free_port, produce, status_events, watch, Broker, Gateway};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 const TOKEN: &str = "cb-s3cret";
@@ -43,6 +45,8 @@ async fn slow_and_forged_callbacks_do_not_starve_genuine_receipts() {
         callback: Some(format!("https://127.0.0.1:{callback_port}")),
         callback_token: Some(TOKEN.into()),
         callback_ca: Some(ca.clone()),
+        // A new connection for every report: no kept-alive connection carries them past the flood.
+        callback_keep_alive: false,
         ..HttpOptions::default()
     };
     let config = SimConfig { receipt_delay: Duration::from_millis(300), ..SimConfig::default() };
@@ -84,28 +88,21 @@ async fn slow_and_forged_callbacks_do_not_starve_genuine_receipts() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    // The flood: slow connections that never finish a request, held open.
+    // The flood: slow connections that never finish a request, each opened
+    // again a second after the listener closes it, for the whole test.
     let opened = Arc::new(AtomicUsize::new(0));
     for i in 0..SLOW {
         let (stop, opened) = (stop.clone(), opened.clone());
         tokio::spawn(async move {
-            let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", callback_port)).await else { return };
-            opened.fetch_add(1, Ordering::Relaxed);
-            let trickle = async {
-                // Half say nothing; half send the start of a TLS ClientHello, a byte a second.
-                if i % 2 == 0 {
-                    std::future::pending::<()>().await;
-                }
-                for byte in [0x16u8, 0x03, 0x01, 0x00, 0xff].iter().cycle() {
-                    if stream.write_all(&[*byte]).await.is_err() {
-                        return;
+            while !stop.is_cancelled() {
+                if let Ok(stream) = tokio::net::TcpStream::connect(("127.0.0.1", callback_port)).await {
+                    opened.fetch_add(1, Ordering::Relaxed);
+                    tokio::select! {
+                        _ = hold(stream, i % 2 == 1) => {}
+                        _ = stop.cancelled() => return,
                     }
-                    tokio::time::sleep(Duration::from_secs(1)).await;
                 }
-            };
-            tokio::select! {
-                _ = trickle => {}
-                _ = stop.cancelled() => {}
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
     }
@@ -135,7 +132,7 @@ async fn slow_and_forged_callbacks_do_not_starve_genuine_receipts() {
         });
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(opened.load(Ordering::Relaxed) >= SLOW / 2, "the flood is on: {} open", opened.load(Ordering::Relaxed));
+    assert!(opened.load(Ordering::Relaxed) >= SLOW / 2, "the flood is on: {} opened", opened.load(Ordering::Relaxed));
 
     // The genuine traffic, in the middle of it.
     let n = 50;
@@ -159,6 +156,37 @@ async fn slow_and_forged_callbacks_do_not_starve_genuine_receipts() {
     let refused = |reason| counters::callbacks_refused("api", reason).get();
     assert!(refused("unauthorised") >= forged as u64, "forged calls counted");
     assert!(refused("connections") > 0, "the flood went past callback_max_connections and was counted");
+    eprintln!(
+        "slow connections opened: {}, forged calls refused: {forged}, connections closed or refused for newcomers: {}",
+        opened.load(Ordering::Relaxed),
+        refused("connections")
+    );
     stop.cancel();
     gateway.stop().await;
+}
+
+/// Holds a connection without ever completing a request until the listener
+/// closes it: silent, or (`trickle`) sending the start of a TLS ClientHello a
+/// byte a second.
+async fn hold(mut stream: tokio::net::TcpStream, trickle: bool) {
+    let (mut read, mut write) = stream.split();
+    let closed = async {
+        let mut buf = [0u8; 256];
+        while matches!(read.read(&mut buf).await, Ok(n) if n > 0) {}
+    };
+    let slow = async {
+        if !trickle {
+            return std::future::pending::<()>().await;
+        }
+        for byte in [0x16u8, 0x03, 0x01, 0x00, 0xff].iter().cycle() {
+            if write.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    };
+    tokio::select! {
+        _ = closed => {}
+        _ = slow => {}
+    }
 }

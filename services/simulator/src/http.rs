@@ -51,6 +51,10 @@ pub struct HttpOptions {
     /// PEM CA certificate an `https://` callback URL's certificate must chain
     /// to, instead of the system trust store.
     pub callback_ca: Option<Vec<u8>>,
+    /// Keep callback connections open for the next callback (as most HTTP
+    /// clients do); `false` opens a new connection for every callback, as
+    /// some providers do (and the hardest case for a listener under a flood).
+    pub callback_keep_alive: bool,
 }
 
 impl Default for HttpOptions {
@@ -62,6 +66,7 @@ impl Default for HttpOptions {
             omit_ids: false,
             callback_token: None,
             callback_ca: None,
+            callback_keep_alive: true,
         }
     }
 }
@@ -84,6 +89,9 @@ pub async fn run(
     shutdown: CancellationToken,
 ) {
     let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(10));
+    if !options.callback_keep_alive {
+        builder = builder.pool_max_idle_per_host(0);
+    }
     if let Some(pem) = &options.callback_ca {
         match reqwest::Certificate::from_pem(pem) {
             Ok(ca) => builder = builder.tls_certs_only([ca]),
