@@ -3,11 +3,13 @@
 //! that ends DELIVERED went over an encrypted, verified link:
 //! - each protocol carries requests to DELIVERED with `tls_ca` = the test CA,
 //!   and an inbound message back;
-//! - a server certificate the configured CA did not sign never binds: the
-//!   reason is in the log, `smsgw_link_failures_total{reason="tls"}` rises,
-//!   and the link keeps trying with backoff (a few attempts, not a tight loop);
-//! - an SMSC that requires a client certificate gets `tls_cert`/`tls_key`,
-//!   and refuses a link without one;
+//! - a server certificate the configured CA did not sign, or one for another
+//!   name than `tls_server_name`, never binds: the reason is in the log,
+//!   `smsgw_link_failures_total{reason="tls"}` rises, and the link keeps
+//!   trying with backoff (a few attempts, not a tight loop);
+//! - an SMSC that requires a client certificate gets `tls_cert`/`tls_key`
+//!   (with `tls_server_name` = `localhost` while `host` is an address), and
+//!   refuses a link without one;
 //! - TLS written by others: Debian's stunnel4 terminating TLS in front of the
 //!   node-smpp peer, carrying submits, receipts and an MO.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -137,20 +139,28 @@ async fn cimd2_over_tls() {
     round_trip(Protocol::Cimd2).await;
 }
 
-/// The SMSC's certificate is signed by a CA the connection does not trust
-/// (`tls_ca` = another CA): no bind, nothing sent, the reason logged, the
-/// failures counted, and reconnects backed off (reconnect_min 100 ms,
-/// reconnect_max 1 s: a handful of attempts in 5 s, not thousands).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_untrusted_smsc_certificate_never_binds() {
+/// A TLS link that must never bind: no bind, nothing sent, `reason` in the
+/// log, the failures counted under `tls`, and reconnects backed off
+/// (reconnect_min 100 ms, reconnect_max 1 s: a handful of attempts in 5 s,
+/// not thousands).
+async fn never_binds(id: &str, tls_keys: String, reason: impl Fn(u16) -> String) {
     capture_logs();
     let certs = Certs::generate();
     let sim = tls_sim(Protocol::Smpp, &certs, false).await;
     let broker = Broker::start();
-    let settings = named(settings(&broker, sim.port, &tls_keys(&certs.other_ca)), "untrusted");
+    let settings = named(
+        settings(
+            &broker,
+            sim.port,
+            &tls_keys
+                .replace("{CA}", &certs.ca.display().to_string())
+                .replace("{OTHER_CA}", &certs.other_ca.display().to_string()),
+        ),
+        id,
+    );
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
-    let failures = counters::link_failures("untrusted", "tls");
+    let failures = counters::link_failures(id, "tls");
     let before = failures.get();
     let gateway = Gateway::start(settings).await;
     let json = serde_json::json!({"id": "u1", "to": "+4915100000001", "text": "must not leave"});
@@ -160,13 +170,34 @@ async fn an_untrusted_smsc_certificate_never_binds() {
     let attempts = failures.get() - before;
     assert!(attempts >= 3, "the link keeps trying: {attempts} attempts in {:?}", started.elapsed());
     assert!(attempts <= 60, "backed off, not a tight loop: {attempts} attempts in {:?}", started.elapsed());
-    assert_eq!(counters::binds("untrusted").get(), 0, "never bound");
+    assert_eq!(counters::binds(id).get(), 0, "never bound");
     assert!(sim.state.submits().is_empty(), "nothing reached the SMSC");
-    let expected = format!("TLS handshake with 127.0.0.1:{} failed: invalid peer certificate: UnknownIssuer", sim.port);
+    let expected = reason(sim.port);
     let log = logged();
     assert!(log.contains(&expected), "the reason is logged: {expected}\n{log}");
     assert!(log.contains("failure=\"tls\"") || log.contains("failure=tls"), "{log}");
     gateway.stop().await;
+}
+
+/// The SMSC's certificate is signed by a CA the connection does not trust
+/// (`tls_ca` = another CA).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_smsc_certificate_never_binds() {
+    never_binds("untrusted", "tls = true\ntls_ca = \"{OTHER_CA}\"".into(), |port| {
+        format!("TLS handshake with 127.0.0.1:{port} failed: invalid peer certificate: UnknownIssuer")
+    })
+    .await;
+}
+
+/// A certificate from the trusted CA, but for another name than
+/// `tls_server_name` (it names `localhost` and `127.0.0.1`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_for_another_name_never_binds() {
+    let keys = "tls = true\ntls_ca = \"{CA}\"\ntls_server_name = \"smsc.example.net\"";
+    never_binds("wrong-name", keys.into(), |port| {
+        format!("TLS handshake with 127.0.0.1:{port} failed: invalid peer certificate: certificate not valid for name \"smsc.example.net\"")
+    })
+    .await;
 }
 
 /// An SMSC that requires a client certificate: a link presenting the test
@@ -178,6 +209,8 @@ async fn a_client_certificate_when_the_smsc_requires_one() {
     let broker = Broker::start();
     let identity =
         format!("tls_cert = \"{}\"\ntls_key = \"{}\"", certs.client_cert.display(), certs.client_key.display());
+    // Also: the certificate's name differs from `host` (127.0.0.1), as through a tunnel.
+    let identity = format!("{identity}\ntls_server_name = \"localhost\"");
     let with_cert = settings(&broker, sim.port, &format!("{}\n{identity}", tls_keys(&certs.ca)));
     delivered(&broker, with_cert, 5).await.stop().await;
     assert_eq!(sim.state.submits().len(), 5);
