@@ -1,11 +1,12 @@
 //! One link of a connection over TCP (or TLS over TCP, see [`crate::dial`]),
 //! for any framed SMSC protocol: the socket, reconnects with exponential
-//! backoff and full jitter, pulling
-//! submissions from the pool, matching answers to them, forwarding what the
-//! SMSC delivers and answering it once recorded, and a clean close at
-//! shutdown. Everything protocol-specific is behind [`Protocol`], a sans-IO
-//! adapter around the protocol crate's session (SMPP bind, UCP login, CIMD2
-//! login); this file has no protocol in it.
+//! backoff and full jitter, pulling submissions from the pool, matching
+//! answers to them, forwarding what the SMSC delivers and answering it once
+//! recorded, and a clean close at shutdown. The loop writes what is pending,
+//! then waits for a read or anything else, so one stream serves both ways
+//! (no split, which TLS would need to lock). Everything protocol-specific is
+//! behind [`Protocol`], a sans-IO adapter around the protocol crate's session
+//! (SMPP bind, UCP login, CIMD2 login); this file has no protocol in it.
 //!
 //! When the socket goes away every submission in flight is answered
 //! `ConnectionLost`, so the caller decides whether to retry; nothing waits forever.
