@@ -88,3 +88,67 @@ impl AsyncWrite for Stream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use tokio::io::AsyncWriteExt;
+
+    use super::*;
+
+    fn config(port: u16) -> ConnectionConfig {
+        let toml = format!(
+            "[kafka]\nbrokers = \"b:1\"\n[[connections]]\nid = \"d\"\nprotocol = \"smpp\"\nhost = \"127.0.0.1\"\n\
+             port = {port}\nsystem_id = \"x\"\nresponse_timeout = \"1s\"\n"
+        );
+        runtime::Settings::from_toml(&toml).unwrap().connections.remove(0)
+    }
+
+    /// A client that trusts nobody: every handshake that gets as far as a certificate fails.
+    fn trusting_nobody() -> LinkTls {
+        let config = tls::rustls::ClientConfig::builder_with_provider(tls::provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(tls::rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        LinkTls { config: Arc::new(config), server_name: tls::server_name("localhost").unwrap() }
+    }
+
+    #[tokio::test]
+    async fn each_failure_says_what_failed_and_counts_as_connect_or_tls() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let failed = dial(&config(closed), None).await.err().unwrap();
+        assert_eq!(failed.reason, "connect");
+        assert!(failed.message.starts_with(&format!("connect to 127.0.0.1:{closed} failed: ")), "{failed:?}");
+
+        // A plaintext server answering the ClientHello with text, and one saying nothing.
+        let talking = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (talking_port, silent_port) = (talking.local_addr().unwrap().port(), silent.local_addr().unwrap().port());
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = talking.accept().await {
+                let _ = s.write_all(b"HTTP/1.0 400 Bad Request\r\n\r\n").await;
+            }
+        });
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((s, _)) = silent.accept().await {
+                open.push(s);
+            }
+        });
+        let tls = trusting_nobody();
+        let failed = dial(&config(talking_port), Some(&tls)).await.err().unwrap();
+        assert_eq!(failed.reason, "tls");
+        assert!(
+            failed.message.starts_with(&format!("TLS handshake with 127.0.0.1:{talking_port} failed: ")),
+            "{failed:?}"
+        );
+        let failed = dial(&config(silent_port), Some(&tls)).await.err().unwrap();
+        assert_eq!(
+            (failed.reason, failed.message),
+            ("tls", format!("TLS handshake with 127.0.0.1:{silent_port} timed out"))
+        );
+        held.abort();
+    }
+}
