@@ -55,21 +55,9 @@ pub(crate) async fn serve<F, Fut>(
                     let span = tracing::info_span!("sim_session", protocol, session = number, %peer);
                     let (session, acceptor) = (session.clone(), acceptor.clone());
                     tokio::spawn(async move {
-                        let stream: Stream = match acceptor {
-                            None => Box::new(stream),
-                            Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                                Ok(Ok(tls)) => Box::new(tls),
-                                Ok(Err(e)) => {
-                                    tracing::info!(error = %e, "TLS handshake failed");
-                                    return;
-                                }
-                                Err(_) => {
-                                    tracing::info!("TLS handshake timed out");
-                                    return;
-                                }
-                            },
-                        };
-                        (*session)(stream, number).await;
+                        if let Some(stream) = handshake(stream, acceptor).await {
+                            (*session)(stream, number).await;
+                        }
                     }.instrument(span));
                 }
                 Err(e) => {
@@ -77,6 +65,23 @@ pub(crate) async fn serve<F, Fut>(
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             }
+        }
+    }
+}
+
+/// The session's stream: the TCP stream itself, or TLS over it once the
+/// handshake succeeded (`None`, logged, when it did not).
+async fn handshake(stream: tokio::net::TcpStream, acceptor: Option<tls::TlsAcceptor>) -> Option<Stream> {
+    let Some(acceptor) = acceptor else { return Some(Box::new(stream)) };
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+        Ok(Ok(tls)) => Some(Box::new(tls)),
+        Ok(Err(e)) => {
+            tracing::info!(error = %e, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::info!("TLS handshake timed out");
+            None
         }
     }
 }
