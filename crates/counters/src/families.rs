@@ -182,7 +182,8 @@ pub fn receipt_timeouts() -> &'static Counter {
 /// A failed connection attempt of an SMPP, UCP or CIMD2 link, or an open
 /// one lost. `reason`: `connect` (TCP connect failed or timed out), `tls`
 /// (the TLS handshake failed or timed out: an untrusted certificate, a wrong
-/// name, no common protocol), `login` (the session ended before it was open:
+/// name, no common protocol; or TLS refused the session later, e.g. the
+/// SMSC's alert for a missing client certificate), `login` (the session ended before it was open:
 /// bind or login refused, closed by the SMSC, no answer), `lost` (an open
 /// session ended by anything but our shutdown).
 pub fn link_failures(connection: &str, reason: &'static str) -> &'static Counter {

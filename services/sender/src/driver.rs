@@ -143,6 +143,18 @@ impl<P: Protocol> Link<P> {
         }
     }
 
+    /// Ends the link on a read or write error: counted as `tls` when TLS
+    /// refused it (an alert from the SMSC, such as a client certificate it
+    /// wanted and did not get, which TLS 1.3 reports only after the client's
+    /// side of the handshake), otherwise as any other end.
+    fn io_failed(&mut self, what: &str, e: &std::io::Error) {
+        self.end(format!("{what} failed: {e}"));
+        let from_tls = e.get_ref().is_some_and(|inner| inner.is::<tls::rustls::Error>());
+        if let Some(ended) = self.ended.as_mut().filter(|ended| from_tls && ended.failure.is_some()) {
+            ended.failure = Some("tls");
+        }
+    }
+
     fn end(&mut self, reason: String) {
         if self.ended.is_none() {
             let failure = match (self.closing, self.bound) {
@@ -230,7 +242,7 @@ async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &Cancel
         if !link.out.is_empty() {
             // Flushed as well: TLS may hold the last record until asked.
             if let Err(e) = write_out(&mut stream, &link.out).await {
-                link.end(format!("write failed: {e}"));
+                link.io_failed("write", &e);
                 break;
             }
             link.out.clear();
@@ -248,7 +260,7 @@ async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &Cancel
             }
             read = stream.read_buf(&mut input) => match read {
                 Ok(0) => link.end("connection closed by the SMSC".into()),
-                Err(e) => link.end(format!("read failed: {e}")),
+                Err(e) => link.io_failed("read", &e),
                 Ok(_) => loop {
                     match link.protocol.decode(&mut input) {
                         Ok(None) => break,
