@@ -13,6 +13,11 @@ render with a message naming the value. Included once, from configmap.yaml.
 {{- if not (regexMatch "^(0\\.0\\.0\\.0|\\[::\\]):[0-9]+$" (toString $conn.callback_listen)) -}}
 {{- fail (printf "connection %q: callback_listen must be \"0.0.0.0:PORT\" to be reachable through its Service, not %q" $conn.id $conn.callback_listen) -}}
 {{- end -}}
+{{- /* smsgw refuses to start a listener beyond loopback without a token (docs/security.md) */ -}}
+{{- $token := dig (toString $conn.id) "callback_token" "" ($s.connections | default dict) -}}
+{{- if not (or $token $conn.callback_token $conn.callback_trusted_network $s.existingSecret) -}}
+{{- fail (printf "connection %q: callbacks reachable through a Service need secrets.connections.%s.callback_token (or callback_trusted_network: true when only the provider can reach them)" $conn.id $conn.id) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- range $id, $_ := $s.connections -}}

@@ -99,6 +99,16 @@ static RESTORE: Family<Seconds, 1> = Family::new(
     "How long the last restore of a tracker stage's partition took (state read up to its fence, plus the stage's own restore step).",
     ["stage"],
 );
+static LINK_FAILURES: Family<Counter, 2> = Family::new(
+    "smsgw_link_failures_total",
+    "SMPP, UCP and CIMD2 connection attempts that failed, and open links lost, by reason: connect, tls, login, lost.",
+    ["connection", "reason"],
+);
+static CALLBACKS_REFUSED: Family<Counter, 2> = Family::new(
+    "smsgw_callbacks_refused_total",
+    "HTTP callbacks refused before they were read, by reason: connections (over callback_max_connections), rate (over callback_max_rate, answered 429), unauthorised (missing or wrong callback_token).",
+    ["connection", "reason"],
+);
 static INBOUND: Family<Counter, 2> =
     Family::new("smsgw_inbound_total", "deliver_sm received, by kind.", ["connection", "kind"]);
 
@@ -174,6 +184,23 @@ pub fn receipt_timeouts() -> &'static Counter {
     RECEIPT_TIMEOUTS.with([])
 }
 
+/// A failed connection attempt of an SMPP, UCP or CIMD2 link, or an open
+/// one lost. `reason`: `connect` (TCP connect failed or timed out), `tls`
+/// (the TLS handshake failed or timed out: an untrusted certificate, a wrong
+/// name, no common protocol; or TLS refused the session later, e.g. the
+/// SMSC's alert for a missing client certificate), `login` (the session ended before it was open:
+/// bind or login refused, closed by the SMSC, no answer), `lost` (an open
+/// session ended by anything but our shutdown).
+pub fn link_failures(connection: &str, reason: &'static str) -> &'static Counter {
+    LINK_FAILURES.with([connection, reason])
+}
+
+/// A callback refused by the listener's protections. `reason`: `connections`,
+/// `rate`, `unauthorised`.
+pub fn callbacks_refused(connection: &str, reason: &'static str) -> &'static Counter {
+    CALLBACKS_REFUSED.with([connection, reason])
+}
+
 /// A deliver_sm received. `kind`: `mo` or `receipt`.
 pub fn inbound(connection: &str, kind: &'static str) -> &'static Counter {
     INBOUND.with([connection, kind])
@@ -243,6 +270,7 @@ pub fn render() -> String {
     DUPLICATES_SKIPPED.render(&mut out);
     OUTCOMES.render(&mut out);
     BINDS.render(&mut out);
+    LINK_FAILURES.render(&mut out);
     WINDOW_IN_USE.render(&mut out);
     SUBMIT_LATENCY.render(&mut out);
     QUEUE_LAG.render(&mut out);
@@ -251,6 +279,7 @@ pub fn render() -> String {
     RECEIPTS_WAITING.render(&mut out);
     RECEIPT_TIMEOUTS.render(&mut out);
     INBOUND.render(&mut out);
+    CALLBACKS_REFUSED.render(&mut out);
     RECORDS_REFUSED.render(&mut out);
     KEY_COLLISIONS.render(&mut out);
     RESTORE.render(&mut out);

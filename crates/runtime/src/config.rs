@@ -13,6 +13,7 @@ use serde::Deserialize;
 mod connection;
 pub mod env;
 pub mod http;
+pub mod link_tls;
 mod secret;
 pub use connection::{BindType, ConnectionConfig, MissingMessageId, Protocol, UcpAlphabet};
 pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpMethod, MoCallback};

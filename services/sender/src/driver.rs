@@ -1,10 +1,12 @@
-//! One link of a connection over TCP, for any framed SMSC protocol: the
-//! socket, reconnects with exponential backoff and full jitter, pulling
-//! submissions from the pool, matching answers to them, forwarding what the
-//! SMSC delivers and answering it once recorded, and a clean close at
-//! shutdown. Everything protocol-specific is behind [`Protocol`], a sans-IO
-//! adapter around the protocol crate's session (SMPP bind, UCP login, CIMD2
-//! login); this file has no protocol in it.
+//! One link of a connection over TCP (or TLS over TCP, see [`crate::dial`]),
+//! for any framed SMSC protocol: the socket, reconnects with exponential
+//! backoff and full jitter, pulling submissions from the pool, matching
+//! answers to them, forwarding what the SMSC delivers and answering it once
+//! recorded, and a clean close at shutdown. The loop writes what is pending,
+//! then waits for a read or anything else, so one stream serves both ways
+//! (no split, which TLS would need to lock). Everything protocol-specific is
+//! behind [`Protocol`], a sans-IO adapter around the protocol crate's session
+//! (SMPP bind, UCP login, CIMD2 login); this file has no protocol in it.
 //!
 //! When the socket goes away every submission in flight is answered
 //! `ConnectionLost`, so the caller decides whether to retry; nothing waits forever.
@@ -18,7 +20,6 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use smpp::Backoff;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -89,6 +90,8 @@ struct Ended {
     /// Shutdown was requested.
     shutdown: bool,
     reason: String,
+    /// The label of `smsgw_link_failures_total` this end counts under; `None` at shutdown.
+    failure: Option<&'static str>,
 }
 
 /// Keeps one link up until `shutdown`; `new` makes a fresh session per connection.
@@ -101,11 +104,13 @@ pub async fn run<P: Protocol>(shared: Arc<Shared>, index: usize, shutdown: Cance
             tracing::info!(reason = %ended.reason, "link closed");
             break;
         }
+        let failure = ended.failure.unwrap_or("lost");
+        counters::link_failures(&config.id, failure).inc();
         if ended.was_bound {
             backoff.reset();
         }
         let delay = backoff.next_delay(rand::random::<f64>());
-        tracing::warn!(reason = %ended.reason, retry_in = ?delay, index, "link lost, reconnecting");
+        tracing::warn!(reason = %ended.reason, failure, retry_in = ?delay, index, "link lost, reconnecting");
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = tokio::time::sleep(delay) => {}
@@ -139,9 +144,26 @@ impl<P: Protocol> Link<P> {
         }
     }
 
+    /// Ends the link on a read or write error: counted as `tls` when TLS
+    /// refused it (an alert from the SMSC, such as a client certificate it
+    /// wanted and did not get, which TLS 1.3 reports only after the client's
+    /// side of the handshake), otherwise as any other end.
+    fn io_failed(&mut self, what: &str, e: &std::io::Error) {
+        self.end(format!("{what} failed: {e}"));
+        let from_tls = e.get_ref().is_some_and(|inner| inner.is::<tls::rustls::Error>());
+        if let Some(ended) = self.ended.as_mut().filter(|ended| from_tls && ended.failure.is_some()) {
+            ended.failure = Some("tls");
+        }
+    }
+
     fn end(&mut self, reason: String) {
         if self.ended.is_none() {
-            self.ended = Some(Ended { was_bound: self.bound, shutdown: self.closing, reason });
+            let failure = match (self.closing, self.bound) {
+                (true, _) => None,
+                (false, true) => Some("lost"),
+                (false, false) => Some("login"),
+            };
+            self.ended = Some(Ended { was_bound: self.bound, shutdown: self.closing, reason, failure });
         }
     }
 
@@ -186,15 +208,21 @@ impl<P: Protocol> Link<P> {
 
 async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &CancellationToken) -> Ended {
     let config = &shared.config;
-    let failed = |reason: String| Ended { was_bound: false, shutdown: false, reason };
-    let addr = (config.host.as_str(), config.port);
-    let stream = match tokio::time::timeout(config.response_timeout, TcpStream::connect(addr)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => return failed(format!("connect to {}:{} failed: {e}", config.host, config.port)),
-        Err(_) => return failed(format!("connect to {}:{} timed out", config.host, config.port)),
+    let failed = |failure: &'static str, reason: String| Ended {
+        was_bound: false,
+        shutdown: false,
+        reason,
+        failure: Some(failure),
     };
-    let _ = stream.set_nodelay(true);
-    let (mut reader, mut writer) = stream.into_split();
+    let tls = match &shared.tls {
+        Ok(tls) => tls.as_ref(),
+        // Validation at start-up makes this unreachable; never fall back to plain TCP.
+        Err(e) => return failed("tls", format!("TLS set-up failed: {e}")),
+    };
+    let mut stream = match crate::dial::dial(config, tls).await {
+        Ok(s) => s,
+        Err(f) => return failed(f.reason, f.message),
+    };
     let (acks, mut ack_rx) = mpsc::channel(config.window.max(16));
     let mut link = Link {
         protocol,
@@ -213,8 +241,9 @@ async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &Cancel
 
     while link.ended.is_none() {
         if !link.out.is_empty() {
-            if let Err(e) = writer.write_all(&link.out).await {
-                link.end(format!("write failed: {e}"));
+            // Flushed as well: TLS may hold the last record until asked.
+            if let Err(e) = write_out(&mut stream, &link.out).await {
+                link.io_failed("write", &e);
                 break;
             }
             link.out.clear();
@@ -230,9 +259,9 @@ async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &Cancel
                     _ => link.end("shutdown".into()),
                 }
             }
-            read = reader.read_buf(&mut input) => match read {
+            read = stream.read_buf(&mut input) => match read {
                 Ok(0) => link.end("connection closed by the SMSC".into()),
-                Err(e) => link.end(format!("read failed: {e}")),
+                Err(e) => link.io_failed("read", &e),
                 Ok(_) => loop {
                     match link.protocol.decode(&mut input) {
                         Ok(None) => break,
@@ -281,13 +310,20 @@ async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &Cancel
         }
     }
     if !link.out.is_empty() {
-        let _ = writer.write_all(&link.out).await;
+        let _ = write_out(&mut stream, &link.out).await;
     }
+    // A TLS close_notify (or a TCP FIN), so the SMSC sees a clean end, not a truncation.
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.shutdown()).await;
     for (_, sent) in link.pending.drain() {
         sent.answer(Err(SubmitError::ConnectionLost));
     }
     if link.bound {
         counters::binds(&config.id).dec();
     }
-    link.ended.unwrap_or_else(|| failed("ended".into()))
+    link.ended.unwrap_or_else(|| failed("lost", "ended".into()))
+}
+
+async fn write_out(stream: &mut crate::dial::Stream, bytes: &[u8]) -> std::io::Result<()> {
+    stream.write_all(bytes).await?;
+    stream.flush().await
 }

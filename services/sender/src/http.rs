@@ -16,6 +16,7 @@
 pub mod callback;
 pub mod fields;
 pub mod response;
+pub mod slots;
 pub mod template;
 
 use std::sync::Arc;

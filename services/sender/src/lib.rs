@@ -14,6 +14,7 @@
 
 pub mod cimd2;
 pub mod connection;
+pub mod dial;
 pub mod done;
 pub mod driver;
 pub mod exchange;

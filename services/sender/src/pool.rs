@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use runtime::config::link_tls::{self, LinkTls};
 use runtime::config::{ConnectionConfig, Protocol};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -51,6 +52,10 @@ pub struct Shared {
     limiter: Option<DefaultDirectRateLimiter>,
     paused_until: Mutex<Option<Instant>>,
     pub inbound: mpsc::Sender<Delivered>,
+    /// The TLS client of a `tls = true` connection, built once for all its
+    /// links; an error (which start-up validation rules out) fails every
+    /// connection attempt rather than fall back to plain TCP.
+    pub tls: Result<Option<LinkTls>, String>,
 }
 
 impl Shared {
@@ -160,6 +165,7 @@ impl Pool {
             paused_until: Mutex::new(None),
             queue,
             inbound,
+            tls: link_tls::client(&config).map_err(|(key, e)| format!("{key}: {e}")),
             config,
         });
         let config = shared.config.clone();
@@ -182,7 +188,15 @@ impl Pool {
         if let (Protocol::Http, Some(listen)) = (shared.config.protocol, shared.config.callback_listen) {
             let span = tracing::info_span!("callbacks", connection = %shared.config.id, %listen);
             let callbacks = crate::http::callback::Callbacks::new(&shared.config, shared.inbound.clone());
-            tasks.spawn(crate::http::callback::run(listen, callbacks, shutdown).instrument(span));
+            match crate::http::callback::acceptor(&shared.config) {
+                Ok(tls) => {
+                    tasks.spawn(crate::http::callback::run(listen, callbacks, tls, shutdown).instrument(span));
+                }
+                // Validation at start-up makes this unreachable; never fall back to plain HTTP.
+                Err(e) => {
+                    span.in_scope(|| tracing::error!(error = %e, "cannot serve callbacks over TLS; not listening"))
+                }
+            }
         }
         Pool { sender, shared, unrecorded }
     }

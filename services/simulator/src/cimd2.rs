@@ -32,7 +32,7 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use cimd2::{Body, Packet, Response};
 use futures::StreamExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
@@ -48,8 +48,8 @@ const WINDOW: usize = 64;
 /// Runs the CIMD2 simulator on `listener` until `shutdown` is cancelled.
 pub async fn run(listener: TcpListener, config: SimConfig, state: Arc<SimState>, shutdown: CancellationToken) {
     let shared = Arc::new(Shared { config, state: state.clone() });
-    let token = shutdown.clone();
-    wire::serve(listener, state, shutdown, "cimd2", move |stream, number| {
+    let (token, tls) = (shutdown.clone(), shared.config.tls.clone());
+    wire::serve(listener, state, tls, shutdown, "cimd2", move |stream, number| {
         session(stream, number, shared.clone(), token.clone())
     })
     .await;
@@ -81,8 +81,8 @@ enum Next {
     Close,
 }
 
-async fn session(stream: TcpStream, number: u64, shared: Arc<Shared>, shutdown: CancellationToken) {
-    let (read, write) = stream.into_split();
+async fn session(stream: wire::Stream, number: u64, shared: Arc<Shared>, shutdown: CancellationToken) {
+    let (read, write) = tokio::io::split(stream);
     let mut reader = FramedRead::new(read, Cimd2Frames);
     let (out, writer) = wire::spawn_writer(write);
     let (deliver_tx, mut deliver_rx) = mpsc::unbounded_channel::<Outgoing>();

@@ -46,11 +46,28 @@ pub struct HttpOptions {
     pub retry_after: Option<u32>,
     /// Answer accepted messages `200 {}`, without an id, as some providers do.
     pub omit_ids: bool,
+    /// Sent with every callback as `Authorization: Bearer <token>` (the gateway's `callback_token`).
+    pub callback_token: Option<String>,
+    /// PEM CA certificate an `https://` callback URL's certificate must chain
+    /// to, instead of the system trust store.
+    pub callback_ca: Option<Vec<u8>>,
+    /// Keep callback connections open for the next callback (as most HTTP
+    /// clients do); `false` opens a new connection for every callback, as
+    /// some providers do (and the hardest case for a listener under a flood).
+    pub callback_keep_alive: bool,
 }
 
 impl Default for HttpOptions {
     fn default() -> Self {
-        Self { callback: None, system_id: "http".into(), retry_after: None, omit_ids: false }
+        Self {
+            callback: None,
+            system_id: "http".into(),
+            retry_after: None,
+            omit_ids: false,
+            callback_token: None,
+            callback_ca: None,
+            callback_keep_alive: true,
+        }
     }
 }
 
@@ -71,7 +88,20 @@ pub async fn run(
     state: Arc<SimState>,
     shutdown: CancellationToken,
 ) {
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
+    let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(10));
+    if !options.callback_keep_alive {
+        builder = builder.pool_max_idle_per_host(0);
+    }
+    if let Some(pem) = &options.callback_ca {
+        match reqwest::Certificate::from_pem(pem) {
+            Ok(ca) => builder = builder.tls_certs_only([ca]),
+            Err(e) => tracing::error!(error = %e, "callback_ca is not a PEM certificate; using the system trust store"),
+        }
+    }
+    let client = builder.build().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "cannot build the callback client; using the defaults");
+        reqwest::Client::default()
+    });
     let shared = Arc::new(Shared { config, options, state, client, shutdown: shutdown.clone() });
     tokio::spawn(callbacks::forward_mo(shared.clone()).instrument(tracing::info_span!("sim_http_mo")));
     let connections = TaskTracker::new();

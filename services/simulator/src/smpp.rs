@@ -11,36 +11,25 @@ use futures::{SinkExt, StreamExt};
 use smpp::status::{ESME_RBINDFAIL, ESME_RINVBNDSTS, ESME_RINVCMDID, ESME_ROK, ESME_RTHROTTLED};
 use smpp::tlv::tag;
 use smpp::{BindResp, Body, Pdu, Sm, SmResp, SmppCodec, Tlv};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
 use crate::deliver::{Delivery, Outgoing, Protocol};
 use crate::receipt;
 use crate::state::{Fate, SimConfig, SimState, SubmitRecord};
+use crate::wire;
 
 /// Runs the simulator on `listener` until `shutdown` is cancelled.
 pub async fn run(listener: TcpListener, config: SimConfig, state: Arc<SimState>, shutdown: CancellationToken) {
-    let shared = Arc::new(Shared { config, state });
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let _ = stream.set_nodelay(true);
-                    let bind_no = shared.state.bind_number();
-                    let span = tracing::info_span!("sim_session", bind = bind_no, %peer);
-                    tokio::spawn(session(stream, bind_no, shared.clone(), shutdown.clone()).instrument(span));
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-            }
-        }
-    }
+    let tls = config.tls.clone();
+    let shared = Arc::new(Shared { config, state: state.clone() });
+    let token = shutdown.clone();
+    wire::serve(listener, state, tls, shutdown, "smpp", move |stream, number| {
+        session(stream, number, shared.clone(), token.clone())
+    })
+    .await;
 }
 
 struct Shared {
@@ -56,8 +45,8 @@ enum Bound {
     Trx,
 }
 
-async fn session(stream: TcpStream, bind_no: u64, shared: Arc<Shared>, shutdown: CancellationToken) {
-    let (read, write) = stream.into_split();
+async fn session(stream: wire::Stream, bind_no: u64, shared: Arc<Shared>, shutdown: CancellationToken) {
+    let (read, write) = tokio::io::split(stream);
     let mut reader = FramedRead::new(read, SmppCodec::default());
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Pdu>();
     let writer = tokio::spawn(async move {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rand::Rng;
@@ -64,6 +64,10 @@ pub struct SimConfig {
     /// SMSCs with small id spaces do: a later message gets an id an earlier
     /// one still awaiting its receipt has.
     pub id_space: u64,
+    /// Serve SMPP, UCP and CIMD2 over TLS with this configuration (made by
+    /// `tls::server_config` from a certificate, its key and, to require
+    /// client certificates, a CA); plain TCP when `None`.
+    pub tls: Option<Arc<tls::rustls::ServerConfig>>,
 }
 
 impl Default for SimConfig {
@@ -82,6 +86,7 @@ impl Default for SimConfig {
             ucp_alphabet: ucp::Alphabet::Gsm,
             undelivered_percent: 0,
             id_space: 0,
+            tls: None,
         }
     }
 }

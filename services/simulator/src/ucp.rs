@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures::StreamExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
@@ -42,8 +42,8 @@ const WINDOW: usize = 50;
 /// Runs the UCP simulator on `listener` until `shutdown` is cancelled.
 pub async fn run(listener: TcpListener, config: SimConfig, state: Arc<SimState>, shutdown: CancellationToken) {
     let shared = Arc::new(Shared { config, state: state.clone() });
-    let token = shutdown.clone();
-    wire::serve(listener, state, shutdown, "ucp", move |stream, number| {
+    let (token, tls) = (shutdown.clone(), shared.config.tls.clone());
+    wire::serve(listener, state, tls, shutdown, "ucp", move |stream, number| {
         session(stream, number, shared.clone(), token.clone())
     })
     .await;
@@ -67,8 +67,8 @@ struct Session {
     unacked: BTreeMap<u8, Outgoing>,
 }
 
-async fn session(stream: TcpStream, number: u64, shared: Arc<Shared>, shutdown: CancellationToken) {
-    let (read, write) = stream.into_split();
+async fn session(stream: wire::Stream, number: u64, shared: Arc<Shared>, shutdown: CancellationToken) {
+    let (read, write) = tokio::io::split(stream);
     let mut reader = FramedRead::new(read, UcpFrames);
     let (out, writer) = wire::spawn_writer(write);
     let (deliver_tx, mut deliver_rx) = mpsc::unbounded_channel::<Outgoing>();

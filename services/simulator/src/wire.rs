@@ -1,15 +1,15 @@
-//! Socket plumbing shared by the UCP and CIMD2 front-ends: the accept loop,
-//! a writer task per session, and thin `tokio_util` decoders over the sans-IO
-//! `ucp` and `cimd2` codecs.
+//! Socket plumbing shared by the SMPP, UCP and CIMD2 front-ends: the accept
+//! loop (with the TLS handshake when the simulator serves TLS), a writer task
+//! per session, and thin `tokio_util` decoders over the sans-IO `ucp` and
+//! `cimd2` codecs.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::codec::Decoder;
@@ -19,18 +19,32 @@ use tracing::Instrument;
 use crate::deliver::Outgoing;
 use crate::state::SimState;
 
+/// What a session reads and writes: a TCP stream, or TLS over one.
+pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
+
+/// A session's byte stream (split with `tokio::io::split`).
+pub(crate) type Stream = Box<dyn Io>;
+
+/// How long a client has to complete the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Accepts connections until `shutdown`, running `session(stream, number)` in
-/// a task of its own for each; `protocol` names the span.
+/// a task of its own for each, after the TLS handshake when `tls` is set (a
+/// failed handshake is logged and the connection dropped); `protocol` names the span.
 pub(crate) async fn serve<F, Fut>(
     listener: TcpListener,
     state: Arc<SimState>,
+    tls: Option<Arc<tls::rustls::ServerConfig>>,
     shutdown: CancellationToken,
     protocol: &'static str,
     session: F,
 ) where
-    F: Fn(TcpStream, u64) -> Fut,
+    F: Fn(Stream, u64) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    let session = Arc::new(session);
+    let acceptor = tls.map(tls::TlsAcceptor::from);
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -39,7 +53,12 @@ pub(crate) async fn serve<F, Fut>(
                     let _ = stream.set_nodelay(true);
                     let number = state.bind_number();
                     let span = tracing::info_span!("sim_session", protocol, session = number, %peer);
-                    tokio::spawn(session(stream, number).instrument(span));
+                    let (session, acceptor) = (session.clone(), acceptor.clone());
+                    tokio::spawn(async move {
+                        if let Some(stream) = handshake(stream, acceptor).await {
+                            (*session)(stream, number).await;
+                        }
+                    }.instrument(span));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
@@ -50,9 +69,28 @@ pub(crate) async fn serve<F, Fut>(
     }
 }
 
+/// The session's stream: the TCP stream itself, or TLS over it once the
+/// handshake succeeded (`None`, logged, when it did not).
+async fn handshake(stream: tokio::net::TcpStream, acceptor: Option<tls::TlsAcceptor>) -> Option<Stream> {
+    let Some(acceptor) = acceptor else { return Some(Box::new(stream)) };
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+        Ok(Ok(tls)) => Some(Box::new(tls)),
+        Ok(Err(e)) => {
+            tracing::info!(error = %e, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::info!("TLS handshake timed out");
+            None
+        }
+    }
+}
+
 /// Writes what the session queues, flushing when the queue is empty. Ends
 /// when every sender is dropped or a write fails.
-pub(crate) fn spawn_writer(write: OwnedWriteHalf) -> (mpsc::UnboundedSender<Bytes>, JoinHandle<()>) {
+pub(crate) fn spawn_writer(
+    write: impl AsyncWrite + Send + Unpin + 'static,
+) -> (mpsc::UnboundedSender<Bytes>, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::unbounded_channel::<Bytes>();
     let task = tokio::spawn(async move {
         let mut out = tokio::io::BufWriter::new(write);

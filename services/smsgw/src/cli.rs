@@ -124,6 +124,15 @@ pub struct SimArgs {
     /// SMSC with a small id space.
     #[arg(long, default_value_t = 0)]
     pub id_space: u64,
+    /// Serve TLS with this PEM certificate (chain, leaf first; with --tls-key).
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Require client certificates signed by this PEM CA (with --tls-cert).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
 }
 
 fn parse_alphabet(s: &str) -> Result<ucp::Alphabet, String> {
@@ -152,8 +161,13 @@ pub(crate) fn parse_id_format(s: &str) -> Result<IdFormat, String> {
 }
 
 impl SimArgs {
-    pub fn config(&self) -> SimConfig {
-        SimConfig {
+    /// The simulator's configuration; an error when the TLS files do not load.
+    pub fn config(&self) -> Result<SimConfig, tls::Error> {
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(tls::server_config(cert, key, self.tls_client_ca.as_deref())?),
+            _ => None,
+        };
+        Ok(SimConfig {
             credentials: self.system_id.clone().zip(self.password.clone()),
             latency: self.latency,
             throttle_percent: self.throttle_percent,
@@ -168,7 +182,8 @@ impl SimArgs {
             ucp_alphabet: self.ucp_alphabet,
             undelivered_percent: self.undelivered_percent,
             id_space: self.id_space,
-        }
+            tls,
+        })
     }
 }
 
@@ -263,10 +278,11 @@ where
             Some(addr) => addr,
             None => default_listen.parse()?,
         };
+        let config = args.config()?;
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let shutdown = runtime::shutdown::on_signal();
-        tracing::info!(listen = %listener.local_addr()?, "{name} simulator listening");
-        serve(listener, args.config(), Arc::new(SimState::default()), shutdown).await;
+        tracing::info!(listen = %listener.local_addr()?, tls = config.tls.is_some(), "{name} simulator listening");
+        serve(listener, config, Arc::new(SimState::default()), shutdown).await;
         Ok(())
     })
 }

@@ -133,3 +133,35 @@ fn the_log_file_is_written_in_the_log_format() {
     let event: serde_json::Value = serde_json::from_str(&first).expect("a JSON line");
     assert_eq!(event["fields"]["message"], "smsgw starting", "{first}");
 }
+
+#[test]
+fn an_unreadable_tls_file_exits_64_naming_the_key_and_the_file() {
+    let (_dir, path) =
+        write_config(&VALID.replace("port = 2775", "port = 2775\ntls = true\ntls_ca = \"/nonexistent/smsc-ca.pem\""));
+    let out = smsgw().args(["run", "--config"]).arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("connections[0].tls_ca") && stderr.contains("/nonexistent/smsc-ca.pem"), "{stderr}");
+}
+
+#[test]
+fn the_simulator_refuses_tls_files_it_cannot_read() {
+    let out = smsgw()
+        .args([
+            "sim",
+            "smpp",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            "/nonexistent/c.pem",
+            "--tls-key",
+            "/nonexistent/k.pem",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot read /nonexistent/c.pem"), "{stderr}");
+    let out = smsgw().args(["sim", "smpp", "--tls-cert", "/c.pem"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "--tls-cert needs --tls-key");
+}

@@ -3,6 +3,7 @@
 //! throughput limit, retries and text options, validated per protocol.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -183,6 +184,27 @@ pub struct ConnectionConfig {
     /// `payload` (the default, and the only choice, for HTTP). Read it with [`ConnectionConfig::concat`].
     #[serde(default, rename = "concat")]
     pub concat_setting: Option<text::Concat>,
+    /// Speak TLS to the SMSC (SMPP, UCP, CIMD2; HTTP connections use `https://`
+    /// URLs): the handshake follows the TCP connect, within `response_timeout`;
+    /// a certificate the client cannot verify ends the attempt, which is
+    /// retried with the reconnect backoff. Checked at start-up ([`super::link_tls`]).
+    #[serde(default)]
+    pub tls: bool,
+    /// PEM file of the CA certificates that may sign the SMSC's certificate;
+    /// unset: the system trust store.
+    #[serde(default)]
+    pub tls_ca: Option<PathBuf>,
+    /// PEM file of a client certificate (chain, leaf first), for SMSCs that
+    /// ask for one; with `tls_key`.
+    #[serde(default)]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM file of the client certificate's private key; with `tls_cert`.
+    #[serde(default)]
+    pub tls_key: Option<PathBuf>,
+    /// The name the SMSC's certificate must carry (a DNS name or an IP
+    /// address), when it is not `host` (an address, a tunnel).
+    #[serde(default)]
+    pub tls_server_name: Option<String>,
     /// National language shift tables (TS 23.038 §6.2.1.2) the SMSC and the
     /// handsets of this route accept, e.g. `["turkish"]`. `auto` encoding uses
     /// one when the default alphabet cannot encode a text and the tables need
@@ -232,6 +254,26 @@ pub struct ConnectionConfig {
     /// the provider); callbacks without it get 401. Unset: any caller is believed.
     #[serde(default)]
     pub callback_token: Option<Secret>,
+    /// Serve the callbacks over TLS with this PEM certificate (chain, leaf
+    /// first) and `callback_tls_key`; plain HTTP when unset.
+    #[serde(default)]
+    pub callback_tls_cert: Option<PathBuf>,
+    /// PEM private key of `callback_tls_cert`.
+    #[serde(default)]
+    pub callback_tls_key: Option<PathBuf>,
+    /// Allow `callback_listen` on an address other than loopback without a
+    /// `callback_token`: only where nobody but the provider can reach it.
+    #[serde(default)]
+    pub callback_trusted_network: bool,
+    /// Callback connections open at once; more wait unaccepted in the
+    /// listen backlog, so a flood of idle or slow ones cannot use up the
+    /// process's file descriptors or memory.
+    #[serde(default = "default_callback_max_connections")]
+    pub callback_max_connections: usize,
+    /// Callback requests handled per second, across all connections (with a
+    /// burst of as many); more get 429 with `Retry-After`, which providers honour.
+    #[serde(default = "default_callback_max_rate")]
+    pub callback_max_rate: u32,
     /// Which fields of a `/dlr` callback hold the id, status and error.
     #[serde(default)]
     pub dlr_callback: DlrCallback,
@@ -299,6 +341,12 @@ fn default_throttle_pause() -> Duration {
 fn default_max_in_flight() -> usize {
     2000
 }
+fn default_callback_max_connections() -> usize {
+    1024
+}
+fn default_callback_max_rate() -> u32 {
+    1000
+}
 
 impl ConnectionConfig {
     pub(super) fn validate(&self, key: &str) -> Result<(), ConfigError> {
@@ -310,6 +358,7 @@ impl ConnectionConfig {
         } else {
             http::validate_unused(self, key)?;
         }
+        super::link_tls::validate(self, key)?;
         if self.protocol == Protocol::Modem {
             if self.device.is_empty() {
                 return Err(invalid(format!("{key}.device"), "must name the modem's serial device"));

@@ -274,11 +274,52 @@ pub(super) fn validate(c: &ConnectionConfig, key: &str) -> Result<(), ConfigErro
     for (name, field) in [("from", &mo.from), ("to", &mo.to), ("text", &mo.text)] {
         check_field(field).map_err(|e| invalid(k(&format!("mo_callback.{name}")), e))?;
     }
+    validate_callbacks(c, key)?;
     if let Some(concat) = c.concat_setting.filter(|&c| c != text::Concat::Payload) {
         return Err(invalid(
             k("concat"),
             format!("HTTP sends each message whole in one request: payload (or unset), not {concat:?}"),
         ));
+    }
+    Ok(())
+}
+
+/// The callback listener's keys: TLS files that load and go together, a
+/// token wherever strangers may reach the listener, positive limits.
+fn validate_callbacks(c: &ConnectionConfig, key: &str) -> Result<(), ConfigError> {
+    let k = |name: &str| format!("{key}.{name}");
+    match (&c.callback_tls_cert, &c.callback_tls_key) {
+        (Some(cert), Some(tls_key)) => {
+            tls::server_config(cert, tls_key, None).map_err(|e| invalid(k("callback_tls_cert"), e.to_string()))?;
+        }
+        (Some(_), None) => return Err(invalid(k("callback_tls_key"), "required with callback_tls_cert")),
+        (None, Some(_)) => return Err(invalid(k("callback_tls_cert"), "required with callback_tls_key")),
+        (None, None) => {}
+    }
+    if let Some(listen) = c.callback_listen {
+        if !listen.ip().is_loopback() && c.callback_token.is_none() && !c.callback_trusted_network {
+            return Err(invalid(
+                k("callback_token"),
+                format!(
+                    "required when callback_listen ({listen}) is not a loopback address: anyone who reaches it could \
+                     forge delivery reports and inbound messages; set callback_trusted_network = true if only the \
+                     provider can reach it"
+                ),
+            ));
+        }
+    }
+    if c.callback_token
+        .as_ref()
+        .map(Secret::expose)
+        .is_some_and(|t| t.is_empty() || t.bytes().any(|b| b.is_ascii_control()))
+    {
+        return Err(invalid(k("callback_token"), "must be a non-empty token without control characters"));
+    }
+    if c.callback_max_connections == 0 {
+        return Err(invalid(k("callback_max_connections"), "must be positive"));
+    }
+    if c.callback_max_rate == 0 {
+        return Err(invalid(k("callback_max_rate"), "must be positive"));
     }
     Ok(())
 }
@@ -299,6 +340,9 @@ pub(super) fn validate_unused(c: &ConnectionConfig, key: &str) -> Result<(), Con
         ("error_text_regex", c.error_text_regex.is_some()),
         ("callback_listen", c.callback_listen.is_some()),
         ("callback_token", c.callback_token.is_some()),
+        ("callback_tls_cert", c.callback_tls_cert.is_some()),
+        ("callback_tls_key", c.callback_tls_key.is_some()),
+        ("callback_trusted_network", c.callback_trusted_network),
     ];
     match set.iter().find(|(_, set)| *set) {
         Some((name, _)) => Err(invalid(format!("{key}.{name}"), "only for protocol = \"http\"")),
@@ -436,6 +480,33 @@ mod tests {
         assert!(error_of(&format!("{url}dlr_callback = {{ delivered = [] }}"))
             .contains("connections[0].dlr_callback.delivered"));
         assert!(error_of(&format!("{url}mo_callback = {{ txt = \"t\" }}")).contains("txt"));
+    }
+
+    #[test]
+    fn callbacks_beyond_loopback_need_a_token_or_a_trusted_network() {
+        let url = "url = \"https://api.example.com/sms\"\n";
+        assert!(http(&format!("{url}callback_listen = \"127.0.0.1:8081\"")).is_ok());
+        assert!(http(&format!("{url}callback_listen = \"[::1]:8081\"")).is_ok());
+        let e = error_of(&format!("{url}callback_listen = \"0.0.0.0:8081\""));
+        assert!(e.contains("connections[0].callback_token") && e.contains("callback_trusted_network"), "{e}");
+        assert!(http(&format!("{url}callback_listen = \"0.0.0.0:8081\"\ncallback_token = \"t\"")).is_ok());
+        assert!(http(&format!("{url}callback_listen = \"0.0.0.0:8081\"\ncallback_trusted_network = true")).is_ok());
+        assert!(error_of(&format!("{url}callback_token = \"\"")).contains("connections[0].callback_token"));
+        assert!(error_of(&format!("{url}callback_max_connections = 0")).contains("callback_max_connections"));
+        assert!(error_of(&format!("{url}callback_max_rate = 0")).contains("callback_max_rate"));
+        let c = &http(url).unwrap().connections[0];
+        assert_eq!((c.callback_max_connections, c.callback_max_rate), (1024, 1000));
+    }
+
+    #[test]
+    fn callback_tls_files_are_checked() {
+        let url = "url = \"https://api.example.com/sms\"\n";
+        let e = error_of(&format!("{url}callback_tls_cert = \"/c.pem\""));
+        assert!(e.contains("connections[0].callback_tls_key"), "{e}");
+        let e = error_of(&format!("{url}callback_tls_key = \"/k.pem\""));
+        assert!(e.contains("connections[0].callback_tls_cert"), "{e}");
+        let e = error_of(&format!("{url}callback_tls_cert = \"/nope/c.pem\"\ncallback_tls_key = \"/nope/k.pem\""));
+        assert!(e.contains("connections[0].callback_tls_cert") && e.contains("cannot read /nope/c.pem"), "{e}");
     }
 
     #[test]

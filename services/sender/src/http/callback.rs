@@ -5,14 +5,33 @@
 //! reason; nothing a caller sends can stop the listener.
 //!
 //! Served by hyper's own HTTP/1 server (hyper is already in the tree under
-//! reqwest); two fixed paths need no router, so no axum.
+//! reqwest); two fixed paths need no router, so no axum. With
+//! `callback_tls_cert` it serves HTTPS (rustls, the `tls` crate).
+//!
+//! A listener reachable by strangers must not be starved by them, so:
+//! - at most `callback_max_connections` connections are open at once; when
+//!   all are taken, a newcomer takes the slot of the oldest connection that
+//!   has not shown the token ([`super::slots`]), so idle or trickling
+//!   connections cannot crowd out the provider;
+//! - a connection has [`READ_TIMEOUT`] for its TLS handshake, for each
+//!   request's headers (also while idle between requests) and for its body,
+//!   so slow or silent connections give their place back;
+//! - a call without the right `callback_token` is answered 401 and its
+//!   connection closed, before anything else is read;
+//! - at most `callback_max_rate` authorised calls per second are handled; more
+//!   get 429 with `Retry-After: 1`.
+//!
+//! Each refusal counts in `smsgw_callbacks_refused_total{reason}`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming as Body;
 use hyper::{Method, Request, Response, StatusCode};
@@ -25,12 +44,14 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::fields::{self, Fields};
+use super::slots::{Slots, Taken};
 use crate::link::{Ack, Delivered, Incoming};
 
 /// Largest callback body read.
 const MAX_BODY: usize = 64 * 1024;
-/// Time a caller has to send its headers, and its body.
-const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time a caller has to finish the TLS handshake, to send a request's
+/// headers (or its first byte, on an idle connection), and its body.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Pause before binding again when the address is taken.
 const BIND_RETRY: Duration = Duration::from_secs(5);
 
@@ -41,8 +62,12 @@ pub struct Callbacks {
     /// The shared secret callers must show (`callback_token`).
     token: Option<String>,
     inbound: mpsc::Sender<Delivered>,
-    /// The connection's id (in spans).
+    /// The connection's id (in spans and metrics).
     connection: String,
+    /// Authorised calls handled per second (`callback_max_rate`).
+    rate: DefaultDirectRateLimiter,
+    /// Connections open at once (`callback_max_connections`).
+    max_connections: usize,
 }
 
 impl Callbacks {
@@ -53,6 +78,8 @@ impl Callbacks {
             token: config.callback_token.as_ref().map(|t| t.expose().to_owned()),
             inbound,
             connection: config.id.clone(),
+            rate: rate_limiter(config.callback_max_rate),
+            max_connections: config.callback_max_connections.max(1),
         })
     }
 
@@ -72,13 +99,34 @@ impl Callbacks {
     }
 }
 
+/// `per_second` calls a second, in bursts of as many (a provider delivering
+/// a backlog of receipts at once).
+fn rate_limiter(per_second: u32) -> DefaultDirectRateLimiter {
+    let n = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+    RateLimiter::direct(Quota::per_second(n).allow_burst(n))
+}
+
+/// The TLS side of the listener, from `callback_tls_cert` and `callback_tls_key`;
+/// `Ok(None)` for plain HTTP.
+pub fn acceptor(config: &ConnectionConfig) -> Result<Option<tls::TlsAcceptor>, tls::Error> {
+    match (&config.callback_tls_cert, &config.callback_tls_key) {
+        (Some(cert), Some(key)) => Ok(Some(tls::TlsAcceptor::from(tls::server_config(cert, key, None)?))),
+        _ => Ok(None),
+    }
+}
+
 /// Byte equality in time independent of where the first difference is.
 fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Binds `listen` (retrying while it is taken, loudly) and serves until `shutdown`.
-pub async fn run(listen: SocketAddr, callbacks: Arc<Callbacks>, shutdown: CancellationToken) {
+pub async fn run(
+    listen: SocketAddr,
+    callbacks: Arc<Callbacks>,
+    tls: Option<tls::TlsAcceptor>,
+    shutdown: CancellationToken,
+) {
     let listener = loop {
         match TcpListener::bind(listen).await {
             Ok(l) => break l,
@@ -91,14 +139,20 @@ pub async fn run(listen: SocketAddr, callbacks: Arc<Callbacks>, shutdown: Cancel
             }
         }
     };
-    tracing::info!("listening for callbacks");
-    serve(listener, callbacks, shutdown).await;
+    tracing::info!(tls = tls.is_some(), "listening for callbacks");
+    serve(listener, callbacks, tls, shutdown).await;
 }
 
-/// Serves callbacks on `listener` until `shutdown`, then lets requests in
-/// progress finish (their records are on their way) and returns.
-pub async fn serve(listener: TcpListener, callbacks: Arc<Callbacks>, shutdown: CancellationToken) {
+/// Serves callbacks on `listener` (over TLS with `tls`) until `shutdown`,
+/// then lets requests in progress finish (their records are on their way) and returns.
+pub async fn serve(
+    listener: TcpListener,
+    callbacks: Arc<Callbacks>,
+    tls: Option<tls::TlsAcceptor>,
+    shutdown: CancellationToken,
+) {
     let connections = TaskTracker::new();
+    let slots = Slots::new(callbacks.max_connections);
     loop {
         let (stream, peer) = tokio::select! {
             biased;
@@ -113,29 +167,41 @@ pub async fn serve(listener: TcpListener, callbacks: Arc<Callbacks>, shutdown: C
                 }
             },
         };
-        let (callbacks, stop) = (callbacks.clone(), shutdown.clone());
+        let slot = match slots.take() {
+            Some((slot, Taken::Free)) => slot,
+            Some((slot, Taken::Evicted)) => {
+                counters::callbacks_refused(&callbacks.connection, "connections").inc();
+                tracing::debug!(%peer, "callback_max_connections reached: the oldest untrusted connection closed");
+                slot
+            }
+            None => {
+                // Every slot is held by a caller that showed the token: this one calls again later.
+                counters::callbacks_refused(&callbacks.connection, "connections").inc();
+                tracing::debug!(%peer, "callback connection refused: callback_max_connections reached");
+                drop(stream);
+                continue;
+            }
+        };
+        let (callbacks, stop, tls) = (callbacks.clone(), shutdown.clone(), tls.clone());
         let span = tracing::debug_span!("callback_connection", %peer);
         connections.spawn(
             async move {
-                let service = hyper::service::service_fn(move |request| {
-                    let callbacks = callbacks.clone();
-                    async move { Ok::<_, Infallible>(callbacks.handle(request).await) }
-                });
-                let connection = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(READ_TIMEOUT)
-                    .serve_connection(TokioIo::new(stream), service);
-                let mut connection = std::pin::pin!(connection);
-                let result = tokio::select! {
-                    result = connection.as_mut() => result,
-                    _ = stop.cancelled() => {
-                        connection.as_mut().graceful_shutdown();
-                        connection.await
+                let trusted = slot.trust_flag();
+                let connection = async move {
+                    match tls {
+                        None => serve_connection(TokioIo::new(stream), callbacks, trusted, stop).await,
+                        Some(tls) => match tokio::time::timeout(READ_TIMEOUT, tls.accept(stream)).await {
+                            Ok(Ok(stream)) => serve_connection(TokioIo::new(stream), callbacks, trusted, stop).await,
+                            Ok(Err(e)) => tracing::debug!(error = %e, "callback TLS handshake failed"),
+                            Err(_) => tracing::debug!("callback TLS handshake timed out"),
+                        },
                     }
                 };
-                if let Err(e) = result {
-                    tracing::debug!(error = %e, "callback connection ended with an error");
+                tokio::select! {
+                    _ = connection => {}
+                    _ = slot.evicted.cancelled() => tracing::debug!("closed for a newcomer"),
                 }
+                drop(slot);
             }
             .instrument(span),
         );
@@ -144,8 +210,36 @@ pub async fn serve(listener: TcpListener, callbacks: Arc<Callbacks>, shutdown: C
     connections.wait().await;
 }
 
+/// Serves one callback connection until it ends (or, at `stop`, until its
+/// request in progress is answered).
+async fn serve_connection<I>(io: I, callbacks: Arc<Callbacks>, trusted: Arc<AtomicBool>, stop: CancellationToken)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |request| {
+        let (callbacks, trusted) = (callbacks.clone(), trusted.clone());
+        async move { Ok::<_, Infallible>(callbacks.handle(request, &trusted).await) }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(READ_TIMEOUT)
+        .serve_connection(io, service);
+    let mut connection = std::pin::pin!(connection);
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
+        _ = stop.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(error = %e, "callback connection ended with an error");
+    }
+}
+
 impl Callbacks {
-    async fn handle(&self, request: Request<Body>) -> Response<Full<Bytes>> {
+    /// Answers one callback; `trusted` is set once the connection shows the token.
+    async fn handle(&self, request: Request<Body>, trusted: &AtomicBool) -> Response<Full<Bytes>> {
         let path = request.uri().path().to_owned();
         if !matches!(path.as_str(), "/dlr" | "/mo") {
             return respond(StatusCode::NOT_FOUND, "callbacks go to /dlr or /mo");
@@ -154,8 +248,21 @@ impl Callbacks {
             return respond(StatusCode::METHOD_NOT_ALLOWED, "use GET or POST");
         }
         if !self.authorised(&request) {
-            tracing::warn!(%path, "callback without the configured token refused");
-            return respond(StatusCode::UNAUTHORIZED, "callback_token missing or wrong");
+            counters::callbacks_refused(&self.connection, "unauthorised").inc();
+            tracing::debug!(%path, "callback without the configured token refused");
+            let mut response = respond(StatusCode::UNAUTHORIZED, "callback_token missing or wrong");
+            // A forger must open a new connection (within callback_max_connections) for every try.
+            response.headers_mut().insert(hyper::header::CONNECTION, hyper::header::HeaderValue::from_static("close"));
+            return response;
+        }
+        if self.token.is_some() {
+            trusted.store(true, Ordering::Relaxed);
+        }
+        if self.rate.check().is_err() {
+            counters::callbacks_refused(&self.connection, "rate").inc();
+            let mut response = respond(StatusCode::TOO_MANY_REQUESTS, "callback_max_rate reached; call again");
+            response.headers_mut().insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from_static("1"));
+            return response;
         }
         let query = request.uri().query().unwrap_or_default().to_owned();
         let content_type =
@@ -231,11 +338,13 @@ mod tests {
             token: token.map(str::to_owned),
             inbound: tx,
             connection: "c".into(),
+            rate: rate_limiter(1000),
+            max_connections: 100,
         });
         let socket = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", socket.local_addr().unwrap());
         let stop = CancellationToken::new();
-        tokio::spawn(serve(socket, callbacks, stop.clone()));
+        tokio::spawn(serve(socket, callbacks, None, stop.clone()));
         (base, seen, stop)
     }
 
@@ -254,6 +363,37 @@ mod tests {
         assert_eq!(query.status(), 200);
         assert!(seen.recv().await.is_some() && seen.recv().await.is_some());
         assert!(seen.try_recv().is_err(), "the refused callbacks were not taken");
+        stop.cancel();
+    }
+
+    #[tokio::test]
+    async fn callers_over_the_rate_get_429_with_retry_after() {
+        let (tx, mut rx) = mpsc::channel::<Delivered>(8);
+        tokio::spawn(async move {
+            while let Some(d) = rx.recv().await {
+                let _ = d.ack.send(Ack::Recorded);
+            }
+        });
+        let callbacks = Arc::new(Callbacks {
+            dlr: DlrCallback::default(),
+            mo: MoCallback::default(),
+            token: None,
+            inbound: tx,
+            connection: "rate-test".into(),
+            rate: rate_limiter(1),
+            max_connections: 10,
+        });
+        let socket = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/dlr", socket.local_addr().unwrap());
+        let stop = CancellationToken::new();
+        tokio::spawn(serve(socket, callbacks, None, stop.clone()));
+        let client = reqwest::Client::new();
+        let body = serde_json::json!({"id": "m1", "status": "delivered"});
+        assert_eq!(client.post(&url).json(&body).send().await.unwrap().status(), 200);
+        let over = client.post(&url).json(&body).send().await.unwrap();
+        assert_eq!(over.status(), 429);
+        assert_eq!(over.headers().get("retry-after").unwrap(), "1");
+        assert_eq!(counters::callbacks_refused("rate-test", "rate").get(), 1);
         stop.cancel();
     }
 

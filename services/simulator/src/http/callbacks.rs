@@ -24,7 +24,11 @@ async fn post(shared: &Shared, path: &str, body: &Value) -> bool {
     let Some(base) = &shared.options.callback else { return false };
     let url = format!("{}{path}", base.trim_end_matches('/'));
     loop {
-        match shared.client.post(&url).json(body).send().await {
+        let mut request = shared.client.post(&url).json(body);
+        if let Some(token) = &shared.options.callback_token {
+            request = request.bearer_auth(token);
+        }
+        match request.send().await {
             Ok(r) if r.status().is_success() => return true,
             Ok(r) => tracing::debug!(status = %r.status(), %url, "callback refused; trying again"),
             Err(e) => tracing::debug!(error = %e, %url, "callback failed; trying again"),
