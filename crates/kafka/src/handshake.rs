@@ -39,7 +39,7 @@ pub const WAIT: Duration = Duration::from_secs(15);
 
 /// How the brokers turned the client away.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
+enum Refusal {
     /// The TLS handshake failed (untrusted or mismatched certificate, no
     /// common protocol, TLS spoken to a plaintext port...).
     Tls(String),
@@ -47,9 +47,9 @@ pub enum Refusal {
     Authentication(String),
 }
 
-impl From<Refusal> for Error {
-    fn from(refusal: Refusal) -> Error {
-        match refusal {
+impl Refusal {
+    fn into_error(self) -> Error {
+        match self {
             Refusal::Tls(reason) => Error::Tls(reason),
             Refusal::Authentication(reason) => Error::Authentication(reason),
         }
@@ -83,6 +83,8 @@ impl ClientContext for Watch {
                 | RDKafkaErrorCode::UnsupportedSASLMechanism
                 | RDKafkaErrorCode::IllegalSASLState,
             ) => Refusal::Authentication(reason.to_owned()),
+            // "1/1 brokers are down" follows the reason and says less.
+            Some(RDKafkaErrorCode::AllBrokersDown) => return,
             _ => {
                 tracing::debug!(%error, reason, "kafka start-up check");
                 *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(reason.to_owned());
@@ -123,14 +125,16 @@ pub fn check_blocking(config: &KafkaConfig, wait: Duration) -> Result<(), Error>
         // Serves the error events raised meanwhile (the context's `error`).
         producer.poll(Duration::from_millis(100));
         if let Some(refusal) = watch.refusal() {
-            return Err(refusal.into());
+            return Err(refusal.into_error());
         }
         if matches!(answer, Ok(ref metadata) if !metadata.brokers().is_empty()) {
             return Ok(());
         }
         if Instant::now() >= deadline {
             let last = watch.last();
-            if let Some(reason) = last.as_deref().filter(|r| r.contains("SSL handshake failed")) {
+            // librdkafka names the state a connection was lost in.
+            let in_handshake = |r: &&str| r.contains("SSL handshake failed") || r.contains("state SSL_HANDSHAKE");
+            if let Some(reason) = last.as_deref().filter(in_handshake) {
                 return Err(Error::Tls(reason.to_owned()));
             }
             let reason = last.or_else(|| answer.err().map(|e| e.to_string())).unwrap_or_default();
@@ -161,7 +165,7 @@ mod tests {
         config.properties.insert("security.protocol".into(), "SSL".into());
         let error = check_blocking(&config, Duration::from_secs(3)).unwrap_err();
         assert!(matches!(error, Error::Tls(_)), "{error}");
-        assert!(error.to_string().contains("PLAINTEXT broker listener"), "{error}");
+        assert!(error.to_string().contains("SSL_HANDSHAKE"), "{error}");
     }
 
     /// Nobody listening is not a refusal: start-up goes on after the wait.
