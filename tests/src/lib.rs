@@ -97,7 +97,12 @@ impl Broker {
     /// `--authentication` on the same file, which then restarts with it
     /// (memory storage would forget them). It offers SCRAM-SHA-256 and
     /// SCRAM-SHA-512, not PLAIN (its SASL library is built without it).
-    pub fn start_authenticating(dir: &std::path::Path, port: u16, advertised: u16, users: &[(&str, &str, &str)]) -> Broker {
+    pub fn start_authenticating(
+        dir: &std::path::Path,
+        port: u16,
+        advertised: u16,
+        users: &[(&str, &str, &str)],
+    ) -> Broker {
         let storage = format!("sqlite:///{}", dir.join("tansu.db").display());
         let setup = Broker::start_with(port, port, storage.clone(), Vec::new());
         let broker = format!("tcp://127.0.0.1:{port}");

@@ -108,6 +108,7 @@ fn failed_start(dir: &Path, toml: &str, role: &str) -> String {
     let log = std::fs::read_to_string(&log).unwrap();
     assert!(!status.success(), "{status:?}: {log}");
     assert!(took < Duration::from_secs(20), "start-up failed only after {took:?}: {log}");
+    eprintln!("gateway {role} exited {status:?} after {took:?}:\n{log}");
     log
 }
 
@@ -165,7 +166,8 @@ async fn a_wrong_password_ends_start_up_without_showing_it() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let terminator = Stunnel::start(&certs, port);
-    let broker = Broker::start_authenticating(dir.path(), port, terminator.port, &[("smsgw", GATEWAY_PASSWORD, "scram512")]);
+    let broker =
+        Broker::start_authenticating(dir.path(), port, terminator.port, &[("smsgw", GATEWAY_PASSWORD, "scram512")]);
     let wrong = sasl_ssl(&certs.ca, "SCRAM-SHA-512", "smsgw", WRONG_PASSWORD);
     let toml = with_properties(&settings_toml(&broker, free_port(), ""), &wrong);
     // One role alone fails the same way: the check runs before any role.

@@ -71,11 +71,9 @@ impl Error {
         match self {
             Error::Unreachable { .. } => true,
             Error::Status { status, .. } => *status >= 500 || *status == StatusCode::TOO_MANY_REQUESTS.as_u16(),
-            Error::Url { .. }
-            | Error::Ca { .. }
-            | Error::Client(_)
-            | Error::Response { .. }
-            | Error::Schema { .. } => false,
+            Error::Url { .. } | Error::Ca { .. } | Error::Client(_) | Error::Response { .. } | Error::Schema { .. } => {
+                false
+            }
         }
     }
 }
@@ -152,7 +150,8 @@ impl Registry {
     /// authentication, so no message shows them.
     pub fn with_access(url: &str, access: Access) -> Result<Registry, Error> {
         // The URL as given may carry a password: messages show it without.
-        let shown = Url::parse(url).map(|u| without_credentials(&u).to_string()).unwrap_or_else(|_| "(unparsable)".into());
+        let shown =
+            Url::parse(url).map(|u| without_credentials(&u).to_string()).unwrap_or_else(|_| "(unparsable)".into());
         let bad = |reason: &str| Error::Url { url: shown.clone(), reason: reason.to_owned() };
         let mut base = Url::parse(url).map_err(|e| bad(&e.to_string()))?;
         if !matches!(base.scheme(), "http" | "https") {
@@ -190,9 +189,10 @@ impl Registry {
     /// `_user` and `_password`, or `None` when no URL is set.
     pub fn from_config(kafka: &runtime::config::KafkaConfig) -> Result<Option<Registry>, Error> {
         let Some(url) = kafka.schema_registry_url.as_deref() else { return Ok(None) };
-        let basic = kafka.schema_registry_user.clone().map(|user| {
-            (user, kafka.schema_registry_password.clone().unwrap_or_else(|| Secret::new("")))
-        });
+        let basic = kafka
+            .schema_registry_user
+            .clone()
+            .map(|user| (user, kafka.schema_registry_password.clone().unwrap_or_else(|| Secret::new(""))));
         Registry::with_access(url, Access { ca: kafka.schema_registry_ca.clone(), basic }).map(Some)
     }
 

@@ -111,7 +111,11 @@ impl Settings {
         if registry.schema_registry_url.is_none()
             && (registry.schema_registry_ca.is_some() || registry.schema_registry_user.is_some())
         {
-            let key = if registry.schema_registry_ca.is_some() { "kafka.schema_registry_ca" } else { "kafka.schema_registry_user" };
+            let key = if registry.schema_registry_ca.is_some() {
+                "kafka.schema_registry_ca"
+            } else {
+                "kafka.schema_registry_user"
+            };
             return Err(invalid(key, "needs kafka.schema_registry_url"));
         }
         if self.kafka.revoke_timeout > Duration::from_secs(240) {
