@@ -30,7 +30,8 @@ ARG SOURCE_URL=""
 # libssl3, so one package brings both; a base that carries them already
 # (scripts/check-image's) skips apt: its build needs no network.
 # hadolint ignore=DL3008
-RUN if [ ! -s /etc/ssl/certs/ca-certificates.crt ] || ! ldconfig -p | grep -q 'libssl\.so\.3 '; then \
+RUN set -- /usr/lib/*/libssl.so.3; \
+    if [ ! -s /etc/ssl/certs/ca-certificates.crt ] || [ ! -e "$1" ]; then \
       apt-get update \
       && apt-get install -y --no-install-recommends ca-certificates libssl3 \
       && apt-get clean \
