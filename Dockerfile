@@ -20,14 +20,20 @@ ARG RUNTIME_IMAGE
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG SOURCE_URL=""
-# The binary needs only libc, libm and libgcc_s, which every Debian base has:
-# librdkafka and mimalloc are linked in statically, TLS is rustls. The trust
-# store is for https HTTP SMS APIs and schema registries. A base that carries
-# it already (scripts/check-image's) skips apt: its build needs no network.
+# The binary needs libc, libm and libgcc_s, which every Debian base has, and
+# Debian's OpenSSL (libssl3), which librdkafka uses for TLS and SASL to the
+# brokers (crates/kafka/src/lib.rs says why the system's and not a vendored
+# one: Debian's security updates reach it with the next image build, without
+# rebuilding smsgw). librdkafka and mimalloc are linked in statically; HTTP
+# TLS is rustls. The trust store is for the brokers, https HTTP SMS APIs and
+# schema registries. ca-certificates depends on openssl, which depends on
+# libssl3, so one package brings both; a base that carries them already
+# (scripts/check-image's) skips apt: its build needs no network.
 # hadolint ignore=DL3008
-RUN if [ ! -s /etc/ssl/certs/ca-certificates.crt ]; then \
+RUN set -- /usr/lib/*/libssl.so.3; \
+    if [ ! -s /etc/ssl/certs/ca-certificates.crt ] || [ ! -e "$1" ]; then \
       apt-get update \
-      && apt-get install -y --no-install-recommends ca-certificates \
+      && apt-get install -y --no-install-recommends ca-certificates libssl3 \
       && apt-get clean \
       && rm -rf /var/lib/apt/lists/*; \
     fi
@@ -60,12 +66,14 @@ COPY ${BINARY} /usr/local/bin/smsgw
 # ---- builder: the dependencies cached apart from our own code (cargo-chef) ----
 FROM ${RUST_IMAGE} AS chef
 # rdkafka-sys builds librdkafka from source (its mklove ./configure, then
-# `make libs`, which builds the C++ wrapper too) and links it statically; with
-# rdkafka's default features off it needs no OpenSSL, SASL, zlib or zstd.
-# aws-lc-sys (rustls) builds with the C compiler alone on x86_64 and aarch64.
+# `make libs`, which builds the C++ wrapper too) and links it statically,
+# against Debian's OpenSSL (rdkafka's `ssl` feature: libssl-dev, found by
+# pkg-config), which also gives it SASL SCRAM, PLAIN and OAUTHBEARER; no
+# Cyrus SASL (GSSAPI), zlib or zstd. aws-lc-sys (rustls) builds with the C
+# compiler alone on x86_64 and aarch64.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends g++ make \
+ && apt-get install -y --no-install-recommends g++ make libssl-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 RUN cargo install cargo-chef --version 0.1.78 --locked
 WORKDIR /src

@@ -52,6 +52,8 @@ pub struct Broker {
     port: u16,
     advertised: u16,
     storage: String,
+    /// Extra `tansu broker` arguments (`--authentication`).
+    extra: Vec<&'static str>,
 }
 
 /// Logs to the test's output when `RUST_LOG` is set (shown with `--nocapture` or on failure).
@@ -67,13 +69,13 @@ pub fn init_logs() {
 impl Broker {
     pub fn start() -> Broker {
         let port = free_port();
-        Broker::start_with(port, port, "memory://tansu/".into())
+        Broker::start_with(port, port, "memory://tansu/".into(), Vec::new())
     }
 
     /// A broker listening on `port` that tells clients to connect to
     /// `advertised` (a [`Proxy`] in front of it).
     pub fn start_advertised(port: u16, advertised: u16) -> Broker {
-        Broker::start_with(port, advertised, "memory://tansu/".into())
+        Broker::start_with(port, advertised, "memory://tansu/".into(), Vec::new())
     }
 
     /// A broker keeping its records in an SQLite file under `dir`, so that
@@ -81,10 +83,42 @@ impl Broker {
     /// they are used (the gateway does at start-up).
     pub fn start_persistent(dir: &std::path::Path) -> Broker {
         let port = free_port();
-        Broker::start_with(port, port, format!("sqlite:///{}", dir.join("tansu.db").display()))
+        Broker::start_with(port, port, format!("sqlite:///{}", dir.join("tansu.db").display()), Vec::new())
     }
 
-    fn start_with(port: u16, advertised: u16, storage: String) -> Broker {
+    /// A broker on `port`, advertising `advertised` (a TLS terminator in
+    /// front of it), that requires SASL SCRAM from every client and knows
+    /// `users`: (name, password, `scram256` or `scram512`). Its records and
+    /// users are in an SQLite file under `dir`; topics must be created before
+    /// they are used (the gateway does at start-up).
+    ///
+    /// tansu 0.6 keeps users in its storage and `tansu user create` cannot log
+    /// in, so the users are created through a broker without
+    /// `--authentication` on the same file, which then restarts with it
+    /// (memory storage would forget them). It offers SCRAM-SHA-256 and
+    /// SCRAM-SHA-512, not PLAIN (its SASL library is built without it).
+    pub fn start_authenticating(
+        dir: &std::path::Path,
+        port: u16,
+        advertised: u16,
+        users: &[(&str, &str, &str)],
+    ) -> Broker {
+        let storage = format!("sqlite:///{}", dir.join("tansu.db").display());
+        let setup = Broker::start_with(port, port, storage.clone(), Vec::new());
+        let broker = format!("tcp://127.0.0.1:{port}");
+        for &(name, password, mechanism) in users {
+            let status = Command::new(tansu_binary())
+                .args(["user", "create", "--broker", broker.as_str(), "--mechanism", mechanism, name, password])
+                .stdout(Stdio::null())
+                .status()
+                .expect("run tansu user create");
+            assert!(status.success(), "tansu user create {name}: {status}");
+        }
+        drop(setup);
+        Broker::start_with(port, advertised, storage, vec!["--authentication"])
+    }
+
+    fn start_with(port: u16, advertised: u16, storage: String, extra: Vec<&'static str>) -> Broker {
         init_logs();
         let url = format!("tcp://127.0.0.1:{port}");
         let public = format!("tcp://127.0.0.1:{advertised}");
@@ -98,6 +132,7 @@ impl Broker {
                 "--storage-engine",
                 &storage,
             ])
+            .args(&extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -108,7 +143,7 @@ impl Broker {
             assert!(Instant::now() < deadline, "tansu did not start listening on {listening}");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Broker { addr: format!("127.0.0.1:{advertised}"), child, port, advertised, storage }
+        Broker { addr: format!("127.0.0.1:{advertised}"), child, port, advertised, storage, extra }
     }
 
     /// Kills the broker (SIGKILL) and starts it again on the same port and
@@ -116,7 +151,7 @@ impl Broker {
     pub fn restart(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let again = Broker::start_with(self.port, self.advertised, self.storage.clone());
+        let again = Broker::start_with(self.port, self.advertised, self.storage.clone(), self.extra.clone());
         drop(std::mem::replace(self, again));
     }
 

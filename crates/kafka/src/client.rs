@@ -46,6 +46,14 @@ pub enum Error {
     /// The idempotent producer hit a fatal error: the process must restart.
     #[error("fatal kafka producer error: {0}")]
     Fatal(String),
+    /// The brokers' TLS handshake failed ([`crate::handshake`]); librdkafka's
+    /// reason names the broker and the cause (e.g. "certificate verify failed").
+    #[error("kafka TLS handshake failed: {0}")]
+    Tls(String),
+    /// The brokers refused the SASL login ([`crate::handshake`]): wrong
+    /// credentials, or a mechanism they do not offer.
+    #[error("kafka SASL authentication failed: {0}")]
+    Authentication(String),
 }
 
 /// The common client properties: brokers plus the `kafka.properties` escape hatch.
@@ -56,6 +64,16 @@ pub fn base_config(config: &KafkaConfig) -> ClientConfig {
         cc.set(k, v);
     }
     cc
+}
+
+/// librdkafka's `builtin.features` of this build (`ssl`, `sasl_scram`,
+/// `sasl_plain`, ...), as the library itself reports them.
+pub fn builtin_features() -> Result<Vec<String>, Error> {
+    let features = ClientConfig::new()
+        .create_native_config()
+        .and_then(|native| native.get("builtin.features"))
+        .map_err(Error::Create)?;
+    Ok(features.split(',').map(str::to_owned).collect())
 }
 
 /// A plain idempotent producer with the settings of [`crate::Producer`],
@@ -178,4 +196,20 @@ pub async fn check_copartitioned(config: &KafkaConfig, topics: &[&str]) -> Resul
     }
     let counts = counts.iter().map(|(t, n)| format!("{t}: {n}")).collect::<Vec<_>>().join(", ");
     Err(Error::PartitionMismatch { counts })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The build carries TLS and the SASL mechanisms enterprise clusters ask
+    /// for (rdkafka's `ssl` feature; GSSAPI is left out on purpose).
+    #[test]
+    fn librdkafka_is_built_with_tls_and_sasl() {
+        let features = builtin_features().unwrap();
+        for wanted in ["ssl", "sasl_plain", "sasl_scram", "sasl_oauthbearer"] {
+            assert!(features.iter().any(|f| f == wanted), "{wanted} missing from {features:?}");
+        }
+        assert!(!features.iter().any(|f| f == "sasl_gssapi"), "{features:?}");
+    }
 }

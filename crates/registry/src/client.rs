@@ -2,6 +2,7 @@
 //! and the id cache behind [`events::SchemaLookup`].
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{PoisonError, RwLock};
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use events::apache_avro::Schema;
 use events::{Framing, SchemaKind};
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{StatusCode, Url};
+use runtime::config::Secret;
 use serde::{Deserialize, Serialize};
 
 /// Per request, connecting included: a registry that does not answer within
@@ -27,11 +29,16 @@ pub enum Error {
     /// `kafka.schema_registry_url` is not a usable URL.
     #[error("invalid schema registry url {url:?}: {reason}")]
     Url { url: String, reason: String },
+    /// `kafka.schema_registry_ca` cannot be read or holds no certificate.
+    #[error("kafka.schema_registry_ca {}: {reason}", .path.display())]
+    Ca { path: PathBuf, reason: String },
     /// The HTTP client could not be built.
     #[error("cannot build the schema registry http client: {0}")]
     Client(#[source] reqwest::Error),
-    /// No answer: connection refused, timeout, broken response.
-    #[error("schema registry request {url} failed: {source}")]
+    /// No answer: connection refused, timeout, broken response, a TLS
+    /// handshake that failed (the message carries the innermost cause, such
+    /// as "invalid peer certificate: UnknownIssuer").
+    #[error("schema registry request {url} failed: {}", causes(.source))]
     Unreachable {
         url: String,
         #[source]
@@ -64,9 +71,37 @@ impl Error {
         match self {
             Error::Unreachable { .. } => true,
             Error::Status { status, .. } => *status >= 500 || *status == StatusCode::TOO_MANY_REQUESTS.as_u16(),
-            Error::Url { .. } | Error::Client(_) | Error::Response { .. } | Error::Schema { .. } => false,
+            Error::Url { .. } | Error::Ca { .. } | Error::Client(_) | Error::Response { .. } | Error::Schema { .. } => {
+                false
+            }
         }
     }
+}
+
+/// An error and its sources, `: `-separated: reqwest's own message says
+/// only "error sending request", the reason (a refused connection, an
+/// unknown certificate issuer) is further down the chain.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let line = cause.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        next = cause.source();
+    }
+    text
+}
+
+/// How the registry is reached beyond its URL (from `kafka.schema_registry_*`).
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    /// PEM file of the CA certificates to trust instead of the system's (`https` only).
+    pub ca: Option<PathBuf>,
+    /// HTTP basic authentication (RFC 7617): user and password.
+    pub basic: Option<(String, Secret)>,
 }
 
 #[derive(Serialize)]
@@ -89,8 +124,10 @@ struct SchemaAnswer {
 /// Schemas under an id never change in a Confluent registry, so cached
 /// entries are never invalidated.
 pub struct Registry {
+    /// Without credentials: this is what messages show.
     base: Url,
     http: reqwest::Client,
+    basic: Option<(String, Secret)>,
     schemas: RwLock<HashMap<u32, Schema>>,
 }
 
@@ -101,27 +138,62 @@ impl std::fmt::Debug for Registry {
 }
 
 impl Registry {
-    /// A client for the registry at `url` (`http://host:8081`, optionally with a path prefix).
+    /// A client for the registry at `url` (`http://host:8081` or
+    /// `https://...`, optionally with a path prefix), trusting the system's
+    /// certificate authorities.
     pub fn new(url: &str) -> Result<Registry, Error> {
-        let bad = |reason: &str| Error::Url { url: url.to_owned(), reason: reason.to_owned() };
-        let base = Url::parse(url).map_err(|e| bad(&e.to_string()))?;
-        match base.scheme() {
-            "http" => {}
-            // Built without TLS (see the crate docs); fail at start-up, not on the first record.
-            "https" => return Err(bad("https needs reqwest's `rustls` feature, which this build does not enable")),
-            _ => return Err(bad("the scheme must be http")),
+        Registry::with_access(url, Access::default())
+    }
+
+    /// A client for the registry at `url` reached as `access` says. User
+    /// and password in the URL are taken out of it and used for basic
+    /// authentication, so no message shows them.
+    pub fn with_access(url: &str, access: Access) -> Result<Registry, Error> {
+        // The URL as given may carry a password: messages show it without.
+        let shown =
+            Url::parse(url).map(|u| without_credentials(&u).to_string()).unwrap_or_else(|_| "(unparsable)".into());
+        let bad = |reason: &str| Error::Url { url: shown.clone(), reason: reason.to_owned() };
+        let mut base = Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(bad("the scheme must be http or https"));
         }
         if base.cannot_be_a_base() || base.host().is_none() {
             return Err(bad("no host"));
         }
-        let http =
-            reqwest::Client::builder().timeout(TIMEOUT).connect_timeout(TIMEOUT).build().map_err(Error::Client)?;
-        Ok(Registry { base, http, schemas: RwLock::new(HashMap::new()) })
+        let mut basic = access.basic;
+        if !base.username().is_empty() || base.password().is_some() {
+            if basic.is_some() {
+                return Err(bad("credentials both in the url and in kafka.schema_registry_user"));
+            }
+            let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+            let user = decode(base.username());
+            let password = base.password().map(decode).unwrap_or_default();
+            basic = Some((user, Secret::new(password)));
+            base = without_credentials(&base);
+        }
+        let mut builder = reqwest::Client::builder().timeout(TIMEOUT).connect_timeout(TIMEOUT);
+        if let Some(path) = &access.ca {
+            if base.scheme() != "https" {
+                return Err(bad("kafka.schema_registry_ca is set, so the url must be https"));
+            }
+            builder = builder.tls_certs_only(read_ca(path)?);
+        }
+        if basic.is_some() && base.scheme() == "http" {
+            tracing::warn!(url = %base, "schema registry credentials sent without TLS");
+        }
+        let http = builder.build().map_err(Error::Client)?;
+        Ok(Registry { base, http, basic, schemas: RwLock::new(HashMap::new()) })
     }
 
-    /// The client for `kafka.schema_registry_url`, or `None` when it is not set.
+    /// The client for `kafka.schema_registry_url` with `kafka.schema_registry_ca`,
+    /// `_user` and `_password`, or `None` when no URL is set.
     pub fn from_config(kafka: &runtime::config::KafkaConfig) -> Result<Option<Registry>, Error> {
-        kafka.schema_registry_url.as_deref().map(Registry::new).transpose()
+        let Some(url) = kafka.schema_registry_url.as_deref() else { return Ok(None) };
+        let basic = kafka
+            .schema_registry_user
+            .clone()
+            .map(|user| (user, kafka.schema_registry_password.clone().unwrap_or_else(|| Secret::new(""))));
+        Registry::with_access(url, Access { ca: kafka.schema_registry_ca.clone(), basic }).map(Some)
     }
 
     /// The registry's URL.
@@ -216,6 +288,10 @@ impl Registry {
         request: reqwest::RequestBuilder,
     ) -> Result<T, Error> {
         let unreachable = |source| Error::Unreachable { url: url.to_string(), source };
+        let request = match &self.basic {
+            Some((user, password)) => request.basic_auth(user, Some(password.expose())),
+            None => request,
+        };
         let response = request
             .header(ACCEPT, HeaderValue::from_static("application/vnd.schemaregistry.v1+json, application/json"))
             .send()
@@ -242,6 +318,26 @@ impl events::SchemaLookup for Registry {
     fn schema_by_id(&self, id: u32) -> Option<Schema> {
         self.cached(id)
     }
+}
+
+/// `url` without user and password.
+fn without_credentials(url: &Url) -> Url {
+    let mut url = url.clone();
+    // Only URLs that cannot be a base refuse these, and those are refused before.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url
+}
+
+/// The certificates of the PEM file at `path`; at least one.
+fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, Error> {
+    let fail = |reason: String| Error::Ca { path: path.to_owned(), reason };
+    let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| fail(causes(&e)))?;
+    if certs.is_empty() {
+        return Err(fail("no PEM certificate in it".into()));
+    }
+    Ok(certs)
 }
 
 /// The subject of `topic`'s record values under TopicNameStrategy.

@@ -1,7 +1,10 @@
 //! An in-process fake of the two registry endpoints smsgw uses, for tests:
 //! `POST /subjects/{subject}/versions` and `GET /schemas/ids/{id}`, over
 //! hand-parsed HTTP/1.1 (one request per connection). Like a real registry,
-//! an identical schema gets the same id under every subject.
+//! an identical schema gets the same id under every subject; like one with
+//! basic authentication on ([`FakeRegistry::require_basic`]), it answers
+//! `401` to a request without the right `Authorization` header. For `https`,
+//! tests put a TLS terminator in front of it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
@@ -19,6 +22,10 @@ struct State {
     subjects: HashMap<String, u32>,
     unavailable: bool,
     lookups: usize,
+    /// The `Authorization` header value every request must carry.
+    authorization: Option<String>,
+    /// Requests refused with `401`.
+    unauthorized: usize,
 }
 
 /// The fake registry; it stops when dropped.
@@ -57,6 +64,19 @@ impl FakeRegistry {
     /// While unavailable, every request gets `503`.
     pub fn set_unavailable(&self, unavailable: bool) {
         self.state.lock().unwrap().unavailable = unavailable;
+    }
+
+    /// From now on, every request must authenticate as `user` with `password`
+    /// (`Authorization: Basic`, RFC 7617), or gets `401`.
+    pub fn require_basic(&self, user: &str, password: &str) {
+        use base64::Engine as _;
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        self.state.lock().unwrap().authorization = Some(format!("Basic {token}"));
+    }
+
+    /// How many requests were refused with `401`.
+    pub fn unauthorized(&self) -> usize {
+        self.state.lock().unwrap().unauthorized
     }
 
     /// How many `GET /schemas/ids/{id}` requests were answered (for cache tests).
@@ -107,7 +127,19 @@ async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
     let body = &buf[head_len..head_len + body_len];
     let mut request_line = head.lines().next().unwrap_or_default().split(' ');
     let (method, path) = (request_line.next().unwrap_or_default(), request_line.next().unwrap_or_default());
-    let (status, answer) = answer(&mut state.lock().unwrap(), method, path, body);
+    let authorization = head.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("authorization").then(|| value.trim().to_owned())
+    });
+    let (status, answer) = {
+        let mut state = state.lock().unwrap();
+        if state.authorization.is_some() && state.authorization != authorization {
+            state.unauthorized += 1;
+            ("401 Unauthorized", r#"{"error_code":401,"message":"Unauthorized"}"#.to_owned())
+        } else {
+            answer(&mut state, method, path, body)
+        }
+    };
     let response = format!(
         "HTTP/1.1 {status}\r\nContent-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
         answer.len()

@@ -12,13 +12,18 @@
 //! sender encode with: Confluent wire format when `kafka.schema_registry_url`
 //! is set, Avro single-object encoding otherwise.
 //!
+//! **Security.** `https://` registries are verified by rustls against the
+//! system's trust store, or only against the CA certificates of
+//! `kafka.schema_registry_ca` (a PEM file, read and checked at start-up).
+//! HTTP basic authentication (RFC 7617) takes `kafka.schema_registry_user`
+//! and `kafka.schema_registry_password` (from the environment:
+//! `SMSGW__KAFKA__SCHEMA_REGISTRY_PASSWORD`) or the user info of the URL,
+//! which is taken out of it so that no message or log shows it.
+//!
 //! **What it is not.** No schema compatibility checks, subject listing,
-//! references, Protobuf or JSON Schema, or authentication. No TLS: reqwest is
-//! built without a TLS backend, so an `https://` registry is refused at
-//! start-up; enabling reqwest's `rustls` feature (called `rustls-tls` before
-//! reqwest 0.13) in the workspace manifest is all it takes. Retrying is the
-//! caller's choice: [`Error::is_transient`] tells a registry that is down
-//! from an answer that will not change.
+//! references, Protobuf or JSON Schema; no client certificates or bearer
+//! tokens. Retrying is the caller's choice: [`Error::is_transient`] tells a
+//! registry that is down from an answer that will not change.
 //!
 //! **Where to start.** [`Registry::register`] and [`Registry::schema_by_id`]
 //! in `client.rs`, then [`framings`]. Tests run against `fake` (the
@@ -31,7 +36,7 @@ mod framings;
 #[cfg(test)]
 mod tests;
 
-pub use client::{subject, Error, Registry};
+pub use client::{subject, Access, Error, Registry};
 pub use framings::{framings, Framings};
 
 /// The schema id of a record in Confluent wire format (`0x00`, then the id

@@ -3,7 +3,7 @@
 use events::{Framing, SchemaKind, SchemaLookup};
 
 use crate::fake::{older_send_request, older_send_request_schema, FakeRegistry};
-use crate::{confluent_schema_id, framings, Framings, Registry};
+use crate::{confluent_schema_id, framings, Access, Framings, Registry};
 
 #[test]
 fn confluent_header_id() {
@@ -16,10 +16,57 @@ fn confluent_header_id() {
 
 #[test]
 fn bad_urls_are_refused() {
-    for url in ["not a url", "https://registry:8081", "ftp://registry", "mailto:x@y"] {
+    for url in ["not a url", "ftp://registry", "mailto:x@y"] {
         assert!(Registry::new(url).is_err(), "{url}");
     }
     assert!(Registry::new("http://registry:8081/prefix/").is_ok());
+    assert!(Registry::new("https://registry:8081").is_ok());
+}
+
+#[test]
+fn a_ca_file_is_checked_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let access = |ca: &std::path::Path| Access { ca: Some(ca.to_owned()), basic: None };
+    let missing = dir.path().join("missing.pem");
+    let error = Registry::with_access("https://registry:8081", access(&missing)).unwrap_err().to_string();
+    assert!(error.starts_with("kafka.schema_registry_ca ") && error.contains("missing.pem"), "{error}");
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+    let error = Registry::with_access("https://registry:8081", access(&empty)).unwrap_err().to_string();
+    assert!(error.contains("no PEM certificate"), "{error}");
+    let error = Registry::with_access("http://registry:8081", access(&empty)).unwrap_err().to_string();
+    assert!(error.contains("must be https"), "{error}");
+}
+
+#[tokio::test]
+async fn basic_authentication_from_the_settings_or_the_url() {
+    let fake = FakeRegistry::start().await;
+    fake.require_basic("reg-user", "p@ss:w0rd");
+    let schema = events::schema_json(SchemaKind::StatusEvent);
+
+    let anonymous = Registry::new(&fake.url).unwrap();
+    let refused = anonymous.register("s-value", schema).await.unwrap_err();
+    assert!(refused.to_string().contains("401") && !refused.is_transient(), "{refused}");
+    assert_eq!(fake.unauthorized(), 1);
+
+    let basic = Some(("reg-user".to_owned(), runtime::config::Secret::new("p@ss:w0rd")));
+    let configured = Registry::with_access(&fake.url, Access { ca: None, basic }).unwrap();
+    configured.register("s-value", schema).await.unwrap();
+
+    let host = fake.url.trim_start_matches("http://");
+    let in_url = Registry::new(&format!("http://reg-user:p%40ss%3Aw0rd@{host}")).unwrap();
+    in_url.register("s-value", schema).await.unwrap();
+    assert_eq!(fake.unauthorized(), 1, "both authenticated");
+    // The password never shows: not in the URL kept, nor in its Debug.
+    assert_eq!(in_url.url(), format!("{}/", fake.url));
+    assert!(!format!("{in_url:?}").contains("w0rd"));
+
+    let wrong = Registry::new(&format!("http://reg-user:wr0ng-pa55@{host}")).unwrap();
+    let error = wrong.register("s-value", schema).await.unwrap_err().to_string();
+    assert!(error.contains("401") && !error.contains("wr0ng-pa55"), "{error}");
+    let both = Access { ca: None, basic: Some(("x".into(), runtime::config::Secret::new("y"))) };
+    let error = Registry::with_access(&format!("http://reg-user:wr0ng-pa55@{host}"), both).unwrap_err().to_string();
+    assert!(error.contains("credentials both") && !error.contains("wr0ng-pa55"), "{error}");
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 //! Every struct denies unknown fields, so a typo (`max_tsp`) is an error at
 //! start-up, not a silently ignored setting.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -104,6 +104,20 @@ impl Settings {
         if self.kafka.id_retention < Duration::from_secs(1) {
             return Err(invalid("kafka.id_retention", "must be at least 1s"));
         }
+        let registry = &self.kafka;
+        if registry.schema_registry_password.is_some() && registry.schema_registry_user.is_none() {
+            return Err(invalid("kafka.schema_registry_password", "needs kafka.schema_registry_user"));
+        }
+        if registry.schema_registry_url.is_none()
+            && (registry.schema_registry_ca.is_some() || registry.schema_registry_user.is_some())
+        {
+            let key = if registry.schema_registry_ca.is_some() {
+                "kafka.schema_registry_ca"
+            } else {
+                "kafka.schema_registry_user"
+            };
+            return Err(invalid(key, "needs kafka.schema_registry_url"));
+        }
         if self.kafka.revoke_timeout > Duration::from_secs(240) {
             return Err(invalid("kafka.revoke_timeout", "must be at most 240s (below max.poll.interval.ms)"));
         }
@@ -190,8 +204,22 @@ pub struct KafkaConfig {
     #[serde(default = "default_group_prefix")]
     pub group_prefix: String,
     /// Confluent Schema Registry URL; when set, events use its wire format.
+    /// `https://` is verified against the system's trust store, or against
+    /// `schema_registry_ca`. Credentials in the URL (`https://user:password@host`)
+    /// are used for basic authentication and never shown.
     #[serde(default)]
     pub schema_registry_url: Option<String>,
+    /// PEM file with the CA certificate(s) the schema registry's certificate
+    /// must chain to; when set, only these are trusted (as librdkafka's
+    /// `ssl.ca.location` does for the brokers).
+    #[serde(default)]
+    pub schema_registry_ca: Option<PathBuf>,
+    /// User for HTTP basic authentication to the schema registry (RFC 7617).
+    #[serde(default)]
+    pub schema_registry_user: Option<String>,
+    /// Its password; from the environment: `SMSGW__KAFKA__SCHEMA_REGISTRY_PASSWORD`.
+    #[serde(default)]
+    pub schema_registry_password: Option<Secret>,
     /// Consumer group session timeout; a rebalance waits about half of it.
     #[serde(default = "default_session_timeout", with = "humantime_serde")]
     pub session_timeout: Duration,
@@ -232,6 +260,9 @@ impl KafkaConfig {
             brokers: brokers.into(),
             group_prefix: default_group_prefix(),
             schema_registry_url: None,
+            schema_registry_ca: None,
+            schema_registry_user: None,
+            schema_registry_password: None,
             session_timeout: default_session_timeout(),
             revoke_timeout: default_revoke_timeout(),
             broker_quirks: BrokerQuirks::Auto,

@@ -42,6 +42,18 @@ pub struct BenchArgs {
     /// Delay of the simulator's delivery receipts.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
     pub receipt_delay: Duration,
+    /// A librdkafka property for every client, the gateway's and the
+    /// bench's own (`--property security.protocol=SSL --property
+    /// ssl.ca.location=ca.pem`); repeatable.
+    #[arg(long = "property", value_name = "NAME=VALUE", value_parser = parse_property)]
+    pub properties: Vec<(String, String)>,
+}
+
+fn parse_property(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err("expected NAME=VALUE".into()),
+    }
 }
 
 fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Result<Settings> {
@@ -81,7 +93,9 @@ fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Result<Settin
         binds = args.binds,
         window = args.window,
     );
-    Ok(Settings::from_toml(&toml)?)
+    let mut settings = Settings::from_toml(&toml)?;
+    settings.kafka.properties.extend(args.properties.iter().cloned());
+    Ok(settings)
 }
 
 /// Runs the benchmark and prints one summary line.
@@ -106,6 +120,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
     let mut watch_config = KafkaConfig::new(&args.brokers);
     watch_config.session_timeout = Duration::from_secs(6);
+    watch_config.properties.extend(args.properties.iter().cloned());
     let consumer = kafka::watcher(&watch_config, &format!("{run}.watch"), &[&settings.kafka.topics.status])?;
     // Let the gateway's and our consumers join their groups before the clock starts.
     tokio::time::sleep(Duration::from_secs(4)).await;

@@ -93,6 +93,9 @@ pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
 
 /// Creates the topics and runs `roles` until `shutdown`, then drains.
 pub async fn run_roles(settings: Arc<Settings>, role: Role, shutdown: CancellationToken) -> Result<(), Error> {
+    // An untrusted certificate or a refused SASL login ends start-up here, for
+    // every role, instead of each client retrying it forever (kafka::handshake).
+    kafka::handshake::check(&settings.kafka).await?;
     kafka::ensure_topics(&settings.kafka, &topics(&settings), settings.kafka.partitions).await?;
     let settings = if settings.kafka.broker_quirks == runtime::config::BrokerQuirks::Auto {
         let mut resolved = (*settings).clone();

@@ -1,7 +1,8 @@
 //! Environment overrides: how a deployment sets what must not be in the
 //! configuration file (secrets from a Kubernetes Secret, say).
 //!
-//! - `SMSGW__SECTION__KEY` sets any scalar key (`SMSGW__KAFKA__BROKERS`).
+//! - `SMSGW__SECTION__KEY` sets any scalar key (`SMSGW__KAFKA__BROKERS`,
+//!   `SMSGW__KAFKA__SCHEMA_REGISTRY_PASSWORD`).
 //! - `SMSGW__KAFKA__PROPERTIES__<NAME>` sets the librdkafka property NAME
 //!   lower-cased with `_` as `.` (`SMSGW__KAFKA__PROPERTIES__SASL_PASSWORD` →
 //!   `sasl.password`; librdkafka property names have no `_`).
@@ -182,6 +183,27 @@ headers = { "X-Api-Key" = "in-file", "Accept" = "application/json" }
         // Validation still runs on what the environment set.
         let error = load(&[("SMSGW__CONNECTIONS__SMSC_A__PASSWORD", "much-too-long")]).unwrap_err().to_string();
         assert!(error.contains("connections[0].password"), "{error}");
+    }
+
+    #[test]
+    fn the_schema_registry_password_comes_from_the_environment() {
+        let settings = load(&[
+            ("SMSGW__KAFKA__SCHEMA_REGISTRY_URL", "https://registry:8081"),
+            ("SMSGW__KAFKA__SCHEMA_REGISTRY_USER", "smsgw"),
+            ("SMSGW__KAFKA__SCHEMA_REGISTRY_PASSWORD", "reg-secret"),
+        ])
+        .unwrap();
+        assert_eq!(settings.kafka.schema_registry_user.as_deref(), Some("smsgw"));
+        let password = settings.kafka.schema_registry_password.as_ref().unwrap();
+        assert_eq!(password.expose(), "reg-secret");
+        assert!(!format!("{:?}", settings.kafka).contains("reg-secret"));
+        let error = load(&[
+            ("SMSGW__KAFKA__SCHEMA_REGISTRY_URL", "https://registry:8081"),
+            ("SMSGW__KAFKA__SCHEMA_REGISTRY_PASSWORD", "reg-secret"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("kafka.schema_registry_password") && error.contains("schema_registry_user"), "{error}");
     }
 
     #[test]
