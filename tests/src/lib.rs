@@ -6,6 +6,7 @@
 //! Tests live in `tests/tests/*.rs`; each starts what it needs and stops it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod http_sim;
 pub mod tls;
 
 pub mod metrics;

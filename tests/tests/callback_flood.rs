@@ -19,7 +19,8 @@ use events::Status;
 use kafka::rdkafka::message::OwnedHeaders;
 use runtime::Settings;
 use simulator::http::HttpOptions;
-use simulator::{SimConfig, SimState};
+use simulator::SimConfig;
+use smsgw_tests::http_sim::HttpSim;
 use smsgw_tests::tls::Certs;
 use smsgw_tests::{collect, free_port, produce, status_events, watch, Broker, Gateway};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -36,11 +37,6 @@ async fn slow_and_forged_callbacks_do_not_starve_genuine_receipts() {
     let ca = std::fs::read(&certs.ca).unwrap();
 
     // The provider: the HTTP simulator, reporting over HTTPS with the token.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let sim_port = listener.local_addr().unwrap().port();
-    let state = Arc::new(SimState::default());
-    let stop = CancellationToken::new();
-    let _stop_guard = stop.clone().drop_guard();
     let options = HttpOptions {
         callback: Some(format!("https://127.0.0.1:{callback_port}")),
         callback_token: Some(TOKEN.into()),
@@ -50,7 +46,11 @@ async fn slow_and_forged_callbacks_do_not_starve_genuine_receipts() {
         ..HttpOptions::default()
     };
     let config = SimConfig { receipt_delay: Duration::from_millis(300), ..SimConfig::default() };
-    tokio::spawn(simulator::http::run(listener, config, options, state.clone(), stop.clone()));
+    let sim = HttpSim::start_with(config, options).await;
+    let sim_port = sim.port;
+    // Stops the flood.
+    let stop = CancellationToken::new();
+    let _stop_guard = stop.clone().drop_guard();
 
     let settings = Settings::from_toml(&format!(
         r#"

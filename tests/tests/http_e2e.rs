@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use events::{Status, StatusEvent};
@@ -14,43 +13,9 @@ use kafka::rdkafka::message::OwnedHeaders;
 use kafka::rdkafka::Message;
 use runtime::Settings;
 use simulator::http::HttpOptions;
-use simulator::{SimConfig, SimState};
+use simulator::SimConfig;
+use smsgw_tests::http_sim::HttpSim;
 use smsgw_tests::{collect, free_port, status_events, watch, Broker, Gateway};
-use tokio_util::sync::CancellationToken;
-
-/// The HTTP simulator in-process, posting callbacks to `callback_port`.
-struct HttpSim {
-    port: u16,
-    state: Arc<SimState>,
-    stop: CancellationToken,
-}
-
-impl HttpSim {
-    async fn start(config: SimConfig, callback_port: u16, retry_after: Option<u32>) -> HttpSim {
-        HttpSim::start_with(config, callback_port, retry_after, false).await
-    }
-
-    async fn start_with(config: SimConfig, callback_port: u16, retry_after: Option<u32>, omit_ids: bool) -> HttpSim {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let state = Arc::new(SimState::default());
-        let stop = CancellationToken::new();
-        let options = HttpOptions {
-            callback: Some(format!("http://127.0.0.1:{callback_port}")),
-            retry_after,
-            omit_ids,
-            ..HttpOptions::default()
-        };
-        tokio::spawn(simulator::http::run(listener, config, options, state.clone(), stop.clone()));
-        HttpSim { port, state, stop }
-    }
-}
-
-impl Drop for HttpSim {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
 
 fn http_settings(broker: &Broker, sim: &HttpSim, callback_port: u16, extra: &str) -> Settings {
     Settings::from_toml(&format!(
@@ -231,7 +196,8 @@ async fn success_without_a_message_id_ends_the_request_at_once() {
         let broker = Broker::start();
         let callback_port = free_port();
         let config = SimConfig { credentials: credentials(), ..SimConfig::default() };
-        let sim = HttpSim::start_with(config, callback_port, None, true).await;
+        let callback = Some(format!("http://127.0.0.1:{callback_port}"));
+        let sim = HttpSim::start_with(config, HttpOptions { callback, omit_ids: true, ..HttpOptions::default() }).await;
         let settings = http_settings(&broker, &sim, callback_port, setting);
         let topics = settings.kafka.topics.clone();
         let kafka = broker.kafka_config();

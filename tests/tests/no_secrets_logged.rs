@@ -1,6 +1,6 @@
 //! Issue 12: nothing secret or personal in logs or spans. One gateway with
-//! SMPP, UCP and CIMD2 connections (and one SMPP connection with a wrong
-//! password) carries requests to DELIVERED, takes mobile-originated
+//! SMPP, UCP, CIMD2 and HTTP connections (and one SMPP connection with a
+//! wrong password) carries requests to DELIVERED, takes mobile-originated
 //! messages and garbage from the SMSC, refuses a request its protocol cannot
 //! carry — all at the most verbose log level (`trace`) and with OTLP export.
 //! Then every log line and every exported span is searched for the bind
@@ -17,11 +17,17 @@ use std::time::Duration;
 use events::Status;
 use kafka::rdkafka::message::OwnedHeaders;
 use runtime::config::{Protocol, RouteRule, TelemetryConfig};
+use simulator::http::HttpOptions;
 use simulator::SimConfig;
-use smsgw_tests::{collect, produce, settings, status_events, watch, Broker, Gateway, Sim};
+use smsgw_tests::http_sim::HttpSim;
+use smsgw_tests::{collect, free_port, produce, settings, status_events, watch, Broker, Gateway, Sim};
 
 const PASSWORD: &str = "S3cr3tPw";
 const WRONG_PASSWORD: &str = "Wr0ngPw!";
+const API_KEY: &str = "ApiK3y-0d9f2b";
+const CALLBACK_TOKEN: &str = "CbT0ken-77ab1c";
+/// `smsgw:S3cr3tPw` in base64: the HTTP basic-auth header's credentials.
+const BASIC_CREDENTIALS: &str = "c21zZ3c6UzNjcjN0UHc=";
 
 /// An OTLP/HTTP collector that keeps every request body.
 fn collector() -> (String, Arc<Mutex<Vec<u8>>>) {
@@ -57,7 +63,7 @@ fn collector() -> (String, Arc<Mutex<Vec<u8>>>) {
 /// The requests: (id, destination digits, text), routed by prefix.
 fn requests() -> Vec<(String, String, String)> {
     let mut out = Vec::new();
-    for (prefix, name) in [("4915171", "smpp"), ("4915272", "ucp"), ("4915373", "cimd")] {
+    for (prefix, name) in [("4915171", "smpp"), ("4915272", "ucp"), ("4915373", "cimd"), ("4915474", "http")] {
         for i in 0..3 {
             out.push((format!("{name}-{i}"), format!("{prefix}{i:06}"), format!("Geheimtext {name} Nummer {i} xq")));
         }
@@ -86,6 +92,14 @@ fn no_password_number_or_text_in_logs_or_spans() {
         let smpp = Sim::start_protocol(Protocol::Smpp, 0, sim_config()).await;
         let ucp = Sim::start_protocol(Protocol::Ucp, 0, sim_config()).await;
         let cimd = Sim::start_protocol(Protocol::Cimd2, 0, sim_config()).await;
+        // The HTTP API: basic auth, an API key header, callbacks with a token.
+        let callback_port = free_port();
+        let options = HttpOptions {
+            callback: Some(format!("http://127.0.0.1:{callback_port}")),
+            callback_token: Some(CALLBACK_TOKEN.into()),
+            ..HttpOptions::default()
+        };
+        let http = HttpSim::start_with(sim_config(), options).await;
         let broker = Broker::start();
         let mut settings = settings(&broker, smpp.port, "");
         let template = settings.connections[0].clone();
@@ -100,8 +114,28 @@ fn no_password_number_or_text_in_logs_or_spans() {
             (c.id, c.protocol, c.port, c.password) = (id.into(), protocol, port, password.into());
             settings.connections.push(c);
         }
+        let api = runtime::Settings::from_toml(&format!(
+            r#"
+            [kafka]
+            brokers = "127.0.0.1:9"
+            [[connections]]
+            id = "http"
+            protocol = "http"
+            url = "http://127.0.0.1:{port}/send"
+            body = '{{"to":"+{{to}}","from":"{{from}}","text":"{{text}}","dlr":{{receipt}}}}'
+            message_id = "/id"
+            error_text = "/error"
+            auth = {{ basic = {{ user = "smsgw", password = "{PASSWORD}" }} }}
+            headers = {{ "X-Api-Key" = "{API_KEY}" }}
+            callback_listen = "127.0.0.1:{callback_port}"
+            callback_token = "{CALLBACK_TOKEN}"
+            "#,
+            port = http.port,
+        ))
+        .unwrap();
+        settings.connections.extend(api.connections);
         settings.router.default_connection = Some("smpp".into());
-        settings.router.rules = [("4915272", "ucp"), ("4915373", "cimd")]
+        settings.router.rules = [("4915272", "ucp"), ("4915373", "cimd"), ("4915474", "http")]
             .into_iter()
             .map(|(prefix, connection)| RouteRule { prefix: prefix.into(), connection: connection.into() })
             .collect();
@@ -159,7 +193,10 @@ fn no_password_number_or_text_in_logs_or_spans() {
     assert!(!exported.is_empty(), "spans were exported");
     let exported = String::from_utf8_lossy(&exported).into_owned();
 
-    let mut secrets: Vec<String> = vec![PASSWORD.into(), WRONG_PASSWORD.into(), "4930555777".into(), mo_sender.into()];
+    let mut secrets: Vec<String> =
+        [PASSWORD, WRONG_PASSWORD, API_KEY, CALLBACK_TOKEN, BASIC_CREDENTIALS, "4930555777", mo_sender]
+            .map(String::from)
+            .to_vec();
     secrets.extend(["Geheimtext", "Geheimwort", mo_text].map(String::from));
     for (_, to, text) in requests() {
         secrets.extend([to, text]);
