@@ -69,6 +69,11 @@ static MO_PARTS: Family<Counter, 1> = Family::new(
 );
 static MO_PARTS_WAITING: Family<Gauge, 0> =
     Family::new("smsgw_mo_parts_waiting", "Parts of concatenated inbound messages waiting for the rest.", []);
+static IDS_REMEMBERED: Family<Gauge, 1> = Family::new(
+    "smsgw_ids_remembered",
+    "Request ids a connection's sender remembers as done (its idempotency set, kafka.id_retention).",
+    ["connection"],
+);
 static LIMIT_REACHED: Family<Counter, 2> = Family::new(
     "smsgw_limit_reached_total",
     "Untrusted input refused or cut short by a memory bound, by limit (receipts_waiting, mo_sets) and connection.",
@@ -236,6 +241,12 @@ pub fn restore_seconds(stage: &'static str) -> &'static Seconds {
     RESTORE.with([stage])
 }
 
+/// Request ids a connection's sender remembers as done (its idempotency
+/// set, bounded by `kafka.id_retention`; each connection keeps only its own).
+pub fn ids_remembered(connection: &str) -> &'static Gauge {
+    IDS_REMEMBERED.with([connection])
+}
+
 /// Untrusted input refused or cut short by a memory bound. `limit`:
 /// `receipts_waiting` (a receipt published unmatched at once: its
 /// connection's `tracker.max_waiting_per_connection`, or `max_waiting`, was
@@ -286,6 +297,7 @@ pub fn render() -> String {
     MO_PARTS.render(&mut out);
     MO_PARTS_WAITING.render(&mut out);
     LIMIT_REACHED.render(&mut out);
+    IDS_REMEMBERED.render(&mut out);
     MODEM_SIGNAL.render(&mut out);
     MODEM_REGISTRATION.render(&mut out);
     out

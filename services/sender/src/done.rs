@@ -72,12 +72,17 @@ impl DoneSet {
         self.partitions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Runs `f` on partition `partition`'s ids, then updates the connection's
+    /// `smsgw_ids_remembered`.
     fn with_partition<T>(&self, partition: i32, f: impl FnOnce(&mut Partition) -> T) -> T {
         let mut parts = self.lock();
         let part = parts
             .entry(partition)
             .or_insert_with(|| Partition { done: RecentIds::new(self.retention), in_progress: HashSet::new() });
-        f(part)
+        let result = f(part);
+        let remembered = parts.values().map(|p| p.done.len()).sum::<usize>();
+        counters::ids_remembered(&self.connection).set(remembered as i64);
+        result
     }
 
     /// Feeds one record of the done topic.
@@ -104,7 +109,11 @@ impl DoneSet {
 
     /// Partition `p` was revoked: its state belongs to its next owner.
     pub fn forget(&self, partition: i32) {
-        self.lock().remove(&partition);
+        let mut parts = self.lock();
+        parts.remove(&partition);
+        let remembered = parts.values().map(|p| p.done.len()).sum::<usize>();
+        counters::ids_remembered(&self.connection).set(remembered as i64);
+        drop(parts);
         self.restore.forget(partition);
     }
 
@@ -132,6 +141,27 @@ impl DoneSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn marker(offset: i64, id: &str, connection: &str) -> OwnedMessage {
+        let payload = format!(r#"{{"connection":"{connection}","status":"SUBMITTED"}}"#).into_bytes();
+        let at = kafka::rdkafka::Timestamp::CreateTime(now_ms());
+        OwnedMessage::new(Some(payload), Some(id.as_bytes().to_vec()), "sms.done".into(), at, 0, offset, None)
+    }
+
+    #[tokio::test]
+    async fn each_connection_keeps_only_its_own_ids() {
+        let config = runtime::config::KafkaConfig::new("127.0.0.1:9");
+        let producer = kafka::Producer::new(&config, Default::default(), Duration::from_millis(10)).unwrap();
+        let set = DoneSet::new("conn-a".into(), "sms.done".into(), producer, Duration::from_secs(3600));
+        set.on_record(&marker(0, "sent-by-a", "conn-a"));
+        set.on_record(&marker(1, "sent-by-b", "conn-b"));
+        set.on_record(&marker(2, "also-by-a", "conn-a"));
+        assert_eq!(set.claim(0, "sent-by-a"), Claim::Duplicate);
+        assert_eq!(set.claim(0, "sent-by-b"), Claim::New, "another connection's id is not kept here");
+        assert_eq!(counters::ids_remembered("conn-a").get(), 2);
+        set.forget(0);
+        assert_eq!(counters::ids_remembered("conn-a").get(), 0, "a revoked partition's ids go");
+    }
 
     #[test]
     fn markers_name_their_connection() {
