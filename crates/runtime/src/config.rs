@@ -380,6 +380,10 @@ pub struct TelemetryConfig {
     pub service_name: String,
     /// Address for Prometheus' `GET /metrics` (e.g. `127.0.0.1:9464`); no endpoint when unset.
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// For debugging a connection: log each submit's destination at debug
+    /// level, masked but for its last four digits. Off by default: no phone
+    /// number reaches a log otherwise (see `runtime::redact`).
+    pub log_numbers: bool,
 }
 
 impl Default for TelemetryConfig {
@@ -393,6 +397,7 @@ impl Default for TelemetryConfig {
             otlp_endpoint: None,
             service_name: "smsgw".into(),
             metrics_listen: None,
+            log_numbers: false,
         }
     }
 }

@@ -58,6 +58,7 @@ pub enum TelemetryError {
 /// Installs the global subscriber: console (text or JSON), optional log file,
 /// and the OpenTelemetry layer (with OTLP export when an endpoint is set).
 pub fn init(config: &TelemetryConfig) -> Result<TelemetryGuard, TelemetryError> {
+    crate::redact::log_numbers(config.log_numbers);
     let filter = || -> Result<Targets, TelemetryError> {
         let directive = std::env::var("RUST_LOG").unwrap_or_else(|_| config.log.clone());
         directive.parse::<Targets>().map_err(|source| TelemetryError::Filter { filter: directive, source })

@@ -54,6 +54,9 @@ impl InFlight {
         if let Some(sequence) = sequence {
             span.record("smsgw.sequence_number", sequence);
         }
+        if let Some(to) = runtime::redact::number(&submit.submission.destination.value) {
+            tracing::debug!(connection = %config.id, %to, "submit sent (telemetry.log_numbers)");
+        }
         let window = counters::window_in_use(&config.id);
         window.inc();
         let latency = counters::submit_latency(&config.id);
