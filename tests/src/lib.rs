@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod http_sim;
+pub mod otlp;
 pub mod tls;
 
 pub mod metrics;

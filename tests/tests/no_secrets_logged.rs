@@ -9,9 +9,6 @@
 //! not the gateway's and are filtered out.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use events::Status;
@@ -20,6 +17,7 @@ use runtime::config::{Protocol, RouteRule, TelemetryConfig};
 use simulator::http::HttpOptions;
 use simulator::SimConfig;
 use smsgw_tests::http_sim::HttpSim;
+use smsgw_tests::otlp::collector;
 use smsgw_tests::{collect, free_port, produce, settings, status_events, watch, Broker, Gateway, Sim};
 
 const PASSWORD: &str = "S3cr3tPw";
@@ -28,37 +26,6 @@ const API_KEY: &str = "ApiK3y-0d9f2b";
 const CALLBACK_TOKEN: &str = "CbT0ken-77ab1c";
 /// `smsgw:S3cr3tPw` in base64: the HTTP basic-auth header's credentials.
 const BASIC_CREDENTIALS: &str = "c21zZ3c6UzNjcjN0UHc=";
-
-/// An OTLP/HTTP collector that keeps every request body.
-fn collector() -> (String, Arc<Mutex<Vec<u8>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/v1/traces", listener.local_addr().unwrap());
-    let bodies = Arc::new(Mutex::new(Vec::new()));
-    let store = bodies.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            if reader.read_exact(&mut body).is_ok() {
-                store.lock().unwrap().extend(body);
-            }
-            let _ = stream
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n");
-        }
-    });
-    (url, bodies)
-}
 
 /// The requests: (id, destination digits, text), routed by prefix.
 fn requests() -> Vec<(String, String, String)> {
@@ -189,7 +156,7 @@ fn no_password_number_or_text_in_logs_or_spans() {
     let logged = std::fs::read_to_string(&log_file).unwrap();
     assert!(logged.lines().count() > 1000, "trace level logs a lot: {} lines", logged.lines().count());
     assert!(logged.contains("bind refused") || logged.contains("link lost"), "the wrong password was tried");
-    let exported = exported.lock().unwrap().clone();
+    let exported = exported.lock().unwrap().concat();
     assert!(!exported.is_empty(), "spans were exported");
     let exported = String::from_utf8_lossy(&exported).into_owned();
 

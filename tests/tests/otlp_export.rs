@@ -7,9 +7,6 @@
 //! text or a phone number. Logs also go to the configured log file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kafka::rdkafka::message::{Header, OwnedHeaders};
@@ -20,40 +17,10 @@ use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message as _;
 use runtime::config::TelemetryConfig;
 use simulator::SimConfig;
+use smsgw_tests::otlp::collector;
 use smsgw_tests::{collect, header, produce, settings, status_events, watch, Broker, Gateway, Sim};
 
 const TRACE_ID: &str = "0af7651916cd43dd8448eb211c80319c";
-
-/// A minimal OTLP/HTTP collector: records every request body.
-fn collector() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/v1/traces", listener.local_addr().unwrap());
-    let bodies = Arc::new(Mutex::new(Vec::new()));
-    let store = bodies.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            if reader.read_exact(&mut body).is_ok() {
-                store.lock().unwrap().push(body);
-            }
-            let _ = stream
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n");
-        }
-    });
-    (url, bodies)
-}
 
 /// An attribute's value as text.
 fn attr(span: &Span, key: &str) -> Option<String> {
