@@ -1,6 +1,6 @@
 //! Issue 12: nothing secret or personal in logs or spans. One gateway with
-//! SMPP, UCP, CIMD2 and HTTP connections (and one SMPP connection with a
-//! wrong password) carries requests to DELIVERED, takes mobile-originated
+//! SMPP, UCP, CIMD2, HTTP and modem connections (and one SMPP connection
+//! with a wrong password) carries requests to DELIVERED, takes mobile-originated
 //! messages and garbage from the SMSC, refuses a request its protocol cannot
 //! carry — all at the most verbose log level (`trace`) and with OTLP export.
 //! Then every log line and every exported span is searched for the bind
@@ -24,13 +24,16 @@ const PASSWORD: &str = "S3cr3tPw";
 const WRONG_PASSWORD: &str = "Wr0ngPw!";
 const API_KEY: &str = "ApiK3y-0d9f2b";
 const CALLBACK_TOKEN: &str = "CbT0ken-77ab1c";
+const PIN: &str = "93718264";
 /// `smsgw:S3cr3tPw` in base64: the HTTP basic-auth header's credentials.
 const BASIC_CREDENTIALS: &str = "c21zZ3c6UzNjcjN0UHc=";
 
 /// The requests: (id, destination digits, text), routed by prefix.
 fn requests() -> Vec<(String, String, String)> {
     let mut out = Vec::new();
-    for (prefix, name) in [("4915171", "smpp"), ("4915272", "ucp"), ("4915373", "cimd"), ("4915474", "http")] {
+    for (prefix, name) in
+        [("4915171", "smpp"), ("4915272", "ucp"), ("4915373", "cimd"), ("4915474", "http"), ("4915575", "modem")]
+    {
         for i in 0..3 {
             out.push((format!("{name}-{i}"), format!("{prefix}{i:06}"), format!("Geheimtext {name} Nummer {i} xq")));
         }
@@ -67,6 +70,9 @@ fn no_password_number_or_text_in_logs_or_spans() {
             ..HttpOptions::default()
         };
         let http = HttpSim::start_with(sim_config(), options).await;
+        // The modem: the scripted fake on a socat pseudo-terminal pair, with a SIM PIN.
+        let modem_dir = tempfile::tempdir().unwrap();
+        let modem = simulator::modem::ModemSim::start(modem_dir.path(), Some(PIN)).unwrap();
         let broker = Broker::start();
         let mut settings = settings(&broker, smpp.port, "");
         let template = settings.connections[0].clone();
@@ -101,8 +107,11 @@ fn no_password_number_or_text_in_logs_or_spans() {
         ))
         .unwrap();
         settings.connections.extend(api.connections);
+        let mut m = template.clone();
+        (m.id, m.protocol, m.device, m.pin) = ("modem".into(), Protocol::Modem, modem.host_path.display().to_string(), Some(PIN.into()));
+        settings.connections.push(m);
         settings.router.default_connection = Some("smpp".into());
-        settings.router.rules = [("4915272", "ucp"), ("4915373", "cimd"), ("4915474", "http")]
+        settings.router.rules = [("4915272", "ucp"), ("4915373", "cimd"), ("4915474", "http"), ("4915575", "modem")]
             .into_iter()
             .map(|(prefix, connection)| RouteRule { prefix: prefix.into(), connection: connection.into() })
             .collect();
@@ -161,7 +170,7 @@ fn no_password_number_or_text_in_logs_or_spans() {
     let exported = String::from_utf8_lossy(&exported).into_owned();
 
     let mut secrets: Vec<String> =
-        [PASSWORD, WRONG_PASSWORD, API_KEY, CALLBACK_TOKEN, BASIC_CREDENTIALS, "4930555777", mo_sender]
+        [PASSWORD, WRONG_PASSWORD, API_KEY, CALLBACK_TOKEN, BASIC_CREDENTIALS, PIN, "4930555777", mo_sender]
             .map(String::from)
             .to_vec();
     secrets.extend(["Geheimtext", "Geheimwort", mo_text].map(String::from));
