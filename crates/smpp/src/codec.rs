@@ -53,6 +53,7 @@ pub fn decode_with_max(buf: &mut BytesMut, max: usize) -> Result<Option<Pdu>, De
     let body = decode_body(command_id, frame.slice(HEADER_LEN..)).map_err(|source| DecodeError::Body {
         command_id,
         sequence,
+        length: length as u32,
         source,
     })?;
     Ok(Some(Pdu { sequence, status, body }))

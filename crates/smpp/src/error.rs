@@ -16,10 +16,13 @@ pub enum DecodeError {
     LengthTooSmall { length: u32 },
     #[error("command_length {length} exceeds the maximum of {max}")]
     LengthTooLarge { length: u32, max: usize },
-    #[error("malformed {command_id} body (sequence {sequence})")]
+    /// Logged by command, sequence number and length, never the body (which
+    /// may carry a phone number and the text).
+    #[error("malformed {command_id} body (sequence {sequence}, {length} octets)")]
     Body {
         command_id: CommandId,
         sequence: u32,
+        length: u32,
         #[source]
         source: BodyError,
     },

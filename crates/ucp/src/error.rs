@@ -31,7 +31,9 @@ pub enum DecodeError {
     #[error("checksum {declared:?} does not match the computed {computed:02X}")]
     Checksum { header: Header, declared: String, computed: u8 },
     /// The frame was sound but a field of the operation was not.
-    #[error("malformed {} {:?}", header.ot, header.kind)]
+    /// Logged by operation, kind and TRN, never the fields (which may carry a
+    /// phone number and the text).
+    #[error("malformed {} {:?} (TRN {})", header.ot, header.kind, header.trn.get())]
     Fields {
         header: Header,
         #[source]
