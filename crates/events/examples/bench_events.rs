@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use events::{decode_status, encode_status, ErrorInfo, Framing, Status, StatusEvent};
+use events::{decode_status, encode_status, ErrorInfo, Framing, RouteInfo, Status, StatusEvent};
 
 fn main() {
     let count: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(200_000);
@@ -21,6 +21,7 @@ fn main() {
         submitted_at: Some(1_700_000_000_000),
         done_at: Some(1_700_000_060_000),
         tenant: Some("acme".into()),
+        route: Some(RouteInfo { id: Some("de-mobile".into()), reason: None }),
         metadata: BTreeMap::from([("campaign".into(), "spring".into()), ("order".into(), "42".into())]),
     };
     let framing = Framing::Confluent { schema_id: 1 };

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use events::{
     decode_status, encode_request, encode_status, reference, EncodeError, Encoding, ErrorInfo, Framing, Metadata,
-    Priority, SendRequest, Status, StatusEvent,
+    Priority, RouteInfo, SendRequest, Status, StatusEvent,
 };
 
 type Encode<T> = fn(&T, Framing) -> Result<Vec<u8>, EncodeError>;
@@ -109,6 +109,7 @@ fn status_event() -> StatusEvent {
         submitted_at: Some(1_700_000_000_000),
         done_at: Some(1_700_000_060_000),
         tenant: Some("acme".into()),
+        route: Some(RouteInfo { id: Some("de-mobile".into()), reason: None }),
         metadata: metadata(),
     }
 }

@@ -46,7 +46,7 @@ mod wire;
 pub use error::{DecodeError, EncodeError};
 pub use inbound::{decode_inbound, encode_inbound};
 pub use model::{
-    Encoding, EpochMillis, ErrorInfo, InboundMessage, Metadata, Priority, SendRequest, Status, StatusEvent,
+    Encoding, EpochMillis, ErrorInfo, InboundMessage, Metadata, Priority, RouteInfo, SendRequest, Status, StatusEvent,
 };
 pub use request::{decode_request, encode_request};
 pub use schemas::{canonical_form, fingerprint, schema, schema_fingerprint, schema_history, schema_json, SchemaKind};

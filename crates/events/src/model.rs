@@ -213,6 +213,16 @@ pub struct ErrorInfo {
     pub text: String,
 }
 
+/// How a request's connection was chosen (Avro record `io.smsgw.Route`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteInfo {
+    /// The `[[routes]]` rule that matched; `None` when no rule chose.
+    pub id: Option<String>,
+    /// Why the message went to another connection than the rule's first
+    /// choice, or moved after it was queued (failover, reroute).
+    pub reason: Option<String>,
+}
+
 /// One step in the lifecycle of a send request (`io.smsgw.StatusEvent`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusEvent {
@@ -238,6 +248,9 @@ pub struct StatusEvent {
     pub tenant: Option<String>,
     /// Echo of the request's metadata.
     pub metadata: Metadata,
+    /// The route taken, once routed.
+    #[serde(default)]
+    pub route: Option<RouteInfo>,
 }
 
 impl StatusEvent {
@@ -255,6 +268,7 @@ impl StatusEvent {
             done_at: None,
             tenant: None,
             metadata: Metadata::new(),
+            route: None,
         }
     }
 }

@@ -49,7 +49,10 @@ const INBOUND_MESSAGE_JSON: &str = include_str!("../../../schemas/inbound_messag
 
 /// Frozen, published versions, oldest first. Append here when a schema changes.
 const SEND_REQUEST_HISTORY: &[&str] = &[include_str!("../../../schemas/history/send_request.v1.avsc")];
-const STATUS_EVENT_HISTORY: &[&str] = &[include_str!("../../../schemas/history/status_event.v1.avsc")];
+const STATUS_EVENT_HISTORY: &[&str] = &[
+    include_str!("../../../schemas/history/status_event.v1.avsc"),
+    include_str!("../../../schemas/history/status_event.v2.avsc"),
+];
 const INBOUND_MESSAGE_HISTORY: &[&str] = &[include_str!("../../../schemas/history/inbound_message.v1.avsc")];
 
 struct Writer {

@@ -6,7 +6,7 @@ use apache_avro::types::Value;
 use crate::avro_value as av;
 use crate::direct_encode;
 use crate::error::{DecodeError, EncodeError};
-use crate::model::{ErrorInfo, Status, StatusEvent};
+use crate::model::{ErrorInfo, RouteInfo, Status, StatusEvent};
 use crate::schemas::SchemaKind;
 use crate::wire::{self, Framing, SchemaLookup};
 
@@ -45,6 +45,15 @@ pub(crate) fn to_value(e: &StatusEvent) -> Value {
         av::field("done_at", av::nullable_timestamp(e.done_at)),
         av::field("tenant", av::nullable_string(&e.tenant)),
         av::field("metadata", av::string_map(&e.metadata)),
+        av::field(
+            "route",
+            av::nullable(e.route.as_ref().map(|r| {
+                Value::Record(vec![
+                    av::field("id", av::nullable_string(&r.id)),
+                    av::field("reason", av::nullable_string(&r.reason)),
+                ])
+            })),
+        ),
     ])
 }
 
@@ -75,6 +84,7 @@ pub(crate) fn from_value(value: Value) -> Result<StatusEvent, DecodeError> {
             "done_at" => e.done_at = av::opt_timestamp(value, "done_at")?,
             "tenant" => e.tenant = av::opt_string(value, "tenant")?,
             "metadata" => e.metadata = av::string_map_of(value, "metadata")?,
+            "route" => e.route = av::optional(value).map(route_from_value).transpose()?,
             _ => {}
         }
     }
@@ -84,6 +94,18 @@ pub(crate) fn from_value(value: Value) -> Result<StatusEvent, DecodeError> {
         }
     }
     Ok(e)
+}
+
+fn route_from_value(value: Value) -> Result<RouteInfo, DecodeError> {
+    let mut route = RouteInfo::default();
+    for (name, value) in av::record(value, "route")? {
+        match name.as_str() {
+            "id" => route.id = av::opt_string(value, "route.id")?,
+            "reason" => route.reason = av::opt_string(value, "route.reason")?,
+            _ => {}
+        }
+    }
+    Ok(route)
 }
 
 fn error_from_value(value: Value) -> Result<ErrorInfo, DecodeError> {

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use events::apache_avro::{self, Schema};
 use events::{
     decode_inbound, decode_request, decode_status, encode_inbound, encode_request, encode_status, schema, Encoding,
-    ErrorInfo, Framing, InboundMessage, Priority, SchemaKind, SchemaLookup, SendRequest, Status, StatusEvent,
+    ErrorInfo, Framing, InboundMessage, Priority, RouteInfo, SchemaKind, SchemaLookup, SendRequest, Status,
+    StatusEvent,
 };
 use proptest::prelude::*;
 
@@ -63,6 +64,7 @@ fn full_status() -> StatusEvent {
         done_at: Some(1_700_000_060_000),
         tenant: Some("acme".into()),
         metadata: BTreeMap::from([("order".into(), "42".into())]),
+        route: Some(RouteInfo { id: Some("de-mobile".into()), reason: Some("failover: smpp-b down for 31s".into()) }),
     }
 }
 
@@ -194,11 +196,13 @@ prop_compose! {
         done_at: Option<i64>,
         tenant in opt_text(),
         metadata in metadata(),
+        route in proptest::option::of((opt_text(), opt_text())),
     ) -> StatusEvent {
         StatusEvent {
             request_id, status, connection, message_ids, segments,
             error: error.map(|(code, protocol_code, text)| ErrorInfo { code, protocol_code, text }),
             timestamp, submitted_at, done_at, tenant, metadata,
+            route: route.map(|(id, reason)| RouteInfo { id, reason }),
         }
     }
 }

@@ -14,9 +14,11 @@ mod connection;
 pub mod env;
 pub mod http;
 pub mod link_tls;
+pub mod routes;
 mod secret;
 pub use connection::{BindType, ConnectionConfig, MissingMessageId, Protocol, UcpAlphabet};
 pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpMethod, MoCallback};
+pub use routes::{MessageClass, Route, Strategy};
 pub use secret::{is_secret_property, Properties, Secret};
 
 /// A configuration error; `key` is the dotted path of the bad setting.
@@ -53,6 +55,9 @@ pub struct Settings {
     /// The SMSC accounts and modems messages can be sent through.
     #[serde(default)]
     pub connections: Vec<ConnectionConfig>,
+    /// Routing rules, first match wins (`config::routes`).
+    #[serde(default)]
+    pub routes: Vec<Route>,
     /// Start-up and shutdown.
     #[serde(default)]
     pub lifecycle: LifecycleConfig,
@@ -134,6 +139,7 @@ impl Settings {
             ("kafka.topics.done", &topics.done),
             ("kafka.topics.finals", &topics.finals),
             ("kafka.topics.mo_parts", &topics.mo_parts),
+            ("kafka.topics.links", &topics.links),
         ] {
             if value.is_empty() || !value.chars().all(valid_topic_char) {
                 return Err(invalid(key, format!("`{value}` is not a valid topic name")));
@@ -151,6 +157,7 @@ impl Settings {
                 return Err(invalid("router.default_connection", format!("no connection with id `{default}`")));
             }
         }
+        routes::validate(&self.routes, &ids)?;
         for (i, rule) in self.router.rules.iter().enumerate() {
             if !ids.contains(rule.connection.as_str()) {
                 return Err(invalid(
@@ -333,6 +340,9 @@ pub struct TopicsConfig {
     /// Parts of concatenated inbound messages, keyed by connection, addresses
     /// and reference, so all parts of one message meet on one tracker.
     pub mo_parts: String,
+    /// Compacted: each sender replica's report on each of its connections
+    /// (binds up, queue lag, window in use), for routing and failover.
+    pub links: String,
 }
 
 impl Default for TopicsConfig {
@@ -349,6 +359,7 @@ impl Default for TopicsConfig {
             done: "sms.done".into(),
             finals: "sms.finals".into(),
             mo_parts: "sms.mo-parts".into(),
+            links: "sms.links".into(),
         }
     }
 }

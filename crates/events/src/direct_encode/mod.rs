@@ -16,10 +16,10 @@ mod binary;
 #[cfg(test)]
 mod tests;
 
-use crate::model::{ErrorInfo, InboundMessage, SendRequest, StatusEvent};
+use crate::model::{ErrorInfo, InboundMessage, RouteInfo, SendRequest, StatusEvent};
 
 /// `io.smsgw.StatusEvent` fields in the order [`status`] writes them.
-pub(crate) const STATUS_FIELDS: [&str; 11] = [
+pub(crate) const STATUS_FIELDS: [&str; 12] = [
     "request_id",
     "status",
     "connection",
@@ -31,7 +31,11 @@ pub(crate) const STATUS_FIELDS: [&str; 11] = [
     "done_at",
     "tenant",
     "metadata",
+    "route",
 ];
+
+/// `io.smsgw.Route` fields in the order [`route`] writes them.
+pub(crate) const ROUTE_FIELDS: [&str; 2] = ["id", "reason"];
 
 /// `io.smsgw.Error` fields in the order [`error`] writes them.
 pub(crate) const ERROR_FIELDS: [&str; 3] = ["code", "protocol_code", "text"];
@@ -87,6 +91,12 @@ pub(crate) fn status(e: &StatusEvent, out: &mut Vec<u8>) {
     binary::optional_long(out, e.done_at);
     binary::optional_string(out, e.tenant.as_deref());
     binary::string_map(out, &e.metadata);
+    binary::optional(out, e.route.as_ref(), route);
+}
+
+fn route(out: &mut Vec<u8>, r: &RouteInfo) {
+    binary::optional_string(out, r.id.as_deref());
+    binary::optional_string(out, r.reason.as_deref());
 }
 
 fn error(out: &mut Vec<u8>, err: &ErrorInfo) {
@@ -105,6 +115,7 @@ pub(crate) fn status_size(e: &StatusEvent) -> usize {
         + error
         + binary::string_array_size(&e.message_ids)
         + binary::string_map_size(&e.metadata)
+        + e.route.as_ref().map_or(0, |r| opt_len(&r.id) + opt_len(&r.reason) + ROUTE_FIELDS.len() * FIELD_MAX)
 }
 
 /// Appends the datum of `r` (current `SendRequest` schema) to `out`.

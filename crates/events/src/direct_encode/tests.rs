@@ -22,8 +22,13 @@ fn field_names(schema: &Schema) -> Vec<&str> {
 
 /// The record inside the `["null", Error]` union of `StatusEvent.error`.
 fn error_schema() -> &'static Schema {
+    union_record("error")
+}
+
+/// The record inside the `["null", record]` union of the StatusEvent field `name`.
+fn union_record(name: &str) -> &'static Schema {
     let Schema::Record(status) = schema(SchemaKind::StatusEvent) else { panic!("StatusEvent is a record") };
-    let field = status.fields.iter().find(|f| f.name == "error").expect("an error field");
+    let field = status.fields.iter().find(|f| f.name == name).expect("the field");
     let Schema::Union(union) = &field.schema else { panic!("error is a union") };
     union.variants().iter().find(|s| matches!(s, Schema::Record(_))).expect("a record branch")
 }
@@ -32,6 +37,7 @@ fn error_schema() -> &'static Schema {
 fn field_lists_match_the_schemas_in_order() {
     assert_eq!(field_names(schema(SchemaKind::StatusEvent)), STATUS_FIELDS);
     assert_eq!(field_names(error_schema()), ERROR_FIELDS);
+    assert_eq!(field_names(union_record("route")), ROUTE_FIELDS);
     assert_eq!(field_names(schema(SchemaKind::SendRequest)), REQUEST_FIELDS);
     assert_eq!(field_names(schema(SchemaKind::InboundMessage)), INBOUND_FIELDS);
 }
@@ -79,11 +85,11 @@ fn split_string(bytes: &[u8]) -> (&[u8], &[u8], &[u8]) {
 }
 
 /// apache-avro writes `metadata` from a `HashMap`, in arbitrary order; the
-/// direct encoder in key order. `metadata` is the last field of every record
-/// and starts at `map_start`: this rewrites apache-avro's map block with its
-/// entries sorted by key (the order of `BTreeMap<String, _>`, byte-wise), so
-/// that everything else is compared byte for byte.
-fn sort_trailing_map(bytes: &[u8], map_start: usize) -> Vec<u8> {
+/// direct encoder in key order. `metadata` starts at `map_start` and is
+/// followed by `tail` bytes of later fields: this rewrites apache-avro's map
+/// block with its entries sorted by key (the order of `BTreeMap<String, _>`,
+/// byte-wise), so that everything else is compared byte for byte.
+fn sort_trailing_map(bytes: &[u8], map_start: usize, tail: usize) -> Vec<u8> {
     let (head, map) = bytes.split_at(map_start);
     let (count, mut rest) = read_long(map);
     let count_bytes = &map[..map.len() - rest.len()];
@@ -99,7 +105,7 @@ fn sort_trailing_map(bytes: &[u8], map_start: usize) -> Vec<u8> {
         assert_eq!(rest.first(), Some(&0), "end of map");
         rest = &rest[1..];
     }
-    assert!(rest.is_empty(), "{} bytes after the map", rest.len());
+    assert_eq!(rest.len(), tail, "bytes after the map");
     entries.sort_by_key(|(key, _, _)| *key);
     let mut out = [head, count_bytes].concat();
     for (_, key, value) in entries {
@@ -109,16 +115,24 @@ fn sort_trailing_map(bytes: &[u8], map_start: usize) -> Vec<u8> {
     if count > 0 {
         out.push(0);
     }
+    out.extend_from_slice(rest);
     out
 }
 
 /// Checks the direct encoding of one value against apache-avro's.
-/// `bare` is the reference encoding of the same value with empty metadata.
-fn assert_same_bytes(direct: &[u8], reference: &[u8], bare: &[u8], entries: usize) -> Result<(), TestCaseError> {
-    // An empty map is the single end block: metadata starts at the last byte.
-    let map_start = bare.len() - 1;
+/// `bare` is the reference encoding of the same value with empty metadata;
+/// `tail` the length of the fields after metadata.
+fn assert_same_bytes(
+    direct: &[u8],
+    reference: &[u8],
+    bare: &[u8],
+    entries: usize,
+    tail: usize,
+) -> Result<(), TestCaseError> {
+    // An empty map is the single end block: metadata starts `tail` bytes before the last byte.
+    let map_start = bare.len() - 1 - tail;
     prop_assert_eq!(&direct[..map_start], &reference[..map_start], "fields before metadata");
-    prop_assert_eq!(direct, &sort_trailing_map(reference, map_start)[..], "metadata");
+    prop_assert_eq!(direct, &sort_trailing_map(reference, map_start, tail)[..], "metadata");
     if entries <= 1 {
         prop_assert_eq!(direct, reference, "no order to differ in");
     }
@@ -172,14 +186,14 @@ fn status_event() -> impl Strategy<Value = StatusEvent> {
         (text(), prop::sample::select(Status::ALL.to_vec()), prop::option::of(text())),
         (prop::collection::vec(text(), 0..8), segments(), prop::option::of(error_info())),
         (timestamp(), prop::option::of(timestamp()), prop::option::of(timestamp())),
-        (prop::option::of(text()), metadata()),
+        (prop::option::of(text()), metadata(), prop::option::of((prop::option::of(text()), prop::option::of(text())))),
     )
         .prop_map(
             |(
                 (request_id, status, connection),
                 (message_ids, segments, error),
                 (timestamp, submitted_at, done_at),
-                (tenant, metadata),
+                (tenant, metadata, route),
             )| StatusEvent {
                 request_id,
                 status,
@@ -192,6 +206,7 @@ fn status_event() -> impl Strategy<Value = StatusEvent> {
                 done_at,
                 tenant,
                 metadata,
+                route: route.map(|(id, reason)| RouteInfo { id, reason }),
             },
         )
 }
@@ -277,7 +292,9 @@ proptest! {
             let direct = encode_status(&event, framing).unwrap();
             let reference = reference::encode_status(&event, framing).unwrap();
             let bare = reference::encode_status(&bare, framing).unwrap();
-            assert_same_bytes(&direct, &reference, &bare, event.metadata.len())?;
+            let mut tail = Vec::new();
+            binary::optional(&mut tail, event.route.as_ref(), route);
+            assert_same_bytes(&direct, &reference, &bare, event.metadata.len(), tail.len())?;
             prop_assert!(direct.len() <= wire::SINGLE_OBJECT_HEADER_LEN + status_size(&event));
             prop_assert_eq!(decode_status(&direct, None).unwrap(), event.clone());
         }
@@ -293,7 +310,7 @@ proptest! {
             let direct = encode_request(&request, framing).unwrap();
             let reference = reference::encode_request(&request, framing).unwrap();
             let bare = reference::encode_request(&bare, framing).unwrap();
-            assert_same_bytes(&direct, &reference, &bare, request.metadata.len())?;
+            assert_same_bytes(&direct, &reference, &bare, request.metadata.len(), 0)?;
             prop_assert!(direct.len() <= wire::SINGLE_OBJECT_HEADER_LEN + request_size(&request));
             // `decode_request` minus validation, which arbitrary requests fail.
             let value = wire::decode_avro(SchemaKind::SendRequest, wire::detect(&direct).unwrap(), None).unwrap();
@@ -308,7 +325,7 @@ proptest! {
             let direct = encode_inbound(&message, framing).unwrap();
             let reference = reference::encode_inbound(&message, framing).unwrap();
             let bare = reference::encode_inbound(&bare, framing).unwrap();
-            assert_same_bytes(&direct, &reference, &bare, message.metadata.len())?;
+            assert_same_bytes(&direct, &reference, &bare, message.metadata.len(), 0)?;
             prop_assert!(direct.len() <= wire::SINGLE_OBJECT_HEADER_LEN + inbound_size(&message));
             prop_assert_eq!(decode_inbound(&direct, None).unwrap(), message.clone());
         }

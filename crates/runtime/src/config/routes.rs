@@ -1,0 +1,182 @@
+//! `[[routes]]`: ordered routing rules. The first route whose matchers all
+//! match a request carries it, through one connection or a group of them
+//! chosen by a strategy. Validated here, compiled by the router
+//! (`router::route`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+use super::{invalid, ConfigError};
+
+/// One routing rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Names the route on status events, spans and metrics; unique.
+    pub id: String,
+    /// Destination prefixes in international form (`+4915`; the `+` is optional).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub to_prefix: Vec<String>,
+    /// A regular expression the normalised destination (`+4915112345678`, or
+    /// the digits of a national number) must match; anchor it yourself.
+    #[serde(default)]
+    pub to_regex: Option<String>,
+    /// ISO 3166 alpha-2 regions of the destination (`DE`), from its E.164
+    /// number by libphonenumber's metadata; a national number has none.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub to_country: Vec<String>,
+    /// Senders as requested (`ACME`, `+4930123456`), exactly.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub from: Vec<String>,
+    /// Tenants, exactly.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub tenant: Vec<String>,
+    /// Metadata keys and the values they must have, all of them.
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+    /// Message class: `flash` (class 0) or `normal`.
+    #[serde(default)]
+    pub class: Option<MessageClass>,
+    /// The connection, when the route has one.
+    #[serde(default)]
+    pub connection: Option<String>,
+    /// The connections of a group, in failover order.
+    #[serde(default)]
+    pub connections: Vec<String>,
+    /// How the group shares the traffic.
+    #[serde(default)]
+    pub strategy: Strategy,
+    /// `weighted`: one weight per connection (shares of the traffic).
+    #[serde(default)]
+    pub weights: Vec<u32>,
+    /// A connection with no bind or link up this long gets no new messages
+    /// from this route while another connection of the group has one.
+    #[serde(default = "default_failover_after", with = "humantime_serde")]
+    pub failover_after: Duration,
+    /// A connection with no bind or link up this long hands the messages
+    /// queued for it to the group's next connection; never when unset.
+    #[serde(default, with = "humantime_serde")]
+    pub reroute_after: Option<Duration>,
+}
+
+fn default_failover_after() -> Duration {
+    Duration::from_secs(30)
+}
+
+/// How a route's connections share its traffic.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// The first connection that is up; the next ones only when it is down.
+    #[default]
+    Failover,
+    /// Each connection that is up in turn.
+    RoundRobin,
+    /// The connections that are up in proportion to `weights`.
+    Weighted,
+    /// The connection with the least work waiting (queue lag plus window in use).
+    LeastLoaded,
+}
+
+/// A message class a route can select.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageClass {
+    /// Class 0, shown at once and not stored (`flash = true`).
+    Flash,
+    /// Anything but flash.
+    Normal,
+}
+
+impl Route {
+    /// The route's connections: `connections`, or the one `connection`.
+    pub fn members(&self) -> Vec<String> {
+        match &self.connection {
+            Some(c) => vec![c.clone()],
+            None => self.connections.clone(),
+        }
+    }
+
+    /// True when the route has no matchers: it matches every request.
+    pub fn matches_all(&self) -> bool {
+        self.to_prefix.is_empty()
+            && self.to_regex.is_none()
+            && self.to_country.is_empty()
+            && self.from.is_empty()
+            && self.tenant.is_empty()
+            && self.metadata.is_empty()
+            && self.class.is_none()
+    }
+}
+
+/// Checks every route against the connection ids; the first error names its key.
+pub(super) fn validate(routes: &[Route], connections: &BTreeSet<&str>) -> Result<(), ConfigError> {
+    let mut ids = BTreeSet::new();
+    for (i, route) in routes.iter().enumerate() {
+        let key = |field: &str| format!("routes[{i}].{field}");
+        if route.id.is_empty() || !ids.insert(route.id.as_str()) {
+            return Err(invalid(key("id"), format!("`{}` is empty or not unique", route.id)));
+        }
+        if route.connection.is_some() && !route.connections.is_empty() {
+            return Err(invalid(key("connection"), "give `connection` or `connections`, not both"));
+        }
+        let members = route.members();
+        if members.is_empty() {
+            return Err(invalid(key("connections"), "names no connection"));
+        }
+        let mut seen = BTreeSet::new();
+        for member in &members {
+            if !connections.contains(member.as_str()) {
+                return Err(invalid(key("connections"), format!("no connection with id `{member}`")));
+            }
+            if !seen.insert(member.as_str()) {
+                return Err(invalid(key("connections"), format!("`{member}` is named twice")));
+            }
+        }
+        match (route.strategy, route.weights.len()) {
+            (Strategy::Weighted, n) if n != members.len() => {
+                return Err(invalid(key("weights"), format!("needs one weight per connection ({})", members.len())));
+            }
+            (Strategy::Weighted, _) if route.weights.iter().all(|w| *w == 0) => {
+                return Err(invalid(key("weights"), "at least one weight must be above 0"));
+            }
+            (Strategy::Weighted, _) => {}
+            (_, 0) => {}
+            (_, _) => return Err(invalid(key("weights"), "only for strategy = \"weighted\"")),
+        }
+        for prefix in &route.to_prefix {
+            let digits = prefix.strip_prefix('+').unwrap_or(prefix);
+            if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+                return Err(invalid(key("to_prefix"), format!("`{prefix}` is not digits after an optional `+`")));
+            }
+        }
+        if let Some(pattern) = &route.to_regex {
+            regex::Regex::new(pattern).map_err(|e| invalid(key("to_regex"), e.to_string()))?;
+        }
+        for country in &route.to_country {
+            if country.parse::<phonenumber::country::Id>().is_err() {
+                return Err(invalid(key("to_country"), format!("`{country}` is not an ISO 3166 region code")));
+            }
+        }
+        if route.reroute_after.is_some_and(|r| r < route.failover_after) {
+            return Err(invalid(key("reroute_after"), "must not be shorter than failover_after"));
+        }
+    }
+    Ok(())
+}
+
+/// A string or a list of strings (`from = "ACME"` or `from = ["ACME", "INFO"]`).
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
+}
