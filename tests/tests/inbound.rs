@@ -68,7 +68,16 @@ async fn mo_messages_from_node_smpp() {
     let mut first = String::new();
     std::io::BufRead::read_line(&mut lines, &mut first).unwrap();
     let port = serde_json::from_str::<serde_json::Value>(&first).unwrap()["port"].as_u64().unwrap() as u16;
-    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
+    // The peer reports each bind on stdout; MO lines sent before one are dropped.
+    let (bound_tx, bound_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(lines).map_while(Result::ok) {
+            let event = serde_json::from_str::<serde_json::Value>(&line).unwrap_or_default();
+            if event["event"] == "bind" && event["status"] == 0 {
+                let _ = bound_tx.send(());
+            }
+        }
+    });
 
     let broker = Broker::start();
     let settings = settings(&broker, port, "");
@@ -76,7 +85,8 @@ async fn mo_messages_from_node_smpp() {
     let kafka = broker.kafka_config();
     let gateway = Gateway::start(settings).await;
     let watcher = watch(&kafka, &topics.inbound);
-    tokio::time::sleep(Duration::from_secs(1)).await; // the bind is up
+    tokio::task::spawn_blocking(move || bound_rx.recv_timeout(Duration::from_secs(60))).await.unwrap().expect("a bind");
+    tokio::time::sleep(Duration::from_millis(200)).await; // the bind response is on its way
 
     let mut stdin = child.stdin.take().unwrap();
     for (from, text, dc) in [("4971", "Hello from node", 0), ("4972", "Grüße", 3), ("4973", "こんにちは 🌸", 8)]

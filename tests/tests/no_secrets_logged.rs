@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{BufMut, BytesMut};
-use smpp::{Body, BindResp, Pdu};
+use smpp::{BindResp, Body, Pdu};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use events::Status;
@@ -237,15 +237,27 @@ fn no_password_number_or_text_in_logs_or_spans() {
     let logged = std::fs::read_to_string(&log_file).unwrap();
     assert!(logged.lines().count() > 1000, "trace level logs a lot: {} lines", logged.lines().count());
     assert!(logged.contains("bind refused") || logged.contains("link lost"), "the wrong password was tried");
-    assert!(logged.contains("malformed deliver_sm body (sequence 7, "), "the bad PDU is logged by command, sequence and length");
+    assert!(
+        logged.contains("malformed deliver_sm body (sequence 7, "),
+        "the bad PDU is logged by command, sequence and length"
+    );
     let exported = exported.lock().unwrap().concat();
     assert!(!exported.is_empty(), "spans were exported");
     let exported = String::from_utf8_lossy(&exported).into_owned();
 
-    let mut secrets: Vec<String> =
-        [PASSWORD, WRONG_PASSWORD, API_KEY, CALLBACK_TOKEN, BASIC_CREDENTIALS, PIN, "4930555777", mo_sender, BAD_FRAME_NUMBER]
-            .map(String::from)
-            .to_vec();
+    let mut secrets: Vec<String> = [
+        PASSWORD,
+        WRONG_PASSWORD,
+        API_KEY,
+        CALLBACK_TOKEN,
+        BASIC_CREDENTIALS,
+        PIN,
+        "4930555777",
+        mo_sender,
+        BAD_FRAME_NUMBER,
+    ]
+    .map(String::from)
+    .to_vec();
     secrets.extend(["Geheimtext", "Geheimwort", "4915272999999", mo_text, BAD_FRAME_TEXT].map(String::from));
     for (_, to, text) in requests() {
         secrets.extend([to, text]);

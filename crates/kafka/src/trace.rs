@@ -133,6 +133,8 @@ pub fn process_span(message: &OwnedMessage, group: &str, key: Key) -> tracing::S
         "messaging.kafka.offset" = message.offset(),
         "messaging.consumer.group.name" = group,
         "messaging.kafka.message.key" = Empty,
+        "smsgw.route" = Empty,
+        "smsgw.connection" = Empty,
     );
     if let Some(k) = message.key().and_then(|k| std::str::from_utf8(k).ok()) {
         match key {

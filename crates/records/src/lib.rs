@@ -11,6 +11,9 @@
 //!
 //! - [`MoPart`] on `sms.mo-parts`, keyed by [`MoPart::key`]: one part of a
 //!   concatenated inbound message, until the tracker has them all.
+//! - [`LinkReport`] on the compacted `sms.links`, keyed `{connection}/{replica}`:
+//!   each sender replica's view of each of its connections, every
+//!   [`LINK_REPORT_INTERVAL`], for the router's failover and load sharing.
 //!
 //! JSON, because they are small, internal and easiest to inspect with a
 //! console consumer; every field added later must be optional.
@@ -21,6 +24,39 @@ use serde::{Deserialize, Serialize};
 /// the caller learns why and decides (a FAILED status, a dead letter).
 pub fn encode<T: Serialize>(record: &T) -> Result<Vec<u8>, serde_json::Error> {
     serde_json::to_vec(record)
+}
+
+/// The queue record header with the route the router took (JSON
+/// `events::RouteInfo`); the sender copies it onto the request's events.
+pub const ROUTE_HEADER: &str = "smsgw-route";
+
+/// How often a sender replica reports on each of its connections.
+pub const LINK_REPORT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// One sender replica's view of one of its connections.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkReport {
+    pub connection: String,
+    /// Which replica reports (host name, process id and a counter).
+    pub replica: String,
+    /// Binds (SMPP), sessions (UCP, CIMD2) or links (HTTP, modem) up.
+    pub binds: u32,
+    /// Messages in the connection's queue topic not yet read by this replica.
+    pub queue_lag: u64,
+    /// Submits sent and not yet answered.
+    pub window_in_use: u64,
+    /// When the replica made the report (epoch ms).
+    pub at: i64,
+    /// The replica has stopped: its connection is down as far as it goes.
+    #[serde(default)]
+    pub stopped: bool,
+}
+
+impl LinkReport {
+    /// The record key: one per connection and replica, so compaction keeps the latest of each.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.connection, self.replica)
+    }
 }
 
 /// The key of submit records and receipts: connection id and normalised message id.
@@ -47,6 +83,9 @@ pub struct SubmitRecord {
     /// W3C trace fields of the request, so the receipt continues its trace.
     #[serde(default)]
     pub trace: Vec<(String, String)>,
+    /// The route the request took, for its later events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<events::RouteInfo>,
 }
 
 /// A delivery receipt, parsed at the edge so the tracker is protocol-neutral.
@@ -161,6 +200,7 @@ mod tests {
             tenant: None,
             metadata: Default::default(),
             trace: vec![("traceparent".into(), "00-x".into())],
+            route: Some(events::RouteInfo { id: Some("de".into()), reason: Some("failover".into()) }),
         };
         let json = serde_json::to_vec(&submit).unwrap_or_default();
         assert_eq!(serde_json::from_slice::<SubmitRecord>(&json).ok(), Some(submit));

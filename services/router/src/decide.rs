@@ -2,9 +2,10 @@
 //! the writer schemas at hand, the clock and the routing table, so every
 //! branch is unit-tested.
 
-use events::{DecodeError, ErrorInfo, SchemaLookup, SendRequest, StatusEvent};
+use events::{DecodeError, ErrorInfo, RouteInfo, SchemaLookup, SendRequest, StatusEvent};
 use text::SplitOptions;
 
+use crate::matcher::Facts;
 use crate::number;
 use crate::route::Routes;
 
@@ -15,8 +16,8 @@ pub enum Decision {
     DeadLetter { reason: String },
     /// A terminal status event (REJECTED or EXPIRED) instead of sending.
     Refuse(Box<StatusEvent>),
-    /// Send through `connection`; `request.to` is normalised.
-    Queue { connection: String, request: Box<SendRequest>, segments: usize },
+    /// Send through `connection`, chosen by `route`; `request.to` is normalised.
+    Queue { connection: String, route: RouteInfo, request: Box<SendRequest>, segments: usize },
 }
 
 /// Longest request id and tenant: they key records and travel on every event.
@@ -83,8 +84,9 @@ pub fn decide(
         Ok(n) => n,
         Err(reason) => return refuse("invalid_destination", format!("to: {reason}")),
     };
-    let connection = match routes.pick(request.connection.as_deref(), &to) {
-        Ok(c) => c.to_owned(),
+    let facts = Facts::new(&to, request.from.as_deref(), request.tenant.as_deref(), &request.metadata, request.flash);
+    let (connection, route) = match routes.pick(request.connection.as_deref(), &facts, now_ms) {
+        Ok(picked) => (picked.connection, picked.route),
         Err(e) => return refuse("no_route", e.to_string()),
     };
     let opts = split(&connection);
@@ -114,7 +116,7 @@ pub fn decide(
     let mut request = request;
     request.to = to.to_string();
     request.connection = Some(connection.clone());
-    Decision::Queue { connection, request: Box::new(request), segments }
+    Decision::Queue { connection, route, request: Box::new(request), segments }
 }
 
 fn refuse_undecoded(e: DecodeError, now_ms: i64) -> Decision {
@@ -133,11 +135,18 @@ fn refuse_undecoded(e: DecodeError, now_ms: i64) -> Decision {
 mod tests {
     use super::*;
     use events::Status;
-    use runtime::config::RouterConfig;
+    use std::sync::Arc;
 
     fn routes() -> Routes {
-        let config = RouterConfig { default_connection: Some("sim".into()), ..RouterConfig::default() };
-        Routes::new(&config, ["sim".to_string(), "other".to_string()])
+        let connections = ["sim", "other"]
+            .map(|c| {
+                format!(
+                    "[[connections]]\nid = \"{c}\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\nsystem_id = \"s\"\n"
+                )
+            })
+            .concat();
+        let toml = format!("[kafka]\nbrokers = \"x:1\"\n[router]\ndefault_connection = \"sim\"\n{connections}");
+        Routes::new(&runtime::Settings::from_toml(&toml).unwrap(), Arc::new(crate::links::Links::new(0)))
     }
 
     fn max(n: usize) -> impl Fn(&str) -> SplitOptions {
@@ -187,8 +196,9 @@ mod tests {
             Limits::default(),
         );
         match d {
-            Decision::Queue { connection, request, segments } => {
+            Decision::Queue { connection, route, request, segments } => {
                 assert_eq!(connection, "sim");
+                assert_eq!(route.id.as_deref(), Some("default"));
                 assert_eq!(request.to, "+4915112345678");
                 assert_eq!(request.connection.as_deref(), Some("sim"));
                 assert_eq!(segments, 1);

@@ -17,8 +17,11 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod decide;
+pub mod links;
+pub mod matcher;
 pub mod number;
 pub mod route;
+pub mod strategy;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +34,7 @@ use runtime::Settings;
 use tokio_util::sync::CancellationToken;
 
 use crate::decide::Decision;
+use crate::links::Links;
 use crate::route::Routes;
 
 /// Records being routed at once; bounds memory when the broker is slow to acknowledge.
@@ -63,8 +67,10 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let framings = registry::framings(&settings, registry.as_deref()).await?;
     let group = format!("{}.router", kafka.group_prefix);
     let consumer = AckingConsumer::subscribe(kafka, &group, &[&kafka.topics.send])?;
+    let links = Arc::new(Links::new(now_ms()));
+    links.follow(kafka, shutdown.clone())?;
     let router = Arc::new(Router {
-        routes: Routes::new(&settings.router, settings.connections.iter().map(|c| c.id.clone())),
+        routes: Routes::new(&settings, links),
         producer: Producer::new(kafka, shutdown.clone(), settings.lifecycle.drain)?,
         consumer: Arc::new(consumer),
         registry,
@@ -131,12 +137,21 @@ impl Router {
                 counters::requests(if expired { "expired" } else { "rejected" }).inc();
                 status::publish_final(&self.producer, &self.settings.kafka.topics, &event, &trace_fields).await
             }
-            Decision::Queue { connection, request, segments } => {
+            Decision::Queue { connection, route, request, segments } => {
+                span.record("smsgw.connection", connection.as_str());
+                if let Some(id) = &route.id {
+                    span.record("smsgw.route", id.as_str());
+                }
+                if let Some(reason) = &route.reason {
+                    tracing::info!(%connection, route = ?route.id, %reason, "routed around a connection that is down");
+                }
+                let route_json = serde_json::to_vec(&route).unwrap_or_default();
                 let queued = match events::encode_request(&request, self.framings.queue(&connection)) {
                     Ok(payload) => {
                         let topic = topics.queue(&connection);
                         tracing::debug!(%connection, segments, "queued");
-                        let headers = trace::with_fields(OwnedHeaders::new(), &trace_fields);
+                        let headers = trace::with_fields(OwnedHeaders::new(), &trace_fields)
+                            .insert(Header { key: records::ROUTE_HEADER, value: Some(&route_json) });
                         let out = Outgoing { topic: &topic, key: &request.id, payload: &payload, headers };
                         self.producer.publish(out).await.map(|_| ())
                     }
@@ -149,6 +164,7 @@ impl Router {
                             let mut ev =
                                 events::StatusEvent::new(request.id.clone(), events::Status::Accepted, now_ms());
                             ev.connection = Some(connection);
+                            ev.route = Some(route);
                             ev.segments = segments as u16;
                             ev.tenant = request.tenant.clone();
                             ev.metadata = request.metadata.clone();
@@ -168,6 +184,7 @@ impl Router {
                         counters::requests("failed").inc();
                         let mut ev = events::StatusEvent::new(request.id.clone(), events::Status::Failed, now_ms());
                         ev.connection = Some(connection);
+                        ev.route = Some(route);
                         ev.error =
                             Some(events::ErrorInfo { code: "queue_refused".into(), protocol_code: None, text: reason });
                         ev.tenant = request.tenant.clone();

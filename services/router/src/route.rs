@@ -1,90 +1,219 @@
-//! Choosing a connection: the request's hint, else the first matching
-//! destination-prefix rule, else the default connection.
+//! Choosing a connection: the first route whose matchers all match, then
+//! the route's strategy among its connections.
+//!
+//! The table is `[[routes]]` in order, then the older `router.rules`
+//! (destination prefixes), then `router.default_connection`; with none of
+//! them and a single connection, that connection takes everything.
+//!
+//! A request's `connection` hint names a connection or a route. With
+//! `[[routes]]` configured, a connection hint is honoured only where a route
+//! that matches the request lists that connection (the operator decides where
+//! traffic may go); without them, it may name any connection, as before
+//! routes existed.
 
-use runtime::config::RouterConfig;
+use std::sync::Arc;
 
-use crate::number::Number;
+use events::RouteInfo;
+use runtime::Settings;
 
-/// Why no connection could be chosen.
+use crate::links::Links;
+use crate::matcher::{Facts, Matchers};
+use crate::strategy::Group;
+
+/// Why no connection could be chosen (status code `no_route`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RouteError {
-    #[error("unknown connection `{0}`")]
-    UnknownConnection(String),
-    #[error("no route matches the destination and no default connection is configured")]
+    #[error("unknown connection or route `{0}`")]
+    Unknown(String),
+    #[error("no route matches the request")]
     NoRoute,
+    #[error("route `{0}` does not match the request")]
+    RouteMismatch(String),
+    #[error("connection `{0}` is not one of the connections of the routes that match the request")]
+    NotAllowed(String),
+}
+
+struct Rule {
+    id: String,
+    matchers: Option<Matchers>,
+    group: Group,
+}
+
+impl Rule {
+    fn matches(&self, facts: &Facts<'_>) -> bool {
+        self.matchers.as_ref().is_none_or(|m| m.matches(facts))
+    }
+}
+
+/// Where a request goes and how that was decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picked {
+    pub connection: String,
+    pub route: RouteInfo,
 }
 
 /// The routing table, built once from configuration.
-#[derive(Debug, Clone)]
 pub struct Routes {
+    rules: Vec<Rule>,
     connections: Vec<String>,
-    rules: Vec<(String, String)>,
-    default: Option<String>,
+    /// No `[[routes]]`: a hint may name any connection.
+    open_hints: bool,
+    links: Arc<Links>,
 }
 
 impl Routes {
-    pub fn new(config: &RouterConfig, connections: impl IntoIterator<Item = String>) -> Self {
-        Self {
-            connections: connections.into_iter().collect(),
-            rules: config
-                .rules
-                .iter()
-                .map(|r| (r.prefix.trim_start_matches('+').to_owned(), r.connection.clone()))
-                .collect(),
-            default: config.default_connection.clone(),
+    /// The table of validated `settings`; `links` tells which connections are up.
+    pub fn new(settings: &Settings, links: Arc<Links>) -> Self {
+        let mut rules: Vec<Rule> = settings
+            .routes
+            .iter()
+            .map(|r| Rule {
+                id: r.id.clone(),
+                matchers: (!r.matches_all()).then(|| Matchers::new(r)),
+                group: Group::new(r),
+            })
+            .collect();
+        let router = &settings.router;
+        rules.extend(router.rules.iter().enumerate().map(|(i, r)| Rule {
+            id: format!("router.rules[{i}]"),
+            matchers: Some(Matchers::prefix(&r.prefix)),
+            group: Group::single(&r.connection),
+        }));
+        let default = match (&router.default_connection, settings.connections.as_slice()) {
+            (Some(c), _) => Some(c.as_str()),
+            (None, [only]) if rules.is_empty() => Some(only.id.as_str()),
+            _ => None,
+        };
+        if let Some(c) = default {
+            rules.push(Rule { id: "default".into(), matchers: None, group: Group::single(c) });
+        }
+        Routes {
+            rules,
+            connections: settings.connections.iter().map(|c| c.id.clone()).collect(),
+            open_hints: settings.routes.is_empty(),
+            links,
         }
     }
 
-    /// The connection for a request with this hint and destination.
-    pub fn pick(&self, hint: Option<&str>, to: &Number) -> Result<&str, RouteError> {
-        if let Some(hint) = hint {
-            return self
-                .connections
-                .iter()
-                .find(|c| *c == hint)
-                .map(String::as_str)
-                .ok_or_else(|| RouteError::UnknownConnection(hint.to_owned()));
+    /// The connection for a request with this hint and these facts, at `now` (epoch ms).
+    pub fn pick(&self, hint: Option<&str>, facts: &Facts<'_>, now: i64) -> Result<Picked, RouteError> {
+        let picked = |rule: &Rule| {
+            let choice = rule.group.choose(&self.links, now);
+            Picked {
+                connection: choice.connection.to_owned(),
+                route: RouteInfo { id: Some(rule.id.clone()), reason: choice.reason },
+            }
+        };
+        let Some(hint) = hint else {
+            return self.rules.iter().find(|r| r.matches(facts)).map(picked).ok_or(RouteError::NoRoute);
+        };
+        if let Some(rule) = self.rules.iter().find(|r| r.id == hint) {
+            return if rule.matches(facts) { Ok(picked(rule)) } else { Err(RouteError::RouteMismatch(hint.into())) };
         }
-        // Prefix rules are written in international form; national numbers match them as typed.
-        if let Some((_, conn)) = self.rules.iter().find(|(prefix, _)| to.digits().starts_with(prefix.as_str())) {
-            return Ok(conn);
+        if !self.connections.iter().any(|c| c == hint) {
+            return Err(RouteError::Unknown(hint.into()));
         }
-        self.default.as_deref().ok_or(RouteError::NoRoute)
+        let fixed = |id: Option<String>| Picked { connection: hint.to_owned(), route: RouteInfo { id, reason: None } };
+        if self.open_hints {
+            return Ok(fixed(None));
+        }
+        self.rules
+            .iter()
+            .find(|r| r.group.members().iter().any(|m| m == hint) && r.matches(facts))
+            .map(|r| fixed(Some(r.id.clone())))
+            .ok_or_else(|| RouteError::NotAllowed(hint.into()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use runtime::config::RouteRule;
+    use crate::number::Number;
+    use events::Metadata;
 
-    fn routes() -> Routes {
-        let config = RouterConfig {
-            default_connection: Some("default".into()),
-            rules: vec![
-                RouteRule { prefix: "+49".into(), connection: "de".into() },
-                RouteRule { prefix: "4915".into(), connection: "never".into() },
-                RouteRule { prefix: "44".into(), connection: "uk".into() },
-            ],
-            ..RouterConfig::default()
-        };
-        Routes::new(&config, ["default", "de", "uk", "never"].map(String::from))
+    fn settings(extra: &str) -> Settings {
+        let connections = ["default", "de", "uk", "never", "premium"]
+            .map(|c| {
+                format!(
+                    "[[connections]]\nid = \"{c}\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\nsystem_id = \"s\"\n"
+                )
+            })
+            .concat();
+        Settings::from_toml(&format!("[kafka]\nbrokers = \"x:1\"\n{connections}{extra}")).unwrap()
+    }
+
+    fn routes(extra: &str) -> Routes {
+        Routes::new(&settings(extra), Arc::new(Links::new(0)))
+    }
+
+    fn pick(r: &Routes, hint: Option<&str>, to: &str) -> Result<(String, Option<String>), RouteError> {
+        let number = Number::International(to.into());
+        let metadata = Metadata::new();
+        let facts = Facts::new(&number, None, None, &metadata, false);
+        r.pick(hint, &facts, 0).map(|p| (p.connection, p.route.id))
+    }
+
+    fn ok(connection: &str, route: &str) -> Result<(String, Option<String>), RouteError> {
+        Ok((connection.into(), Some(route.into())))
+    }
+
+    const LEGACY: &str = r#"
+        [router]
+        default_connection = "default"
+        rules = [{ prefix = "+49", connection = "de" }, { prefix = "4915", connection = "never" }, { prefix = "44", connection = "uk" }]
+    "#;
+
+    #[test]
+    fn legacy_rules_then_default_and_open_hints() {
+        let r = routes(LEGACY);
+        assert_eq!(pick(&r, None, "4915112345678"), ok("de", "router.rules[0]"), "first matching rule wins");
+        assert_eq!(pick(&r, None, "447400123456"), ok("uk", "router.rules[2]"));
+        assert_eq!(pick(&r, None, "33612345678"), ok("default", "default"));
+        assert_eq!(pick(&r, Some("uk"), "4915112345678"), Ok(("uk".into(), None)), "any connection, without routes");
+        assert_eq!(pick(&r, Some("nope"), "4915112345678"), Err(RouteError::Unknown("nope".into())));
     }
 
     #[test]
-    fn hint_then_first_rule_then_default() {
-        let r = routes();
-        let de = Number::International("4915112345678".into());
-        assert_eq!(r.pick(Some("uk"), &de), Ok("uk"));
-        assert_eq!(r.pick(None, &de), Ok("de"), "first matching rule wins");
-        assert_eq!(r.pick(None, &Number::International("447700900123".into())), Ok("uk"));
-        assert_eq!(r.pick(None, &Number::International("33612345678".into())), Ok("default"));
-        assert_eq!(r.pick(Some("nope"), &de), Err(RouteError::UnknownConnection("nope".into())));
+    fn routes_come_first_and_restrict_hints() {
+        let r = routes(&format!(
+            r#"
+            [[routes]]
+            id = "de-mobile"
+            to_prefix = ["+4915", "+4916", "+4917"]
+            connections = ["de", "premium"]
+            [[routes]]
+            id = "gb"
+            to_country = "GB"
+            connection = "uk"
+            {LEGACY}"#
+        ));
+        assert_eq!(pick(&r, None, "4915112345678"), ok("de", "de-mobile"));
+        assert_eq!(pick(&r, None, "447400123456"), ok("uk", "gb"));
+        assert_eq!(pick(&r, None, "4930123456"), ok("de", "router.rules[0]"), "then the older rules");
+        assert_eq!(pick(&r, Some("premium"), "4915112345678"), ok("premium", "de-mobile"), "a hint the route allows");
+        assert_eq!(pick(&r, Some("uk"), "4915112345678"), Err(RouteError::NotAllowed("uk".into())));
+        assert_eq!(pick(&r, Some("uk"), "447400123456"), ok("uk", "gb"));
+        assert_eq!(pick(&r, Some("de-mobile"), "4915112345678"), ok("de", "de-mobile"), "a route hint");
+        assert_eq!(pick(&r, Some("uk"), "33612345678"), Err(RouteError::NotAllowed("uk".into())));
+        assert_eq!(pick(&r, Some("de-mobile"), "447400123456"), Err(RouteError::RouteMismatch("de-mobile".into())));
     }
 
     #[test]
-    fn no_default_means_no_route() {
-        let r = Routes::new(&RouterConfig::default(), ["a".to_string()]);
-        assert_eq!(r.pick(None, &Number::National("12345".into())), Err(RouteError::NoRoute));
+    fn no_match_is_no_route() {
+        let r = routes("[[routes]]\nid = \"fr\"\nto_prefix = \"+33\"\nconnection = \"default\"\n");
+        assert_eq!(pick(&r, None, "4915112345678"), Err(RouteError::NoRoute));
+        assert_eq!(pick(&r, None, "33612345678"), ok("default", "fr"));
+    }
+
+    #[test]
+    fn a_single_connection_takes_everything() {
+        let settings = Settings::from_toml(
+            "[kafka]\nbrokers = \"x:1\"\n[[connections]]\nid = \"only\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\nsystem_id = \"s\"\n",
+        )
+        .unwrap();
+        let r = Routes::new(&settings, Arc::new(Links::new(0)));
+        assert_eq!(pick(&r, None, "4915112345678"), ok("only", "default"));
+        // Two connections and nothing configured: nothing to guess from.
+        assert_eq!(pick(&routes(""), None, "4915112345678"), Err(RouteError::NoRoute));
     }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use events::{SchemaLookup, Status};
 use kafka::lease::Lease;
-use kafka::rdkafka::message::{Message, OwnedHeaders, OwnedMessage};
+use kafka::rdkafka::message::{Headers, Message, OwnedHeaders, OwnedMessage};
 use kafka::{trace, AckingConsumer, Outgoing, Producer, PublishError};
 use registry::{Framings, Registry};
 use runtime::config::{ConnectionConfig, MissingMessageId};
@@ -170,13 +170,20 @@ impl Worker {
             counters::duplicates_skipped(&self.config.id).inc();
             return true;
         }
-        let recorded = self.send(&request, lease, &trace_fields).await;
+        let route = route_of(message);
+        let recorded = self.send(&request, route, lease, &trace_fields).await;
         self.done.finish(partition, &request.id, recorded);
         recorded
     }
 
     /// Sends a claimed request and records its outcome; true once recorded.
-    async fn send(&self, request: &events::SendRequest, lease: &Lease, trace_fields: &[(String, String)]) -> bool {
+    async fn send(
+        &self,
+        request: &events::SendRequest,
+        route: Option<events::RouteInfo>,
+        lease: &Lease,
+        trace_fields: &[(String, String)],
+    ) -> bool {
         let reference = self.references.next(&request.to);
         // Held until the outcome is recorded below (bounds re-sends after a crash).
         let mut _unrecorded = None;
@@ -199,6 +206,7 @@ impl Worker {
             }
         };
         let Outcome::Done(mut ev) = outcome else { return false };
+        ev.route = route;
         tracing::debug!(status = ev.status.symbol(), segments = ev.segments, "outcome");
         let recorded = match self.record(&mut ev, request.delivery_report, trace_fields).await {
             Ok(()) => self.mark_done(&request.id, ev.status).await,
@@ -290,6 +298,7 @@ impl Worker {
                 tenant: ev.tenant.clone(),
                 metadata: ev.metadata.clone(),
                 trace: trace_fields.to_vec(),
+                route: ev.route.clone(),
             };
             let key = records::key(&self.config.id, &self.config.dlr_id_format.submit_key(id));
             async move {
@@ -300,4 +309,11 @@ impl Worker {
         });
         futures::future::join_all(publishes).await.into_iter().collect()
     }
+}
+
+/// The route the router took for a queue record (its `smsgw-route` header); `None` from older routers.
+fn route_of(message: &OwnedMessage) -> Option<events::RouteInfo> {
+    let headers = message.headers()?;
+    let value = headers.iter().find(|h| h.key == records::ROUTE_HEADER)?.value?;
+    serde_json::from_slice(value).ok()
 }

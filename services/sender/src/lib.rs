@@ -26,6 +26,7 @@ pub mod modem;
 pub mod pool;
 pub mod prepare;
 pub mod reference;
+mod report;
 pub mod smpp;
 pub mod ucp;
 
@@ -79,6 +80,8 @@ pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: Cancella
     // `smsgw_queue_lag` of each connection, over the queue partitions this process holds.
     let queues = ours.iter().map(|c| (settings.kafka.topics.queue(&c.id), counters::queue_lag(&c.id))).collect();
     kafka::lag::watch(&settings.kafka, queues, shutdown.clone())?;
+    let ids = ours.iter().map(|c| c.id.clone()).collect();
+    let reports = report::start(settings.clone(), producer.clone(), ids, shutdown.clone());
     for config in ours {
         let span = tracing::info_span!("connection", connection = %config.id);
         tasks.spawn(tracing::Instrument::instrument(
@@ -110,6 +113,7 @@ pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: Cancella
             }
         }
     }
+    let _ = reports.await;
     producer.flush(std::time::Duration::from_secs(10));
     producer.check()?;
     result

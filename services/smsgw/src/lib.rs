@@ -87,6 +87,9 @@ pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
     let retention = settings.kafka.id_retention;
     topics.push(TopicSpec::compacted_for(&t.done, retention));
     topics.push(TopicSpec::compacted_for(&t.finals, retention));
+    // The senders' link reports, for the routers: the latest per connection and
+    // replica; an hour keeps those of replicas long gone from piling up.
+    topics.push(TopicSpec::compacted_for(&t.links, std::time::Duration::from_secs(3600)));
     topics.extend(settings.connections.iter().map(|c| TopicSpec::plain(t.queue(&c.id))));
     topics
 }

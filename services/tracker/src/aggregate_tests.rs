@@ -52,6 +52,7 @@ fn segment(request: &str, n: u16, of: u16) -> Vec<u8> {
         tenant: None,
         metadata: Default::default(),
         trace: Vec::new(),
+        route: None,
     };
     let receipt = ReceiptRecord {
         connection: "c".into(),

@@ -58,6 +58,7 @@ fn submit(request: &str, submitted_at: i64) -> Vec<u8> {
         tenant: None,
         metadata: Default::default(),
         trace: Vec::new(),
+        route: None,
     })
     .unwrap()
 }

@@ -94,6 +94,7 @@ pub fn aggregate(outcomes: &[SegmentOutcome], total: u16, now: i64) -> StatusEve
     ev.submitted_at = Some(first.submitted_at);
     ev.done_at = Some(outcomes.iter().map(|o| o.receipt.done_at.unwrap_or(o.receipt.received_at)).max().unwrap_or(now));
     ev.tenant = first.tenant.clone();
+    ev.route = first.route.clone();
     ev.metadata = first.metadata.clone();
     if total > 1 {
         ev.metadata.insert(SEGMENT_STATES.into(), states.join(","));
@@ -155,6 +156,7 @@ mod tests {
             tenant: Some("t".into()),
             metadata: [("k".to_string(), "v".to_string())].into(),
             trace: Vec::new(),
+            route: Some(events::RouteInfo { id: Some("de".into()), reason: None }),
         }
     }
 
@@ -180,6 +182,7 @@ mod tests {
         assert_eq!(ev.done_at, Some(20));
         assert_eq!(ev.metadata.get("k").map(String::as_str), Some("v"));
         assert!(!ev.metadata.contains_key(SEGMENT_STATES));
+        assert_eq!(ev.route.and_then(|r| r.id).as_deref(), Some("de"), "the route travels to the receipt's event");
     }
 
     #[test]

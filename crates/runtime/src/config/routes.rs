@@ -180,3 +180,74 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
         OneOrMany::Many(v) => v,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Settings;
+
+    fn load(routes: &str) -> Result<Settings, String> {
+        let connections = ["a", "b"]
+            .map(|c| {
+                format!(
+                    "[[connections]]\nid = \"{c}\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\nsystem_id = \"s\"\n"
+                )
+            })
+            .concat();
+        Settings::from_toml(&format!("[kafka]\nbrokers = \"x:1\"\n{connections}{routes}")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_full_route_loads() {
+        let s = load(
+            r#"
+            [[routes]]
+            id = "de-mobile"
+            to_prefix = ["+4915", "+4916", "+4917"]
+            to_regex = '^\+49'
+            to_country = "DE"
+            from = ["ACME"]
+            tenant = "acme"
+            metadata = { kind = "otp" }
+            class = "flash"
+            connections = ["a", "b"]
+            strategy = "weighted"
+            weights = [3, 1]
+            failover_after = "30s"
+            reroute_after = "60s"
+            "#,
+        )
+        .unwrap();
+        let r = &s.routes[0];
+        assert_eq!(
+            (r.to_prefix.len(), r.from.as_slice(), r.tenant.as_slice()),
+            (3, &["ACME".to_string()][..], &["acme".to_string()][..])
+        );
+        assert_eq!(r.reroute_after, Some(std::time::Duration::from_secs(60)));
+        assert!(!r.matches_all());
+    }
+
+    #[test]
+    fn bad_routes_are_refused_naming_the_key() {
+        for (route, key) in [
+            ("id = \"r\"\nconnection = \"nope\"", "routes[0].connections"),
+            ("id = \"r\"", "routes[0].connections"),
+            ("id = \"r\"\nconnection = \"a\"\nconnections = [\"b\"]", "routes[0].connection"),
+            ("id = \"r\"\nconnections = [\"a\", \"a\"]", "routes[0].connections"),
+            ("id = \"r\"\nconnections = [\"a\", \"b\"]\nstrategy = \"weighted\"\nweights = [1]", "routes[0].weights"),
+            ("id = \"r\"\nconnections = [\"a\", \"b\"]\nweights = [1, 2]", "routes[0].weights"),
+            ("id = \"r\"\nconnection = \"a\"\nto_prefix = \"+49x\"", "routes[0].to_prefix"),
+            ("id = \"r\"\nconnection = \"a\"\nto_regex = \"(\"", "routes[0].to_regex"),
+            ("id = \"r\"\nconnection = \"a\"\nto_country = \"XX\"", "routes[0].to_country"),
+            (
+                "id = \"r\"\nconnection = \"a\"\nfailover_after = \"60s\"\nreroute_after = \"30s\"",
+                "routes[0].reroute_after",
+            ),
+        ] {
+            let err = load(&format!("[[routes]]\n{route}\n")).unwrap_err();
+            assert!(err.contains(&format!("`{key}`")), "{route}: {err}");
+        }
+        let twice = "[[routes]]\nid = \"r\"\nconnection = \"a\"\n[[routes]]\nid = \"r\"\nconnection = \"b\"\n";
+        assert!(load(twice).unwrap_err().contains("`routes[1].id`"));
+        assert!(load("[[routes]]\nid = \"r\"\nconnection = \"a\"\nto_prefx = \"+49\"\n").is_err(), "typos are errors");
+    }
+}

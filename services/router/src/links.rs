@@ -1,0 +1,171 @@
+//! What the router knows of each connection's links: the sender replicas'
+//! [`LinkReport`]s from the compacted `sms.links` topic, read from its
+//! beginning by every router replica (no consumer group: each needs all of it).
+//!
+//! A connection is up while a fresh report (younger than [`STALE_AFTER`])
+//! counts a bind; otherwise it has been down since the last report that did
+//! (or since the router started, when none ever did), so a replica that died
+//! without a word goes stale instead of looking up forever.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use futures::StreamExt;
+use kafka::rdkafka::message::Message;
+use records::{LinkReport, LINK_REPORT_INTERVAL};
+use runtime::config::KafkaConfig;
+use tokio_util::sync::CancellationToken;
+
+/// A report older than this no longer says anything about now.
+pub const STALE_AFTER: Duration = Duration::from_secs(5 * LINK_REPORT_INTERVAL.as_secs());
+
+#[derive(Default)]
+struct Connection {
+    replicas: HashMap<String, LinkReport>,
+    /// The newest report that counted a bind (epoch ms).
+    last_up: Option<i64>,
+    /// Messages routed here since the last report, so least-loaded routing
+    /// does not send everything to one connection between two reports.
+    routed: u64,
+}
+
+/// The links of every connection, as reported.
+pub struct Links {
+    started: i64,
+    connections: Mutex<HashMap<String, Connection>>,
+}
+
+impl Links {
+    /// Knows nothing yet: every connection counts as up until `started` is
+    /// longer ago than a route's `failover_after`.
+    pub fn new(started: i64) -> Self {
+        Links { started, connections: Mutex::new(HashMap::new()) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Connection>> {
+        self.connections.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes a replica's report.
+    pub fn record(&self, report: LinkReport) {
+        let mut connections = self.lock();
+        let c = connections.entry(report.connection.clone()).or_default();
+        if report.binds > 0 && !report.stopped {
+            c.last_up = Some(c.last_up.map_or(report.at, |t| t.max(report.at)));
+        }
+        c.routed = 0;
+        c.replicas.insert(report.replica.clone(), report);
+    }
+
+    /// How long `connection` has had no bind up; `None` while it has one.
+    pub fn down_for(&self, connection: &str, now: i64) -> Option<Duration> {
+        let connections = self.lock();
+        let c = connections.get(connection);
+        let fresh = |r: &&LinkReport| now - r.at <= STALE_AFTER.as_millis() as i64;
+        if c.is_some_and(|c| c.replicas.values().filter(fresh).any(|r| r.binds > 0 && !r.stopped)) {
+            return None;
+        }
+        let since = c.and_then(|c| c.last_up).unwrap_or(self.started).max(self.started);
+        Some(Duration::from_millis(u64::try_from(now - since).unwrap_or(0)))
+    }
+
+    /// The work waiting for `connection`: queue lag and window in use over
+    /// its fresh reports, plus what was routed there since.
+    pub fn load(&self, connection: &str, now: i64) -> u64 {
+        let connections = self.lock();
+        let Some(c) = connections.get(connection) else { return 0 };
+        let fresh = c.replicas.values().filter(|r| now - r.at <= STALE_AFTER.as_millis() as i64);
+        fresh.map(|r| r.queue_lag + r.window_in_use).sum::<u64>() + c.routed
+    }
+
+    /// Counts a message routed to `connection`.
+    pub fn routed(&self, connection: &str) {
+        self.lock().entry(connection.to_owned()).or_default().routed += 1;
+    }
+
+    /// Reads `topics.links` from its beginning until `shutdown`, taking every
+    /// report; a record that is not a report is skipped with a warning.
+    pub fn follow(self: &Arc<Self>, kafka: &KafkaConfig, shutdown: CancellationToken) -> Result<(), kafka::Error> {
+        let group = format!("{}.router.links", kafka.group_prefix);
+        let consumer = kafka::watcher(kafka, &group, &[&kafka.topics.links])?;
+        let links = self.clone();
+        tokio::spawn(async move {
+            let mut stream = consumer.stream();
+            loop {
+                let message = tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    m = stream.next() => m,
+                };
+                match message {
+                    Some(Ok(m)) => match serde_json::from_slice::<LinkReport>(m.payload().unwrap_or_default()) {
+                        Ok(report) => links.record(report),
+                        Err(e) => tracing::warn!(error = %e, offset = m.offset(), "not a link report; skipped"),
+                    },
+                    Some(Err(e)) => tracing::warn!(error = %e, "reading link reports"),
+                    None => break,
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn report(connection: &str, replica: &str, binds: u32, at: i64) -> LinkReport {
+        LinkReport {
+            connection: connection.into(),
+            replica: replica.into(),
+            binds,
+            queue_lag: 0,
+            window_in_use: 0,
+            at,
+            stopped: false,
+        }
+    }
+
+    #[test]
+    fn up_while_a_fresh_report_counts_a_bind() {
+        let links = Links::new(1_000);
+        assert_eq!(links.down_for("a", 1_000), Some(Duration::ZERO), "unknown: down since the start");
+        assert_eq!(links.down_for("a", 31_000), Some(Duration::from_secs(30)));
+        links.record(report("a", "r1", 2, 40_000));
+        assert_eq!(links.down_for("a", 41_000), None);
+        // Bind lost: down since the last report that had one.
+        links.record(report("a", "r1", 0, 42_000));
+        assert_eq!(links.down_for("a", 50_000), Some(Duration::from_secs(10)));
+        // Another replica still has a bind.
+        links.record(report("a", "r2", 1, 49_000));
+        assert_eq!(links.down_for("a", 50_000), None);
+    }
+
+    #[test]
+    fn a_silent_replica_goes_stale() {
+        let links = Links::new(0);
+        links.record(report("a", "r1", 2, 10_000));
+        assert_eq!(links.down_for("a", 10_000 + STALE_AFTER.as_millis() as i64), None);
+        let later = 10_000 + STALE_AFTER.as_millis() as i64 + 1;
+        assert_eq!(links.down_for("a", later), Some(Duration::from_millis(later as u64 - 10_000)));
+        let mut stopped = report("a", "r1", 2, 20_000);
+        stopped.stopped = true;
+        links.record(stopped);
+        assert!(links.down_for("a", 20_000).is_some(), "a stopped replica has no bind");
+    }
+
+    #[test]
+    fn load_is_lag_and_window_plus_what_was_routed_since() {
+        let links = Links::new(0);
+        let mut r = report("a", "r1", 1, 1_000);
+        (r.queue_lag, r.window_in_use) = (40, 2);
+        links.record(r);
+        links.routed("a");
+        links.routed("a");
+        assert_eq!(links.load("a", 1_000), 44);
+        links.record(report("a", "r2", 1, 1_500));
+        assert_eq!(links.load("a", 1_500), 42, "a new report replaces the estimate");
+        assert_eq!(links.load("a", 100_000), 0, "stale reports count nothing");
+    }
+}

@@ -1,0 +1,72 @@
+//! Link reports: every [`LINK_REPORT_INTERVAL`], this replica tells the
+//! routers, on the compacted links topic, how each of its connections is
+//! doing (binds up, queue lag, window in use), so that they can fail over
+//! from a connection that is down and send to the least loaded one. The last
+//! report, at shutdown, says the replica stopped.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use kafka::rdkafka::message::OwnedHeaders;
+use kafka::{Outgoing, Producer};
+use records::{LinkReport, LINK_REPORT_INTERVAL};
+use runtime::Settings;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// This process's replica name: the host (the pod's name under Kubernetes),
+/// the process id and a counter, so two senders in one process differ.
+fn replica() -> String {
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "smsgw".into());
+    format!("{host}-{}-{}", std::process::id(), COUNT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Reports on `connections` until `shutdown`, then once more as stopped.
+pub(crate) fn start(
+    settings: Arc<Settings>,
+    producer: Producer,
+    connections: Vec<String>,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    let replica = replica();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(LINK_REPORT_INTERVAL);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = every.tick() => publish(&settings, &producer, &connections, &replica, false).await,
+            }
+        }
+        publish(&settings, &producer, &connections, &replica, true).await;
+    })
+}
+
+async fn publish(settings: &Settings, producer: &Producer, connections: &[String], replica: &str, stopped: bool) {
+    let topic = &settings.kafka.topics.links;
+    let at = kafka::recent::now_ms();
+    for connection in connections {
+        let report = LinkReport {
+            connection: connection.clone(),
+            replica: replica.to_owned(),
+            binds: u32::try_from(counters::binds(connection).get()).unwrap_or(0),
+            queue_lag: u64::try_from(counters::queue_lag(connection).get()).unwrap_or(0),
+            window_in_use: u64::try_from(counters::window_in_use(connection).get()).unwrap_or(0),
+            at,
+            stopped,
+        };
+        let Ok(payload) = records::encode(&report) else { continue };
+        let key = report.key();
+        let out = Outgoing { topic, key: &key, payload: &payload, headers: OwnedHeaders::new() };
+        if let Err(e) = producer.publish(out).await {
+            // The next report says it again; routing goes on with what it knows.
+            tracing::debug!(error = %e, "link report not published");
+        }
+    }
+}
