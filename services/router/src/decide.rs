@@ -85,7 +85,7 @@ pub fn decide(
         Err(reason) => return refuse("invalid_destination", format!("to: {reason}")),
     };
     let facts = Facts::new(&to, request.from.as_deref(), request.tenant.as_deref(), &request.metadata, request.flash);
-    let (connection, route) = match routes.pick(request.connection.as_deref(), &facts, now_ms) {
+    let (connection, route) = match routes.pick(&request.id, request.connection.as_deref(), &facts, now_ms) {
         Ok(picked) => (picked.connection, picked.route),
         Err(e) => return refuse("no_route", e.to_string()),
     };

@@ -95,10 +95,10 @@ impl Routes {
         }
     }
 
-    /// The connection for a request with this hint and these facts, at `now` (epoch ms).
-    pub fn pick(&self, hint: Option<&str>, facts: &Facts<'_>, now: i64) -> Result<Picked, RouteError> {
+    /// The connection for request `id` with this hint and these facts, at `now` (epoch ms).
+    pub fn pick(&self, id: &str, hint: Option<&str>, facts: &Facts<'_>, now: i64) -> Result<Picked, RouteError> {
         let picked = |rule: &Rule| {
-            let choice = rule.group.choose(&self.links, now);
+            let choice = rule.group.choose(&self.links, now, id);
             Picked {
                 connection: choice.connection.to_owned(),
                 route: RouteInfo { id: Some(rule.id.clone()), reason: choice.reason },
@@ -150,7 +150,7 @@ mod tests {
         let number = Number::International(to.into());
         let metadata = Metadata::new();
         let facts = Facts::new(&number, None, None, &metadata, false);
-        r.pick(hint, &facts, 0).map(|p| (p.connection, p.route.id))
+        r.pick("r-1", hint, &facts, 0).map(|p| (p.connection, p.route.id))
     }
 
     fn ok(connection: &str, route: &str) -> Result<(String, Option<String>), RouteError> {

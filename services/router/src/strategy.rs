@@ -1,11 +1,15 @@
 //! How a route's connections share its traffic: failover in order, round
-//! robin, weighted (smooth weighted round robin, as nginx balances upstreams:
-//! exact shares, spread out instead of in bursts) or least loaded. A
-//! connection with no bind up for the route's `failover_after` is left out
-//! while another one is up.
+//! robin, weighted or least loaded. A connection with no bind up for the
+//! route's `failover_after` is left out while another one is up.
+//!
+//! Round robin and weighted choose by the request id, with weighted
+//! rendezvous hashing (highest random weight): shares follow the weights,
+//! and a request id sent twice (a client retrying) goes to the same
+//! connection, whose sender knows it was sent — a counter would send the
+//! retry through another connection, and the SMS twice. When a connection
+//! goes down, only its own share moves.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use runtime::config::{Route, Strategy};
@@ -19,9 +23,8 @@ pub struct Group {
     strategy: Strategy,
     weights: Vec<u32>,
     failover_after: Duration,
+    /// Least loaded: whose turn it is among equals.
     turn: AtomicUsize,
-    /// Smooth weighted round robin: each member's current credit.
-    credit: Mutex<Vec<i64>>,
 }
 
 /// The connection chosen and, when the choice left a connection out, why.
@@ -35,8 +38,7 @@ impl Group {
     pub fn new(route: &Route) -> Self {
         let members = route.members();
         Group {
-            credit: Mutex::new(vec![0; members.len()]),
-            weights: route.weights.clone(),
+            weights: if route.strategy == Strategy::Weighted { route.weights.clone() } else { vec![1; members.len()] },
             members,
             strategy: route.strategy,
             failover_after: route.failover_after,
@@ -52,7 +54,6 @@ impl Group {
             weights: Vec::new(),
             failover_after: Duration::MAX,
             turn: AtomicUsize::new(0),
-            credit: Mutex::new(vec![0]),
         }
     }
 
@@ -60,8 +61,8 @@ impl Group {
         &self.members
     }
 
-    /// Chooses a connection for one message.
-    pub fn choose(&self, links: &Links, now: i64) -> Choice<'_> {
+    /// Chooses a connection for the request `id`.
+    pub fn choose(&self, links: &Links, now: i64, id: &str) -> Choice<'_> {
         if self.members.len() == 1 {
             return Choice { connection: &self.members[0], reason: None };
         }
@@ -71,8 +72,7 @@ impl Group {
         let candidates: Vec<usize> = if up.is_empty() { (0..self.members.len()).collect() } else { up.clone() };
         let chosen = match self.strategy {
             Strategy::Failover => candidates[0],
-            Strategy::RoundRobin => candidates[self.turn.fetch_add(1, Ordering::Relaxed) % candidates.len()],
-            Strategy::Weighted => self.weighted(&candidates),
+            Strategy::RoundRobin | Strategy::Weighted => self.rendezvous(&candidates, id),
             Strategy::LeastLoaded => {
                 // Ties go round, so equal connections share.
                 let turn = self.turn.fetch_add(1, Ordering::Relaxed);
@@ -99,22 +99,33 @@ impl Group {
         Choice { connection, reason }
     }
 
-    /// Smooth weighted round robin over the candidates: each gains its
-    /// weight, the richest is chosen and pays the total.
-    fn weighted(&self, candidates: &[usize]) -> usize {
-        let mut credit = self.credit.lock().unwrap_or_else(|e| e.into_inner());
-        let total: i64 = candidates.iter().map(|&i| i64::from(self.weights[i])).sum();
-        if total == 0 {
-            return candidates[0];
-        }
-        for &i in candidates {
-            credit[i] += i64::from(self.weights[i]);
-        }
-        let best =
-            candidates.iter().copied().max_by_key(|&i| (credit[i], std::cmp::Reverse(i))).unwrap_or(candidates[0]);
-        credit[best] -= total;
-        best
+    /// Weighted rendezvous hashing: each candidate scores `-ln(u) / weight`
+    /// with `u` uniform in (0, 1) from a hash of the id and its name; the
+    /// lowest score wins, so each wins in proportion to its weight.
+    fn rendezvous(&self, candidates: &[usize], id: &str) -> usize {
+        let score = |i: usize| {
+            let weight = f64::from(self.weights[i]);
+            if weight == 0.0 {
+                return f64::INFINITY;
+            }
+            let u = (stable_hash(id, &self.members[i]) >> 11) as f64 + 0.5;
+            -(u / (1u64 << 53) as f64).ln() / weight
+        };
+        candidates.iter().copied().min_by(|&a, &b| score(a).total_cmp(&score(b))).unwrap_or(candidates[0])
     }
+}
+
+/// FNV-1a over the id, a separator and the member, finished with a 64-bit
+/// mix (splitmix64's) so nearby ids spread: stable across builds and
+/// replicas, unlike `std`'s hasher.
+pub fn stable_hash(id: &str, member: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes().chain([0xff]).chain(member.bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
 }
 
 #[cfg(test)]
@@ -135,45 +146,69 @@ mod tests {
     }
 
     fn picks(g: &Group, links: &Links, n: usize) -> String {
-        (0..n).map(|_| g.choose(links, 0).connection).collect()
+        (0..n).map(|i| g.choose(links, 0, &format!("req-{i}")).connection).collect()
+    }
+
+    fn shares(picks: &str) -> [usize; 3] {
+        ['a', 'b', 'c'].map(|c| picks.matches(c).count())
     }
 
     #[test]
     fn failover_takes_the_first_connection_that_is_up() {
         let g = group("failover_after = \"30s\"");
         let links = Links::new(0);
-        assert_eq!(g.choose(&links, 0), Choice { connection: "a", reason: None });
+        assert_eq!(g.choose(&links, 0, "r"), Choice { connection: "a", reason: None });
         // a has had no bind for 31 s, b is up.
         links.record(report("a", "r", 0, 60_000));
         links.record(report("b", "r", 1, 60_000));
         links.record(report("c", "r", 1, 60_000));
-        let choice = g.choose(&links, 61_000);
+        let choice = g.choose(&links, 61_000, "r");
         assert_eq!(choice.connection, "b");
         assert_eq!(choice.reason.as_deref(), Some("failover: a has had no link for 61s"));
         // Not yet failover_after: a keeps its traffic.
         links.record(report("a", "r", 1, 62_000));
         links.record(report("a", "r", 0, 63_000));
-        assert_eq!(g.choose(&links, 64_000).connection, "a");
+        assert_eq!(g.choose(&links, 64_000, "r").connection, "a");
     }
 
     #[test]
     fn when_every_connection_is_down_the_first_queues() {
         let g = group("failover_after = \"1s\"");
         let links = Links::new(0);
-        let choice = g.choose(&links, 5_000);
+        let choice = g.choose(&links, 5_000, "r");
         assert_eq!(choice.connection, "a");
         assert!(choice.reason.unwrap().starts_with("no connection of the route is up"));
     }
 
     #[test]
-    fn round_robin_and_weighted_share_exactly() {
+    fn round_robin_and_weighted_share_by_weight() {
         let links = Links::new(0);
-        assert_eq!(picks(&group("strategy = \"round_robin\""), &links, 6), "abcabc");
-        let weighted = group("strategy = \"weighted\"\nweights = [5, 1, 1]");
-        let seven = picks(&weighted, &links, 7);
-        assert_eq!(seven, "aabacaa", "smooth: b and c are spread out");
-        let many = picks(&weighted, &links, 700);
-        assert_eq!((many.matches('a').count(), many.matches('b').count()), (500, 100));
+        let even = shares(&picks(&group("strategy = \"round_robin\""), &links, 30_000));
+        assert!(even.iter().all(|n| (9_700..=10_300).contains(n)), "{even:?}");
+        let weighted = group("strategy = \"weighted\"\nweights = [5, 1, 0]");
+        let [a, b, c] = shares(&picks(&weighted, &links, 30_000));
+        assert!((24_700..=25_300).contains(&a) && c == 0, "{a} {b} {c}");
+    }
+
+    #[test]
+    fn the_same_id_goes_to_the_same_connection_and_only_a_downs_share_moves() {
+        let g = group("strategy = \"round_robin\"\nfailover_after = \"2s\"");
+        let links = Links::new(0);
+        for c in ["a", "b", "c"] {
+            links.record(report(c, "r", 1, 10_000));
+        }
+        let ids: Vec<String> = (0..3_000).map(|i| format!("req-{i}")).collect();
+        let before: Vec<&str> = ids.iter().map(|id| g.choose(&links, 10_000, id).connection).collect();
+        let again: Vec<&str> = ids.iter().map(|id| g.choose(&links, 10_000, id).connection).collect();
+        assert_eq!(before, again, "a retry goes where the first went");
+        links.record(report("b", "r", 0, 10_000));
+        let after: Vec<&str> = ids.iter().map(|id| g.choose(&links, 13_000, id).connection).collect();
+        for (was, is) in before.iter().zip(&after) {
+            assert!(*is != "b");
+            if *was != "b" {
+                assert_eq!(was, is, "only b's share moves");
+            }
+        }
     }
 
     #[test]
@@ -184,8 +219,9 @@ mod tests {
             links.record(report(c, "r", 1, 10_000));
         }
         links.record(report("b", "r", 0, 10_000));
-        let all: String = (0..4).map(|_| g.choose(&links, 10_000).connection).collect();
-        assert_eq!(all, "acac");
+        let [a, b, c] =
+            shares(&(0..300).map(|i| g.choose(&links, 12_000, &format!("{i}")).connection).collect::<String>());
+        assert!(b == 0 && a > 100 && c > 100, "{a} {b} {c}");
     }
 
     #[test]
