@@ -1,7 +1,8 @@
 //! A route's matchers, compiled once from `[[routes]]`: all must match.
 
 use std::cell::OnceCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use events::Metadata;
 use phonenumber::country::Id;
@@ -37,10 +38,7 @@ impl<'a> Facts<'a> {
     /// `None` for a national number or one no region claims.
     fn country(&self) -> Option<Id> {
         *self.country.get_or_init(|| match self.to {
-            Number::International(digits) => {
-                let parsed = phonenumber::parse(None, format!("+{digits}")).ok()?;
-                parsed.country().id()
-            }
+            Number::International(digits) => region_of(digits),
             Number::National(_) => None,
         })
     }
@@ -48,6 +46,34 @@ impl<'a> Facts<'a> {
     /// The destination as `to_regex` sees it: `+` and digits, or the digits of a national number.
     fn shown(&self) -> &str {
         self.shown.get_or_init(|| self.to.to_string())
+    }
+}
+
+/// The region of an E.164 number (digits without `+`). Most calling codes
+/// belong to one region and need no more than a table lookup (E.164 calling
+/// codes are prefix-free: at most one of the first 1-3 digits is one); the
+/// shared ones (+1, +7, +44, ...) are told apart by libphonenumber's full
+/// parse, which is a thousand times slower.
+pub fn region_of(digits: &str) -> Option<Id> {
+    static CODES: OnceLock<HashMap<u16, Option<Id>>> = OnceLock::new();
+    let codes = CODES.get_or_init(|| {
+        let mut regions: HashMap<u16, Vec<Id>> = HashMap::new();
+        for m in phonenumber::metadata::DATABASE.iter() {
+            let ids = regions.entry(m.country_code()).or_default();
+            // "001" and the like are non-geographic entities, not regions.
+            if let Ok(id) = m.id().parse() {
+                ids.push(id);
+            }
+        }
+        regions.into_iter().map(|(code, ids)| (code, if ids.len() == 1 { Some(ids[0]) } else { None })).collect()
+    });
+    let code = (1..=3.min(digits.len())).find_map(|n| {
+        let code: u16 = digits[..n].parse().ok()?;
+        codes.get(&code).map(|single| (code, *single))
+    });
+    match code? {
+        (_, Some(id)) => Some(id),
+        (_, None) => phonenumber::parse(None, format!("+{digits}")).ok()?.country().id(),
     }
 }
 
@@ -89,6 +115,11 @@ impl Matchers {
             metadata: BTreeMap::new(),
             class: None,
         }
+    }
+
+    /// The destination prefixes (digits); empty when the route has none.
+    pub fn prefixes(&self) -> &[String] {
+        &self.to_prefix
     }
 
     /// True when every matcher the route has matches; cheapest first.
@@ -148,6 +179,27 @@ mod tests {
         let gb = Number::International("447400123456".into());
         assert!(matches(r#"to_country = "GB""#, &facts(&gb)));
         assert!(!matches(r#"to_country = "GB""#, &facts(&jersey)), "+44 7797 is Jersey, not GB");
+    }
+
+    #[test]
+    fn regions_by_table_agree_with_the_full_parse() {
+        for digits in [
+            "4915112345678",
+            "33612345678",
+            "81312345678",
+            "5511912345678",
+            "97150123456",
+            "35312345678",
+            "12025550123",
+            "447400123456",
+            "79161234567",
+            "77012345678",
+            "2125550123",
+        ] {
+            let parsed = phonenumber::parse(None, format!("+{digits}")).ok().and_then(|p| p.country().id());
+            assert_eq!(region_of(digits), parsed, "{digits}");
+        }
+        assert_eq!(region_of("999123"), None, "no such calling code");
     }
 
     #[test]
