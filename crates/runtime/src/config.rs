@@ -158,6 +158,11 @@ impl Settings {
             }
         }
         routes::validate(&self.routes, &ids)?;
+        if let Some(country) = &self.router.default_country {
+            if country.parse::<phonenumber::country::Id>().is_err() {
+                return Err(invalid("router.default_country", format!("`{country}` is not an ISO 3166 region code")));
+            }
+        }
         for (i, rule) in self.router.rules.iter().enumerate() {
             if !ids.contains(rule.connection.as_str()) {
                 return Err(invalid(
@@ -427,6 +432,10 @@ pub enum LogFormat {
 pub struct RouterConfig {
     /// Connection used when no hint and no rule matches; requests are REJECTED when unset.
     pub default_connection: Option<String>,
+    /// ISO 3166 region of national destination numbers (`DE`: `0151...` is
+    /// `+49151...`), when valid there by libphonenumber's metadata; national
+    /// numbers stay national when unset.
+    pub default_country: Option<String>,
     /// Destination-prefix rules, first match wins.
     pub rules: Vec<RouteRule>,
     /// Requests needing more segments than this are REJECTED.
@@ -444,6 +453,7 @@ impl Default for RouterConfig {
     fn default() -> Self {
         Self {
             default_connection: None,
+            default_country: None,
             rules: Vec::new(),
             max_segments: 10,
             accepted_events: false,

@@ -81,12 +81,12 @@ pub fn decide(
         return refuse("invalid_request", format!("tenant: longer than {MAX_ID_BYTES} bytes"));
     }
     let to = match number::normalise(&request.to) {
-        Ok(n) => n,
+        Ok(n) => number::with_country(n, routes.default_country()),
         Err(reason) => return refuse("invalid_destination", format!("to: {reason}")),
     };
     let facts = Facts::new(&to, request.from.as_deref(), request.tenant.as_deref(), &request.metadata, request.flash);
-    let (connection, route) = match routes.pick(&request.id, request.connection.as_deref(), &facts, now_ms) {
-        Ok(picked) => (picked.connection, picked.route),
+    let (connection, route, sender) = match routes.pick(&request.id, request.connection.as_deref(), &facts, now_ms) {
+        Ok(picked) => (picked.connection, picked.route, picked.sender),
         Err(e) => return refuse("no_route", e.to_string()),
     };
     let opts = split(&connection);
@@ -115,6 +115,9 @@ pub fn decide(
     }
     let mut request = request;
     request.to = to.to_string();
+    if sender.is_some() {
+        request.from = sender;
+    }
     request.connection = Some(connection.clone());
     Decision::Queue { connection, route, request: Box::new(request), segments }
 }

@@ -20,6 +20,7 @@ pub mod decide;
 pub mod links;
 pub mod matcher;
 pub mod number;
+pub mod rewrite;
 pub mod route;
 pub mod strategy;
 

@@ -36,7 +36,7 @@ impl<'a> Facts<'a> {
     /// The destination's region by libphonenumber's metadata (the calling
     /// code, and for shared codes such as +1 the number's leading digits);
     /// `None` for a national number or one no region claims.
-    fn country(&self) -> Option<Id> {
+    pub fn country(&self) -> Option<Id> {
         *self.country.get_or_init(|| match self.to {
             Number::International(digits) => region_of(digits),
             Number::National(_) => None,

@@ -72,6 +72,21 @@ pub fn normalise(input: &str) -> Result<Number, &'static str> {
     }
 }
 
+/// A national number in international form, when `country` is set and the
+/// number is a valid one of that country by libphonenumber's metadata (which
+/// knows each country's trunk prefix: German `0151...` is `+49151...`).
+/// Short codes and numbers that are not valid there stay national, for the
+/// connection's TON/NPI defaults.
+pub fn with_country(number: Number, country: Option<phonenumber::country::Id>) -> Number {
+    let (Number::National(digits), Some(country)) = (&number, country) else { return number };
+    match phonenumber::parse(Some(country), digits) {
+        Ok(parsed) if phonenumber::is_valid(&parsed) => {
+            Number::International(format!("{}{}", parsed.code().value(), parsed.national().value()))
+        }
+        _ => number,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +99,19 @@ mod tests {
         assert_eq!(normalise("(0151) 123.456"), Ok(Number::National("0151123456".into())));
         assert_eq!(normalise("12345").map(|n| n.to_string()), Ok("12345".into()));
         assert_eq!(normalise("+4915112345678").map(|n| n.to_string()), Ok("+4915112345678".into()));
+    }
+
+    #[test]
+    fn national_numbers_take_the_default_country() {
+        use phonenumber::country::Id;
+        let de = |n: &str| with_country(normalise(n).unwrap(), Some(Id::DE)).to_string();
+        assert_eq!(de("0151 12345678"), "+4915112345678", "the trunk 0 goes");
+        assert_eq!(de("030 1234567"), "+49301234567");
+        assert_eq!(de("+44 7400 123456"), "+447400123456", "international stays");
+        assert_eq!(de("22333"), "22333", "a short code stays national");
+        let gb = with_country(normalise("07400 123456").unwrap(), Some(Id::GB));
+        assert_eq!(gb, Number::International("447400123456".into()));
+        assert_eq!(with_country(normalise("015112345678").unwrap(), None).to_string(), "015112345678");
     }
 
     #[test]

@@ -19,6 +19,7 @@ use runtime::Settings;
 
 use crate::links::Links;
 use crate::matcher::{Facts, Matchers};
+use crate::rewrite::Rewrite;
 use crate::strategy::Group;
 
 /// Why no connection could be chosen (status code `no_route`).
@@ -38,6 +39,7 @@ struct Rule {
     id: String,
     matchers: Option<Matchers>,
     group: Group,
+    rewrite: Rewrite,
 }
 
 impl Rule {
@@ -51,6 +53,8 @@ impl Rule {
 pub struct Picked {
     pub connection: String,
     pub route: RouteInfo,
+    /// The sender the route rewrote the request's to; `None`: kept.
+    pub sender: Option<String>,
 }
 
 /// The routing table, built once from configuration.
@@ -66,6 +70,7 @@ pub struct Routes {
     /// No `[[routes]]`: a hint may name any connection.
     open_hints: bool,
     links: Arc<Links>,
+    default_country: Option<phonenumber::country::Id>,
 }
 
 impl Routes {
@@ -78,6 +83,7 @@ impl Routes {
                 id: r.id.clone(),
                 matchers: (!r.matches_all()).then(|| Matchers::new(r)),
                 group: Group::new(r),
+                rewrite: Rewrite::new(r),
             })
             .collect();
         let router = &settings.router;
@@ -85,6 +91,7 @@ impl Routes {
             id: format!("router.rules[{i}]"),
             matchers: Some(Matchers::prefix(&r.prefix)),
             group: Group::single(&r.connection),
+            rewrite: Rewrite::default(),
         }));
         let default = match (&router.default_connection, settings.connections.as_slice()) {
             (Some(c), _) => Some(c.as_str()),
@@ -92,7 +99,12 @@ impl Routes {
             _ => None,
         };
         if let Some(c) = default {
-            rules.push(Rule { id: "default".into(), matchers: None, group: Group::single(c) });
+            rules.push(Rule {
+                id: "default".into(),
+                matchers: None,
+                group: Group::single(c),
+                rewrite: Rewrite::default(),
+            });
         }
         let mut by_prefix: HashMap<String, Vec<usize>> = HashMap::new();
         let mut unprefixed = Vec::new();
@@ -109,16 +121,24 @@ impl Routes {
             connections: settings.connections.iter().map(|c| c.id.clone()).collect(),
             open_hints: settings.routes.is_empty(),
             links,
+            default_country: settings.router.default_country.as_deref().and_then(|c| c.parse().ok()),
         }
+    }
+
+    /// The region of national destination numbers (`router.default_country`).
+    pub fn default_country(&self) -> Option<phonenumber::country::Id> {
+        self.default_country
     }
 
     /// The connection for request `id` with this hint and these facts, at `now` (epoch ms).
     pub fn pick(&self, id: &str, hint: Option<&str>, facts: &Facts<'_>, now: i64) -> Result<Picked, RouteError> {
+        let sender = |rule: &Rule| rule.rewrite.sender(facts.from, facts.to.digits(), || facts.country());
         let picked = |rule: &Rule| {
             let choice = rule.group.choose(&self.links, now, id);
             Picked {
                 connection: choice.connection.to_owned(),
                 route: RouteInfo { id: Some(rule.id.clone()), reason: choice.reason },
+                sender: sender(rule),
             }
         };
         let Some(hint) = hint else {
@@ -130,13 +150,16 @@ impl Routes {
         if !self.connections.iter().any(|c| c == hint) {
             return Err(RouteError::Unknown(hint.into()));
         }
-        let fixed = |id: Option<String>| Picked { connection: hint.to_owned(), route: RouteInfo { id, reason: None } };
         if self.open_hints {
-            return Ok(fixed(None));
+            return Ok(Picked { connection: hint.to_owned(), route: RouteInfo::default(), sender: None });
         }
         self.candidates(facts)
             .find(|r| r.group.members().iter().any(|m| m == hint) && r.matches(facts))
-            .map(|r| fixed(Some(r.id.clone())))
+            .map(|r| Picked {
+                connection: hint.to_owned(),
+                route: RouteInfo { id: Some(r.id.clone()), reason: None },
+                sender: sender(r),
+            })
             .ok_or_else(|| RouteError::NotAllowed(hint.into()))
     }
 }

@@ -59,6 +59,18 @@ pub struct Route {
     /// queued for it to the group's next connection; never when unset.
     #[serde(default, with = "humantime_serde")]
     pub reroute_after: Option<Duration>,
+    /// Every message of the route goes out from this sender.
+    #[serde(default)]
+    pub sender: Option<String>,
+    /// Senders by destination region (`DE`, or `*` for any other): the one
+    /// for a destination is chosen by a hash of the number, so a recipient
+    /// always sees the same sender.
+    #[serde(default)]
+    pub sender_pool: BTreeMap<String, Vec<String>>,
+    /// Requested sender to the sender it goes out from (`*`: any other);
+    /// a sender the map does not name is kept.
+    #[serde(default)]
+    pub sender_map: BTreeMap<String, String>,
 }
 
 fn default_failover_after() -> Duration {
@@ -159,6 +171,21 @@ pub(super) fn validate(routes: &[Route], connections: &BTreeSet<&str>) -> Result
             if country.parse::<phonenumber::country::Id>().is_err() {
                 return Err(invalid(key("to_country"), format!("`{country}` is not an ISO 3166 region code")));
             }
+        }
+        if route.sender.is_some() && !route.sender_pool.is_empty() {
+            return Err(invalid(key("sender_pool"), "give `sender` or `sender_pool`, not both"));
+        }
+        for (region, senders) in &route.sender_pool {
+            if region != "*" && region.parse::<phonenumber::country::Id>().is_err() {
+                return Err(invalid(key("sender_pool"), format!("`{region}` is not an ISO 3166 region code or `*`")));
+            }
+            if senders.is_empty() || senders.iter().any(String::is_empty) {
+                return Err(invalid(key("sender_pool"), format!("`{region}` needs at least one sender")));
+            }
+        }
+        let senders = route.sender.iter().chain(route.sender_map.values()).chain(route.sender_pool.values().flatten());
+        if let Some(bad) = senders.clone().find(|s| s.is_empty() || s.chars().count() > 20) {
+            return Err(invalid(key("sender"), format!("`{bad}` is not a sender (1 to 20 characters)")));
         }
         if route.reroute_after.is_some_and(|r| r < route.failover_after) {
             return Err(invalid(key("reroute_after"), "must not be shorter than failover_after"));
