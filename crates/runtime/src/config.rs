@@ -18,7 +18,7 @@ pub mod routes;
 mod secret;
 pub use connection::{BindType, ConnectionConfig, MissingMessageId, Protocol, UcpAlphabet};
 pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpMethod, MoCallback};
-pub use routes::{MessageClass, Route, Strategy};
+pub use routes::{List, ListKind, MessageClass, Route, Strategy};
 pub use secret::{is_secret_property, Properties, Secret};
 
 /// A configuration error; `key` is the dotted path of the bad setting.
@@ -58,6 +58,9 @@ pub struct Settings {
     /// Routing rules, first match wins (`config::routes`).
     #[serde(default)]
     pub routes: Vec<Route>,
+    /// Block and allow lists of destinations.
+    #[serde(default)]
+    pub lists: Vec<List>,
     /// Start-up and shutdown.
     #[serde(default)]
     pub lifecycle: LifecycleConfig,
@@ -158,6 +161,7 @@ impl Settings {
             }
         }
         routes::validate(&self.routes, &ids)?;
+        routes::validate_lists(&self.lists)?;
         if let Some(country) = &self.router.default_country {
             if country.parse::<phonenumber::country::Id>().is_err() {
                 return Err(invalid("router.default_country", format!("`{country}` is not an ISO 3166 region code")));

@@ -84,6 +84,9 @@ pub fn decide(
         Ok(n) => number::with_country(n, routes.default_country()),
         Err(reason) => return refuse("invalid_destination", format!("to: {reason}")),
     };
+    if let Err(reason) = routes.lists.check(&to, request.tenant.as_deref()) {
+        return refuse("blocked", format!("to: {reason}"));
+    }
     let facts = Facts::new(&to, request.from.as_deref(), request.tenant.as_deref(), &request.metadata, request.flash);
     let (connection, route, sender) = match routes.pick(&request.id, request.connection.as_deref(), &facts, now_ms) {
         Ok(picked) => (picked.connection, picked.route, picked.sender),
@@ -239,6 +242,22 @@ mod tests {
         assert_eq!(code(r#"{"id":"b","to":"+4915112345678","text":"日本","encoding":"gsm7"}"#), "unencodable_text");
         let long = "x".repeat(153 * 3 + 1);
         assert_eq!(code(&format!(r#"{{"id":"c","to":"+4915112345678","text":"{long}"}}"#)), "too_long");
+    }
+
+    #[test]
+    fn block_lists_reject_before_routing() {
+        let connections =
+            "[[connections]]\nid = \"sim\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\nsystem_id = \"s\"\n";
+        let lists = "[[lists]]\nkind = \"block\"\nto = \"+4915112345678\"\n";
+        let toml = format!("[kafka]\nbrokers = \"x:1\"\n[router]\ndefault_country = \"DE\"\n{connections}{lists}");
+        let r = Routes::new(&runtime::Settings::from_toml(&toml).unwrap(), Arc::new(crate::links::Links::new(0)));
+        for to in ["+4915112345678", "015112345678"] {
+            let json = format!(r#"{{"id":"b","to":"{to}","text":"x"}}"#);
+            let ev = status_of(decide(json.as_bytes(), None, 0, &r, &max(10), Limits::default()));
+            assert_eq!(ev.error.map(|e| e.code).as_deref(), Some("blocked"), "{to}");
+        }
+        let json = r#"{"id":"b","to":"+4915112345679","text":"x"}"#;
+        assert!(matches!(decide(json.as_bytes(), None, 0, &r, &max(10), Limits::default()), Decision::Queue { .. }));
     }
 
     #[test]

@@ -18,6 +18,7 @@
 
 pub mod decide;
 pub mod links;
+pub mod lists;
 pub mod matcher;
 pub mod number;
 pub mod rewrite;

@@ -18,6 +18,7 @@ use events::RouteInfo;
 use runtime::Settings;
 
 use crate::links::Links;
+use crate::lists::Lists;
 use crate::matcher::{Facts, Matchers};
 use crate::rewrite::Rewrite;
 use crate::strategy::Group;
@@ -71,6 +72,8 @@ pub struct Routes {
     open_hints: bool,
     links: Arc<Links>,
     default_country: Option<phonenumber::country::Id>,
+    /// `[[lists]]`: checked before any route.
+    pub lists: Lists,
 }
 
 impl Routes {
@@ -122,6 +125,7 @@ impl Routes {
             open_hints: settings.routes.is_empty(),
             links,
             default_country: settings.router.default_country.as_deref().and_then(|c| c.parse().ok()),
+            lists: Lists::new(&settings.lists),
         }
     }
 

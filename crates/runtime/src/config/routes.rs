@@ -123,6 +123,55 @@ impl Route {
     }
 }
 
+/// A block or allow list of destinations (`[[lists]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct List {
+    /// `block`: matching destinations are REJECTED `blocked`. `allow`: when a
+    /// request's tenant has allow lists (its own or global ones), only
+    /// destinations one of them matches are sent.
+    pub kind: ListKind,
+    /// Only this tenant's requests; every request when unset.
+    #[serde(default)]
+    pub tenant: Option<String>,
+    /// Numbers, exactly (international form).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub to: Vec<String>,
+    /// Number prefixes (international form).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub to_prefix: Vec<String>,
+    /// A regular expression on the normalised destination (`+4915...`).
+    #[serde(default)]
+    pub to_regex: Option<String>,
+}
+
+/// Whether a list blocks or allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListKind {
+    Block,
+    Allow,
+}
+
+pub(super) fn validate_lists(lists: &[List]) -> Result<(), ConfigError> {
+    for (i, list) in lists.iter().enumerate() {
+        let key = |field: &str| format!("lists[{i}].{field}");
+        for number in list.to.iter().chain(&list.to_prefix) {
+            let digits = number.strip_prefix('+').unwrap_or(number);
+            if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+                return Err(invalid(key("to"), format!("`{number}` is not digits after an optional `+`")));
+            }
+        }
+        if let Some(pattern) = &list.to_regex {
+            regex::Regex::new(pattern).map_err(|e| invalid(key("to_regex"), e.to_string()))?;
+        }
+        if list.to.is_empty() && list.to_prefix.is_empty() && list.to_regex.is_none() {
+            return Err(invalid(key("to"), "a list needs `to`, `to_prefix` or `to_regex`"));
+        }
+    }
+    Ok(())
+}
+
 /// Checks every route against the connection ids; the first error names its key.
 pub(super) fn validate(routes: &[Route], connections: &BTreeSet<&str>) -> Result<(), ConfigError> {
     let mut ids = BTreeSet::new();
