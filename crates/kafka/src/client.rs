@@ -175,6 +175,16 @@ pub fn watcher(config: &KafkaConfig, group: &str, topics: &[&str]) -> Result<Str
 /// key would land in different partition numbers, and the records that must
 /// meet would go to different owners.
 pub async fn check_copartitioned(config: &KafkaConfig, topics: &[&str]) -> Result<(), Error> {
+    let counts = partition_counts(config, topics).await?;
+    if counts.windows(2).all(|w| w[0].1 == w[1].1) {
+        return Ok(());
+    }
+    let counts = counts.iter().map(|(t, n)| format!("{t}: {n}")).collect::<Vec<_>>().join(", ");
+    Err(Error::PartitionMismatch { counts })
+}
+
+/// The partition count of each of `topics` (0 for one the broker does not know).
+pub async fn partition_counts(config: &KafkaConfig, topics: &[&str]) -> Result<Vec<(String, usize)>, Error> {
     let config = config.clone();
     let topics: Vec<String> = topics.iter().map(|t| t.to_string()).collect();
     let counts = tokio::task::spawn_blocking(move || {
@@ -191,11 +201,7 @@ pub async fn check_copartitioned(config: &KafkaConfig, topics: &[&str]) -> Resul
     })
     .await
     .map_err(|e| Error::Create(KafkaError::ClientCreation(e.to_string())))??;
-    if counts.windows(2).all(|w| w[0].1 == w[1].1) {
-        return Ok(());
-    }
-    let counts = counts.iter().map(|(t, n)| format!("{t}: {n}")).collect::<Vec<_>>().join(", ");
-    Err(Error::PartitionMismatch { counts })
+    Ok(counts)
 }
 
 #[cfg(test)]

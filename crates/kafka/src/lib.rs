@@ -56,7 +56,9 @@ pub mod recent;
 pub mod restore;
 pub mod trace;
 
-pub use client::{builtin_features, check_copartitioned, ensure_topics, producer, watcher, Error, TopicSpec};
+pub use client::{
+    builtin_features, check_copartitioned, ensure_topics, partition_counts, producer, watcher, Error, TopicSpec,
+};
 pub use consumer::AckingConsumer;
 pub use dispatch::{Dispatch, StateTopic};
 pub use lease::{Busy, Lease, Ticket};

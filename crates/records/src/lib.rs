@@ -11,6 +11,7 @@
 //!
 //! - [`MoPart`] on `sms.mo-parts`, keyed by [`MoPart::key`]: one part of a
 //!   concatenated inbound message, until the tracker has them all.
+//! - [`OptOut`] on the compacted `sms.optouts`: who opted out of messages from whom.
 //! - [`LinkReport`] on the compacted `sms.links`, keyed `{connection}/{replica}`:
 //!   each sender replica's view of each of its connections, every
 //!   [`LINK_REPORT_INTERVAL`], for the router's failover and load sharing.
@@ -56,6 +57,26 @@ impl LinkReport {
     /// The record key: one per connection and replica, so compaction keeps the latest of each.
     pub fn key(&self) -> String {
         format!("{}/{}", self.connection, self.replica)
+    }
+}
+
+/// A subscriber opting out of (or back in to) messages from a number, on
+/// the compacted `sms.optouts`, keyed by [`OptOut::key`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptOut {
+    /// The number the subscriber wrote to (digits, international where known).
+    pub number: String,
+    /// The subscriber (digits, international where known).
+    pub subscriber: String,
+    pub opted_out: bool,
+    /// The inbound message that said so.
+    pub inbound_id: String,
+    pub at: i64,
+}
+
+impl OptOut {
+    pub fn key(&self) -> String {
+        format!("{}|{}", self.number, self.subscriber)
     }
 }
 

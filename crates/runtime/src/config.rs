@@ -61,6 +61,9 @@ pub struct Settings {
     /// Block and allow lists of destinations.
     #[serde(default)]
     pub lists: Vec<List>,
+    /// Opt-out keywords in inbound messages.
+    #[serde(default)]
+    pub optout: OptOutConfig,
     /// Start-up and shutdown.
     #[serde(default)]
     pub lifecycle: LifecycleConfig,
@@ -143,6 +146,7 @@ impl Settings {
             ("kafka.topics.finals", &topics.finals),
             ("kafka.topics.mo_parts", &topics.mo_parts),
             ("kafka.topics.links", &topics.links),
+            ("kafka.topics.optouts", &topics.optouts),
         ] {
             if value.is_empty() || !value.chars().all(valid_topic_char) {
                 return Err(invalid(key, format!("`{value}` is not a valid topic name")));
@@ -352,6 +356,8 @@ pub struct TopicsConfig {
     /// Compacted: each sender replica's report on each of its connections
     /// (binds up, queue lag, window in use), for routing and failover.
     pub links: String,
+    /// Compacted: one record per (number, subscriber) that opted out or back in.
+    pub optouts: String,
 }
 
 impl Default for TopicsConfig {
@@ -369,6 +375,7 @@ impl Default for TopicsConfig {
             finals: "sms.finals".into(),
             mo_parts: "sms.mo-parts".into(),
             links: "sms.links".into(),
+            optouts: "sms.optouts".into(),
         }
     }
 }
@@ -462,6 +469,45 @@ impl Default for RouterConfig {
             max_segments: 10,
             accepted_events: false,
             max_metadata_bytes: 4096,
+        }
+    }
+}
+
+/// Opt-outs: an inbound message whose whole text is a stop keyword (any
+/// case, surrounding spaces and punctuation ignored) opts its sender out of
+/// messages from the number it was sent to; a start keyword opts back in.
+/// Later requests from that number to that subscriber are REJECTED `opted_out`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OptOutConfig {
+    /// Watch inbound messages for the keywords.
+    pub enabled: bool,
+    /// Stop keywords, any language.
+    pub stop_keywords: Vec<String>,
+    /// Start keywords, any language.
+    pub start_keywords: Vec<String>,
+}
+
+impl Default for OptOutConfig {
+    fn default() -> Self {
+        // The CTIA's (US) and common European ones.
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect();
+        Self {
+            enabled: true,
+            stop_keywords: words(&[
+                "STOP",
+                "STOPALL",
+                "UNSUBSCRIBE",
+                "CANCEL",
+                "END",
+                "QUIT",
+                "STOPP",
+                "ARRET",
+                "ARRÊT",
+                "BAJA",
+                "ABMELDEN",
+            ]),
+            start_keywords: words(&["START", "UNSTOP", "YES"]),
         }
     }
 }

@@ -7,6 +7,7 @@ use text::SplitOptions;
 
 use crate::matcher::Facts;
 use crate::number;
+use crate::optouts;
 use crate::route::Routes;
 
 /// The router's verdict on one record.
@@ -115,6 +116,12 @@ pub fn decide(
         ev.metadata = request.metadata.clone();
         ev.done_at = Some(now_ms);
         return Decision::Refuse(Box::new(ev));
+    }
+    let from = sender.as_deref().or(request.from.as_deref());
+    if let Some(number) = from.and_then(|f| optouts::comparable(f, routes.default_country())) {
+        if routes.optouts.contains(&number, to.digits()) {
+            return refuse("opted_out", "the recipient opted out of messages from this sender".into());
+        }
     }
     let mut request = request;
     request.to = to.to_string();
@@ -258,6 +265,33 @@ mod tests {
         }
         let json = r#"{"id":"b","to":"+4915112345679","text":"x"}"#;
         assert!(matches!(decide(json.as_bytes(), None, 0, &r, &max(10), Limits::default()), Decision::Queue { .. }));
+    }
+
+    #[test]
+    fn opted_out_recipients_are_refused_for_that_sender_only() {
+        let r = routes();
+        r.optouts.apply(optouts::Change {
+            number: "4930555777".into(),
+            subscriber: "4915112345678".into(),
+            opted_out: true,
+            inbound_id: "mo".into(),
+            at: 0,
+        });
+        let code = |from: &str| match decide(
+            format!(r#"{{"id":"o","to":"+4915112345678","from":"{from}","text":"x"}}"#).as_bytes(),
+            None,
+            0,
+            &r,
+            &max(10),
+            Limits::default(),
+        ) {
+            Decision::Refuse(ev) => ev.error.map(|e| e.code).unwrap_or_default(),
+            _ => "queued".into(),
+        };
+        assert_eq!(code("+4930555777"), "opted_out");
+        assert_eq!(code("004930555777"), "opted_out", "any spelling of the number");
+        assert_eq!(code("+4930555778"), "queued", "another sender");
+        assert_eq!(code("ACME"), "queued", "alphanumeric");
     }
 
     #[test]

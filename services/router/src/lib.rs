@@ -21,6 +21,7 @@ pub mod links;
 pub mod lists;
 pub mod matcher;
 pub mod number;
+pub mod optouts;
 pub mod rewrite;
 pub mod route;
 pub mod strategy;
@@ -71,9 +72,32 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let consumer = AckingConsumer::subscribe(kafka, &group, &[&kafka.topics.send])?;
     let links = Arc::new(Links::new(now_ms()));
     links.follow(kafka, shutdown.clone())?;
+    let producer = Producer::new(kafka, shutdown.clone(), settings.lifecycle.drain)?;
+    let routes = Routes::new(&settings, links);
+    if settings.optout.enabled {
+        let config = settings.optout.clone();
+        let listener = optouts::listen(
+            kafka.clone(),
+            config,
+            routes.default_country(),
+            producer.clone(),
+            registry.clone(),
+            shutdown.clone(),
+        );
+        tokio::spawn(async move {
+            if let Err(e) = listener.await {
+                tracing::error!(error = %e, "the opt-out listener stopped");
+            }
+        });
+        // A restarted router must not forget a STOP: nothing is routed before the opt-outs are read.
+        if !routes.optouts.follow(kafka, producer.clone(), shutdown.clone()).await? {
+            return Ok(());
+        }
+        tracing::info!("opt-outs restored");
+    }
     let router = Arc::new(Router {
-        routes: Routes::new(&settings, links),
-        producer: Producer::new(kafka, shutdown.clone(), settings.lifecycle.drain)?,
+        routes,
+        producer,
         consumer: Arc::new(consumer),
         registry,
         framings,

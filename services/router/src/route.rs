@@ -20,6 +20,7 @@ use runtime::Settings;
 use crate::links::Links;
 use crate::lists::Lists;
 use crate::matcher::{Facts, Matchers};
+use crate::optouts::OptOuts;
 use crate::rewrite::Rewrite;
 use crate::strategy::Group;
 
@@ -74,6 +75,8 @@ pub struct Routes {
     default_country: Option<phonenumber::country::Id>,
     /// `[[lists]]`: checked before any route.
     pub lists: Lists,
+    /// Who opted out of messages from whom: checked once the sender is known.
+    pub optouts: Arc<OptOuts>,
 }
 
 impl Routes {
@@ -126,6 +129,7 @@ impl Routes {
             links,
             default_country: settings.router.default_country.as_deref().and_then(|c| c.parse().ok()),
             lists: Lists::new(&settings.lists),
+            optouts: Arc::default(),
         }
     }
 

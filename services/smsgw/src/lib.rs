@@ -90,6 +90,8 @@ pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
     // The senders' link reports, for the routers: the latest per connection and
     // replica; an hour keeps those of replicas long gone from piling up.
     topics.push(TopicSpec::compacted_for(&t.links, std::time::Duration::from_secs(3600)));
+    // Opt-outs hold until the subscriber opts back in: compacted, no time limit.
+    topics.push(TopicSpec::compacted(&t.optouts));
     topics.extend(settings.connections.iter().map(|c| TopicSpec::plain(t.queue(&c.id))));
     topics
 }
