@@ -99,3 +99,48 @@ async fn write_fence(producer: Producer, topic: String, partition: i32, token: S
         Err(e) => tracing::warn!(%topic, partition, error = %e, "restore fence not written"),
     }
 }
+
+/// Follows every partition of the compacted `topic` from its beginning until
+/// `shutdown`, handing each record but the fences to `on_record`; resolves
+/// once the whole topic has been read to where it ended when this began
+/// (false: `shutdown` came first). For state every replica holds whole (the
+/// router's opt-outs and quota counts), not partitioned work.
+pub async fn follow(
+    config: &runtime::config::KafkaConfig,
+    topic: &str,
+    producer: Producer,
+    shutdown: tokio_util::sync::CancellationToken,
+    mut on_record: impl FnMut(&OwnedMessage) + Send + 'static,
+) -> Result<bool, crate::Error> {
+    use futures::StreamExt;
+    let partitions = crate::partition_counts(config, &[topic]).await?[0].1 as i32;
+    let group = format!("{}.follow.{topic}", config.group_prefix);
+    let consumer = crate::watcher(config, &group, &[topic])?;
+    let restore = Restore::new(topic, producer);
+    let all_ready = move |r: &Restore| (0..partitions).all(|p| r.is_ready(p));
+    let (ready_tx, mut ready_rx) = tokio::sync::watch::channel(all_ready(&restore));
+    let topic = topic.to_owned();
+    tokio::spawn(async move {
+        let mut stream = consumer.stream();
+        loop {
+            let message = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                m = stream.next() => m,
+            };
+            match message {
+                Some(Ok(m)) => {
+                    let m = m.detach();
+                    if !restore.on_record(&m) {
+                        on_record(&m);
+                    } else if !*ready_tx.borrow() && all_ready(&restore) {
+                        let _ = ready_tx.send(true);
+                    }
+                }
+                Some(Err(e)) => tracing::warn!(%topic, error = %e, "reading a state topic"),
+                None => break,
+            }
+        }
+    });
+    let restored = ready_rx.wait_for(|ready| *ready).await.is_ok();
+    Ok(restored)
+}

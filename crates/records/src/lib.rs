@@ -80,6 +80,23 @@ impl OptOut {
     }
 }
 
+/// One router replica's count of a tenant's requests on one (UTC) day, on
+/// the compacted `sms.quotas`, keyed by [`QuotaCount::key`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaCount {
+    pub tenant: String,
+    /// Days since 1970-01-01, UTC.
+    pub day: i64,
+    pub replica: String,
+    pub count: u64,
+}
+
+impl QuotaCount {
+    pub fn key(&self) -> String {
+        format!("{}/{}/{}", self.tenant, self.day, self.replica)
+    }
+}
+
 /// The key of submit records and receipts: connection id and normalised message id.
 pub fn key(connection: &str, id_key: &str) -> String {
     format!("{connection}:{id_key}")

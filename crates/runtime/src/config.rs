@@ -18,7 +18,7 @@ pub mod routes;
 mod secret;
 pub use connection::{BindType, ConnectionConfig, MissingMessageId, Protocol, UcpAlphabet};
 pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpMethod, MoCallback};
-pub use routes::{List, ListKind, MessageClass, Route, Strategy};
+pub use routes::{List, ListKind, MessageClass, Quota, Route, Strategy};
 pub use secret::{is_secret_property, Properties, Secret};
 
 /// A configuration error; `key` is the dotted path of the bad setting.
@@ -64,6 +64,9 @@ pub struct Settings {
     /// Opt-out keywords in inbound messages.
     #[serde(default)]
     pub optout: OptOutConfig,
+    /// Per-tenant quotas.
+    #[serde(default)]
+    pub quotas: Vec<Quota>,
     /// Start-up and shutdown.
     #[serde(default)]
     pub lifecycle: LifecycleConfig,
@@ -147,6 +150,7 @@ impl Settings {
             ("kafka.topics.mo_parts", &topics.mo_parts),
             ("kafka.topics.links", &topics.links),
             ("kafka.topics.optouts", &topics.optouts),
+            ("kafka.topics.quotas", &topics.quotas),
         ] {
             if value.is_empty() || !value.chars().all(valid_topic_char) {
                 return Err(invalid(key, format!("`{value}` is not a valid topic name")));
@@ -166,6 +170,7 @@ impl Settings {
         }
         routes::validate(&self.routes, &ids)?;
         routes::validate_lists(&self.lists)?;
+        routes::validate_quotas(&self.quotas)?;
         if let Some(country) = &self.router.default_country {
             if country.parse::<phonenumber::country::Id>().is_err() {
                 return Err(invalid("router.default_country", format!("`{country}` is not an ISO 3166 region code")));
@@ -358,6 +363,8 @@ pub struct TopicsConfig {
     pub links: String,
     /// Compacted: one record per (number, subscriber) that opted out or back in.
     pub optouts: String,
+    /// Compacted: each router replica's count of each tenant's requests per day.
+    pub quotas: String,
 }
 
 impl Default for TopicsConfig {
@@ -376,6 +383,7 @@ impl Default for TopicsConfig {
             mo_parts: "sms.mo-parts".into(),
             links: "sms.links".into(),
             optouts: "sms.optouts".into(),
+            quotas: "sms.quotas".into(),
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod lists;
 pub mod matcher;
 pub mod number;
 pub mod optouts;
+pub mod quotas;
 pub mod rewrite;
 pub mod route;
 pub mod strategy;
@@ -56,6 +57,7 @@ pub enum Error {
 struct Router {
     settings: Arc<Settings>,
     routes: Routes,
+    quotas: Arc<quotas::Quotas>,
     producer: Producer,
     consumer: Arc<AckingConsumer>,
     registry: Option<Arc<Registry>>,
@@ -95,8 +97,13 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
         }
         tracing::info!("opt-outs restored");
     }
+    let quotas = Arc::new(quotas::Quotas::new(&settings.quotas));
+    if !quotas.start(kafka, producer.clone(), shutdown.clone()).await? {
+        return Ok(());
+    }
     let router = Arc::new(Router {
         routes,
+        quotas,
         producer,
         consumer: Arc::new(consumer),
         registry,
@@ -164,6 +171,22 @@ impl Router {
                 status::publish_final(&self.producer, &self.settings.kafka.topics, &event, &trace_fields).await
             }
             Decision::Queue { connection, route, request, segments } => {
+                let tenant = request.tenant.as_deref();
+                // Held back to the tenant's rate, not refused; at shutdown the record is redone.
+                if !self.quotas.hold(tenant, &self.shutdown).await {
+                    return false;
+                }
+                let taken_at = now_ms();
+                if let Err(limit) = self.quotas.take(tenant, taken_at) {
+                    counters::requests("rejected").inc();
+                    let mut ev = events::StatusEvent::new(request.id.clone(), events::Status::Rejected, now_ms());
+                    let text = format!("the tenant's {limit} requests for today (UTC) are used up");
+                    ev.error = Some(events::ErrorInfo { code: "quota_exceeded".into(), protocol_code: None, text });
+                    ev.tenant = request.tenant.clone();
+                    ev.metadata = request.metadata.clone();
+                    let topics = &self.settings.kafka.topics;
+                    return status::publish_final(&self.producer, topics, &ev, &trace_fields).await.is_ok();
+                }
                 span.record("smsgw.connection", connection.as_str());
                 if let Some(id) = &route.id {
                     span.record("smsgw.route", id.as_str());
@@ -183,6 +206,9 @@ impl Router {
                     }
                     Err(e) => Err(PublishError::Rejected(format!("cannot encode the queue record: {e}"))),
                 };
+                if queued.is_err() {
+                    self.quotas.give_back(request.tenant.as_deref(), taken_at);
+                }
                 match queued {
                     Ok(()) => {
                         counters::requests("queued").inc();

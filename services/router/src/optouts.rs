@@ -18,9 +18,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
 use events::SchemaLookup;
-use futures::StreamExt;
 use kafka::rdkafka::message::{Message, OwnedHeaders, OwnedMessage};
-use kafka::restore::Restore;
 use kafka::{trace, AckingConsumer, Outgoing, Producer};
 use phonenumber::country::Id;
 use registry::Registry;
@@ -94,41 +92,13 @@ impl OptOuts {
         producer: Producer,
         shutdown: CancellationToken,
     ) -> Result<bool, kafka::Error> {
-        let topic = kafka.topics.optouts.clone();
-        let partitions = kafka::partition_counts(kafka, &[&topic]).await?[0].1;
-        let group = format!("{}.router.optouts-follow", kafka.group_prefix);
-        let consumer = kafka::watcher(kafka, &group, &[&topic])?;
-        let restore = Restore::new(topic, producer);
-        let all_ready = move |r: &Restore| (0..partitions as i32).all(|p| r.is_ready(p));
-        let (ready_tx, mut ready_rx) = tokio::sync::watch::channel(partitions == 0 || all_ready(&restore));
         let optouts = self.clone();
-        tokio::spawn(async move {
-            let mut stream = consumer.stream();
-            loop {
-                let message = tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    m = stream.next() => m,
-                };
-                match message {
-                    Some(Ok(m)) => {
-                        if restore.on_record(&m.detach()) {
-                            if !*ready_tx.borrow() && all_ready(&restore) {
-                                let _ = ready_tx.send(true);
-                            }
-                            continue;
-                        }
-                        match serde_json::from_slice::<Change>(m.payload().unwrap_or_default()) {
-                            Ok(change) => optouts.apply(change),
-                            Err(e) => tracing::warn!(error = %e, offset = m.offset(), "not an opt-out record; skipped"),
-                        }
-                    }
-                    Some(Err(e)) => tracing::warn!(error = %e, "reading opt-outs"),
-                    None => break,
-                }
-            }
-        });
-        let restored = ready_rx.wait_for(|ready| *ready).await.is_ok();
-        Ok(restored)
+        let on_record = move |m: &OwnedMessage| match serde_json::from_slice::<Change>(m.payload().unwrap_or_default())
+        {
+            Ok(change) => optouts.apply(change),
+            Err(e) => tracing::warn!(error = %e, offset = m.offset(), "not an opt-out record; skipped"),
+        };
+        kafka::restore::follow(kafka, &kafka.topics.optouts, producer, shutdown, on_record).await
     }
 }
 

@@ -4,7 +4,6 @@
 //! from a connection that is down and send to the least loaded one. The last
 //! report, at shutdown, says the replica stopped.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use kafka::rdkafka::message::OwnedHeaders;
@@ -14,19 +13,6 @@ use runtime::Settings;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// This process's replica name: the host (the pod's name under Kubernetes),
-/// the process id and a counter, so two senders in one process differ.
-fn replica() -> String {
-    static COUNT: AtomicU64 = AtomicU64::new(0);
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "smsgw".into());
-    format!("{host}-{}-{}", std::process::id(), COUNT.fetch_add(1, Ordering::Relaxed))
-}
-
 /// Reports on `connections` until `shutdown`, then once more as stopped.
 pub(crate) fn start(
     settings: Arc<Settings>,
@@ -34,7 +20,7 @@ pub(crate) fn start(
     connections: Vec<String>,
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
-    let replica = replica();
+    let replica = runtime::replica();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(LINK_REPORT_INTERVAL);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);

@@ -92,6 +92,8 @@ pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
     topics.push(TopicSpec::compacted_for(&t.links, std::time::Duration::from_secs(3600)));
     // Opt-outs hold until the subscriber opts back in: compacted, no time limit.
     topics.push(TopicSpec::compacted(&t.optouts));
+    // Quota counts matter for a day: two days keep yesterday's for the turn of the day.
+    topics.push(TopicSpec::compacted_for(&t.quotas, std::time::Duration::from_secs(2 * 86_400)));
     topics.extend(settings.connections.iter().map(|c| TopicSpec::plain(t.queue(&c.id))));
     topics
 }

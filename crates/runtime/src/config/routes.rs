@@ -172,6 +172,33 @@ pub(super) fn validate_lists(lists: &[List]) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// A tenant's quota (`[[quotas]]`), for the whole gateway however many
+/// router replicas share the work.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    pub tenant: String,
+    /// Requests per second; more are held back, not refused.
+    #[serde(default)]
+    pub per_second: Option<u32>,
+    /// Requests per day (UTC); more are REJECTED `quota_exceeded`.
+    #[serde(default)]
+    pub per_day: Option<u64>,
+}
+
+pub(super) fn validate_quotas(quotas: &[Quota]) -> Result<(), ConfigError> {
+    let mut tenants = BTreeSet::new();
+    for (i, quota) in quotas.iter().enumerate() {
+        if quota.tenant.is_empty() || !tenants.insert(quota.tenant.as_str()) {
+            return Err(invalid(format!("quotas[{i}].tenant"), format!("`{}` is empty or not unique", quota.tenant)));
+        }
+        if quota.per_second.is_none_or(|n| n == 0) && quota.per_day.is_none_or(|n| n == 0) {
+            return Err(invalid(format!("quotas[{i}].per_second"), "give per_second or per_day, above 0"));
+        }
+    }
+    Ok(())
+}
+
 /// Checks every route against the connection ids; the first error names its key.
 pub(super) fn validate(routes: &[Route], connections: &BTreeSet<&str>) -> Result<(), ConfigError> {
     let mut ids = BTreeSet::new();
