@@ -73,7 +73,7 @@ impl Quotas {
 
     /// Sets this replica's share of the partitions (`held` of `total`).
     pub fn set_share(&self, held: usize, total: usize) {
-        let share = if total == 0 { 1000 } else { (held * 1000 / total).min(1000) as u32 };
+        let share = (held * 1000).checked_div(total).map_or(1000, |s| s.min(1000) as u32);
         self.share.store(share, std::sync::atomic::Ordering::Relaxed);
     }
 
