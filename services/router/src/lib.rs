@@ -134,7 +134,7 @@ impl Router {
             Decision::Queue { connection, request, segments } => {
                 let queued = match events::encode_request(&request, self.framings.queue(&connection)) {
                     Ok(payload) => {
-                        let topic = topics.queue(&connection);
+                        let topic = topics.queue_for(&connection, request.priority);
                         tracing::debug!(%connection, segments, "queued");
                         let headers = trace::with_fields(OwnedHeaders::new(), &trace_fields);
                         let out = Outgoing { topic: &topic, key: &request.id, payload: &payload, headers };

@@ -87,7 +87,8 @@ pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
     let retention = settings.kafka.id_retention;
     topics.push(TopicSpec::compacted_for(&t.done, retention));
     topics.push(TopicSpec::compacted_for(&t.finals, retention));
-    topics.extend(settings.connections.iter().map(|c| TopicSpec::plain(t.queue(&c.id))));
+    // Every connection's queue: one topic per priority lane.
+    topics.extend(settings.connections.iter().flat_map(|c| t.queues(&c.id)).map(|(_, q)| TopicSpec::plain(q)));
     topics
 }
 
