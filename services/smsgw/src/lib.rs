@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod bench_kannel;
+pub mod bench_priority;
 pub mod cli;
 pub mod plan;
 pub mod sim_http;
