@@ -14,10 +14,12 @@ use serde::Deserialize;
 mod connection;
 pub mod env;
 pub mod http;
+mod lanes;
 pub mod link_tls;
 mod secret;
 pub use connection::{BindType, ConnectionConfig, MissingMessageId, Protocol, UcpAlphabet};
 pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpMethod, MoCallback};
+pub use lanes::{lane_suffix, LANES};
 pub use secret::{is_secret_property, Properties, Secret};
 
 /// A configuration error; `key` is the dotted path of the bad setting.
@@ -147,18 +149,7 @@ impl Settings {
                 return Err(invalid(format!("connections[{i}].id"), format!("duplicate connection id `{}`", conn.id)));
             }
         }
-        // `a.urgent` would share its queue topic with the urgent lane of `a`.
-        for (i, conn) in self.connections.iter().enumerate() {
-            let lane_of = LANES.iter().map(|p| lane_suffix(*p)).filter(|s| !s.is_empty()).find_map(|suffix| {
-                conn.id.strip_suffix(suffix).filter(|base| ids.contains(base)).map(|base| (base, suffix))
-            });
-            if let Some((base, suffix)) = lane_of {
-                return Err(invalid(
-                    format!("connections[{i}].id"),
-                    format!("`{}` is the queue topic of connection `{base}`'s `{suffix}` lane", conn.id),
-                ));
-            }
-        }
+        lanes::validate_ids(&self.connections, &ids)?;
         if let Some(default) = &self.router.default_connection {
             if !ids.contains(default.as_str()) {
                 return Err(invalid("router.default_connection", format!("no connection with id `{default}`")));
@@ -371,37 +362,6 @@ impl TopicsConfig {
     pub fn queue(&self, connection: &str) -> String {
         format!("{}{}", self.queue_prefix, connection)
     }
-
-    /// The queue topic of one connection's lane for `priority`. The normal
-    /// lane keeps the name queues had before there were lanes
-    /// (`sms.queue.{connection}`), so its backlog and its sender group's
-    /// committed offsets carry over an upgrade; the others add a suffix
-    /// (`.high`, `.urgent`). A lane is a topic, not a place in memory, so
-    /// what waits in it survives any restart.
-    pub fn queue_for(&self, connection: &str, priority: Priority) -> String {
-        match lane_suffix(priority) {
-            "" => self.queue(connection),
-            suffix => format!("{}{}{}", self.queue_prefix, connection, suffix),
-        }
-    }
-
-    /// Every lane's queue topic of one connection, highest priority first.
-    pub fn queues(&self, connection: &str) -> [(Priority, String); 3] {
-        LANES.map(|p| (p, self.queue_for(connection, p)))
-    }
-}
-
-/// The lanes of a connection's queue, highest priority first.
-pub const LANES: [Priority; 3] = [Priority::Urgent, Priority::High, Priority::Normal];
-
-/// What a lane adds to the name of its connection's queue topic (and of its
-/// sender's consumer group).
-pub fn lane_suffix(priority: Priority) -> &'static str {
-    match priority {
-        Priority::Normal => "",
-        Priority::High => ".high",
-        Priority::Urgent => ".urgent",
-    }
 }
 
 /// Logging, log file, OpenTelemetry export and the metrics endpoint.
@@ -607,34 +567,6 @@ mod tests {
         assert_eq!(c.window, 10);
         assert_eq!(c.response_timeout, Duration::from_secs(3));
         assert_eq!(c.max_tps, 50);
-    }
-
-    #[test]
-    fn each_priority_has_its_lane() {
-        let s = Settings::from_toml(MINIMAL).unwrap();
-        let t = &s.kafka.topics;
-        assert_eq!(t.queue_for("sim", Priority::Normal), t.queue("sim"), "the normal lane keeps the old name");
-        assert_eq!(t.queue_for("sim", Priority::High), "sms.queue.sim.high");
-        assert_eq!(t.queue_for("sim", Priority::Urgent), "sms.queue.sim.urgent");
-        let names: Vec<_> = t.queues("sim").into_iter().map(|(_, topic)| topic).collect();
-        assert_eq!(names, ["sms.queue.sim.urgent", "sms.queue.sim.high", "sms.queue.sim"]);
-        assert!((s.connections[0].bulk_share - 0.1).abs() < 1e-9, "bulk_share defaults to 10 %");
-    }
-
-    #[test]
-    fn a_connection_cannot_take_another_ones_lane_topic() {
-        let twin = MINIMAL.to_owned() + "\n[[connections]]\nid = \"sim.urgent\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\nsystem_id = \"x\"\n";
-        let err = error_of(&twin);
-        assert!(err.contains("connections[1].id") && err.contains("lane"), "{err}");
-    }
-
-    #[test]
-    fn bulk_share_is_a_fraction_below_one() {
-        let with = |v: &str| MINIMAL.replace("max_tps = 50", &format!("max_tps = 50\nbulk_share = {v}"));
-        assert!((Settings::from_toml(&with("0.25")).unwrap().connections[0].bulk_share - 0.25).abs() < 1e-9);
-        for bad in ["0.0", "1.0", "-0.1", "0.0001"] {
-            assert!(error_of(&with(bad)).contains("connections[0].bulk_share"), "{bad}");
-        }
     }
 
     #[test]

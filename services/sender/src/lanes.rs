@@ -18,7 +18,7 @@ use events::Priority;
 use tokio::sync::{Notify, Semaphore};
 
 /// Lane index of a priority: 0 normal, 1 high, 2 urgent.
-fn index(priority: Priority) -> usize {
+pub(crate) fn index(priority: Priority) -> usize {
     match priority {
         Priority::Normal => 0,
         Priority::High => 1,

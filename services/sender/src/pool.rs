@@ -156,15 +156,6 @@ pub struct Pool {
     unrecorded: Arc<[Arc<Semaphore>; 3]>,
 }
 
-/// `unrecorded`'s index of a lane.
-fn lane_index(priority: Priority) -> usize {
-    match priority {
-        Priority::Normal => 0,
-        Priority::High => 1,
-        Priority::Urgent => 2,
-    }
-}
-
 impl Pool {
     /// Starts `config.binds` link tasks of the connection's protocol on
     /// `tasks`; they stop when `shutdown` is cancelled.
@@ -232,7 +223,7 @@ impl Pool {
     ) -> Option<OwnedSemaphorePermit> {
         let capacity = self.shared.config.binds * self.shared.config.window;
         let n = segments.clamp(1, capacity.max(1)) as u32;
-        let slots = self.unrecorded[lane_index(lane)].clone();
+        let slots = self.unrecorded[crate::lanes::index(lane)].clone();
         tokio::select! {
             permit = slots.acquire_many_owned(n) => permit.ok(),
             _ = withdraw.cancelled() => None,
