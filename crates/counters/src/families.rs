@@ -43,7 +43,7 @@ static WINDOW_IN_USE: Family<Gauge, 1> = Family::new(
 );
 static QUEUE_LAG: Family<Gauge, 1> = Family::new(
     "smsgw_queue_lag",
-    "Records on the connection's queue topic that this process has not taken up yet, over the partitions assigned to it: log end minus position, every 5 s.",
+    "Records on the connection's queue topics (every priority lane) that this process has not taken up yet, over the partitions assigned to it: log end minus position, every 5 s.",
     ["connection"],
 );
 static BUILD_INFO: Family<Gauge, 1> =
@@ -165,7 +165,7 @@ pub fn window_in_use(connection: &str) -> &'static Gauge {
     WINDOW_IN_USE.with([connection])
 }
 
-/// Records of `connection`'s queue topic this process has not taken up yet
+/// Records of `connection`'s queue topics (all lanes) this process has not taken up yet
 /// (set by `kafka::lag::watch`).
 pub fn queue_lag(connection: &str) -> &'static Gauge {
     QUEUE_LAG.with([connection])

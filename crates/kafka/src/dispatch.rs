@@ -64,6 +64,19 @@ fn forget_revoked(
     }
 }
 
+/// Starts restoring the state of newly assigned partitions at once rather
+/// than when their first work record comes: a topic that is mostly idle (a
+/// sender's urgent lane) is then ready before its first record, which
+/// would otherwise wait for the restore's round trip.
+fn restore_assigned(consumer: &AckingConsumer, state: Option<&StateTopic<'_>>) {
+    let Some(state) = state else { return };
+    for (topic, partition) in consumer.take_assigned() {
+        if topic == state.topic {
+            let _ = (state.ready)(partition);
+        }
+    }
+}
+
 /// The next held record of a partition whose state is now restored.
 fn release(held: &mut HashMap<i32, VecDeque<OwnedMessage>>, state: Option<&StateTopic<'_>>) -> Option<OwnedMessage> {
     let state = state?;
@@ -109,6 +122,7 @@ where
         // A record held before a rebalance must not be begun after it: the
         // partition's new generation starts again from its committed offset.
         forget_revoked(&consumer, &mut held, state.as_ref());
+        restore_assigned(&consumer, state.as_ref());
         let message = match release(&mut held, state.as_ref()) {
             Some(m) => m,
             None => {

@@ -41,12 +41,12 @@ pub fn partition_lag(low: i64, high: i64, position: Option<i64>) -> i64 {
     (high - position.unwrap_or(low)).max(0)
 }
 
-/// Keeps each gauge set to the lag of its topic until `shutdown`. A round
-/// the broker does not answer leaves the gauges as they were (a stale value
-/// rather than a false zero).
+/// Keeps each gauge set to the lag of its topics (summed: a connection's
+/// priority lanes) until `shutdown`. A round the broker does not answer
+/// leaves the gauge as it was (a stale value rather than a false zero).
 pub fn watch(
     config: &KafkaConfig,
-    gauges: Vec<(String, &'static counters::Gauge)>,
+    gauges: Vec<(Vec<String>, &'static counters::Gauge)>,
     shutdown: CancellationToken,
 ) -> Result<(), Error> {
     if gauges.is_empty() {
@@ -63,14 +63,15 @@ pub fn watch(
                 _ = shutdown.cancelled() => break,
                 _ = every.tick() => {}
             }
-            for (topic, gauge) in &gauges {
-                let positions = positions_of(topic);
-                if positions.is_empty() {
-                    gauge.set(0);
-                    continue;
-                }
-                let (asking, topic) = (client.clone(), topic.clone());
-                let ask = tokio::task::spawn_blocking(move || lag(&asking, &topic, &positions, ASK_TIMEOUT));
+            for (topics, gauge) in &gauges {
+                let asked: Vec<_> = topics.iter().map(|t| (t.clone(), positions_of(t))).collect();
+                let asking = client.clone();
+                let ask = tokio::task::spawn_blocking(move || {
+                    asked
+                        .iter()
+                        .map(|(topic, positions)| lag(&asking, topic, positions, ASK_TIMEOUT))
+                        .sum::<KafkaResult<i64>>()
+                });
                 let answer = tokio::select! {
                     _ = shutdown.cancelled() => return,
                     answer = ask => answer,

@@ -15,7 +15,8 @@ pub struct Framings {
     /// Inbound messages (`kafka.topics.inbound`).
     pub inbound: Framing,
     /// Queue records, per connection id: each queue topic is its own subject,
-    /// and a registry may give each subject its own id.
+    /// and a registry may give each subject its own id (the lanes of one
+    /// connection carry the same schema, so they share the id).
     queues: BTreeMap<String, Framing>,
 }
 
@@ -40,8 +41,15 @@ pub async fn framings(settings: &Settings, registry: Option<&Registry>) -> Resul
     let topics = &settings.kafka.topics;
     let mut queues = BTreeMap::new();
     for connection in &settings.connections {
-        let framing = registry.register_value(&topics.queue(&connection.id), SchemaKind::SendRequest).await?;
-        queues.insert(connection.id.clone(), framing);
+        // Every lane's topic is a subject of its own (TopicNameStrategy); the
+        // schema is the same, so the registry gives each lane the normal
+        // lane's id, and one framing per connection serves all its lanes.
+        for (priority, topic) in topics.queues(&connection.id) {
+            let framing = registry.register_value(&topic, SchemaKind::SendRequest).await?;
+            if priority == events::Priority::Normal {
+                queues.insert(connection.id.clone(), framing);
+            }
+        }
     }
     Ok(Framings {
         status: registry.register_value(&topics.status, SchemaKind::StatusEvent).await?,

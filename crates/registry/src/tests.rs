@@ -154,6 +154,9 @@ async fn framings_with_and_without_registry() {
     assert_eq!(f.status, id("sms.status-value"));
     assert_eq!(f.inbound, id("sms.inbound-value"));
     assert_eq!(f.queue("a"), id("sms.queue.a-value"));
+    for lane in ["sms.queue.a.high-value", "sms.queue.a.urgent-value"] {
+        assert!(fake.subject_id(lane).is_some(), "{lane} registered");
+    }
     assert_eq!(f.queue("unknown"), Framing::SingleObject);
 
     fake.set_unavailable(true);

@@ -8,16 +8,19 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use events::Priority;
 use serde::Deserialize;
 
 mod connection;
 pub mod env;
 pub mod http;
+mod lanes;
 pub mod link_tls;
 pub mod routes;
 mod secret;
 pub use connection::{BindType, ConnectionConfig, MissingMessageId, Protocol, UcpAlphabet};
 pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpMethod, MoCallback};
+pub use lanes::{lane_suffix, LANES};
 pub use routes::{List, ListKind, MessageClass, Quota, Route, Strategy};
 pub use secret::{is_secret_property, Properties, Secret};
 
@@ -163,6 +166,7 @@ impl Settings {
                 return Err(invalid(format!("connections[{i}].id"), format!("duplicate connection id `{}`", conn.id)));
             }
         }
+        lanes::validate_ids(&self.connections, &ids)?;
         if let Some(default) = &self.router.default_connection {
             if !ids.contains(default.as_str()) {
                 return Err(invalid("router.default_connection", format!("no connection with id `{default}`")));
@@ -389,7 +393,7 @@ impl Default for TopicsConfig {
 }
 
 impl TopicsConfig {
-    /// The queue topic of one connection.
+    /// The queue topic of one connection: its normal (bulk) lane.
     pub fn queue(&self, connection: &str) -> String {
         format!("{}{}", self.queue_prefix, connection)
     }

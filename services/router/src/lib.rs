@@ -197,7 +197,7 @@ impl Router {
                 let route_json = serde_json::to_vec(&route).unwrap_or_default();
                 let queued = match events::encode_request(&request, self.framings.queue(&connection)) {
                     Ok(payload) => {
-                        let topic = topics.queue(&connection);
+                        let topic = topics.queue_for(&connection, request.priority);
                         tracing::debug!(%connection, segments, "queued");
                         let headers = trace::with_fields(OwnedHeaders::new(), &trace_fields)
                             .insert(Header { key: records::ROUTE_HEADER, value: Some(&route_json) });

@@ -1,6 +1,12 @@
-//! One connection's sender: consumes the connection's queue topic, sends
+//! One connection's sender: consumes the connection's queue topics, sends
 //! each request through the bind pool, publishes the outcome, and only then
 //! acknowledges the record.
+//!
+//! Each priority lane (`sms.queue.{id}`, `.high`, `.urgent`) is read by a
+//! consumer of its own, in a group of its own, with its own bound on
+//! requests in flight: a bulk backlog fills its own consumer's prefetch and
+//! its own handler slots, never those an urgent request needs. The pool then
+//! hands the links the highest lane first ([`crate::lanes`]).
 //!
 //! With a schema registry configured, status and inbound events use the
 //! Confluent wire format, and queue records' writer schemas come from the
@@ -11,19 +17,19 @@
 
 use std::sync::Arc;
 
-use events::{SchemaLookup, Status};
+use events::{Priority, SchemaLookup, Status};
 use kafka::lease::Lease;
 use kafka::rdkafka::message::{Headers, Message, OwnedHeaders, OwnedMessage};
 use kafka::{trace, AckingConsumer, Outgoing, Producer, PublishError};
 use registry::{Framings, Registry};
-use runtime::config::{ConnectionConfig, MissingMessageId};
+use runtime::config::{lane_suffix, ConnectionConfig, MissingMessageId};
 use runtime::Settings;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use crate::done::{Claim, DoneSet};
+use crate::done::{Claim, DoneLanes, DoneSet};
 use crate::message::{self, Outcome};
 use crate::pool::Pool;
 use crate::prepare;
@@ -32,17 +38,18 @@ use crate::prepare;
 /// for, saying why none will come (`no_message_id`, `record_refused`).
 pub const NO_RECEIPT: &str = "smsgw.no_receipt";
 
+/// One lane's worker; the lanes of a connection share its pool, references and claims.
 struct Worker {
+    lane: Priority,
     settings: Arc<Settings>,
     config: ConnectionConfig,
     pool: Pool,
     producer: Producer,
-    consumer: Arc<AckingConsumer>,
-    references: crate::reference::References,
+    references: Arc<crate::reference::References>,
     registry: Option<Arc<Registry>>,
     framings: Framings,
     shutdown: CancellationToken,
-    done: DoneSet,
+    done: Arc<DoneLanes>,
 }
 
 /// Runs the sender of `config` until `shutdown`.
@@ -56,17 +63,29 @@ pub async fn run(
 ) -> Result<(), kafka::Error> {
     runtime::shutdown::fault_point(&format!("connection:{}", config.id));
     let kafka_config = &settings.kafka;
-    let topic = kafka_config.topics.queue(&config.id);
+    let queues = kafka_config.topics.queues(&config.id);
     let group = format!("{}.sender.{}", kafka_config.group_prefix, config.id);
     let done_topic = kafka_config.topics.done.clone();
-    kafka::check_copartitioned(kafka_config, &[&topic, &done_topic]).await?;
-    // Range assignment: partition p of the queue and of the done markers go to the same member.
-    let consumer = Arc::new(AckingConsumer::subscribe_with(
-        kafka_config,
-        &group,
-        &[&topic, &done_topic],
-        &[("partition.assignment.strategy", "range")],
-    )?);
+    let mut copartitioned: Vec<&str> = queues.iter().map(|(_, q)| q.as_str()).collect();
+    copartitioned.push(&done_topic);
+    kafka::check_copartitioned(kafka_config, &copartitioned).await?;
+    // One consumer per lane. Range assignment: partition p of a lane and of
+    // the done markers go to the same member. The normal lane keeps the
+    // group senders had before there were lanes (its committed offsets).
+    let mut lanes = Vec::new();
+    for (lane, topic) in &queues {
+        let group = format!("{group}{}", lane_suffix(*lane));
+        let consumer = Arc::new(AckingConsumer::subscribe_with(
+            kafka_config,
+            &group,
+            &[topic, &done_topic],
+            &[("partition.assignment.strategy", "range")],
+        )?);
+        let done =
+            DoneSet::new(config.id.clone(), *lane, done_topic.clone(), producer.clone(), kafka_config.id_retention);
+        lanes.push((*lane, group, consumer, Arc::new(done)));
+    }
+    let done = Arc::new(DoneLanes::new(lanes.iter().map(|(_, _, _, d)| d.clone()).collect()));
 
     let binds = TaskTracker::new();
     let bind_shutdown = CancellationToken::new();
@@ -82,48 +101,65 @@ pub async fn run(
         crate::inbound::run(destinations, producer.clone(), inbound_rx)
             .instrument(tracing::info_span!("inbound", connection = %config.id)),
     );
-
-    let worker = Arc::new(Worker {
-        done: DoneSet::new(config.id.clone(), done_topic.clone(), producer.clone(), kafka_config.id_retention),
-        references: crate::reference::References::default(),
-        settings: settings.clone(),
-        config: config.clone(),
-        pool: pool.clone(),
-        producer,
-        consumer,
-        registry,
-        framings,
-        shutdown: shutdown.clone(),
-    });
-    tracing::info!(%topic, binds = config.binds, window = config.window, max_tps = config.max_tps, "sender started");
+    let references = Arc::new(crate::reference::References::default());
+    tracing::info!(
+        topic = %kafka_config.topics.queue(&config.id),
+        binds = config.binds,
+        window = config.window,
+        max_tps = config.max_tps,
+        bulk_share = config.bulk_share,
+        "sender started"
+    );
 
     let dispatch = kafka::Dispatch { max_in_flight: config.max_in_flight, drain: settings.lifecycle.drain };
-    let span = |m: &OwnedMessage| trace::process_span(m, &group, trace::Key::Record);
-    let handle = |message: OwnedMessage, lease: Arc<Lease>| {
-        let w = worker.clone();
+    let loops = lanes.iter().map(|(lane, group, consumer, set)| {
+        let worker = Arc::new(Worker {
+            lane: *lane,
+            done: done.clone(),
+            references: references.clone(),
+            settings: settings.clone(),
+            config: config.clone(),
+            pool: pool.clone(),
+            producer: producer.clone(),
+            registry: registry.clone(),
+            framings: framings.clone(),
+            shutdown: shutdown.clone(),
+        });
+        let (done_topic, shutdown) = (&done_topic, &shutdown);
         async move {
-            let done = w.handle(&message, &lease).await;
-            (message, done)
+            let span = |m: &OwnedMessage| trace::process_span(m, group, trace::Key::Record);
+            let handle = |message: OwnedMessage, lease: Arc<Lease>| {
+                let w = worker.clone();
+                async move {
+                    let done = w.handle(&message, &lease).await;
+                    (message, done)
+                }
+            };
+            let on_done = |m: &OwnedMessage| set.on_record(m);
+            let ready = |p: i32| set.is_ready(p);
+            let on_revoke = |p: i32| set.forget(p);
+            let state =
+                kafka::StateTopic { topic: done_topic, on_record: &on_done, ready: &ready, on_revoke: &on_revoke };
+            kafka::dispatch::run(consumer.clone(), dispatch, shutdown, Some(state), span, handle).await
         }
-    };
-    let consumer = worker.consumer.clone();
-    let on_done = |m: &OwnedMessage| worker.done.on_record(m);
-    let ready = |p: i32| worker.done.is_ready(p);
-    let on_revoke = |p: i32| worker.done.forget(p);
-    let state = kafka::StateTopic { topic: &done_topic, on_record: &on_done, ready: &ready, on_revoke: &on_revoke };
-    let messages = kafka::dispatch::run(consumer, dispatch, &shutdown, Some(state), span, handle).await;
+        .instrument(tracing::info_span!("lane", lane = ?lane))
+    });
+    let messages = futures::future::join_all(loops).await;
 
     pool.close();
     bind_shutdown.cancel();
     binds.close();
     binds.wait().await;
     pool.drain_unsent();
-    messages.wait().await;
+    for tasks in &messages {
+        tasks.wait().await;
+    }
     drop(pool);
-    drop(worker.pool.clone());
-    worker.consumer.commit_and_close();
-    // The binds are gone; once the worker drops its pool the inbound channel closes.
-    drop(worker);
+    for (_, _, consumer, _) in &lanes {
+        consumer.commit_and_close();
+    }
+    // The binds are gone and the workers with their pools: the inbound channel closes.
+    drop(lanes);
     let _ = inbound.await;
     tracing::info!(connection = %config.id, "sender stopped");
     Ok(())
@@ -165,14 +201,14 @@ impl Worker {
         // Idempotency by request id (see `done`).
         // The dispatch loop handed this record over only once the partition's markers were restored.
         let partition = message.partition();
-        if self.done.claim(partition, &request.id) == Claim::Duplicate {
+        if self.done.claim(self.lane, partition, &request.id) == Claim::Duplicate {
             tracing::info!(request_id = %request.id, "request already sent or being sent; skipped");
             counters::duplicates_skipped(&self.config.id).inc();
             return true;
         }
         let route = route_of(message);
         let recorded = self.send(&request, route, lease, &trace_fields).await;
-        self.done.finish(partition, &request.id, recorded);
+        self.done.finish(self.lane, partition, &request.id, recorded);
         recorded
     }
 
@@ -190,11 +226,11 @@ impl Worker {
         let withdraw = lease.revoking();
         let outcome = match prepare::submits(request, &self.config, reference, self.settings.router.max_segments) {
             Ok(segments) => {
-                _unrecorded = self.pool.reserve(segments.len(), withdraw).await;
+                _unrecorded = self.pool.reserve(self.lane, segments.len(), withdraw).await;
                 if _unrecorded.is_none() {
                     return false;
                 }
-                message::send(&self.pool, request, segments, withdraw).await
+                message::send(&self.pool, self.lane, request, segments, withdraw).await
             }
             Err(error) => {
                 let mut ev = events::StatusEvent::new(request.id.clone(), Status::Rejected, message::now_ms());
@@ -274,7 +310,7 @@ impl Worker {
     /// Records that `id` has an outcome (compacted done topic, keyed by request id).
     async fn mark_done(&self, id: &str, status: Status) -> Result<(), PublishError> {
         let topic = &self.settings.kafka.topics.done;
-        let payload = serde_json::json!({ "connection": self.config.id, "status": status.symbol() }).to_string();
+        let payload = crate::done::marker(&self.config.id, self.lane, status.symbol());
         let out = Outgoing { topic, key: id, payload: payload.as_bytes(), headers: OwnedHeaders::new() };
         self.producer.publish(out).await.map(|_| ())
     }

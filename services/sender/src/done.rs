@@ -18,10 +18,22 @@
 //! Each connection keeps only its own ids (markers name their connection):
 //! the topic is shared, and one busy connection's ids must not fill the
 //! memory of every other connection's sender.
+//!
+//! A connection's priority lanes are queue topics of their own, each read by
+//! a consumer of its own with a [`DoneSet`] of its own, which keeps only the
+//! ids of its lane (markers of the high and urgent lanes name it; a marker
+//! without a lane is the normal lane's, as all were before lanes), so an id
+//! is remembered once, not once per lane. [`DoneLanes`] claims across the
+//! lanes: a request published twice with different priorities is sent once
+//! when one process holds that partition of every lane (one replica always
+//! does); with several replicas, the marker on the topic catches the copy
+//! that comes later.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use events::Priority;
 
 use kafka::rdkafka::message::{Message, OwnedMessage};
 use kafka::recent::{now_ms, RecentIds};
@@ -35,11 +47,29 @@ struct Partition {
 /// The connection a done marker names (`{"connection": "...", "status": "..."}`);
 /// `None` for a marker that cannot be read.
 pub fn marker_connection(payload: &[u8]) -> Option<String> {
+    marker_owner(payload).map(|(connection, _)| connection)
+}
+
+/// The connection and lane a done marker names
+/// (`{"connection": "...", "status": "...", "priority": "urgent"}`; no
+/// `priority`: the normal lane); `None` for a marker that cannot be read.
+pub fn marker_owner(payload: &[u8]) -> Option<(String, Priority)> {
     #[derive(serde::Deserialize)]
     struct Marker {
         connection: String,
+        #[serde(default)]
+        priority: Priority,
     }
-    serde_json::from_slice::<Marker>(payload).ok().map(|m| m.connection)
+    serde_json::from_slice::<Marker>(payload).ok().map(|m| (m.connection, m.priority))
+}
+
+/// The done marker of a request of `connection`'s `lane` with outcome `status`.
+pub fn marker(connection: &str, lane: Priority, status: &str) -> String {
+    let mut marker = serde_json::json!({ "connection": connection, "status": status });
+    if lane != Priority::Normal {
+        marker["priority"] = serde_json::json!(lane);
+    }
+    marker.to_string()
 }
 
 /// What a sender should do with a queue record.
@@ -51,21 +81,31 @@ pub enum Claim {
     Duplicate,
 }
 
-/// The ids of one sender's partitions with a recorded outcome.
+/// The ids of one sender lane's partitions with a recorded outcome.
 pub struct DoneSet {
     /// The connection whose markers count here.
     connection: String,
+    /// The lane whose markers count here.
+    lane: Priority,
     restore: Restore,
     retention: Duration,
     partitions: Mutex<HashMap<i32, Partition>>,
+    /// This lane's part of `smsgw_ids_remembered`.
+    remembered: Mutex<i64>,
 }
 
 impl DoneSet {
-    /// `producer` writes the restore fences (see [`Restore`]); ids are
-    /// remembered for `retention`.
-    pub fn new(connection: String, topic: String, producer: kafka::Producer, retention: Duration) -> Self {
+    /// The done set of `connection`'s `lane`; `producer` writes the restore
+    /// fences (see [`Restore`]); ids are remembered for `retention`.
+    pub fn new(
+        connection: String,
+        lane: Priority,
+        topic: String,
+        producer: kafka::Producer,
+        retention: Duration,
+    ) -> Self {
         let restore = Restore::new(topic, producer);
-        Self { connection, restore, retention, partitions: Mutex::new(HashMap::new()) }
+        Self { connection, lane, restore, retention, partitions: Mutex::new(HashMap::new()), remembered: Mutex::new(0) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Partition>> {
@@ -80,9 +120,17 @@ impl DoneSet {
             .entry(partition)
             .or_insert_with(|| Partition { done: RecentIds::new(self.retention), in_progress: HashSet::new() });
         let result = f(part);
-        let remembered = parts.values().map(|p| p.done.len()).sum::<usize>();
-        counters::ids_remembered(&self.connection).set(remembered as i64);
+        self.count(&parts);
         result
+    }
+
+    /// `smsgw_ids_remembered` of the connection: the lanes' ids together.
+    fn count(&self, parts: &HashMap<i32, Partition>) {
+        let remembered = parts.values().map(|p| p.done.len()).sum::<usize>() as i64;
+        let gauge = counters::ids_remembered(&self.connection);
+        let mut before = self.remembered.lock().unwrap_or_else(|e| e.into_inner());
+        gauge.add(remembered - *before);
+        *before = remembered;
     }
 
     /// Feeds one record of the done topic.
@@ -93,7 +141,7 @@ impl DoneSet {
         let Some(id) = message.key().map(|k| String::from_utf8_lossy(k).into_owned()) else { return };
         let at = message.timestamp().to_millis().unwrap_or_else(now_ms);
         match message.payload() {
-            Some(payload) if marker_connection(payload).as_deref() == Some(self.connection.as_str()) => {
+            Some(payload) if marker_owner(payload).is_some_and(|(c, l)| c == self.connection && l == self.lane) => {
                 self.with_partition(message.partition(), |part| part.done.insert(id, at));
             }
             Some(_) => {} // another connection's
@@ -111,8 +159,7 @@ impl DoneSet {
     pub fn forget(&self, partition: i32) {
         let mut parts = self.lock();
         parts.remove(&partition);
-        let remembered = parts.values().map(|p| p.done.len()).sum::<usize>();
-        counters::ids_remembered(&self.connection).set(remembered as i64);
+        self.count(&parts);
         drop(parts);
         self.restore.forget(partition);
     }
@@ -127,6 +174,12 @@ impl DoneSet {
         })
     }
 
+    /// True when `id` has a recorded outcome in this lane (partition
+    /// `partition`); asks without claiming.
+    pub fn is_done(&self, partition: i32, id: &str) -> bool {
+        self.lock().get(&partition).is_some_and(|part| part.done.contains(id, now_ms()))
+    }
+
     /// Releases a claim; `done` when the outcome (and its marker) is recorded.
     pub fn finish(&self, partition: i32, id: &str, done: bool) {
         self.with_partition(partition, |part| {
@@ -138,24 +191,84 @@ impl DoneSet {
     }
 }
 
+/// The done sets of one connection's lanes, claimed together, so that one
+/// request id is sent once whichever lanes its copies came through.
+pub struct DoneLanes {
+    sets: Vec<Arc<DoneSet>>,
+    /// Ids being sent in any lane.
+    sending: Mutex<HashSet<String>>,
+}
+
+impl DoneLanes {
+    pub fn new(sets: Vec<Arc<DoneSet>>) -> Self {
+        Self { sets, sending: Mutex::new(HashSet::new()) }
+    }
+
+    /// The done set of `lane`.
+    pub fn set(&self, lane: Priority) -> Option<&Arc<DoneSet>> {
+        self.sets.iter().find(|s| s.lane == lane)
+    }
+
+    /// Claims `id` for sending in `lane`, unless some lane has it done or
+    /// is sending it. Partition `partition` of every lane holds the same ids
+    /// (same key, same partition count).
+    pub fn claim(&self, lane: Priority, partition: i32, id: &str) -> Claim {
+        // Held while the lanes are asked: a finish in between cannot slip through.
+        let mut sending = self.sending.lock().unwrap_or_else(|e| e.into_inner());
+        if sending.contains(id) || self.sets.iter().any(|s| s.lane != lane && s.is_done(partition, id)) {
+            return Claim::Duplicate;
+        }
+        let Some(own) = self.set(lane) else { return Claim::New };
+        let claim = own.claim(partition, id);
+        if claim == Claim::New {
+            sending.insert(id.to_owned());
+        }
+        claim
+    }
+
+    /// Releases a claim of `lane`; `done` when the outcome (and its marker)
+    /// is recorded. The id is done before it stops being sent.
+    pub fn finish(&self, lane: Priority, partition: i32, id: &str, done: bool) {
+        if let Some(own) = self.set(lane) {
+            own.finish(partition, id, done);
+        }
+        self.sending.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn marker(offset: i64, id: &str, connection: &str) -> OwnedMessage {
-        let payload = format!(r#"{{"connection":"{connection}","status":"SUBMITTED"}}"#).into_bytes();
+    fn record(offset: i64, id: &str, payload: String) -> OwnedMessage {
         let at = kafka::rdkafka::Timestamp::CreateTime(now_ms());
-        OwnedMessage::new(Some(payload), Some(id.as_bytes().to_vec()), "sms.done".into(), at, 0, offset, None)
+        OwnedMessage::new(
+            Some(payload.into_bytes()),
+            Some(id.as_bytes().to_vec()),
+            "sms.done".into(),
+            at,
+            0,
+            offset,
+            None,
+        )
+    }
+
+    fn done_marker(offset: i64, id: &str, connection: &str) -> OwnedMessage {
+        record(offset, id, format!(r#"{{"connection":"{connection}","status":"SUBMITTED"}}"#))
+    }
+
+    fn set(connection: &str, lane: Priority) -> DoneSet {
+        let config = runtime::config::KafkaConfig::new("127.0.0.1:9");
+        let producer = kafka::Producer::new(&config, Default::default(), Duration::from_millis(10)).unwrap();
+        DoneSet::new(connection.into(), lane, "sms.done".into(), producer, Duration::from_secs(3600))
     }
 
     #[tokio::test]
     async fn each_connection_keeps_only_its_own_ids() {
-        let config = runtime::config::KafkaConfig::new("127.0.0.1:9");
-        let producer = kafka::Producer::new(&config, Default::default(), Duration::from_millis(10)).unwrap();
-        let set = DoneSet::new("conn-a".into(), "sms.done".into(), producer, Duration::from_secs(3600));
-        set.on_record(&marker(0, "sent-by-a", "conn-a"));
-        set.on_record(&marker(1, "sent-by-b", "conn-b"));
-        set.on_record(&marker(2, "also-by-a", "conn-a"));
+        let set = set("conn-a", Priority::Normal);
+        set.on_record(&done_marker(0, "sent-by-a", "conn-a"));
+        set.on_record(&done_marker(1, "sent-by-b", "conn-b"));
+        set.on_record(&done_marker(2, "also-by-a", "conn-a"));
         assert_eq!(set.claim(0, "sent-by-a"), Claim::Duplicate);
         assert_eq!(set.claim(0, "sent-by-b"), Claim::New, "another connection's id is not kept here");
         assert_eq!(counters::ids_remembered("conn-a").get(), 2);
@@ -163,9 +276,40 @@ mod tests {
         assert_eq!(counters::ids_remembered("conn-a").get(), 0, "a revoked partition's ids go");
     }
 
+    #[tokio::test]
+    async fn each_lane_keeps_only_its_own_ids_and_claims_span_the_lanes() {
+        let (normal, urgent) = (Arc::new(set("conn-l", Priority::Normal)), Arc::new(set("conn-l", Priority::Urgent)));
+        for (offset, (id, lane)) in [("bulk-1", Priority::Normal), ("otp-1", Priority::Urgent)].into_iter().enumerate()
+        {
+            let payload = marker("conn-l", lane, "SUBMITTED");
+            normal.on_record(&record(offset as i64, id, payload.clone()));
+            urgent.on_record(&record(offset as i64, id, payload));
+        }
+        assert!(normal.is_done(0, "bulk-1") && !normal.is_done(0, "otp-1"));
+        assert!(urgent.is_done(0, "otp-1") && !urgent.is_done(0, "bulk-1"));
+        assert_eq!(counters::ids_remembered("conn-l").get(), 2, "each id remembered once, not once per lane");
+
+        let lanes = DoneLanes::new(vec![urgent.clone(), normal.clone()]);
+        // Done in another lane: a copy with another priority is not sent again.
+        assert_eq!(lanes.claim(Priority::Normal, 0, "otp-1"), Claim::Duplicate);
+        // Being sent in one lane: the copy in another waits for nothing and is skipped.
+        assert_eq!(lanes.claim(Priority::Urgent, 0, "new"), Claim::New);
+        assert_eq!(lanes.claim(Priority::Normal, 0, "new"), Claim::Duplicate);
+        lanes.finish(Priority::Urgent, 0, "new", true);
+        assert_eq!(lanes.claim(Priority::Normal, 0, "new"), Claim::Duplicate, "done in the urgent lane");
+        // Not recorded: free again in any lane.
+        assert_eq!(lanes.claim(Priority::Normal, 0, "retry"), Claim::New);
+        lanes.finish(Priority::Normal, 0, "retry", false);
+        assert_eq!(lanes.claim(Priority::Urgent, 0, "retry"), Claim::New);
+    }
+
     #[test]
-    fn markers_name_their_connection() {
+    fn markers_name_their_connection_and_lane() {
         assert_eq!(marker_connection(br#"{"connection":"smsc-a","status":"SUBMITTED"}"#).as_deref(), Some("smsc-a"));
         assert_eq!(marker_connection(b"not json"), None);
+        assert_eq!(marker("a", Priority::Normal, "FAILED"), r#"{"connection":"a","status":"FAILED"}"#);
+        for lane in [Priority::Normal, Priority::High, Priority::Urgent] {
+            assert_eq!(marker_owner(marker("a", lane, "SUBMITTED").as_bytes()), Some(("a".into(), lane)));
+        }
     }
 }

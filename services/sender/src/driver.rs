@@ -119,9 +119,9 @@ pub async fn run<P: Protocol>(shared: Arc<Shared>, index: usize, shutdown: Cance
 }
 
 /// [`Shared::next_submit`], boxed so it stays pinned across loop turns and
-/// `select!` never drops one it took. If the link ends while this holds one,
-/// dropping it drops the reply sender, which the pool reports as
-/// [`SubmitError::NotSent`]: retried, no duplicate.
+/// keeps its place (a rate token being waited for) while the link does other
+/// work. It takes a submission from the queue only as it returns it, so
+/// dropping it loses nothing.
 pub(crate) fn next_submit(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = Option<Submit>> + Send>> {
     Box::pin(async move { shared.next_submit().await })
 }

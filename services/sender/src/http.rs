@@ -164,8 +164,8 @@ pub async fn run(shared: Arc<Shared>, index: usize, shutdown: CancellationToken)
                 Err(_) => break,
             },
         };
-        // Dropped with a submission taken (shutdown during a throttle pause):
-        // its reply sender goes with it, which the pool reports as NotSent.
+        // Dropped during a throttle pause or a token wait (shutdown): nothing
+        // was taken from the queue yet.
         let submit = tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,

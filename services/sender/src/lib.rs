@@ -1,5 +1,6 @@
 //! The sender role: one sender per connection. Each consumes its own queue
-//! topic (so one slow connection never blocks another), submits through a
+//! topics, one per priority lane (so one slow connection never blocks
+//! another, and bulk never holds up urgent), submits through a
 //! [`pool`] of links (SMPP binds, HTTP clients, ...) under the connection's throughput
 //! limit and window, retries throttling and temporary errors, publishes the
 //! outcome as a status event, and acknowledges the queue record only after that.
@@ -20,6 +21,7 @@ pub mod driver;
 pub mod exchange;
 pub mod http;
 pub mod inbound;
+pub mod lanes;
 pub mod link;
 pub mod message;
 pub mod modem;
@@ -77,8 +79,12 @@ pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: Cancella
     let mut tasks = tokio::task::JoinSet::new();
     let ours: Vec<_> = settings.connections.iter().filter(|c| which.takes(c)).cloned().collect();
     watch_links(ours.iter().map(|c| c.id.clone()).collect(), shutdown.clone());
-    // `smsgw_queue_lag` of each connection, over the queue partitions this process holds.
-    let queues = ours.iter().map(|c| (settings.kafka.topics.queue(&c.id), counters::queue_lag(&c.id))).collect();
+    // `smsgw_queue_lag` of each connection, over the queue partitions (all lanes) this process holds.
+    let topics = &settings.kafka.topics;
+    let queues = ours
+        .iter()
+        .map(|c| (topics.queues(&c.id).into_iter().map(|(_, q)| q).collect(), counters::queue_lag(&c.id)))
+        .collect();
     kafka::lag::watch(&settings.kafka, queues, shutdown.clone())?;
     let ids = ours.iter().map(|c| c.id.clone()).collect();
     let reports = report::start(settings.clone(), producer.clone(), ids, shutdown.clone());

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use events::{ErrorInfo, SendRequest, Status, StatusEvent};
+use events::{ErrorInfo, Priority, SendRequest, Status, StatusEvent};
 use tokio_util::sync::CancellationToken;
 
 use crate::link::{Answer, Submission, SubmitError, Verdict};
@@ -33,11 +33,13 @@ fn deadline(expires_at: Option<i64>) -> Option<Instant> {
     Some(Instant::now() + Duration::from_millis(left.max(0) as u64))
 }
 
-/// Submits `segments` of `request` in order. Until the first segment is
-/// accepted, cancelling `withdraw` stops it (nothing reached the SMSC);
-/// after that the request is finished, so that no segment is sent twice.
+/// Submits `segments` of `request` in order, in the pool's `lane`. Until
+/// the first segment is accepted, cancelling `withdraw` stops it (nothing
+/// reached the SMSC); after that the request is finished, so that no
+/// segment is sent twice.
 pub async fn send(
     pool: &Pool,
+    lane: Priority,
     request: &SendRequest,
     segments: Vec<Submission>,
     withdraw: &CancellationToken,
@@ -69,7 +71,7 @@ pub async fn send(
         let mut response_lost = false;
         loop {
             let cancel = ids.is_empty().then(|| withdraw.clone());
-            let result = pool.submit(segment.clone(), deadline, cancel).await;
+            let result = pool.submit(lane, segment.clone(), deadline, cancel).await;
             if let Some(name) = result_name(&result) {
                 counters::submits(connection, name).inc();
                 if response_lost && name != "not_sent" {

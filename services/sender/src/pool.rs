@@ -1,13 +1,16 @@
 //! A connection's pool of links (SMPP binds, HTTP clients, ...): the submit queue every
 //! link pulls from (natural load sharing: a link with window room takes the
-//! next message), the connection-wide throughput limiter, the throttle pause,
-//! and the bound on submissions sent but not yet recorded. Protocol-free: the
-//! links speak their protocol and answer in [`crate::link`] terms.
+//! next message), in priority lanes ([`crate::lanes`]: urgent first, bulk
+//! with its guaranteed share), the connection-wide throughput limiter, the
+//! throttle pause, and the bound on submissions sent but not yet recorded,
+//! per lane. Protocol-free: the links speak their protocol and answer in
+//! [`crate::link`] terms.
 
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use events::Priority;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use runtime::config::link_tls::{self, LinkTls};
 use runtime::config::{ConnectionConfig, Protocol};
@@ -16,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::lanes::Lanes;
 use crate::link::{Answer, Delivered, Submission, SubmitError, Verdict};
 
 /// One submission waiting for a link.
@@ -48,7 +52,8 @@ fn settled(submit: &mut Option<Submit>) -> bool {
 /// State shared by the links of one connection.
 pub struct Shared {
     pub config: ConnectionConfig,
-    pub queue: async_channel::Receiver<Submit>,
+    /// The submit queue, one bounded lane per priority.
+    queue: Lanes<Submit>,
     limiter: Option<DefaultDirectRateLimiter>,
     paused_until: Mutex<Option<Instant>>,
     pub inbound: mpsc::Sender<Delivered>,
@@ -59,28 +64,29 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// The next submission a link may send now: taken from the queue, then
-    /// the throttle pause and a rate token waited for, so the token is fresh
-    /// when it goes out (a token taken while idle would allow a burst later).
-    /// Submissions withdrawn or expired meanwhile are answered here, without
-    /// spending a token. `None` once the pool is closed.
+    /// The next submission a link may send now. Once something is queued,
+    /// the throttle pause and a rate token are waited for, and only then is
+    /// the submission chosen ([`crate::lanes::LanePolicy`]): an urgent one
+    /// queued while the link waited for its token goes before the bulk that
+    /// was there first, and the token is fresh when it goes out (a token
+    /// taken while idle would allow a burst later). Submissions withdrawn or
+    /// expired meanwhile are answered here, without spending a token. A
+    /// token can go unused when another link took the last submission
+    /// first: that only happens when the queue runs dry, where the rate is
+    /// not the limit anyway. `None` once the pool is closed and empty.
     ///
-    /// Cancel-safe only before it returns: dropped while holding a
-    /// submission, the reply sender goes with it, which the pool reports as
-    /// [`SubmitError::NotSent`] (retried, no duplicate).
+    /// Cancel-safe: nothing is taken from the queue across an await.
     pub async fn next_submit(&self) -> Option<Submit> {
         loop {
-            let mut submit = Some(self.queue.recv().await.ok()?);
-            if settled(&mut submit) {
-                continue;
+            if !self.queue.wait().await {
+                return None;
             }
-            let withdraw = submit.as_ref().and_then(|s| s.withdraw.clone()).unwrap_or_default();
-            tokio::select! {
-                _ = self.ready_to_send() => {}
-                _ = withdraw.cancelled() => {}
-            }
-            if !settled(&mut submit) {
-                return submit;
+            self.ready_to_send().await;
+            while let Some((_, submit)) = self.queue.take() {
+                let mut submit = Some(submit);
+                if !settled(&mut submit) {
+                    return submit;
+                }
             }
         }
     }
@@ -143,10 +149,11 @@ fn links<P: crate::driver::Protocol>(
 /// A connection's links and its submit queue.
 #[derive(Clone)]
 pub struct Pool {
-    sender: async_channel::Sender<Submit>,
     shared: Arc<Shared>,
-    /// Slots for segments sent but whose outcome is not yet recorded.
-    unrecorded: Arc<Semaphore>,
+    /// Slots for segments sent but whose outcome is not yet recorded, per
+    /// lane (normal, high, urgent): bulk holding its slots while it waits in
+    /// its lane must not keep an urgent message out of the queue.
+    unrecorded: Arc<[Arc<Semaphore>; 3]>,
 }
 
 impl Pool {
@@ -158,8 +165,9 @@ impl Pool {
         tasks: &TaskTracker,
         shutdown: CancellationToken,
     ) -> Pool {
-        let (sender, queue) = async_channel::bounded(config.binds * config.window * 2);
-        let unrecorded = Arc::new(Semaphore::new((config.binds * config.window).max(1)));
+        let queue = Lanes::new(config.binds * config.window * 2, config.bulk_share);
+        let slots = (config.binds * config.window).max(1);
+        let unrecorded = Arc::new([0; 3].map(|_| Arc::new(Semaphore::new(slots))));
         let shared = Arc::new(Shared {
             limiter: limiter(config.max_tps),
             paused_until: Mutex::new(None),
@@ -198,36 +206,44 @@ impl Pool {
                 }
             }
         }
-        Pool { sender, shared, unrecorded }
+        Pool { shared, unrecorded }
     }
 
-    /// Reserves room for a request of `segments` segments among the
-    /// `window × binds` submits that may be unrecorded at once: sent (or
-    /// answered) but with the outcome not yet on the broker. Hold the permit
-    /// until the outcome is recorded; a crash then re-sends at most that
-    /// many submits the SMSC may already have. `None` when the pool closed
-    /// or `withdraw` was cancelled first.
-    pub async fn reserve(&self, segments: usize, withdraw: &CancellationToken) -> Option<OwnedSemaphorePermit> {
+    /// Reserves room for a request of `segments` segments in `lane` among
+    /// the `window × binds` submits of a lane that may be unrecorded at once:
+    /// queued, sent (or answered) but with the outcome not yet on the broker.
+    /// Hold the permit until the outcome is recorded; a crash then re-sends
+    /// at most that many submits per lane that the SMSC may already have.
+    /// `None` when the pool closed or `withdraw` was cancelled first.
+    pub async fn reserve(
+        &self,
+        lane: Priority,
+        segments: usize,
+        withdraw: &CancellationToken,
+    ) -> Option<OwnedSemaphorePermit> {
         let capacity = self.shared.config.binds * self.shared.config.window;
         let n = segments.clamp(1, capacity.max(1)) as u32;
+        let slots = self.unrecorded[crate::lanes::index(lane)].clone();
         tokio::select! {
-            permit = self.unrecorded.clone().acquire_many_owned(n) => permit.ok(),
+            permit = slots.acquire_many_owned(n) => permit.ok(),
             _ = withdraw.cancelled() => None,
         }
     }
 
-    /// Submits one segment and waits for the SMSC's answer. With `withdraw`,
-    /// the submission is not sent once that is cancelled
+    /// Submits one segment in `lane` and waits for the SMSC's answer. With
+    /// `withdraw`, the submission is not sent once that is cancelled
     /// ([`SubmitError::Withdrawn`]); once it went out, the answer is awaited.
     pub async fn submit(
         &self,
+        lane: Priority,
         submission: Submission,
         deadline: Option<Instant>,
         withdraw: Option<CancellationToken>,
     ) -> Result<Answer, SubmitError> {
         let (reply, answer) = oneshot::channel();
         let parent = tracing::Span::current();
-        let queued = self.sender.send(Submit { submission, deadline, withdraw: withdraw.clone(), reply, parent });
+        let submit = Submit { submission, deadline, withdraw: withdraw.clone(), reply, parent };
+        let queued = self.shared.queue.push(lane, submit);
         let stop = withdraw.unwrap_or_default();
         tokio::select! {
             sent = queued => sent.map_err(|_| SubmitError::Closed)?,
@@ -249,14 +265,14 @@ impl Pool {
 
     /// Stops accepting submits; links finish what they hold.
     pub fn close(&self) {
-        self.sender.close();
+        self.shared.queue.close();
     }
 
     /// Once every link has ended: answers what is still queued as not sent
     /// (its request is redone after the restart), so no caller waits for a
     /// link that is gone.
     pub fn drain_unsent(&self) {
-        while let Ok(submit) = self.shared.queue.try_recv() {
+        while let Some(submit) = self.shared.queue.take_any() {
             let _ = submit.reply.send(Err(SubmitError::Closed));
         }
     }

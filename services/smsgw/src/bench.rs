@@ -49,14 +49,14 @@ pub struct BenchArgs {
     pub properties: Vec<(String, String)>,
 }
 
-fn parse_property(s: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_property(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
         _ => Err("expected NAME=VALUE".into()),
     }
 }
 
-fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Result<Settings> {
+pub(crate) fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Result<Settings> {
     let toml = format!(
         r#"
         [kafka]
@@ -210,7 +210,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 }
 
 /// p50 and p99 in milliseconds.
-fn percentiles(samples: &mut [Duration]) -> (u128, u128) {
+pub(crate) fn percentiles(samples: &mut [Duration]) -> (u128, u128) {
     samples.sort();
     let at = |p: f64| {
         samples

@@ -1,4 +1,4 @@
-//! Command line: `smsgw run`, `smsgw sim smpp|ucp|cimd2|http`, `smsgw send`, `smsgw watch`, `smsgw text`, `smsgw bench`, `smsgw bench-kannel`.
+//! Command line: `smsgw run`, `smsgw sim smpp|ucp|cimd2|http`, `smsgw send`, `smsgw watch`, `smsgw text`, `smsgw bench`, `smsgw bench-kannel`, `smsgw bench-priority`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -50,6 +50,8 @@ pub enum Command {
     Bench(crate::bench::BenchArgs),
     /// Push N sendsms requests through Debian's Kannel → simulator and print throughput and DLR latency.
     BenchKannel(crate::bench_kannel::BenchKannelArgs),
+    /// Urgent requests published while a bulk backlog stands: their latency to SUBMITTED (p50, p99).
+    BenchPriority(crate::bench_priority::BenchPriorityArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -262,6 +264,11 @@ pub fn main(cli: Cli) -> ExitCode {
             let _telemetry =
                 runtime::telemetry::init(&TelemetryConfig { log: "warn".into(), ..TelemetryConfig::default() });
             run_async(async move { crate::bench_kannel::run(args).await.map(|_| ()) })
+        }
+        Command::BenchPriority(args) => {
+            let _telemetry =
+                runtime::telemetry::init(&TelemetryConfig { log: "warn".into(), ..TelemetryConfig::default() });
+            run_async(crate::bench_priority::run(args))
         }
     }
 }

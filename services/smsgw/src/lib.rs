@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod bench_kannel;
+pub mod bench_priority;
 pub mod cli;
 pub mod plan;
 pub mod sim_http;
@@ -94,7 +95,8 @@ pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
     topics.push(TopicSpec::compacted(&t.optouts));
     // Quota counts matter for a day: two days keep yesterday's for the turn of the day.
     topics.push(TopicSpec::compacted_for(&t.quotas, std::time::Duration::from_secs(2 * 86_400)));
-    topics.extend(settings.connections.iter().map(|c| TopicSpec::plain(t.queue(&c.id))));
+    // Every connection's queue: one topic per priority lane.
+    topics.extend(settings.connections.iter().flat_map(|c| t.queues(&c.id)).map(|(_, q)| TopicSpec::plain(q)));
     topics
 }
 

@@ -171,9 +171,17 @@ pub struct ConnectionConfig {
     /// How long throttling (ESME_RTHROTTLED / ESME_RMSGQFUL) pauses the connection.
     #[serde(default = "default_throttle_pause", with = "humantime_serde")]
     pub throttle_pause: Duration,
-    /// Messages being worked on at once by this connection's sender.
+    /// Messages being worked on at once by this connection's sender, per
+    /// priority lane (each lane has its own consumer and its own bound, so a
+    /// bulk backlog never holds the slots an urgent message needs).
     #[serde(default = "default_max_in_flight")]
     pub max_in_flight: usize,
+    /// The share of submits the normal (bulk) lane gets while messages of
+    /// higher priority are waiting too (0.1: every tenth), so bulk is slowed
+    /// but never starved. Between them, urgent always goes before high.
+    /// Above 0 and below 1; at least 0.001.
+    #[serde(default = "default_bulk_share")]
+    pub bulk_share: f64,
     /// How this SMSC writes message ids in submit_sm_resp and in receipts
     /// (`{ submit = "hex", receipt = "decimal" }`; `as_is`, `hex`, `decimal`,
     /// `case_insensitive`), so that both sides correlate.
@@ -341,6 +349,9 @@ fn default_throttle_pause() -> Duration {
 fn default_max_in_flight() -> usize {
     2000
 }
+fn default_bulk_share() -> f64 {
+    0.1
+}
 fn default_callback_max_connections() -> usize {
     1024
 }
@@ -422,6 +433,9 @@ impl ConnectionConfig {
         }
         if self.max_in_flight == 0 {
             return Err(invalid(format!("{key}.max_in_flight"), "must be positive"));
+        }
+        if !(0.001..1.0).contains(&self.bulk_share) {
+            return Err(invalid(format!("{key}.bulk_share"), "must be at least 0.001 and below 1"));
         }
         Ok(())
     }

@@ -99,7 +99,7 @@ async fn get_with_query_bearer_and_headers() {
         "method = \"GET\"\nbody = \"to={to}&text={text}&dlr={receipt}\"\nmessage_id_regex = 'id=(\\w+)'\n\
          auth = { bearer = \"t0k\" }\nheaders = { \"X-Api-Key\" = \"k\" }",
     );
-    let answer = pool.submit(submission("hi there & more"), None, None).await.unwrap();
+    let answer = pool.submit(events::Priority::Normal, submission("hi there & more"), None, None).await.unwrap();
     assert_eq!((answer.verdict, answer.message_id.as_str()), (Verdict::Accepted, "abc42"));
     let request = seen.recv().await.unwrap();
     assert_eq!(request.method, "GET");
@@ -119,7 +119,7 @@ async fn post_form_with_basic_auth() {
         "body_format = \"form\"\nbody = \"msisdn={to}&sender={from}&message={text}&ref={reference}\"\n\
          message_id = \"/result/ids/0\"\nauth = { basic = { user = \"Aladdin\", password = \"open sesame\" } }",
     );
-    let answer = pool.submit(submission("Üñìöé? no: 5€"), None, None).await.unwrap();
+    let answer = pool.submit(events::Priority::Normal, submission("Üñìöé? no: 5€"), None, None).await.unwrap();
     assert_eq!(answer.message_id, "7");
     let request = seen.recv().await.unwrap();
     assert_eq!((request.method.as_str(), request.uri.as_str()), ("POST", "/sms"));
@@ -137,7 +137,7 @@ async fn post_form_with_basic_auth() {
 async fn refused_connection_is_temporary_and_no_response_is_a_timeout() {
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
     let (pool_closed, stop) = pool(&format!("http://127.0.0.1:{closed}/send"), "");
-    let answer = pool_closed.submit(submission("x"), None, None).await.unwrap();
+    let answer = pool_closed.submit(events::Priority::Normal, submission("x"), None, None).await.unwrap();
     assert_eq!((answer.verdict, answer.error_code), (Verdict::Temporary, "connection_failed"), "{}", answer.text);
     stop.cancel();
 
@@ -152,7 +152,10 @@ async fn refused_connection_is_temporary_and_no_response_is_a_timeout() {
         }
     });
     let (pool_silent, stop) = pool(&format!("http://127.0.0.1:{port}/send"), "response_timeout = \"300ms\"");
-    assert_eq!(pool_silent.submit(submission("x"), None, None).await, Err(SubmitError::Timeout));
+    assert_eq!(
+        pool_silent.submit(events::Priority::Normal, submission("x"), None, None).await,
+        Err(SubmitError::Timeout)
+    );
     stop.cancel();
 }
 
@@ -160,9 +163,9 @@ async fn refused_connection_is_temporary_and_no_response_is_a_timeout() {
 async fn retry_after_pauses_the_connection() {
     let (port, mut seen) = server(429, &[("retry-after", "1")], "slow down").await;
     let (pool, stop) = pool(&format!("http://127.0.0.1:{port}/send"), "throttle_pause = \"10ms\"");
-    let answer = pool.submit(submission("x"), None, None).await.unwrap();
+    let answer = pool.submit(events::Priority::Normal, submission("x"), None, None).await.unwrap();
     assert_eq!((answer.verdict, answer.protocol_code), (Verdict::Throttled, 429));
-    let _ = pool.submit(submission("y"), None, None).await;
+    let _ = pool.submit(events::Priority::Normal, submission("y"), None, None).await;
     let (first, second) = (seen.recv().await.unwrap(), seen.recv().await.unwrap());
     let gap = second.at - first.at;
     assert!(gap >= Duration::from_millis(950), "the next request waited {gap:?}, not Retry-After's 1s");
@@ -174,7 +177,7 @@ async fn expired_submissions_are_not_sent() {
     let (port, mut seen) = server(200, &[], "id").await;
     let (pool, stop) = pool(&format!("http://127.0.0.1:{port}/send"), "");
     let past = Some(Instant::now() - Duration::from_millis(1));
-    assert_eq!(pool.submit(submission("x"), past, None).await, Err(SubmitError::Expired));
+    assert_eq!(pool.submit(events::Priority::Normal, submission("x"), past, None).await, Err(SubmitError::Expired));
     assert!(seen.try_recv().is_err());
     stop.cancel();
 }
