@@ -64,6 +64,9 @@ struct Shared {
     /// lookups: asked through the group member itself, librdkafka routes
     /// them through the group's state, which a rebalance in progress stalls.
     offsets: rdkafka::consumer::BaseConsumer,
+    /// Counts rebalances, told as soon as the callback has taken or given up
+    /// partitions ([`AckingConsumer::rebalances`]).
+    rebalances: tokio::sync::watch::Sender<u64>,
 }
 
 impl Shared {
@@ -166,6 +169,7 @@ impl ConsumerContext for AckContext {
                 let _ = consumer.unassign();
             }
         }
+        self.shared.rebalances.send_modify(|n| *n += 1);
     }
 }
 
@@ -344,6 +348,7 @@ impl AckingConsumer {
             closing: AtomicBool::new(false),
             in_group: counters::health::check(format!("kafka group {group}: partitions assigned"), false),
             rewind: crate::quirks::rewind(config.broker_quirks),
+            rebalances: tokio::sync::watch::Sender::new(0),
         });
         let mut cc = base_config(config);
         cc.set("group.id", group)
@@ -480,6 +485,14 @@ impl AckingConsumer {
     /// taken up yet. Revoked partitions are not listed. No I/O.
     pub fn positions(&self, topic: &str) -> Vec<(i32, Option<i64>)> {
         self.shared.positions(topic)
+    }
+
+    /// Changes once per rebalance, as soon as the partitions are taken or
+    /// given up: who shares something by partitions (a connection's
+    /// `max_tps`) re-derives its share at once, before the group's other
+    /// members take theirs.
+    pub fn rebalances(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.shared.rebalances.subscribe()
     }
 
     /// Messages begun and not yet acknowledged.

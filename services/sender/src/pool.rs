@@ -54,7 +54,8 @@ pub struct Shared {
     pub config: ConnectionConfig,
     /// The submit queue, one bounded lane per priority.
     queue: Lanes<Submit>,
-    limiter: Option<DefaultDirectRateLimiter>,
+    /// `max_tps`, or this replica's share of it ([`Shared::set_share`]), and that rate.
+    limiter: std::sync::RwLock<Option<(u32, Arc<DefaultDirectRateLimiter>)>>,
     paused_until: Mutex<Option<Instant>>,
     pub inbound: mpsc::Sender<Delivered>,
     /// The TLS client of a `tls = true` connection, built once for all its
@@ -100,9 +101,26 @@ impl Shared {
                 _ => break,
             }
         }
-        if let Some(limiter) = &self.limiter {
+        let limiter = self.limiter.read().unwrap_or_else(|e| e.into_inner()).as_ref().map(|(_, l)| l.clone());
+        if let Some(limiter) = limiter {
             limiter.until_ready().await;
         }
+    }
+
+    /// This replica holds `held` of the `total` queue partitions of the
+    /// connection: it sends at that share of `max_tps` (rounded down, at
+    /// least 1 per second), so that the replicas together stay within it
+    /// (DESIGN principle 4). Called at every rebalance.
+    pub fn set_share(&self, held: usize, total: usize) {
+        let Some(max_tps) = NonZeroU32::new(self.config.max_tps) else { return };
+        let share = (u64::from(max_tps.get()) * held as u64).checked_div(total as u64).unwrap_or(0);
+        let rate = u32::try_from(share).unwrap_or(u32::MAX).clamp(1, max_tps.get());
+        let mut current = self.limiter.write().unwrap_or_else(|e| e.into_inner());
+        if current.as_ref().is_some_and(|(r, _)| *r == rate) {
+            return;
+        }
+        tracing::info!(held, total, max_tps = rate, "throughput share of the connection");
+        *current = limiter(rate).map(|l| (rate, Arc::new(l)));
     }
 
     /// The SMSC asks us to slow down (SMPP ESME_RTHROTTLED, ...), so every
@@ -169,7 +187,7 @@ impl Pool {
         let slots = (config.binds * config.window).max(1);
         let unrecorded = Arc::new([0; 3].map(|_| Arc::new(Semaphore::new(slots))));
         let shared = Arc::new(Shared {
-            limiter: limiter(config.max_tps),
+            limiter: std::sync::RwLock::new(limiter(config.max_tps).map(|l| (config.max_tps, Arc::new(l)))),
             paused_until: Mutex::new(None),
             queue,
             inbound,
@@ -261,6 +279,16 @@ impl Pool {
     /// The connection's configuration.
     pub fn config(&self) -> &ConnectionConfig {
         &self.shared.config
+    }
+
+    /// The connection's `max_tps` (0: unlimited).
+    pub fn max_tps(&self) -> u32 {
+        self.shared.config.max_tps
+    }
+
+    /// See [`Shared::set_share`].
+    pub fn set_share(&self, held: usize, total: usize) {
+        self.shared.set_share(held, total);
     }
 
     /// Stops accepting submits; links finish what they hold.
