@@ -20,6 +20,29 @@ render with a message naming the value. Included once, from configmap.yaml.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- /* [[routes]] as the binary checks them at start-up (config/routes.rs). */ -}}
+{{- $routeIds := list -}}
+{{- range $i, $route := $c.routes -}}
+{{- if has (toString $route.id) $routeIds }}{{ fail (printf "routes[%d]: route id %q is used twice" $i $route.id) }}{{ end -}}
+{{- $routeIds = append $routeIds (toString $route.id) -}}
+{{- if and $route.connection $route.connections }}{{ fail (printf "routes[%d] (%s): give connection or connections, not both" $i $route.id) }}{{ end -}}
+{{- if and $route.sender $route.sender_pool }}{{ fail (printf "routes[%d] (%s): give sender or sender_pool, not both" $i $route.id) }}{{ end -}}
+{{- $members := ternary (list $route.connection) (default list $route.connections) (not (empty $route.connection)) -}}
+{{- range $members -}}
+{{- if not (has (toString .) $ids) }}{{ fail (printf "routes[%d] (%s): no connection has id %q (config.connections, modemHost.nodes)" $i $route.id .) }}{{ end -}}
+{{- end -}}
+{{- if and (eq (toString $route.strategy) "weighted") (ne (len (default list $route.weights)) (len $members)) -}}
+{{- fail (printf "routes[%d] (%s): strategy weighted needs one weight per connection (%d)" $i $route.id (len $members)) -}}
+{{- end -}}
+{{- if and $route.weights (ne (toString $route.strategy) "weighted") -}}
+{{- fail (printf "routes[%d] (%s): weights only go with strategy: weighted" $i $route.id) -}}
+{{- end -}}
+{{- end -}}
+{{- $tenants := list -}}
+{{- range $i, $quota := $c.quotas -}}
+{{- if has (toString $quota.tenant) $tenants }}{{ fail (printf "quotas[%d]: tenant %q has a quota already" $i $quota.tenant) }}{{ end -}}
+{{- $tenants = append $tenants (toString $quota.tenant) -}}
+{{- end -}}
 {{- range $id, $_ := $s.connections -}}
 {{- if not (has $id $ids) }}{{ fail (printf "secrets.connections.%s: no connection has that id" $id) }}{{ end -}}
 {{- end -}}

@@ -29,10 +29,12 @@ checks) reads this, so it matches the file the pods load.
 {{- end -}}
 {{- end -}}
 
-{{/* The configuration of one modem node: the shared one without [router],
-[tracker] and the other connections. Argument: dict "root" $ "node" NAME. */}}
+{{/* The configuration of one modem node: the shared one without what only
+the router and the tracker read ([router], [[routes]], [[lists]], [optout],
+[[quotas]], [tracker]; routes name connections the node does not have) and
+without the other connections. Argument: dict "root" $ "node" NAME. */}}
 {{- define "smsgw.modemConfig" -}}
-{{- $c := omit (include "smsgw.config" .root | fromYaml) "router" "tracker" "connections" -}}
+{{- $c := omit (include "smsgw.config" .root | fromYaml) "router" "routes" "lists" "optout" "quotas" "tracker" "connections" -}}
 {{- $spec := index .root.Values.modemHost.nodes .node -}}
 {{- $_ := set $c "connections" (default list $spec.connections) -}}
 {{- toYaml $c -}}
@@ -52,7 +54,7 @@ checks) reads this, so it matches the file the pods load.
 {{/* Topic names: the binary's defaults overridden by config.kafka.topics. */}}
 {{- define "smsgw.topicNames" -}}
 {{- $c := include "smsgw.config" . | fromYaml -}}
-{{- $defaults := dict "send" "sms.send" "status" "sms.status" "inbound" "sms.inbound" "dead_letter" "sms.send.dead-letter" "queue_prefix" "sms.queue." "deliver" "sms.deliver" "submits" "sms.submits" "segments" "sms.segments" "done" "sms.done" "finals" "sms.finals" "mo_parts" "sms.mo-parts" -}}
+{{- $defaults := dict "send" "sms.send" "status" "sms.status" "inbound" "sms.inbound" "dead_letter" "sms.send.dead-letter" "queue_prefix" "sms.queue." "deliver" "sms.deliver" "submits" "sms.submits" "segments" "sms.segments" "done" "sms.done" "finals" "sms.finals" "mo_parts" "sms.mo-parts" "links" "sms.links" "optouts" "sms.optouts" "quotas" "sms.quotas" -}}
 {{- toYaml (merge (deepCopy (default dict (dig "kafka" "topics" dict $c))) $defaults) -}}
 {{- end -}}
 

@@ -140,7 +140,8 @@ def check_toml(name, values, docs):
             shared["connections"] += node["connections"]
     expected = {"config": drop_empty(shared)}
     for node, spec in modem_nodes.items():
-        per_node = {k: v for k, v in shared.items() if k not in ("router", "tracker", "connections")}
+        router_only = ("router", "routes", "lists", "optout", "quotas", "tracker", "connections")
+        per_node = {k: v for k, v in shared.items() if k not in router_only}
         per_node["connections"] = spec["connections"]
         expected[node] = drop_empty(per_node)
     seen = set()
