@@ -111,16 +111,27 @@ impl Shared {
     /// connection: it sends at that share of `max_tps` (rounded down, at
     /// least 1 per second), so that the replicas together stay within it
     /// (DESIGN principle 4). Called at every rebalance.
+    ///
+    /// A replica that shares the connection leaves one submit per second of
+    /// its share unused: the replicas' submits reach the SMSC with jitter of
+    /// their own, and two of them bunched into one second must not make one
+    /// more than `max_tps` there. A new limiter starts with its first token
+    /// spent, so a rebalance is no burst.
     pub fn set_share(&self, held: usize, total: usize) {
         let Some(max_tps) = NonZeroU32::new(self.config.max_tps) else { return };
-        let share = (u64::from(max_tps.get()) * held as u64).checked_div(total as u64).unwrap_or(0);
+        let whole = u64::from(max_tps.get());
+        let share = (whole * held as u64).checked_div(total as u64).unwrap_or(0);
+        let share = if share < whole { share.saturating_sub(1) } else { share };
         let rate = u32::try_from(share).unwrap_or(u32::MAX).clamp(1, max_tps.get());
         let mut current = self.limiter.write().unwrap_or_else(|e| e.into_inner());
         if current.as_ref().is_some_and(|(r, _)| *r == rate) {
             return;
         }
         tracing::info!(held, total, max_tps = rate, "throughput share of the connection");
-        *current = limiter(rate).map(|l| (rate, Arc::new(l)));
+        *current = limiter(rate).map(|l| {
+            let _ = l.check();
+            (rate, Arc::new(l))
+        });
     }
 
     /// The SMSC asks us to slow down (SMPP ESME_RTHROTTLED, ...), so every
