@@ -20,10 +20,19 @@ async fn send(kafka: &KafkaConfig, topic: &str, prefix: &str, n: usize, tenant: 
     }
 }
 
+/// The first submit outcome of each of the `n` requests whose id starts
+/// with `prefix` (a request redone after a rebalance counts once).
 async fn outcomes(status: &StreamConsumer, prefix: &str, n: usize) -> Vec<StatusEvent> {
-    let all = |m: &[_]| status_events(m).iter().filter(|e| e.request_id.starts_with(prefix)).count() >= n;
-    let events = status_events(&collect(status, Duration::from_secs(90), all).await);
-    events.into_iter().filter(|e| e.request_id.starts_with(prefix)).collect()
+    let first = |m: &[_]| {
+        let mut seen = std::collections::HashSet::new();
+        let events = status_events(m).into_iter().filter(|e| {
+            let outcome = !matches!(e.status, Status::Accepted | Status::Delivered | Status::Undeliverable);
+            outcome && e.request_id.starts_with(prefix)
+        });
+        events.filter(|e| seen.insert(e.request_id.clone())).collect::<Vec<_>>()
+    };
+    let all = |m: &[_]| first(m).len() >= n;
+    first(&collect(status, Duration::from_secs(90), all).await)
 }
 
 fn count(events: &[StatusEvent], status: Status) -> usize {

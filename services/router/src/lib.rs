@@ -71,7 +71,7 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let registry = Registry::from_config(kafka)?.map(Arc::new);
     let framings = registry::framings(&settings, registry.as_deref()).await?;
     let group = format!("{}.router", kafka.group_prefix);
-    let consumer = AckingConsumer::subscribe(kafka, &group, &[&kafka.topics.send])?;
+    let consumer = Arc::new(AckingConsumer::subscribe(kafka, &group, &[&kafka.topics.send])?);
     let links = Arc::new(Links::new(now_ms()));
     links.follow(kafka, shutdown.clone())?;
     let producer = Producer::new(kafka, shutdown.clone(), settings.lifecycle.drain)?;
@@ -98,14 +98,14 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
         tracing::info!("opt-outs restored");
     }
     let quotas = Arc::new(quotas::Quotas::new(&settings.quotas));
-    if !quotas.start(kafka, producer.clone(), shutdown.clone()).await? {
+    if !quotas.start(kafka, &consumer, producer.clone(), shutdown.clone()).await? {
         return Ok(());
     }
     let router = Arc::new(Router {
         routes,
         quotas,
         producer,
-        consumer: Arc::new(consumer),
+        consumer,
         registry,
         framings,
         shutdown: shutdown.clone(),

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota as Rate, RateLimiter};
 use kafka::rdkafka::message::{Message, OwnedHeaders, OwnedMessage};
-use kafka::{Outgoing, Producer};
+use kafka::{AckingConsumer, Outgoing, Producer};
 use records::QuotaCount;
 use runtime::config::{KafkaConfig, Quota};
 use tokio_util::sync::CancellationToken;
@@ -139,6 +139,10 @@ impl Quotas {
         let Some(t) = self.tenants.get(&report.tenant) else { return };
         let mut counts = lock(&t.counts);
         if report.replica == self.replica {
+            // A replica that comes back under its old name (a StatefulSet
+            // pod, pid 1 in its container) carries on from its own count.
+            let own = counts.own.entry(report.day).or_default();
+            own.0 = own.0.max(report.count);
             return;
         }
         let count = counts.others.entry((report.day, report.replica)).or_default();
@@ -147,10 +151,11 @@ impl Quotas {
 
     /// Reads every replica's counts to their end (false: shutdown first),
     /// then reports this replica's every second and follows the share of
-    /// `sms.send` it holds, until `shutdown`.
+    /// `sms.send` that `consumer` holds, until `shutdown`.
     pub async fn start(
         self: &Arc<Self>,
         kafka: &KafkaConfig,
+        consumer: &Arc<AckingConsumer>,
         producer: Producer,
         shutdown: CancellationToken,
     ) -> Result<bool, kafka::Error> {
@@ -164,6 +169,7 @@ impl Quotas {
         }
         let total = kafka::partition_counts(kafka, &[&kafka.topics.send]).await?[0].1;
         let (quotas, send, topic) = (self.clone(), kafka.topics.send.clone(), kafka.topics.quotas.clone());
+        let consumer = consumer.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(1));
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -172,7 +178,7 @@ impl Quotas {
                     _ = shutdown.cancelled() => break,
                     _ = every.tick() => {}
                 }
-                quotas.set_share(kafka::consumer::positions_of(&send).len(), total);
+                quotas.set_share(consumer.positions(&send).len(), total);
                 quotas.report(&producer, &topic).await;
             }
             quotas.report(&producer, &topic).await;
@@ -226,17 +232,7 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(q.take(Some("acme"), now), Ok(()));
         }
-        let other = QuotaCount { tenant: "acme".into(), day: 3, replica: "r2".into(), count: 2 };
-        let message = OwnedMessage::new(
-            Some(serde_json::to_vec(&other).unwrap()),
-            None,
-            "sms.quotas".into(),
-            kafka::rdkafka::Timestamp::NotAvailable,
-            0,
-            0,
-            None,
-        );
-        q.on_record(&message);
+        q.on_record(&report("r2", 2));
         assert_eq!(q.take(Some("acme"), now), Err(5), "3 here and 2 on another replica");
         q.give_back(Some("acme"), now);
         assert_eq!(q.take(Some("acme"), now), Ok(()), "one given back");
@@ -244,6 +240,28 @@ mod tests {
         assert_eq!(q.take(Some("acme"), now + DAY_MS), Ok(()), "a new day");
         assert_eq!(q.take(Some("other"), now), Ok(()), "no quota");
         assert_eq!(q.take(None, now), Ok(()));
+    }
+
+    fn report(replica: &str, count: u64) -> OwnedMessage {
+        let record = QuotaCount { tenant: "acme".into(), day: 3, replica: replica.into(), count };
+        OwnedMessage::new(
+            Some(serde_json::to_vec(&record).unwrap()),
+            None,
+            "sms.quotas".into(),
+            kafka::rdkafka::Timestamp::NotAvailable,
+            0,
+            0,
+            None,
+        )
+    }
+
+    #[test]
+    fn a_replica_back_under_its_old_name_carries_on_from_its_count() {
+        let q = quotas(5);
+        let now = 3 * DAY_MS + 1000;
+        q.on_record(&report(&q.replica.clone(), 4));
+        assert_eq!(q.take(Some("acme"), now), Ok(()), "4 of 5 before the restart");
+        assert_eq!(q.take(Some("acme"), now), Err(5));
     }
 
     #[tokio::test]
