@@ -47,16 +47,19 @@ pub async fn finals_for(
     timeout: Duration,
 ) -> HashMap<String, Vec<StatusEvent>> {
     let mut finals: HashMap<String, Vec<StatusEvent>> = HashMap::new();
-    let messages = collect(status, timeout, |ms| {
-        let Some(m) = ms.last() else { return false };
-        if crate::header(m, "smsgw-final").is_some() {
-            let ev = status_events(std::slice::from_ref(m)).remove(0);
-            finals.entry(ev.request_id.clone()).or_default().push(ev);
+    let mut seen = 0;
+    // `collect` asks after every record and every 500 ms: take each record once.
+    collect(status, timeout, |ms| {
+        for m in &ms[seen..] {
+            if crate::header(m, "smsgw-final").is_some() {
+                let ev = status_events(std::slice::from_ref(m)).remove(0);
+                finals.entry(ev.request_id.clone()).or_default().push(ev);
+            }
         }
+        seen = ms.len();
         ids.iter().all(|id| finals.contains_key(id))
     })
     .await;
-    drop(messages);
     finals
 }
 
