@@ -46,18 +46,21 @@ pub async fn finals_for(
     ids: &[String],
     timeout: Duration,
 ) -> HashMap<String, Vec<StatusEvent>> {
+    let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
     let mut finals: HashMap<String, Vec<StatusEvent>> = HashMap::new();
-    let mut seen = 0;
+    let (mut seen, mut found) = (0, 0);
     // `collect` asks after every record and every 500 ms: take each record once.
     collect(status, timeout, |ms| {
         for m in &ms[seen..] {
             if crate::header(m, "smsgw-final").is_some() {
                 let ev = status_events(std::slice::from_ref(m)).remove(0);
-                finals.entry(ev.request_id.clone()).or_default().push(ev);
+                let all = finals.entry(ev.request_id.clone()).or_default();
+                found += usize::from(all.is_empty() && wanted.contains(ev.request_id.as_str()));
+                all.push(ev);
             }
         }
         seen = ms.len();
-        ids.iter().all(|id| finals.contains_key(id))
+        found == wanted.len()
     })
     .await;
     finals
@@ -67,6 +70,15 @@ pub async fn finals_for(
 pub fn submits_of(sim: &SimState, n: usize) -> usize {
     let to = destination(n);
     sim.submits().iter().filter(|s| s.destination_addr == to.trim_start_matches('+')).count()
+}
+
+/// How often the SMSC was sent each destination (`+` dropped), for many requests at once.
+pub fn submit_counts(sim: &SimState) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for s in sim.submits() {
+        *counts.entry(s.destination_addr).or_default() += 1;
+    }
+    counts
 }
 
 /// The one final of `id`, which must be there.

@@ -116,7 +116,7 @@ static CALLBACKS_REFUSED: Family<Counter, 2> = Family::new(
 );
 static SCHEDULED: Family<Counter, 1> = Family::new(
     "smsgw_scheduled_total",
-    "Scheduled messages at the scheduler, by event: `scheduled` (a router wrote a new one to a level), `hop` (moved to a shorter level), `released` (due: back on the send topic), `cancelled`, `expired`.",
+    "Scheduled messages at the scheduler, by event: `scheduled` (a router wrote a new one to a level), `hop` (moved to a shorter level), `released` (due: back on the send topic), `cancelled`.",
     ["event"],
 );
 static SCHEDULED_HELD: Family<Gauge, 0> = Family::new(
@@ -291,7 +291,7 @@ pub fn build_info(version: &'static str) -> &'static Gauge {
     BUILD_INFO.with([version])
 }
 
-/// A scheduled message's step. `event`: `scheduled`, `hop`, `released`, `cancelled`, `expired`.
+/// A scheduled message's step. `event`: `scheduled`, `hop`, `released`, `cancelled`.
 pub fn scheduled(event: &'static str) -> &'static Counter {
     SCHEDULED.with([event])
 }

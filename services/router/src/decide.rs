@@ -334,7 +334,9 @@ mod tests {
         let r = routes();
         let decide_at = |json: &str, now: i64| decide(json.as_bytes(), None, now, &r, &max(10), Limits::default());
         let later = r#"{"id":"s-1","to":"+4915112345678","text":"x","send_at":5000}"#;
-        assert!(matches!(decide_at(later, 4999), Decision::Schedule { request_id, send_at: 5000 } if request_id == "s-1"));
+        assert!(
+            matches!(decide_at(later, 4999), Decision::Schedule { request_id, send_at: 5000 } if request_id == "s-1")
+        );
         assert!(matches!(decide_at(later, 5000), Decision::Queue { .. }), "due: sent at once");
         let invalid = r#"{"id":"s-2","to":"hello","text":"x","send_at":5000}"#;
         assert!(matches!(decide_at(invalid, 0), Decision::Refuse(_)), "refused now, not when due");

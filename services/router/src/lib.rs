@@ -60,6 +60,7 @@ struct Router {
     routes: Routes,
     quotas: Arc<quotas::Quotas>,
     producer: Producer,
+    scheduling: schedule::Scheduling,
     consumer: Arc<AckingConsumer>,
     registry: Option<Arc<Registry>>,
     framings: Framings,
@@ -102,11 +103,13 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     if !quotas.start(kafka, producer.clone(), shutdown.clone()).await? {
         return Ok(());
     }
-    let scheduler = schedule::start(settings.clone(), producer.clone(), registry.clone(), shutdown.clone())?;
+    let (scheduling, scheduler) =
+        schedule::start(settings.clone(), producer.clone(), registry.clone(), shutdown.clone())?;
     let router = Arc::new(Router {
         routes,
         quotas,
         producer,
+        scheduling,
         consumer: Arc::new(consumer),
         registry,
         framings,
@@ -179,16 +182,7 @@ impl Router {
                 status::publish_final(&self.producer, &self.settings.kafka.topics, &event, &trace_fields).await
             }
             Decision::Schedule { request_id, send_at } => {
-                let now = now_ms();
-                let level = schedule::levels::entry(send_at, now);
-                tracing::debug!(level = level.name, "scheduled");
-                let waiting =
-                    schedule::record::wait_in(&self.producer, topics, level, &request_id, value, headers, send_at, now);
-                let waiting = waiting.await;
-                if waiting.is_ok() {
-                    counters::scheduled("scheduled").inc();
-                }
-                waiting
+                self.scheduling.schedule(&request_id, value, headers, send_at).await
             }
             Decision::Queue { connection, route, request, segments } => {
                 let tenant = request.tenant.as_deref();

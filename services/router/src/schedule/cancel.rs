@@ -57,9 +57,7 @@ pub fn read(value: &[u8], written_at: i64) -> Read {
             let id = Some(c.id).filter(|i| !i.is_empty());
             Read::Invalid { id, reason: "id and request_id must not be empty".into() }
         }
-        Ok(c) if c.id.len() > crate::decide::MAX_ID_BYTES => {
-            Read::Invalid { id: None, reason: "id: too long".into() }
-        }
+        Ok(c) if c.id.len() > crate::decide::MAX_ID_BYTES => Read::Invalid { id: None, reason: "id: too long".into() },
         Ok(c) if written_at >= c.send_at => Read::TooLate(c),
         Ok(c) => Read::Stands(c),
         Err(e) => {
@@ -156,7 +154,9 @@ mod tests {
         let json = br#"{"id":"c-1","request_id":"r-1","send_at":5000}"#;
         assert_eq!(read(json, 4999), Read::Stands(cancel("c-1", "r-1", 5000)));
         assert_eq!(read(json, 5000), Read::TooLate(cancel("c-1", "r-1", 5000)));
-        assert!(matches!(read(br#"{"id":"c-2","request_id":"r"}"#, 0), Read::Invalid { id: Some(i), .. } if i == "c-2"));
+        assert!(
+            matches!(read(br#"{"id":"c-2","request_id":"r"}"#, 0), Read::Invalid { id: Some(i), .. } if i == "c-2")
+        );
         assert!(matches!(read(br#"{"id":"","request_id":"r","send_at":1}"#, 0), Read::Invalid { id: None, .. }));
         assert!(matches!(read(b"garbage", 0), Read::Invalid { id: None, .. }));
     }

@@ -69,9 +69,47 @@ struct Part {
 struct Shared {
     settings: Arc<Settings>,
     producer: Producer,
+    /// Writes the level topics, one record per batch ([`level_producer`]).
+    levels: Producer,
     consumer: Arc<AckingConsumer>,
     cancels: Arc<Cancels>,
     registry: Option<Arc<Registry>>,
+}
+
+/// The router's side: writes a new scheduled request to its first level.
+#[derive(Clone)]
+pub struct Scheduling {
+    levels: Producer,
+    topics: runtime::config::TopicsConfig,
+}
+
+impl Scheduling {
+    /// Writes the request record (`payload`, `headers`) due at `send_at` to
+    /// the level it waits in first.
+    pub async fn schedule(
+        &self,
+        request_id: &str,
+        payload: &[u8],
+        headers: Option<&kafka::rdkafka::message::BorrowedHeaders>,
+        send_at: i64,
+    ) -> Result<(), PublishError> {
+        let now = now_ms();
+        let level = levels::entry(send_at, now);
+        tracing::debug!(level = level.name, "scheduled");
+        record::wait_in(&self.levels, &self.topics, level, request_id, payload, headers, send_at, now).await?;
+        counters::scheduled("scheduled").inc();
+        Ok(())
+    }
+}
+
+/// A producer that writes every record in a batch of its own: a level
+/// partition is paused and resumed often, and on tansu a resume inside a
+/// batch of several records would have to read up to 10,000 records again
+/// (`kafka::consumer::pause`).
+fn level_producer(settings: &Settings, shutdown: CancellationToken) -> Result<Producer, kafka::Error> {
+    let mut kafka = settings.kafka.clone();
+    kafka.properties.insert("batch.num.messages".into(), "1".into());
+    Producer::new(&kafka, shutdown, settings.lifecycle.drain)
 }
 
 /// Starts the scheduler (its consumers join now, so a broker that refuses
@@ -81,8 +119,9 @@ pub fn start(
     producer: Producer,
     registry: Option<Arc<Registry>>,
     shutdown: CancellationToken,
-) -> Result<tokio::task::JoinHandle<()>, kafka::Error> {
+) -> Result<(Scheduling, tokio::task::JoinHandle<()>), kafka::Error> {
     let kafka = &settings.kafka;
+    let levels = level_producer(&settings, shutdown.clone())?;
     let retention_ms = i64::try_from(kafka.id_retention.as_millis()).unwrap_or(i64::MAX);
     let grace_ms = i64::try_from(settings.scheduler.cancel_grace.as_millis()).unwrap_or(i64::MAX);
     let cancels = Arc::new(Cancels::new(retention_ms, grace_ms));
@@ -93,9 +132,10 @@ pub fn start(
     let group = format!("{}.scheduler", kafka.group_prefix);
     let extra = [("queued.max.messages.kbytes", PREFETCH_KBYTES)];
     let consumer = Arc::new(AckingConsumer::subscribe_with(kafka, &group, &topic_refs, &extra)?);
-    let shared = Arc::new(Shared { settings: settings.clone(), producer, consumer, cancels, registry });
+    let scheduling = Scheduling { levels: levels.clone(), topics: kafka.topics.clone() };
+    let shared = Arc::new(Shared { settings: settings.clone(), producer, levels, consumer, cancels, registry });
     let span = tracing::info_span!("scheduler");
-    Ok(tokio::spawn(tracing::Instrument::instrument(run(shared, cancels_read, shutdown), span)))
+    Ok((scheduling, tokio::spawn(tracing::Instrument::instrument(run(shared, cancels_read, shutdown), span))))
 }
 
 /// The scheduler's loop: reads level records, opens gates, holds and releases.
@@ -204,6 +244,7 @@ async fn run(shared: Arc<Shared>, cancels_read: Arc<AtomicBool>, shutdown: Cance
         tracing::warn!(in_flight = consumer.in_flight(), "scheduler drain deadline passed");
     }
     consumer.commit_and_close();
+    shared.levels.flush(Duration::from_secs(10));
     tracing::info!(held = held.len(), "scheduler stopped");
 }
 
@@ -217,7 +258,12 @@ async fn acquire(permits: &Arc<Semaphore>, shutdown: &CancellationToken) -> Opti
 
 impl Shared {
     /// Moves a record whose gate passed to a shorter level.
-    async fn hop(self: Arc<Self>, w: Waiting, level: &'static levels::Level, _permit: tokio::sync::OwnedSemaphorePermit) {
+    async fn hop(
+        self: Arc<Self>,
+        w: Waiting,
+        level: &'static levels::Level,
+        _permit: tokio::sync::OwnedSemaphorePermit,
+    ) {
         let _busy = w.ticket.lease.busy();
         if w.ticket.lease.is_revoking() {
             return;
@@ -226,7 +272,18 @@ impl Shared {
         let id = String::from_utf8_lossy(m.key().unwrap_or_default());
         let topics = &self.settings.kafka.topics;
         let payload = m.payload().unwrap_or_default();
-        match record::wait_in(&self.producer, topics, level, &id, payload, m.headers().map(|h| h.as_borrowed()), w.send_at, now_ms()).await {
+        match record::wait_in(
+            &self.levels,
+            topics,
+            level,
+            &id,
+            payload,
+            m.headers().map(|h| h.as_borrowed()),
+            w.send_at,
+            now_ms(),
+        )
+        .await
+        {
             Ok(()) => {
                 counters::scheduled("hop").inc();
                 self.consumer.ack(&w.ticket);
@@ -248,7 +305,15 @@ impl Shared {
             Some(standing) => self.cancel(m, &id, &standing).await,
             None => {
                 let payload = m.payload().unwrap_or_default();
-                let released = record::release(&self.producer, topics, &id, payload, m.headers().map(|h| h.as_borrowed()), w.send_at).await;
+                let released = record::release(
+                    &self.producer,
+                    topics,
+                    &id,
+                    payload,
+                    m.headers().map(|h| h.as_borrowed()),
+                    w.send_at,
+                )
+                .await;
                 if released.is_ok() {
                     counters::scheduled("released").inc();
                 }
