@@ -48,8 +48,6 @@ struct Shared {
     assigned: Mutex<Vec<(String, i32)>>,
     /// Per rewound partition, the committed offset: records before it are skipped.
     resume_at: Mutex<HashMap<(String, i32), i64>>,
-    /// Per partition resumed after a pause, the offset its next record must have.
-    resumed: Mutex<HashMap<(String, i32), i64>>,
     /// The assigned partitions, each with the committed offset its
     /// assignment started from (`None`: nothing committed, or not known; it
     /// is read from its start): where the consumer stands in it until it
@@ -79,10 +77,6 @@ impl Shared {
         // a way that loses messages (worst case: an offset is not stored and the
         // message is redone), so poisoning is ignored.
         self.tracker.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn resumed(&self) -> std::sync::MutexGuard<'_, HashMap<(String, i32), i64>> {
-        self.resumed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn assignment(&self) -> std::sync::MutexGuard<'_, HashMap<(String, i32), Option<i64>>> {
@@ -251,7 +245,6 @@ impl AckContext {
         let mut assignment = self.shared.assignment();
         for (topic, partition) in partitions {
             tracker.forget(topic, *partition);
-            self.shared.resumed().remove(&(topic.clone(), *partition));
             assignment.remove(&(topic.clone(), *partition));
             revoked.push((topic.clone(), *partition));
         }
@@ -352,7 +345,6 @@ impl AckingConsumer {
             revoked: Mutex::new(Vec::new()),
             assigned: Mutex::new(Vec::new()),
             resume_at: Mutex::new(HashMap::new()),
-            resumed: Mutex::new(HashMap::new()),
             assignment: Mutex::new(HashMap::new()),
             revoke_timeout: config.revoke_timeout,
             closing: AtomicBool::new(false),
@@ -393,11 +385,6 @@ impl AckingConsumer {
     pub async fn recv(&self) -> Result<BorrowedMessage<'_>, KafkaError> {
         loop {
             let message = self.consumer.recv().await?;
-            if !self.shared.resumed().is_empty()
-                && self.lost_after_resume(message.topic(), message.partition(), message.offset())
-            {
-                continue;
-            }
             let mut resume_at = self.shared.resume_at.lock().unwrap_or_else(|e| e.into_inner());
             if resume_at.is_empty() {
                 return Ok(message);

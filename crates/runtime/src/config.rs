@@ -378,7 +378,7 @@ pub struct TopicsConfig {
     /// Compacted: each router replica's count of each tenant's requests per day.
     pub quotas: String,
     /// Scheduled messages wait in the delay-level topics
-    /// `{scheduled_prefix}{level}` (`0s`, `1s`, `10s`, `1m`, `10m`, `1h`, `6h`, `1d`).
+    /// `{scheduled_prefix}{level}` (`0s`, `1s`, `4s`, `15s`, `1m`, `4m`, `15m`, `1h`, `4h`, `1d`).
     pub scheduled_prefix: String,
     /// Cancel requests for scheduled messages, keyed by the id of the
     /// message to cancel (compacted, `id_retention`).

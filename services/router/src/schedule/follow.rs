@@ -43,6 +43,11 @@ pub fn follow(
         .iter()
         .flat_map(|t| t.partitions().iter().map(|p| p.id()))
         .collect();
+    if partitions.is_empty() {
+        // Nothing to wait for (no such topic): holding releases forever would be worse.
+        tracing::warn!(%topic, "the cancel topic has no partitions; cancels are not read");
+        ready.store(true, Ordering::Release);
+    }
     let topics = kafka.topics.clone();
     tokio::spawn(async move {
         let restore = Restore::new(topic.clone(), producer.clone());

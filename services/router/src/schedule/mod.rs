@@ -69,7 +69,7 @@ struct Part {
 struct Shared {
     settings: Arc<Settings>,
     producer: Producer,
-    /// Writes the level topics, one record per batch ([`level_producer`]).
+    /// Writes the level topics, batches capped ([`level_producer`]).
     levels: Producer,
     consumer: Arc<AckingConsumer>,
     cancels: Arc<Cancels>,
@@ -102,13 +102,16 @@ impl Scheduling {
     }
 }
 
-/// A producer that writes every record in a batch of its own: a level
-/// partition is paused and resumed often, and on tansu a resume inside a
-/// batch of several records would have to read up to 10,000 records again
-/// (`kafka::consumer::pause`).
+/// The most records the level producer puts in one batch: a level
+/// partition is paused and resumed often, and on tansu a resume must start
+/// one batch early (`kafka::consumer::pause`) — 100 records, not the 10,000
+/// of an assignment. Large enough not to slow the writes down.
+const LEVEL_BATCH: i64 = 100;
+
+/// The producer of the level topics, its batches capped at [`LEVEL_BATCH`].
 fn level_producer(settings: &Settings, shutdown: CancellationToken) -> Result<Producer, kafka::Error> {
     let mut kafka = settings.kafka.clone();
-    kafka.properties.insert("batch.num.messages".into(), "1".into());
+    kafka.properties.insert("batch.num.messages".into(), LEVEL_BATCH.to_string());
     Producer::new(&kafka, shutdown, settings.lifecycle.drain)
 }
 
@@ -179,7 +182,7 @@ async fn run(shared: Arc<Shared>, cancels_read: Arc<AtomicBool>, shutdown: Cance
                 }
             }
             if part.paused && part.queue.len() <= read_ahead / 2 {
-                match consumer.resume(topic, *partition, part.next) {
+                match consumer.resume(topic, *partition, part.next, LEVEL_BATCH) {
                     Ok(()) => part.paused = false,
                     Err(e) => tracing::warn!(%topic, partition, error = %e, "cannot resume a level partition"),
                 }
