@@ -61,6 +61,6 @@ async fn scheduled_messages_go_out_at_send_at_and_far_ones_wait_in_kafka() {
     let day = watch(&kafka, &topics.scheduled("1d"));
     let waiting = collect(&day, Duration::from_secs(20), |ms| ms.iter().any(|m| m.key() == Some(b"far"))).await;
     assert!(waiting.iter().any(|m| m.key() == Some(b"far")), "the far message waits in sms.scheduled.1d");
-    assert!(counters::scheduled("released").get() >= NEAR as u64 + 1);
+    assert!(counters::scheduled("released").get() > NEAR as u64, "the near ones and the expiring one");
     gateway.stop().await;
 }
