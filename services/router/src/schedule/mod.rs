@@ -61,6 +61,9 @@ struct Waiting {
 struct Part {
     queue: VecDeque<Waiting>,
     paused: bool,
+    /// Set once a resume running on a blocking thread is done (its seek
+    /// waits on librdkafka; the loop must not).
+    resuming: Option<Arc<AtomicBool>>,
     /// The offset after the last record read.
     next: i64,
 }
@@ -181,11 +184,20 @@ async fn run(shared: Arc<Shared>, cancels_read: Arc<AtomicBool>, shutdown: Cance
                     }
                 }
             }
-            if part.paused && part.queue.len() <= read_ahead / 2 {
-                match consumer.resume(topic, *partition, part.next, LEVEL_BATCH) {
-                    Ok(()) => part.paused = false,
-                    Err(e) => tracing::warn!(%topic, partition, error = %e, "cannot resume a level partition"),
-                }
+            if part.resuming.as_ref().is_some_and(|done| done.load(Ordering::Acquire)) {
+                part.resuming = None;
+                part.paused = false;
+            }
+            if part.paused && part.resuming.is_none() && part.queue.len() <= read_ahead / 2 {
+                let done = Arc::new(AtomicBool::new(false));
+                let (c, t, p, next, d) = (consumer.clone(), topic.clone(), *partition, part.next, done.clone());
+                tokio::task::spawn_blocking(move || {
+                    if let Err(e) = c.resume(&t, p, next, LEVEL_BATCH) {
+                        tracing::warn!(topic = %t, partition = p, error = %e, "cannot resume a level partition");
+                    }
+                    d.store(true, Ordering::Release);
+                });
+                part.resuming = Some(done);
             }
         }
         let ready = cancels_read.load(Ordering::Acquire);
