@@ -8,6 +8,7 @@
 
 pub mod http_sim;
 pub mod otlp;
+pub mod schedule;
 pub mod tls;
 
 pub mod metrics;

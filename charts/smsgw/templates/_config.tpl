@@ -54,7 +54,7 @@ without the other connections. Argument: dict "root" $ "node" NAME. */}}
 {{/* Topic names: the binary's defaults overridden by config.kafka.topics. */}}
 {{- define "smsgw.topicNames" -}}
 {{- $c := include "smsgw.config" . | fromYaml -}}
-{{- $defaults := dict "send" "sms.send" "status" "sms.status" "inbound" "sms.inbound" "dead_letter" "sms.send.dead-letter" "queue_prefix" "sms.queue." "deliver" "sms.deliver" "submits" "sms.submits" "segments" "sms.segments" "done" "sms.done" "finals" "sms.finals" "mo_parts" "sms.mo-parts" "links" "sms.links" "optouts" "sms.optouts" "quotas" "sms.quotas" -}}
+{{- $defaults := dict "send" "sms.send" "status" "sms.status" "inbound" "sms.inbound" "dead_letter" "sms.send.dead-letter" "queue_prefix" "sms.queue." "deliver" "sms.deliver" "submits" "sms.submits" "segments" "sms.segments" "done" "sms.done" "finals" "sms.finals" "mo_parts" "sms.mo-parts" "links" "sms.links" "optouts" "sms.optouts" "quotas" "sms.quotas" "scheduled_prefix" "sms.scheduled." "cancel" "sms.cancel" -}}
 {{- toYaml (merge (deepCopy (default dict (dig "kafka" "topics" dict $c))) $defaults) -}}
 {{- end -}}
 

@@ -114,6 +114,26 @@ static CALLBACKS_REFUSED: Family<Counter, 2> = Family::new(
     "HTTP callbacks refused before they were read, by reason: connections (over callback_max_connections), rate (over callback_max_rate, answered 429), unauthorised (missing or wrong callback_token).",
     ["connection", "reason"],
 );
+static SCHEDULED: Family<Counter, 1> = Family::new(
+    "smsgw_scheduled_total",
+    "Scheduled messages at the scheduler, by event: `scheduled` (a router wrote a new one to a level), `hop` (moved to a shorter level), `released` (due: back on the send topic), `cancelled`.",
+    ["event"],
+);
+static SCHEDULED_HELD: Family<Gauge, 0> = Family::new(
+    "smsgw_scheduled_held",
+    "Scheduled messages held in memory because they are due within the next 1.5 s.",
+    [],
+);
+static SCHEDULED_READ_AHEAD: Family<Gauge, 0> = Family::new(
+    "smsgw_scheduled_read_ahead",
+    "Records read from the delay-level topics and waiting for their gate (at most scheduler.read_ahead per partition).",
+    [],
+);
+static CANCELS: Family<Counter, 1> = Family::new(
+    "smsgw_cancels_total",
+    "Cancel requests answered by this process, by result: `cancelled`, `too_late`, `not_waiting`, `invalid` (the finaliser keeps one answer per cancel id).",
+    ["result"],
+);
 static INBOUND: Family<Counter, 2> =
     Family::new("smsgw_inbound_total", "deliver_sm received, by kind.", ["connection", "kind"]);
 
@@ -271,6 +291,26 @@ pub fn build_info(version: &'static str) -> &'static Gauge {
     BUILD_INFO.with([version])
 }
 
+/// A scheduled message's step. `event`: `scheduled`, `hop`, `released`, `cancelled`.
+pub fn scheduled(event: &'static str) -> &'static Counter {
+    SCHEDULED.with([event])
+}
+
+/// Scheduled messages held in memory until their `send_at`.
+pub fn scheduled_held() -> &'static Gauge {
+    SCHEDULED_HELD.with([])
+}
+
+/// Level records read ahead, waiting for their gate.
+pub fn scheduled_read_ahead() -> &'static Gauge {
+    SCHEDULED_READ_AHEAD.with([])
+}
+
+/// A cancel answered. `result`: `cancelled`, `too_late`, `not_waiting`, `invalid`.
+pub fn cancels(result: &'static str) -> &'static Counter {
+    CANCELS.with([result])
+}
+
 /// Every family in the Prometheus text exposition format 0.0.4.
 pub fn render() -> String {
     let mut out = String::new();
@@ -298,6 +338,10 @@ pub fn render() -> String {
     MO_PARTS_WAITING.render(&mut out);
     LIMIT_REACHED.render(&mut out);
     IDS_REMEMBERED.render(&mut out);
+    SCHEDULED.render(&mut out);
+    SCHEDULED_HELD.render(&mut out);
+    SCHEDULED_READ_AHEAD.render(&mut out);
+    CANCELS.render(&mut out);
     MODEM_SIGNAL.render(&mut out);
     MODEM_REGISTRATION.render(&mut out);
     out

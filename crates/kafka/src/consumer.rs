@@ -24,6 +24,8 @@ use crate::client::{base_config, Error};
 use crate::lease::{wait_idle, Lease, Leases, Ticket};
 use crate::offsets::OffsetTracker;
 
+mod pause;
+
 // How far before its committed offset an assigned partition is read again
 // (the records before the committed offset are skipped here): tansu 0.6
 // answers a fetch from the middle of a record batch with the batches *after*

@@ -17,11 +17,13 @@ pub mod http;
 mod lanes;
 pub mod link_tls;
 pub mod routes;
+mod scheduler;
 mod secret;
 pub use connection::{BindType, ConnectionConfig, MissingMessageId, Protocol, UcpAlphabet};
 pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpMethod, MoCallback};
 pub use lanes::{lane_suffix, LANES};
 pub use routes::{List, ListKind, MessageClass, Quota, Route, Strategy};
+pub use scheduler::SchedulerConfig;
 pub use secret::{is_secret_property, Properties, Secret};
 
 /// A configuration error; `key` is the dotted path of the bad setting.
@@ -55,6 +57,9 @@ pub struct Settings {
     /// Delivery-receipt correlation.
     #[serde(default)]
     pub tracker: TrackerConfig,
+    /// Holding scheduled messages (`send_at`) until due, and cancelling them.
+    #[serde(default)]
+    pub scheduler: SchedulerConfig,
     /// The SMSC accounts and modems messages can be sent through.
     #[serde(default)]
     pub connections: Vec<ConnectionConfig>,
@@ -154,6 +159,8 @@ impl Settings {
             ("kafka.topics.links", &topics.links),
             ("kafka.topics.optouts", &topics.optouts),
             ("kafka.topics.quotas", &topics.quotas),
+            ("kafka.topics.scheduled_prefix", &topics.scheduled_prefix),
+            ("kafka.topics.cancel", &topics.cancel),
         ] {
             if value.is_empty() || !value.chars().all(valid_topic_char) {
                 return Err(invalid(key, format!("`{value}` is not a valid topic name")));
@@ -180,6 +187,7 @@ impl Settings {
                 return Err(invalid("router.default_country", format!("`{country}` is not an ISO 3166 region code")));
             }
         }
+        self.scheduler.validate()?;
         for (i, rule) in self.router.rules.iter().enumerate() {
             if !ids.contains(rule.connection.as_str()) {
                 return Err(invalid(
@@ -369,6 +377,12 @@ pub struct TopicsConfig {
     pub optouts: String,
     /// Compacted: each router replica's count of each tenant's requests per day.
     pub quotas: String,
+    /// Scheduled messages wait in the delay-level topics
+    /// `{scheduled_prefix}{level}` (`0s`, `1s`, `4s`, `15s`, `1m`, `4m`, `15m`, `1h`, `4h`, `1d`).
+    pub scheduled_prefix: String,
+    /// Cancel requests for scheduled messages, keyed by the id of the
+    /// message to cancel (compacted, `id_retention`).
+    pub cancel: String,
 }
 
 impl Default for TopicsConfig {
@@ -388,6 +402,8 @@ impl Default for TopicsConfig {
             links: "sms.links".into(),
             optouts: "sms.optouts".into(),
             quotas: "sms.quotas".into(),
+            scheduled_prefix: "sms.scheduled.".into(),
+            cancel: "sms.cancel".into(),
         }
     }
 }
@@ -396,6 +412,11 @@ impl TopicsConfig {
     /// The queue topic of one connection: its normal (bulk) lane.
     pub fn queue(&self, connection: &str) -> String {
         format!("{}{}", self.queue_prefix, connection)
+    }
+
+    /// The topic of one delay level of the scheduler (`1m`, ...).
+    pub fn scheduled(&self, level: &str) -> String {
+        format!("{}{}", self.scheduled_prefix, level)
     }
 }
 

@@ -19,6 +19,9 @@ pub enum Decision {
     Refuse(Box<StatusEvent>),
     /// Send through `connection`, chosen by `route`; `request.to` is normalised.
     Queue { connection: String, route: RouteInfo, request: Box<SendRequest>, segments: usize },
+    /// Valid and routable, but due later: hold it until `send_at` (epoch ms),
+    /// then decide it again (`crate::schedule`).
+    Schedule { request_id: String, send_at: i64 },
 }
 
 /// Longest request id and tenant: they key records and travel on every event.
@@ -122,6 +125,11 @@ pub fn decide(
         if routes.optouts.contains(&number, to.digits()) {
             return refuse("opted_out", "the recipient opted out of messages from this sender".into());
         }
+    }
+    if let Some(send_at) = request.send_at.filter(|t| *t > now_ms) {
+        // Checked in full now, so a request that can never be sent is refused
+        // at once rather than when due; decided again at `send_at`.
+        return Decision::Schedule { request_id: request.id, send_at };
     }
     let mut request = request;
     request.to = to.to_string();
@@ -319,6 +327,25 @@ mod tests {
             Limits::default(),
         ));
         assert_eq!(ev.status, Status::Expired);
+    }
+
+    #[test]
+    fn a_future_send_at_is_scheduled_after_full_validation() {
+        let r = routes();
+        let decide_at = |json: &str, now: i64| decide(json.as_bytes(), None, now, &r, &max(10), Limits::default());
+        let later = r#"{"id":"s-1","to":"+4915112345678","text":"x","send_at":5000}"#;
+        assert!(
+            matches!(decide_at(later, 4999), Decision::Schedule { request_id, send_at: 5000 } if request_id == "s-1")
+        );
+        assert!(matches!(decide_at(later, 5000), Decision::Queue { .. }), "due: sent at once");
+        let invalid = r#"{"id":"s-2","to":"hello","text":"x","send_at":5000}"#;
+        assert!(matches!(decide_at(invalid, 0), Decision::Refuse(_)), "refused now, not when due");
+        let no_route = r#"{"id":"s-3","to":"+4915112345678","text":"x","send_at":5000,"connection":"nope"}"#;
+        assert!(matches!(decide_at(no_route, 0), Decision::Refuse(_)));
+        // Expiring when it is due: scheduled, and EXPIRED when decided at send_at.
+        let expiring = r#"{"id":"s-4","to":"+4915112345678","text":"x","send_at":5000,"expires_at":5000}"#;
+        assert!(matches!(decide_at(expiring, 0), Decision::Schedule { .. }));
+        assert_eq!(status_of(decide_at(expiring, 5000)).status, Status::Expired);
     }
 
     /// A registry that knows one id, for the current SendRequest schema.

@@ -25,6 +25,7 @@ pub mod optouts;
 pub mod quotas;
 pub mod rewrite;
 pub mod route;
+pub mod schedule;
 pub mod strategy;
 
 use std::sync::Arc;
@@ -59,6 +60,7 @@ struct Router {
     routes: Routes,
     quotas: Arc<quotas::Quotas>,
     producer: Producer,
+    scheduling: schedule::Scheduling,
     consumer: Arc<AckingConsumer>,
     registry: Option<Arc<Registry>>,
     framings: Framings,
@@ -101,10 +103,13 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     if !quotas.start(kafka, &consumer, producer.clone(), shutdown.clone()).await? {
         return Ok(());
     }
+    let (scheduling, scheduler) =
+        schedule::start(settings.clone(), producer.clone(), registry.clone(), shutdown.clone())?;
     let router = Arc::new(Router {
         routes,
         quotas,
         producer,
+        scheduling,
         consumer,
         registry,
         framings,
@@ -124,6 +129,9 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     };
     let tasks = kafka::dispatch::run(router.consumer.clone(), dispatch, &shutdown, None, span, handle).await;
     tasks.wait().await;
+    if let Err(e) = scheduler.await {
+        tracing::error!(error = %e, "scheduler task failed");
+    }
     router.consumer.commit_and_close();
     router.producer.flush(Duration::from_secs(10));
     tracing::info!("router stopped");
@@ -158,7 +166,10 @@ impl Router {
             )
         };
         let limits = decide::Limits { max_metadata_bytes: router.max_metadata_bytes };
-        let recorded = match decide::decide(value, lookup, now_ms(), &self.routes, &split, limits) {
+        // A request the scheduler released is due: decided no earlier than its send_at.
+        let released = schedule::record::millis(headers, schedule::record::RELEASED);
+        let clock = released.map_or_else(now_ms, |due| now_ms().max(due));
+        let recorded = match decide::decide(value, lookup, clock, &self.routes, &split, limits) {
             Decision::DeadLetter { reason } => {
                 tracing::warn!(%reason, "undecodable request sent to the dead-letter topic");
                 counters::requests("dead_lettered").inc();
@@ -169,6 +180,9 @@ impl Router {
                 let expired = event.status == events::Status::Expired;
                 counters::requests(if expired { "expired" } else { "rejected" }).inc();
                 status::publish_final(&self.producer, &self.settings.kafka.topics, &event, &trace_fields).await
+            }
+            Decision::Schedule { request_id, send_at } => {
+                self.scheduling.schedule(&request_id, value, headers, send_at).await
             }
             Decision::Queue { connection, route, request, segments } => {
                 let tenant = request.tenant.as_deref();

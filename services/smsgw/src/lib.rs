@@ -97,6 +97,10 @@ pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
     topics.push(TopicSpec::compacted_for(&t.quotas, std::time::Duration::from_secs(2 * 86_400)));
     // Every connection's queue: one topic per priority lane.
     topics.extend(settings.connections.iter().flat_map(|c| t.queues(&c.id)).map(|(_, q)| TopicSpec::plain(q)));
+    // Scheduled messages wait in one topic per delay level; cancels name
+    // them by id, kept as long as ids are.
+    topics.extend(router::schedule::levels::LEVELS.iter().map(|l| TopicSpec::plain(t.scheduled(l.name))));
+    topics.push(TopicSpec::compacted_for(&t.cancel, retention));
     topics
 }
 
