@@ -26,7 +26,10 @@ async fn scheduled_messages_are_released_within_a_second() {
     let spread_ms = env("SMSGW_SCHEDULE_SPREAD_S", 20) * 1000;
     let broker = Broker::start();
     let sim = Sim::start(SimConfig::default()).await;
-    let settings = settings(&broker, sim.port, "");
+    // A window of 50: with 10 and every outcome recorded on the broker before
+    // its slot frees, this one shared box's broker (and not the scheduler)
+    // caps the submits near the 333/s the bench releases.
+    let settings = settings(&broker, sim.port, "window = 50");
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
     let gateway = Gateway::start(settings).await;
@@ -54,6 +57,9 @@ async fn scheduled_messages_are_released_within_a_second() {
         let to = destination(i);
         assert_eq!(counts.get(to.trim_start_matches('+')), Some(&1), "{id} sent once");
     }
+    // Where in the spread the late ones are (a tail at the start is the intake, one in the middle a hop).
+    let tenths: Vec<String> = late.chunks(n.div_ceil(10)).map(|c| format!("{}", c.iter().max().unwrap())).collect();
+    println!("schedule precision: max ms late per tenth of the spread: {}", tenths.join(" "));
     late.sort_unstable();
     let (p50, p99, max) = (late[n / 2], late[n * 99 / 100], late[n - 1]);
     println!(

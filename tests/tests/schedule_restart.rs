@@ -2,7 +2,8 @@
 //! (due within 1.5 s), some read ahead from their level topics, most still
 //! on the broker — and started again sends every one exactly once, none
 //! before its send_at. A tiny read-ahead makes the scheduler pause and
-//! resume level partitions all along.
+//! resume level partitions all along, and a tiny hold (at most 20 held)
+//! sends the rest through the short levels.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
@@ -20,6 +21,7 @@ async fn a_restart_loses_no_scheduled_message_and_sends_none_twice() {
     let sim = Sim::start(SimConfig::default()).await;
     let mut settings = settings(&broker, sim.port, "");
     settings.scheduler.read_ahead = 4;
+    settings.scheduler.max_held = 20;
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
     let gateway = Gateway::start(settings.clone()).await;
@@ -37,8 +39,10 @@ async fn a_restart_loses_no_scheduled_message_and_sends_none_twice() {
     let held = counters::scheduled_held().get();
     let read_ahead = counters::scheduled_read_ahead().get();
     let released_before = counters::scheduled("released").get();
+    let hops = counters::scheduled("hop").get();
     gateway.stop().await;
-    eprintln!("stopped with {held} held, {read_ahead} read ahead, {released_before} released");
+    eprintln!("stopped with {held} held, {read_ahead} read ahead, {released_before} released, {hops} hops");
+    assert!(hops > 0, "the hold was full: the rest hopped through the short levels");
     assert!(released_before > 0 && released_before < N as u64, "stopped midway: {released_before} released");
     tokio::time::sleep(Duration::from_secs(2)).await;
     let gateway = Gateway::start(settings).await;

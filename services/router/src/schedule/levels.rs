@@ -38,32 +38,44 @@ pub const LEVELS: [Level; 10] = [
     Level { name: "1d", delay_ms: 24 * HOUR },
 ];
 
-/// Kept between a level's gate and `send_at`: a gate is noticed late by the
-/// scheduler's lag (a fetch, a busy loop, another record ahead of it in the
-/// partition written a little later by a replica with a slower clock), and
-/// a record taken up after its `send_at` goes out late.
+/// Kept between a level's gate and `send_at` when the hold is the shortest
+/// one: a gate is noticed late by the scheduler's lag (a fetch, a busy
+/// loop, another record ahead of it in the partition written a little later
+/// by a replica with a slower clock), and a record taken up after its
+/// `send_at` goes out late.
 pub const MARGIN_MS: i64 = 500;
 
-/// Messages due within this are held in memory and released at `send_at`:
-/// what the shortest real level cannot bring closer.
+/// Messages due within this are always held in memory and released at
+/// `send_at`: what the shortest real level cannot bring closer.
 pub const HOLD_WITHIN_MS: i64 = SECOND + MARGIN_MS;
 
 /// Where a record due at `send_at` goes next, at `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
-    /// Due within [`HOLD_WITHIN_MS`] (or overdue): hold it in memory until `send_at`.
+    /// Due within the hold (or overdue): hold it in memory until `send_at`.
     Hold,
     /// Wait in this level's topic.
     Wait(&'static Level),
 }
 
-/// The longest level that still leaves [`MARGIN_MS`] before `send_at`.
-pub fn next(send_at: i64, now: i64) -> Next {
+/// Where a record goes next when messages due within `hold_ms` are held
+/// in memory (`scheduler.hold`; [`HOLD_WITHIN_MS`] when the hold is full).
+///
+/// Otherwise it waits in the longest level whose gate leaves a slack before
+/// the hold begins: a quarter of the hold, at least [`MARGIN_MS`]. The
+/// slack is what the scheduler may lag behind a gate without sending late —
+/// with the 60 s hold, 15 s, so a burst of gates (everything written in
+/// one minute coming out of `4m` four minutes later) is absorbed; the
+/// shortest hold leaves 500 ms and needs the short levels, a hop or three
+/// each, to come that close.
+pub fn next(send_at: i64, now: i64, hold_ms: i64) -> Next {
     let remaining = send_at.saturating_sub(now);
-    if remaining < HOLD_WITHIN_MS {
+    let hold_ms = hold_ms.max(HOLD_WITHIN_MS);
+    if remaining < hold_ms {
         return Next::Hold;
     }
-    let fits = |l: &&Level| l.delay_ms > 0 && l.delay_ms <= remaining - MARGIN_MS;
+    let slack = (hold_ms / 4).max(MARGIN_MS);
+    let fits = |l: &&Level| l.delay_ms > 0 && l.delay_ms <= remaining - slack;
     match LEVELS.iter().rev().find(fits) {
         Some(level) => Next::Wait(level),
         None => Next::Hold,
@@ -72,8 +84,8 @@ pub fn next(send_at: i64, now: i64) -> Next {
 
 /// The level a router writes a new scheduled request to: [`next`], with
 /// level `0s` standing for the hold it does not have.
-pub fn entry(send_at: i64, now: i64) -> &'static Level {
-    match next(send_at, now) {
+pub fn entry(send_at: i64, now: i64, hold_ms: i64) -> &'static Level {
+    match next(send_at, now, hold_ms) {
         Next::Wait(level) => level,
         Next::Hold => &LEVELS[0],
     }
@@ -100,9 +112,13 @@ mod tests {
         }
     }
 
+    /// The shortest hold: the hold is full, or `scheduler.hold` is set that short.
+    const SHORT: i64 = 0;
+
     #[test]
     fn the_longest_level_that_leaves_the_margin() {
         let now = 1_000_000;
+        let next = |send_at, now| next(send_at, now, SHORT);
         assert_eq!(name(next(now - 5, now)), "hold", "overdue");
         assert_eq!(name(next(now + HOLD_WITHIN_MS - 1, now)), "hold");
         assert_eq!(name(next(now + HOLD_WITHIN_MS, now)), "1s");
@@ -116,8 +132,30 @@ mod tests {
         assert_eq!(name(next(now + 23 * HOUR, now)), "4h");
         assert_eq!(name(next(now + 30 * 24 * HOUR, now)), "1d");
         assert_eq!(name(next(i64::MAX, now)), "1d", "no overflow");
-        assert_eq!(entry(now + 200, now).name, "0s");
-        assert_eq!(entry(now + 2 * SECOND, now).name, "1s");
+        assert_eq!(entry(now + 200, now, SHORT).name, "0s");
+        assert_eq!(entry(now + 2 * SECOND, now, SHORT).name, "1s");
+    }
+
+    #[test]
+    fn a_long_hold_leaves_a_quarter_of_it_as_slack() {
+        let now = 1_000_000;
+        let hold = MINUTE;
+        assert_eq!(name(next(now + MINUTE - 1, now, hold)), "hold");
+        assert_eq!(name(next(now + MINUTE, now, hold)), "15s", "15 s in, 45 s left: held then");
+        assert_eq!(name(next(now + MINUTE + hold / 4 - 1, now, hold)), "15s");
+        assert_eq!(name(next(now + MINUTE + hold / 4, now, hold)), "1m");
+        assert_eq!(name(next(now + 4 * MINUTE + hold / 4, now, hold)), "4m");
+        assert_eq!(entry(now + 50 * SECOND, now, hold).name, "0s", "the router writes it where it is held at once");
+        // Up to ten minutes ahead: held with at least 15 s to spare, after a few long hops.
+        for remaining in (MINUTE..10 * MINUTE).step_by(997) {
+            let (mut at, mut hops) = (now, 0);
+            while let Next::Wait(l) = next(now + remaining, at, hold) {
+                at = gate(l, at);
+                hops += 1;
+            }
+            assert!(now + remaining - at >= hold / 4, "{remaining}: held with too little slack");
+            assert!(hops <= 6, "{remaining}: {hops} hops");
+        }
     }
 
     #[test]
@@ -126,13 +164,13 @@ mod tests {
         // send_at - MARGIN, and a record is held only within HOLD_WITHIN_MS.
         let now = 5_000;
         for remaining in (0..3 * 24 * HOUR).step_by(7_919) {
-            match next(now + remaining, now) {
+            match next(now + remaining, now, SHORT) {
                 Next::Hold => assert!(remaining < HOLD_WITHIN_MS, "{remaining}"),
                 Next::Wait(level) => {
                     assert!(gate(level, now) <= now + remaining - MARGIN_MS, "{remaining}: {}", level.name);
                     // Following the chain from the gate always ends in the hold, in few hops.
                     let (mut at, mut hops) = (gate(level, now), 1);
-                    while let Next::Wait(l) = next(now + remaining, at) {
+                    while let Next::Wait(l) = next(now + remaining, at, SHORT) {
                         at = gate(l, at);
                         hops += 1;
                     }

@@ -5,12 +5,13 @@
 //! [`levels`]); this scheduler, a consumer group over the level topics
 //! inside the router role, takes each record up when its level's delay has
 //! passed (its *gate*) and moves it to a shorter level, or — due within
-//! 1.5 s — holds it in memory and releases it at `send_at`
+//! `scheduler.hold` — holds it in memory and releases it at `send_at`
 //! ([`record::release`]). Cancels ([`cancel`]) are checked at release.
 //!
 //! Memory is bounded whatever is scheduled: per level partition at most
 //! `scheduler.read_ahead` records are read ahead (the partition is paused
-//! beyond that), plus the messages due within the next 1.5 s.
+//! beyond that), plus at most `scheduler.max_held` messages held (and those
+//! due within 1.5 s).
 //!
 //! Offsets: a level record is acknowledged once its next record (the
 //! shorter level's, the released request, or the cancellation's final
@@ -84,6 +85,7 @@ struct Shared {
 pub struct Scheduling {
     levels: Producer,
     topics: runtime::config::TopicsConfig,
+    hold_ms: i64,
 }
 
 impl Scheduling {
@@ -97,7 +99,7 @@ impl Scheduling {
         send_at: i64,
     ) -> Result<(), PublishError> {
         let now = now_ms();
-        let level = levels::entry(send_at, now);
+        let level = levels::entry(send_at, now, self.hold_ms);
         tracing::debug!(level = level.name, "scheduled");
         record::wait_in(&self.levels, &self.topics, level, request_id, payload, headers, send_at, now).await?;
         counters::scheduled("scheduled").inc();
@@ -128,9 +130,7 @@ pub fn start(
 ) -> Result<(Scheduling, tokio::task::JoinHandle<()>), kafka::Error> {
     let kafka = &settings.kafka;
     let levels = level_producer(&settings, shutdown.clone())?;
-    let retention_ms = i64::try_from(kafka.id_retention.as_millis()).unwrap_or(i64::MAX);
-    let grace_ms = i64::try_from(settings.scheduler.cancel_grace.as_millis()).unwrap_or(i64::MAX);
-    let cancels = Arc::new(Cancels::new(retention_ms, grace_ms));
+    let cancels = Arc::new(Cancels::new(millis(kafka.id_retention), millis(settings.scheduler.cancel_grace)));
     let cancels_read = Arc::new(AtomicBool::new(false));
     follow::follow(kafka, producer.clone(), cancels.clone(), cancels_read.clone(), shutdown.clone())?;
     let topics: Vec<String> = levels::LEVELS.iter().map(|l| kafka.topics.scheduled(l.name)).collect();
@@ -138,10 +138,15 @@ pub fn start(
     let group = format!("{}.scheduler", kafka.group_prefix);
     let extra = [("queued.max.messages.kbytes", PREFETCH_KBYTES)];
     let consumer = Arc::new(AckingConsumer::subscribe_with(kafka, &group, &topic_refs, &extra)?);
-    let scheduling = Scheduling { levels: levels.clone(), topics: kafka.topics.clone() };
+    let hold_ms = millis(settings.scheduler.hold);
+    let scheduling = Scheduling { levels: levels.clone(), topics: kafka.topics.clone(), hold_ms };
     let shared = Arc::new(Shared { settings: settings.clone(), producer, levels, consumer, cancels, registry });
     let span = tracing::info_span!("scheduler");
     Ok((scheduling, tokio::spawn(tracing::Instrument::instrument(run(shared, cancels_read, shutdown), span))))
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The scheduler's loop: reads level records, opens gates, holds and releases.
@@ -150,6 +155,7 @@ async fn run(shared: Arc<Shared>, cancels_read: Arc<AtomicBool>, shutdown: Cance
     let settings = shared.settings.clone();
     let consumer = shared.consumer.clone();
     let read_ahead = settings.scheduler.read_ahead;
+    let (hold_ms, max_held) = (millis(settings.scheduler.hold), settings.scheduler.max_held);
     let mut parts: HashMap<(String, i32), Part> = HashMap::new();
     let mut held: BTreeMap<(i64, u64), Waiting> = BTreeMap::new();
     let mut seq = 0u64;
@@ -173,7 +179,9 @@ async fn run(shared: Arc<Shared>, cancels_read: Arc<AtomicBool>, shutdown: Cance
         for ((topic, partition), part) in parts.iter_mut() {
             while part.queue.front().is_some_and(|w| w.gate <= now) {
                 let Some(w) = part.queue.pop_front() else { break };
-                match levels::next(w.send_at, now) {
+                // A full hold holds only what is due within 1.5 s.
+                let hold = if held.len() < max_held { hold_ms } else { 0 };
+                match levels::next(w.send_at, now, hold) {
                     Next::Hold => {
                         seq += 1;
                         held.insert((w.send_at, seq), w);
