@@ -130,7 +130,7 @@ pub fn start(
 ) -> Result<(Scheduling, tokio::task::JoinHandle<()>), kafka::Error> {
     let kafka = &settings.kafka;
     let levels = level_producer(&settings, shutdown.clone())?;
-    let cancels = Arc::new(Cancels::new(millis(kafka.id_retention), millis(settings.scheduler.cancel_grace)));
+    let cancels = Arc::new(Cancels::new(duration_ms(kafka.id_retention), duration_ms(settings.scheduler.cancel_grace)));
     let cancels_read = Arc::new(AtomicBool::new(false));
     follow::follow(kafka, producer.clone(), cancels.clone(), cancels_read.clone(), shutdown.clone())?;
     let topics: Vec<String> = levels::LEVELS.iter().map(|l| kafka.topics.scheduled(l.name)).collect();
@@ -138,14 +138,14 @@ pub fn start(
     let group = format!("{}.scheduler", kafka.group_prefix);
     let extra = [("queued.max.messages.kbytes", PREFETCH_KBYTES)];
     let consumer = Arc::new(AckingConsumer::subscribe_with(kafka, &group, &topic_refs, &extra)?);
-    let hold_ms = millis(settings.scheduler.hold);
+    let hold_ms = duration_ms(settings.scheduler.hold);
     let scheduling = Scheduling { levels: levels.clone(), topics: kafka.topics.clone(), hold_ms };
     let shared = Arc::new(Shared { settings: settings.clone(), producer, levels, consumer, cancels, registry });
     let span = tracing::info_span!("scheduler");
     Ok((scheduling, tokio::spawn(tracing::Instrument::instrument(run(shared, cancels_read, shutdown), span))))
 }
 
-fn millis(d: Duration) -> i64 {
+fn duration_ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
@@ -155,7 +155,7 @@ async fn run(shared: Arc<Shared>, cancels_read: Arc<AtomicBool>, shutdown: Cance
     let settings = shared.settings.clone();
     let consumer = shared.consumer.clone();
     let read_ahead = settings.scheduler.read_ahead;
-    let (hold_ms, max_held) = (millis(settings.scheduler.hold), settings.scheduler.max_held);
+    let (hold_ms, max_held) = (duration_ms(settings.scheduler.hold), settings.scheduler.max_held);
     let mut parts: HashMap<(String, i32), Part> = HashMap::new();
     let mut held: BTreeMap<(i64, u64), Waiting> = BTreeMap::new();
     let mut seq = 0u64;
