@@ -19,6 +19,11 @@ static DUPLICATES_SKIPPED: Family<Counter, 1> = Family::new(
     "Queue records not sent because their request id was already sent or being sent.",
     ["connection"],
 );
+static REROUTED: Family<Counter, 2> = Family::new(
+    "smsgw_rerouted_total",
+    "Queued requests handed to another connection of their route because theirs had no link for the route's reroute_after.",
+    ["connection", "to"],
+);
 static OUTCOMES: Family<Counter, 2> =
     Family::new("smsgw_outcomes_total", "Status events published by the sender.", ["connection", "status"]);
 static BINDS: Family<Gauge, 1> = Family::new(
@@ -157,6 +162,11 @@ pub fn resubmits(connection: &str) -> &'static Counter {
 /// A queue record skipped because its request id already has an outcome or is in progress.
 pub fn duplicates_skipped(connection: &str) -> &'static Counter {
     DUPLICATES_SKIPPED.with([connection])
+}
+
+/// A queued request of `connection` handed to connection `to` (reroute_after).
+pub fn rerouted(connection: &str, to: &str) -> &'static Counter {
+    REROUTED.with([connection, to])
 }
 
 /// A status event the sender published. `status`: the StatusEvent symbol (`SUBMITTED`, `FAILED`, ...).
@@ -319,6 +329,7 @@ pub fn render() -> String {
     SUBMITS.render(&mut out);
     RESUBMITS.render(&mut out);
     DUPLICATES_SKIPPED.render(&mut out);
+    REROUTED.render(&mut out);
     OUTCOMES.render(&mut out);
     BINDS.render(&mut out);
     LINK_FAILURES.render(&mut out);

@@ -169,6 +169,39 @@ pub fn watcher(config: &KafkaConfig, group: &str, topics: &[&str]) -> Result<Str
     Ok(consumer)
 }
 
+/// Reads every partition of `topic` from the beginning until `shutdown`
+/// (a [`watcher`] of group `group`), handing each record's payload to
+/// `on_payload`: how every replica follows a compacted topic it needs whole
+/// without waiting for it (the links reports). A read error is logged and
+/// reading goes on.
+pub fn tail(
+    config: &KafkaConfig,
+    group: &str,
+    topic: &str,
+    shutdown: tokio_util::sync::CancellationToken,
+    mut on_payload: impl FnMut(&[u8], i64) + Send + 'static,
+) -> Result<(), Error> {
+    use futures::StreamExt;
+    use rdkafka::message::Message;
+    let consumer = watcher(config, group, &[topic])?;
+    let topic = topic.to_owned();
+    tokio::spawn(async move {
+        let mut stream = consumer.stream();
+        loop {
+            let message = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                m = stream.next() => m,
+            };
+            match message {
+                Some(Ok(m)) => on_payload(m.payload().unwrap_or_default(), m.offset()),
+                Some(Err(e)) => tracing::warn!(%topic, error = %e, "reading"),
+                None => break,
+            }
+        }
+    });
+    Ok(())
+}
+
 /// Refuses to start when topics that must be co-partitioned (read together
 /// by key with the range assignor: queue and done markers, submit records and
 /// receipts, outcomes, markers and statuses) differ in partition count: one

@@ -14,10 +14,13 @@
 //! - [`OptOut`] on the compacted `sms.optouts`: who opted out of messages from whom.
 //! - [`LinkReport`] on the compacted `sms.links`, keyed `{connection}/{replica}`:
 //!   each sender replica's view of each of its connections, every
-//!   [`LINK_REPORT_INTERVAL`], for the router's failover and load sharing.
+//!   [`LINK_REPORT_INTERVAL`], for the router's failover and load sharing;
+//!   [`links::Links`] is what they add up to.
 //!
 //! JSON, because they are small, internal and easiest to inspect with a
 //! console consumer; every field added later must be optional.
+
+pub mod links;
 
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +33,34 @@ pub fn encode<T: Serialize>(record: &T) -> Result<Vec<u8>, serde_json::Error> {
 /// The queue record header with the route the router took (JSON
 /// `events::RouteInfo`); the sender copies it onto the request's events.
 pub const ROUTE_HEADER: &str = "smsgw-route";
+
+/// The queue record header saying where the request may be moved when its
+/// connection stays down (JSON [`Reroute`]); absent: it waits for its connection.
+pub const REROUTE_HEADER: &str = "smsgw-reroute";
+
+/// A route's `reroute_after` and the group's other connections, in the
+/// order the request may be handed to them (the route's order, starting
+/// after the connection that holds it). Travels with the queue record, so
+/// the decision taken when it was routed holds wherever it moves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reroute {
+    /// How long the connection holding the request has had no link before it moves.
+    pub after_ms: u64,
+    /// Where it may go, first that is up wins.
+    pub to: Vec<String>,
+}
+
+impl Reroute {
+    /// The header for the request once `to` holds it: the other connections,
+    /// starting after `to` (so one that is down is tried last, not first).
+    pub fn moved_to(&self, from: &str, to: &str) -> Reroute {
+        let mut ring: Vec<String> = std::iter::once(from.to_owned()).chain(self.to.iter().cloned()).collect();
+        let at = ring.iter().position(|c| c == to).unwrap_or(0);
+        ring.rotate_left(at);
+        ring.remove(0);
+        Reroute { after_ms: self.after_ms, to: ring }
+    }
+}
 
 /// How often a sender replica reports on each of its connections.
 pub const LINK_REPORT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
@@ -54,6 +85,19 @@ pub struct LinkReport {
 }
 
 impl LinkReport {
+    /// A report of `binds` up, nothing waiting.
+    pub fn new(connection: &str, replica: &str, binds: u32, at: i64) -> Self {
+        LinkReport {
+            connection: connection.into(),
+            replica: replica.into(),
+            binds,
+            queue_lag: 0,
+            window_in_use: 0,
+            at,
+            stopped: false,
+        }
+    }
+
     /// The record key: one per connection and replica, so compaction keeps the latest of each.
     pub fn key(&self) -> String {
         format!("{}/{}", self.connection, self.replica)
@@ -225,6 +269,15 @@ pub fn severity(status: events::Status) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_moved_request_may_go_on_to_the_others_and_back() {
+        let reroute = Reroute { after_ms: 60_000, to: vec!["b".into(), "c".into(), "d".into()] };
+        assert_eq!(reroute.moved_to("a", "b").to, ["c", "d", "a"]);
+        assert_eq!(reroute.moved_to("a", "c").to, ["d", "a", "b"], "skipped b is tried after the others");
+        let json = encode(&reroute).unwrap();
+        assert_eq!(serde_json::from_slice::<Reroute>(&json).unwrap(), reroute);
+    }
 
     #[test]
     fn records_round_trip_as_json() {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use events::Metadata;
-use router::links::Links;
+use records::links::Links;
 use router::matcher::Facts;
 use router::number::Number;
 use router::route::Routes;

@@ -18,7 +18,14 @@ pub enum Decision {
     /// A terminal status event (REJECTED or EXPIRED) instead of sending.
     Refuse(Box<StatusEvent>),
     /// Send through `connection`, chosen by `route`; `request.to` is normalised.
-    Queue { connection: String, route: RouteInfo, request: Box<SendRequest>, segments: usize },
+    Queue {
+        connection: String,
+        route: RouteInfo,
+        request: Box<SendRequest>,
+        segments: usize,
+        /// Where it may move if `connection` stays down.
+        reroute: Option<records::Reroute>,
+    },
     /// Valid and routable, but due later: hold it until `send_at` (epoch ms),
     /// then decide it again (`crate::schedule`).
     Schedule { request_id: String, send_at: i64 },
@@ -92,8 +99,9 @@ pub fn decide(
         return refuse("blocked", format!("to: {reason}"));
     }
     let facts = Facts::new(&to, request.from.as_deref(), request.tenant.as_deref(), &request.metadata, request.flash);
-    let (connection, route, sender) = match routes.pick(&request.id, request.connection.as_deref(), &facts, now_ms) {
-        Ok(picked) => (picked.connection, picked.route, picked.sender),
+    let picked = routes.pick(&request.id, request.connection.as_deref(), &facts, now_ms);
+    let (connection, route, sender, reroute) = match picked {
+        Ok(picked) => (picked.connection, picked.route, picked.sender, picked.reroute),
         Err(e) => return refuse("no_route", e.to_string()),
     };
     let opts = split(&connection);
@@ -137,7 +145,7 @@ pub fn decide(
         request.from = sender;
     }
     request.connection = Some(connection.clone());
-    Decision::Queue { connection, route, request: Box::new(request), segments }
+    Decision::Queue { connection, route, request: Box::new(request), segments, reroute }
 }
 
 fn refuse_undecoded(e: DecodeError, now_ms: i64) -> Decision {
@@ -167,7 +175,7 @@ mod tests {
             })
             .concat();
         let toml = format!("[kafka]\nbrokers = \"x:1\"\n[router]\ndefault_connection = \"sim\"\n{connections}");
-        Routes::new(&runtime::Settings::from_toml(&toml).unwrap(), Arc::new(crate::links::Links::new(0)))
+        Routes::new(&runtime::Settings::from_toml(&toml).unwrap(), Arc::new(records::links::Links::new(0)))
     }
 
     fn max(n: usize) -> impl Fn(&str) -> SplitOptions {
@@ -217,7 +225,7 @@ mod tests {
             Limits::default(),
         );
         match d {
-            Decision::Queue { connection, route, request, segments } => {
+            Decision::Queue { connection, route, request, segments, .. } => {
                 assert_eq!(connection, "sim");
                 assert_eq!(route.id.as_deref(), Some("default"));
                 assert_eq!(request.to, "+4915112345678");
@@ -265,7 +273,7 @@ mod tests {
             "[[connections]]\nid = \"sim\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\nsystem_id = \"s\"\n";
         let lists = "[[lists]]\nkind = \"block\"\nto = \"+4915112345678\"\n";
         let toml = format!("[kafka]\nbrokers = \"x:1\"\n[router]\ndefault_country = \"DE\"\n{connections}{lists}");
-        let r = Routes::new(&runtime::Settings::from_toml(&toml).unwrap(), Arc::new(crate::links::Links::new(0)));
+        let r = Routes::new(&runtime::Settings::from_toml(&toml).unwrap(), Arc::new(records::links::Links::new(0)));
         for to in ["+4915112345678", "015112345678"] {
             let json = format!(r#"{{"id":"b","to":"{to}","text":"x"}}"#);
             let ev = status_of(decide(json.as_bytes(), None, 0, &r, &max(10), Limits::default()));

@@ -17,7 +17,6 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod decide;
-pub mod links;
 pub mod lists;
 pub mod matcher;
 pub mod number;
@@ -39,8 +38,8 @@ use runtime::Settings;
 use tokio_util::sync::CancellationToken;
 
 use crate::decide::Decision;
-use crate::links::Links;
 use crate::route::Routes;
+use records::links::Links;
 
 /// Records being routed at once; bounds memory when the broker is slow to acknowledge.
 const MAX_IN_FLIGHT: usize = 20_000;
@@ -75,7 +74,12 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let group = format!("{}.router", kafka.group_prefix);
     let consumer = Arc::new(AckingConsumer::subscribe(kafka, &group, &[&kafka.topics.send])?);
     let links = Arc::new(Links::new(now_ms()));
-    links.follow(kafka, shutdown.clone())?;
+    let reports = links.clone();
+    kafka::tail(kafka, &format!("{group}.links"), &kafka.topics.links, shutdown.clone(), move |payload, offset| {
+        if let Err(e) = reports.take(payload) {
+            tracing::warn!(error = %e, offset, "not a link report; skipped");
+        }
+    })?;
     let producer = Producer::new(kafka, shutdown.clone(), settings.lifecycle.drain)?;
     let routes = Routes::new(&settings, links);
     if settings.optout.enabled {
@@ -184,7 +188,7 @@ impl Router {
             Decision::Schedule { request_id, send_at } => {
                 self.scheduling.schedule(&request_id, value, headers, send_at).await
             }
-            Decision::Queue { connection, route, request, segments } => {
+            Decision::Queue { connection, route, request, segments, reroute } => {
                 let tenant = request.tenant.as_deref();
                 // Held back to the tenant's rate, not refused; at shutdown the record is redone.
                 if !self.quotas.hold(tenant, &self.shutdown).await {
@@ -213,8 +217,11 @@ impl Router {
                     Ok(payload) => {
                         let topic = topics.queue_for(&connection, request.priority);
                         tracing::debug!(%connection, segments, "queued");
-                        let headers = trace::with_fields(OwnedHeaders::new(), &trace_fields)
+                        let mut headers = trace::with_fields(OwnedHeaders::new(), &trace_fields)
                             .insert(Header { key: records::ROUTE_HEADER, value: Some(&route_json) });
+                        if let Some(reroute) = reroute.as_ref().and_then(|r| records::encode(r).ok()) {
+                            headers = headers.insert(Header { key: records::REROUTE_HEADER, value: Some(&reroute) });
+                        }
                         let out = Outgoing { topic: &topic, key: &request.id, payload: &payload, headers };
                         self.producer.publish(out).await.map(|_| ())
                     }

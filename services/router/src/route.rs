@@ -17,12 +17,12 @@ use std::sync::Arc;
 use events::RouteInfo;
 use runtime::Settings;
 
-use crate::links::Links;
 use crate::lists::Lists;
 use crate::matcher::{Facts, Matchers};
 use crate::optouts::OptOuts;
 use crate::rewrite::Rewrite;
 use crate::strategy::Group;
+use records::links::Links;
 
 /// Why no connection could be chosen (status code `no_route`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +57,8 @@ pub struct Picked {
     pub route: RouteInfo,
     /// The sender the route rewrote the request's to; `None`: kept.
     pub sender: Option<String>,
+    /// Where the request may move if its connection stays down.
+    pub reroute: Option<records::Reroute>,
 }
 
 /// The routing table, built once from configuration.
@@ -147,6 +149,7 @@ impl Routes {
                 connection: choice.connection.to_owned(),
                 route: RouteInfo { id: Some(rule.id.clone()), reason: choice.reason },
                 sender: sender(rule),
+                reroute: rule.group.reroute(choice.connection),
             }
         };
         let Some(hint) = hint else {
@@ -159,7 +162,12 @@ impl Routes {
             return Err(RouteError::Unknown(hint.into()));
         }
         if self.open_hints {
-            return Ok(Picked { connection: hint.to_owned(), route: RouteInfo::default(), sender: None });
+            return Ok(Picked {
+                connection: hint.to_owned(),
+                route: RouteInfo::default(),
+                sender: None,
+                reroute: None,
+            });
         }
         self.candidates(facts)
             .find(|r| r.group.members().iter().any(|m| m == hint) && r.matches(facts))
@@ -167,6 +175,7 @@ impl Routes {
                 connection: hint.to_owned(),
                 route: RouteInfo { id: Some(r.id.clone()), reason: None },
                 sender: sender(r),
+                reroute: r.group.reroute(hint),
             })
             .ok_or_else(|| RouteError::NotAllowed(hint.into()))
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use runtime::config::{Route, Strategy};
 
-use crate::links::Links;
+use records::links::Links;
 
 /// A route's connections and how they share.
 #[derive(Debug)]
@@ -23,6 +23,9 @@ pub struct Group {
     strategy: Strategy,
     weights: Vec<u32>,
     failover_after: Duration,
+    /// How long a connection may hold its queue with no link before its
+    /// requests move to the group's next connection that is up.
+    reroute_after: Option<Duration>,
     /// Least loaded: whose turn it is among equals.
     turn: AtomicUsize,
 }
@@ -42,6 +45,7 @@ impl Group {
             members,
             strategy: route.strategy,
             failover_after: route.failover_after,
+            reroute_after: route.reroute_after,
             turn: AtomicUsize::new(0),
         }
     }
@@ -53,12 +57,23 @@ impl Group {
             strategy: Strategy::Failover,
             weights: Vec::new(),
             failover_after: Duration::MAX,
+            reroute_after: None,
             turn: AtomicUsize::new(0),
         }
     }
 
     pub fn members(&self) -> &[String] {
         &self.members
+    }
+
+    /// Where a request queued for `chosen` may move when `chosen` stays
+    /// down: the other members, starting after `chosen` (`None` without
+    /// `reroute_after` or another member).
+    pub fn reroute(&self, chosen: &str) -> Option<records::Reroute> {
+        let after = self.reroute_after?;
+        let at = self.members.iter().position(|m| m == chosen)?;
+        let to: Vec<String> = self.members.iter().cycle().skip(at + 1).take(self.members.len() - 1).cloned().collect();
+        (!to.is_empty()).then(|| records::Reroute { after_ms: after.as_millis() as u64, to })
     }
 
     /// Chooses a connection for the request `id`.
@@ -131,7 +146,10 @@ pub fn stable_hash(id: &str, member: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::links::tests::report;
+
+    fn report(connection: &str, replica: &str, binds: u32, at: i64) -> records::LinkReport {
+        records::LinkReport::new(connection, replica, binds, at)
+    }
 
     fn group(extra: &str) -> Group {
         let toml = format!(
@@ -151,6 +169,16 @@ mod tests {
 
     fn shares(picks: &str) -> [usize; 3] {
         ['a', 'b', 'c'].map(|c| picks.matches(c).count())
+    }
+
+    #[test]
+    fn a_request_may_move_to_the_members_after_its_connection() {
+        assert_eq!(group("").reroute("b"), None, "no reroute_after: it waits");
+        let g = group("reroute_after = \"60s\"");
+        let reroute = g.reroute("b").unwrap();
+        assert_eq!((reroute.after_ms, reroute.to), (60_000, vec!["c".to_owned(), "a".to_owned()]));
+        assert_eq!(g.reroute("x"), None);
+        assert_eq!(Group::single("a").reroute("a"), None);
     }
 
     #[test]

@@ -16,11 +16,14 @@
 //! finish (bounded by `drain`), unbind, commit offsets.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use events::{Priority, SchemaLookup, Status};
 use kafka::lease::Lease;
-use kafka::rdkafka::message::{Headers, Message, OwnedHeaders, OwnedMessage};
+use kafka::rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
 use kafka::{trace, AckingConsumer, Outgoing, Producer, PublishError};
+use records::links::Links;
+use records::Reroute;
 use registry::{Framings, Registry};
 use runtime::config::{lane_suffix, ConnectionConfig, MissingMessageId};
 use runtime::Settings;
@@ -50,6 +53,18 @@ struct Worker {
     framings: Framings,
     shutdown: CancellationToken,
     done: Arc<DoneLanes>,
+    /// Every connection's links, as their senders report them: where a
+    /// request may move when this connection stays down.
+    links: Arc<Links>,
+}
+
+/// How sending a claimed request ended.
+enum Sent {
+    /// Its outcome is recorded (true), or it is left for a redo (false).
+    Recorded(bool),
+    /// This replica has had no link for the route's `reroute_after` and
+    /// connection `to` has one: hand the request over.
+    Move { to: String },
 }
 
 /// Runs the sender of `config` until `shutdown`.
@@ -59,6 +74,7 @@ pub async fn run(
     producer: Producer,
     registry: Option<Arc<Registry>>,
     framings: Framings,
+    links: Arc<Links>,
     shutdown: CancellationToken,
 ) -> Result<(), kafka::Error> {
     runtime::shutdown::fault_point(&format!("connection:{}", config.id));
@@ -125,6 +141,7 @@ pub async fn run(
             registry: registry.clone(),
             framings: framings.clone(),
             shutdown: shutdown.clone(),
+            links: links.clone(),
         });
         let (done_topic, shutdown) = (&done_topic, &shutdown);
         async move {
@@ -202,36 +219,145 @@ impl Worker {
         // Idempotency by request id (see `done`).
         // The dispatch loop handed this record over only once the partition's markers were restored.
         let partition = message.partition();
-        if self.done.claim(self.lane, partition, &request.id) == Claim::Duplicate {
-            tracing::info!(request_id = %request.id, "request already sent or being sent; skipped");
-            counters::duplicates_skipped(&self.config.id).inc();
-            return true;
+        let reroute = reroute_of(message);
+        match self.done.claim(self.lane, partition, &request.id) {
+            Claim::New => {}
+            Claim::Duplicate => {
+                tracing::info!(request_id = %request.id, "request already sent or being sent; skipped");
+                counters::duplicates_skipped(&self.config.id).inc();
+                return true;
+            }
+            Claim::Moved(to) => {
+                // The hand-over may not have reached `to`; it skips a copy it has.
+                tracing::info!(request_id = %request.id, %to, "request handed over before; handing it over again");
+                return self.hand_over(request, message, &to, reroute.as_ref(), &trace_fields).await.is_ok();
+            }
         }
         let route = route_of(message);
-        let recorded = self.send(&request, route, lease, &trace_fields).await;
+        let recorded = match self.send(&request, route, reroute.as_ref(), lease, &trace_fields).await {
+            Sent::Recorded(recorded) => recorded,
+            Sent::Move { to } => {
+                let moved = self.hand_over(request.clone(), message, &to, reroute.as_ref(), &trace_fields).await;
+                moved.is_ok()
+            }
+        };
         self.done.finish(self.lane, partition, &request.id, recorded);
         recorded
     }
 
+    /// The connection a request with `reroute` should move to now: this
+    /// replica has had no link for `reroute_after`, and the first of the
+    /// route's other connections that has one (as its senders report).
+    fn move_target(&self, reroute: &Reroute) -> Option<String> {
+        let down = self.pool.down_for()?;
+        if down < Duration::from_millis(reroute.after_ms) {
+            return None;
+        }
+        let now = message::now_ms();
+        reroute.to.iter().find(|c| self.links.down_for(c, now).is_none()).cloned()
+    }
+
+    /// Waits until a request with `reroute` should move, and says where.
+    async fn wait_to_move(&self, reroute: &Reroute) -> String {
+        loop {
+            self.pool.down_at_least(Duration::from_millis(reroute.after_ms)).await;
+            if let Some(to) = self.move_target(reroute) {
+                return to;
+            }
+            // Every other connection is down too: it waits here, and looks again.
+            tokio::time::sleep(records::LINK_REPORT_INTERVAL).await;
+        }
+    }
+
+    /// Hands `request` (queue record `message`) over to connection `to`:
+    /// first the done marker naming `to` (a redo hands it over again, never
+    /// sends it here), then the record on `to`'s queue with the route's
+    /// reason saying why it moved. `to`'s sender skips a copy it has already.
+    async fn hand_over(
+        &self,
+        mut request: events::SendRequest,
+        message: &OwnedMessage,
+        to: &str,
+        reroute: Option<&Reroute>,
+        trace_fields: &[(String, String)],
+    ) -> Result<(), PublishError> {
+        let (id, from) = (request.id.clone(), self.config.id.as_str());
+        let topics = &self.settings.kafka.topics;
+        let marker = crate::done::moved_marker(from, self.lane, to);
+        let out = Outgoing { topic: &topics.done, key: &id, payload: marker.as_bytes(), headers: OwnedHeaders::new() };
+        self.producer.publish(out).await?;
+        if let Some(set) = self.done.set(self.lane) {
+            set.moved(message.partition(), &id, to);
+        }
+        let down = self.pool.down_for().unwrap_or_default().as_secs();
+        let why = format!("rerouted from {from}: no link for {down}s");
+        let mut route = route_of(message).unwrap_or_default();
+        route.reason = Some(match route.reason {
+            Some(earlier) => format!("{earlier}; {why}"),
+            None => why.clone(),
+        });
+        request.connection = Some(to.to_owned());
+        let payload = events::encode_request(&request, self.framings.queue(to))
+            .map_err(|e| PublishError::Rejected(format!("cannot encode the queue record: {e}")))?;
+        let route_json = records::encode(&route).unwrap_or_default();
+        let mut headers = trace::with_fields(OwnedHeaders::new(), trace_fields)
+            .insert(Header { key: records::ROUTE_HEADER, value: Some(&route_json) });
+        let onward = reroute.map(|r| records::encode(&r.moved_to(from, to)).unwrap_or_default());
+        if let Some(onward) = &onward {
+            headers = headers.insert(Header { key: records::REROUTE_HEADER, value: Some(onward) });
+        }
+        let topic = topics.queue_for(to, request.priority);
+        self.producer.publish(Outgoing { topic: &topic, key: &id, payload: &payload, headers }).await?;
+        tracing::info!(request_id = %id, %to, reason = %why, "handed over to another connection of the route");
+        counters::rerouted(from, to).inc();
+        Ok(())
+    }
+
     /// Sends a claimed request and records its outcome; true once recorded.
+    ///
+    /// With `reroute`, a request still waiting to go out when this replica
+    /// has had no link for `reroute_after` is withdrawn (like in a
+    /// rebalance: nothing of it reached the SMSC) and moves instead.
     async fn send(
         &self,
         request: &events::SendRequest,
         route: Option<events::RouteInfo>,
+        reroute: Option<&Reroute>,
         lease: &Lease,
         trace_fields: &[(String, String)],
-    ) -> bool {
+    ) -> Sent {
+        if let Some(to) = reroute.and_then(|r| self.move_target(r)) {
+            return Sent::Move { to };
+        }
         let reference = self.references.next(&request.to);
         // Held until the outcome is recorded below (bounds re-sends after a crash).
         let mut _unrecorded = None;
-        let withdraw = lease.revoking();
+        let withdraw = lease.revoking().child_token();
         let outcome = match prepare::submits(request, &self.config, reference, self.settings.router.max_segments) {
             Ok(segments) => {
-                _unrecorded = self.pool.reserve(self.lane, segments.len(), withdraw).await;
-                if _unrecorded.is_none() {
-                    return false;
+                let sending = async {
+                    let unrecorded = self.pool.reserve(self.lane, segments.len(), &withdraw).await?;
+                    Some((unrecorded, message::send(&self.pool, self.lane, request, segments, &withdraw).await))
+                };
+                tokio::pin!(sending);
+                let mut target = None;
+                let sent = loop {
+                    tokio::select! {
+                        sent = &mut sending => break sent,
+                        to = async { Some(self.wait_to_move(reroute?).await) }, if target.is_none() && reroute.is_some() => {
+                            target = to;
+                            withdraw.cancel();
+                        }
+                    }
+                };
+                let Some((unrecorded, outcome)) = sent else {
+                    return self.interrupted(target, lease);
+                };
+                _unrecorded = Some(unrecorded);
+                if matches!(outcome, Outcome::Interrupted) {
+                    return self.interrupted(target, lease);
                 }
-                message::send(&self.pool, self.lane, request, segments, withdraw).await
+                outcome
             }
             Err(error) => {
                 let mut ev = events::StatusEvent::new(request.id.clone(), Status::Rejected, message::now_ms());
@@ -242,7 +368,7 @@ impl Worker {
                 Outcome::Done(Box::new(ev))
             }
         };
-        let Outcome::Done(mut ev) = outcome else { return false };
+        let Outcome::Done(mut ev) = outcome else { return Sent::Recorded(false) };
         ev.route = route;
         tracing::debug!(status = ev.status.symbol(), segments = ev.segments, "outcome");
         let recorded = match self.record(&mut ev, request.delivery_report, trace_fields).await {
@@ -250,7 +376,17 @@ impl Worker {
             Err(e) => Err(e),
         };
         counters::outcomes(&self.config.id, ev.status.symbol()).inc();
-        recorded.is_ok()
+        Sent::Recorded(recorded.is_ok())
+    }
+
+    /// A request withdrawn before anything of it went out: it moves to
+    /// `target` when that is why, else it is left for a redo (a rebalance,
+    /// shutdown).
+    fn interrupted(&self, target: Option<String>, lease: &Lease) -> Sent {
+        match target {
+            Some(to) if !lease.revoking().is_cancelled() && !self.shutdown.is_cancelled() => Sent::Move { to },
+            _ => Sent::Recorded(false),
+        }
     }
 
     /// Publishes an outcome: a SUBMITTED that waits for its receipt goes on
@@ -346,6 +482,13 @@ impl Worker {
         });
         futures::future::join_all(publishes).await.into_iter().collect()
     }
+}
+
+/// Where a queue record may move if this connection stays down (its `smsgw-reroute` header).
+fn reroute_of(message: &OwnedMessage) -> Option<Reroute> {
+    let headers = message.headers()?;
+    let value = headers.iter().find(|h| h.key == records::REROUTE_HEADER)?.value?;
+    serde_json::from_slice(value).ok()
 }
 
 /// The route the router took for a queue record (its `smsgw-route` header); `None` from older routers.

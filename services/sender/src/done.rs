@@ -42,25 +42,53 @@ use kafka::restore::Restore;
 struct Partition {
     done: RecentIds,
     in_progress: HashSet<String>,
+    /// Done ids that were handed to another connection, and which one.
+    moved: HashMap<String, String>,
+}
+
+impl Partition {
+    fn new(retention: Duration) -> Self {
+        Partition { done: RecentIds::new(retention), in_progress: HashSet::new(), moved: HashMap::new() }
+    }
 }
 
 /// The connection a done marker names (`{"connection": "...", "status": "..."}`);
 /// `None` for a marker that cannot be read.
 pub fn marker_connection(payload: &[u8]) -> Option<String> {
-    marker_owner(payload).map(|(connection, _)| connection)
+    read_marker(payload).map(|m| m.connection)
 }
 
 /// The connection and lane a done marker names
 /// (`{"connection": "...", "status": "...", "priority": "urgent"}`; no
 /// `priority`: the normal lane); `None` for a marker that cannot be read.
 pub fn marker_owner(payload: &[u8]) -> Option<(String, Priority)> {
-    #[derive(serde::Deserialize)]
-    struct Marker {
-        connection: String,
-        #[serde(default)]
-        priority: Priority,
-    }
-    serde_json::from_slice::<Marker>(payload).ok().map(|m| (m.connection, m.priority))
+    read_marker(payload).map(|m| (m.connection, m.priority))
+}
+
+#[derive(serde::Deserialize)]
+struct Marker {
+    connection: String,
+    #[serde(default)]
+    priority: Priority,
+    /// A request handed over: the connection it went to.
+    #[serde(default)]
+    to: Option<String>,
+}
+
+fn read_marker(payload: &[u8]) -> Option<Marker> {
+    serde_json::from_slice(payload).ok()
+}
+
+/// The status of a [`moved_marker`].
+pub const REROUTED: &str = "REROUTED";
+
+/// The done marker of a request of `connection`'s `lane` handed to
+/// connection `to` (written before the hand-over: a redo hands it over
+/// again, and `to` skips the copy it already has).
+pub fn moved_marker(connection: &str, lane: Priority, to: &str) -> String {
+    let mut marker: serde_json::Value = serde_json::from_str(&marker(connection, lane, REROUTED)).unwrap_or_default();
+    marker["to"] = serde_json::json!(to);
+    marker.to_string()
 }
 
 /// The done marker of a request of `connection`'s `lane` with outcome `status`.
@@ -79,6 +107,9 @@ pub enum Claim {
     New,
     /// Done already, or another copy is in progress: acknowledge and skip.
     Duplicate,
+    /// Handed to this connection already: hand it over again (the
+    /// hand-over may not have reached it) and skip.
+    Moved(String),
 }
 
 /// The ids of one sender lane's partitions with a recorded outcome.
@@ -116,9 +147,7 @@ impl DoneSet {
     /// `smsgw_ids_remembered`.
     fn with_partition<T>(&self, partition: i32, f: impl FnOnce(&mut Partition) -> T) -> T {
         let mut parts = self.lock();
-        let part = parts
-            .entry(partition)
-            .or_insert_with(|| Partition { done: RecentIds::new(self.retention), in_progress: HashSet::new() });
+        let part = parts.entry(partition).or_insert_with(|| Partition::new(self.retention));
         let result = f(part);
         self.count(&parts);
         result
@@ -140,12 +169,20 @@ impl DoneSet {
         }
         let Some(id) = message.key().map(|k| String::from_utf8_lossy(k).into_owned()) else { return };
         let at = message.timestamp().to_millis().unwrap_or_else(now_ms);
-        match message.payload() {
-            Some(payload) if marker_owner(payload).is_some_and(|(c, l)| c == self.connection && l == self.lane) => {
-                self.with_partition(message.partition(), |part| part.done.insert(id, at));
+        match message.payload().map(read_marker) {
+            Some(Some(m)) if m.connection == self.connection && m.priority == self.lane => {
+                self.with_partition(message.partition(), |part| {
+                    if let Some(to) = m.to {
+                        part.moved.insert(id.clone(), to);
+                    }
+                    part.done.insert(id, at)
+                });
             }
-            Some(_) => {} // another connection's
-            None => self.with_partition(message.partition(), |part| part.done.remove(&id)),
+            Some(_) => {} // another connection's, or not a marker
+            None => self.with_partition(message.partition(), |part| {
+                part.moved.remove(&id);
+                part.done.remove(&id)
+            }),
         }
     }
 
@@ -167,7 +204,10 @@ impl DoneSet {
     /// Claims `id` for sending, unless it is done or being sent.
     pub fn claim(&self, partition: i32, id: &str) -> Claim {
         self.with_partition(partition, |part| {
-            if part.done.contains(id, now_ms()) || !part.in_progress.insert(id.to_owned()) {
+            if part.done.contains(id, now_ms()) {
+                return part.moved.get(id).map_or(Claim::Duplicate, |to| Claim::Moved(to.clone()));
+            }
+            if !part.in_progress.insert(id.to_owned()) {
                 return Claim::Duplicate;
             }
             Claim::New
@@ -188,6 +228,11 @@ impl DoneSet {
                 part.done.insert(id.to_owned(), now_ms());
             }
         });
+    }
+
+    /// `id` was handed to connection `to` (its [`moved_marker`] is recorded).
+    pub fn moved(&self, partition: i32, id: &str, to: &str) {
+        self.with_partition(partition, |part| part.moved.insert(id.to_owned(), to.to_owned()));
     }
 }
 
@@ -301,6 +346,30 @@ mod tests {
         assert_eq!(lanes.claim(Priority::Normal, 0, "retry"), Claim::New);
         lanes.finish(Priority::Normal, 0, "retry", false);
         assert_eq!(lanes.claim(Priority::Urgent, 0, "retry"), Claim::New);
+    }
+
+    #[tokio::test]
+    async fn a_request_handed_over_is_handed_over_again_never_sent() {
+        let set = set("conn-m", Priority::High);
+        set.on_record(&record(0, "gone", moved_marker("conn-m", Priority::High, "conn-n")));
+        assert_eq!(set.claim(0, "gone"), Claim::Moved("conn-n".into()), "restored from its marker");
+        assert_eq!(set.claim(0, "new"), Claim::New);
+        set.moved(0, "new", "conn-o");
+        set.finish(0, "new", true);
+        assert_eq!(set.claim(0, "new"), Claim::Moved("conn-o".into()));
+        let tombstone = OwnedMessage::new(
+            None,
+            Some(b"gone".to_vec()),
+            "sms.done".into(),
+            kafka::rdkafka::Timestamp::NotAvailable,
+            0,
+            1,
+            None,
+        );
+        set.on_record(&tombstone);
+        assert_eq!(set.claim(0, "gone"), Claim::New, "forgotten with its marker");
+        let lanes = DoneLanes::new(vec![Arc::new(set)]);
+        assert_eq!(lanes.claim(Priority::High, 0, "new"), Claim::Moved("conn-o".into()));
     }
 
     #[test]

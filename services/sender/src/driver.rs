@@ -173,7 +173,7 @@ impl<P: Protocol> Link<P> {
                 Effect::Send(frame) => self.write(&frame),
                 Effect::Bound => {
                     if !self.bound {
-                        counters::binds(&shared.config.id).inc();
+                        shared.link_up();
                         tracing::info!("bound");
                     }
                     self.bound = true;
@@ -318,7 +318,7 @@ async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &Cancel
         sent.answer(Err(SubmitError::ConnectionLost));
     }
     if link.bound {
-        counters::binds(&config.id).dec();
+        shared.link_down();
     }
     link.ended.unwrap_or_else(|| failed("lost", "ended".into()))
 }

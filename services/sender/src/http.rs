@@ -150,8 +150,7 @@ pub async fn run(shared: Arc<Shared>, index: usize, shutdown: CancellationToken)
             return;
         }
     };
-    let connection = shared.config.id.clone();
-    counters::binds(&connection).inc();
+    shared.link_up();
     tracing::info!(url = %link.url.origin().ascii_serialization(), "http link ready");
     let window = Arc::new(Semaphore::new(shared.config.window));
     let requests = TaskTracker::new();
@@ -187,7 +186,7 @@ pub async fn run(shared: Arc<Shared>, index: usize, shutdown: CancellationToken)
     }
     requests.close();
     requests.wait().await;
-    counters::binds(&connection).dec();
+    shared.link_down();
 }
 
 /// A request that failed without a response.

@@ -34,6 +34,7 @@ pub mod ucp;
 
 use std::sync::Arc;
 
+use records::links::Links;
 use runtime::Settings;
 use tokio_util::sync::CancellationToken;
 
@@ -88,6 +89,7 @@ pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: Cancella
     kafka::lag::watch(&settings.kafka, queues, shutdown.clone())?;
     let ids = ours.iter().map(|c| c.id.clone()).collect();
     let reports = report::start(settings.clone(), producer.clone(), ids, shutdown.clone());
+    let links = follow_links(&settings.kafka, shutdown.clone())?;
     for config in ours {
         let span = tracing::info_span!("connection", connection = %config.id);
         tasks.spawn(tracing::Instrument::instrument(
@@ -97,6 +99,7 @@ pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: Cancella
                 producer.clone(),
                 registry.clone(),
                 framings.clone(),
+                links.clone(),
                 shutdown.clone(),
             ),
             span,
@@ -123,6 +126,21 @@ pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: Cancella
     producer.flush(std::time::Duration::from_secs(10));
     producer.check()?;
     result
+}
+
+/// Every connection's links as their senders report them on `sms.links`
+/// (read whole by every sender process): where a request may move when its
+/// own connection stays down (`reroute_after`).
+fn follow_links(kafka: &runtime::config::KafkaConfig, shutdown: CancellationToken) -> Result<Arc<Links>, Error> {
+    let links = Arc::new(Links::new(kafka::recent::now_ms()));
+    let reports = links.clone();
+    let group = format!("{}.sender.links", kafka.group_prefix);
+    kafka::tail(kafka, &group, &kafka.topics.links, shutdown, move |payload, offset| {
+        if let Err(e) = reports.take(payload) {
+            tracing::warn!(error = %e, offset, "not a link report; skipped");
+        }
+    })?;
+    Ok(links)
 }
 
 /// Keeps the readiness check "sender: a link up" current until `shutdown`:

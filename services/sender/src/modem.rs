@@ -83,7 +83,7 @@ pub async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
         let ended = link.serve(&shared, &shutdown).await;
         if link.ready {
             link.ready = false;
-            counters::binds(&config.id).dec();
+            shared.link_down();
         }
         match ended {
             Ended::Shutdown => break,
@@ -195,7 +195,7 @@ impl ModemLink {
         match event {
             Event::Ready { .. } => {
                 if !self.ready {
-                    counters::binds(connection).inc();
+                    shared.link_up();
                 }
                 self.ready = true;
                 tracing::info!("modem ready");

@@ -62,6 +62,15 @@ pub struct Shared {
     /// links; an error (which start-up validation rules out) fails every
     /// connection attempt rather than fall back to plain TCP.
     pub tls: Result<Option<LinkTls>, String>,
+    /// Links up, and since when there has been none.
+    links: tokio::sync::watch::Sender<LinksUp>,
+}
+
+/// How many links of a connection are up in this replica; with none, since when.
+#[derive(Debug, Clone, Copy)]
+struct LinksUp {
+    up: usize,
+    none_since: Instant,
 }
 
 impl Shared {
@@ -134,6 +143,24 @@ impl Shared {
         });
     }
 
+    /// A link (bind, session, HTTP client, modem) is up: counts for
+    /// `smsgw_binds` and for [`Pool::down_for`]. Call [`Shared::link_down`] once when it goes.
+    pub fn link_up(&self) {
+        counters::binds(&self.config.id).inc();
+        self.links.send_modify(|l| l.up += 1);
+    }
+
+    /// A link that was up is gone.
+    pub fn link_down(&self) {
+        counters::binds(&self.config.id).dec();
+        self.links.send_modify(|l| {
+            l.up = l.up.saturating_sub(1);
+            if l.up == 0 {
+                l.none_since = Instant::now();
+            }
+        });
+    }
+
     /// The SMSC asks us to slow down (SMPP ESME_RTHROTTLED, ...), so every
     /// link of the connection pauses for `throttle_pause`.
     pub fn throttled(&self) {
@@ -203,6 +230,7 @@ impl Pool {
             queue,
             inbound,
             tls: link_tls::client(&config).map_err(|(key, e)| format!("{key}: {e}")),
+            links: tokio::sync::watch::Sender::new(LinksUp { up: 0, none_since: Instant::now() }),
             config,
         });
         let config = shared.config.clone();
@@ -285,6 +313,33 @@ impl Pool {
             self.shared.throttled();
         }
         outcome
+    }
+
+    /// How long this replica has had no link of the connection up; `None` while one is.
+    pub fn down_for(&self) -> Option<Duration> {
+        let links = *self.shared.links.borrow();
+        (links.up == 0).then(|| links.none_since.elapsed())
+    }
+
+    /// Returns once this replica has had no link up for `at_least` (at once
+    /// if it has been down that long already).
+    pub async fn down_at_least(&self, at_least: Duration) {
+        let mut links = self.shared.links.subscribe();
+        loop {
+            let now = *links.borrow_and_update();
+            if now.up == 0 {
+                let due = now.none_since + at_least;
+                if due <= Instant::now() {
+                    return;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep_until(due.into()) => {}
+                    _ = links.changed() => {}
+                }
+            } else if links.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+        }
     }
 
     /// The connection's configuration.

@@ -1,6 +1,7 @@
-//! What the router knows of each connection's links: the sender replicas'
+//! What is known of each connection's links: the sender replicas'
 //! [`LinkReport`]s from the compacted `sms.links` topic, read from its
-//! beginning by every router replica (no consumer group: each needs all of it).
+//! beginning by every router replica (for failover and load sharing) and
+//! every sender (to hand a dead connection's queue to one that is up).
 //!
 //! A connection is up while a fresh report (younger than [`STALE_AFTER`])
 //! counts a bind; otherwise it has been down since the last report that did
@@ -8,14 +9,10 @@
 //! without a word goes stale instead of looking up forever.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use futures::StreamExt;
-use kafka::rdkafka::message::Message;
-use records::{LinkReport, LINK_REPORT_INTERVAL};
-use runtime::config::KafkaConfig;
-use tokio_util::sync::CancellationToken;
+use crate::{LinkReport, LINK_REPORT_INTERVAL};
 
 /// A report older than this no longer says anything about now.
 pub const STALE_AFTER: Duration = Duration::from_secs(5 * LINK_REPORT_INTERVAL.as_secs());
@@ -38,13 +35,20 @@ pub struct Links {
 
 impl Links {
     /// Knows nothing yet: every connection counts as up until `started` is
-    /// longer ago than a route's `failover_after`.
+    /// longer ago than a route's `failover_after`. Feed it with
+    /// [`Links::record`] (the router and the sender follow `sms.links`).
     pub fn new(started: i64) -> Self {
         Links { started, connections: Mutex::new(HashMap::new()) }
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Connection>> {
         self.connections.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes a record of `sms.links`; an error when it is not a report.
+    pub fn take(&self, payload: &[u8]) -> Result<(), serde_json::Error> {
+        self.record(serde_json::from_slice(payload)?);
+        Ok(())
     }
 
     /// Takes a replica's report.
@@ -83,48 +87,14 @@ impl Links {
     pub fn routed(&self, connection: &str) {
         self.lock().entry(connection.to_owned()).or_default().routed += 1;
     }
-
-    /// Reads `topics.links` from its beginning until `shutdown`, taking every
-    /// report; a record that is not a report is skipped with a warning.
-    pub fn follow(self: &Arc<Self>, kafka: &KafkaConfig, shutdown: CancellationToken) -> Result<(), kafka::Error> {
-        let group = format!("{}.router.links", kafka.group_prefix);
-        let consumer = kafka::watcher(kafka, &group, &[&kafka.topics.links])?;
-        let links = self.clone();
-        tokio::spawn(async move {
-            let mut stream = consumer.stream();
-            loop {
-                let message = tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    m = stream.next() => m,
-                };
-                match message {
-                    Some(Ok(m)) => match serde_json::from_slice::<LinkReport>(m.payload().unwrap_or_default()) {
-                        Ok(report) => links.record(report),
-                        Err(e) => tracing::warn!(error = %e, offset = m.offset(), "not a link report; skipped"),
-                    },
-                    Some(Err(e)) => tracing::warn!(error = %e, "reading link reports"),
-                    None => break,
-                }
-            }
-        });
-        Ok(())
-    }
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
 
-    pub(crate) fn report(connection: &str, replica: &str, binds: u32, at: i64) -> LinkReport {
-        LinkReport {
-            connection: connection.into(),
-            replica: replica.into(),
-            binds,
-            queue_lag: 0,
-            window_in_use: 0,
-            at,
-            stopped: false,
-        }
+    fn report(connection: &str, replica: &str, binds: u32, at: i64) -> LinkReport {
+        LinkReport::new(connection, replica, binds, at)
     }
 
     #[test]
