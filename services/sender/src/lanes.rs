@@ -168,6 +168,29 @@ impl<T> Lanes<T> {
         Some(item)
     }
 
+    /// Takes out every queued item `pick` chooses, from any lane, giving
+    /// their places back: what no link will take (withdrawn while no link is up).
+    pub fn remove_where(&self, pick: impl Fn(&T) -> bool) -> Vec<T> {
+        let mut state = self.lock();
+        let mut removed = Vec::new();
+        let mut freed = [0; 3];
+        for (lane, queue) in state.lanes.iter_mut().enumerate() {
+            for item in std::mem::take(queue) {
+                if pick(&item) {
+                    removed.push(item);
+                    freed[lane] += 1;
+                } else {
+                    queue.push_back(item);
+                }
+            }
+        }
+        drop(state);
+        for (room, n) in self.room.iter().zip(freed) {
+            room.add_permits(n);
+        }
+        removed
+    }
+
     /// Items waiting in `priority`'s lane.
     pub fn len(&self, priority: Priority) -> usize {
         self.lock().lanes[index(priority)].len()
@@ -271,6 +294,21 @@ mod tests {
         assert!(lanes.wait().await, "closed but not empty");
         assert_eq!(lanes.take_any(), Some("bulk-1".to_owned()));
         assert!(!lanes.wait().await, "closed and empty");
+    }
+
+    #[tokio::test]
+    async fn chosen_items_are_taken_out_and_their_places_given_back() {
+        let lanes = Lanes::new(2, 0.1);
+        for i in 0..2 {
+            lanes.push(Priority::Normal, i).await.unwrap();
+        }
+        lanes.push(Priority::Urgent, 7).await.unwrap();
+        assert_eq!(lanes.remove_where(|i| *i != 1), vec![0, 7]);
+        lanes.push(Priority::Normal, 2).await.unwrap();
+        assert_eq!(
+            (lanes.take(), lanes.take(), lanes.take()),
+            (Some((Priority::Normal, 1)), Some((Priority::Normal, 2)), None)
+        );
     }
 
     #[tokio::test]

@@ -161,6 +161,14 @@ impl Shared {
         });
     }
 
+    /// Answers every queued submission that was withdrawn, without sending it.
+    fn answer_withdrawn(&self) {
+        let withdrawn = |s: &Submit| s.withdraw.as_ref().is_some_and(CancellationToken::is_cancelled);
+        for submit in self.queue.remove_where(withdrawn) {
+            let _ = submit.reply.send(Err(SubmitError::Withdrawn));
+        }
+    }
+
     /// The SMSC asks us to slow down (SMPP ESME_RTHROTTLED, ...), so every
     /// link of the connection pauses for `throttle_pause`.
     pub fn throttled(&self) {
@@ -307,8 +315,19 @@ impl Pool {
             // Still waiting for queue room: nothing reached the SMSC.
             _ = stop.cancelled() => return Err(SubmitError::Withdrawn),
         }
+        // Withdrawn while queued: with no link up none would take it and
+        // answer, so take it out here. Taken out or taken by a link (both
+        // under the queue's lock): the answer says which.
+        tokio::pin!(answer);
+        let answered = tokio::select! {
+            answered = &mut answer => answered,
+            _ = stop.cancelled() => {
+                self.shared.answer_withdrawn();
+                answer.await
+            }
+        };
         // A link answers every submission it sent; one dropped unanswered was never sent.
-        let outcome = answer.await.map_err(|_| SubmitError::NotSent)?;
+        let outcome = answered.map_err(|_| SubmitError::NotSent)?;
         if matches!(&outcome, Ok(a) if a.verdict == Verdict::Throttled) {
             self.shared.throttled();
         }
