@@ -1,11 +1,13 @@
-//! Issue 13, throughput limit across replicas: `max_tps = 40` holds for the
-//! connection as a whole (DESIGN principle 4) while three gateway processes
-//! join and two leave the way a rolling update stops them: in no one-second
-//! window does the SMSC see more than 40 submits, and every request still
+//! Issue 13, throughput limit across replicas: `max_tps = 40` and `binds =
+//! 3` hold for the connection as a whole (DESIGN principle 4) while three
+//! gateway processes join and two leave the way a rolling update stops
+//! them: in no one-second window does the SMSC see more than 40 submits, it
+//! never has to refuse a bind over its limit of 3, and every request still
 //! goes out. (Not SIGKILL: tansu 0.6 may keep a killed member in the group,
 //! holding its partitions — `docs/tracker.md`, quirk 6.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::atomic::Ordering::SeqCst;
 use std::time::{Duration, Instant};
 
 use simulator::SimConfig;
@@ -13,6 +15,7 @@ use smsgw_tests::{publish_requests, settings_toml, Broker, Process, Sim, Workdir
 
 const REQUESTS: u64 = 1_200;
 const MAX_TPS: usize = 40;
+const BINDS: usize = 3;
 /// Each share change is logged by `sender::pool`.
 const LOG: &[(&str, &str)] = &[("RUST_LOG", "warn,sender::pool=info")];
 
@@ -42,8 +45,8 @@ fn busiest_second(sim: &Sim) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_tps_holds_for_the_connection_as_replicas_join_and_leave() {
     let broker = Broker::start();
-    let sim = Sim::start(SimConfig { record: true, ..SimConfig::default() }).await;
-    let toml = settings_toml(&broker, sim.port, &format!("binds = 1\nwindow = 10\nmax_tps = {MAX_TPS}"))
+    let sim = Sim::start(SimConfig { record: true, max_binds: BINDS as u64, ..SimConfig::default() }).await;
+    let toml = settings_toml(&broker, sim.port, &format!("binds = {BINDS}\nwindow = 10\nmax_tps = {MAX_TPS}"))
         .replace("partitions = 2", "partitions = 6")
         .replace("session_timeout = \"3s\"", "session_timeout = \"10s\"");
     let work = Workdir::new("tps-replicas", &toml).await;
@@ -72,4 +75,8 @@ async fn max_tps_holds_for_the_connection_as_replicas_join_and_leave() {
     let busiest = busiest_second(&sim);
     eprintln!("{} submits accepted; at most {busiest} in one second (max_tps {MAX_TPS})", sim.state.accepted());
     assert!(busiest <= MAX_TPS, "{busiest} submits in one second > max_tps {MAX_TPS} (log: {})", work.log.display());
+    let (most, refused) = (sim.state.most_bound.load(SeqCst), sim.state.binds_refused.load(SeqCst));
+    eprintln!("at most {most} binds at once (binds {BINDS}); {refused} refused");
+    assert_eq!(refused, 0, "binds over the SMSC's limit of {BINDS} (log: {})", work.log.display());
+    assert!(most >= 2, "the replicas shared the binds: {most}");
 }

@@ -498,8 +498,8 @@ fn route_of(message: &OwnedMessage) -> Option<events::RouteInfo> {
     serde_json::from_slice(value).ok()
 }
 
-/// Keeps the pool's throughput limit at this replica's share of the
-/// connection's `max_tps`: its share of the lanes' queue partitions, taken
+/// Keeps the pool's throughput limit and binds at this replica's share of
+/// the connection's `max_tps` and `binds`: its share of the lanes' queue partitions, taken
 /// again at every rebalance of any lane, as soon as partitions are given up
 /// or taken (with the eager protocol every member gives up before any takes,
 /// so the shares never add up to more than the whole).
@@ -510,9 +510,6 @@ async fn follow_share(
     queues: &[(Priority, String)],
     shutdown: CancellationToken,
 ) -> Result<(), kafka::Error> {
-    if pool.max_tps() == 0 {
-        return Ok(());
-    }
     let topics: Vec<&str> = queues.iter().map(|(_, q)| q.as_str()).collect();
     let total: usize = kafka::partition_counts(kafka, &topics).await?.iter().map(|(_, n)| n).sum();
     let watched: Vec<_> = lanes

@@ -94,15 +94,23 @@ struct Ended {
     failure: Option<&'static str>,
 }
 
-/// Keeps one link up until `shutdown`; `new` makes a fresh session per connection.
+/// Keeps link `index` up until `shutdown`, while this replica's share of
+/// the connection's binds counts it ([`Shared::turn`]); `new` makes a fresh
+/// session per connection.
 pub async fn run<P: Protocol>(shared: Arc<Shared>, index: usize, shutdown: CancellationToken, new: impl Fn() -> P) {
     let config = &shared.config;
     let mut backoff = Backoff::new(config.reconnect_min, config.reconnect_max);
     loop {
-        let ended = serve(&shared, new(), &shutdown).await;
-        if ended.shutdown || shutdown.is_cancelled() {
+        let Some(leave) = shared.turn(index, &shutdown).await else { break };
+        let ended = serve(&shared, new(), &shutdown, &leave).await;
+        leave.cancel();
+        if shutdown.is_cancelled() {
             tracing::info!(reason = %ended.reason, "link closed");
             break;
+        }
+        if ended.shutdown {
+            tracing::info!(index, "link closed: this replica's share of the binds is smaller now");
+            continue;
         }
         let failure = ended.failure.unwrap_or("lost");
         counters::link_failures(&config.id, failure).inc();
@@ -133,6 +141,8 @@ struct Link<P: Protocol> {
     pending: HashMap<u32, InFlight>,
     acks: mpsc::Sender<P::Frame>,
     bound: bool,
+    /// Given up (the replica's share of binds): no new submissions.
+    leaving: bool,
     closing: bool,
     ended: Option<Ended>,
 }
@@ -153,6 +163,15 @@ impl<P: Protocol> Link<P> {
         let from_tls = e.get_ref().is_some_and(|inner| inner.is::<tls::rustls::Error>());
         if let Some(ended) = self.ended.as_mut().filter(|ended| from_tls && ended.failure.is_some()) {
             ended.failure = Some("tls");
+        }
+    }
+
+    /// Ends the session politely (unbind, logout), or at once when it has none.
+    fn close(&mut self, why: &str) {
+        self.closing = true;
+        match self.protocol.close(Instant::now()) {
+            Some(frame) if self.bound => self.write(&frame),
+            _ => self.end(why.into()),
         }
     }
 
@@ -206,7 +225,15 @@ impl<P: Protocol> Link<P> {
     }
 }
 
-async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &CancellationToken) -> Ended {
+/// One connection attempt and session, until it ends, `shutdown`, or
+/// `leave`: then it stops taking submissions, waits for the answers of
+/// those in flight, and closes politely.
+async fn serve<P: Protocol>(
+    shared: &Arc<Shared>,
+    protocol: P,
+    shutdown: &CancellationToken,
+    leave: &CancellationToken,
+) -> Ended {
     let config = &shared.config;
     let failed = |failure: &'static str, reason: String| Ended {
         was_bound: false,
@@ -230,6 +257,7 @@ async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &Cancel
         pending: HashMap::new(),
         acks,
         bound: false,
+        leaving: false,
         closing: false,
         ended: None,
     };
@@ -249,16 +277,11 @@ async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &Cancel
             link.out.clear();
         }
         let deadline = link.protocol.next_deadline().unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
-        let submitting = link.bound && !link.closing && link.protocol.can_submit();
+        let submitting = link.bound && !link.closing && !link.leaving && link.protocol.can_submit();
         tokio::select! {
             biased;
-            _ = shutdown.cancelled(), if !link.closing => {
-                link.closing = true;
-                match link.protocol.close(Instant::now()) {
-                    Some(frame) if link.bound => link.write(&frame),
-                    _ => link.end("shutdown".into()),
-                }
-            }
+            _ = shutdown.cancelled(), if !link.closing => link.close("shutdown"),
+            _ = leave.cancelled(), if !link.leaving && !link.closing => link.leaving = true,
             read = stream.read_buf(&mut input) => match read {
                 Ok(0) => link.end("connection closed by the SMSC".into()),
                 Err(e) => link.io_failed("read", &e),
@@ -304,6 +327,9 @@ async fn serve<P: Protocol>(shared: &Arc<Shared>, protocol: P, shutdown: &Cancel
                 let effects = link.protocol.poll(Instant::now());
                 link.apply(shared, effects).await;
             }
+        }
+        if link.leaving && !link.closing && link.pending.is_empty() {
+            link.close("share of binds given up");
         }
         if link.closing && !link.bound {
             link.end("shutdown".into());

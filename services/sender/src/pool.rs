@@ -64,6 +64,9 @@ pub struct Shared {
     pub tls: Result<Option<LinkTls>, String>,
     /// Links up, and since when there has been none.
     links: tokio::sync::watch::Sender<LinksUp>,
+    /// Framed protocols: how many of the connection's `binds` this replica
+    /// may hold ([`Shared::set_share`]); link `i` is up only while `i` is below.
+    binds_allowed: tokio::sync::watch::Sender<usize>,
 }
 
 /// How many links of a connection are up in this replica; with none, since when.
@@ -126,7 +129,29 @@ impl Shared {
     /// their own, and two of them bunched into one second must not make one
     /// more than `max_tps` there. A new limiter starts with its first token
     /// spent, so a rebalance is no burst.
+    ///
+    /// The binds of SMPP, UCP and CIMD2 follow the same share (an SMSC
+    /// refuses an account more sessions than it allows): `binds × held /
+    /// total` rounded down, at least one while the replica holds any
+    /// partition, none while it holds none. With partitions spread evenly
+    /// (the range assignor, the same count in every lane) and at least as
+    /// many binds as replicas, the replicas together never hold more than
+    /// `binds`; a link given up stops taking submissions, waits for the
+    /// answers of those in flight, then unbinds.
     pub fn set_share(&self, held: usize, total: usize) {
+        let allowed = binds_share(self.config.binds, held, total);
+        let framed = matches!(self.config.protocol, Protocol::Smpp | Protocol::Ucp | Protocol::Cimd2);
+        self.binds_allowed.send_if_modified(|now| {
+            if !framed {
+                return false;
+            }
+            let changed = *now != allowed;
+            if changed {
+                tracing::info!(held, total, binds = allowed, "share of the connection's binds");
+            }
+            *now = allowed;
+            changed
+        });
         let Some(max_tps) = NonZeroU32::new(self.config.max_tps) else { return };
         let whole = u64::from(max_tps.get());
         let share = (whole * held as u64).checked_div(total as u64).unwrap_or(0);
@@ -141,6 +166,25 @@ impl Shared {
             let _ = l.check();
             (rate, Arc::new(l))
         });
+    }
+
+    /// Waits until link `index` may be up (this replica's share of `binds`
+    /// counts it); then the token says when it no longer may. `None` at `shutdown`.
+    pub async fn turn(&self, index: usize, shutdown: &CancellationToken) -> Option<CancellationToken> {
+        let mut allowed = self.binds_allowed.subscribe();
+        tokio::select! {
+            _ = shutdown.cancelled() => return None,
+            ok = allowed.wait_for(|n| index < *n) => if ok.is_err() { return None },
+        }
+        let leave = CancellationToken::new();
+        let token = leave.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = token.cancelled() => {}
+                _ = allowed.wait_for(|n| index >= *n) => token.cancel(),
+            }
+        });
+        Some(leave)
     }
 
     /// A link (bind, session, HTTP client, modem) is up: counts for
@@ -184,6 +228,15 @@ impl Shared {
             *paused = Some(until);
         }
     }
+}
+
+/// This replica's share of `binds` when it holds `held` of `total` queue
+/// partitions (see [`Shared::set_share`]).
+fn binds_share(binds: usize, held: usize, total: usize) -> usize {
+    if held == 0 {
+        return 0;
+    }
+    (binds * held).checked_div(total).unwrap_or(binds).max(1).min(binds)
 }
 
 /// The limiter for `max_tps` messages per second.
@@ -239,6 +292,8 @@ impl Pool {
             inbound,
             tls: link_tls::client(&config).map_err(|(key, e)| format!("{key}: {e}")),
             links: tokio::sync::watch::Sender::new(LinksUp { up: 0, none_since: Instant::now() }),
+            // None until the group assigns this replica its share (connection::run).
+            binds_allowed: tokio::sync::watch::Sender::new(0),
             config,
         });
         let config = shared.config.clone();
@@ -366,11 +421,6 @@ impl Pool {
         &self.shared.config
     }
 
-    /// The connection's `max_tps` (0: unlimited).
-    pub fn max_tps(&self) -> u32 {
-        self.shared.config.max_tps
-    }
-
     /// See [`Shared::set_share`].
     pub fn set_share(&self, held: usize, total: usize) {
         self.shared.set_share(held, total);
@@ -394,6 +444,18 @@ impl Pool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binds_follow_the_share_of_partitions() {
+        // 3 binds, 18 partitions (6 per lane): one replica, then 2, then 3.
+        assert_eq!(binds_share(3, 18, 18), 3);
+        assert_eq!([binds_share(3, 9, 18), binds_share(3, 9, 18)], [1, 1], "never more than 3 together");
+        assert_eq!(binds_share(3, 6, 18), 1);
+        assert_eq!(binds_share(4, 9, 18), 2);
+        assert_eq!(binds_share(3, 0, 18), 0, "no partitions, no binds");
+        assert_eq!(binds_share(1, 1, 18), 1, "any partition needs a bind to go out");
+        assert_eq!(binds_share(0, 1, 18), 0);
+    }
 
     #[test]
     fn limiter_spacing_has_margin() {

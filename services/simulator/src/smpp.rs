@@ -115,8 +115,12 @@ async fn session(stream: wire::Stream, bind_no: u64, shared: Arc<Shared>, shutdo
                 };
                 match pdu.body {
                     Body::BindTransmitter(ref b) | Body::BindReceiver(ref b) | Body::BindTransceiver(ref b) => {
-                        let ok = bound == Bound::No
+                        let mut ok = bound == Bound::No
                             && shared.config.credentials.as_ref().is_none_or(|(id, pw)| *id == b.system_id && *pw == b.password);
+                        if ok && !shared.state.take_bind(shared.config.max_binds) {
+                            tracing::info!(max_binds = shared.config.max_binds, "bind refused: too many binds");
+                            ok = false;
+                        }
                         let status = if ok { ESME_ROK } else { ESME_RBINDFAIL };
                         let resp = BindResp { system_id: "smsgw-sim".into(), tlvs: vec![Tlv::u8(tag::SC_INTERFACE_VERSION, 0x34)] };
                         let (kind, body) = match pdu.body {
@@ -187,6 +191,9 @@ async fn session(stream: wire::Stream, bind_no: u64, shared: Arc<Shared>, shutdo
     }
 
     shared.state.deliveries.remove_receiver(&system_id, bind_no);
+    if bound != Bound::No {
+        shared.state.bound_now.fetch_sub(1, Ordering::Relaxed);
+    }
     // Anything not acknowledged goes to another bind (or waits for one).
     for (_, out) in std::mem::take(&mut unacked) {
         shared.state.deliveries.deliver(out);

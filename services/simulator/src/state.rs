@@ -68,6 +68,9 @@ pub struct SimConfig {
     /// `tls::server_config` from a certificate, its key and, to require
     /// client certificates, a CA); plain TCP when `None`.
     pub tls: Option<Arc<tls::rustls::ServerConfig>>,
+    /// SMPP: binds allowed at once (0: any number), as SMSCs limit an
+    /// account's sessions; one more is refused with ESME_RBINDFAIL.
+    pub max_binds: u64,
 }
 
 impl Default for SimConfig {
@@ -87,6 +90,7 @@ impl Default for SimConfig {
             undelivered_percent: 0,
             id_space: 0,
             tls: None,
+            max_binds: 0,
         }
     }
 }
@@ -183,6 +187,11 @@ pub struct SimState {
     pub binds: AtomicU64,
     /// unbind requests received from ESMEs.
     pub unbinds: AtomicU64,
+    /// SMPP sessions bound now, the most ever bound at once, and binds
+    /// refused for [`SimConfig::max_binds`].
+    pub bound_now: AtomicU64,
+    pub most_bound: AtomicU64,
+    pub binds_refused: AtomicU64,
     /// Set by [`SimState::mute`]: sessions read but answer nothing, as a hung SMSC.
     muted: std::sync::atomic::AtomicBool,
     records: Mutex<Vec<SubmitRecord>>,
@@ -206,6 +215,9 @@ impl Default for SimState {
             receipts_sent: AtomicU64::new(0),
             binds: AtomicU64::new(0),
             unbinds: AtomicU64::new(0),
+            bound_now: AtomicU64::new(0),
+            most_bound: AtomicU64::new(0),
+            binds_refused: AtomicU64::new(0),
             muted: std::sync::atomic::AtomicBool::new(false),
             records: Mutex::new(Vec::new()),
             kills: tokio::sync::watch::channel(0).0,
@@ -219,6 +231,23 @@ impl SimState {
     pub(crate) fn message_id(&self) -> u64 {
         // Start well above 0 so decimal and hex renderings differ visibly.
         self.next_id.fetch_add(1, Ordering::Relaxed) + 1_000_000
+    }
+
+    /// Counts one more session bound, unless `max` (0: no limit) are
+    /// bound already: then counts a refusal and says false.
+    pub(crate) fn take_bind(&self, max: u64) -> bool {
+        let taken =
+            self.bound_now.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (max == 0 || n < max).then_some(n + 1));
+        match taken {
+            Ok(before) => {
+                self.most_bound.fetch_max(before + 1, Ordering::SeqCst);
+                true
+            }
+            Err(_) => {
+                self.binds_refused.fetch_add(1, Ordering::SeqCst);
+                false
+            }
+        }
     }
 
     pub(crate) fn bind_number(&self) -> u64 {
