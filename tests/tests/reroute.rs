@@ -114,6 +114,7 @@ async fn a_dead_connections_queue_moves_to_the_next_one() {
         }
         *carried.entry(connection).or_default() += 1;
     }
+    eprintln!("carried: {carried:?}");
     assert!(carried.get("b").is_some_and(|n| *n >= REQUESTS / 2), "most of a's backlog moved to b: {carried:?}");
 
     // At the SMSCs: each message once, and none at c while b is up.

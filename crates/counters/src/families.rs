@@ -19,6 +19,11 @@ static DUPLICATES_SKIPPED: Family<Counter, 1> = Family::new(
     "Queue records not sent because their request id was already sent or being sent.",
     ["connection"],
 );
+static CONFIG_RELOADS: Family<Counter, 1> = Family::new(
+    "smsgw_config_reloads_total",
+    "Configuration reloads (SIGHUP or the file changed), by result: `applied`, or `refused` (it did not load or validate; the running one is kept).",
+    ["result"],
+);
 static REROUTED: Family<Counter, 2> = Family::new(
     "smsgw_rerouted_total",
     "Queued requests handed to another connection of their route because theirs had no link for the route's reroute_after.",
@@ -162,6 +167,11 @@ pub fn resubmits(connection: &str) -> &'static Counter {
 /// A queue record skipped because its request id already has an outcome or is in progress.
 pub fn duplicates_skipped(connection: &str) -> &'static Counter {
     DUPLICATES_SKIPPED.with([connection])
+}
+
+/// A configuration reload: `applied` or `refused`.
+pub fn config_reloads(result: &'static str) -> &'static Counter {
+    CONFIG_RELOADS.with([result])
 }
 
 /// A queued request of `connection` handed to connection `to` (reroute_after).
@@ -330,6 +340,7 @@ pub fn render() -> String {
     RESUBMITS.render(&mut out);
     DUPLICATES_SKIPPED.render(&mut out);
     REROUTED.render(&mut out);
+    CONFIG_RELOADS.render(&mut out);
     OUTCOMES.render(&mut out);
     BINDS.render(&mut out);
     LINK_FAILURES.render(&mut out);

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod logfile;
 pub mod redact;
+pub mod reload;
 pub mod shutdown;
 pub mod telemetry;
 

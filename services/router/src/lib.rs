@@ -26,6 +26,7 @@ pub mod rewrite;
 pub mod route;
 pub mod schedule;
 pub mod strategy;
+pub mod table;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,7 +34,8 @@ use std::time::Duration;
 use events::SchemaLookup;
 use kafka::rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
 use kafka::{trace, AckingConsumer, Outgoing, Producer, PublishError};
-use registry::{Framings, Registry};
+use registry::Registry;
+use runtime::reload::Current;
 use runtime::Settings;
 use tokio_util::sync::CancellationToken;
 
@@ -55,19 +57,22 @@ pub enum Error {
 }
 
 struct Router {
+    /// As at start-up: its `[kafka]` and the rest that does not reload.
     settings: Arc<Settings>,
-    routes: Routes,
+    /// What reloads: connections, routes, lists, `[router]`.
+    tables: Arc<table::Tables>,
     quotas: Arc<quotas::Quotas>,
     producer: Producer,
     scheduling: schedule::Scheduling,
     consumer: Arc<AckingConsumer>,
     registry: Option<Arc<Registry>>,
-    framings: Framings,
     shutdown: CancellationToken,
 }
 
-/// Runs the router until `shutdown`; then finishes in-flight records and commits.
-pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<(), Error> {
+/// Runs the router until `shutdown`; then finishes in-flight records and
+/// commits. `settings` are the start-up ones; routing follows `current`
+/// (connections, routes, lists and `[router]` reload).
+pub async fn run(settings: Arc<Settings>, current: Current, shutdown: CancellationToken) -> Result<(), Error> {
     let kafka = &settings.kafka;
     let registry = Registry::from_config(kafka)?.map(Arc::new);
     let framings = registry::framings(&settings, registry.as_deref()).await?;
@@ -109,14 +114,15 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     }
     let (scheduling, scheduler) =
         schedule::start(settings.clone(), producer.clone(), registry.clone(), shutdown.clone())?;
+    let tables = Arc::new(table::Tables::new(table::Table { settings: settings.clone(), routes, framings }));
+    tables.clone().follow(current, registry.clone(), shutdown.clone());
     let router = Arc::new(Router {
-        routes,
+        tables,
         quotas,
         producer,
         scheduling,
         consumer,
         registry,
-        framings,
         shutdown: shutdown.clone(),
         settings: settings.clone(),
     });
@@ -160,10 +166,11 @@ impl Router {
             return false;
         }
         let lookup = self.registry.as_deref().map(|r| r as &dyn SchemaLookup);
-        let router = &self.settings.router;
+        let table = self.tables.get();
+        let router = &table.settings.router;
         let max_segments = router.max_segments;
         let split = |id: &str| {
-            let connection = self.settings.connections.iter().find(|c| c.id == id);
+            let connection = table.settings.connections.iter().find(|c| c.id == id);
             connection.map_or_else(
                 || SplitOptions { max_segments, ..SplitOptions::default() },
                 |c| c.split_options(max_segments),
@@ -173,7 +180,7 @@ impl Router {
         // A request the scheduler released is due: decided no earlier than its send_at.
         let released = schedule::record::millis(headers, schedule::record::RELEASED);
         let clock = released.map_or_else(now_ms, |due| now_ms().max(due));
-        let recorded = match decide::decide(value, lookup, clock, &self.routes, &split, limits) {
+        let recorded = match decide::decide(value, lookup, clock, &table.routes, &split, limits) {
             Decision::DeadLetter { reason } => {
                 tracing::warn!(%reason, "undecodable request sent to the dead-letter topic");
                 counters::requests("dead_lettered").inc();
@@ -213,7 +220,7 @@ impl Router {
                     tracing::info!(%connection, route = ?route.id, %reason, "routed around a connection that is down");
                 }
                 let route_json = serde_json::to_vec(&route).unwrap_or_default();
-                let queued = match events::encode_request(&request, self.framings.queue(&connection)) {
+                let queued = match events::encode_request(&request, table.framings.queue(&connection)) {
                     Ok(payload) => {
                         let topic = topics.queue_for(&connection, request.priority);
                         tracing::debug!(%connection, segments, "queued");
@@ -233,7 +240,7 @@ impl Router {
                 match queued {
                     Ok(()) => {
                         counters::requests("queued").inc();
-                        if self.settings.router.accepted_events {
+                        if router.accepted_events {
                             let mut ev =
                                 events::StatusEvent::new(request.id.clone(), events::Status::Accepted, now_ms());
                             ev.connection = Some(connection);
@@ -242,8 +249,13 @@ impl Router {
                             ev.tenant = request.tenant.clone();
                             ev.metadata = request.metadata.clone();
                             let topic = &self.settings.kafka.topics.status;
-                            let status =
-                                status::publish_status(&self.producer, topic, self.framings.status, &ev, &trace_fields);
+                            let status = status::publish_status(
+                                &self.producer,
+                                topic,
+                                table.framings.status,
+                                &ev,
+                                &trace_fields,
+                            );
                             // Not the request's last word: a refused ACCEPTED only costs the event.
                             if status.await == Err(PublishError::Stopped) {
                                 return false;

@@ -135,6 +135,14 @@ impl Routes {
         }
     }
 
+    /// The table of a reloaded configuration: what this one learnt (links
+    /// reported, opt-outs read) carries over.
+    pub fn reload(&self, settings: &Settings) -> Routes {
+        let mut routes = Routes::new(settings, self.links.clone());
+        routes.optouts = self.optouts.clone();
+        routes
+    }
+
     /// The region of national destination numbers (`router.default_country`).
     pub fn default_country(&self) -> Option<phonenumber::country::Id> {
         self.default_country

@@ -34,7 +34,11 @@ pub mod ucp;
 
 use std::sync::Arc;
 
+use std::collections::HashMap;
+
 use records::links::Links;
+use runtime::config::ConnectionConfig;
+use runtime::reload::Current;
 use runtime::Settings;
 use tokio_util::sync::CancellationToken;
 
@@ -71,54 +75,83 @@ impl Connections {
     }
 }
 
-/// Runs a sender for every configured connection of `which` until `shutdown`.
-pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: CancellationToken) -> Result<(), Error> {
+/// Runs a sender for every configured connection of `which` until
+/// `shutdown`. `settings` are the start-up ones; the connections follow
+/// `current`: a sender starts for a connection added, stops (draining what
+/// it has in flight, then unbinding) for one removed, and for one changed
+/// stops, then starts again with the new settings.
+pub async fn run(
+    settings: Arc<Settings>,
+    mut current: Current,
+    which: Connections,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
     let producer = kafka::Producer::new(&settings.kafka, shutdown.clone(), settings.lifecycle.drain)?;
     // One registry client (and schema cache) for every connection.
     let registry = registry::Registry::from_config(&settings.kafka)?.map(Arc::new);
-    let framings = registry::framings(&settings, registry.as_deref()).await?;
-    let mut tasks = tokio::task::JoinSet::new();
-    let ours: Vec<_> = settings.connections.iter().filter(|c| which.takes(c)).cloned().collect();
-    watch_links(ours.iter().map(|c| c.id.clone()).collect(), shutdown.clone());
+    let ours = |settings: &Settings| -> Vec<ConnectionConfig> {
+        settings.connections.iter().filter(|c| which.takes(c)).cloned().collect()
+    };
+    let first = ours(&current.borrow_and_update());
+    let ids = Arc::new(std::sync::Mutex::new(first.iter().map(|c| c.id.clone()).collect::<Vec<_>>()));
+    watch_links(ids.clone(), shutdown.clone());
     // `smsgw_queue_lag` of each connection, over the queue partitions (all lanes) this process holds.
     let topics = &settings.kafka.topics;
-    let queues = ours
+    let queues = first
         .iter()
         .map(|c| (topics.queues(&c.id).into_iter().map(|(_, q)| q).collect(), counters::queue_lag(&c.id)))
         .collect();
     kafka::lag::watch(&settings.kafka, queues, shutdown.clone())?;
-    let ids = ours.iter().map(|c| c.id.clone()).collect();
-    let reports = report::start(settings.clone(), producer.clone(), ids, shutdown.clone());
+    let reports = report::start(settings.clone(), producer.clone(), ids.clone(), shutdown.clone());
     let links = follow_links(&settings.kafka, shutdown.clone())?;
-    for config in ours {
-        let span = tracing::info_span!("connection", connection = %config.id);
-        tasks.spawn(tracing::Instrument::instrument(
-            connection::run(
-                settings.clone(),
-                config,
-                producer.clone(),
-                registry.clone(),
-                framings.clone(),
-                links.clone(),
-                shutdown.clone(),
-            ),
-            span,
-        ));
+    let start = current.borrow().clone();
+    let framings = registry::framings(&start, registry.as_deref()).await?;
+    let mut senders = Senders {
+        settings: settings.clone(),
+        producer: producer.clone(),
+        registry,
+        framings,
+        links,
+        shutdown: shutdown.clone(),
+        running: HashMap::new(),
+        restart: HashMap::new(),
+        tasks: tokio::task::JoinSet::new(),
+    };
+    for config in first {
+        senders.start(config);
     }
     let mut result = Ok(());
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "connection sender failed");
-                shutdown.cancel();
-                result = Err(e.into());
+    let mut following = true;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled(), if senders.tasks.is_empty() => break,
+            changed = current.changed(), if following && !shutdown.is_cancelled() => {
+                if changed.is_err() {
+                    following = false;
+                    continue;
+                }
+                let next = current.borrow_and_update().clone();
+                senders.apply(ours(&next), &next).await;
+                *ids.lock().unwrap_or_else(|e| e.into_inner()) = senders.running.keys().cloned().collect();
             }
-            Err(e) => {
-                // A bug: end the process (non-zero) rather than run on without the connection.
-                tracing::error!(error = %e, "connection sender panicked");
-                shutdown.cancel();
-                result = Err(Error::Panicked(e.to_string()));
+            Some(joined) = senders.tasks.join_next(), if !senders.tasks.is_empty() => {
+                match joined {
+                    Ok((id, Ok(()))) => {
+                        senders.ended(&id);
+                        *ids.lock().unwrap_or_else(|e| e.into_inner()) = senders.running.keys().cloned().collect();
+                    }
+                    Ok((id, Err(e))) => {
+                        tracing::error!(connection = %id, error = %e, "connection sender failed");
+                        shutdown.cancel();
+                        result = Err(e.into());
+                    }
+                    Err(e) => {
+                        // A bug: end the process (non-zero) rather than run on without the connection.
+                        tracing::error!(error = %e, "connection sender panicked");
+                        shutdown.cancel();
+                        result = Err(Error::Panicked(e.to_string()));
+                    }
+                }
             }
         }
     }
@@ -126,6 +159,84 @@ pub async fn run(settings: Arc<Settings>, which: Connections, shutdown: Cancella
     producer.flush(std::time::Duration::from_secs(10));
     producer.check()?;
     result
+}
+
+/// The connection senders of this process.
+struct Senders {
+    settings: Arc<Settings>,
+    producer: kafka::Producer,
+    registry: Option<Arc<registry::Registry>>,
+    framings: registry::Framings,
+    links: Arc<Links>,
+    shutdown: CancellationToken,
+    /// Each running sender's configuration and its own stop.
+    running: HashMap<String, (ConnectionConfig, CancellationToken)>,
+    /// Changed connections: started again once the old sender has stopped.
+    restart: HashMap<String, ConnectionConfig>,
+    tasks: tokio::task::JoinSet<(String, Result<(), kafka::Error>)>,
+}
+
+impl Senders {
+    fn start(&mut self, config: ConnectionConfig) {
+        let id = config.id.clone();
+        let stop = self.shutdown.child_token();
+        let span = tracing::info_span!("connection", connection = %id);
+        let run = connection::run(
+            self.settings.clone(),
+            config.clone(),
+            self.producer.clone(),
+            self.registry.clone(),
+            self.framings.clone(),
+            self.links.clone(),
+            stop.clone(),
+        );
+        let task_id = id.clone();
+        self.tasks.spawn(tracing::Instrument::instrument(async move { (task_id, run.await) }, span));
+        self.running.insert(id, (config, stop));
+    }
+
+    /// Brings the running senders to `wanted`.
+    async fn apply(&mut self, wanted: Vec<ConnectionConfig>, settings: &Settings) {
+        match registry::framings(settings, self.registry.as_deref()).await {
+            Ok(f) => self.framings = f,
+            Err(e) => {
+                tracing::error!(error = %e, "reloaded connections not applied: the schema registry");
+                return;
+            }
+        }
+        let wanted: HashMap<String, ConnectionConfig> = wanted.into_iter().map(|c| (c.id.clone(), c)).collect();
+        for (id, (config, stop)) in &self.running {
+            match wanted.get(id) {
+                None => {
+                    tracing::info!(connection = %id, "connection removed: its sender stops");
+                    stop.cancel();
+                    self.restart.remove(id);
+                }
+                Some(next) if next != config => {
+                    tracing::info!(connection = %id, "connection changed: its sender restarts");
+                    stop.cancel();
+                    self.restart.insert(id.clone(), next.clone());
+                }
+                Some(_) => {}
+            }
+        }
+        for (id, config) in wanted {
+            if !self.running.contains_key(&id) {
+                tracing::info!(connection = %id, "connection added: its sender starts");
+                self.start(config);
+            }
+        }
+    }
+
+    /// The sender of `id` stopped: started again when it changed.
+    fn ended(&mut self, id: &str) {
+        self.running.remove(id);
+        if let Some(config) = self.restart.remove(id) {
+            if !self.shutdown.is_cancelled() {
+                self.start(config);
+            }
+        }
+    }
 }
 
 /// Every connection's links as their senders report them on `sms.links`
@@ -146,17 +257,17 @@ fn follow_links(kafka: &runtime::config::KafkaConfig, shutdown: CancellationToke
 /// Keeps the readiness check "sender: a link up" current until `shutdown`:
 /// true while at least one of `connections` has a bind or link up (a sender
 /// with none cannot send, whatever else works).
-fn watch_links(connections: Vec<String>, shutdown: CancellationToken) {
-    if connections.is_empty() {
-        return;
-    }
+fn watch_links(connections: Arc<std::sync::Mutex<Vec<String>>>, shutdown: CancellationToken) {
     let check = counters::health::check("sender: a link up", false);
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_millis(500));
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                _ = every.tick() => check.set(connections.iter().any(|c| counters::binds(c).get() > 0)),
+                _ = every.tick() => {
+                    let connections = connections.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    check.set(connections.is_empty() || connections.iter().any(|c| counters::binds(c).get() > 0));
+                }
             }
         }
     });

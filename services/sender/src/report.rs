@@ -13,11 +13,11 @@ use runtime::Settings;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// Reports on `connections` until `shutdown`, then once more as stopped.
+/// Reports on `connections` (as they are at each report) until `shutdown`, then once more as stopped.
 pub(crate) fn start(
     settings: Arc<Settings>,
     producer: Producer,
-    connections: Vec<String>,
+    connections: Arc<std::sync::Mutex<Vec<String>>>,
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
     let replica = runtime::replica();
@@ -27,11 +27,16 @@ pub(crate) fn start(
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                _ = every.tick() => publish(&settings, &producer, &connections, &replica, false).await,
+                _ = every.tick() => publish(&settings, &producer, &now(&connections), &replica, false).await,
             }
         }
-        publish(&settings, &producer, &connections, &replica, true).await;
+        publish(&settings, &producer, &now(&connections), &replica, true).await;
     })
+}
+
+/// The connections this process sends for now (they change with reloads).
+fn now(connections: &std::sync::Mutex<Vec<String>>) -> Vec<String> {
+    connections.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 async fn publish(settings: &Settings, producer: &Producer, connections: &[String], replica: &str, stopped: bool) {

@@ -126,6 +126,10 @@ pub struct SimArgs {
     /// SMSC with a small id space.
     #[arg(long, default_value_t = 0)]
     pub id_space: u64,
+    /// SMPP: binds allowed at once (0: any number); one more is refused, as
+    /// an SMSC limits an account's sessions.
+    #[arg(long, default_value_t = 0)]
+    pub max_binds: u64,
     /// Serve TLS with this PEM certificate (chain, leaf first; with --tls-key).
     #[arg(long, requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -185,6 +189,7 @@ impl SimArgs {
             undelivered_percent: self.undelivered_percent,
             id_space: self.id_space,
             tls,
+            max_binds: self.max_binds,
         })
     }
 }
@@ -219,7 +224,8 @@ pub fn main(cli: Cli) -> ExitCode {
                 // Its own token: the endpoint stays up while the roles drain after a signal.
                 let metrics = tokio_util::sync::CancellationToken::new();
                 crate::start_metrics(&settings, metrics.clone()).await?;
-                let result = crate::run_roles(settings, role, shutdown).await;
+                let current = runtime::reload::watch(config.clone(), settings, shutdown.clone());
+                let result = crate::run_roles_following(current, role, shutdown).await;
                 metrics.cancel();
                 result.map_err(anyhow::Error::from)
             })

@@ -15,6 +15,7 @@ pub mod tools;
 
 use std::sync::Arc;
 
+use runtime::reload::Current;
 use runtime::Settings;
 use tokio_util::sync::CancellationToken;
 
@@ -106,6 +107,14 @@ pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
 
 /// Creates the topics and runs `roles` until `shutdown`, then drains.
 pub async fn run_roles(settings: Arc<Settings>, role: Role, shutdown: CancellationToken) -> Result<(), Error> {
+    run_roles_following(runtime::reload::fixed(settings), role, shutdown).await
+}
+
+/// [`run_roles`] with the configuration `loaded` brings: the first at
+/// start-up, then each reload (`runtime::reload`), whose new topics are
+/// created before any role sees it.
+pub async fn run_roles_following(mut loaded: Current, role: Role, shutdown: CancellationToken) -> Result<(), Error> {
+    let settings = loaded.borrow_and_update().clone();
     // An untrusted certificate or a refused SASL login ends start-up here, for
     // every role, instead of each client retrying it forever (kafka::handshake).
     kafka::handshake::check(&settings.kafka).await?;
@@ -118,6 +127,7 @@ pub async fn run_roles(settings: Arc<Settings>, role: Role, shutdown: Cancellati
         settings
     };
     kafka::reachable::watch(&settings.kafka, shutdown.clone())?;
+    let current = with_topics(loaded, settings.clone(), shutdown.clone());
     let router = matches!(role, Role::All | Role::Router);
     let sender = match role {
         Role::All => Some(sender::Connections::All),
@@ -128,13 +138,13 @@ pub async fn run_roles(settings: Arc<Settings>, role: Role, shutdown: Cancellati
     let tracker = matches!(role, Role::All | Role::Tracker);
     let r = async {
         if router {
-            router::run(settings.clone(), shutdown.clone()).await?;
+            router::run(settings.clone(), current.clone(), shutdown.clone()).await?;
         }
         Ok::<(), Error>(())
     };
     let s = async {
         if let Some(which) = sender {
-            sender::run(settings.clone(), which, shutdown.clone()).await?;
+            sender::run(settings.clone(), current.clone(), which, shutdown.clone()).await?;
         }
         Ok::<(), Error>(())
     };
@@ -154,6 +164,32 @@ pub async fn run_roles(settings: Arc<Settings>, role: Role, shutdown: Cancellati
     };
     let (r, s, t) = tokio::join!(async { failing(r.await) }, async { failing(s.await) }, async { failing(t.await) });
     r.and(s).and(t)
+}
+
+/// Hands each configuration `loaded` brings on to the roles once the topics
+/// it names exist (a new connection's queue lanes: the router must not write
+/// to them before they have the done topic's partition count), with the
+/// start-up `[kafka]` of `running` (its quirks resolved). One whose topics
+/// cannot be created is not handed on (logged; the next reload tries again).
+fn with_topics(mut loaded: Current, running: Arc<Settings>, shutdown: CancellationToken) -> Current {
+    let (tx, rx) = tokio::sync::watch::channel(running.clone());
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                changed = loaded.changed() => if changed.is_err() { break },
+            }
+            let mut next = (**loaded.borrow_and_update()).clone();
+            next.kafka = running.kafka.clone();
+            match kafka::ensure_topics(&next.kafka, &topics(&next), next.kafka.partitions).await {
+                Ok(()) => {
+                    tx.send_replace(Arc::new(next));
+                }
+                Err(e) => tracing::error!(error = %e, "reloaded configuration not applied: its topics"),
+            }
+        }
+    });
+    rx
 }
 
 #[cfg(test)]

@@ -72,7 +72,7 @@ pub enum BindType {
 }
 
 /// One SMSC account (or, later, one modem).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionConfig {
     /// Unique id; requests name it in `connection`, events report it.
