@@ -222,6 +222,11 @@ impl Process {
         Process(child)
     }
 
+    /// Sends it `signal` (`HUP`, ...).
+    pub fn signal(&self, name: &str) {
+        signal(self.0.id(), name);
+    }
+
     /// SIGKILL, and wait until it is gone.
     pub fn kill(&mut self) {
         let _ = self.0.kill();

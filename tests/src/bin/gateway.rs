@@ -1,7 +1,8 @@
 //! The gateway (every role) as a process of its own, for tests that kill it
 //! with SIGKILL and start it again, or stop it with SIGTERM as a rolling
 //! update does (it then drains and exits 0): `gateway CONFIG.toml [ROLE]`
-//! (`all` by default; `router`, `sender`, `tracker`). Logs go to stderr,
+//! (`all` by default; `router`, `sender`, `tracker`). It reloads CONFIG on
+//! SIGHUP or when it changes, like `smsgw run`. Logs go to stderr,
 //! filtered by `RUST_LOG` (default `warn`).
 
 use std::process::ExitCode;
@@ -55,7 +56,9 @@ fn main() -> ExitCode {
             }
         });
         runtime::shutdown::exit_after_deadline(&shutdown, settings.lifecycle.drain);
-        smsgw::run_roles(Arc::new(settings), role, shutdown).await
+        // Follows the file as `smsgw run` does: SIGHUP or a change reloads it.
+        let current = runtime::reload::watch(path.into(), Arc::new(settings), shutdown.clone());
+        smsgw::run_roles_following(current, role, shutdown).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
