@@ -20,6 +20,8 @@
 //! JSON, because they are small, internal and easiest to inspect with a
 //! console consumer; every field added later must be optional.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod links;
 
 use serde::{Deserialize, Serialize};

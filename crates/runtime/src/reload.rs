@@ -127,3 +127,32 @@ async fn hangup(hangups: &mut Hangups) {
     }
     std::future::pending::<()>().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(brokers: &str, connection: &str, max_tps: u32) -> Settings {
+        Settings::from_toml(&format!(
+            "[kafka]\nbrokers = \"{brokers}\"\n[[connections]]\nid = \"{connection}\"\nprotocol = \"smpp\"\n\
+             host = \"127.0.0.1\"\nport = 2775\nsystem_id = \"s\"\nmax_tps = {max_tps}\n"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn connections_reload_and_kafka_waits_for_a_restart() {
+        let running = settings("a:9092", "x", 10);
+        let next = reloaded(&running, Ok(settings("b:9092", "y", 20))).unwrap();
+        assert_eq!((next.connections[0].id.as_str(), next.connections[0].max_tps), ("y", 20));
+        assert_eq!(next.kafka.brokers, "a:9092", "the running [kafka] stays");
+    }
+
+    #[test]
+    fn a_config_that_does_not_load_is_refused_with_its_reason() {
+        let running = settings("a:9092", "x", 10);
+        let broken = Settings::from_toml("[kafka]\nbrokers = \"a:9092\"\n[router]\ndefault_connection = \"nowhere\"\n");
+        let reason = reloaded(&running, broken).unwrap_err();
+        assert!(reason.contains("router.default_connection"), "{reason}");
+    }
+}

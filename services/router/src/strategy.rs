@@ -73,7 +73,7 @@ impl Group {
         let after = self.reroute_after?;
         let at = self.members.iter().position(|m| m == chosen)?;
         let to: Vec<String> = self.members.iter().cycle().skip(at + 1).take(self.members.len() - 1).cloned().collect();
-        (!to.is_empty()).then(|| records::Reroute { after_ms: after.as_millis() as u64, to })
+        (!to.is_empty()).then_some(records::Reroute { after_ms: after.as_millis() as u64, to })
     }
 
     /// Chooses a connection for the request `id`.
