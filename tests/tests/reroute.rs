@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use events::{Status, StatusEvent};
 use simulator::SimConfig;
-use smsgw_tests::{collect, publish_requests, status_events, watch, Broker, Gateway, Sim};
+use smsgw_tests::{collect, publish_requests, status_events, watch, Broker, Gateway, Process, Sim, Workdir};
 
 const REQUESTS: usize = 40;
 
@@ -133,4 +133,93 @@ async fn a_dead_connections_queue_moves_to_the_next_one() {
         "b's SMSC has what the status events say b carried"
     );
     gateway.stop().await;
+}
+
+/// The hand-over crashes between its done marker and the record on b's
+/// queue (`SMSGW_FAULT_PANIC=hand_over:a`: the process ends there, as a
+/// SIGKILL would end it); the gateway started again hands the request over
+/// again instead of losing it or sending it from a, and b sends it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_in_the_middle_of_a_hand_over_loses_nothing() {
+    let (a, b) = (Sim::start(SimConfig::default()).await, Sim::start(SimConfig::default()).await);
+    let broker = Broker::start();
+    let toml = format!(
+        r#"
+        [kafka]
+        brokers = "{addr}"
+        session_timeout = "3s"
+        partitions = 2
+        [[connections]]
+        id = "a"
+        protocol = "smpp"
+        host = "127.0.0.1"
+        port = {a}
+        system_id = "smsgw"
+        reconnect_min = "100ms"
+        reconnect_max = "500ms"
+        max_tps = 5
+        [[connections]]
+        id = "b"
+        protocol = "smpp"
+        host = "127.0.0.1"
+        port = {b}
+        system_id = "smsgw"
+        [[routes]]
+        id = "ab"
+        connections = ["a", "b"]
+        failover_after = "1s"
+        reroute_after = "3s"
+        "#,
+        addr = broker.addr,
+        a = a.port,
+        b = b.port,
+    );
+    let work = Workdir::new("reroute-crash", &toml).await;
+    let kafka = broker.kafka_config();
+    let topics = work.settings.kafka.topics.clone();
+    let log = [("RUST_LOG", "warn,sender::connection=info")];
+    let mut first =
+        Process::start_with(&work.config, &work.log, "all", &[log[0], ("SMSGW_FAULT_PANIC", "hand_over:a")]);
+    let status = watch(&kafka, &topics.status);
+    let request =
+        |i: usize| (format!("c-{i:02}"), format!(r#"{{"id":"c-{i:02}","to":"+4917012345{i:03}","text":"c-{i:02}"}}"#));
+    publish_requests(&kafka, &topics.send, 20, request).await;
+    let mut seen = collect(&status, Duration::from_secs(60), |m| outcomes(&status_events(m)).len() >= 2).await;
+    a.stop();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while first.exited().is_none() {
+        assert!(std::time::Instant::now() < deadline, "the fault point was never reached");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // After the dead member's session ran out, as a supervisor would (docs/tracker.md, quirk 6).
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let _second = Process::start_with(&work.config, &work.log, "all", &log);
+    seen.extend(
+        collect(&status, Duration::from_secs(120), |m| {
+            let mut all = seen.clone();
+            all.extend(m.iter().cloned());
+            outcomes(&status_events(&all)).len() >= 20
+        })
+        .await,
+    );
+    seen.extend(collect(&status, Duration::from_secs(3), |_| false).await);
+    let events = status_events(&seen);
+    let outcomes = outcomes(&events);
+    assert_eq!(outcomes.len(), 20, "every request has its one outcome");
+    let at_b: Vec<_> = outcomes.values().filter(|e| e.connection.as_deref() == Some("b")).collect();
+    assert!(at_b.len() >= 10, "a's backlog went to b: {}", at_b.len());
+    assert!(at_b.iter().all(|e| e.status == Status::Submitted));
+    let log = std::fs::read_to_string(&work.log).unwrap();
+    assert!(log.contains("handing it over again"), "the redo found the marker and moved the request");
+    // Each message at one SMSC, once.
+    let mut texts: Vec<_> = [&a, &b]
+        .iter()
+        .flat_map(|s| s.state.submits())
+        .filter(|s| s.status == 0)
+        .map(|s| s.short_message.to_vec())
+        .collect();
+    let all = texts.len();
+    texts.sort();
+    texts.dedup();
+    assert_eq!(texts.len(), all, "a message went out twice");
 }

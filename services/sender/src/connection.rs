@@ -289,6 +289,8 @@ impl Worker {
         if let Some(set) = self.done.set(self.lane) {
             set.moved(message.partition(), &id, to);
         }
+        // A crash here leaves the marker without the move: the redo moves it.
+        runtime::shutdown::fault_point(&format!("hand_over:{from}"));
         let down = self.pool.down_for().unwrap_or_default().as_secs();
         let why = format!("rerouted from {from}: no link for {down}s");
         let mut route = route_of(message).unwrap_or_default();

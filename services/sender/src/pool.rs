@@ -149,6 +149,14 @@ impl Shared {
             if changed {
                 tracing::info!(held, total, binds = allowed, "share of the connection's binds");
             }
+            if *now == 0 && allowed > 0 {
+                // No link could be up before: "down since" starts now (reroute_after).
+                self.links.send_modify(|l| {
+                    if l.up == 0 {
+                        l.none_since = Instant::now();
+                    }
+                });
+            }
             *now = allowed;
             changed
         });
