@@ -14,7 +14,9 @@ Argument: dict
 {{- $usesChartSecret := and (not $root.Values.secrets.existingSecret) (include "smsgw.secretData" $root | fromYaml) -}}
 metadata:
   annotations:
+    {{- if ne $root.Values.configReload "inPlace" }}
     checksum/config: {{ .configToml | sha256sum }}
+    {{- end }}
     {{- if $usesChartSecret }}
     checksum/secret: {{ include "smsgw.secretData" $root | sha256sum }}
     {{- end }}
