@@ -158,6 +158,12 @@ impl Broker {
         drop(std::mem::replace(self, again));
     }
 
+    /// The `[kafka]` section of a test gateway's config on this broker:
+    /// short sessions (a replica that dies is noticed in seconds), 2 partitions.
+    pub fn kafka_toml(&self) -> String {
+        format!("[kafka]\nbrokers = \"{}\"\nsession_timeout = \"3s\"\npartitions = 2\n", self.addr)
+    }
+
     pub fn kafka_config(&self) -> KafkaConfig {
         let mut c = KafkaConfig::new(&self.addr);
         c.session_timeout = Duration::from_secs(3);
@@ -301,6 +307,15 @@ impl Sim {
 }
 
 impl Sim {
+    /// `N` SMPP simulators with the default behaviour (routing and failover tests).
+    pub async fn start_many<const N: usize>() -> [Sim; N] {
+        let mut sims = Vec::with_capacity(N);
+        for _ in 0..N {
+            sims.push(Sim::start(SimConfig::default()).await);
+        }
+        sims.try_into().unwrap_or_else(|_| unreachable!("N simulators were started"))
+    }
+
     /// Stops listening and ends every session with an unbind.
     pub fn stop(&self) {
         self.shutdown.cancel();
@@ -342,6 +357,15 @@ pub fn settings_toml(broker: &Broker, port: u16, connection_extra: &str) -> Stri
         {connection_extra}
         "#,
         addr = broker.addr,
+    )
+}
+
+/// A `[[connections]]` block: SMPP connection `id` to a simulator on
+/// `port` on this machine, reconnecting quickly, with `extra` keys.
+pub fn smpp_connection(id: &str, port: u16, extra: &str) -> String {
+    format!(
+        "\n[[connections]]\nid = \"{id}\"\nprotocol = \"smpp\"\nhost = \"127.0.0.1\"\nport = {port}\n\
+         system_id = \"smsgw\"\nreconnect_min = \"100ms\"\nreconnect_max = \"500ms\"\n{extra}\n"
     )
 }
 

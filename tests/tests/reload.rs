@@ -14,21 +14,17 @@ use std::time::{Duration, Instant};
 use events::{Status, StatusEvent};
 use rdkafka::consumer::StreamConsumer;
 use simulator::SimConfig;
-use smsgw_tests::{collect, duplicates_at, publish_requests, status_events, watch, Broker, Process, Sim, Workdir};
+use smsgw_tests::{
+    collect, duplicates_at, publish_requests, smpp_connection, status_events, watch, Broker, Process, Sim, Workdir,
+};
 
 use kafka::rdkafka;
 
 /// The config with `connections` (id, port, max_tps) and every request routed to `route_to`.
 fn config(broker: &Broker, connections: &[(&str, u16, u32)], route_to: &str) -> String {
-    let mut toml = format!(
-        "[kafka]\nbrokers = \"{}\"\nsession_timeout = \"3s\"\npartitions = 2\n\n[[routes]]\nid = \"all\"\nconnection = \"{route_to}\"\n",
-        broker.addr
-    );
+    let mut toml = format!("{}\n[[routes]]\nid = \"all\"\nconnection = \"{route_to}\"\n", broker.kafka_toml());
     for (id, port, max_tps) in connections {
-        toml.push_str(&format!(
-            "\n[[connections]]\nid = \"{id}\"\nprotocol = \"smpp\"\nhost = \"127.0.0.1\"\nport = {port}\n\
-             system_id = \"smsgw\"\nreconnect_min = \"100ms\"\nreconnect_max = \"500ms\"\nmax_tps = {max_tps}\n"
-        ));
+        toml.push_str(&smpp_connection(id, *port, &format!("max_tps = {max_tps}")));
     }
     toml
 }

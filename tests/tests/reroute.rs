@@ -11,38 +11,19 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use events::{Status, StatusEvent};
-use simulator::SimConfig;
-use smsgw_tests::{collect, publish_requests, status_events, watch, Broker, Gateway, Process, Sim, Workdir};
+use smsgw_tests::{
+    collect, publish_requests, smpp_connection, status_events, watch, Broker, Gateway, Process, Sim, Workdir,
+};
 
 const REQUESTS: usize = 40;
 
 fn config(broker: &Broker, ports: [u16; 3]) -> runtime::Settings {
-    let connections: String = ["a", "b", "c"]
-        .iter()
-        .zip(ports)
-        .map(|(id, port)| {
-            let limit = if *id == "a" { "max_tps = 5" } else { "" };
-            format!(
-                r#"
-                [[connections]]
-                id = "{id}"
-                protocol = "smpp"
-                host = "127.0.0.1"
-                port = {port}
-                system_id = "smsgw"
-                reconnect_min = "100ms"
-                reconnect_max = "500ms"
-                {limit}
-                "#
-            )
-        })
-        .collect();
+    let limits = ["max_tps = 5", "", ""];
+    let connections: String =
+        ["a", "b", "c"].iter().zip(ports).zip(limits).map(|((id, port), l)| smpp_connection(id, port, l)).collect();
     runtime::Settings::from_toml(&format!(
         r#"
-        [kafka]
-        brokers = "{addr}"
-        session_timeout = "3s"
-        partitions = 2
+        {kafka}
         {connections}
         [[routes]]
         id = "all"
@@ -50,7 +31,7 @@ fn config(broker: &Broker, ports: [u16; 3]) -> runtime::Settings {
         failover_after = "1s"
         reroute_after = "3s"
         "#,
-        addr = broker.addr,
+        kafka = broker.kafka_toml(),
     ))
     .unwrap()
 }
@@ -68,11 +49,7 @@ fn outcomes(events: &[StatusEvent]) -> BTreeMap<String, &StatusEvent> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_connections_queue_moves_to_the_next_one() {
-    let sims = [
-        Sim::start(SimConfig::default()).await,
-        Sim::start(SimConfig::default()).await,
-        Sim::start(SimConfig::default()).await,
-    ];
+    let sims = Sim::start_many::<3>().await;
     let broker = Broker::start();
     let settings = config(&broker, sims.each_ref().map(|s| s.port));
     let topics = settings.kafka.topics.clone();
@@ -141,38 +118,20 @@ async fn a_dead_connections_queue_moves_to_the_next_one() {
 /// again instead of losing it or sending it from a, and b sends it once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_in_the_middle_of_a_hand_over_loses_nothing() {
-    let (a, b) = (Sim::start(SimConfig::default()).await, Sim::start(SimConfig::default()).await);
+    let [a, b] = Sim::start_many::<2>().await;
     let broker = Broker::start();
     let toml = format!(
         r#"
-        [kafka]
-        brokers = "{addr}"
-        session_timeout = "3s"
-        partitions = 2
-        [[connections]]
-        id = "a"
-        protocol = "smpp"
-        host = "127.0.0.1"
-        port = {a}
-        system_id = "smsgw"
-        reconnect_min = "100ms"
-        reconnect_max = "500ms"
-        max_tps = 5
-        [[connections]]
-        id = "b"
-        protocol = "smpp"
-        host = "127.0.0.1"
-        port = {b}
-        system_id = "smsgw"
+        {kafka}
+        {connections}
         [[routes]]
         id = "ab"
         connections = ["a", "b"]
         failover_after = "1s"
         reroute_after = "3s"
         "#,
-        addr = broker.addr,
-        a = a.port,
-        b = b.port,
+        kafka = broker.kafka_toml(),
+        connections = smpp_connection("a", a.port, "max_tps = 5") + &smpp_connection("b", b.port, ""),
     );
     let work = Workdir::new("reroute-crash", &toml).await;
     let kafka = broker.kafka_config();

@@ -10,34 +10,14 @@ use std::time::Duration;
 
 use events::{Status, StatusEvent};
 use kafka::rdkafka::message::OwnedHeaders;
-use simulator::SimConfig;
-use smsgw_tests::{collect, produce, status_events, watch, Broker, Gateway, Sim};
+use smsgw_tests::{collect, produce, smpp_connection, status_events, watch, Broker, Gateway, Sim};
 
 fn config(broker: &Broker, ports: [u16; 3]) -> runtime::Settings {
-    let connections: String = ["a", "b", "c"]
-        .iter()
-        .zip(ports)
-        .map(|(id, port)| {
-            format!(
-                r#"
-                [[connections]]
-                id = "{id}"
-                protocol = "smpp"
-                host = "127.0.0.1"
-                port = {port}
-                system_id = "smsgw"
-                reconnect_min = "100ms"
-                reconnect_max = "1s"
-                "#
-            )
-        })
-        .collect();
+    let connections: String =
+        ["a", "b", "c"].iter().zip(ports).map(|(id, port)| smpp_connection(id, port, "")).collect();
     runtime::Settings::from_toml(&format!(
         r#"
-        [kafka]
-        brokers = "{addr}"
-        session_timeout = "3s"
-        partitions = 2
+        {kafka}
         {connections}
         [[routes]]
         id = "otp"
@@ -58,7 +38,7 @@ fn config(broker: &Broker, ports: [u16; 3]) -> runtime::Settings {
         connections = ["a", "b", "c"]
         strategy = "round_robin"
         "#,
-        addr = broker.addr,
+        kafka = broker.kafka_toml(),
     ))
     .unwrap()
 }
@@ -99,11 +79,7 @@ fn carried_by<'a>(finals: &BTreeMap<&str, &'a StatusEvent>) -> BTreeMap<&'a str,
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn routes_share_reject_and_fail_over() {
-    let sims = [
-        Sim::start(SimConfig::default()).await,
-        Sim::start(SimConfig::default()).await,
-        Sim::start(SimConfig::default()).await,
-    ];
+    let sims = Sim::start_many::<3>().await;
     let broker = Broker::start();
     let settings = config(&broker, [sims[0].port, sims[1].port, sims[2].port]);
     let topics = settings.kafka.topics.clone();

@@ -170,19 +170,18 @@ pub fn watcher(config: &KafkaConfig, group: &str, topics: &[&str]) -> Result<Str
 }
 
 /// Reads every partition of `topic` from the beginning until `shutdown`
-/// (a [`watcher`] of group `group`), handing each record's payload to
-/// `on_payload`: how every replica follows a compacted topic it needs whole
-/// without waiting for it (the links reports). A read error is logged and
-/// reading goes on.
+/// (a [`watcher`] of group `group`), handing each record to `on_record`:
+/// how every replica follows a compacted topic it needs whole (the links
+/// reports; `restore::follow` for state read to a fence first). A read
+/// error is logged and reading goes on.
 pub fn tail(
     config: &KafkaConfig,
     group: &str,
     topic: &str,
     shutdown: tokio_util::sync::CancellationToken,
-    mut on_payload: impl FnMut(&[u8], i64) + Send + 'static,
+    mut on_record: impl FnMut(&rdkafka::message::OwnedMessage) + Send + 'static,
 ) -> Result<(), Error> {
     use futures::StreamExt;
-    use rdkafka::message::Message;
     let consumer = watcher(config, group, &[topic])?;
     let topic = topic.to_owned();
     tokio::spawn(async move {
@@ -193,7 +192,7 @@ pub fn tail(
                 m = stream.next() => m,
             };
             match message {
-                Some(Ok(m)) => on_payload(m.payload().unwrap_or_default(), m.offset()),
+                Some(Ok(m)) => on_record(&m.detach()),
                 Some(Err(e)) => tracing::warn!(%topic, error = %e, "reading"),
                 None => break,
             }

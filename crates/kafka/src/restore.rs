@@ -112,35 +112,18 @@ pub async fn follow(
     shutdown: tokio_util::sync::CancellationToken,
     mut on_record: impl FnMut(&OwnedMessage) + Send + 'static,
 ) -> Result<bool, crate::Error> {
-    use futures::StreamExt;
     let partitions = crate::partition_counts(config, &[topic]).await?[0].1 as i32;
     let group = format!("{}.follow.{topic}", config.group_prefix);
-    let consumer = crate::watcher(config, &group, &[topic])?;
     let restore = Restore::new(topic, producer);
     let all_ready = move |r: &Restore| (0..partitions).all(|p| r.is_ready(p));
     let (ready_tx, mut ready_rx) = tokio::sync::watch::channel(all_ready(&restore));
-    let topic = topic.to_owned();
-    tokio::spawn(async move {
-        let mut stream = consumer.stream();
-        loop {
-            let message = tokio::select! {
-                _ = shutdown.cancelled() => break,
-                m = stream.next() => m,
-            };
-            match message {
-                Some(Ok(m)) => {
-                    let m = m.detach();
-                    if !restore.on_record(&m) {
-                        on_record(&m);
-                    } else if !*ready_tx.borrow() && all_ready(&restore) {
-                        let _ = ready_tx.send(true);
-                    }
-                }
-                Some(Err(e)) => tracing::warn!(%topic, error = %e, "reading a state topic"),
-                None => break,
-            }
+    crate::tail(config, &group, topic, shutdown, move |m| {
+        if !restore.on_record(m) {
+            on_record(m);
+        } else if !*ready_tx.borrow() && all_ready(&restore) {
+            let _ = ready_tx.send(true);
         }
-    });
+    })?;
     let restored = ready_rx.wait_for(|ready| *ready).await.is_ok();
     Ok(restored)
 }

@@ -80,9 +80,9 @@ pub async fn run(settings: Arc<Settings>, current: Current, shutdown: Cancellati
     let consumer = Arc::new(AckingConsumer::subscribe(kafka, &group, &[&kafka.topics.send])?);
     let links = Arc::new(Links::new(now_ms()));
     let reports = links.clone();
-    kafka::tail(kafka, &format!("{group}.links"), &kafka.topics.links, shutdown.clone(), move |payload, offset| {
-        if let Err(e) = reports.take(payload) {
-            tracing::warn!(error = %e, offset, "not a link report; skipped");
+    kafka::tail(kafka, &format!("{group}.links"), &kafka.topics.links, shutdown.clone(), move |m| {
+        if let Err(e) = reports.take(m.payload().unwrap_or_default()) {
+            tracing::warn!(error = %e, offset = m.offset(), "not a link report; skipped");
         }
     })?;
     let producer = Producer::new(kafka, shutdown.clone(), settings.lifecycle.drain)?;

@@ -32,10 +32,10 @@ mod report;
 pub mod smpp;
 pub mod ucp;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use std::collections::HashMap;
-
+use kafka::rdkafka::message::Message;
 use records::links::Links;
 use runtime::config::ConnectionConfig;
 use runtime::reload::Current;
@@ -246,9 +246,9 @@ fn follow_links(kafka: &runtime::config::KafkaConfig, shutdown: CancellationToke
     let links = Arc::new(Links::new(kafka::recent::now_ms()));
     let reports = links.clone();
     let group = format!("{}.sender.links", kafka.group_prefix);
-    kafka::tail(kafka, &group, &kafka.topics.links, shutdown, move |payload, offset| {
-        if let Err(e) = reports.take(payload) {
-            tracing::warn!(error = %e, offset, "not a link report; skipped");
+    kafka::tail(kafka, &group, &kafka.topics.links, shutdown, move |m| {
+        if let Err(e) = reports.take(m.payload().unwrap_or_default()) {
+            tracing::warn!(error = %e, offset = m.offset(), "not a link report; skipped");
         }
     })?;
     Ok(links)
