@@ -334,7 +334,10 @@ impl Worker {
         let reference = self.references.next(&request.to);
         // Held until the outcome is recorded below (bounds re-sends after a crash).
         let mut _unrecorded = None;
-        let withdraw = lease.revoking().child_token();
+        // A token of its own only where it may move: children of the
+        // partition's token cost a lock on it per request.
+        let own = reroute.map(|_| lease.revoking().child_token());
+        let withdraw = own.as_ref().unwrap_or(lease.revoking());
         let outcome = match prepare::submits(request, &self.config, reference, self.settings.router.max_segments) {
             Ok(segments) => {
                 let sending = async {
@@ -348,7 +351,9 @@ impl Worker {
                         sent = &mut sending => break sent,
                         to = async { Some(self.wait_to_move(reroute?).await) }, if target.is_none() && reroute.is_some() => {
                             target = to;
-                            withdraw.cancel();
+                            if let Some(own) = &own {
+                                own.cancel();
+                            }
                         }
                     }
                 };
