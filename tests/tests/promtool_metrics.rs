@@ -14,9 +14,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use events::Status;
-use kafka::rdkafka::message::OwnedHeaders;
 use simulator::SimConfig;
-use smsgw_tests::{collect, metrics, settings, status_events, watch, Broker, Gateway, Sim};
+use smsgw_tests::{collect, metrics, publish_requests, settings, status_events, watch, Broker, Gateway, Sim};
 use tokio_util::sync::CancellationToken;
 
 const N: usize = 5;
@@ -32,20 +31,13 @@ async fn the_exposition_passes_promtool_check_metrics() {
     let gateway = Gateway::start(settings).await;
     let status = watch(&kafka, &topics.status);
 
-    let producer = kafka::producer(&kafka).unwrap();
-    for i in 0..N {
+    publish_requests(&kafka, &topics.send, N, |i| {
         let id = format!("lint-{i}");
-        let payload =
-            serde_json::json!({"id": id, "to": format!("+4915100{i:05}"), "text": "lint", "delivery_report": true})
-                .to_string();
-        let out = kafka::Outgoing {
-            topic: &topics.send,
-            key: &id,
-            payload: payload.as_bytes(),
-            headers: OwnedHeaders::new(),
-        };
-        kafka::publish(&producer, out).await.unwrap();
-    }
+        let body =
+            serde_json::json!({"id": id, "to": format!("+4915100{i:05}"), "text": "lint", "delivery_report": true});
+        (id, body.to_string())
+    })
+    .await;
     let delivered = |m: &[kafka::rdkafka::message::OwnedMessage]| {
         status_events(m).iter().filter(|e| e.status == Status::Delivered).count()
     };

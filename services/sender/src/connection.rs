@@ -341,8 +341,8 @@ impl Worker {
         let outcome = match prepare::submits(request, &self.config, reference, self.settings.router.max_segments) {
             Ok(segments) => {
                 let sending = async {
-                    let unrecorded = self.pool.reserve(self.lane, segments.len(), &withdraw).await?;
-                    Some((unrecorded, message::send(&self.pool, self.lane, request, segments, &withdraw).await))
+                    let unrecorded = self.pool.reserve(self.lane, segments.len(), withdraw).await?;
+                    Some((unrecorded, message::send(&self.pool, self.lane, request, segments, withdraw).await))
                 };
                 tokio::pin!(sending);
                 let mut target = None;

@@ -98,6 +98,25 @@ pub(crate) fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Re
     Ok(settings)
 }
 
+/// Creates the run's topics, starts the gateway (every role) and a watcher
+/// of the status topic, and gives both time to join their groups before a
+/// clock starts.
+pub(crate) async fn start_gateway(
+    settings: &Arc<Settings>,
+    properties: &[(String, String)],
+    run: &str,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<(tokio::task::JoinHandle<Result<(), crate::Error>>, kafka::rdkafka::consumer::StreamConsumer)> {
+    kafka::ensure_topics(&settings.kafka, &crate::topics(settings), settings.kafka.partitions).await?;
+    let gateway = tokio::spawn(crate::run_roles(settings.clone(), crate::Role::All, shutdown.clone()));
+    let mut watch_config = KafkaConfig::new(&settings.kafka.brokers);
+    watch_config.session_timeout = Duration::from_secs(6);
+    watch_config.properties.extend(properties.iter().cloned());
+    let consumer = kafka::watcher(&watch_config, &format!("{run}.watch"), &[&settings.kafka.topics.status])?;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    Ok((gateway, consumer))
+}
+
 /// Runs the benchmark and prints one summary line.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     // Every topic and group is this run's own: ids repeat between runs (b0, b1, ...)
@@ -115,15 +134,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
     let settings = Arc::new(settings(&args, &run, sim_port)?);
-    kafka::ensure_topics(&settings.kafka, &crate::topics(&settings), settings.kafka.partitions).await?;
-    let gateway = tokio::spawn(crate::run_roles(settings.clone(), crate::Role::All, shutdown.clone()));
-
-    let mut watch_config = KafkaConfig::new(&args.brokers);
-    watch_config.session_timeout = Duration::from_secs(6);
-    watch_config.properties.extend(args.properties.iter().cloned());
-    let consumer = kafka::watcher(&watch_config, &format!("{run}.watch"), &[&settings.kafka.topics.status])?;
-    // Let the gateway's and our consumers join their groups before the clock starts.
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (gateway, consumer) = start_gateway(&settings, &args.properties, &run, &shutdown).await?;
 
     let producer = kafka::producer(&settings.kafka)?;
     let topic = settings.kafka.topics.send.clone();

@@ -17,7 +17,6 @@ use clap::Args;
 use futures::StreamExt;
 use kafka::rdkafka::message::Message;
 use kafka::rdkafka::producer::FutureRecord;
-use runtime::config::KafkaConfig;
 use simulator::{SimConfig, SimState};
 use tokio_util::sync::CancellationToken;
 
@@ -74,14 +73,7 @@ pub async fn run(args: BenchPriorityArgs) -> anyhow::Result<()> {
     settings.connections[0].max_tps = args.max_tps;
     settings.connections[0].max_in_flight = 2000;
     let settings = Arc::new(settings);
-    kafka::ensure_topics(&settings.kafka, &crate::topics(&settings), settings.kafka.partitions).await?;
-    let gateway = tokio::spawn(crate::run_roles(settings.clone(), crate::Role::All, shutdown.clone()));
-
-    let mut watch_config = KafkaConfig::new(&args.brokers);
-    watch_config.session_timeout = Duration::from_secs(6);
-    watch_config.properties.extend(args.properties.iter().cloned());
-    let consumer = kafka::watcher(&watch_config, &format!("{run}.watch"), &[&settings.kafka.topics.status])?;
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (gateway, consumer) = crate::bench::start_gateway(&settings, &args.properties, &run, &shutdown).await?;
 
     let producer = kafka::producer(&settings.kafka)?;
     let topic = settings.kafka.topics.send.clone();
