@@ -8,7 +8,6 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::producer::FutureProducer;
 use rdkafka::ClientConfig;
 use runtime::config::KafkaConfig;
 
@@ -74,12 +73,6 @@ pub fn builtin_features() -> Result<Vec<String>, Error> {
         .and_then(|native| native.get("builtin.features"))
         .map_err(Error::Create)?;
     Ok(features.split(',').map(str::to_owned).collect())
-}
-
-/// A plain idempotent producer with the settings of [`crate::Producer`],
-/// for tools and tests that publish without a role's shutdown.
-pub fn producer(config: &KafkaConfig) -> Result<FutureProducer, Error> {
-    crate::producer::producer_config(config).create().map_err(Error::Create)
 }
 
 /// A topic smsgw creates at start-up.

@@ -57,11 +57,11 @@ pub mod restore;
 pub mod trace;
 
 pub use client::{
-    builtin_features, check_copartitioned, ensure_topics, partition_counts, producer, tail, watcher, Error, TopicSpec,
+    builtin_features, check_copartitioned, ensure_topics, partition_counts, tail, watcher, Error, TopicSpec,
 };
 pub use consumer::AckingConsumer;
 pub use dispatch::{Dispatch, StateTopic};
 pub use lease::{Busy, Lease, Ticket};
-pub use producer::{publish, Delivery, Outgoing, Producer, PublishError};
+pub use producer::{producer, publish, Delivery, Outgoing, Producer, PublishError};
 pub use rdkafka;
 pub use recent::RecentIds;

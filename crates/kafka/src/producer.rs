@@ -268,6 +268,12 @@ fn classify(error: &KafkaError) -> Class {
     }
 }
 
+/// A plain idempotent producer with the settings of [`Producer`], for tools
+/// and tests that publish without a role's shutdown.
+pub fn producer(config: &KafkaConfig) -> Result<rdkafka::producer::FutureProducer, Error> {
+    producer_config(config).create().map_err(Error::Create)
+}
+
 /// Producer settings: idempotent, `acks=all`, batching for a few milliseconds;
 /// `kafka.properties` last, so users can override any of them.
 pub(crate) fn producer_config(config: &KafkaConfig) -> rdkafka::ClientConfig {

@@ -12,8 +12,6 @@
 //! `ConnectionLost`, so the caller decides whether to retry; nothing waits forever.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::exchange::InFlight;
 use crate::link::{Ack, Answer, Incoming, Submission, SubmitError};
-use crate::pool::{Shared, Submit};
+use crate::queue::Queue;
 
 /// What one received frame (or a timer) means for the link.
 #[derive(Debug)]
@@ -95,14 +93,14 @@ struct Ended {
 }
 
 /// Keeps link `index` up until `shutdown`, while this replica's share of
-/// the connection's binds counts it ([`Shared::turn`]); `new` makes a fresh
+/// the connection's binds counts it ([`Queue::turn`]); `new` makes a fresh
 /// session per connection.
-pub async fn run<P: Protocol>(shared: Arc<Shared>, index: usize, shutdown: CancellationToken, new: impl Fn() -> P) {
-    let config = &shared.config;
+pub async fn run<P: Protocol>(queue: Arc<Queue>, index: usize, shutdown: CancellationToken, new: impl Fn() -> P) {
+    let config = &queue.config;
     let mut backoff = Backoff::new(config.reconnect_min, config.reconnect_max);
     loop {
-        let Some(leave) = shared.turn(index, &shutdown).await else { break };
-        let ended = serve(&shared, new(), &shutdown, &leave).await;
+        let Some(leave) = queue.turn(index, &shutdown).await else { break };
+        let ended = serve(&queue, new(), &shutdown, &leave).await;
         leave.cancel();
         if shutdown.is_cancelled() {
             tracing::info!(reason = %ended.reason, "link closed");
@@ -124,14 +122,6 @@ pub async fn run<P: Protocol>(shared: Arc<Shared>, index: usize, shutdown: Cance
             _ = tokio::time::sleep(delay) => {}
         }
     }
-}
-
-/// [`Shared::next_submit`], boxed so it stays pinned across loop turns and
-/// keeps its place (a rate token being waited for) while the link does other
-/// work. It takes a submission from the queue only as it returns it, so
-/// dropping it loses nothing.
-pub(crate) fn next_submit(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = Option<Submit>> + Send>> {
-    Box::pin(async move { shared.next_submit().await })
 }
 
 /// The connection's state while it lasts.
@@ -186,13 +176,13 @@ impl<P: Protocol> Link<P> {
         }
     }
 
-    async fn apply(&mut self, shared: &Shared, effects: Vec<Effect<P::Frame>>) {
+    async fn apply(&mut self, queue: &Queue, effects: Vec<Effect<P::Frame>>) {
         for effect in effects {
             match effect {
                 Effect::Send(frame) => self.write(&frame),
                 Effect::Bound => {
                     if !self.bound {
-                        shared.link_up();
+                        queue.link_up();
                         tracing::info!("bound");
                     }
                     self.bound = true;
@@ -204,8 +194,8 @@ impl<P: Protocol> Link<P> {
                 }
                 Effect::Deliver { incoming, key, recorded, refused } => {
                     let (delivered, answer) =
-                        crate::exchange::delivered(&shared.config.id, shared.config.protocol, incoming, Some(key));
-                    if shared.inbound.send(delivered).await.is_err() {
+                        crate::exchange::delivered(&queue.config.id, queue.config.protocol, incoming, Some(key));
+                    if queue.inbound.send(delivered).await.is_err() {
                         self.write(&refused);
                         continue;
                     }
@@ -229,19 +219,19 @@ impl<P: Protocol> Link<P> {
 /// `leave`: then it stops taking submissions, waits for the answers of
 /// those in flight, and closes politely.
 async fn serve<P: Protocol>(
-    shared: &Arc<Shared>,
+    queue: &Arc<Queue>,
     protocol: P,
     shutdown: &CancellationToken,
     leave: &CancellationToken,
 ) -> Ended {
-    let config = &shared.config;
+    let config = &queue.config;
     let failed = |failure: &'static str, reason: String| Ended {
         was_bound: false,
         shutdown: false,
         reason,
         failure: Some(failure),
     };
-    let tls = match &shared.tls {
+    let tls = match &queue.tls {
         Ok(tls) => tls.as_ref(),
         // Validation at start-up makes this unreachable; never fall back to plain TCP.
         Err(e) => return failed("tls", format!("TLS set-up failed: {e}")),
@@ -265,7 +255,7 @@ async fn serve<P: Protocol>(
         link.write(&frame);
     }
     let mut input = BytesMut::with_capacity(8192);
-    let mut next = next_submit(shared.clone());
+    let mut next = crate::queue::next_submit(queue.clone());
 
     while link.ended.is_none() {
         if !link.out.is_empty() {
@@ -290,7 +280,7 @@ async fn serve<P: Protocol>(
                         Ok(None) => break,
                         Ok(Some(Decoded::Frame(frame))) => {
                             let effects = link.protocol.receive(frame, Instant::now());
-                            link.apply(shared, effects).await;
+                            link.apply(queue, effects).await;
                         }
                         Ok(Some(Decoded::Garbage { reply, error })) => {
                             tracing::warn!(%error, "malformed frame from the SMSC");
@@ -307,7 +297,7 @@ async fn serve<P: Protocol>(
             },
             Some(frame) = ack_rx.recv() => link.write(&frame),
             submit = &mut next, if submitting => {
-                next = next_submit(shared.clone());
+                next = crate::queue::next_submit(queue.clone());
                 // Withdrawn and expired ones were answered by `next_submit`.
                 match submit {
                     None => {} // the pool is closed; shutdown follows
@@ -325,7 +315,7 @@ async fn serve<P: Protocol>(
             }
             _ = tokio::time::sleep_until(deadline.into()) => {
                 let effects = link.protocol.poll(Instant::now());
-                link.apply(shared, effects).await;
+                link.apply(queue, effects).await;
             }
         }
         if link.leaving && !link.closing && link.pending.is_empty() {
@@ -344,7 +334,7 @@ async fn serve<P: Protocol>(
         sent.answer(Err(SubmitError::ConnectionLost));
     }
     if link.bound {
-        shared.link_down();
+        queue.link_down();
     }
     link.ended.unwrap_or_else(|| failed("lost", "ended".into()))
 }

@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 use tracing::field::Empty;
 
 use crate::link::{Ack, Answer, Delivered, Incoming, SubmitError, Verdict};
-use crate::pool::Submit;
+use crate::queue::Submit;
 
 type Reply = oneshot::Sender<Result<Answer, SubmitError>>;
 

@@ -29,7 +29,7 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use crate::link::{Answer, Submission, SubmitError, Verdict};
-use crate::pool::Shared;
+use crate::queue::Queue;
 use response::Mapping;
 use template::Template;
 
@@ -87,7 +87,7 @@ impl Link {
 
     /// Sends one submission; the answer, with the connection paused first
     /// when the provider asks for it.
-    async fn send(&self, submission: &Submission, shared: &Shared) -> Result<Answer, SubmitError> {
+    async fn send(&self, submission: &Submission, queue: &Queue) -> Result<Answer, SubmitError> {
         let rendered = match self.template.render(submission) {
             Ok(r) => r,
             Err(e) => return Ok(refused("invalid_request", e.to_string())),
@@ -130,7 +130,7 @@ impl Link {
         }
         let mapped = self.mapping.map(status, retry_after.as_deref(), &body);
         if let Some(pause) = mapped.pause {
-            shared.pause_for(pause);
+            queue.pause_for(pause);
         }
         if mapped.answer.verdict != Verdict::Accepted {
             tracing::debug!(status, text = %mapped.answer.text, "submission not accepted");
@@ -141,8 +141,8 @@ impl Link {
 
 /// Runs one link until `shutdown` or until the pool closes, then lets the
 /// requests in flight finish (each bounded by `response_timeout`).
-pub async fn run(shared: Arc<Shared>, index: usize, shutdown: CancellationToken) {
-    let link = match Link::new(&shared.config) {
+pub async fn run(queue: Arc<Queue>, index: usize, shutdown: CancellationToken) {
+    let link = match Link::new(&queue.config) {
         Ok(link) => Arc::new(link),
         Err(e) => {
             // Validation makes this unreachable; say so loudly if it is not.
@@ -150,9 +150,9 @@ pub async fn run(shared: Arc<Shared>, index: usize, shutdown: CancellationToken)
             return;
         }
     };
-    shared.link_up();
+    queue.link_up();
     tracing::info!(url = %link.url.origin().ascii_serialization(), "http link ready");
-    let window = Arc::new(Semaphore::new(shared.config.window));
+    let window = Arc::new(Semaphore::new(queue.config.window));
     let requests = TaskTracker::new();
     loop {
         let slot = tokio::select! {
@@ -168,17 +168,17 @@ pub async fn run(shared: Arc<Shared>, index: usize, shutdown: CancellationToken)
         let submit = tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
-            submit = shared.next_submit() => match submit {
+            submit = queue.next_submit() => match submit {
                 Some(s) => s,
                 None => break, // the pool is closed
             },
         };
-        let (link, shared) = (link.clone(), shared.clone());
+        let (link, queue) = (link.clone(), queue.clone());
         requests.spawn(
             async move {
                 let submission = submit.submission.clone();
-                let sent = crate::exchange::InFlight::new(submit, &shared.config, None);
-                sent.answer(link.send(&submission, &shared).await);
+                let sent = crate::exchange::InFlight::new(submit, &queue.config, None);
+                sent.answer(link.send(&submission, &queue).await);
                 drop(slot);
             }
             .in_current_span(),
@@ -186,7 +186,7 @@ pub async fn run(shared: Arc<Shared>, index: usize, shutdown: CancellationToken)
     }
     requests.close();
     requests.wait().await;
-    shared.link_down();
+    queue.link_down();
 }
 
 /// A request that failed without a response.

@@ -27,6 +27,7 @@ pub mod message;
 pub mod modem;
 pub mod pool;
 pub mod prepare;
+pub mod queue;
 pub mod reference;
 mod report;
 pub mod smpp;

@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::exchange::InFlight;
 use crate::link::{Ack, Answer, Incoming, MoUnit, Numbering, Report, Submission, SubmitError, Verdict};
-use crate::pool::Shared;
+use crate::queue::Queue;
 
 /// The message id of a submission to `recipient` the modem numbered `mr`.
 pub fn message_id(mr: u8, recipient: &str) -> String {
@@ -69,9 +69,9 @@ fn failure_answer(failure: &modem::SubmitFailure) -> Result<Answer, SubmitError>
     Ok(Answer { verdict, message_id: String::new(), protocol_code: code, error_code: "smsc_error", text })
 }
 
-/// Keeps the modem of `shared.config` working until `shutdown`.
-pub async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
-    let config = &shared.config;
+/// Keeps the modem of `queue.config` working until `shutdown`.
+pub async fn run(queue: Arc<Queue>, shutdown: CancellationToken) {
+    let config = &queue.config;
     let modem_config = ModemConfig {
         pin: config.pin.as_ref().map(|p| Pin::new(p.expose())),
         command_timeout: config.response_timeout,
@@ -80,10 +80,10 @@ pub async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
     let mut link = ModemLink { modem: Modem::new(modem_config, Instant::now()), pending: HashMap::new(), ready: false };
     let mut backoff = Backoff::new(config.reconnect_min, config.reconnect_max);
     loop {
-        let ended = link.serve(&shared, &shutdown).await;
+        let ended = link.serve(&queue, &shutdown).await;
         if link.ready {
             link.ready = false;
-            shared.link_down();
+            queue.link_down();
         }
         match ended {
             Ended::Shutdown => break,
@@ -132,8 +132,8 @@ struct ModemLink {
 }
 
 impl ModemLink {
-    async fn serve(&mut self, shared: &Arc<Shared>, shutdown: &CancellationToken) -> Ended {
-        let config = &shared.config;
+    async fn serve(&mut self, queue: &Arc<Queue>, shutdown: &CancellationToken) -> Ended {
+        let config = &queue.config;
         let port = match tokio_serial::new(&config.device, config.baud).open_native_async() {
             Ok(p) => p,
             Err(e) => return Ended::Lost(format!("cannot open {}: {e}", config.device)),
@@ -141,7 +141,7 @@ impl ModemLink {
         let (mut reader, mut writer) = tokio::io::split(port);
         let (acks, mut ack_rx) = mpsc::channel::<(InboundId, Ack)>(64);
         let mut buf = vec![0u8; 4096];
-        let mut next = crate::driver::next_submit(shared.clone());
+        let mut next = crate::queue::next_submit(queue.clone());
         loop {
             while let Some(bytes) = self.modem.poll_transmit() {
                 if let Err(e) = writer.write_all(&bytes).await {
@@ -149,7 +149,7 @@ impl ModemLink {
                 }
             }
             while let Some(event) = self.modem.poll_event() {
-                if let Some(ended) = self.handle(shared, &acks, event).await {
+                if let Some(ended) = self.handle(queue, &acks, event).await {
                     return ended;
                 }
             }
@@ -170,7 +170,7 @@ impl ModemLink {
                     }
                 }
                 submit = &mut next, if room => {
-                    next = crate::driver::next_submit(shared.clone());
+                    next = crate::queue::next_submit(queue.clone());
                     // Withdrawn and expired ones were answered by `next_submit`.
                     let Some(s) = submit else { continue };
                     match pdu(&s.submission, kafka::recent::now_ms()) {
@@ -190,12 +190,12 @@ impl ModemLink {
     }
 
     /// Applies one event; `Some` when the port must be closed.
-    async fn handle(&mut self, shared: &Shared, acks: &mpsc::Sender<(InboundId, Ack)>, event: Event) -> Option<Ended> {
-        let connection = &shared.config.id;
+    async fn handle(&mut self, queue: &Queue, acks: &mpsc::Sender<(InboundId, Ack)>, event: Event) -> Option<Ended> {
+        let connection = &queue.config.id;
         match event {
             Event::Ready { .. } => {
                 if !self.ready {
-                    shared.link_up();
+                    queue.link_up();
                 }
                 self.ready = true;
                 tracing::info!("modem ready");
@@ -229,7 +229,7 @@ impl ModemLink {
                     smsc_timestamp: deliver.scts.epoch_ms(),
                     text: None,
                 };
-                forward(shared, acks, id, Incoming::Mo(unit)).await;
+                forward(queue, acks, id, Incoming::Mo(unit)).await;
             }
             Event::StatusReport { id, report } => {
                 let report = Report {
@@ -240,7 +240,7 @@ impl ModemLink {
                     network_error: None,
                     done_at: report.discharge.epoch_ms(),
                 };
-                forward(shared, acks, id, Incoming::Report(report)).await;
+                forward(queue, acks, id, Incoming::Report(report)).await;
             }
             Event::Undecodable { id, pdu, error } => {
                 // Kept as an inbound message with the raw PDU, so nothing is lost.
@@ -248,7 +248,7 @@ impl ModemLink {
                 // Not even hex: the line itself.
                 let raw = modem::hex::decode(&pdu).unwrap_or_else(|_| pdu.clone().into_bytes());
                 let unit = MoUnit { data_coding: 0x04, user_data: raw.into(), ..MoUnit::default() };
-                forward(shared, acks, id, Incoming::Mo(unit)).await;
+                forward(queue, acks, id, Incoming::Mo(unit)).await;
             }
             Event::Signal { rssi, ber } => {
                 counters::modem_signal(connection).set(i64::from(rssi));
@@ -273,9 +273,9 @@ impl ModemLink {
 }
 
 /// Hands `incoming` to the sender; its acknowledgement comes back on `acks`.
-async fn forward(shared: &Shared, acks: &mpsc::Sender<(InboundId, Ack)>, id: InboundId, incoming: Incoming) {
-    let (delivered, answer) = crate::exchange::delivered(&shared.config.id, Protocol::Modem, incoming, None);
-    if shared.inbound.send(delivered).await.is_err() {
+async fn forward(queue: &Queue, acks: &mpsc::Sender<(InboundId, Ack)>, id: InboundId, incoming: Incoming) {
+    let (delivered, answer) = crate::exchange::delivered(&queue.config.id, Protocol::Modem, incoming, None);
+    if queue.inbound.send(delivered).await.is_err() {
         return;
     }
     let acks = acks.clone();

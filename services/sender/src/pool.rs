@@ -1,291 +1,39 @@
-//! A connection's pool of links (SMPP binds, HTTP clients, ...): the submit queue every
-//! link pulls from (natural load sharing: a link with window room takes the
-//! next message), in priority lanes ([`crate::lanes`]: urgent first, bulk
-//! with its guaranteed share), the connection-wide throughput limiter, the
-//! throttle pause, and the bound on submissions sent but not yet recorded,
-//! per lane. Protocol-free: the links speak their protocol and answer in
-//! [`crate::link`] terms.
+//! A connection's pool: builds its links (SMPP binds, UCP and CIMD2
+//! sessions, HTTP clients, a modem) around the connection's [`Queue`], and
+//! bounds, per lane, the submissions sent but not yet recorded. The sender
+//! submits through it and waits for the answer. Protocol-free: the links
+//! speak their protocol and answer in [`crate::link`] terms.
 
-use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use events::Priority;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use runtime::config::link_tls::{self, LinkTls};
 use runtime::config::{ConnectionConfig, Protocol};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use crate::lanes::Lanes;
 use crate::link::{Answer, Delivered, Submission, SubmitError, Verdict};
-
-/// One submission waiting for a link.
-pub struct Submit {
-    pub submission: Submission,
-    /// Not sent after this instant.
-    pub deadline: Option<Instant>,
-    /// Not sent once cancelled (its request's partition is being given up in
-    /// a rebalance, and nothing of the request reached the SMSC yet).
-    pub withdraw: Option<CancellationToken>,
-    pub reply: oneshot::Sender<Result<Answer, SubmitError>>,
-    /// The span of the request's handling: its exchange with the SMSC is a child.
-    pub parent: tracing::Span,
-}
-
-/// Answers a submission without sending when it may no longer go: withdrawn
-/// or expired. True when it was answered (and taken).
-fn settled(submit: &mut Option<Submit>) -> bool {
-    let error = match submit.as_ref() {
-        Some(s) if s.withdraw.as_ref().is_some_and(CancellationToken::is_cancelled) => SubmitError::Withdrawn,
-        Some(s) if s.deadline.is_some_and(|d| d <= Instant::now()) => SubmitError::Expired,
-        _ => return false,
-    };
-    if let Some(s) = submit.take() {
-        let _ = s.reply.send(Err(error));
-    }
-    true
-}
-
-/// State shared by the links of one connection.
-pub struct Shared {
-    pub config: ConnectionConfig,
-    /// The submit queue, one bounded lane per priority.
-    queue: Lanes<Submit>,
-    /// `max_tps`, or this replica's share of it ([`Shared::set_share`]), and that rate.
-    limiter: std::sync::RwLock<Option<(u32, Arc<DefaultDirectRateLimiter>)>>,
-    paused_until: Mutex<Option<Instant>>,
-    pub inbound: mpsc::Sender<Delivered>,
-    /// The TLS client of a `tls = true` connection, built once for all its
-    /// links; an error (which start-up validation rules out) fails every
-    /// connection attempt rather than fall back to plain TCP.
-    pub tls: Result<Option<LinkTls>, String>,
-    /// Links up, and since when there has been none.
-    links: tokio::sync::watch::Sender<LinksUp>,
-    /// Framed protocols: how many of the connection's `binds` this replica
-    /// may hold ([`Shared::set_share`]); link `i` is up only while `i` is below.
-    binds_allowed: tokio::sync::watch::Sender<usize>,
-}
-
-/// How many links of a connection are up in this replica; with none, since when.
-#[derive(Debug, Clone, Copy)]
-struct LinksUp {
-    up: usize,
-    none_since: Instant,
-}
-
-impl Shared {
-    /// The next submission a link may send now. Once something is queued,
-    /// the throttle pause and a rate token are waited for, and only then is
-    /// the submission chosen ([`crate::lanes::LanePolicy`]): an urgent one
-    /// queued while the link waited for its token goes before the bulk that
-    /// was there first, and the token is fresh when it goes out (a token
-    /// taken while idle would allow a burst later). Submissions withdrawn or
-    /// expired meanwhile are answered here, without spending a token. A
-    /// token can go unused when another link took the last submission
-    /// first: that only happens when the queue runs dry, where the rate is
-    /// not the limit anyway. `None` once the pool is closed and empty.
-    ///
-    /// Cancel-safe: nothing is taken from the queue across an await.
-    pub async fn next_submit(&self) -> Option<Submit> {
-        loop {
-            if !self.queue.wait().await {
-                return None;
-            }
-            self.ready_to_send().await;
-            while let Some((_, submit)) = self.queue.take() {
-                let mut submit = Some(submit);
-                if !settled(&mut submit) {
-                    return submit;
-                }
-            }
-        }
-    }
-
-    /// Waits for the throttle pause to end and for a throughput-limit token.
-    pub async fn ready_to_send(&self) {
-        loop {
-            let until = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-            match until {
-                Some(t) if t > Instant::now() => tokio::time::sleep_until(t.into()).await,
-                _ => break,
-            }
-        }
-        let limiter = self.limiter.read().unwrap_or_else(|e| e.into_inner()).as_ref().map(|(_, l)| l.clone());
-        if let Some(limiter) = limiter {
-            limiter.until_ready().await;
-        }
-    }
-
-    /// This replica holds `held` of the `total` queue partitions of the
-    /// connection: it sends at that share of `max_tps` (rounded down, at
-    /// least 1 per second), so that the replicas together stay within it
-    /// (DESIGN principle 4). Called at every rebalance.
-    ///
-    /// A replica that shares the connection leaves one submit per second of
-    /// its share unused: the replicas' submits reach the SMSC with jitter of
-    /// their own, and two of them bunched into one second must not make one
-    /// more than `max_tps` there. A new limiter starts with its first token
-    /// spent, so a rebalance is no burst.
-    ///
-    /// The binds of SMPP, UCP and CIMD2 follow the same share (an SMSC
-    /// refuses an account more sessions than it allows): `binds × held /
-    /// total` rounded down, at least one while the replica holds any
-    /// partition, none while it holds none. With partitions spread evenly
-    /// (the range assignor, the same count in every lane) and at least as
-    /// many binds as replicas, the replicas together never hold more than
-    /// `binds`; a link given up stops taking submissions, waits for the
-    /// answers of those in flight, then unbinds.
-    pub fn set_share(&self, held: usize, total: usize) {
-        let allowed = binds_share(self.config.binds, held, total);
-        let framed = matches!(self.config.protocol, Protocol::Smpp | Protocol::Ucp | Protocol::Cimd2);
-        self.binds_allowed.send_if_modified(|now| {
-            if !framed {
-                return false;
-            }
-            let changed = *now != allowed;
-            if changed {
-                tracing::info!(held, total, binds = allowed, "share of the connection's binds");
-            }
-            if *now == 0 && allowed > 0 {
-                // No link could be up before: "down since" starts now (reroute_after).
-                self.links.send_modify(|l| {
-                    if l.up == 0 {
-                        l.none_since = Instant::now();
-                    }
-                });
-            }
-            *now = allowed;
-            changed
-        });
-        let Some(max_tps) = NonZeroU32::new(self.config.max_tps) else { return };
-        let whole = u64::from(max_tps.get());
-        let share = (whole * held as u64).checked_div(total as u64).unwrap_or(0);
-        let share = if share < whole { share.saturating_sub(1) } else { share };
-        let rate = u32::try_from(share).unwrap_or(u32::MAX).clamp(1, max_tps.get());
-        let mut current = self.limiter.write().unwrap_or_else(|e| e.into_inner());
-        if current.as_ref().is_some_and(|(r, _)| *r == rate) {
-            return;
-        }
-        tracing::info!(held, total, max_tps = rate, "throughput share of the connection");
-        *current = limiter(rate).map(|l| {
-            let _ = l.check();
-            (rate, Arc::new(l))
-        });
-    }
-
-    /// Waits until link `index` may be up (this replica's share of `binds`
-    /// counts it); then the token says when it no longer may. `None` at `shutdown`.
-    pub async fn turn(&self, index: usize, shutdown: &CancellationToken) -> Option<CancellationToken> {
-        let mut allowed = self.binds_allowed.subscribe();
-        tokio::select! {
-            _ = shutdown.cancelled() => return None,
-            ok = allowed.wait_for(|n| index < *n) => if ok.is_err() { return None },
-        }
-        let leave = CancellationToken::new();
-        let token = leave.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = token.cancelled() => {}
-                _ = allowed.wait_for(|n| index >= *n) => token.cancel(),
-            }
-        });
-        Some(leave)
-    }
-
-    /// A link (bind, session, HTTP client, modem) is up: counts for
-    /// `smsgw_binds` and for [`Pool::down_for`]. Call [`Shared::link_down`] once when it goes.
-    pub fn link_up(&self) {
-        counters::binds(&self.config.id).inc();
-        self.links.send_modify(|l| l.up += 1);
-    }
-
-    /// A link that was up is gone.
-    pub fn link_down(&self) {
-        counters::binds(&self.config.id).dec();
-        self.links.send_modify(|l| {
-            l.up = l.up.saturating_sub(1);
-            if l.up == 0 {
-                l.none_since = Instant::now();
-            }
-        });
-    }
-
-    /// Answers every queued submission that was withdrawn, without sending it.
-    fn answer_withdrawn(&self) {
-        let withdrawn = |s: &Submit| s.withdraw.as_ref().is_some_and(CancellationToken::is_cancelled);
-        for submit in self.queue.remove_where(withdrawn) {
-            let _ = submit.reply.send(Err(SubmitError::Withdrawn));
-        }
-    }
-
-    /// The SMSC asks us to slow down (SMPP ESME_RTHROTTLED, ...), so every
-    /// link of the connection pauses for `throttle_pause`.
-    pub fn throttled(&self) {
-        self.pause_for(self.config.throttle_pause);
-    }
-
-    /// Pauses every link of the connection for `pause` (or longer, if already
-    /// paused longer): what an HTTP API's `Retry-After` asks for.
-    pub fn pause_for(&self, pause: Duration) {
-        let until = Instant::now() + pause;
-        let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-        if paused.is_none_or(|p| p < until) {
-            *paused = Some(until);
-        }
-    }
-}
-
-/// This replica's share of `binds` when it holds `held` of `total` queue
-/// partitions (see [`Shared::set_share`]).
-fn binds_share(binds: usize, held: usize, total: usize) -> usize {
-    if held == 0 {
-        return 0;
-    }
-    (binds * held).checked_div(total).unwrap_or(binds).max(1).min(binds)
-}
-
-/// How late one submit may reach the SMSC behind its token (scheduling on
-/// a loaded host, another bind's socket) without making a one-second window
-/// there hold more than `max_tps`.
-const JITTER: Duration = Duration::from_millis(30);
-
-/// The spacing of tokens for `tps` submits per second: `max_tps` of them
-/// span one second plus [`JITTER`], so an SMSC counting submits in any
-/// one-second window never sees more than `max_tps`, even when the first
-/// of a window was held up by that much (a 1 % margin, 10 ms, was not
-/// enough with three binds on a busy machine: 41 in a second at 40/s). It
-/// costs 3 % of the rate, whatever the rate.
-fn spacing(tps: NonZeroU32) -> Duration {
-    (Duration::from_secs(1) + JITTER) / tps.get()
-}
-
-/// The limiter for `max_tps` messages per second: burst 1 (evenly spaced
-/// submits), spaced by [`spacing`].
-fn limiter(max_tps: u32) -> Option<DefaultDirectRateLimiter> {
-    let tps = NonZeroU32::new(max_tps)?;
-    Quota::with_period(spacing(tps)).map(|q| RateLimiter::direct(q.allow_burst(NonZeroU32::MIN)))
-}
+use crate::queue::{Queue, Submit};
 
 /// Starts `binds` framed-protocol links of one connection.
 fn links<P: crate::driver::Protocol>(
-    shared: &Arc<Shared>,
+    queue: &Arc<Queue>,
     tasks: &TaskTracker,
     shutdown: &CancellationToken,
     new: impl Fn() -> P + Clone + Send + Sync + 'static,
 ) {
-    for index in 0..shared.config.binds {
-        let span = tracing::info_span!("bind", connection = %shared.config.id, bind = index);
-        tasks.spawn(crate::driver::run(shared.clone(), index, shutdown.clone(), new.clone()).instrument(span));
+    for index in 0..queue.config.binds {
+        let span = tracing::info_span!("bind", connection = %queue.config.id, bind = index);
+        tasks.spawn(crate::driver::run(queue.clone(), index, shutdown.clone(), new.clone()).instrument(span));
     }
 }
 
 /// A connection's links and its submit queue.
 #[derive(Clone)]
 pub struct Pool {
-    shared: Arc<Shared>,
+    queue: Arc<Queue>,
     /// Slots for segments sent but whose outcome is not yet recorded, per
     /// lane (normal, high, urgent): bulk holding its slots while it waits in
     /// its lane must not keep an urgent message out of the queue.
@@ -301,41 +49,30 @@ impl Pool {
         tasks: &TaskTracker,
         shutdown: CancellationToken,
     ) -> Pool {
-        let queue = Lanes::new(config.binds * config.window * 2, config.bulk_share);
         let slots = (config.binds * config.window).max(1);
         let unrecorded = Arc::new([0; 3].map(|_| Arc::new(Semaphore::new(slots))));
-        let shared = Arc::new(Shared {
-            limiter: std::sync::RwLock::new(limiter(config.max_tps).map(|l| (config.max_tps, Arc::new(l)))),
-            paused_until: Mutex::new(None),
-            queue,
-            inbound,
-            tls: link_tls::client(&config).map_err(|(key, e)| format!("{key}: {e}")),
-            links: tokio::sync::watch::Sender::new(LinksUp { up: 0, none_since: Instant::now() }),
-            // None until the group assigns this replica its share (connection::run).
-            binds_allowed: tokio::sync::watch::Sender::new(0),
-            config,
-        });
-        let config = shared.config.clone();
+        let queue = Arc::new(Queue::new(config, inbound));
+        let config = queue.config.clone();
         match config.protocol {
-            Protocol::Smpp => links(&shared, tasks, &shutdown, move || crate::smpp::bind::SmppBind::new(&config)),
-            Protocol::Ucp => links(&shared, tasks, &shutdown, move || crate::ucp::UcpLink::new(&config)),
-            Protocol::Cimd2 => links(&shared, tasks, &shutdown, move || crate::cimd2::Cimd2Link::new(&config)),
+            Protocol::Smpp => links(&queue, tasks, &shutdown, move || crate::smpp::bind::SmppBind::new(&config)),
+            Protocol::Ucp => links(&queue, tasks, &shutdown, move || crate::ucp::UcpLink::new(&config)),
+            Protocol::Cimd2 => links(&queue, tasks, &shutdown, move || crate::cimd2::Cimd2Link::new(&config)),
             Protocol::Http => {
                 for index in 0..config.binds {
                     let span = tracing::info_span!("link", connection = %config.id, link = index);
-                    tasks.spawn(crate::http::run(shared.clone(), index, shutdown.clone()).instrument(span));
+                    tasks.spawn(crate::http::run(queue.clone(), index, shutdown.clone()).instrument(span));
                 }
             }
             Protocol::Modem => {
                 // One device, one task: `binds` does not apply.
                 let span = tracing::info_span!("modem", connection = %config.id, device = %config.device);
-                tasks.spawn(crate::modem::run(shared.clone(), shutdown.clone()).instrument(span));
+                tasks.spawn(crate::modem::run(queue.clone(), shutdown.clone()).instrument(span));
             }
         }
-        if let (Protocol::Http, Some(listen)) = (shared.config.protocol, shared.config.callback_listen) {
-            let span = tracing::info_span!("callbacks", connection = %shared.config.id, %listen);
-            let callbacks = crate::http::callback::Callbacks::new(&shared.config, shared.inbound.clone());
-            match crate::http::callback::acceptor(&shared.config) {
+        if let (Protocol::Http, Some(listen)) = (queue.config.protocol, queue.config.callback_listen) {
+            let span = tracing::info_span!("callbacks", connection = %queue.config.id, %listen);
+            let callbacks = crate::http::callback::Callbacks::new(&queue.config, queue.inbound.clone());
+            match crate::http::callback::acceptor(&queue.config) {
                 Ok(tls) => {
                     tasks.spawn(crate::http::callback::run(listen, callbacks, tls, shutdown).instrument(span));
                 }
@@ -345,7 +82,7 @@ impl Pool {
                 }
             }
         }
-        Pool { shared, unrecorded }
+        Pool { queue, unrecorded }
     }
 
     /// Reserves room for a request of `segments` segments in `lane` among
@@ -360,7 +97,7 @@ impl Pool {
         segments: usize,
         withdraw: &CancellationToken,
     ) -> Option<OwnedSemaphorePermit> {
-        let capacity = self.shared.config.binds * self.shared.config.window;
+        let capacity = self.queue.config.binds * self.queue.config.window;
         let n = segments.clamp(1, capacity.max(1)) as u32;
         let slots = self.unrecorded[crate::lanes::index(lane)].clone();
         tokio::select! {
@@ -382,10 +119,10 @@ impl Pool {
         let (reply, answer) = oneshot::channel();
         let parent = tracing::Span::current();
         let submit = Submit { submission, deadline, withdraw: withdraw.clone(), reply, parent };
-        let queued = self.shared.queue.push(lane, submit);
+        let queued = self.queue.push(lane, submit);
         let stop = withdraw.unwrap_or_default();
         tokio::select! {
-            sent = queued => sent.map_err(|_| SubmitError::Closed)?,
+            sent = queued => sent?,
             // Still waiting for queue room: nothing reached the SMSC.
             _ = stop.cancelled() => return Err(SubmitError::Withdrawn),
         }
@@ -396,97 +133,45 @@ impl Pool {
         let answered = tokio::select! {
             answered = &mut answer => answered,
             _ = stop.cancelled() => {
-                self.shared.answer_withdrawn();
+                self.queue.answer_withdrawn();
                 answer.await
             }
         };
         // A link answers every submission it sent; one dropped unanswered was never sent.
         let outcome = answered.map_err(|_| SubmitError::NotSent)?;
         if matches!(&outcome, Ok(a) if a.verdict == Verdict::Throttled) {
-            self.shared.throttled();
+            self.queue.throttled();
         }
         outcome
     }
 
     /// How long this replica has had no link of the connection up; `None` while one is.
     pub fn down_for(&self) -> Option<Duration> {
-        let links = *self.shared.links.borrow();
-        (links.up == 0).then(|| links.none_since.elapsed())
+        self.queue.down_for()
     }
 
-    /// Returns once this replica has had no link up for `at_least` (at once
-    /// if it has been down that long already).
+    /// Returns once this replica has had no link up for `at_least`.
     pub async fn down_at_least(&self, at_least: Duration) {
-        let mut links = self.shared.links.subscribe();
-        loop {
-            let now = *links.borrow_and_update();
-            if now.up == 0 {
-                let due = now.none_since + at_least;
-                if due <= Instant::now() {
-                    return;
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep_until(due.into()) => {}
-                    _ = links.changed() => {}
-                }
-            } else if links.changed().await.is_err() {
-                return std::future::pending().await;
-            }
-        }
+        self.queue.down_at_least(at_least).await
     }
 
     /// The connection's configuration.
     pub fn config(&self) -> &ConnectionConfig {
-        &self.shared.config
+        &self.queue.config
     }
 
-    /// See [`Shared::set_share`].
+    /// See [`Queue::set_share`].
     pub fn set_share(&self, held: usize, total: usize) {
-        self.shared.set_share(held, total);
+        self.queue.set_share(held, total);
     }
 
     /// Stops accepting submits; links finish what they hold.
     pub fn close(&self) {
-        self.shared.queue.close();
+        self.queue.close();
     }
 
-    /// Once every link has ended: answers what is still queued as not sent
-    /// (its request is redone after the restart), so no caller waits for a
-    /// link that is gone.
+    /// See [`Queue::drain_unsent`].
     pub fn drain_unsent(&self) {
-        while let Some(submit) = self.shared.queue.take_any() {
-            let _ = submit.reply.send(Err(SubmitError::Closed));
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn binds_follow_the_share_of_partitions() {
-        // 3 binds, 18 partitions (6 per lane): one replica, then 2, then 3.
-        assert_eq!(binds_share(3, 18, 18), 3);
-        assert_eq!([binds_share(3, 9, 18), binds_share(3, 9, 18)], [1, 1], "never more than 3 together");
-        assert_eq!(binds_share(3, 6, 18), 1);
-        assert_eq!(binds_share(4, 9, 18), 2);
-        assert_eq!(binds_share(3, 0, 18), 0, "no partitions, no binds");
-        assert_eq!(binds_share(1, 1, 18), 1, "any partition needs a bind to go out");
-        assert_eq!(binds_share(0, 1, 18), 0);
-    }
-
-    #[test]
-    fn limiter_spacing_has_margin() {
-        // 50 tps → one token every 20.6 ms: 50 of them span 1.03 s.
-        assert_eq!(spacing(NonZeroU32::new(50).unwrap()), Duration::from_micros(20_600));
-        for tps in [1, 40, 100, 1_000, 10_000] {
-            let tps = NonZeroU32::new(tps).unwrap();
-            assert!(spacing(tps) * tps.get() >= Duration::from_secs(1) + JITTER, "{tps}");
-        }
-        let l = limiter(50).unwrap();
-        assert!(l.check().is_ok());
-        assert!(l.check().is_err(), "burst must be 1");
-        assert!(limiter(0).is_none());
+        self.queue.drain_unsent();
     }
 }

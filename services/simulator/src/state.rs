@@ -19,6 +19,18 @@ pub enum IdFormat {
     Hex,
 }
 
+impl std::str::FromStr for IdFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "decimal" => Ok(IdFormat::Decimal),
+            "hex" => Ok(IdFormat::Hex),
+            _ => Err("expected decimal or hex".into()),
+        }
+    }
+}
+
 impl IdFormat {
     pub fn format(self, id: u64) -> String {
         match self {
@@ -151,6 +163,19 @@ pub enum Receipts {
     /// When `registered_delivery` asks for one (SMPP 3.4 §5.2.17).
     Requested,
     Always,
+}
+
+impl std::str::FromStr for Receipts {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "never" => Ok(Receipts::Never),
+            "requested" => Ok(Receipts::Requested),
+            "always" => Ok(Receipts::Always),
+            _ => Err("expected never, requested or always".into()),
+        }
+    }
 }
 
 /// One submit as the simulator saw it. UCP and CIMD2 submits are recorded in

@@ -87,7 +87,7 @@ pub struct SimArgs {
     #[arg(long)]
     pub listen: Option<SocketAddr>,
     /// When to send delivery receipts.
-    #[arg(long, value_parser = parse_receipts, default_value = "requested")]
+    #[arg(long, default_value = "requested")]
     pub receipts: Receipts,
     /// Delay between submit and receipt (e.g. `2s`, `150ms`).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "1s")]
@@ -109,10 +109,10 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 8)]
     pub error_status: u32,
     /// Message ids in submit_sm_resp: decimal or hex.
-    #[arg(long, value_parser = parse_id_format, default_value = "decimal")]
+    #[arg(long, default_value = "decimal")]
     pub id_format: IdFormat,
     /// Message ids in receipts: decimal or hex.
-    #[arg(long, value_parser = parse_id_format, default_value = "decimal")]
+    #[arg(long, default_value = "decimal")]
     pub receipt_id_format: IdFormat,
     /// Require this system_id (with --password).
     #[arg(long, requires = "password")]
@@ -146,23 +146,6 @@ fn parse_alphabet(s: &str) -> Result<ucp::Alphabet, String> {
         "gsm" => Ok(ucp::Alphabet::Gsm),
         "ira" => Ok(ucp::Alphabet::Ira),
         _ => Err("expected gsm or ira".into()),
-    }
-}
-
-pub(crate) fn parse_receipts(s: &str) -> Result<Receipts, String> {
-    match s {
-        "never" => Ok(Receipts::Never),
-        "requested" => Ok(Receipts::Requested),
-        "always" => Ok(Receipts::Always),
-        _ => Err("expected never, requested or always".into()),
-    }
-}
-
-pub(crate) fn parse_id_format(s: &str) -> Result<IdFormat, String> {
-    match s {
-        "decimal" => Ok(IdFormat::Decimal),
-        "hex" => Ok(IdFormat::Hex),
-        _ => Err("expected decimal or hex".into()),
     }
 }
 

@@ -18,7 +18,7 @@ pub struct SimHttpArgs {
     #[arg(long)]
     pub callback: Option<String>,
     /// When to send delivery reports: never, requested (`"dlr": true` or 1), always.
-    #[arg(long, value_parser = crate::cli::parse_receipts, default_value = "requested")]
+    #[arg(long, default_value = "requested")]
     pub receipts: Receipts,
     /// Delay between a submit and its delivery report (e.g. `2s`, `150ms`).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "1s")]
@@ -36,7 +36,7 @@ pub struct SimHttpArgs {
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub error_percent: u8,
     /// Message ids in responses and reports: decimal or hex.
-    #[arg(long, value_parser = crate::cli::parse_id_format, default_value = "decimal")]
+    #[arg(long, default_value = "decimal")]
     pub id_format: IdFormat,
     /// Require HTTP basic authentication with this user (and --password).
     #[arg(long, requires = "password")]
