@@ -369,6 +369,21 @@ pub fn smpp_connection(id: &str, port: u16, extra: &str) -> String {
     )
 }
 
+/// Makes connection `c` (an SMPP one, as [`settings`] writes it) speak
+/// `protocol`: the same SMSC account for UCP and CIMD2, a modem's defaults
+/// for a modem.
+pub fn speak(c: &mut runtime::config::ConnectionConfig, protocol: runtime::config::Protocol) {
+    use runtime::config::{Link, Protocol};
+    let smsc = c.smsc().cloned().expect("an SMSC connection");
+    c.link = match protocol {
+        Protocol::Smpp => Link::Smpp(smsc, Default::default()),
+        Protocol::Ucp => Link::Ucp(smsc, Default::default()),
+        Protocol::Cimd2 => Link::Cimd2(smsc, Default::default()),
+        Protocol::Modem => Link::Modem(Default::default()),
+        Protocol::Http => panic!("an HTTP connection needs its url: write it in TOML"),
+    };
+}
+
 /// The gateway (every role) running in-process.
 pub struct Gateway {
     shutdown: CancellationToken,

@@ -20,7 +20,7 @@ use events::Status;
 use kafka::rdkafka::message::OwnedHeaders;
 use kafka::rdkafka::Message;
 use runtime::config::Protocol;
-use smsgw_tests::{collect, produce, settings, status_events, watch, Broker, Gateway};
+use smsgw_tests::{collect, produce, settings, speak, status_events, watch, Broker, Gateway};
 
 const TEST_CIMD2: &str = "/usr/lib/kannel/test/test_cimd2";
 const IN_NETNS: &str = "SMSGW_CIMD2_KANNEL_IN_NETNS";
@@ -86,7 +86,10 @@ async fn run() {
     let broker = Broker::start();
     let mut settings = settings(&broker, port, "");
     let c = &mut settings.connections[0];
-    (c.protocol, c.system_id, c.password, c.binds) = (Protocol::Cimd2, "foo".into(), "bar".into(), 1);
+    speak(c, Protocol::Cimd2);
+    c.binds = 1;
+    let smsc = c.smsc_mut().unwrap();
+    (smsc.system_id, smsc.password) = ("foo".into(), "bar".into());
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
     let gateway = Gateway::start(settings).await;

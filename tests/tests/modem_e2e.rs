@@ -14,7 +14,7 @@ use std::time::Duration;
 use events::Status;
 use kafka::rdkafka::message::OwnedHeaders;
 use kafka::rdkafka::Message;
-use runtime::config::Protocol;
+use runtime::config::{Link, ModemConfig};
 use simulator::modem::ModemSim;
 use smsgw_tests::{collect, produce, settings, status_events, watch, Broker, Gateway};
 
@@ -31,9 +31,11 @@ async fn modem_round_trip() {
     let broker = Broker::start();
     let mut settings = settings(&broker, 1, "window = 4");
     let c = &mut settings.connections[0];
-    c.protocol = Protocol::Modem;
-    c.device = sim.host_path.display().to_string();
-    c.pin = Some("4321".into());
+    c.link = Link::Modem(ModemConfig {
+        device: sim.host_path.display().to_string(),
+        pin: Some("4321".into()),
+        ..ModemConfig::default()
+    });
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
     let gateway = Gateway::start(settings).await;
@@ -110,8 +112,7 @@ async fn modem_faults() {
     let broker = Broker::start();
     let mut settings = settings(&broker, 1, "window = 4");
     let c = &mut settings.connections[0];
-    c.protocol = Protocol::Modem;
-    c.device = sim.host_path.display().to_string();
+    c.link = Link::Modem(ModemConfig { device: sim.host_path.display().to_string(), ..ModemConfig::default() });
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
     let gateway = Gateway::start(settings).await;

@@ -24,7 +24,7 @@ use simulator::http::HttpOptions;
 use simulator::SimConfig;
 use smsgw_tests::http_sim::HttpSim;
 use smsgw_tests::otlp::collector;
-use smsgw_tests::{collect, free_port, produce, settings, status_events, watch, Broker, Gateway, Sim};
+use smsgw_tests::{collect, free_port, produce, settings, speak, status_events, watch, Broker, Gateway, Sim};
 
 const PASSWORD: &str = "S3cr3tPw";
 const WRONG_PASSWORD: &str = "Wr0ngPw!";
@@ -150,7 +150,10 @@ fn no_password_number_or_text_in_logs_or_spans() {
             ("bad", Protocol::Smpp, bad_port, PASSWORD),
         ] {
             let mut c = template.clone();
-            (c.id, c.protocol, c.port, c.password) = (id.into(), protocol, port, password.into());
+            speak(&mut c, protocol);
+            c.id = id.into();
+            let smsc = c.smsc_mut().unwrap();
+            (smsc.port, smsc.password) = (port, password.into());
             settings.connections.push(c);
         }
         let api = runtime::Settings::from_toml(&format!(
@@ -174,7 +177,12 @@ fn no_password_number_or_text_in_logs_or_spans() {
         .unwrap();
         settings.connections.extend(api.connections);
         let mut m = template.clone();
-        (m.id, m.protocol, m.device, m.pin) = ("modem".into(), Protocol::Modem, modem.host_path.display().to_string(), Some(PIN.into()));
+        m.id = "modem".into();
+            m.link = runtime::config::Link::Modem(runtime::config::ModemConfig {
+                device: modem.host_path.display().to_string(),
+                pin: Some(PIN.into()),
+                ..Default::default()
+            });
         settings.connections.push(m);
         settings.router.default_connection = Some("smpp".into());
         settings.router.rules = [("4915272", "ucp"), ("4915373", "cimd"), ("4915474", "http"), ("4915575", "modem")]

@@ -25,7 +25,7 @@ use kafka::rdkafka::Message;
 use runtime::config::Protocol;
 use simulator::SimConfig;
 use smsgw_tests::tls::{Certs, Stunnel};
-use smsgw_tests::{collect, produce, settings, status_events, watch, Broker, Gateway, Sim};
+use smsgw_tests::{collect, produce, settings, speak, status_events, watch, Broker, Gateway, Sim};
 
 /// Everything the in-process gateway logged, for the tests that look for a reason in it.
 static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
@@ -104,7 +104,7 @@ async fn round_trip(protocol: Protocol) {
     let sim = tls_sim(protocol, &certs, false).await;
     let broker = Broker::start();
     let mut settings = settings(&broker, sim.port, &format!("binds = 2\nwindow = 10\n{}", tls_keys(&certs.ca)));
-    settings.connections[0].protocol = protocol;
+    speak(&mut settings.connections[0], protocol);
     let inbound_topic = settings.kafka.topics.inbound.clone();
     let gateway = delivered(&broker, settings, 10).await;
     let inbound = watch(&broker.kafka_config(), &inbound_topic);

@@ -15,13 +15,13 @@ use kafka::rdkafka::message::OwnedHeaders;
 use kafka::rdkafka::Message;
 use runtime::config::Protocol;
 use simulator::SimConfig;
-use smsgw_tests::{collect, produce, settings, status_events, watch, Broker, Gateway, Sim};
+use smsgw_tests::{collect, produce, settings, speak, status_events, watch, Broker, Gateway, Sim};
 
 async fn round_trip(protocol: Protocol) {
     let sim = Sim::start_protocol(protocol, 0, SimConfig::default()).await;
     let broker = Broker::start();
     let mut settings = settings(&broker, sim.port, "binds = 2\nwindow = 20");
-    settings.connections[0].protocol = protocol;
+    speak(&mut settings.connections[0], protocol);
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
     let gateway = Gateway::start(settings).await;
@@ -122,7 +122,7 @@ async fn faults(protocol: Protocol) {
     let broker = Broker::start();
     let mut settings =
         settings(&broker, sim.port, "binds = 2\nwindow = 10\nmax_retries = 10\nthrottle_pause = \"50ms\"");
-    settings.connections[0].protocol = protocol;
+    speak(&mut settings.connections[0], protocol);
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
     let gateway = Gateway::start(settings).await;
@@ -174,7 +174,7 @@ async fn silence(protocol: Protocol) {
     let broker = Broker::start();
     let extra = "enquire_link_interval = \"1s\"\nmax_retries = 20\nresend_unanswered = true";
     let mut settings = settings(&broker, sim.port, extra);
-    settings.connections[0].protocol = protocol;
+    speak(&mut settings.connections[0], protocol);
     settings.connections[0].response_timeout = Duration::from_secs(2);
     let topics = settings.kafka.topics.clone();
     let kafka = broker.kafka_config();
@@ -230,7 +230,7 @@ async fn failure_reports_end_undeliverable() {
             Sim::start_protocol(protocol, 0, SimConfig { undelivered_percent: 100, ..SimConfig::default() }).await;
         let broker = Broker::start();
         let mut settings = settings(&broker, sim.port, "");
-        settings.connections[0].protocol = protocol;
+        speak(&mut settings.connections[0], protocol);
         let topics = settings.kafka.topics.clone();
         let kafka = broker.kafka_config();
         let gateway = Gateway::start(settings).await;

@@ -19,8 +19,11 @@ pub mod link_tls;
 pub mod routes;
 mod scheduler;
 mod secret;
-pub use connection::{BindType, ConnectionConfig, MissingMessageId, Protocol, UcpAlphabet};
-pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpMethod, MoCallback};
+pub use connection::{
+    BindType, Cimd2Config, ConnectionConfig, Link, MissingMessageId, ModemConfig, Protocol, SmppConfig, Smsc,
+    UcpAlphabet, UcpConfig,
+};
+pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpConfig, HttpMethod, MoCallback};
 pub use lanes::{lane_suffix, LANES};
 pub use routes::{List, ListKind, MessageClass, Quota, Route, Strategy};
 pub use scheduler::SchedulerConfig;
@@ -663,7 +666,7 @@ mod tests {
         assert_eq!(s.kafka.topics.send, "sms.send");
         assert_eq!(s.kafka.topics.queue("sim"), "sms.queue.sim");
         let c = &s.connections[0];
-        assert_eq!(c.bind, BindType::Transceiver);
+        assert!(matches!(&c.link, Link::Smpp(_, smpp) if smpp.bind == BindType::Transceiver));
         assert_eq!(c.window, 10);
         assert_eq!(c.response_timeout, Duration::from_secs(3));
         assert_eq!(c.max_tps, 50);
@@ -675,8 +678,8 @@ mod tests {
         assert_eq!(s.connections[0].binds, 2);
         assert_eq!(s.router.default_connection.as_deref(), Some("sim"));
         let api = s.connection("api").unwrap();
-        assert_eq!((api.protocol, api.concat()), (Protocol::Http, text::Concat::Payload));
-        assert_eq!(api.callback_listen, Some("127.0.0.1:8081".parse().unwrap()));
+        assert_eq!((api.protocol(), api.concat()), (Protocol::Http, text::Concat::Payload));
+        assert_eq!(api.http().unwrap().callback_listen, Some("127.0.0.1:8081".parse().unwrap()));
     }
 
     #[test]
@@ -702,7 +705,7 @@ mod tests {
     #[test]
     fn protocol_limits_name_their_key() {
         let ucp = MINIMAL.replace("protocol = \"smpp\"", "protocol = \"ucp\"");
-        assert_eq!(Settings::from_toml(&ucp).unwrap().connections[0].protocol, Protocol::Ucp);
+        assert_eq!(Settings::from_toml(&ucp).unwrap().connections[0].protocol(), Protocol::Ucp);
         assert!(error_of(&ucp.replace("max_tps = 50", "max_tps = 50\nwindow = 101")).contains("connections[0].window"));
         assert!(
             error_of(&ucp.replace("max_tps = 50", "max_tps = 50\nconcat = \"sar\"")).contains("connections[0].concat")
@@ -722,9 +725,12 @@ mod tests {
             .replace("host = \"127.0.0.1\"", "")
             .replace("port = 2775", "")
             .replace("system_id = \"smsgw\"", "");
+        let e = error_of(&modem);
+        assert!(e.contains("`password` is not a key of protocol modem") && e.contains("connections[0]"), "{e}");
+        let modem = modem.replace("password = \"secret\"", "");
         assert!(error_of(&modem).contains("connections[0].device"));
         let s = Settings::from_toml(&modem.replace("max_tps = 50", "max_tps = 50\ndevice = \"/dev/ttyUSB0\"")).unwrap();
-        assert_eq!((s.connections[0].protocol, s.connections[0].baud), (Protocol::Modem, 115_200));
+        assert_eq!((s.connections[0].protocol(), s.connections[0].modem().unwrap().baud), (Protocol::Modem, 115_200));
         let bad_pin = modem.replace("max_tps = 50", "max_tps = 50\ndevice = \"/dev/x\"\npin = \"12a4\"");
         assert!(error_of(&bad_pin).contains("connections[0].pin"));
         let no_host = MINIMAL.replace("host = \"127.0.0.1\"", "");

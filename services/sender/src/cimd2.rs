@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use cimd2::{op, Body, DeliverMessage, DeliverStatusReport, Login, Packet, Received, Response, Session, SessionConfig};
-use runtime::config::ConnectionConfig;
+use runtime::config::{ConnectionConfig, Smsc};
 
 use crate::driver::{Decoded, Effect, Protocol};
 use crate::link::{Answer, Incoming, MoUnit, Numbering, Report, Submission, SubmitError, Verdict};
@@ -32,21 +32,22 @@ const ERROR_GENERAL_SYSTEM: u16 = 6;
 
 /// A CIMD2 session over one TCP connection.
 pub struct Cimd2Link {
-    config: ConnectionConfig,
+    smsc: Smsc,
+    temporary_errors: Vec<u32>,
     session: Session,
 }
 
 impl Cimd2Link {
-    pub fn new(config: &ConnectionConfig) -> Self {
+    pub fn new(config: &ConnectionConfig, smsc: &Smsc) -> Self {
         let session = Session::new(
             SessionConfig {
                 window: config.window,
                 response_timeout: config.response_timeout,
-                alive_interval: config.enquire_link_interval,
+                alive_interval: smsc.enquire_link_interval,
             },
             Instant::now(),
         );
-        Cimd2Link { config: config.clone(), session }
+        Cimd2Link { smsc: smsc.clone(), temporary_errors: config.temporary_errors.clone(), session }
     }
 }
 
@@ -178,8 +179,8 @@ impl Protocol for Cimd2Link {
 
     fn open(&mut self, now: Instant) -> Vec<Packet> {
         let login = Login {
-            user_identity: self.config.system_id.clone(),
-            password: self.config.password.expose().to_owned(),
+            user_identity: self.smsc.system_id.clone(),
+            password: self.smsc.password.expose().to_owned(),
             extra: Vec::new(),
         };
         self.session.login(login, now).into_iter().collect()
@@ -215,7 +216,7 @@ impl Protocol for Cimd2Link {
                 let answer = if response.is_ok() {
                     Answer::accepted(message_id(response.destination.as_deref(), response.mc_timestamp.as_deref()))
                 } else {
-                    error_answer(response, &self.config.temporary_errors)
+                    error_answer(response, &self.temporary_errors)
                 };
                 vec![Effect::Answer { key, result: Ok(answer) }]
             }

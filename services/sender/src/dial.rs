@@ -14,9 +14,10 @@
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use runtime::config::link_tls::LinkTls;
-use runtime::config::ConnectionConfig;
+use runtime::config::Smsc;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
@@ -36,10 +37,11 @@ pub struct Failed {
 }
 
 /// Connects to the connection's SMSC, with TLS when `tls` is given.
-pub async fn dial(config: &ConnectionConfig, tls: Option<&LinkTls>) -> Result<Stream, Failed> {
-    let at = format!("{}:{}", config.host, config.port);
-    let connect = TcpStream::connect((config.host.as_str(), config.port));
-    let tcp = match tokio::time::timeout(config.response_timeout, connect).await {
+/// Each step may take `timeout`.
+pub async fn dial(smsc: &Smsc, timeout: Duration, tls: Option<&LinkTls>) -> Result<Stream, Failed> {
+    let at = format!("{}:{}", smsc.host, smsc.port);
+    let connect = TcpStream::connect((smsc.host.as_str(), smsc.port));
+    let tcp = match tokio::time::timeout(timeout, connect).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => return Err(Failed { reason: "connect", message: format!("connect to {at} failed: {e}") }),
         Err(_) => return Err(Failed { reason: "connect", message: format!("connect to {at} timed out") }),
@@ -47,7 +49,7 @@ pub async fn dial(config: &ConnectionConfig, tls: Option<&LinkTls>) -> Result<St
     let _ = tcp.set_nodelay(true);
     let Some(tls) = tls else { return Ok(Stream::Plain(tcp)) };
     let handshake = tls::TlsConnector::from(tls.config.clone()).connect(tls.server_name.clone(), tcp);
-    match tokio::time::timeout(config.response_timeout, handshake).await {
+    match tokio::time::timeout(timeout, handshake).await {
         Ok(Ok(s)) => Ok(Stream::Tls(Box::new(s))),
         // rustls' error (the certificate's problem, an alert from the SMSC) is the io::Error's text.
         Ok(Err(e)) => Err(Failed { reason: "tls", message: format!("TLS handshake with {at} failed: {e}") }),
@@ -97,13 +99,15 @@ mod tests {
 
     use super::*;
 
-    fn config(port: u16) -> ConnectionConfig {
+    fn config(port: u16) -> Smsc {
         let toml = format!(
             "[kafka]\nbrokers = \"b:1\"\n[[connections]]\nid = \"d\"\nprotocol = \"smpp\"\nhost = \"127.0.0.1\"\n\
              port = {port}\nsystem_id = \"x\"\nresponse_timeout = \"1s\"\n"
         );
-        runtime::Settings::from_toml(&toml).unwrap().connections.remove(0)
+        runtime::Settings::from_toml(&toml).unwrap().connections[0].smsc().unwrap().clone()
     }
+
+    const ONE_SECOND: Duration = Duration::from_secs(1);
 
     /// A client that trusts nobody: every handshake that gets as far as a certificate fails.
     fn trusting_nobody() -> LinkTls {
@@ -118,7 +122,7 @@ mod tests {
     #[tokio::test]
     async fn each_failure_says_what_failed_and_counts_as_connect_or_tls() {
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let failed = dial(&config(closed), None).await.err().unwrap();
+        let failed = dial(&config(closed), ONE_SECOND, None).await.err().unwrap();
         assert_eq!(failed.reason, "connect");
         assert!(failed.message.starts_with(&format!("connect to 127.0.0.1:{closed} failed: ")), "{failed:?}");
 
@@ -138,13 +142,13 @@ mod tests {
             }
         });
         let tls = trusting_nobody();
-        let failed = dial(&config(talking_port), Some(&tls)).await.err().unwrap();
+        let failed = dial(&config(talking_port), ONE_SECOND, Some(&tls)).await.err().unwrap();
         assert_eq!(failed.reason, "tls");
         assert!(
             failed.message.starts_with(&format!("TLS handshake with 127.0.0.1:{talking_port} failed: ")),
             "{failed:?}"
         );
-        let failed = dial(&config(silent_port), Some(&tls)).await.err().unwrap();
+        let failed = dial(&config(silent_port), ONE_SECOND, Some(&tls)).await.err().unwrap();
         assert_eq!(
             (failed.reason, failed.message),
             ("tls", format!("TLS handshake with 127.0.0.1:{silent_port} timed out"))

@@ -16,6 +16,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
+use runtime::config::link_tls::{self, LinkTls};
+use runtime::config::Smsc;
 use smpp::Backoff;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
@@ -92,15 +94,32 @@ struct Ended {
     failure: Option<&'static str>,
 }
 
+/// Where a link connects: the SMSC and the TLS client for it.
+#[derive(Clone, Copy)]
+struct Target<'a> {
+    smsc: &'a Smsc,
+    tls: &'a Result<Option<LinkTls>, String>,
+}
+
 /// Keeps link `index` up until `shutdown`, while this replica's share of
 /// the connection's binds counts it ([`Queue::turn`]); `new` makes a fresh
 /// session per connection.
-pub async fn run<P: Protocol>(queue: Arc<Queue>, index: usize, shutdown: CancellationToken, new: impl Fn() -> P) {
+pub async fn run<P: Protocol>(
+    queue: Arc<Queue>,
+    smsc: Smsc,
+    index: usize,
+    shutdown: CancellationToken,
+    new: impl Fn() -> P,
+) {
     let config = &queue.config;
+    // Built once per link; an error (which start-up validation rules out)
+    // fails every connection attempt rather than fall back to plain TCP.
+    let tls = link_tls::client(&smsc).map_err(|(key, e)| format!("{key}: {e}"));
+    let smsc = Target { smsc: &smsc, tls: &tls };
     let mut backoff = Backoff::new(config.reconnect_min, config.reconnect_max);
     loop {
         let Some(leave) = queue.turn(index, &shutdown).await else { break };
-        let ended = serve(&queue, new(), &shutdown, &leave).await;
+        let ended = serve(&queue, smsc, new(), &shutdown, &leave).await;
         leave.cancel();
         if shutdown.is_cancelled() {
             tracing::info!(reason = %ended.reason, "link closed");
@@ -194,7 +213,7 @@ impl<P: Protocol> Link<P> {
                 }
                 Effect::Deliver { incoming, key, recorded, refused } => {
                     let (delivered, answer) =
-                        crate::exchange::delivered(&queue.config.id, queue.config.protocol, incoming, Some(key));
+                        crate::exchange::delivered(&queue.config.id, queue.config.protocol(), incoming, Some(key));
                     if queue.inbound.send(delivered).await.is_err() {
                         self.write(&refused);
                         continue;
@@ -220,6 +239,7 @@ impl<P: Protocol> Link<P> {
 /// those in flight, and closes politely.
 async fn serve<P: Protocol>(
     queue: &Arc<Queue>,
+    smsc: Target<'_>,
     protocol: P,
     shutdown: &CancellationToken,
     leave: &CancellationToken,
@@ -231,12 +251,12 @@ async fn serve<P: Protocol>(
         reason,
         failure: Some(failure),
     };
-    let tls = match &queue.tls {
+    let tls = match smsc.tls {
         Ok(tls) => tls.as_ref(),
         // Validation at start-up makes this unreachable; never fall back to plain TCP.
         Err(e) => return failed("tls", format!("TLS set-up failed: {e}")),
     };
-    let mut stream = match crate::dial::dial(config, tls).await {
+    let mut stream = match crate::dial::dial(smsc.smsc, config.response_timeout, tls).await {
         Ok(s) => s,
         Err(f) => return failed(f.reason, f.message),
     };

@@ -44,7 +44,7 @@ impl InFlight {
             "otel.name" = %format_args!("submit {}", config.id),
             "otel.kind" = "client",
             "smsgw.connection" = %config.id,
-            "smsgw.protocol" = config.protocol.name(),
+            "smsgw.protocol" = config.protocol().name(),
             "smsgw.sequence_number" = Empty,
             "smsgw.message_id" = Empty,
             "smsgw.outcome" = Empty,

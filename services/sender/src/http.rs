@@ -22,7 +22,7 @@ pub mod template;
 use std::sync::Arc;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
-use runtime::config::{BodyFormat, ConnectionConfig, HttpAuth, HttpMethod};
+use runtime::config::{BodyFormat, ConnectionConfig, HttpAuth, HttpConfig, HttpMethod};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -47,19 +47,19 @@ struct Link {
 }
 
 impl Link {
-    fn new(config: &ConnectionConfig) -> Result<Link, String> {
-        let url = config.url.as_deref().unwrap_or_default();
+    fn new(config: &ConnectionConfig, http: &HttpConfig) -> Result<Link, String> {
+        let url = http.url.as_deref().unwrap_or_default();
         let url = reqwest::Url::parse(url).map_err(|e| format!("url: {e}"))?;
         let mut headers = HeaderMap::new();
-        for (name, value) in &config.headers {
+        for (name, value) in &http.headers {
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("headers.{name}: {e}"))?;
             let mut value = HeaderValue::from_str(value.expose()).map_err(|e| format!("headers.{name}: {e}"))?;
             // Header values are secrets (API keys): hidden from hyper's and reqwest's Debug.
             value.set_sensitive(true);
             headers.insert(name, value);
         }
-        if config.method == HttpMethod::Post && !headers.contains_key(CONTENT_TYPE) {
-            let content_type = match config.http_body_format() {
+        if http.method == HttpMethod::Post && !headers.contains_key(CONTENT_TYPE) {
+            let content_type = match http.body_format() {
                 BodyFormat::Json => "application/json",
                 BodyFormat::Form => "application/x-www-form-urlencoded",
             };
@@ -78,10 +78,10 @@ impl Link {
         Ok(Link {
             client,
             url,
-            method: config.method,
-            auth: config.auth.clone(),
-            template: Template::new(config.http_body(), config.http_body_format())?,
-            mapping: Mapping::new(config)?,
+            method: http.method,
+            auth: http.auth.clone(),
+            template: Template::new(http.body(), http.body_format())?,
+            mapping: Mapping::new(http)?,
         })
     }
 
@@ -141,8 +141,8 @@ impl Link {
 
 /// Runs one link until `shutdown` or until the pool closes, then lets the
 /// requests in flight finish (each bounded by `response_timeout`).
-pub async fn run(queue: Arc<Queue>, index: usize, shutdown: CancellationToken) {
-    let link = match Link::new(&queue.config) {
+pub async fn run(queue: Arc<Queue>, http: Arc<HttpConfig>, index: usize, shutdown: CancellationToken) {
+    let link = match Link::new(&queue.config, &http) {
         Ok(link) => Arc::new(link),
         Err(e) => {
             // Validation makes this unreachable; say so loudly if it is not.

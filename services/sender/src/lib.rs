@@ -67,7 +67,7 @@ pub enum Connections {
 
 impl Connections {
     fn takes(self, config: &runtime::config::ConnectionConfig) -> bool {
-        let modem = config.protocol == runtime::config::Protocol::Modem;
+        let modem = config.protocol() == runtime::config::Protocol::Modem;
         match self {
             Connections::All => true,
             Connections::Network => !modem,

@@ -69,18 +69,18 @@ fn failure_answer(failure: &modem::SubmitFailure) -> Result<Answer, SubmitError>
     Ok(Answer { verdict, message_id: String::new(), protocol_code: code, error_code: "smsc_error", text })
 }
 
-/// Keeps the modem of `queue.config` working until `shutdown`.
-pub async fn run(queue: Arc<Queue>, shutdown: CancellationToken) {
+/// Keeps the modem `device` of `queue.config` working until `shutdown`.
+pub async fn run(queue: Arc<Queue>, device: runtime::config::ModemConfig, shutdown: CancellationToken) {
     let config = &queue.config;
     let modem_config = ModemConfig {
-        pin: config.pin.as_ref().map(|p| Pin::new(p.expose())),
+        pin: device.pin.as_ref().map(|p| Pin::new(p.expose())),
         command_timeout: config.response_timeout,
         ..ModemConfig::default()
     };
     let mut link = ModemLink { modem: Modem::new(modem_config, Instant::now()), pending: HashMap::new(), ready: false };
     let mut backoff = Backoff::new(config.reconnect_min, config.reconnect_max);
     loop {
-        let ended = link.serve(&queue, &shutdown).await;
+        let ended = link.serve(&queue, &device, &shutdown).await;
         if link.ready {
             link.ready = false;
             queue.link_down();
@@ -89,13 +89,13 @@ pub async fn run(queue: Arc<Queue>, shutdown: CancellationToken) {
             Ended::Shutdown => break,
             Ended::Fatal(reason) => {
                 // A wrong PIN is never tried again: three wrong tries lock the SIM.
-                tracing::error!(%reason, device = %config.device, "modem disabled until restart");
+                tracing::error!(%reason, device = %device.device, "modem disabled until restart");
                 shutdown.cancelled().await;
                 break;
             }
             Ended::Lost(reason) => {
                 let delay = backoff.next_delay(rand::random::<f64>());
-                tracing::warn!(%reason, device = %config.device, retry_in = ?delay, "modem unhealthy, reopening");
+                tracing::warn!(%reason, device = %device.device, retry_in = ?delay, "modem unhealthy, reopening");
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
                     _ = tokio::time::sleep(delay) => {}
@@ -113,7 +113,7 @@ pub async fn run(queue: Arc<Queue>, shutdown: CancellationToken) {
     for (_, (sent, _)) in link.pending.drain() {
         sent.answer(Err(SubmitError::ConnectionLost));
     }
-    tracing::info!(device = %config.device, "modem closed");
+    tracing::info!(device = %device.device, "modem closed");
 }
 
 enum Ended {
@@ -132,11 +132,16 @@ struct ModemLink {
 }
 
 impl ModemLink {
-    async fn serve(&mut self, queue: &Arc<Queue>, shutdown: &CancellationToken) -> Ended {
+    async fn serve(
+        &mut self,
+        queue: &Arc<Queue>,
+        device: &runtime::config::ModemConfig,
+        shutdown: &CancellationToken,
+    ) -> Ended {
         let config = &queue.config;
-        let port = match tokio_serial::new(&config.device, config.baud).open_native_async() {
+        let port = match tokio_serial::new(&device.device, device.baud).open_native_async() {
             Ok(p) => p,
-            Err(e) => return Ended::Lost(format!("cannot open {}: {e}", config.device)),
+            Err(e) => return Ended::Lost(format!("cannot open {}: {e}", device.device)),
         };
         let (mut reader, mut writer) = tokio::io::split(port);
         let (acks, mut ack_rx) = mpsc::channel::<(InboundId, Ack)>(64);
@@ -145,7 +150,7 @@ impl ModemLink {
         loop {
             while let Some(bytes) = self.modem.poll_transmit() {
                 if let Err(e) = writer.write_all(&bytes).await {
-                    return Ended::Lost(format!("write to {} failed: {e}", config.device));
+                    return Ended::Lost(format!("write to {} failed: {e}", device.device));
                 }
             }
             while let Some(event) = self.modem.poll_event() {
@@ -159,9 +164,9 @@ impl ModemLink {
                 biased;
                 _ = shutdown.cancelled() => return Ended::Shutdown,
                 read = reader.read(&mut buf) => match read {
-                    Ok(0) => return Ended::Lost(format!("{} closed", config.device)),
+                    Ok(0) => return Ended::Lost(format!("{} closed", device.device)),
                     Ok(n) => self.modem.handle_input(&buf[..n], Instant::now()),
-                    Err(e) => return Ended::Lost(format!("read from {} failed: {e}", config.device)),
+                    Err(e) => return Ended::Lost(format!("read from {} failed: {e}", device.device)),
                 },
                 Some((id, ack)) = ack_rx.recv() => {
                     // Refused: left on the modem; it is reported again after the next reset.

@@ -8,25 +8,31 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use events::Priority;
-use runtime::config::{ConnectionConfig, Protocol};
+use runtime::config::{ConnectionConfig, Link, Smsc};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::cimd2::Cimd2Link;
 use crate::link::{Answer, Delivered, Submission, SubmitError, Verdict};
 use crate::queue::{Queue, Submit};
+use crate::smpp::bind::SmppBind;
+use crate::ucp::UcpLink;
 
 /// Starts `binds` framed-protocol links of one connection.
 fn links<P: crate::driver::Protocol>(
     queue: &Arc<Queue>,
+    smsc: &Smsc,
     tasks: &TaskTracker,
     shutdown: &CancellationToken,
     new: impl Fn() -> P + Clone + Send + Sync + 'static,
 ) {
     for index in 0..queue.config.binds {
         let span = tracing::info_span!("bind", connection = %queue.config.id, bind = index);
-        tasks.spawn(crate::driver::run(queue.clone(), index, shutdown.clone(), new.clone()).instrument(span));
+        tasks.spawn(
+            crate::driver::run(queue.clone(), smsc.clone(), index, shutdown.clone(), new.clone()).instrument(span),
+        );
     }
 }
 
@@ -53,33 +59,56 @@ impl Pool {
         let unrecorded = Arc::new([0; 3].map(|_| Arc::new(Semaphore::new(slots))));
         let queue = Arc::new(Queue::new(config, inbound));
         let config = queue.config.clone();
-        match config.protocol {
-            Protocol::Smpp => links(&queue, tasks, &shutdown, move || crate::smpp::bind::SmppBind::new(&config)),
-            Protocol::Ucp => links(&queue, tasks, &shutdown, move || crate::ucp::UcpLink::new(&config)),
-            Protocol::Cimd2 => links(&queue, tasks, &shutdown, move || crate::cimd2::Cimd2Link::new(&config)),
-            Protocol::Http => {
+        let id = &config.id;
+        match &config.link {
+            Link::Smpp(smsc, smpp) => {
+                let smpp = smpp.clone();
+                let new = {
+                    let (config, smsc) = (config.clone(), smsc.clone());
+                    move || SmppBind::new(&config, &smsc, &smpp)
+                };
+                links(&queue, smsc, tasks, &shutdown, new);
+            }
+            Link::Ucp(smsc, ucp) => {
+                let ucp = ucp.clone();
+                let new = {
+                    let (config, smsc) = (config.clone(), smsc.clone());
+                    move || UcpLink::new(&config, &smsc, &ucp)
+                };
+                links(&queue, smsc, tasks, &shutdown, new);
+            }
+            Link::Cimd2(smsc, _) => {
+                let new = {
+                    let (config, smsc) = (config.clone(), smsc.clone());
+                    move || Cimd2Link::new(&config, &smsc)
+                };
+                links(&queue, smsc, tasks, &shutdown, new);
+            }
+            Link::Http(http) => {
+                let http = Arc::new((**http).clone());
                 for index in 0..config.binds {
-                    let span = tracing::info_span!("link", connection = %config.id, link = index);
-                    tasks.spawn(crate::http::run(queue.clone(), index, shutdown.clone()).instrument(span));
+                    let span = tracing::info_span!("link", connection = %id, link = index);
+                    let link = crate::http::run(queue.clone(), http.clone(), index, shutdown.clone());
+                    tasks.spawn(link.instrument(span));
+                }
+                if let Some(listen) = http.callback_listen {
+                    let span = tracing::info_span!("callbacks", connection = %id, %listen);
+                    let callbacks = crate::http::callback::Callbacks::new(id, &http, queue.inbound.clone());
+                    match crate::http::callback::acceptor(&http) {
+                        Ok(tls) => {
+                            let serve = crate::http::callback::run(listen, callbacks, tls, shutdown.clone());
+                            tasks.spawn(serve.instrument(span));
+                        }
+                        // Validation at start-up makes this unreachable; never fall back to plain HTTP.
+                        Err(e) => span
+                            .in_scope(|| tracing::error!(error = %e, "cannot serve callbacks over TLS; not listening")),
+                    }
                 }
             }
-            Protocol::Modem => {
+            Link::Modem(device) => {
                 // One device, one task: `binds` does not apply.
-                let span = tracing::info_span!("modem", connection = %config.id, device = %config.device);
-                tasks.spawn(crate::modem::run(queue.clone(), shutdown.clone()).instrument(span));
-            }
-        }
-        if let (Protocol::Http, Some(listen)) = (queue.config.protocol, queue.config.callback_listen) {
-            let span = tracing::info_span!("callbacks", connection = %queue.config.id, %listen);
-            let callbacks = crate::http::callback::Callbacks::new(&queue.config, queue.inbound.clone());
-            match crate::http::callback::acceptor(&queue.config) {
-                Ok(tls) => {
-                    tasks.spawn(crate::http::callback::run(listen, callbacks, tls, shutdown).instrument(span));
-                }
-                // Validation at start-up makes this unreachable; never fall back to plain HTTP.
-                Err(e) => {
-                    span.in_scope(|| tracing::error!(error = %e, "cannot serve callbacks over TLS; not listening"))
-                }
+                let span = tracing::info_span!("modem", connection = %id, device = %device.device);
+                tasks.spawn(crate::modem::run(queue.clone(), device.clone(), shutdown.clone()).instrument(span));
             }
         }
         Pool { queue, unrecorded }

@@ -34,7 +34,7 @@ pub fn submits(
     };
     let source = request.from.as_deref().or(config.default_source.as_deref()).map(Address::parse);
     let destination = Address::parse(&request.to);
-    carriable(source.as_ref(), &destination, config.protocol)?;
+    carriable(source.as_ref(), &destination, config.protocol())?;
     let total = message.segments.len();
     Ok(message
         .segments
@@ -155,13 +155,20 @@ mod tests {
         assert_eq!(code(&r, &config()).as_deref(), Some("invalid_source"));
         r.from = Some(format!("+{}", "1".repeat(17)));
         assert_eq!(code(&r, &config()), None, "SMPP carries 20 digits");
-        let ucp = config_with("").clone();
-        let ucp = ConnectionConfig { protocol: Protocol::Ucp, ..ucp };
+        let mut ucp = config();
+        ucp.link = match ucp.link {
+            runtime::config::Link::Smpp(smsc, _) => runtime::config::Link::Ucp(smsc, Default::default()),
+            _ => unreachable!(),
+        };
         assert_eq!(code(&r, &ucp).as_deref(), Some("invalid_source"), "UCP carries 16");
         r.from = None;
         r.to = format!("+{}", "4".repeat(21));
         assert_eq!(code(&r, &config()).as_deref(), Some("invalid_destination"));
-        let http = ConnectionConfig { protocol: Protocol::Http, ..config() };
+        let api = "[kafka]\nbrokers = \"x:1\"\n[[connections]]\nid = \"h\"\nprotocol = \"http\"\nurl = \"http://a.example/\"\n";
+        let http = ConnectionConfig {
+            link: runtime::Settings::from_toml(api).unwrap().connections.remove(0).link,
+            ..config()
+        };
         assert_eq!(code(&r, &http), None, "HTTP APIs set their own limits");
     }
 

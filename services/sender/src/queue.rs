@@ -14,8 +14,7 @@ use std::time::{Duration, Instant};
 
 use events::Priority;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use runtime::config::link_tls::{self, LinkTls};
-use runtime::config::{ConnectionConfig, Protocol};
+use runtime::config::ConnectionConfig;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
@@ -58,10 +57,6 @@ pub struct Queue {
     limiter: std::sync::RwLock<Option<(u32, Arc<DefaultDirectRateLimiter>)>>,
     paused_until: Mutex<Option<Instant>>,
     pub inbound: mpsc::Sender<Delivered>,
-    /// The TLS client of a `tls = true` connection, built once for all its
-    /// links; an error (which start-up validation rules out) fails every
-    /// connection attempt rather than fall back to plain TCP.
-    pub tls: Result<Option<LinkTls>, String>,
     /// Links up, and since when there has been none.
     links: tokio::sync::watch::Sender<LinksUp>,
     /// Framed protocols: how many of the connection's `binds` this replica
@@ -84,7 +79,6 @@ impl Queue {
             limiter: std::sync::RwLock::new(limiter(config.max_tps).map(|l| (config.max_tps, Arc::new(l)))),
             paused_until: Mutex::new(None),
             inbound,
-            tls: link_tls::client(&config).map_err(|(key, e)| format!("{key}: {e}")),
             links: tokio::sync::watch::Sender::new(LinksUp { up: 0, none_since: Instant::now() }),
             // None until the group assigns this replica its share (connection::run).
             binds_allowed: tokio::sync::watch::Sender::new(0),
@@ -201,7 +195,7 @@ impl Queue {
     /// answers of those in flight, then unbinds.
     pub fn set_share(&self, held: usize, total: usize) {
         let allowed = binds_share(self.config.binds, held, total);
-        let framed = matches!(self.config.protocol, Protocol::Smpp | Protocol::Ucp | Protocol::Cimd2);
+        let framed = self.config.smsc().is_some();
         self.binds_allowed.send_if_modified(|now| {
             if !framed {
                 return false;

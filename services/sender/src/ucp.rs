@@ -17,7 +17,7 @@
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
-use runtime::config::ConnectionConfig;
+use runtime::config::{ConnectionConfig, Smsc, UcpConfig};
 use ucp::ira::Alphabet;
 use ucp::{Ack, Body, DeliveryStatus, Login, Message, Msg, Nack, Received, Session, SessionConfig, Sm};
 
@@ -29,27 +29,28 @@ const OTOA_INTERNATIONAL: &str = "1139";
 
 /// A UCP session over one TCP connection.
 pub struct UcpLink {
-    config: ConnectionConfig,
+    smsc: Smsc,
+    temporary_errors: Vec<u32>,
     session: Session,
     alphabet: Alphabet,
 }
 
 impl UcpLink {
-    pub fn new(config: &ConnectionConfig) -> Self {
+    pub fn new(config: &ConnectionConfig, smsc: &Smsc, ucp: &UcpConfig) -> Self {
         let session = Session::new(
             SessionConfig {
                 window: config.window,
                 response_timeout: config.response_timeout,
-                keepalive_interval: config.enquire_link_interval,
-                alert_adc: config.system_id.clone(),
+                keepalive_interval: smsc.enquire_link_interval,
+                alert_adc: smsc.system_id.clone(),
             },
             Instant::now(),
         );
-        let alphabet = match config.ucp_alphabet {
+        let alphabet = match ucp.ucp_alphabet {
             runtime::config::UcpAlphabet::Gsm => Alphabet::Gsm,
             runtime::config::UcpAlphabet::Ira => Alphabet::Ira,
         };
-        UcpLink { config: config.clone(), session, alphabet }
+        UcpLink { smsc: smsc.clone(), temporary_errors: config.temporary_errors.clone(), session, alphabet }
     }
 }
 
@@ -202,7 +203,7 @@ impl Protocol for UcpLink {
     }
 
     fn open(&mut self, now: Instant) -> Vec<Message> {
-        let login = Login::open_session(&self.config.system_id, self.config.password.expose());
+        let login = Login::open_session(&self.smsc.system_id, self.smsc.password.expose());
         self.session.login(login, now).into_iter().collect()
     }
 
@@ -234,7 +235,7 @@ impl Protocol for UcpLink {
                 let key = u32::from(message.trn.get());
                 let answer = match &message.body {
                     Body::Ack(ack) => Answer::accepted(message_id(ack)),
-                    Body::Nack(nack) => nack_answer(nack, &self.config.temporary_errors),
+                    Body::Nack(nack) => nack_answer(nack, &self.temporary_errors),
                     _ => return Vec::new(),
                 };
                 vec![Effect::Answer { key, result: Ok(answer) }]

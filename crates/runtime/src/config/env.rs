@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 
-use super::{invalid, ConfigError, HttpAuth, Secret, Settings};
+use super::{invalid, ConfigError, HttpAuth, HttpConfig, Link, Secret, Settings};
 
 const PROPERTIES: &str = "SMSGW__KAFKA__PROPERTIES__";
 const CONNECTIONS: &str = "SMSGW__CONNECTIONS__";
@@ -66,37 +66,55 @@ impl Overrides {
                 ));
             };
             let value = Secret::new(value.clone());
-            match field.as_str() {
-                "PASSWORD" => conn.password = value,
-                "PIN" => conn.pin = Some(value),
-                "CALLBACK_TOKEN" => conn.callback_token = Some(value),
-                "AUTH_TOKEN" => conn.auth = Some(HttpAuth::Bearer(value)),
-                "AUTH_USER" | "AUTH_PASSWORD" => {
-                    let (mut user, mut password) = match conn.auth.take() {
-                        Some(HttpAuth::Basic { user, password }) => (user, password),
-                        _ => (String::new(), Secret::default()),
-                    };
-                    if field == "AUTH_USER" {
-                        user = value.expose().to_owned();
-                    } else {
-                        password = value;
-                    }
-                    conn.auth = Some(HttpAuth::Basic { user, password });
+            let wrong =
+                |fits: &str| invalid(var, format!("{field} is a field of {fits} connections, not of `{}`", conn.id));
+            match (field.as_str(), &mut conn.link) {
+                ("PASSWORD", Link::Smpp(smsc, _) | Link::Ucp(smsc, _) | Link::Cimd2(smsc, _)) => smsc.password = value,
+                ("PASSWORD", _) => return Err(wrong("SMPP, UCP and CIMD2")),
+                ("PIN", Link::Modem(modem)) => modem.pin = Some(value),
+                ("PIN", _) => return Err(wrong("modem")),
+                ("CALLBACK_TOKEN" | "AUTH_TOKEN" | "AUTH_USER" | "AUTH_PASSWORD", Link::Http(http)) => {
+                    http_secret(http, field, value)
                 }
+                (f, Link::Http(http)) if f.starts_with("HEADER_") && f.len() > "HEADER_".len() => {
+                    http_secret(http, field, value)
+                }
+                ("CALLBACK_TOKEN" | "AUTH_TOKEN" | "AUTH_USER" | "AUTH_PASSWORD", _) => return Err(wrong("HTTP")),
+                (f, _) if f.starts_with("HEADER_") && f.len() > "HEADER_".len() => return Err(wrong("HTTP")),
                 _ => {
-                    let Some(header) = field.strip_prefix("HEADER_").filter(|h| !h.is_empty()) else {
-                        return Err(invalid(
-                            var,
-                            "unknown connection field (PASSWORD, PIN, CALLBACK_TOKEN, AUTH_USER, AUTH_PASSWORD, AUTH_TOKEN, HEADER_<NAME>)",
-                        ));
-                    };
-                    let header = header.to_ascii_lowercase().replace('_', "-");
-                    conn.headers.retain(|name, _| !name.eq_ignore_ascii_case(&header));
-                    conn.headers.insert(header, value);
+                    return Err(invalid(
+                        var,
+                        "unknown connection field (PASSWORD, PIN, CALLBACK_TOKEN, AUTH_USER, AUTH_PASSWORD, AUTH_TOKEN, HEADER_<NAME>)",
+                    ));
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// Sets an HTTP connection's secret `field` (one [`Overrides::apply`] accepts).
+fn http_secret(http: &mut HttpConfig, field: &str, value: Secret) {
+    match field {
+        "CALLBACK_TOKEN" => http.callback_token = Some(value),
+        "AUTH_TOKEN" => http.auth = Some(HttpAuth::Bearer(value)),
+        "AUTH_USER" | "AUTH_PASSWORD" => {
+            let (mut user, mut password) = match http.auth.take() {
+                Some(HttpAuth::Basic { user, password }) => (user, password),
+                _ => (String::new(), Secret::default()),
+            };
+            if field == "AUTH_USER" {
+                user = value.expose().to_owned();
+            } else {
+                password = value;
+            }
+            http.auth = Some(HttpAuth::Basic { user, password });
+        }
+        _ => {
+            let header = field.trim_start_matches("HEADER_").to_ascii_lowercase().replace('_', "-");
+            http.headers.retain(|name, _| !name.eq_ignore_ascii_case(&header));
+            http.headers.insert(header, value);
+        }
     }
 }
 
@@ -136,6 +154,16 @@ headers = { "X-Api-Key" = "in-file", "Accept" = "application/json" }
     }
 
     #[test]
+    fn a_secret_of_another_protocol_is_an_error() {
+        let e = load(&[("SMSGW__CONNECTIONS__SMSC_A__PIN", "1234")]).unwrap_err().to_string();
+        assert!(e.contains("SMSGW__CONNECTIONS__SMSC_A__PIN") && e.contains("modem"), "{e}");
+        let e = load(&[("SMSGW__CONNECTIONS__PROVIDER__PASSWORD", "x")]).unwrap_err().to_string();
+        assert!(e.contains("SMSGW__CONNECTIONS__PROVIDER__PASSWORD") && e.contains("SMPP"), "{e}");
+        let e = load(&[("SMSGW__CONNECTIONS__SMSC_A__HEADER_X", "x")]).unwrap_err().to_string();
+        assert!(e.contains("HTTP"), "{e}");
+    }
+
+    #[test]
     fn secrets_by_connection_id_and_kafka_properties() {
         let settings = load(&[
             ("SMSGW__CONNECTIONS__SMSC_A__PASSWORD", "from-env"),
@@ -150,8 +178,8 @@ headers = { "X-Api-Key" = "in-file", "Accept" = "application/json" }
         ])
         .unwrap();
         let a = settings.connection("smsc-a").unwrap();
-        assert_eq!(a.password.expose(), "from-env");
-        let p = settings.connection("provider").unwrap();
+        assert_eq!(a.smsc().unwrap().password.expose(), "from-env");
+        let p = settings.connection("provider").unwrap().http().unwrap();
         assert!(
             matches!(&p.auth, Some(HttpAuth::Basic { user, password }) if user == "acme" && password.expose() == "s3cret")
         );

@@ -6,9 +6,92 @@
 //! as callbacks on `callback_listen`, read by field names or JSON pointers.
 //! `config/smsgw.example.toml` shows every key.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
 use serde::Deserialize;
 
-use super::{invalid, ConfigError, ConnectionConfig, Protocol, Secret};
+use super::{invalid, ConfigError, Secret};
+
+/// The keys of a `protocol = "http"` connection.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// The API's URL (`http://` or `https://`).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// `POST` (default) or `GET` (then `body` is the query string).
+    #[serde(default)]
+    pub method: HttpMethod,
+    /// Extra request headers (API keys, ...).
+    #[serde(default)]
+    pub headers: BTreeMap<String, Secret>,
+    /// `{ basic = { user = "...", password = "..." } }` or `{ bearer = "token" }`.
+    #[serde(default)]
+    pub auth: Option<HttpAuth>,
+    /// The request body (or query string) with placeholders ([`http::PLACEHOLDERS`]).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// How placeholders are escaped: `json` (default for POST) or `form` (URL-encoded; GET's only choice).
+    #[serde(default)]
+    pub body_format: Option<BodyFormat>,
+    /// Statuses meaning "accepted"; empty (default) means any 2xx.
+    #[serde(default)]
+    pub success_status: Vec<u16>,
+    /// JSON pointer (RFC 6901) to the message id in a success response.
+    #[serde(default)]
+    pub message_id: Option<String>,
+    /// Or a regex with one capture group applied to the response body.
+    #[serde(default)]
+    pub message_id_regex: Option<String>,
+    /// JSON pointer to the error text in a failure response.
+    #[serde(default)]
+    pub error_text: Option<String>,
+    /// Or a regex with one capture group; without either the body itself is the text.
+    #[serde(default)]
+    pub error_text_regex: Option<String>,
+    /// Where the provider's callbacks arrive (`POST|GET /dlr`, `/mo`); no listener when unset.
+    #[serde(default)]
+    pub callback_listen: Option<std::net::SocketAddr>,
+    /// A shared secret every callback must carry, as `Authorization: Bearer <token>`
+    /// or the query parameter `token=<token>` (put it in the callback URL you give
+    /// the provider); callbacks without it get 401. Unset: any caller is believed.
+    #[serde(default)]
+    pub callback_token: Option<Secret>,
+    /// Serve the callbacks over TLS with this PEM certificate (chain, leaf
+    /// first) and `callback_tls_key`; plain HTTP when unset.
+    #[serde(default)]
+    pub callback_tls_cert: Option<PathBuf>,
+    /// PEM private key of `callback_tls_cert`.
+    #[serde(default)]
+    pub callback_tls_key: Option<PathBuf>,
+    /// Allow `callback_listen` on an address other than loopback without a
+    /// `callback_token`: only where nobody but the provider can reach it.
+    #[serde(default)]
+    pub callback_trusted_network: bool,
+    /// Callback connections open at once; more wait unaccepted in the
+    /// listen backlog, so a flood of idle or slow ones cannot use up the
+    /// process's file descriptors or memory.
+    #[serde(default = "default_callback_max_connections")]
+    pub callback_max_connections: usize,
+    /// Callback requests handled per second, across all connections (with a
+    /// burst of as many); more get 429 with `Retry-After`, which providers honour.
+    #[serde(default = "default_callback_max_rate")]
+    pub callback_max_rate: u32,
+    /// Which fields of a `/dlr` callback hold the id, status and error.
+    #[serde(default)]
+    pub dlr_callback: DlrCallback,
+    /// Which fields of a `/mo` callback hold the addresses and text.
+    #[serde(default)]
+    pub mo_callback: MoCallback,
+}
+
+fn default_callback_max_connections() -> usize {
+    1024
+}
+fn default_callback_max_rate() -> u32 {
+    1000
+}
 
 /// HTTP method of the submit request.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -192,9 +275,9 @@ pub const DEFAULT_JSON_BODY: &str = r#"{"to":"{to}","from":"{from}","text":"{tex
 /// The form / query string used when `body` is unset.
 pub const DEFAULT_FORM_BODY: &str = "to={to}&from={from}&text={text}";
 
-impl ConnectionConfig {
+impl HttpConfig {
     /// `body_format`, or its default: `json` for POST, `form` for GET.
-    pub fn http_body_format(&self) -> BodyFormat {
+    pub fn body_format(&self) -> BodyFormat {
         self.body_format.unwrap_or(match self.method {
             HttpMethod::Post => BodyFormat::Json,
             HttpMethod::Get => BodyFormat::Form,
@@ -202,8 +285,8 @@ impl ConnectionConfig {
     }
 
     /// `body`, or the default template for the body format.
-    pub fn http_body(&self) -> &str {
-        self.body.as_deref().unwrap_or(match self.http_body_format() {
+    pub fn body(&self) -> &str {
+        self.body.as_deref().unwrap_or(match self.body_format() {
             BodyFormat::Json => DEFAULT_JSON_BODY,
             BodyFormat::Form => DEFAULT_FORM_BODY,
         })
@@ -211,7 +294,7 @@ impl ConnectionConfig {
 }
 
 /// Checks an `http` connection's keys.
-pub(super) fn validate(c: &ConnectionConfig, key: &str) -> Result<(), ConfigError> {
+pub(super) fn validate(c: &HttpConfig, concat: Option<text::Concat>, key: &str) -> Result<(), ConfigError> {
     let k = |name: &str| format!("{key}.{name}");
     let Some(url) = c.url.as_deref() else {
         return Err(invalid(k("url"), "required for protocol = \"http\""));
@@ -224,7 +307,7 @@ pub(super) fn validate(c: &ConnectionConfig, key: &str) -> Result<(), ConfigErro
     if c.method == HttpMethod::Get && c.body_format == Some(BodyFormat::Json) {
         return Err(invalid(k("body_format"), "GET sends the template as the query string: form only"));
     }
-    parse_template(c.http_body()).map_err(|e| invalid(k("body"), e))?;
+    parse_template(c.body()).map_err(|e| invalid(k("body"), e))?;
     for (name, value) in &c.headers {
         let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
         if name.is_empty() || !name.bytes().all(token) {
@@ -275,7 +358,7 @@ pub(super) fn validate(c: &ConnectionConfig, key: &str) -> Result<(), ConfigErro
         check_field(field).map_err(|e| invalid(k(&format!("mo_callback.{name}")), e))?;
     }
     validate_callbacks(c, key)?;
-    if let Some(concat) = c.concat_setting.filter(|&c| c != text::Concat::Payload) {
+    if let Some(concat) = concat.filter(|&c| c != text::Concat::Payload) {
         return Err(invalid(
             k("concat"),
             format!("HTTP sends each message whole in one request: payload (or unset), not {concat:?}"),
@@ -286,7 +369,7 @@ pub(super) fn validate(c: &ConnectionConfig, key: &str) -> Result<(), ConfigErro
 
 /// The callback listener's keys: TLS files that load and go together, a
 /// token wherever strangers may reach the listener, positive limits.
-fn validate_callbacks(c: &ConnectionConfig, key: &str) -> Result<(), ConfigError> {
+fn validate_callbacks(c: &HttpConfig, key: &str) -> Result<(), ConfigError> {
     let k = |name: &str| format!("{key}.{name}");
     match (&c.callback_tls_cert, &c.callback_tls_key) {
         (Some(cert), Some(tls_key)) => {
@@ -322,32 +405,6 @@ fn validate_callbacks(c: &ConnectionConfig, key: &str) -> Result<(), ConfigError
         return Err(invalid(k("callback_max_rate"), "must be positive"));
     }
     Ok(())
-}
-
-/// Rejects `http` keys on connections of other protocols (they would be ignored).
-pub(super) fn validate_unused(c: &ConnectionConfig, key: &str) -> Result<(), ConfigError> {
-    debug_assert!(c.protocol != Protocol::Http);
-    let set = [
-        ("url", c.url.is_some()),
-        ("headers", !c.headers.is_empty()),
-        ("auth", c.auth.is_some()),
-        ("body", c.body.is_some()),
-        ("body_format", c.body_format.is_some()),
-        ("success_status", !c.success_status.is_empty()),
-        ("message_id", c.message_id.is_some()),
-        ("message_id_regex", c.message_id_regex.is_some()),
-        ("error_text", c.error_text.is_some()),
-        ("error_text_regex", c.error_text_regex.is_some()),
-        ("callback_listen", c.callback_listen.is_some()),
-        ("callback_token", c.callback_token.is_some()),
-        ("callback_tls_cert", c.callback_tls_cert.is_some()),
-        ("callback_tls_key", c.callback_tls_key.is_some()),
-        ("callback_trusted_network", c.callback_trusted_network),
-    ];
-    match set.iter().find(|(_, set)| *set) {
-        Some((name, _)) => Err(invalid(format!("{key}.{name}"), "only for protocol = \"http\"")),
-        None => Ok(()),
-    }
 }
 
 /// An RFC 6901 JSON pointer: empty (the whole document) or `/`-separated
@@ -407,12 +464,12 @@ mod tests {
     #[test]
     fn minimal_http_connection_needs_no_host_port_or_system_id() {
         let s = http("url = \"https://api.example.com/sms\"").unwrap();
-        let c = &s.connections[0];
-        assert_eq!(c.protocol, Protocol::Http);
+        let conn = &s.connections[0];
+        assert_eq!(conn.concat(), text::Concat::Payload, "whole messages by default");
+        let c = conn.http().unwrap();
         assert_eq!(c.method, HttpMethod::Post);
-        assert_eq!(c.http_body_format(), BodyFormat::Json);
-        assert_eq!(c.http_body(), DEFAULT_JSON_BODY);
-        assert_eq!(c.concat(), text::Concat::Payload, "whole messages by default");
+        assert_eq!(c.body_format(), BodyFormat::Json);
+        assert_eq!(c.body(), DEFAULT_JSON_BODY);
         assert_eq!(c.dlr_callback, DlrCallback::default());
         assert_eq!(c.callback_listen, None);
     }
@@ -436,9 +493,9 @@ mod tests {
             "#,
         )
         .unwrap();
-        let c = &s.connections[0];
+        let c = s.connections[0].http().unwrap();
         assert_eq!(c.method, HttpMethod::Get);
-        assert_eq!(c.http_body_format(), BodyFormat::Form);
+        assert_eq!(c.body_format(), BodyFormat::Form);
         assert_eq!(c.headers.get("x-api-key").or(c.headers.get("X-Api-Key")).map(Secret::expose), Some("k1"));
         assert_eq!(c.auth, Some(HttpAuth::Basic { user: "u".into(), password: "p".into() }));
         assert!(!format!("{:?}", c.auth).contains("\"p\""), "no password in Debug output: {:?}", c.auth);
@@ -450,7 +507,7 @@ mod tests {
         assert_eq!(c.dlr_callback.expired, vec!["expired".to_owned()]);
         assert_eq!(c.mo_callback.to, "shortcode");
         let bearer = http("url = \"https://a.example\"\nauth = { bearer = \"t0k\" }").unwrap();
-        assert_eq!(bearer.connections[0].auth, Some(HttpAuth::Bearer("t0k".into())));
+        assert_eq!(bearer.connections[0].http().unwrap().auth, Some(HttpAuth::Bearer("t0k".into())));
     }
 
     #[test]
@@ -494,7 +551,8 @@ mod tests {
         assert!(error_of(&format!("{url}callback_token = \"\"")).contains("connections[0].callback_token"));
         assert!(error_of(&format!("{url}callback_max_connections = 0")).contains("callback_max_connections"));
         assert!(error_of(&format!("{url}callback_max_rate = 0")).contains("callback_max_rate"));
-        let c = &http(url).unwrap().connections[0];
+        let s = http(url).unwrap();
+        let c = s.connections[0].http().unwrap();
         assert_eq!((c.callback_max_connections, c.callback_max_rate), (1024, 1000));
     }
 
@@ -514,7 +572,7 @@ mod tests {
         let smpp = "[kafka]\nbrokers = \"b:9092\"\n[[connections]]\nid = \"s\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\nsystem_id = \"x\"\n";
         assert!(Settings::from_toml(smpp).is_ok());
         let err = Settings::from_toml(&format!("{smpp}url = \"http://a\"")).unwrap_err().to_string();
-        assert!(err.contains("connections[0].url"), "{err}");
+        assert!(err.contains("`url` is not a key of protocol smpp") && err.contains("connections[0]"), "{err}");
         let err = Settings::from_toml(&smpp.replace("host = \"h\"\n", "")).unwrap_err().to_string();
         assert!(err.contains("connections[0].host"), "{err}");
         let err = Settings::from_toml(&smpp.replace("system_id = \"x\"\n", "")).unwrap_err().to_string();

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tls::rustls::pki_types::ServerName;
 use tls::rustls::ClientConfig;
 
-use super::{invalid, ConfigError, ConnectionConfig, Protocol};
+use super::{invalid, ConfigError, Smsc};
 
 /// What a link needs for its TLS handshake.
 #[derive(Debug, Clone)]
@@ -21,7 +21,7 @@ pub struct LinkTls {
 
 /// The TLS client of connection `c`: `None` without `tls = true`; an error
 /// naming the bad key (relative to the connection) and why.
-pub fn client(c: &ConnectionConfig) -> Result<Option<LinkTls>, (&'static str, tls::Error)> {
+pub fn client(c: &Smsc) -> Result<Option<LinkTls>, (&'static str, tls::Error)> {
     if !c.tls {
         return Ok(None);
     }
@@ -39,7 +39,7 @@ pub fn client(c: &ConnectionConfig) -> Result<Option<LinkTls>, (&'static str, tl
 }
 
 /// Checks the TLS keys of connection `c` (at `key`, e.g. `connections[0]`).
-pub(super) fn validate(c: &ConnectionConfig, key: &str) -> Result<(), ConfigError> {
+pub(super) fn validate(c: &Smsc, key: &str) -> Result<(), ConfigError> {
     let set = [
         ("tls", c.tls),
         ("tls_ca", c.tls_ca.is_some()),
@@ -48,10 +48,6 @@ pub(super) fn validate(c: &ConnectionConfig, key: &str) -> Result<(), ConfigErro
         ("tls_server_name", c.tls_server_name.is_some()),
     ];
     let Some((first, _)) = set.iter().find(|(_, set)| *set) else { return Ok(()) };
-    if !matches!(c.protocol, Protocol::Smpp | Protocol::Ucp | Protocol::Cimd2) {
-        let hint = if c.protocol == Protocol::Http { " (an HTTP connection uses an https:// url)" } else { "" };
-        return Err(invalid(format!("{key}.{first}"), format!("only for protocol smpp, ucp or cimd2{hint}")));
-    }
     if !c.tls {
         return Err(invalid(format!("{key}.{first}"), "set together with tls = true"));
     }
@@ -84,7 +80,7 @@ mod tests {
         assert!(error_of("tls = true\ntls_key = \"/k.pem\"").contains("connections[0].tls_cert"));
         let http = "[kafka]\nbrokers = \"b:9092\"\n[[connections]]\nid = \"h\"\nprotocol = \"http\"\nurl = \"https://a.example\"\ntls = true\n";
         let e = Settings::from_toml(http).unwrap_err().to_string();
-        assert!(e.contains("connections[0].tls") && e.contains("https://"), "{e}");
+        assert!(e.contains("connections[0]") && e.contains("`tls`") && e.contains("https://"), "{e}");
     }
 
     #[test]

@@ -36,7 +36,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming as Body;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use runtime::config::{ConnectionConfig, DlrCallback, MoCallback, Protocol};
+use runtime::config::{DlrCallback, HttpConfig, MoCallback, Protocol};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -71,13 +71,13 @@ pub struct Callbacks {
 }
 
 impl Callbacks {
-    pub fn new(config: &ConnectionConfig, inbound: mpsc::Sender<Delivered>) -> Arc<Callbacks> {
+    pub fn new(connection: &str, config: &HttpConfig, inbound: mpsc::Sender<Delivered>) -> Arc<Callbacks> {
         Arc::new(Callbacks {
             dlr: config.dlr_callback.clone(),
             mo: config.mo_callback.clone(),
             token: config.callback_token.as_ref().map(|t| t.expose().to_owned()),
             inbound,
-            connection: config.id.clone(),
+            connection: connection.to_owned(),
             rate: rate_limiter(config.callback_max_rate),
             max_connections: config.callback_max_connections.max(1),
         })
@@ -108,7 +108,7 @@ fn rate_limiter(per_second: u32) -> DefaultDirectRateLimiter {
 
 /// The TLS side of the listener, from `callback_tls_cert` and `callback_tls_key`;
 /// `Ok(None)` for plain HTTP.
-pub fn acceptor(config: &ConnectionConfig) -> Result<Option<tls::TlsAcceptor>, tls::Error> {
+pub fn acceptor(config: &HttpConfig) -> Result<Option<tls::TlsAcceptor>, tls::Error> {
     match (&config.callback_tls_cert, &config.callback_tls_key) {
         (Some(cert), Some(key)) => Ok(Some(tls::TlsAcceptor::from(tls::server_config(cert, key, None)?))),
         _ => Ok(None),

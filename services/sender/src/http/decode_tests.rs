@@ -47,7 +47,7 @@ proptest! {
              body = '{\"to\":\"{to}\",\"text\":\"{text}\"}'\nmessage_id = \"/id\"\n",
         );
         let settings = config.expect("a valid http connection");
-        let mapping = super::response::Mapping::new(&settings.connections[0]).expect("a valid mapping");
+        let mapping = super::response::Mapping::new(settings.connections[0].http().unwrap()).expect("a valid mapping");
         let _ = mapping.map(status, retry_after.as_deref(), &body);
     }
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use regex_lite::Regex;
-use runtime::config::ConnectionConfig;
+use runtime::config::HttpConfig;
 
 use crate::link::{Answer, Verdict};
 
@@ -69,7 +69,7 @@ pub struct Mapped {
 }
 
 impl Mapping {
-    pub fn new(config: &ConnectionConfig) -> Result<Mapping, String> {
+    pub fn new(config: &HttpConfig) -> Result<Mapping, String> {
         Ok(Mapping {
             success: config.success_status.clone(),
             message_id: Extract::new(config.message_id.as_deref(), config.message_id_regex.as_deref())?,
@@ -129,7 +129,7 @@ mod tests {
             "[kafka]\nbrokers = \"x:1\"\n[[connections]]\nid = \"c\"\nprotocol = \"http\"\nurl = \"http://h/s\"\n{extra}\n"
         ))
         .unwrap();
-        Mapping::new(&settings.connections[0]).unwrap()
+        Mapping::new(settings.connections[0].http().unwrap()).unwrap()
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use bytes::BytesMut;
-use runtime::config::{BindType, ConnectionConfig};
+use runtime::config::{BindType, ConnectionConfig, SmppConfig, Smsc};
 use smpp::{Action, Bind, BindKind, Body, Pdu, Received, Session, SessionConfig};
 
 use super::{classify, convert};
@@ -15,27 +15,35 @@ use crate::link::{Submission, SubmitError};
 
 /// An SMPP session over one TCP connection.
 pub struct SmppBind {
-    config: ConnectionConfig,
+    smsc: Smsc,
+    smpp: SmppConfig,
+    temporary_errors: Vec<u32>,
     session: Session,
     kind: BindKind,
 }
 
 impl SmppBind {
-    pub fn new(config: &ConnectionConfig) -> Self {
+    pub fn new(config: &ConnectionConfig, smsc: &Smsc, smpp: &SmppConfig) -> Self {
         let session = Session::new(
             SessionConfig {
                 window: config.window,
                 response_timeout: config.response_timeout,
-                enquire_link_interval: config.enquire_link_interval,
+                enquire_link_interval: smsc.enquire_link_interval,
             },
             Instant::now(),
         );
-        let kind = match config.bind {
+        let kind = match smpp.bind {
             BindType::Transmitter => BindKind::Transmitter,
             BindType::Receiver => BindKind::Receiver,
             BindType::Transceiver => BindKind::Transceiver,
         };
-        SmppBind { config: config.clone(), session, kind }
+        SmppBind {
+            smsc: smsc.clone(),
+            smpp: smpp.clone(),
+            temporary_errors: config.temporary_errors.clone(),
+            session,
+            kind,
+        }
     }
 }
 
@@ -58,9 +66,9 @@ impl Protocol for SmppBind {
 
     fn open(&mut self, now: Instant) -> Vec<Pdu> {
         let bind = Bind {
-            system_id: self.config.system_id.clone(),
-            password: self.config.password.expose().to_owned(),
-            system_type: self.config.system_type.clone(),
+            system_id: self.smsc.system_id.clone(),
+            password: self.smsc.password.expose().to_owned(),
+            system_type: self.smpp.system_type.clone(),
             ..Bind::default()
         };
         vec![self.session.bind_request(bind, self.kind, now)]
@@ -71,7 +79,7 @@ impl Protocol for SmppBind {
     }
 
     fn submit(&mut self, submission: &Submission, now: Instant) -> Result<(Pdu, u32), SubmitError> {
-        let body = Body::SubmitSm(convert::submit_sm(submission, &self.config));
+        let body = Body::SubmitSm(convert::submit_sm(submission, &self.smpp));
         match self.session.send_request(body, now) {
             Ok(pdu) => {
                 let sequence = pdu.sequence;
@@ -92,7 +100,7 @@ impl Protocol for SmppBind {
             }
             Received::Response { pdu, .. } => match pdu.body {
                 Body::SubmitSmResp(resp) => {
-                    let answer = classify::answer(pdu.status, resp.message_id, &self.config.temporary_errors);
+                    let answer = classify::answer(pdu.status, resp.message_id, &self.temporary_errors);
                     vec![Effect::Answer { key: pdu.sequence, result: Ok(answer) }]
                 }
                 Body::UnbindResp => vec![Effect::Close("unbound".into())],

@@ -2,7 +2,7 @@
 //! a [`Submission`] becomes a submit_sm, a deliver_sm becomes an [`Incoming`].
 
 use bytes::Bytes;
-use runtime::config::ConnectionConfig;
+use runtime::config::SmppConfig;
 use smpp::tlv::{find, tag, Tlv};
 use smpp::Sm;
 
@@ -24,7 +24,7 @@ fn ton_npi(address: &Address, national: (u8, u8)) -> (u8, u8) {
 /// The submit_sm for one submission: UDH in `short_message` with UDHI set,
 /// SAR TLVs (§5.3.2.22-24) or the whole message in `message_payload`
 /// (§5.3.2.32, then `short_message` is empty), validity as an absolute time.
-pub fn submit_sm(sub: &Submission, config: &ConnectionConfig) -> Sm {
+pub fn submit_sm(sub: &Submission, config: &SmppConfig) -> Sm {
     let (source_addr_ton, source_addr_npi, source_addr) = match &sub.source {
         None => (0, 0, String::new()),
         Some(a) => {
@@ -110,14 +110,18 @@ fn sar(sm: &Sm) -> Option<(u16, u8, u8)> {
 mod tests {
     use super::*;
 
-    fn config() -> ConnectionConfig {
-        runtime::Settings::from_toml(
+    fn config() -> SmppConfig {
+        let c = runtime::Settings::from_toml(
             "[kafka]\nbrokers = \"x:1\"\n[[connections]]\nid = \"c\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\n\
              system_id = \"s\"\ndest_ton = 2\nsource_ton = 3\nsource_npi = 4\n",
         )
         .unwrap()
         .connections
-        .remove(0)
+        .remove(0);
+        match c.link {
+            runtime::config::Link::Smpp(_, smpp) => smpp,
+            _ => unreachable!(),
+        }
     }
 
     fn submission(source: Option<&str>, to: &str) -> Submission {
