@@ -3,10 +3,11 @@
 
 use bytes::BytesMut;
 
-use crate::error::{DecodeError, EncodeError};
+use crate::error::{DecodeError, EncodeError, ERROR_SYNTAX};
 use crate::frame::{self, Checksum};
-use crate::packet::{Body, Packet};
+use crate::packet::{op, Body, Packet};
 use crate::param::Writer;
+use crate::response::Response;
 
 /// Default ceiling for one packet, STX to ETX (4 KiB). The largest legal
 /// packet is a submit with every parameter at its maximum, about 1.5 KiB
@@ -31,6 +32,23 @@ pub fn decode_with_max(buf: &mut BytesMut, max: usize) -> Result<Option<Packet>,
     let body =
         Body::decode(f.op, f.params).map_err(|source| DecodeError::Param { op: f.op, number: f.number, source })?;
     Ok(Some(Packet { number: f.number, body }))
+}
+
+impl DecodeError {
+    /// The packet to send back, if any: a NACK (99) for a checksum error, a
+    /// general error response (98) with [`ERROR_SYNTAX`] for a request that
+    /// could not be read. Only for requests (op < 50): answering a broken
+    /// response could make two broken peers answer each other forever.
+    pub fn reply(&self) -> Option<Packet> {
+        let (op, number, body) = match *self {
+            DecodeError::Checksum { op, number, .. } => (op, number, Body::Nack(Response::default())),
+            DecodeError::Syntax { op, number, .. } | DecodeError::Param { op, number, .. } => {
+                (op, number, Body::GeneralError(Response::error(ERROR_SYNTAX)))
+            }
+            _ => return None,
+        };
+        op::is_request(op).then_some(Packet { number, body })
+    }
 }
 
 /// Appends `packet` to `buf` with a checksum. On error `buf` is left exactly

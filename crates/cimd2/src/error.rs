@@ -1,8 +1,5 @@
 //! Typed codec errors.
 
-use crate::packet::{op, Body, Packet};
-use crate::response::Response;
-
 /// Error code 2, "syntax error" (spec, "Error codes"), sent back for a
 /// request whose parameters could not be read.
 pub const ERROR_SYNTAX: u16 = 2;
@@ -50,21 +47,6 @@ impl DecodeError {
     /// True when the bad octets were consumed and the next packet can be read.
     pub fn is_recoverable(&self) -> bool {
         !matches!(self, DecodeError::TooLong { .. })
-    }
-
-    /// The packet to send back, if any: a NACK (99) for a checksum error, a
-    /// general error response (98) with [`ERROR_SYNTAX`] for a request that
-    /// could not be read. Only for requests (op < 50): answering a broken
-    /// response could make two broken peers answer each other forever.
-    pub fn reply(&self) -> Option<Packet> {
-        let (op, number, body) = match *self {
-            DecodeError::Checksum { op, number, .. } => (op, number, Body::Nack(Response::default())),
-            DecodeError::Syntax { op, number, .. } | DecodeError::Param { op, number, .. } => {
-                (op, number, Body::GeneralError(Response::error(ERROR_SYNTAX)))
-            }
-            _ => return None,
-        };
-        op::is_request(op).then_some(Packet { number, body })
     }
 }
 

@@ -7,6 +7,7 @@ use crate::data_sm::DataSm;
 use crate::error::{BodyError, DecodeError, EncodeError};
 use crate::pdu::{Body, CommandId, Pdu};
 use crate::sm::{Sm, SmResp};
+use crate::status;
 use crate::wire::Reader;
 
 /// The PDU header: command_length, command_id, command_status, sequence_number.
@@ -84,6 +85,20 @@ fn decode_body(id: CommandId, body: Bytes) -> Result<Body, BodyError> {
         CommandId::GENERIC_NACK => Body::GenericNack,
         CommandId(command_id) => Body::Unknown { command_id, body },
     })
+}
+
+impl DecodeError {
+    /// The `generic_nack` to send back for a recoverable error on a request.
+    /// `None` for unrecoverable errors and for malformed responses (answering
+    /// a response could make two broken peers nack each other forever).
+    pub fn generic_nack(&self) -> Option<Pdu> {
+        match self {
+            DecodeError::Body { command_id, sequence, .. } if !command_id.is_response() => {
+                Some(Pdu::generic_nack(*sequence, status::ESME_RINVCMDLEN))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Appends `pdu` to `buf`. On error `buf` is left exactly as it was.

@@ -1,7 +1,6 @@
 //! Typed codec errors.
 
-use crate::pdu::{CommandId, Pdu};
-use crate::status;
+use crate::command_id::CommandId;
 
 /// Why a frame could not be decoded.
 ///
@@ -32,18 +31,6 @@ impl DecodeError {
     /// True when the bad frame was consumed and the next frame can be read.
     pub fn is_recoverable(&self) -> bool {
         matches!(self, DecodeError::Body { .. })
-    }
-
-    /// The `generic_nack` to send back for a recoverable error on a request.
-    /// `None` for unrecoverable errors and for malformed responses (answering
-    /// a response could make two broken peers nack each other forever).
-    pub fn generic_nack(&self) -> Option<Pdu> {
-        match self {
-            DecodeError::Body { command_id, sequence, .. } if !command_id.is_response() => {
-                Some(Pdu::generic_nack(*sequence, status::ESME_RINVCMDLEN))
-            }
-            _ => None,
-        }
     }
 }
 

@@ -64,6 +64,7 @@
 pub mod backoff;
 mod bind;
 pub mod codec;
+mod command_id;
 mod data_sm;
 mod error;
 #[doc(hidden)]

@@ -5,8 +5,6 @@
 
 use bytes::Bytes;
 
-use crate::wire::latin1;
-
 /// One optional parameter. The length is derived from `value` on encode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tlv {
@@ -123,6 +121,13 @@ impl Tlv {
 /// The first TLV with `tag`.
 pub fn find(tlvs: &[Tlv], tag: u16) -> Option<&Tlv> {
     tlvs.iter().find(|t| t.tag == tag)
+}
+
+pub(crate) fn latin1(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) if b.is_ascii() => s.to_owned(),
+        _ => b.iter().map(|&c| char::from(c)).collect(),
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::error::{BodyError, EncodeError};
-use crate::tlv::Tlv;
+use crate::tlv::{latin1, Tlv};
 
 /// A cursor over one frame's body. Slicing returns `Bytes` that share the
 /// frame's allocation, which is what makes `short_message` zero-copy.
@@ -79,13 +79,6 @@ impl Reader {
             tlvs.push(Tlv { tag, value });
         }
         Ok(tlvs)
-    }
-}
-
-pub(crate) fn latin1(b: &[u8]) -> String {
-    match std::str::from_utf8(b) {
-        Ok(s) if b.is_ascii() => s.to_owned(),
-        _ => b.iter().map(|&c| char::from(c)).collect(),
     }
 }
 

@@ -13,11 +13,11 @@
 //!
 //! A forced [`Preference::Gsm7`] takes steps 1 and 2 without the UCS-2 comparison.
 
+use crate::capacity::{capacity_with, Concat, SplitOptions};
 use crate::encoding::{choose, Encoding, Preference};
 use crate::error::TextError;
 use crate::gsm7::national::{Language, Shift};
 use crate::gsm7::Tables;
-use crate::segment::{capacity_with, Concat, SplitOptions};
 use crate::ucs2;
 
 /// How many segments a text of characters with these unit lengths takes: one if it

@@ -1,17 +1,4 @@
-use crate::encoding::{Encoding, MessageClass};
-
-/// A character that has no code in the requested alphabet.
-///
-/// `index` counts Unicode scalar values (`str::chars`), starting at 0, so it is
-/// the position a person sees, not a byte offset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("character {ch:?} (U+{code:04X}) at index {index} cannot be encoded", code = u32::from(*ch))]
-pub struct Unencodable {
-    /// The offending character.
-    pub ch: char,
-    /// Its position in the text, in characters.
-    pub index: usize,
-}
+use crate::alphabet::{Encoding, MessageClass, Unencodable};
 
 /// Why a text (or binary payload) could not be turned into segments.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

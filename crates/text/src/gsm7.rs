@@ -6,7 +6,7 @@
 //! [`national`]. Every alphabet function has a `_with(&Tables, ..)` form; a pair of
 //! national tables is just another [`Tables`] value ([`national::Shift::tables`]).
 
-use crate::error::Unencodable;
+use crate::alphabet::Unencodable;
 
 pub mod national;
 

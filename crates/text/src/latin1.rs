@@ -1,6 +1,6 @@
 //! ISO-8859-1, SMPP `data_coding` 3 (SMPP 3.4 §5.2.19; not a TS 23.038 alphabet).
 
-use crate::error::Unencodable;
+use crate::alphabet::Unencodable;
 
 /// Encodes `text` one octet per character; fails on the first character above U+00FF.
 pub fn encode(text: &str) -> Result<Vec<u8>, Unencodable> {

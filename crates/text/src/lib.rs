@@ -44,6 +44,8 @@
 //! ```
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod alphabet;
+mod capacity;
 mod choice;
 pub mod decode;
 pub mod encoding;
@@ -56,10 +58,11 @@ pub mod segment;
 pub mod ucs2;
 mod udh;
 
+pub use alphabet::Unencodable;
 pub use choice::choose_with;
 pub use decode::{decode, parse_udh, Decoded, Udh, UdhError};
 pub use encoding::{choose, Encoding, MessageClass, Preference};
-pub use error::{TextError, Unencodable};
+pub use error::TextError;
 pub use explain::{explain, Plan};
 pub use gsm7::national::{Language, Languages, Shift};
 pub use segment::{split, split_binary, Concat, Message, Segment, SplitOptions};

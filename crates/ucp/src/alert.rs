@@ -18,7 +18,7 @@ pub struct Alert {
 impl Alert {
     pub(crate) const FIELDS: usize = 2;
 
-    pub(crate) fn decode(f: &mut crate::codec::Reader) -> Result<Self, FieldError> {
+    pub(crate) fn decode(f: &mut crate::frame::Reader) -> Result<Self, FieldError> {
         Ok(Self { adc: f.next(), pid: f.next() })
     }
 

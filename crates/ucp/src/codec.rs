@@ -5,7 +5,8 @@ use bytes::BytesMut;
 
 use crate::alert::Alert;
 use crate::error::{DecodeError, EncodeError, FieldError};
-use crate::frame::{self, Fields};
+use crate::error_code;
+use crate::frame::{self, Fields, Reader};
 use crate::login::Login;
 use crate::message::{Body, Header, Kind, Message, Ot};
 use crate::result::{Ack, Nack};
@@ -35,30 +36,6 @@ pub fn decode_with_max(buf: &mut BytesMut, max: usize) -> Result<Option<Message>
     Ok(Some(Message { trn: header.trn, body }))
 }
 
-/// The data fields of one frame, read in order; a missing trailing field reads
-/// as empty (older SMSCs leave out the reserved fields at the end).
-#[derive(Debug)]
-pub(crate) struct Reader {
-    fields: std::vec::IntoIter<String>,
-}
-
-impl Reader {
-    fn new(fields: Vec<String>, max: usize) -> Result<Self, FieldError> {
-        if fields.len() > max {
-            return Err(FieldError::TooMany { got: fields.len(), max });
-        }
-        Ok(Self { fields: fields.into_iter() })
-    }
-
-    pub(crate) fn next(&mut self) -> String {
-        self.fields.next().unwrap_or_default()
-    }
-
-    pub(crate) fn remaining(&self) -> usize {
-        self.fields.len()
-    }
-}
-
 fn decode_body(header: Header, fields: Vec<String>) -> Result<Body, FieldError> {
     let Header { kind, ot, .. } = header;
     if kind == Kind::Result {
@@ -77,6 +54,21 @@ fn decode_body(header: Header, fields: Vec<String>) -> Result<Body, FieldError> 
         Ot::SESSION => Body::Login(Login::decode(&mut Reader::new(fields, Login::FIELDS)?)?),
         ot => Body::Unknown { ot, kind, fields },
     })
+}
+
+impl DecodeError {
+    /// The negative result to send back: error code 01 for a checksum error,
+    /// 02 (syntax error) for a bad LEN or field. `None` when there is no header
+    /// to answer, and for results (answering a result could make two broken
+    /// peers NACK each other forever).
+    pub fn nack(&self) -> Option<Message> {
+        let header = self.header().filter(|h| h.kind == Kind::Operation)?;
+        let ec = match self {
+            DecodeError::Checksum { .. } => error_code::CHECKSUM_ERROR,
+            _ => error_code::SYNTAX_ERROR,
+        };
+        Some(Message::nack_to(header, ec, ""))
+    }
 }
 
 /// Appends `message`, framed, to `buf`. On error `buf` is left exactly as it was.

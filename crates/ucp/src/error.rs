@@ -1,9 +1,8 @@
 //! Typed codec errors.
 
-use crate::error_code;
-use crate::message::{Header, Kind, Message, Ot};
+use crate::header::{Header, Ot};
 
-/// Why bytes could not be decoded into a [`Message`].
+/// Why bytes could not be decoded into a [`Message`](crate::Message).
 ///
 /// [`DecodeError::is_recoverable`] tells the caller what to do next. STX/ETX
 /// framing resynchronises on the next STX, so nearly everything is recoverable:
@@ -55,19 +54,6 @@ impl DecodeError {
             | DecodeError::Fields { header, .. } => Some(*header),
             _ => None,
         }
-    }
-
-    /// The negative result to send back: error code 01 for a checksum error,
-    /// 02 (syntax error) for a bad LEN or field. `None` when there is no header
-    /// to answer, and for results (answering a result could make two broken
-    /// peers NACK each other forever).
-    pub fn nack(&self) -> Option<Message> {
-        let header = self.header().filter(|h| h.kind == Kind::Operation)?;
-        let ec = match self {
-            DecodeError::Checksum { .. } => error_code::CHECKSUM_ERROR,
-            _ => error_code::SYNTAX_ERROR,
-        };
-        Some(Message::nack_to(header, ec, ""))
     }
 }
 

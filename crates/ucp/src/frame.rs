@@ -7,9 +7,9 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::error::{DecodeError, EncodeError};
+use crate::error::{DecodeError, EncodeError, FieldError};
+use crate::header::{Header, Kind, Ot, Trn};
 use crate::hex;
-use crate::message::{Header, Kind, Ot, Trn};
 
 pub const STX: u8 = 0x02;
 pub const ETX: u8 = 0x03;
@@ -117,6 +117,30 @@ pub(crate) fn parse(frame: &[u8]) -> Result<(Header, Vec<String>), DecodeError> 
         }
     };
     Ok((header, fields))
+}
+
+/// The data fields of one frame, read in order; a missing trailing field reads
+/// as empty (older SMSCs leave out the reserved fields at the end).
+#[derive(Debug)]
+pub(crate) struct Reader {
+    pub(crate) fields: std::vec::IntoIter<String>,
+}
+
+impl Reader {
+    pub(crate) fn new(fields: Vec<String>, max: usize) -> Result<Self, FieldError> {
+        if fields.len() > max {
+            return Err(FieldError::TooMany { got: fields.len(), max });
+        }
+        Ok(Self { fields: fields.into_iter() })
+    }
+
+    pub(crate) fn next(&mut self) -> String {
+        self.fields.next().unwrap_or_default()
+    }
+
+    pub(crate) fn remaining(&self) -> usize {
+        self.fields.len()
+    }
 }
 
 /// Data fields on their way to [`write`]: each one checked and followed by `/`.

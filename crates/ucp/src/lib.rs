@@ -59,6 +59,7 @@ pub mod error_code;
 pub mod frame;
 #[doc(hidden)]
 pub mod fuzzing;
+mod header;
 mod hex;
 pub mod ira;
 pub mod login;

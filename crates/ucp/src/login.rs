@@ -52,7 +52,7 @@ impl Login {
         }
     }
 
-    pub(crate) fn decode(f: &mut crate::codec::Reader) -> Result<Self, FieldError> {
+    pub(crate) fn decode(f: &mut crate::frame::Reader) -> Result<Self, FieldError> {
         let hex_text = |s: String, field| ira::decode_latin1_hex(&s).ok_or(FieldError::Hex { field });
         Ok(Self {
             oadc: f.next(),

@@ -6,10 +6,9 @@
 //! two, `A/SM` ([`Ot::ack_has_mvp`]).
 //! A NACK is always `N/EC/SM`.
 
-use crate::codec::Reader;
 use crate::error::FieldError;
-use crate::frame::Fields;
-use crate::message::Ot;
+use crate::frame::{Fields, Reader};
+use crate::header::Ot;
 
 /// A positive result.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

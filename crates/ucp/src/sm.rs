@@ -7,9 +7,8 @@
 //! alphanumeric OAdC has helpers ([`Sm::alphanumeric_originator`]).
 
 use crate::alphanumeric::{self, OriginatorError, OTOA_ALPHANUMERIC};
-use crate::codec::Reader;
 use crate::error::FieldError;
-use crate::frame::Fields;
+use crate::frame::{Fields, Reader};
 use crate::hex;
 use crate::ira::{self, Alphabet, Unencodable};
 use crate::xser::{self, ExtraService};

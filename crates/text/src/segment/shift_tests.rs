@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::decode::{decode_user_data, parse_udh};
-use crate::gsm7::national::Language;
+use crate::gsm7::national::{Language, Languages};
 use crate::gsm7::{pack, ESCAPE};
 use proptest::prelude::*;
 

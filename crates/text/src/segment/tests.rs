@@ -1,5 +1,6 @@
 use super::*;
 use crate::decode::parse_udh;
+use crate::encoding::MessageClass;
 use crate::gsm7::ESCAPE;
 use proptest::prelude::*;
 
