@@ -39,7 +39,7 @@ async fn outcome(status: &kafka::rdkafka::consumer::StreamConsumer, id: &str) ->
     let found = |m: &[kafka::rdkafka::message::OwnedMessage]| status_events(m).iter().any(|e| e.request_id == id);
     let events = status_events(&collect(status, Duration::from_secs(60), found).await);
     let e = events.iter().find(|e| e.request_id == id).unwrap_or_else(|| panic!("no status for {id}"));
-    (e.status, e.error.as_ref().map(|e| e.code.clone()).unwrap_or_default())
+    (e.status, e.error.as_ref().map(|e| e.code.as_str().to_owned()).unwrap_or_default())
 }
 
 /// Waits for the next opt-out change on the topic (fences are other records).

@@ -16,7 +16,11 @@ fn main() {
         connection: Some("smpp-operator-a".into()),
         message_ids: vec!["4f2a9c01".into(), "4f2a9c02".into()],
         segments: 2,
-        error: Some(ErrorInfo { code: "none".into(), protocol_code: Some(0), text: "stat:DELIVRD".into() }),
+        error: Some(ErrorInfo {
+            code: events::ErrorCode::Undeliverable,
+            protocol_code: Some(0),
+            text: "stat:DELIVRD".into(),
+        }),
         timestamp: 1_700_000_000_123,
         submitted_at: Some(1_700_000_000_000),
         done_at: Some(1_700_000_060_000),

@@ -32,6 +32,7 @@ mod avro_guard;
 mod avro_value;
 mod direct_encode;
 mod error;
+mod error_code;
 mod inbound;
 pub mod model;
 #[doc(hidden)]
@@ -44,6 +45,7 @@ mod status;
 mod wire;
 
 pub use error::{DecodeError, EncodeError};
+pub use error_code::ErrorCode;
 pub use inbound::{decode_inbound, encode_inbound};
 pub use model::{
     Encoding, EpochMillis, ErrorInfo, InboundMessage, Metadata, Priority, RouteInfo, SendRequest, Status, StatusEvent,

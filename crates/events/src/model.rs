@@ -204,9 +204,8 @@ impl Status {
 /// Why a message was rejected, failed or not delivered (Avro record `io.smsgw.Error`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorInfo {
-    /// Normalised snake_case reason: `throttled`, `invalid_destination`,
-    /// `invalid_request`, `expired`, `connection_failed`, ...
-    pub code: String,
+    /// The normalised reason (`throttled`, `invalid_destination`, ...).
+    pub code: crate::ErrorCode,
     /// The protocol's own code (SMPP command_status, DLR `err:`, ...).
     pub protocol_code: Option<i32>,
     /// Human-readable detail.

@@ -28,7 +28,7 @@ pub fn decode_status(bytes: &[u8], registry: Option<&dyn SchemaLookup>) -> Resul
 pub(crate) fn to_value(e: &StatusEvent) -> Value {
     let error = e.error.as_ref().map(|err| {
         Value::Record(vec![
-            av::field("code", Value::String(err.code.clone())),
+            av::field("code", Value::String(err.code.as_str().to_owned())),
             av::field("protocol_code", av::nullable(err.protocol_code.map(Value::Int))),
             av::field("text", Value::String(err.text.clone())),
         ])
@@ -121,7 +121,7 @@ fn error_from_value(value: Value) -> Result<ErrorInfo, DecodeError> {
         }
     }
     Ok(ErrorInfo {
-        code: code.ok_or_else(|| av::missing("error.code"))?,
+        code: crate::ErrorCode::parse(&code.ok_or_else(|| av::missing("error.code"))?),
         protocol_code,
         text: text.ok_or_else(|| av::missing("error.text"))?,
     })

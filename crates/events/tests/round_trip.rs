@@ -55,7 +55,7 @@ fn full_status() -> StatusEvent {
         message_ids: vec!["0a1b".into(), "0a1c".into()],
         segments: 2,
         error: Some(ErrorInfo {
-            code: "invalid_destination".into(),
+            code: events::ErrorCode::InvalidDestination,
             protocol_code: Some(11),
             text: "dlr err:011".into(),
         }),
@@ -200,7 +200,7 @@ prop_compose! {
     ) -> StatusEvent {
         StatusEvent {
             request_id, status, connection, message_ids, segments,
-            error: error.map(|(code, protocol_code, text)| ErrorInfo { code, protocol_code, text }),
+            error: error.map(|(code, protocol_code, text)| ErrorInfo { code: events::ErrorCode::parse(&code), protocol_code, text }),
             timestamp, submitted_at, done_at, tenant, metadata,
             route: route.map(|(id, reason)| RouteInfo { id, reason }),
         }

@@ -130,7 +130,11 @@ fn data_written_with_published_versions_decodes_with_the_current_schema() {
     let status = StatusEvent {
         message_ids: vec!["a".into()],
         segments: 1,
-        error: Some(ErrorInfo { code: "throttled".into(), protocol_code: Some(0x58), text: "ESME_RTHROTTLED".into() }),
+        error: Some(ErrorInfo {
+            code: events::ErrorCode::Throttled,
+            protocol_code: Some(0x58),
+            text: "ESME_RTHROTTLED".into(),
+        }),
         ..StatusEvent::new("r-1", Status::Failed, 1_700_000_000_000)
     };
     let inbound = InboundMessage {

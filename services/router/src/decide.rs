@@ -2,7 +2,7 @@
 //! the writer schemas at hand, the clock and the routing table, so every
 //! branch is unit-tested.
 
-use events::{DecodeError, ErrorInfo, RouteInfo, SchemaLookup, SendRequest, StatusEvent};
+use events::{DecodeError, ErrorCode, ErrorInfo, RouteInfo, SchemaLookup, SendRequest, StatusEvent};
 use text::SplitOptions;
 
 use crate::matcher::Facts;
@@ -72,7 +72,7 @@ pub fn decide(
         request.metadata.clear();
         let mut ev = StatusEvent::new(request.id.clone(), events::Status::Rejected, now_ms);
         ev.error = Some(ErrorInfo {
-            code: "metadata_too_large".into(),
+            code: ErrorCode::MetadataTooLarge,
             protocol_code: None,
             text: format!("metadata: {metadata_bytes} bytes, more than the {} allowed", limits.max_metadata_bytes),
         });
@@ -80,46 +80,46 @@ pub fn decide(
         return Decision::Refuse(Box::new(ev));
     }
     let request = request;
-    let refuse = |code: &str, text: String| {
+    let refuse = |code: ErrorCode, text: String| {
         let mut ev = StatusEvent::new(request.id.clone(), events::Status::Rejected, now_ms);
-        ev.error = Some(ErrorInfo { code: code.into(), protocol_code: None, text });
+        ev.error = Some(ErrorInfo { code, protocol_code: None, text });
         ev.tenant = request.tenant.clone().filter(|t| t.len() <= MAX_ID_BYTES);
         ev.metadata = request.metadata.clone();
         ev.connection = request.connection.clone();
         Decision::Refuse(Box::new(ev))
     };
     if request.tenant.as_ref().is_some_and(|t| t.len() > MAX_ID_BYTES) {
-        return refuse("invalid_request", format!("tenant: longer than {MAX_ID_BYTES} bytes"));
+        return refuse(ErrorCode::InvalidRequest, format!("tenant: longer than {MAX_ID_BYTES} bytes"));
     }
     let to = match number::normalise(&request.to) {
         Ok(n) => number::with_country(n, routes.default_country()),
-        Err(reason) => return refuse("invalid_destination", format!("to: {reason}")),
+        Err(reason) => return refuse(ErrorCode::InvalidDestination, format!("to: {reason}")),
     };
     if let Err(reason) = routes.lists.check(&to, request.tenant.as_deref()) {
-        return refuse("blocked", format!("to: {reason}"));
+        return refuse(ErrorCode::Blocked, format!("to: {reason}"));
     }
     let facts = Facts::new(&to, request.from.as_deref(), request.tenant.as_deref(), &request.metadata, request.flash);
     let picked = routes.pick(&request.id, request.connection.as_deref(), &facts, now_ms);
     let (connection, route, sender, reroute) = match picked {
         Ok(picked) => (picked.connection, picked.route, picked.sender, picked.reroute),
-        Err(e) => return refuse("no_route", e.to_string()),
+        Err(e) => return refuse(ErrorCode::NoRoute, e.to_string()),
     };
     let opts = split(&connection);
     let split = match (&request.text, &request.payload) {
         (Some(t), _) => text::split(t, request.encoding.preference(), &opts),
         (None, Some(p)) => text::split_binary(p, &opts),
-        (None, None) => return refuse("invalid_request", "text: one of text and payload is required".into()),
+        (None, None) => return refuse(ErrorCode::InvalidRequest, "text: one of text and payload is required".into()),
     };
     let segments = match split {
         Ok(m) => m.segments.len(),
-        Err(e @ text::TextError::Unencodable { .. }) => return refuse("unencodable_text", e.to_string()),
-        Err(e @ text::TextError::TooManySegments { .. }) => return refuse("too_long", e.to_string()),
-        Err(e) => return refuse("invalid_text", e.to_string()),
+        Err(e @ text::TextError::Unencodable { .. }) => return refuse(ErrorCode::UnencodableText, e.to_string()),
+        Err(e @ text::TextError::TooManySegments { .. }) => return refuse(ErrorCode::TooLong, e.to_string()),
+        Err(e) => return refuse(ErrorCode::InvalidText, e.to_string()),
     };
     if request.expires_at.is_some_and(|t| t <= now_ms) {
         let mut ev = StatusEvent::new(request.id.clone(), events::Status::Expired, now_ms);
         ev.error = Some(ErrorInfo {
-            code: "expired".into(),
+            code: ErrorCode::Expired,
             protocol_code: None,
             text: "expires_at passed before routing".into(),
         });
@@ -131,7 +131,7 @@ pub fn decide(
     let from = sender.as_deref().or(request.from.as_deref());
     if let Some(number) = from.and_then(|f| optouts::comparable(f, routes.default_country())) {
         if routes.optouts.contains(&number, to.digits()) {
-            return refuse("opted_out", "the recipient opted out of messages from this sender".into());
+            return refuse(ErrorCode::OptedOut, "the recipient opted out of messages from this sender".into());
         }
     }
     if let Some(send_at) = request.send_at.filter(|t| *t > now_ms) {
@@ -153,7 +153,7 @@ fn refuse_undecoded(e: DecodeError, now_ms: i64) -> Decision {
     match e.request_id() {
         Some(id) if !e.is_undecodable() => {
             let mut ev = StatusEvent::new(id, events::Status::Rejected, now_ms);
-            ev.error = Some(ErrorInfo { code: "invalid_request".into(), protocol_code: None, text: e.to_string() });
+            ev.error = Some(ErrorInfo { code: ErrorCode::InvalidRequest, protocol_code: None, text: e.to_string() });
             Decision::Refuse(Box::new(ev))
         }
         _ => Decision::DeadLetter { reason: e.to_string() },
@@ -258,7 +258,7 @@ mod tests {
         let code = |json: &str| {
             status_of(decide(json.as_bytes(), None, 0, &r, &max(3), Limits::default()))
                 .error
-                .map(|e| e.code)
+                .map(|e| e.code.as_str().to_owned())
                 .unwrap_or_default()
         };
         assert_eq!(code(r#"{"id":"a","to":"+4915112345678","text":"x","connection":"nope"}"#), "no_route");
@@ -277,7 +277,7 @@ mod tests {
         for to in ["+4915112345678", "015112345678"] {
             let json = format!(r#"{{"id":"b","to":"{to}","text":"x"}}"#);
             let ev = status_of(decide(json.as_bytes(), None, 0, &r, &max(10), Limits::default()));
-            assert_eq!(ev.error.map(|e| e.code).as_deref(), Some("blocked"), "{to}");
+            assert_eq!(ev.error.map(|e| e.code.as_str().to_owned()).as_deref(), Some("blocked"), "{to}");
         }
         let json = r#"{"id":"b","to":"+4915112345679","text":"x"}"#;
         assert!(matches!(decide(json.as_bytes(), None, 0, &r, &max(10), Limits::default()), Decision::Queue { .. }));
@@ -301,7 +301,7 @@ mod tests {
             &max(10),
             Limits::default(),
         ) {
-            Decision::Refuse(ev) => ev.error.map(|e| e.code).unwrap_or_default(),
+            Decision::Refuse(ev) => ev.error.map(|e| e.code.as_str().to_owned()).unwrap_or_default(),
             _ => "queued".into(),
         };
         assert_eq!(code("+4930555777"), "opted_out");

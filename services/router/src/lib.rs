@@ -31,6 +31,7 @@ pub mod table;
 use std::sync::Arc;
 use std::time::Duration;
 
+use events::ErrorCode;
 use events::SchemaLookup;
 use kafka::rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
 use kafka::{trace, AckingConsumer, Outgoing, Producer, PublishError};
@@ -206,7 +207,7 @@ impl Router {
                     counters::requests("rejected").inc();
                     let mut ev = events::StatusEvent::new(request.id.clone(), events::Status::Rejected, now_ms());
                     let text = format!("the tenant's {limit} requests for today (UTC) are used up");
-                    ev.error = Some(events::ErrorInfo { code: "quota_exceeded".into(), protocol_code: None, text });
+                    ev.error = Some(events::ErrorInfo { code: ErrorCode::QuotaExceeded, protocol_code: None, text });
                     ev.tenant = request.tenant.clone();
                     ev.metadata = request.metadata.clone();
                     let topics = &self.settings.kafka.topics;
@@ -270,8 +271,11 @@ impl Router {
                         let mut ev = events::StatusEvent::new(request.id.clone(), events::Status::Failed, now_ms());
                         ev.connection = Some(connection);
                         ev.route = Some(route);
-                        ev.error =
-                            Some(events::ErrorInfo { code: "queue_refused".into(), protocol_code: None, text: reason });
+                        ev.error = Some(events::ErrorInfo {
+                            code: ErrorCode::QueueRefused,
+                            protocol_code: None,
+                            text: reason,
+                        });
                         ev.tenant = request.tenant.clone();
                         ev.metadata = request.metadata.clone();
                         status::publish_final(&self.producer, &self.settings.kafka.topics, &ev, &trace_fields).await

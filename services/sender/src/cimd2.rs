@@ -15,6 +15,7 @@
 //!   service centre timestamp (060); the status report (23) names it the
 //!   same way, so both become the message id `destination:timestamp`.
 
+use events::ErrorCode;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
@@ -99,12 +100,12 @@ fn error_answer(response: &Response, temporary: &[u32]) -> Answer {
         _ => Verdict::Permanent,
     };
     let error_code = match code {
-        300 | 301 => "invalid_destination",
-        302 => "invalid_text",
-        _ => "smsc_error",
+        300 | 301 => ErrorCode::InvalidDestination,
+        302 => ErrorCode::InvalidText,
+        _ => ErrorCode::SmscError,
     };
     let text = format!("900:{code} {}", response.error_text.as_deref().unwrap_or_default()).trim().to_owned();
-    Answer { verdict, message_id: String::new(), protocol_code: i32::from(code), error_code, text }
+    Answer { verdict, message_id: String::new(), protocol_code: i32::from(code), error_code: Some(error_code), text }
 }
 
 /// The message id of a submit response or status report: `destination:timestamp`.
@@ -366,6 +367,6 @@ mod tests {
         assert_eq!(r(9).verdict, Verdict::Temporary);
         let throttled = Response { error_code: Some(9), error_text: Some("throttling".into()), ..Response::default() };
         assert_eq!(error_answer(&throttled, &[]).verdict, Verdict::Throttled);
-        assert_eq!((r(300).verdict, r(300).error_code), (Verdict::Permanent, "invalid_destination"));
+        assert_eq!((r(300).verdict, r(300).code()), (Verdict::Permanent, "invalid_destination"));
     }
 }

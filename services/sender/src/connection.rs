@@ -18,7 +18,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use events::{Priority, SchemaLookup, Status};
+use events::{ErrorCode, Priority, SchemaLookup, Status};
 use kafka::lease::Lease;
 use kafka::rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
 use kafka::{trace, AckingConsumer, Outgoing, Producer, PublishError};
@@ -206,7 +206,7 @@ impl Worker {
                 let Some(id) = e.request_id() else { return true };
                 let mut ev = events::StatusEvent::new(id, Status::Failed, message::now_ms());
                 ev.error = Some(events::ErrorInfo {
-                    code: "invalid_request".into(),
+                    code: ErrorCode::InvalidRequest,
                     protocol_code: None,
                     text: e.to_string(),
                 });
@@ -436,7 +436,7 @@ impl Worker {
                     ev.status = Status::Failed;
                     ev.done_at = Some(message::now_ms());
                     ev.error = Some(events::ErrorInfo {
-                        code: "no_message_id".into(),
+                        code: ErrorCode::NoMessageId,
                         protocol_code: None,
                         text: "the SMSC accepted the message without a message id: no delivery report can be matched"
                             .into(),

@@ -19,6 +19,7 @@ pub mod response;
 pub mod slots;
 pub mod template;
 
+use events::ErrorCode;
 use std::sync::Arc;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
@@ -90,7 +91,7 @@ impl Link {
     async fn send(&self, submission: &Submission, queue: &Queue) -> Result<Answer, SubmitError> {
         let rendered = match self.template.render(submission) {
             Ok(r) => r,
-            Err(e) => return Ok(refused("invalid_request", e.to_string())),
+            Err(e) => return Ok(refused(ErrorCode::InvalidRequest, e.to_string())),
         };
         let request = match self.method {
             HttpMethod::Post => self.client.post(self.url.clone()).body(rendered),
@@ -197,19 +198,25 @@ fn failure(e: &reqwest::Error) -> Result<Answer, SubmitError> {
             verdict: Verdict::Temporary,
             message_id: String::new(),
             protocol_code: 0,
-            error_code: "connection_failed",
+            error_code: Some(ErrorCode::ConnectionFailed),
             text: chain(e),
         });
     }
     if e.is_builder() {
-        return Ok(refused("invalid_request", chain(e)));
+        return Ok(refused(ErrorCode::InvalidRequest, chain(e)));
     }
     tracing::debug!(error = %chain(e), "request failed after it was sent");
     Err(if e.is_timeout() { SubmitError::Timeout } else { SubmitError::ConnectionLost })
 }
 
-fn refused(error_code: &'static str, text: String) -> Answer {
-    Answer { verdict: Verdict::Permanent, message_id: String::new(), protocol_code: 0, error_code, text }
+fn refused(error_code: ErrorCode, text: String) -> Answer {
+    Answer {
+        verdict: Verdict::Permanent,
+        message_id: String::new(),
+        protocol_code: 0,
+        error_code: Some(error_code),
+        text,
+    }
 }
 
 /// An error with its causes (reqwest's own message names only the URL).

@@ -11,6 +11,7 @@
 //! recorded on the broker.
 
 use bytes::Bytes;
+use events::ErrorCode;
 use tokio::sync::oneshot;
 
 /// How an address is numbered (the SMPP TON/NPI pairs, UCP OTON/ONPI, a modem's type of address).
@@ -92,8 +93,8 @@ pub struct Answer {
     pub message_id: String,
     /// The protocol's own status or error code (0 when accepted).
     pub protocol_code: i32,
-    /// The normalised error code published in status events (`invalid_destination`, ...).
-    pub error_code: &'static str,
+    /// The normalised error code published in status events (none when accepted).
+    pub error_code: Option<ErrorCode>,
     /// The protocol's name for the code, for logs and event texts.
     pub text: String,
 }
@@ -101,7 +102,12 @@ pub struct Answer {
 impl Answer {
     /// An accepted submission.
     pub fn accepted(message_id: String) -> Answer {
-        Answer { verdict: Verdict::Accepted, message_id, protocol_code: 0, error_code: "", text: String::new() }
+        Answer { verdict: Verdict::Accepted, message_id, protocol_code: 0, error_code: None, text: String::new() }
+    }
+
+    /// The error code's name; empty when accepted.
+    pub fn code(&self) -> &str {
+        self.error_code.as_ref().map_or("", ErrorCode::as_str)
     }
 }
 

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use events::{ErrorInfo, Priority, SendRequest, Status, StatusEvent};
+use events::{ErrorCode, ErrorInfo, Priority, SendRequest, Status, StatusEvent};
 use tokio_util::sync::CancellationToken;
 
 use crate::link::{Answer, Submission, SubmitError, Verdict};
@@ -94,12 +94,13 @@ pub async fn send(
                     Verdict::Permanent => return event(Status::Failed, ids, Some(answer_error(&answer))),
                 },
                 Err(SubmitError::Expired) => {
-                    let error = error_info("expired", None, "validity ran out before the message could be submitted");
+                    let error =
+                        error_info(ErrorCode::Expired, None, "validity ran out before the message could be submitted");
                     return event(Status::Expired, ids, Some(error));
                 }
                 Err(SubmitError::Closed | SubmitError::Withdrawn) => return Outcome::Interrupted,
                 Err(SubmitError::Unsupported(reason)) => {
-                    return event(Status::Failed, ids, Some(error_info("unsupported", None, &reason)));
+                    return event(Status::Failed, ids, Some(error_info(ErrorCode::Unsupported, None, &reason)));
                 }
                 Err(SubmitError::NotSent) => {
                     // Another bind (or this one, reconnected) takes it; not an attempt.
@@ -107,15 +108,16 @@ pub async fn send(
                     continue;
                 }
                 Err(e @ (SubmitError::ConnectionLost | SubmitError::Timeout)) => {
-                    let code = if e == SubmitError::Timeout { "response_timeout" } else { "connection_lost" };
+                    let code =
+                        if e == SubmitError::Timeout { ErrorCode::ResponseTimeout } else { ErrorCode::ConnectionLost };
                     if !config.resend_unanswered {
                         let text = format!("{e}; the SMSC may have accepted it, so it is not sent again");
-                        return event(Status::Failed, ids, Some(error_info(code, None, &text)));
+                        return event(Status::Failed, ids, Some(error_info(code.clone(), None, &text)));
                     }
                     response_lost = true;
                     error_info(code, None, &e.to_string())
                 }
-                Err(e @ SubmitError::Nack(code)) => error_info("smsc_error", Some(code), &e.to_string()),
+                Err(e @ SubmitError::Nack(code)) => error_info(ErrorCode::SmscError, Some(code), &e.to_string()),
             };
             attempts += 1;
             if attempts > config.max_retries {
@@ -158,11 +160,15 @@ fn result_name(result: &Result<Answer, SubmitError>) -> Option<&'static str> {
 }
 
 fn answer_error(answer: &Answer) -> ErrorInfo {
-    ErrorInfo { code: answer.error_code.into(), protocol_code: Some(answer.protocol_code), text: answer.text.clone() }
+    ErrorInfo {
+        code: answer.error_code.clone().unwrap_or(ErrorCode::SmscError),
+        protocol_code: Some(answer.protocol_code),
+        text: answer.text.clone(),
+    }
 }
 
-fn error_info(code: &str, protocol_code: Option<i32>, text: &str) -> ErrorInfo {
-    ErrorInfo { code: code.into(), protocol_code, text: text.into() }
+fn error_info(code: ErrorCode, protocol_code: Option<i32>, text: &str) -> ErrorInfo {
+    ErrorInfo { code, protocol_code, text: text.into() }
 }
 
 /// 200 ms, 400 ms, ... capped at 10 s.

@@ -14,6 +14,7 @@
 //! 256, and by the recipient: the message id is `mr:recipient`, so two
 //! receipts only collide for the same recipient 256 messages apart.
 
+use events::ErrorCode;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -66,7 +67,7 @@ fn failure_answer(failure: &modem::SubmitFailure) -> Result<Answer, SubmitError>
         modem::Cause::Timeout => return Err(SubmitError::Timeout),
     };
     let verdict = if failure.temporary { Verdict::Temporary } else { Verdict::Permanent };
-    Ok(Answer { verdict, message_id: String::new(), protocol_code: code, error_code: "smsc_error", text })
+    Ok(Answer { verdict, message_id: String::new(), protocol_code: code, error_code: Some(ErrorCode::SmscError), text })
 }
 
 /// Keeps the modem `device` of `queue.config` working until `shutdown`.

@@ -4,7 +4,7 @@
 //! protocol link (e.g. [`crate::smpp::convert`]) maps them to its PDUs.
 
 use bytes::Bytes;
-use events::{ErrorInfo, SendRequest};
+use events::{ErrorCode, ErrorInfo, SendRequest};
 use runtime::config::{ConnectionConfig, Protocol};
 use text::{Concat, MessageClass, SplitOptions};
 
@@ -25,9 +25,9 @@ pub fn submits(
     let message = match (&request.text, &request.payload) {
         (Some(t), _) => text::split(t, request.encoding.preference(), &opts),
         (None, Some(p)) => text::split_binary(p, &opts),
-        (None, None) => return Err(error("invalid_request", "neither text nor payload")),
+        (None, None) => return Err(error(ErrorCode::InvalidRequest, "neither text nor payload")),
     }
-    .map_err(|e| error("invalid_text", &e.to_string()))?;
+    .map_err(|e| error(ErrorCode::InvalidText, &e.to_string()))?;
     let data_coding = match (request.payload.is_some(), request.data_coding) {
         (true, Some(dc)) => dc,
         _ => message.data_coding,
@@ -83,7 +83,7 @@ fn carriable(source: Option<&Address>, destination: &Address, protocol: Protocol
     };
     if too_long(destination) {
         let text = format!("to: longer than the {digits} digits {name} carries");
-        return Err(error("invalid_destination", &text));
+        return Err(error(ErrorCode::InvalidDestination, &text));
     }
     match source {
         Some(a) if too_long(a) => {
@@ -93,14 +93,14 @@ fn carriable(source: Option<&Address>, destination: &Address, protocol: Protocol
                 }
                 _ => format!("from: longer than the {digits} digits {name} carries"),
             };
-            Err(error("invalid_source", &text))
+            Err(error(ErrorCode::InvalidSource, &text))
         }
         _ => Ok(()),
     }
 }
 
-fn error(code: &str, text: &str) -> ErrorInfo {
-    ErrorInfo { code: code.into(), protocol_code: None, text: text.into() }
+fn error(code: ErrorCode, text: &str) -> ErrorInfo {
+    ErrorInfo { code, protocol_code: None, text: text.into() }
 }
 
 #[cfg(test)]
@@ -145,7 +145,8 @@ mod tests {
 
     #[test]
     fn addresses_the_protocol_cannot_carry_are_refused_up_front() {
-        let code = |r: &SendRequest, c: &ConnectionConfig| submits(r, c, 0, 10).err().map(|e| e.code);
+        let code =
+            |r: &SendRequest, c: &ConnectionConfig| submits(r, c, 0, 10).err().map(|e| e.code.as_str().to_owned());
         let mut r = request("x");
         r.from = Some("ACME-LONG-NAME".into());
         assert_eq!(code(&r, &config()).as_deref(), Some("invalid_source"), "12 characters");

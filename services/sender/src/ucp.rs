@@ -14,6 +14,7 @@
 //!   on the message carries the recipient in OAdC (§5.5: "Message for
 //!   <OAdC>") and the same SCTS, so its id is built as `OAdC:SCTS`.
 
+use events::ErrorCode;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
@@ -125,14 +126,14 @@ fn nack_answer(nack: &Nack, temporary: &[u32]) -> Answer {
         _ => Verdict::Permanent,
     };
     let error_code = match nack.ec {
-        ucp::error_code::ADC_INVALID => "invalid_destination",
-        ucp::error_code::MESSAGE_TOO_LONG => "invalid_length",
-        ucp::error_code::AUTHENTICATION_FAILURE => "refused_by_smsc",
-        ucp::error_code::OPERATION_NOT_ALLOWED => "throttled",
-        _ => "smsc_error",
+        ucp::error_code::ADC_INVALID => ErrorCode::InvalidDestination,
+        ucp::error_code::MESSAGE_TOO_LONG => ErrorCode::InvalidLength,
+        ucp::error_code::AUTHENTICATION_FAILURE => ErrorCode::RefusedBySmsc,
+        ucp::error_code::OPERATION_NOT_ALLOWED => ErrorCode::Throttled,
+        _ => ErrorCode::SmscError,
     };
     let text = format!("EC {:02} {} {}", nack.ec, ucp::error_code::error_code_name(nack.ec), nack.sm).trim().to_owned();
-    Answer { verdict, message_id: String::new(), protocol_code: i32::from(nack.ec), error_code, text }
+    Answer { verdict, message_id: String::new(), protocol_code: i32::from(nack.ec), error_code: Some(error_code), text }
 }
 
 /// An OT 53 as a report keyed like the ACK of the message it reports on.
@@ -390,7 +391,7 @@ mod tests {
     fn nacks_are_classified() {
         let n = |ec| nack_answer(&Nack { ec, ..Nack::default() }, &[]);
         assert_eq!(n(1).verdict, Verdict::Temporary);
-        assert_eq!((n(6).verdict, n(6).error_code), (Verdict::Permanent, "invalid_destination"));
+        assert_eq!((n(6).verdict, n(6).code()), (Verdict::Permanent, "invalid_destination"));
         assert_eq!(n(4).verdict, Verdict::Temporary);
         assert_eq!(
             nack_answer(&Nack { ec: 4, sm: "Throttling".into(), ..Nack::default() }, &[]).verdict,

@@ -188,7 +188,7 @@ fn a_reused_message_id_ends_the_earlier_segment_and_the_key_goes_to_the_newer() 
     let ended = outcome_of(&p[0].records[0]);
     assert_eq!(ended.submit.request_id, "first");
     let event = outcome::single(&ended.submit, &ended.receipt, 0);
-    assert_eq!(event.error.unwrap().code, "receipt_key_collision");
+    assert_eq!(event.error.unwrap().code.as_str(), "receipt_key_collision");
     assert_eq!(p[0].records.len(), 1, "no tombstone: the key now belongs to the newer record");
     // The receipt that comes now is the newer message's.
     let effects = m.work(&record(DELIVER, 9, "c:m", Some(receipt("DELIVRD")), None), ticket(9), now(t, 2));

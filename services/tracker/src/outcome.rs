@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use events::{ErrorInfo, Status, StatusEvent};
+use events::{ErrorCode, ErrorInfo, Status, StatusEvent};
 use records::{severity, status_of, ReceiptRecord, SegmentOutcome, SubmitRecord};
 
 /// Metadata key listing each segment's receipt state (`1:DELIVRD,2:UNDELIV`).
@@ -18,14 +18,14 @@ fn error_of(receipt: &ReceiptRecord, status: Status) -> Option<ErrorInfo> {
     match receipt.stat.as_str() {
         MISSING => {
             return Some(ErrorInfo {
-                code: "receipt_timeout".into(),
+                code: ErrorCode::ReceiptTimeout,
                 protocol_code: None,
                 text: "no delivery receipt within the tracker's segment_timeout".into(),
             })
         }
         COLLIDED => {
             return Some(ErrorInfo {
-                code: "receipt_key_collision".into(),
+                code: ErrorCode::ReceiptKeyCollision,
                 protocol_code: None,
                 text: format!(
                     "the SMSC gave message id {} to a later message before this one's receipt came: its receipt can no longer be told apart",
@@ -36,8 +36,8 @@ fn error_of(receipt: &ReceiptRecord, status: Status) -> Option<ErrorInfo> {
         _ => {}
     }
     let code = match status {
-        Status::Expired => "expired",
-        _ => "undeliverable",
+        Status::Expired => ErrorCode::Expired,
+        _ => ErrorCode::Undeliverable,
     };
     let protocol_code = receipt.err.as_deref().and_then(|e| e.trim().parse::<i32>().ok()).filter(|c| *c != 0);
     let mut text = format!("stat:{}", receipt.stat);
@@ -47,7 +47,7 @@ fn error_of(receipt: &ReceiptRecord, status: Status) -> Option<ErrorInfo> {
     if let Some((network, code)) = receipt.network_error {
         text.push_str(&format!(" network_error:{network}/{code}"));
     }
-    Some(ErrorInfo { code: code.into(), protocol_code, text })
+    Some(ErrorInfo { code, protocol_code, text })
 }
 
 /// The final status of a single-segment request from its receipt (or a
@@ -73,7 +73,7 @@ pub fn aggregate(outcomes: &[SegmentOutcome], total: u16, now: i64) -> StatusEve
             None => (
                 Status::Undeliverable,
                 Some(ErrorInfo {
-                    code: "receipt_timeout".into(),
+                    code: ErrorCode::ReceiptTimeout,
                     protocol_code: None,
                     text: format!("no receipt for segment {seg} of {total}"),
                 }),
@@ -217,17 +217,17 @@ mod tests {
         let partial = [SegmentOutcome { submit: submit(2, 2), receipt: receipt("DELIVRD", None) }];
         let ev = aggregate(&partial, 2, 0);
         assert_eq!(ev.status, Status::Undeliverable);
-        assert_eq!(ev.error.unwrap().code, "receipt_timeout");
+        assert_eq!(ev.error.unwrap().code.as_str(), "receipt_timeout");
     }
 
     #[test]
     fn missing_receipts_end_the_request() {
         let ev = single(&submit(1, 1), &missing_receipt(&submit(1, 1), 50), 50);
         assert_eq!(ev.status, Status::Undeliverable);
-        assert_eq!(ev.error.unwrap().code, "receipt_timeout");
+        assert_eq!(ev.error.unwrap().code.as_str(), "receipt_timeout");
         let ev = single(&submit(1, 1), &collided_receipt(&submit(1, 1), 50), 50);
         assert_eq!(ev.status, Status::Undeliverable);
-        assert_eq!(ev.error.unwrap().code, "receipt_key_collision");
+        assert_eq!(ev.error.unwrap().code.as_str(), "receipt_key_collision");
         let stand_in = missing_receipt(&submit(2, 2), 50);
         assert_eq!(stand_in.message_id, "m2");
         assert_eq!(status_of(&stand_in.stat), Status::Undeliverable);

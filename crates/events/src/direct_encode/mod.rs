@@ -100,14 +100,15 @@ fn route(out: &mut Vec<u8>, r: &RouteInfo) {
 }
 
 fn error(out: &mut Vec<u8>, err: &ErrorInfo) {
-    binary::string(out, &err.code);
+    binary::string(out, err.code.as_str());
     binary::optional(out, err.protocol_code, binary::int);
     binary::string(out, &err.text);
 }
 
 /// Upper bound of the bytes [`status`] writes, so that the buffer is allocated once.
 pub(crate) fn status_size(e: &StatusEvent) -> usize {
-    let error = e.error.as_ref().map_or(0, |err| err.code.len() + err.text.len() + ERROR_FIELDS.len() * FIELD_MAX);
+    let error =
+        e.error.as_ref().map_or(0, |err| err.code.as_str().len() + err.text.len() + ERROR_FIELDS.len() * FIELD_MAX);
     STATUS_FIELDS.len() * FIELD_MAX
         + e.request_id.len()
         + opt_len(&e.connection)

@@ -175,7 +175,7 @@ fn payload() -> impl Strategy<Value = Option<Vec<u8>>> {
 
 fn error_info() -> impl Strategy<Value = ErrorInfo> {
     (text(), prop::option::of(int()), text()).prop_map(|(code, protocol_code, text)| ErrorInfo {
-        code,
+        code: crate::ErrorCode::parse(&code),
         protocol_code,
         text,
     })

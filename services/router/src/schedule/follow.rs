@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use events::{ErrorInfo, Status, StatusEvent};
+use events::{ErrorCode, ErrorInfo, Status, StatusEvent};
 use futures::StreamExt;
 use kafka::rdkafka::consumer::Consumer;
 use kafka::rdkafka::message::Message;
@@ -80,11 +80,11 @@ pub fn follow(
                 Read::Stands(request) => cancels.stand(request, written_at, fields),
                 Read::TooLate(request) => {
                     let text = "its send_at had passed when the cancel was written".to_string();
-                    let answer = refusal(&request.id, &request.request_id, "too_late", text);
+                    let answer = refusal(&request.id, &request.request_id, ErrorCode::TooLate, text);
                     spawn_answer(producer.clone(), topics.clone(), answer, fields, "too_late");
                 }
                 Read::Invalid { id: Some(id), reason } => {
-                    let answer = refusal(&id, "", "invalid_request", reason);
+                    let answer = refusal(&id, "", ErrorCode::InvalidRequest, reason);
                     spawn_answer(producer.clone(), topics.clone(), answer, fields, "invalid");
                 }
                 Read::Invalid { id: None, reason } => {
@@ -98,9 +98,9 @@ pub fn follow(
 }
 
 /// A cancel's REJECTED answer.
-pub fn refusal(cancel_id: &str, target: &str, code: &str, text: String) -> StatusEvent {
+pub fn refusal(cancel_id: &str, target: &str, code: ErrorCode, text: String) -> StatusEvent {
     let mut ev = StatusEvent::new(cancel_id, Status::Rejected, kafka::recent::now_ms());
-    ev.error = Some(ErrorInfo { code: code.into(), protocol_code: None, text });
+    ev.error = Some(ErrorInfo { code, protocol_code: None, text });
     if !target.is_empty() {
         ev.metadata.insert(CANCEL_OF.into(), target.into());
     }
@@ -110,7 +110,7 @@ pub fn refusal(cancel_id: &str, target: &str, code: &str, text: String) -> Statu
 /// The answer to a cancel whose message did not come due within its grace.
 pub fn not_waiting(standing: &Standing) -> StatusEvent {
     let text = "no message with this id came due by its send_at and the grace after it".to_string();
-    refusal(&standing.request.id, &standing.request.request_id, "not_waiting", text)
+    refusal(&standing.request.id, &standing.request.request_id, ErrorCode::NotWaiting, text)
 }
 
 /// The answer to a cancel that was carried out: DELIVERED, as a request

@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use events::{ErrorInfo, SchemaLookup, Status, StatusEvent};
+use events::{ErrorCode, ErrorInfo, SchemaLookup, Status, StatusEvent};
 use kafka::rdkafka::message::{Message, OwnedMessage};
 use kafka::recent::now_ms;
 use kafka::{trace, AckingConsumer, Producer, PublishError, Ticket};
@@ -354,7 +354,7 @@ impl Shared {
         let topics = &self.settings.kafka.topics;
         let mut ev = StatusEvent::new(id, Status::Rejected, now_ms());
         ev.error = Some(ErrorInfo {
-            code: "cancelled".into(),
+            code: ErrorCode::Cancelled,
             protocol_code: None,
             text: format!("cancelled by {}", standing.request.id),
         });

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use events::ErrorCode;
 use regex_lite::Regex;
 use runtime::config::HttpConfig;
 
@@ -97,9 +98,9 @@ impl Mapping {
             return Mapped { answer: Answer::accepted(id), pause: None };
         }
         let (verdict, error_code, pause) = match status {
-            429 => (Verdict::Throttled, "throttled", retry_after.and_then(retry_after_delay)),
-            408 | 500..=599 => (Verdict::Temporary, "smsc_error", None),
-            _ => (Verdict::Permanent, "refused_by_smsc", None),
+            429 => (Verdict::Throttled, ErrorCode::Throttled, retry_after.and_then(retry_after_delay)),
+            408 | 500..=599 => (Verdict::Temporary, ErrorCode::SmscError, None),
+            _ => (Verdict::Permanent, ErrorCode::RefusedBySmsc, None),
         };
         let reason = reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
         let mut text = format!("HTTP {status} {reason}").trim_end().to_owned();
@@ -107,7 +108,13 @@ impl Mapping {
             text = format!("{text}: {}", error.chars().take(MAX_TEXT).collect::<String>());
         }
         Mapped {
-            answer: Answer { verdict, message_id: String::new(), protocol_code: status.into(), error_code, text },
+            answer: Answer {
+                verdict,
+                message_id: String::new(),
+                protocol_code: status.into(),
+                error_code: Some(error_code),
+                text,
+            },
             pause,
         }
     }
@@ -163,12 +170,12 @@ mod tests {
         let bad = m.map(400, None, br#"{"error":{"message":"invalid destination"}}"#);
         assert_eq!(bad.answer.verdict, Verdict::Permanent);
         assert_eq!(bad.answer.protocol_code, 400);
-        assert_eq!(bad.answer.error_code, "refused_by_smsc");
+        assert_eq!(bad.answer.code(), "refused_by_smsc");
         assert_eq!(bad.answer.text, "HTTP 400 Bad Request: invalid destination");
         assert_eq!(m.map(401, None, b"").answer.text, "HTTP 401 Unauthorized");
         for status in [500, 502, 503, 504, 408] {
             let a = m.map(status, None, b"<html>down</html>").answer;
-            assert_eq!((a.verdict, a.error_code), (Verdict::Temporary, "smsc_error"), "{status}");
+            assert_eq!((a.verdict, a.code()), (Verdict::Temporary, "smsc_error"), "{status}");
             assert!(a.text.ends_with(": <html>down</html>"), "no pointer match: the body is the text: {}", a.text);
         }
         assert_eq!(m.map(302, None, b"").answer.verdict, Verdict::Permanent, "redirects are not followed");
@@ -186,7 +193,7 @@ mod tests {
         let m = mapping("");
         let t = m.map(429, Some("3"), b"slow down");
         assert_eq!(
-            (t.answer.verdict, t.answer.error_code, t.pause),
+            (t.answer.verdict, t.answer.code(), t.pause),
             (Verdict::Throttled, "throttled", Some(Duration::from_secs(3)))
         );
         assert_eq!(m.map(429, None, b"").pause, None, "the connection's throttle_pause applies");

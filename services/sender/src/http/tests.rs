@@ -138,7 +138,7 @@ async fn refused_connection_is_temporary_and_no_response_is_a_timeout() {
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
     let (pool_closed, stop) = pool(&format!("http://127.0.0.1:{closed}/send"), "");
     let answer = pool_closed.submit(events::Priority::Normal, submission("x"), None, None).await.unwrap();
-    assert_eq!((answer.verdict, answer.error_code), (Verdict::Temporary, "connection_failed"), "{}", answer.text);
+    assert_eq!((answer.verdict, answer.code()), (Verdict::Temporary, "connection_failed"), "{}", answer.text);
     stop.cancel();
 
     // Accepts the connection, never answers: the provider may have the message.

@@ -1,5 +1,6 @@
 //! What an SMPP command_status means for the message (SMPP 3.4 §5.1.3).
 
+use events::ErrorCode;
 use smpp::status::*;
 
 use crate::link::{Answer, Verdict};
@@ -12,7 +13,7 @@ pub fn answer(status: u32, message_id: String, extra_temporary: &[u32]) -> Answe
             verdict,
             message_id: String::new(),
             protocol_code: status as i32,
-            error_code: error_code(status),
+            error_code: Some(error_code(status)),
             text: smpp::status_name(status).to_owned(),
         },
     }
@@ -32,15 +33,15 @@ pub fn classify(status: u32, extra_temporary: &[u32]) -> Verdict {
 }
 
 /// The normalised error code published in status events for an SMPP status.
-pub fn error_code(status: u32) -> &'static str {
+pub fn error_code(status: u32) -> ErrorCode {
     match status {
-        ESME_RINVDSTADR | ESME_RINVDSTTON | ESME_RINVDSTNPI => "invalid_destination",
-        ESME_RINVSRCADR | ESME_RINVSRCTON | ESME_RINVSRCNPI => "invalid_source",
-        ESME_RINVMSGLEN => "invalid_length",
-        ESME_RTHROTTLED | ESME_RMSGQFUL => "throttled",
-        ESME_RINVEXPIRY => "invalid_expiry",
-        ESME_RX_R_APPN | ESME_RX_P_APPN => "refused_by_smsc",
-        _ => "smsc_error",
+        ESME_RINVDSTADR | ESME_RINVDSTTON | ESME_RINVDSTNPI => ErrorCode::InvalidDestination,
+        ESME_RINVSRCADR | ESME_RINVSRCTON | ESME_RINVSRCNPI => ErrorCode::InvalidSource,
+        ESME_RINVMSGLEN => ErrorCode::InvalidLength,
+        ESME_RTHROTTLED | ESME_RMSGQFUL => ErrorCode::Throttled,
+        ESME_RINVEXPIRY => ErrorCode::InvalidExpiry,
+        ESME_RX_R_APPN | ESME_RX_P_APPN => ErrorCode::RefusedBySmsc,
+        _ => ErrorCode::SmscError,
     }
 }
 
@@ -61,14 +62,14 @@ mod tests {
         assert_eq!(classify(ESME_RINVDSTADR, &[]), Verdict::Permanent);
         assert_eq!(classify(0x0400, &[]), Verdict::Permanent, "vendor codes are permanent by default");
         assert_eq!(classify(0x0400, &[0x0400]), Verdict::Temporary, "unless configured");
-        assert_eq!(error_code(ESME_RINVDSTADR), "invalid_destination");
+        assert_eq!(error_code(ESME_RINVDSTADR).as_str(), "invalid_destination");
     }
 
     #[test]
     fn answers_carry_the_status() {
         assert_eq!(answer(ESME_ROK, "7".into(), &[]), Answer::accepted("7".into()));
         let a = answer(ESME_RINVDSTADR, "ignored".into(), &[]);
-        assert_eq!((a.verdict, a.protocol_code, a.error_code), (Verdict::Permanent, 0x0B, "invalid_destination"));
+        assert_eq!((a.verdict, a.protocol_code, a.code()), (Verdict::Permanent, 0x0B, "invalid_destination"));
         assert!(a.message_id.is_empty());
         assert_eq!(a.text, smpp::status_name(ESME_RINVDSTADR));
     }
