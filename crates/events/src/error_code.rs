@@ -129,6 +129,7 @@ impl<'de> Deserialize<'de> for ErrorCode {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
