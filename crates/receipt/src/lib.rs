@@ -1,8 +1,7 @@
-//! Pure SMPP delivery receipts: parsing them, and turning SMSC message ids
-//! into keys that compare equal across submit_sm_resp and the receipt.
+//! Pure SMPP delivery receipts: parsing them, and the state they report.
 //!
-//! **What it is.** Three small, sans-IO pieces that the delivery-report
-//! tracker is built on:
+//! **What it is.** Small, sans-IO pieces that the delivery-report tracker
+//! is built on:
 //! - [`text::parse`] reads the de-facto receipt text of SMPP 3.4 Appendix B
 //!   (`id:… sub:… dlvrd:… submit date:… done date:… stat:… err:… text:…`),
 //!   leniently, because real SMSCs vary in case, order, date width and extra
@@ -12,9 +11,11 @@
 //!   TLVs (`message_state` §5.2.28, `network_error_code` §5.3.2.31,
 //!   `receipted_message_id`) with the text into one [`Receipt`]. TLVs win
 //!   over the text where both say something.
-//! - [`DlrIdFormat`] and [`normalise`] map ids to canonical keys, so that an
-//!   SMSC that answers submit_sm_resp with hex `f4240` and reports decimal
-//!   `1000000` in the receipt still correlates.
+//! - [`FinalState`]: the state a receipt reports, whatever the protocol
+//!   (every link maps its own codes onto it), and whether it is final.
+//!
+//! Message ids as correlation keys (hex on one side, decimal on the other)
+//! are the `msgid` crate's.
 //!
 //! **What it is not.** No I/O, no clock, no storage: the tracker (which
 //! remembers submitted ids and matches receipts to them, with expiry) lives
@@ -25,15 +26,12 @@
 //!
 //! **Where to start reading.** [`receipt`] (the entry point,
 //! [`from_deliver_sm`]), then [`text`] for the grammar and its leniencies,
-//! [`state`] for the stat/message_state mapping and the finality choice, and
-//! [`id`] for id keys.
+//! and [`state`] for the stat/message_state mapping and the finality choice.
 
-pub mod id;
 pub mod receipt;
 pub mod state;
 pub mod text;
 
-pub use id::{normalise, DlrIdFormat, IdFormat};
 pub use receipt::{from_deliver_sm, NetworkError, Receipt};
 pub use state::FinalState;
 pub use text::{parse, ParseError, ReceiptText, Timestamp};

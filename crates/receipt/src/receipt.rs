@@ -19,7 +19,7 @@ const INTERMEDIATE_NOTIFICATION: u8 = 0x20;
 pub struct Receipt {
     /// The SMSC message id the receipt is about: the `receipted_message_id`
     /// TLV when present and not blank, else the text's `id:`. Not
-    /// normalised (see [`crate::DlrIdFormat`]). Empty when the PDU claims to
+    /// normalised (see `msgid::DlrIdFormat`). Empty when the PDU claims to
     /// be a receipt but names no id anywhere — it cannot be correlated, but
     /// it is still a receipt and must not be taken for a mobile-originated
     /// message.

@@ -35,7 +35,7 @@ use crate::state::FinalState;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReceiptText {
     /// `id:` — the SMSC message id, as written (not normalised; see
-    /// [`crate::id`]).
+    /// `msgid`).
     pub id: Option<String>,
     /// `sub:` — number of short messages originally submitted.
     pub sub: Option<u32>,

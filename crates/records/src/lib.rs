@@ -178,8 +178,9 @@ pub struct ReceiptRecord {
     pub connection: String,
     /// The message id as the SMSC wrote it in the receipt.
     pub message_id: String,
-    /// SMPP-style state name (`DELIVRD`, `UNDELIV`, `EXPIRED`, ...).
-    pub stat: String,
+    /// What the receipt says (`stat` in the record: `DELIVRD`, `UNDELIV`, ...).
+    #[serde(rename = "stat")]
+    pub state: ReceiptState,
     /// Whether the state is final (an intermediate ENROUTE/ACCEPTD is not).
     pub is_final: bool,
     /// The receipt's `err:` field, when present.
@@ -192,6 +193,64 @@ pub struct ReceiptRecord {
     #[serde(default)]
     pub done_at: Option<i64>,
     pub received_at: i64,
+}
+
+/// What a [`ReceiptRecord`] says about its segment: the state the SMSC
+/// reported, or one of the tracker's stand-ins for a receipt that cannot
+/// come. Written as one word (`stat`), as records of older versions have it:
+/// the state's Appendix B name, `NONE` or `KEYREUSE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiptState {
+    /// What the SMSC reported (each link maps its protocol's codes onto it).
+    Reported(receipt::FinalState),
+    /// No receipt within the tracker's `segment_timeout`.
+    Missing,
+    /// The SMSC gave the message id to a later message before this one's
+    /// receipt came: it can no longer be told apart.
+    Collided,
+}
+
+impl ReceiptState {
+    /// The word in the record and in event texts (`stat:DELIVRD`).
+    pub fn stat(self) -> &'static str {
+        match self {
+            ReceiptState::Reported(state) => state.stat(),
+            ReceiptState::Missing => "NONE",
+            ReceiptState::Collided => "KEYREUSE",
+        }
+    }
+
+    /// Reads a record's word; a word no version wrote reads as UNKNOWN.
+    pub fn from_stat(stat: &str) -> ReceiptState {
+        match stat {
+            "NONE" => ReceiptState::Missing,
+            "KEYREUSE" => ReceiptState::Collided,
+            other => {
+                ReceiptState::Reported(receipt::FinalState::from_stat(other).unwrap_or(receipt::FinalState::Unknown))
+            }
+        }
+    }
+
+    /// The status it means for the message: DELIVERED, EXPIRED, or UNDELIVERABLE for the rest.
+    pub fn status(self) -> events::Status {
+        match self {
+            ReceiptState::Reported(receipt::FinalState::Delivered) => events::Status::Delivered,
+            ReceiptState::Reported(receipt::FinalState::Expired) => events::Status::Expired,
+            _ => events::Status::Undeliverable,
+        }
+    }
+}
+
+impl Serialize for ReceiptState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.stat())
+    }
+}
+
+impl<'de> Deserialize<'de> for ReceiptState {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(ReceiptState::from_stat(&String::deserialize(deserializer)?))
+    }
 }
 
 /// One segment's final state, for aggregation by request.
@@ -250,15 +309,6 @@ pub struct Marker {
 /// applications can use it to know a request is over.
 pub const FINAL_HEADER: &str = "smsgw-final";
 
-/// The status a final receipt state means for a message (worst first when ranked).
-pub fn status_of(stat: &str) -> events::Status {
-    match stat {
-        "DELIVRD" => events::Status::Delivered,
-        "EXPIRED" => events::Status::Expired,
-        _ => events::Status::Undeliverable,
-    }
-}
-
 /// How bad a final status is, for "the worst outcome" of a multi-part message.
 pub fn severity(status: events::Status) -> u8 {
     match status {
@@ -304,9 +354,42 @@ mod tests {
 
     #[test]
     fn worst_status_wins() {
+        let status_of = |stat: &str| ReceiptState::from_stat(stat).status();
         assert_eq!(status_of("DELIVRD"), events::Status::Delivered);
         assert_eq!(status_of("UNDELIV"), events::Status::Undeliverable);
         assert!(severity(status_of("REJECTD")) > severity(status_of("EXPIRED")));
+    }
+
+    #[test]
+    fn receipt_states_read_as_older_versions_wrote_them() {
+        for (stat, state) in [
+            ("DELIVRD", ReceiptState::Reported(receipt::FinalState::Delivered)),
+            ("UNDELIV", ReceiptState::Reported(receipt::FinalState::Undeliverable)),
+            ("ENROUTE", ReceiptState::Reported(receipt::FinalState::Enroute)),
+            ("NONE", ReceiptState::Missing),
+            ("KEYREUSE", ReceiptState::Collided),
+        ] {
+            let json =
+                format!(r#"{{"connection":"c","message_id":"1","stat":"{stat}","is_final":true,"received_at":1}}"#);
+            let record: ReceiptRecord = serde_json::from_str(&json).unwrap();
+            assert_eq!(record.state, state);
+            assert_eq!(
+                serde_json::to_string(&record).unwrap(),
+                json.replace(
+                    r#","received_at":1}"#,
+                    r#","err":null,"network_error":null,"done_at":null,"received_at":1}"#
+                )
+            );
+        }
+        let odd: ReceiptRecord = serde_json::from_str(
+            r#"{"connection":"c","message_id":"1","stat":"BOGUS","is_final":true,"received_at":1}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            odd.state.status(),
+            events::Status::Undeliverable,
+            "a word no version wrote counts as undeliverable, as before"
+        );
     }
 }
 

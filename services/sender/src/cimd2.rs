@@ -22,6 +22,8 @@ use bytes::{Bytes, BytesMut};
 use cimd2::{op, Body, DeliverMessage, DeliverStatusReport, Login, Packet, Received, Response, Session, SessionConfig};
 use runtime::config::{ConnectionConfig, Smsc};
 
+use receipt::FinalState;
+
 use crate::driver::{Decoded, Effect, Protocol};
 use crate::link::{Answer, Incoming, MoUnit, Numbering, Report, Submission, SubmitError, Verdict};
 
@@ -115,17 +117,17 @@ fn message_id(destination: Option<&str>, timestamp: Option<&str>) -> String {
 
 /// A status report (23) as a report keyed like the submit response.
 pub fn report(r: &DeliverStatusReport) -> Report {
-    let (stat, is_final) = match r.status_code {
-        Some(4) => ("DELIVRD", true),
-        Some(2) => ("EXPIRED", true),
-        Some(3 | 6) => ("UNDELIV", true),
-        Some(7..=9) => ("DELETED", true),
-        Some(1 | 5) => ("ENROUTE", false),
-        _ => ("UNKNOWN", true),
+    let (state, is_final) = match r.status_code {
+        Some(4) => (FinalState::Delivered, true),
+        Some(2) => (FinalState::Expired, true),
+        Some(3 | 6) => (FinalState::Undeliverable, true),
+        Some(7..=9) => (FinalState::Deleted, true),
+        Some(1 | 5) => (FinalState::Enroute, false),
+        _ => (FinalState::Unknown, true),
     };
     Report {
         message_id: message_id(r.destination.as_deref(), r.mc_timestamp.as_deref()),
-        stat: stat.into(),
+        state,
         is_final,
         err: r.status_error_code.map(|c| format!("{c:03}")),
         network_error: None,
@@ -331,11 +333,11 @@ mod tests {
         };
         let rep = report(&r);
         assert_eq!(
-            (rep.message_id.as_str(), rep.stat.as_str(), rep.is_final),
+            (rep.message_id.as_str(), rep.state.stat(), rep.is_final),
             ("4915112345678:261126125400", "DELIVRD", true)
         );
         assert_eq!(rep.done_at, Some(1_795_697_700_000));
-        assert_eq!(report(&DeliverStatusReport { status_code: Some(2), ..r.clone() }).stat, "EXPIRED");
+        assert_eq!(report(&DeliverStatusReport { status_code: Some(2), ..r.clone() }).state.stat(), "EXPIRED");
         assert!(!report(&DeliverStatusReport { status_code: Some(1), ..r }).is_final);
     }
 

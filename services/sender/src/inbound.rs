@@ -14,8 +14,8 @@ use events::{Framing, InboundMessage};
 use kafka::rdkafka::message::OwnedHeaders;
 use kafka::recent::now_ms;
 use kafka::{Outgoing, Producer, PublishError};
-use receipt::DlrIdFormat;
-use records::{MoPart, ReceiptRecord};
+use msgid::DlrIdFormat;
+use records::{MoPart, ReceiptRecord, ReceiptState};
 use tracing::Instrument;
 
 use crate::link::{Ack, Delivered, Incoming, MoUnit, Report};
@@ -25,7 +25,7 @@ pub fn receipt_record(connection: &str, report: Report, received_at: i64) -> Rec
     ReceiptRecord {
         connection: connection.to_owned(),
         message_id: report.message_id,
-        stat: report.stat,
+        state: ReceiptState::Reported(report.state),
         is_final: report.is_final,
         err: report.err,
         network_error: report.network_error,
@@ -231,7 +231,7 @@ mod tests {
     fn reports_become_records() {
         let report = Report {
             message_id: "0A1b".into(),
-            stat: "DELIVRD".into(),
+            state: receipt::FinalState::Delivered,
             is_final: true,
             err: Some("000".into()),
             network_error: None,
@@ -240,7 +240,7 @@ mod tests {
         let record = receipt_record("c", report, 7);
         assert_eq!((record.connection.as_str(), record.message_id.as_str()), ("c", "0A1b"));
         assert_eq!(
-            (record.stat.as_str(), record.is_final, record.done_at, record.received_at),
+            (record.state.stat(), record.is_final, record.done_at, record.received_at),
             ("DELIVRD", true, Some(5), 7)
         );
     }
@@ -263,7 +263,7 @@ mod tests {
         };
         let report = |id: String| Report {
             message_id: id,
-            stat: "DELIVRD".into(),
+            state: receipt::FinalState::Delivered,
             is_final: true,
             err: None,
             network_error: None,

@@ -12,6 +12,7 @@
 
 use bytes::Bytes;
 use events::ErrorCode;
+use receipt::FinalState;
 use tokio::sync::oneshot;
 
 /// How an address is numbered (the SMPP TON/NPI pairs, UCP OTON/ONPI, a modem's type of address).
@@ -149,9 +150,10 @@ pub enum SubmitError {
 pub struct Report {
     /// The message id as the SMSC wrote it in the report.
     pub message_id: String,
-    /// SMPP-style state name (`DELIVRD`, `UNDELIV`, `EXPIRED`, ...).
-    pub stat: String,
-    /// Whether the state is final.
+    /// The state it reports, mapped from the protocol's own code.
+    pub state: FinalState,
+    /// Whether the state is final (the link says: a UCP or CIMD2 report
+    /// of an unknown state ends the wait, an SMPP UNKNOWN does not).
     pub is_final: bool,
     /// The protocol's error field, when present.
     pub err: Option<String>,

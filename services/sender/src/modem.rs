@@ -28,6 +28,8 @@ use tokio::sync::mpsc;
 use tokio_serial::SerialPortBuilderExt;
 use tokio_util::sync::CancellationToken;
 
+use receipt::FinalState;
+
 use crate::exchange::InFlight;
 use crate::link::{Ack, Answer, Incoming, MoUnit, Numbering, Report, Submission, SubmitError, Verdict};
 use crate::queue::Queue;
@@ -240,7 +242,8 @@ impl ModemLink {
             Event::StatusReport { id, report } => {
                 let report = Report {
                     message_id: message_id(report.mr, &report.recipient.value),
-                    stat: report.stat().to_owned(),
+                    // The modem crate names TP-ST's classes (TS 23.040 §9.2.3.15) by their receipt words.
+                    state: FinalState::from_stat(report.stat()).unwrap_or(FinalState::Unknown),
                     is_final: report.finality() == modem::Finality::Final,
                     err: Some(format!("{:03}", report.status)),
                     network_error: None,

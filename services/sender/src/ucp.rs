@@ -22,6 +22,8 @@ use runtime::config::{ConnectionConfig, Smsc, UcpConfig};
 use ucp::ira::Alphabet;
 use ucp::{Ack, Body, DeliveryStatus, Login, Message, Msg, Nack, Received, Session, SessionConfig, Sm};
 
+use receipt::FinalState;
+
 use crate::driver::{Decoded, Effect, Protocol};
 use crate::link::{Answer, Incoming, MoUnit, Numbering, Report, Submission, SubmitError, Verdict};
 
@@ -138,17 +140,17 @@ fn nack_answer(nack: &Nack, temporary: &[u32]) -> Answer {
 
 /// An OT 53 as a report keyed like the ACK of the message it reports on.
 pub fn report(sm: &Sm) -> Report {
-    let (stat, is_final) = match sm.delivery_status() {
-        Some(DeliveryStatus::Delivered) => ("DELIVRD", true),
-        Some(DeliveryStatus::Buffered) => ("ENROUTE", false),
+    let (state, is_final) = match sm.delivery_status() {
+        Some(DeliveryStatus::Delivered) => (FinalState::Delivered, true),
+        Some(DeliveryStatus::Buffered) => (FinalState::Enroute, false),
         // Rsn 108 and 109 are the validity period running out (§5.5, reason codes).
-        Some(DeliveryStatus::NotDelivered) if matches!(sm.rsn.as_str(), "108" | "109") => ("EXPIRED", true),
-        Some(DeliveryStatus::NotDelivered) => ("UNDELIV", true),
-        None => ("UNKNOWN", true),
+        Some(DeliveryStatus::NotDelivered) if matches!(sm.rsn.as_str(), "108" | "109") => (FinalState::Expired, true),
+        Some(DeliveryStatus::NotDelivered) => (FinalState::Undeliverable, true),
+        None => (FinalState::Unknown, true),
     };
     Report {
         message_id: format!("{}:{}", sm.oadc, sm.scts),
-        stat: stat.into(),
+        state,
         is_final,
         err: (!sm.rsn.is_empty()).then(|| sm.rsn.clone()),
         network_error: None,
@@ -364,12 +366,12 @@ mod tests {
         };
         let r = report(&sm);
         assert_eq!(
-            (r.message_id.as_str(), r.stat.as_str(), r.is_final),
+            (r.message_id.as_str(), r.state.stat(), r.is_final),
             ("4915112345678:261126125400", "DELIVRD", true)
         );
         assert_eq!(r.done_at, Some(1_795_697_700_000));
         let expired = Sm { dst: "2".into(), rsn: "108".into(), ..sm.clone() };
-        assert_eq!(report(&expired).stat, "EXPIRED");
+        assert_eq!(report(&expired).state.stat(), "EXPIRED");
         let buffered = Sm { dst: "1".into(), ..sm };
         assert!(!report(&buffered).is_final);
     }

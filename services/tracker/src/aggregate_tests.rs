@@ -57,7 +57,7 @@ fn segment(request: &str, n: u16, of: u16) -> Vec<u8> {
     let receipt = ReceiptRecord {
         connection: "c".into(),
         message_id: format!("m{n}"),
-        stat: "DELIVRD".into(),
+        state: records::ReceiptState::from_stat("DELIVRD"),
         is_final: true,
         err: None,
         network_error: None,

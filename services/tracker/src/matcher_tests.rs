@@ -67,7 +67,7 @@ fn receipt(stat: &str) -> Vec<u8> {
     serde_json::to_vec(&ReceiptRecord {
         connection: "c".into(),
         message_id: "m".into(),
-        stat: stat.into(),
+        state: records::ReceiptState::from_stat(stat),
         is_final: true,
         err: None,
         network_error: None,
@@ -130,7 +130,7 @@ fn a_receipt_before_its_submit_waits_then_matches() {
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].acks[0].offset, 3, "the waiting receipt's ticket");
     assert_eq!(p[0].cause, [("traceparent".to_string(), traceparent.to_string())], "linked to the receipt's trace");
-    assert_eq!(outcome_of(&p[0].records[0]).receipt.stat, "UNDELIV");
+    assert_eq!(outcome_of(&p[0].records[0]).receipt.state.stat(), "UNDELIV");
     assert_eq!(m.open_count(), 0);
 }
 
@@ -224,7 +224,7 @@ fn no_receipt_within_segment_timeout_ends_only_restored_partitions() {
     let effects = m.tick(now(t + Duration::from_secs(120), late));
     let p = published(&effects);
     assert_eq!(p.len(), 1);
-    assert_eq!(outcome_of(&p[0].records[0]).receipt.stat, "NONE");
+    assert_eq!(outcome_of(&p[0].records[0]).receipt.state.stat(), "NONE");
     assert!(p[0].acks.is_empty());
 }
 

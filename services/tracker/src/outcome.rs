@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use events::{ErrorCode, ErrorInfo, Status, StatusEvent};
-use records::{severity, status_of, ReceiptRecord, SegmentOutcome, SubmitRecord};
+use records::{severity, ReceiptRecord, ReceiptState, SegmentOutcome, SubmitRecord};
 
 /// Metadata key listing each segment's receipt state (`1:DELIVRD,2:UNDELIV`).
 pub const SEGMENT_STATES: &str = "smsgw.segment_states";
@@ -15,15 +15,15 @@ fn error_of(receipt: &ReceiptRecord, status: Status) -> Option<ErrorInfo> {
     if status == Status::Delivered {
         return None;
     }
-    match receipt.stat.as_str() {
-        MISSING => {
+    match receipt.state {
+        ReceiptState::Missing => {
             return Some(ErrorInfo {
                 code: ErrorCode::ReceiptTimeout,
                 protocol_code: None,
                 text: "no delivery receipt within the tracker's segment_timeout".into(),
             })
         }
-        COLLIDED => {
+        ReceiptState::Collided => {
             return Some(ErrorInfo {
                 code: ErrorCode::ReceiptKeyCollision,
                 protocol_code: None,
@@ -33,14 +33,14 @@ fn error_of(receipt: &ReceiptRecord, status: Status) -> Option<ErrorInfo> {
                 ),
             })
         }
-        _ => {}
+        ReceiptState::Reported(_) => {}
     }
     let code = match status {
         Status::Expired => ErrorCode::Expired,
         _ => ErrorCode::Undeliverable,
     };
     let protocol_code = receipt.err.as_deref().and_then(|e| e.trim().parse::<i32>().ok()).filter(|c| *c != 0);
-    let mut text = format!("stat:{}", receipt.stat);
+    let mut text = format!("stat:{}", receipt.state.stat());
     if let Some(err) = &receipt.err {
         text.push_str(&format!(" err:{err}"));
     }
@@ -67,8 +67,8 @@ pub fn aggregate(outcomes: &[SegmentOutcome], total: u16, now: i64) -> StatusEve
     for seg in 1..=total {
         let (status, error, state) = match by_segment.get(&seg) {
             Some(o) => {
-                let status = status_of(&o.receipt.stat);
-                (status, error_of(&o.receipt, status), o.receipt.stat.clone())
+                let status = o.receipt.state.status();
+                (status, error_of(&o.receipt, status), o.receipt.state.stat())
             }
             None => (
                 Status::Undeliverable,
@@ -77,7 +77,7 @@ pub fn aggregate(outcomes: &[SegmentOutcome], total: u16, now: i64) -> StatusEve
                     protocol_code: None,
                     text: format!("no receipt for segment {seg} of {total}"),
                 }),
-                "NONE".into(),
+                ReceiptState::Missing.stat(),
             ),
         };
         states.push(format!("{seg}:{state}"));
@@ -102,16 +102,11 @@ pub fn aggregate(outcomes: &[SegmentOutcome], total: u16, now: i64) -> StatusEve
     ev
 }
 
-/// The state of [`missing_receipt`]'s stand-in.
-const MISSING: &str = "NONE";
-/// The state of [`collided_receipt`]'s stand-in.
-const COLLIDED: &str = "KEYREUSE";
-
 /// A stand-in receipt for a segment whose receipt key the SMSC gave to a
 /// later message before this one's receipt came (`KEYREUSE` counts as
 /// undeliverable, code `receipt_key_collision`).
 pub fn collided_receipt(submit: &SubmitRecord, now: i64) -> ReceiptRecord {
-    ReceiptRecord { stat: COLLIDED.into(), ..missing_receipt(submit, now) }
+    ReceiptRecord { state: ReceiptState::Collided, ..missing_receipt(submit, now) }
 }
 
 /// A stand-in receipt for a segment whose receipt never came, so stage 2
@@ -120,7 +115,7 @@ pub fn missing_receipt(submit: &SubmitRecord, now: i64) -> ReceiptRecord {
     ReceiptRecord {
         connection: submit.connection.clone(),
         message_id: submit.message_ids.get(usize::from(submit.segment.saturating_sub(1))).cloned().unwrap_or_default(),
-        stat: MISSING.into(),
+        state: ReceiptState::Missing,
         is_final: true,
         err: None,
         network_error: None,
@@ -131,7 +126,7 @@ pub fn missing_receipt(submit: &SubmitRecord, now: i64) -> ReceiptRecord {
 
 /// An event for a receipt no submitted message matches: never dropped.
 pub fn unmatched(receipt: &ReceiptRecord, now: i64) -> StatusEvent {
-    let status = status_of(&receipt.stat);
+    let status = receipt.state.status();
     let mut ev = StatusEvent::new(String::new(), status, now);
     ev.connection = Some(receipt.connection.clone());
     ev.message_ids = vec![receipt.message_id.clone()];
@@ -164,7 +159,7 @@ mod tests {
         ReceiptRecord {
             connection: "c".into(),
             message_id: "m1".into(),
-            stat: stat.into(),
+            state: ReceiptState::from_stat(stat),
             is_final: true,
             err: err.map(Into::into),
             network_error: None,
@@ -230,7 +225,7 @@ mod tests {
         assert_eq!(ev.error.unwrap().code.as_str(), "receipt_key_collision");
         let stand_in = missing_receipt(&submit(2, 2), 50);
         assert_eq!(stand_in.message_id, "m2");
-        assert_eq!(status_of(&stand_in.stat), Status::Undeliverable);
+        assert_eq!(stand_in.state.status(), Status::Undeliverable);
     }
 
     #[test]

@@ -405,8 +405,8 @@ mod tests {
         let response = r.send().await.unwrap();
         assert_eq!(response.status(), 200);
         match seen.recv().await.unwrap() {
-            Incoming::Report(Report { message_id, stat, is_final: true, .. }) => {
-                assert_eq!((message_id.as_str(), stat.as_str()), ("m1", "DELIVRD"))
+            Incoming::Report(Report { message_id, state, is_final: true, .. }) => {
+                assert_eq!((message_id.as_str(), state.stat()), ("m1", "DELIVRD"))
             }
             other => panic!("{other:?}"),
         }

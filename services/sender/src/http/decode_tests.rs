@@ -56,5 +56,5 @@ proptest! {
 fn a_well_formed_json_report_parses() {
     let f = Fields::parse(Some("application/json"), br#"{"id":"abc","status":"delivered"}"#, "").unwrap();
     let r = fields::report(&f, &DlrCallback::default()).unwrap();
-    assert_eq!((r.message_id.as_str(), r.stat.as_str(), r.is_final), ("abc", "DELIVRD", true));
+    assert_eq!((r.message_id.as_str(), r.state.stat(), r.is_final), ("abc", "DELIVRD", true));
 }

@@ -5,6 +5,8 @@
 use runtime::config::{DlrCallback, MoCallback};
 use serde_json::Value;
 
+use receipt::FinalState;
+
 use crate::link::{MoUnit, Report};
 
 /// The fields of one callback request.
@@ -75,17 +77,17 @@ pub fn report(fields: &Fields, mapping: &DlrCallback) -> Result<Report, String> 
     let status = fields.require(&mapping.status, "the status")?;
     let is = |list: &[String]| list.iter().any(|v| v.eq_ignore_ascii_case(status.trim()));
     // Final states in the SMPP words the tracker reads; others are on their way.
-    let (stat, is_final) = if is(&mapping.delivered) {
-        ("DELIVRD", true)
+    let (state, is_final) = if is(&mapping.delivered) {
+        (FinalState::Delivered, true)
     } else if is(&mapping.failed) {
-        ("UNDELIV", true)
+        (FinalState::Undeliverable, true)
     } else if is(&mapping.expired) {
-        ("EXPIRED", true)
+        (FinalState::Expired, true)
     } else {
-        ("ENROUTE", false)
+        (FinalState::Enroute, false)
     };
     let err = if mapping.error.is_empty() { None } else { fields.get(&mapping.error).filter(|e| !e.is_empty()) };
-    Ok(Report { message_id, stat: stat.into(), is_final, err, network_error: None, done_at: None })
+    Ok(Report { message_id, state, is_final, err, network_error: None, done_at: None })
 }
 
 /// A `/mo` callback as an inbound message with its text.
@@ -111,7 +113,7 @@ mod tests {
     #[test]
     fn json_reports_by_name_and_pointer() {
         let r = report(&json(r#"{"id":"abc","status":"Delivered"}"#), &DlrCallback::default()).unwrap();
-        assert_eq!((r.message_id.as_str(), r.stat.as_str(), r.is_final, r.err), ("abc", "DELIVRD", true, None));
+        assert_eq!((r.message_id.as_str(), r.state.stat(), r.is_final, r.err), ("abc", "DELIVRD", true, None));
         let mapping = DlrCallback {
             id: "/data/ref".into(),
             status: "/data/state".into(),
@@ -120,12 +122,12 @@ mod tests {
         };
         let body = r#"{"data":{"ref":1234,"state":"rejected","reason":"blocked"}}"#;
         let r = report(&json(body), &mapping).unwrap();
-        assert_eq!((r.message_id.as_str(), r.stat.as_str(), r.is_final), ("1234", "UNDELIV", true));
+        assert_eq!((r.message_id.as_str(), r.state.stat(), r.is_final), ("1234", "UNDELIV", true));
         assert_eq!(r.err.as_deref(), Some("blocked"));
         let r = report(&json(r#"{"id":"x","status":"EXPIRED"}"#), &DlrCallback::default()).unwrap();
-        assert_eq!(r.stat, "EXPIRED");
+        assert_eq!(r.state.stat(), "EXPIRED");
         let r = report(&json(r#"{"id":"x","status":"buffered"}"#), &DlrCallback::default()).unwrap();
-        assert_eq!((r.stat.as_str(), r.is_final), ("ENROUTE", false), "unknown states are intermediate");
+        assert_eq!((r.state.stat(), r.is_final), ("ENROUTE", false), "unknown states are intermediate");
     }
 
     #[test]
@@ -141,9 +143,13 @@ mod tests {
             ..DlrCallback::default()
         };
         let r = report(&query, &mapping).unwrap();
-        assert_eq!((r.message_id.as_str(), r.stat.as_str(), r.err.as_deref()), ("7", "DELIVRD", Some("000")));
+        assert_eq!((r.message_id.as_str(), r.state.stat(), r.err.as_deref()), ("7", "DELIVRD", Some("000")));
         let untyped = Fields::parse(None, br#" {"id":"j","status":"failed"}"#, "").unwrap();
-        assert_eq!(report(&untyped, &DlrCallback::default()).unwrap().stat, "UNDELIV", "JSON without a content type");
+        assert_eq!(
+            report(&untyped, &DlrCallback::default()).unwrap().state.stat(),
+            "UNDELIV",
+            "JSON without a content type"
+        );
     }
 
     #[test]

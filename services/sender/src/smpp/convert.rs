@@ -73,7 +73,7 @@ pub fn incoming(sm: &Sm) -> Incoming {
         let text = receipt.text.as_ref();
         return Incoming::Report(Report {
             message_id: receipt.message_id.clone(),
-            stat: receipt.state.stat().to_owned(),
+            state: receipt.state,
             is_final: receipt.state.is_final(),
             err: text.and_then(|t| t.err.clone()),
             network_error: receipt.network_error.map(|n| (n.network_type, n.code)),
@@ -189,7 +189,7 @@ mod tests {
             ..Sm::default()
         };
         let Incoming::Report(r) = incoming(&sm) else { panic!("a receipt") };
-        assert_eq!((r.message_id.as_str(), r.stat.as_str(), r.is_final), ("0A1b", "DELIVRD", true));
+        assert_eq!((r.message_id.as_str(), r.state.stat(), r.is_final), ("0A1b", "DELIVRD", true));
         assert_eq!(r.err.as_deref(), Some("000"));
         assert!(r.done_at.is_some());
 

@@ -127,7 +127,7 @@ pub struct ConnectionConfig {
     /// (`{ submit = "hex", receipt = "decimal" }`; `as_is`, `hex`, `decimal`,
     /// `case_insensitive`), so that both sides correlate.
     #[serde(default)]
-    pub dlr_id_format: receipt::DlrIdFormat,
+    pub dlr_id_format: msgid::DlrIdFormat,
     /// How the parts of a long message are tied together (TS 23.040 §9.2.3.24.1/.8,
     /// SMPP 3.4 §5.3.2.22-24 and §5.3.2.32): `udh8` (default), `udh16`, `sar`,
     /// `payload` (the default, and the only choice, for HTTP). Read it with [`ConnectionConfig::concat`].

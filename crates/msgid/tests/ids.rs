@@ -1,7 +1,7 @@
 //! Id keys: hex and decimal sides, case, leading zeros, fallback.
 
+use msgid::{normalise, DlrIdFormat, IdFormat};
 use proptest::prelude::*;
-use receipt::{normalise, DlrIdFormat, IdFormat};
 
 const HEX_TO_DEC: DlrIdFormat = DlrIdFormat { submit: IdFormat::Hex, receipt: IdFormat::Decimal };
 const DEC_TO_HEX: DlrIdFormat = DlrIdFormat { submit: IdFormat::Decimal, receipt: IdFormat::Hex };

@@ -1,4 +1,6 @@
-//! SMSC message ids as correlation keys.
+//! SMSC message ids as correlation keys, whatever the protocol (SMPP,
+//! UCP, CIMD2, HTTP APIs): the sender keys the submit answer's id, the
+//! tracker the receipt's, and the two must compare equal.
 //!
 //! The id in submit_sm_resp and the id in the later receipt are meant to be
 //! the same, but SMSCs disagree with themselves: hex in one and decimal in
@@ -14,6 +16,8 @@
 //! **Fallback.** An id that does not read as a number in a numeric format
 //! (not all digits, or above `u128`) falls back to the trimmed, lowercased
 //! string, on either side, so the two sides stay comparable.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 use serde::{Deserialize, Serialize};
 
