@@ -1,13 +1,11 @@
 //! The `smsgw` binary's logic: running roles in one process, the simulator,
-//! and the small Kafka tools (`send`, `watch`, `bench`) that make smsgw usable
-//! where Debian's `kcat` cannot talk to the broker.
+//! and the small Kafka tools (`send`, `watch`) that make smsgw usable where
+//! Debian's `kcat` cannot talk to the broker. Not the benchmarks: they are
+//! `smsgw-bench` (`services/bench`), which runs the gateway through here.
 //!
 //! `main.rs` only parses the command line, initialises telemetry and calls
 //! in here, so tests run the whole gateway in-process with [`run_roles`].
 
-pub mod bench;
-pub mod bench_kannel;
-pub mod bench_priority;
 pub mod cli;
 pub mod plan;
 pub mod sim_http;
