@@ -6,7 +6,9 @@
 //! read what arrives into [`Modem::handle_input`], act on every
 //! [`Modem::poll_event`], and call [`Modem::handle_timeout`] when
 //! [`Modem::next_deadline`] passes. On [`Event::Unresponsive`] it closes and
-//! reopens the port and calls [`Modem::reset`].
+//! reopens the port and calls [`Modem::reset`]. What the modem writes is
+//! sorted out in `machine/input.rs`, what each command's result does is in
+//! `machine/results.rs`.
 //!
 //! **Nothing lost.** A stored message (`+CMTI`, `+CMGL` at start) is deleted with
 //! `AT+CMGD` only after the caller [`Modem::confirm`]s its event; a routed one
@@ -17,14 +19,15 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Instant;
 
-use crate::at_error::AtError;
-use crate::command::{Command, INDICATIONS};
+use crate::command::Command;
 use crate::config::ModemConfig;
-use crate::event::{Cause, Event, InboundId, InitError, Sent, SubmitFailure, SubmitId};
+use crate::event::{Cause, Event, InboundId, Sent, SubmitFailure, SubmitId};
 use crate::line::{Frame, LineReader};
-use crate::response::{self, Final, Urc};
 use crate::submit::SubmitPdu;
 use crate::tpdu::{self, Tpdu};
+
+mod input;
+mod results;
 
 /// Ctrl-Z ends the PDU after the prompt (TS 27.005 §3.5.1).
 const CTRL_Z: u8 = 0x1A;
@@ -114,10 +117,6 @@ fn init_sequence() -> VecDeque<Command> {
         Command::Storage,
         Command::Indications(0),
     ])
-}
-
-fn is_hex(line: &str) -> bool {
-    line.len() % 2 == 0 && line.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 impl Modem {
@@ -279,84 +278,6 @@ impl Modem {
         self.events.push_back(Event::Unresponsive { command: cur.command.name() });
     }
 
-    fn on_prompt(&mut self, now: Instant) {
-        match &mut self.current {
-            Some(cur @ InFlight { command: Command::Submit { .. }, phase: Phase::Response, .. }) => {
-                if let Command::Submit { pdu, .. } = &cur.command {
-                    let mut bytes = pdu.hex.clone().into_bytes();
-                    bytes.push(CTRL_Z);
-                    self.transmit.push_back(bytes);
-                }
-                cur.phase = Phase::Sent;
-                cur.deadline = now + self.config.submit_timeout;
-            }
-            _ => self.events.push_back(Event::Ignored { line: "> ".to_owned() }),
-        }
-    }
-
-    fn on_line(&mut self, line: String, now: Instant) {
-        if let Some(length) = self.urc_pdu.take() {
-            if is_hex(&line) {
-                self.routed_pdu(&line, length);
-                return;
-            }
-        }
-        if let Some(cur) = self.current.as_mut() {
-            if let Some((index, length)) = cur.pdu_next.take() {
-                if is_hex(&line) {
-                    cur.stored.push((index, length, line));
-                    return;
-                }
-            }
-        }
-        if let Some(urc) = response::urc(&line) {
-            self.on_urc(urc);
-            return;
-        }
-        let Some(cur) = self.current.as_mut() else {
-            self.events.push_back(Event::Ignored { line });
-            return;
-        };
-        if let Some(result) = response::final_result(&line) {
-            if let Some(cur) = self.current.take() {
-                self.complete(cur, result, now);
-            }
-            return;
-        }
-        if let Some(fields) = cur.command.info_prefix().and_then(|p| response::info(&line, p)) {
-            match cur.command {
-                Command::Submit { .. } => {
-                    cur.mr = fields.split(',').next().and_then(|mr| mr.trim().parse().ok());
-                }
-                Command::Read { index } => cur.pdu_next = response::cmgr(fields).map(|len| (index, len)),
-                Command::List => cur.pdu_next = response::cmgl(fields),
-                _ => {
-                    cur.info.get_or_insert_with(|| fields.to_owned());
-                }
-            }
-            return;
-        }
-        // Echo of our own command, before ATE0 took effect.
-        let echo = cur.command.line(&self.config);
-        if line.as_bytes() == &echo[..echo.len() - 1] {
-            return;
-        }
-        self.events.push_back(Event::Ignored { line });
-    }
-
-    fn on_urc(&mut self, urc: Urc) {
-        match urc {
-            // The index is in <mem>; we set all three CPMS memories alike, so
-            // AT+CMGR reads the same memory.
-            Urc::Cmti { index, .. } | Urc::Cdsi { index, .. } => {
-                if self.indexes.insert(index) {
-                    self.inbound.push_back(Command::Read { index });
-                }
-            }
-            Urc::Cmt { length } | Urc::Cds { length } => self.urc_pdu = Some(length),
-        }
-    }
-
     fn new_inbound(&mut self, ack: Ack) -> InboundId {
         let id = InboundId(self.next_inbound);
         self.next_inbound += 1;
@@ -377,138 +298,6 @@ impl Modem {
             Err(error) => Event::Undecodable { id, pdu: pdu.to_owned(), error },
         };
         self.events.push_back(event);
-    }
-
-    fn routed_pdu(&mut self, pdu: &str, length: usize) {
-        let ack = if self.acknowledged_routing { Ack::Acknowledge } else { Ack::Nothing };
-        self.inbound_event(pdu, length, ack);
-    }
-
-    fn complete(&mut self, cur: InFlight, result: Final, now: Instant) {
-        let error = match result {
-            Final::Ok => None,
-            Final::Error(e) => Some(e),
-        };
-        let name = cur.command.name();
-        match cur.command {
-            Command::Sync | Command::EchoOff | Command::PduMode => {
-                if let Some(error) = error {
-                    self.init_failed(InitError::Command { command: name, error });
-                }
-            }
-            Command::ErrorCodes | Command::Storage => {}
-            Command::ServiceSelect => {
-                // +CSMS: <mt>,<mo>,<bm>; mt 1 = phase 2+ for mobile terminated.
-                let mt = cur.info.as_deref().and_then(|f| response::numbers(f).first().copied().flatten());
-                self.acknowledged_routing = error.is_none() && mt == Some(1);
-            }
-            Command::PinQuery => match (error, cur.info.as_deref()) {
-                (Some(error), _) => self.init_failed(InitError::Command { command: name, error }),
-                (None, Some("READY")) => {}
-                (None, Some("SIM PIN")) if self.config.pin.is_some() => self.init.push_front(Command::PinEnter),
-                (None, Some("SIM PIN")) => self.init_failed(InitError::PinRequired),
-                (None, other) => self.init_failed(InitError::SimLocked(other.unwrap_or_default().to_owned())),
-            },
-            Command::PinEnter => {
-                if let Some(error) = error {
-                    self.init_failed(InitError::PinRejected(error));
-                }
-            }
-            Command::Indications(variant) => self.indications_done(variant, error, now),
-            Command::Submit { id, .. } => {
-                let event = match (error, cur.mr) {
-                    (None, mr) | (Some(_), mr @ Some(_)) => Event::Submitted { id, mr },
-                    (Some(e), None) => failed(id, Cause::At(e), e.is_temporary(), Sent::No),
-                };
-                self.events.push_back(event);
-            }
-            Command::Read { index } => {
-                if let Some(error) = error {
-                    self.events.push_back(Event::CommandFailed { command: name, error });
-                }
-                if cur.stored.is_empty() {
-                    self.indexes.remove(&index);
-                }
-                for (index, length, pdu) in cur.stored {
-                    self.inbound_event(&pdu, length, Ack::Delete(index));
-                }
-            }
-            Command::List => {
-                if let Some(error) = error {
-                    self.events.push_back(Event::CommandFailed { command: name, error });
-                }
-                for (index, length, pdu) in cur.stored {
-                    if self.indexes.insert(index) {
-                        self.inbound_event(&pdu, length, Ack::Delete(index));
-                    }
-                }
-            }
-            Command::Delete { index } => {
-                self.indexes.remove(&index);
-                if let Some(error) = error {
-                    self.events.push_back(Event::CommandFailed { command: name, error });
-                }
-            }
-            Command::Acknowledge => {
-                if let Some(error) = error {
-                    // A late acknowledgement makes the ME turn routing off
-                    // (TS 27.005 §3.4.1): set the indications again.
-                    self.events.push_back(Event::CommandFailed { command: name, error });
-                    self.urgent.push_back(Command::Indications(self.indications));
-                }
-            }
-            Command::SignalQuality => match (error, cur.info.as_deref().map(response::numbers).as_deref()) {
-                (Some(error), _) => self.events.push_back(Event::CommandFailed { command: name, error }),
-                (None, Some([Some(rssi), Some(ber), ..])) => {
-                    self.events.push_back(Event::Signal { rssi: *rssi as u8, ber: *ber as u8 })
-                }
-                (None, _) => self.events.push_back(Event::Ignored { line: format!("{name}: no +CSQ") }),
-            },
-            Command::Registration => match (error, cur.info.as_deref().map(response::numbers).as_deref()) {
-                (Some(error), _) => self.events.push_back(Event::CommandFailed { command: name, error }),
-                // +CREG: <n>,<stat>[,...]; a lone value from odd firmware is <stat>.
-                (None, Some([_, Some(stat), ..] | [Some(stat)])) => {
-                    self.events.push_back(Event::Registration { status: *stat as u8 })
-                }
-                (None, _) => self.events.push_back(Event::Ignored { line: format!("{name}: no +CREG") }),
-            },
-        }
-    }
-
-    fn indications_done(&mut self, variant: usize, error: Option<AtError>, now: Instant) {
-        match error {
-            None => {
-                self.indications = variant;
-                if self.state == State::Initializing {
-                    self.state = State::Ready;
-                    self.next_health = now + self.config.health_interval;
-                    self.events.push_back(Event::Ready { acknowledged_routing: self.acknowledged_routing });
-                    // Messages stored while nobody listened.
-                    self.inbound.push_back(Command::List);
-                }
-            }
-            Some(_) if variant + 1 < INDICATIONS.len() => {
-                let retry = Command::Indications(variant + 1);
-                if self.state == State::Initializing {
-                    self.init.push_front(retry);
-                } else {
-                    self.urgent.push_front(retry);
-                }
-            }
-            Some(error) => {
-                if self.state == State::Initializing {
-                    self.init_failed(InitError::Command { command: "AT+CNMI", error });
-                } else {
-                    self.events.push_back(Event::CommandFailed { command: "AT+CNMI", error });
-                }
-            }
-        }
-    }
-
-    fn init_failed(&mut self, error: InitError) {
-        self.state = State::Failed;
-        self.init.clear();
-        self.events.push_back(Event::InitFailed(error));
     }
 
     fn next_command(&mut self, now: Instant) -> Option<Command> {

@@ -13,7 +13,8 @@
 //! requests are fetched from the registry. While the registry is unreachable
 //! such a record is retried, neither dead-lettered nor acknowledged.
 //!
-//! Start with [`decide::decide`] (the pure verdict on one record), then [`run`].
+//! Start with [`decide::decide`] (the pure verdict on one record), then
+//! [`Router::build`] and [`Router::run`].
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod decide;
@@ -57,7 +58,8 @@ pub enum Error {
     Registry(#[from] registry::Error),
 }
 
-struct Router {
+/// What handles each record of `sms.send`.
+struct Handler {
     /// As at start-up: its `[kafka]` and the rest that does not reload.
     settings: Arc<Settings>,
     /// What reloads: connections, routes, lists, `[router]`.
@@ -70,24 +72,55 @@ struct Router {
     shutdown: CancellationToken,
 }
 
-/// Runs the router until `shutdown`; then finishes in-flight records and
-/// commits. `settings` are the start-up ones; routing follows `current`
-/// (connections, routes, lists and `[router]` reload).
-pub async fn run(settings: Arc<Settings>, current: Current, shutdown: CancellationToken) -> Result<(), Error> {
+/// The router, built: its clients and its routing table, nothing running yet.
+pub struct Router {
+    settings: Arc<Settings>,
+    current: Current,
+    shutdown: CancellationToken,
+    registry: Option<Arc<Registry>>,
+    framings: registry::Framings,
+    group: String,
+    consumer: Arc<AckingConsumer>,
+    /// Filled by the tail of the links topic that [`Router::run`] starts.
+    links: Arc<Links>,
+    producer: Producer,
+    routes: Routes,
+}
+
+impl Router {
+    /// Builds the router: the schema registry and its framings, the Kafka
+    /// clients and the routing table, so that what the configuration can
+    /// make fail fails before any role of the process runs. `settings` are
+    /// the start-up ones; routing follows `current` (connections, routes,
+    /// lists and `[router]` reload).
+    pub async fn build(settings: Arc<Settings>, current: Current, shutdown: CancellationToken) -> Result<Self, Error> {
+        let kafka = &settings.kafka;
+        let registry = Registry::from_config(kafka)?.map(Arc::new);
+        let framings = registry::framings(&settings, registry.as_deref()).await?;
+        let group = format!("{}.router", kafka.group_prefix);
+        let consumer = Arc::new(AckingConsumer::subscribe(kafka, &group, &[&kafka.topics.send])?);
+        let links = Arc::new(Links::new(now_ms()));
+        let producer = Producer::new(kafka, shutdown.clone(), settings.lifecycle.drain)?;
+        let routes = Routes::new(&settings, links.clone());
+        Ok(Router { settings, current, shutdown, registry, framings, group, consumer, links, producer, routes })
+    }
+
+    /// Runs the router until `shutdown`; then finishes in-flight records and
+    /// commits.
+    pub async fn run(self) -> Result<(), Error> {
+        run(self).await
+    }
+}
+
+/// [`Router::run`].
+async fn run(built: Router) -> Result<(), Error> {
+    let Router { settings, current, shutdown, registry, framings, group, consumer, links, producer, routes } = built;
     let kafka = &settings.kafka;
-    let registry = Registry::from_config(kafka)?.map(Arc::new);
-    let framings = registry::framings(&settings, registry.as_deref()).await?;
-    let group = format!("{}.router", kafka.group_prefix);
-    let consumer = Arc::new(AckingConsumer::subscribe(kafka, &group, &[&kafka.topics.send])?);
-    let links = Arc::new(Links::new(now_ms()));
-    let reports = links.clone();
     kafka::tail(kafka, &format!("{group}.links"), &kafka.topics.links, shutdown.clone(), move |m| {
-        if let Err(e) = reports.take(m.payload().unwrap_or_default()) {
+        if let Err(e) = links.take(m.payload().unwrap_or_default()) {
             tracing::warn!(error = %e, offset = m.offset(), "not a link report; skipped");
         }
     })?;
-    let producer = Producer::new(kafka, shutdown.clone(), settings.lifecycle.drain)?;
-    let routes = Routes::new(&settings, links);
     if settings.optout.enabled {
         let config = settings.optout.clone();
         let listener = optouts::listen(
@@ -117,7 +150,7 @@ pub async fn run(settings: Arc<Settings>, current: Current, shutdown: Cancellati
         schedule::start(settings.clone(), producer.clone(), registry.clone(), shutdown.clone())?;
     let tables = Arc::new(table::Tables::new(table::Table { settings: settings.clone(), routes, framings }));
     tables.clone().follow(current, registry.clone(), shutdown.clone());
-    let router = Arc::new(Router {
+    let router = Arc::new(Handler {
         tables,
         quotas,
         producer,
@@ -153,7 +186,7 @@ pub async fn run(settings: Arc<Settings>, current: Current, shutdown: Cancellati
 use kafka::recent::now_ms;
 use text::SplitOptions;
 
-impl Router {
+impl Handler {
     /// Routes one record; true when its outcome is on the broker, false when
     /// it must be redone (the broker stayed away until the drain at shutdown
     /// ran out, or the registry did).

@@ -76,24 +76,56 @@ impl Connections {
     }
 }
 
-/// Runs a sender for every configured connection of `which` until
-/// `shutdown`. `settings` are the start-up ones; the connections follow
-/// `current`: a sender starts for a connection added, stops (draining what
-/// it has in flight, then unbinding) for one removed, and for one changed
-/// stops, then starts again with the new settings.
-pub async fn run(
+/// The senders of a process, built: the producer and the schema registry
+/// they share, nothing running yet.
+pub struct Sender {
     settings: Arc<Settings>,
-    mut current: Current,
+    current: Current,
     which: Connections,
     shutdown: CancellationToken,
-) -> Result<(), Error> {
-    let producer = kafka::Producer::new(&settings.kafka, shutdown.clone(), settings.lifecycle.drain)?;
-    // One registry client (and schema cache) for every connection.
-    let registry = registry::Registry::from_config(&settings.kafka)?.map(Arc::new);
+    /// The configuration the senders start with; `current` brings the next.
+    start: Arc<Settings>,
+    producer: kafka::Producer,
+    registry: Option<Arc<registry::Registry>>,
+    framings: registry::Framings,
+}
+
+impl Sender {
+    /// Builds the senders of the connections of `which`: the producer, the
+    /// registry client and the framings, so that what the configuration can
+    /// make fail fails before any role of the process runs. The connections'
+    /// own clients and checks come when each starts ([`connection::run`]).
+    pub async fn build(
+        settings: Arc<Settings>,
+        mut current: Current,
+        which: Connections,
+        shutdown: CancellationToken,
+    ) -> Result<Self, Error> {
+        let producer = kafka::Producer::new(&settings.kafka, shutdown.clone(), settings.lifecycle.drain)?;
+        // One registry client (and schema cache) for every connection.
+        let registry = registry::Registry::from_config(&settings.kafka)?.map(Arc::new);
+        let start = current.borrow_and_update().clone();
+        let framings = registry::framings(&start, registry.as_deref()).await?;
+        Ok(Sender { settings, current, which, shutdown, start, producer, registry, framings })
+    }
+
+    /// Runs a sender for every configured connection of `which` until
+    /// `shutdown`. `settings` are the start-up ones; the connections follow
+    /// `current`: a sender starts for a connection added, stops (draining what
+    /// it has in flight, then unbinding) for one removed, and for one changed
+    /// stops, then starts again with the new settings.
+    pub async fn run(self) -> Result<(), Error> {
+        run(self).await
+    }
+}
+
+/// [`Sender::run`].
+async fn run(built: Sender) -> Result<(), Error> {
+    let Sender { settings, mut current, which, shutdown, start, producer, registry, framings } = built;
     let ours = |settings: &Settings| -> Vec<ConnectionConfig> {
         settings.connections.iter().filter(|c| which.takes(c)).cloned().collect()
     };
-    let first = ours(&current.borrow_and_update());
+    let first = ours(&start);
     let ids = Arc::new(std::sync::Mutex::new(first.iter().map(|c| c.id.clone()).collect::<Vec<_>>()));
     watch_links(ids.clone(), shutdown.clone());
     // `smsgw_queue_lag` of each connection, over the queue partitions (all lanes) this process holds.
@@ -105,8 +137,6 @@ pub async fn run(
     kafka::lag::watch(&settings.kafka, queues, shutdown.clone())?;
     let reports = report::start(settings.clone(), producer.clone(), ids.clone(), shutdown.clone());
     let links = follow_links(&settings.kafka, shutdown.clone())?;
-    let start = current.borrow().clone();
-    let framings = registry::framings(&start, registry.as_deref()).await?;
     let mut senders = Senders {
         settings: settings.clone(),
         producer: producer.clone(),

@@ -1,4 +1,4 @@
-//! Command line: `smsgw run`, `smsgw sim smpp|ucp|cimd2|http`, `smsgw send`, `smsgw watch`, `smsgw text`, `smsgw bench`, `smsgw bench-kannel`, `smsgw bench-priority`.
+//! Command line: `smsgw run`, `smsgw sim smpp|ucp|cimd2|http|modem`, `smsgw send`, `smsgw watch`, `smsgw text`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -46,12 +46,6 @@ pub enum Command {
     Watch(crate::tools::WatchArgs),
     /// Show how a text would be sent: encoding, segments, characters per segment, bytes.
     Text(crate::plan::TextArgs),
-    /// Push N requests through broker → smsgw → simulator and print throughput and latency.
-    Bench(crate::bench::BenchArgs),
-    /// Push N sendsms requests through Debian's Kannel → simulator and print throughput and DLR latency.
-    BenchKannel(crate::bench_kannel::BenchKannelArgs),
-    /// Urgent requests published while a bulk backlog stands: their latency to SUBMITTED (p50, p99).
-    BenchPriority(crate::bench_priority::BenchPriorityArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -244,21 +238,6 @@ pub fn main(cli: Cli) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Bench(args) => {
-            let _telemetry =
-                runtime::telemetry::init(&TelemetryConfig { log: "warn".into(), ..TelemetryConfig::default() });
-            run_async(crate::bench::run(args))
-        }
-        Command::BenchKannel(args) => {
-            let _telemetry =
-                runtime::telemetry::init(&TelemetryConfig { log: "warn".into(), ..TelemetryConfig::default() });
-            run_async(async move { crate::bench_kannel::run(args).await.map(|_| ()) })
-        }
-        Command::BenchPriority(args) => {
-            let _telemetry =
-                runtime::telemetry::init(&TelemetryConfig { log: "warn".into(), ..TelemetryConfig::default() });
-            run_async(crate::bench_priority::run(args))
-        }
     }
 }
 

@@ -1,13 +1,11 @@
 //! The `smsgw` binary's logic: running roles in one process, the simulator,
-//! and the small Kafka tools (`send`, `watch`, `bench`) that make smsgw usable
-//! where Debian's `kcat` cannot talk to the broker.
+//! and the small Kafka tools (`send`, `watch`) that make smsgw usable where
+//! Debian's `kcat` cannot talk to the broker. Not the benchmarks: they are
+//! `smsgw-bench` (`services/bench`), which runs the gateway through here.
 //!
 //! `main.rs` only parses the command line, initialises telemetry and calls
 //! in here, so tests run the whole gateway in-process with [`run_roles`].
 
-pub mod bench;
-pub mod bench_kannel;
-pub mod bench_priority;
 pub mod cli;
 pub mod plan;
 pub mod sim_http;
@@ -128,29 +126,42 @@ pub async fn run_roles_following(mut loaded: Current, role: Role, shutdown: Canc
     };
     kafka::reachable::watch(&settings.kafka, shutdown.clone())?;
     let current = with_topics(loaded, settings.clone(), shutdown.clone());
-    let router = matches!(role, Role::All | Role::Router);
+    // Every role is built (clients, registry, tables, checks) before any runs:
+    // a bad setting of one stops start-up before another has done any work.
+    let router = matches!(role, Role::All | Role::Router)
+        .then(|| router::Router::build(settings.clone(), current.clone(), shutdown.clone()));
     let sender = match role {
         Role::All => Some(sender::Connections::All),
         Role::Sender => Some(sender::Connections::Network),
         Role::ModemHost => Some(sender::Connections::Modems),
         Role::Router | Role::Tracker => None,
+    }
+    .map(|which| sender::Sender::build(settings.clone(), current.clone(), which, shutdown.clone()));
+    let tracker =
+        matches!(role, Role::All | Role::Tracker).then(|| tracker::Tracker::build(settings.clone(), shutdown.clone()));
+    let (router, sender, tracker) = match tokio::try_join!(built(router), built(sender), built(tracker)) {
+        Ok(roles) => roles,
+        Err(e) => {
+            // What already runs (the reachability watch, the reload follower) stops too.
+            shutdown.cancel();
+            return Err(e);
+        }
     };
-    let tracker = matches!(role, Role::All | Role::Tracker);
     let r = async {
-        if router {
-            router::run(settings.clone(), current.clone(), shutdown.clone()).await?;
+        if let Some(router) = router {
+            router.run().await?;
         }
         Ok::<(), Error>(())
     };
     let s = async {
-        if let Some(which) = sender {
-            sender::run(settings.clone(), current.clone(), which, shutdown.clone()).await?;
+        if let Some(sender) = sender {
+            sender.run().await?;
         }
         Ok::<(), Error>(())
     };
     let t = async {
-        if tracker {
-            tracker::run(settings.clone(), shutdown.clone()).await?;
+        if let Some(tracker) = tracker {
+            tracker.run().await?;
         }
         Ok::<(), Error>(())
     };
@@ -164,6 +175,17 @@ pub async fn run_roles_following(mut loaded: Current, role: Role, shutdown: Canc
     };
     let (r, s, t) = tokio::join!(async { failing(r.await) }, async { failing(s.await) }, async { failing(t.await) });
     r.and(s).and(t)
+}
+
+/// The role `build` builds, when this process runs it.
+async fn built<T, E>(build: Option<impl std::future::Future<Output = Result<T, E>>>) -> Result<Option<T>, Error>
+where
+    Error: From<E>,
+{
+    match build {
+        Some(build) => Ok(Some(build.await?)),
+        None => Ok(None),
+    }
 }
 
 /// Hands each configuration `loaded` brings on to the roles once the topics

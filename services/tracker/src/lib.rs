@@ -42,8 +42,33 @@ pub enum Error {
     Panicked(String),
 }
 
-/// Runs the three stages until `shutdown`, each on a task of its own.
-pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<(), Error> {
+/// The tracker, built: the three stages with their consumers and the
+/// producer they share, nothing running yet.
+pub struct Tracker {
+    shutdown: CancellationToken,
+    producer: Producer,
+    matcher: (matcher::Matcher, stage::Wiring),
+    finaliser: (aggregate::Finaliser, stage::Wiring),
+    reassembler: (reassemble::Reassembler, stage::Wiring),
+}
+
+impl Tracker {
+    /// Builds the three stages: checks that the topics each reads together
+    /// are co-partitioned, creates the Kafka clients and the registry's
+    /// framings, so that what the configuration can make fail fails before
+    /// any role of the process runs.
+    pub async fn build(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<Self, Error> {
+        build(settings, shutdown).await
+    }
+
+    /// Runs the three stages until `shutdown`, each on a task of its own.
+    pub async fn run(self) -> Result<(), Error> {
+        run(self).await
+    }
+}
+
+/// [`Tracker::build`].
+async fn build(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<Tracker, Error> {
     let kafka = &settings.kafka;
     let topics = &kafka.topics;
     kafka::check_copartitioned(kafka, &[&topics.deliver, &topics.submits]).await?;
@@ -75,11 +100,7 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let consumer =
         AckingConsumer::subscribe_with(kafka, &group("tracker"), &[&topics.submits, &topics.deliver], &range)?;
     let matcher = matcher::Matcher::new(matcher::Config::new(&settings, framings.status));
-    let matcher = tokio::spawn(stage::run(
-        matcher,
-        wiring("matcher", group("tracker"), &topics.deliver, Some(&topics.submits), consumer),
-        shutdown.clone(),
-    ));
+    let matcher = (matcher, wiring("matcher", group("tracker"), &topics.deliver, Some(&topics.submits), consumer));
 
     let consumer =
         AckingConsumer::subscribe_with(kafka, &group("tracker.segments"), &[&topics.segments, &topics.finals], &range)?;
@@ -87,11 +108,8 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
     let restorer: aggregate::Restorer =
         Arc::new(move |partition, floor| finals::status_tail(restore_config.clone(), partition, floor).boxed());
     let finaliser = aggregate::Finaliser::new(aggregate::Config::new(&settings, framings.status), restorer);
-    let finaliser = tokio::spawn(stage::run(
-        finaliser,
-        wiring("finaliser", group("tracker.segments"), &topics.segments, Some(&topics.finals), consumer),
-        shutdown.clone(),
-    ));
+    let finaliser =
+        (finaliser, wiring("finaliser", group("tracker.segments"), &topics.segments, Some(&topics.finals), consumer));
 
     let consumer = AckingConsumer::subscribe(kafka, &group("tracker.mo-parts"), &[&topics.mo_parts])?;
     let reassembler = reassemble::Reassembler::new(
@@ -100,11 +118,16 @@ pub async fn run(settings: Arc<Settings>, shutdown: CancellationToken) -> Result
         topics.inbound.clone(),
         framings.inbound,
     );
-    let reassembler = tokio::spawn(stage::run(
-        reassembler,
-        wiring("reassembler", group("tracker.mo-parts"), &topics.mo_parts, None, consumer),
-        shutdown.clone(),
-    ));
+    let reassembler = (reassembler, wiring("reassembler", group("tracker.mo-parts"), &topics.mo_parts, None, consumer));
+    Ok(Tracker { shutdown, producer, matcher, finaliser, reassembler })
+}
+
+/// [`Tracker::run`].
+async fn run(built: Tracker) -> Result<(), Error> {
+    let Tracker { shutdown, producer, matcher, finaliser, reassembler } = built;
+    let matcher = tokio::spawn(stage::run(matcher.0, matcher.1, shutdown.clone()));
+    let finaliser = tokio::spawn(stage::run(finaliser.0, finaliser.1, shutdown.clone()));
+    let reassembler = tokio::spawn(stage::run(reassembler.0, reassembler.1, shutdown.clone()));
 
     tracing::info!("tracker started");
     // A stage that panics stops the others at once, and the process ends non-zero.

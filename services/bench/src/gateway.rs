@@ -1,5 +1,6 @@
-//! `smsgw bench`: N JSON requests through broker → smsgw (in-process) → the
-//! SMPP simulator (in-process), timed from produce to SUBMITTED consumed.
+//! `smsgw-bench run` (was `smsgw bench`): N JSON requests through broker →
+//! smsgw (in-process) → the SMPP simulator (in-process), timed from produce
+//! to DELIVERED (or, with `--no-receipts`, SUBMITTED) consumed.
 //!
 //! Every run uses fresh topic names, so runs never see each other's records.
 
@@ -106,9 +107,9 @@ pub(crate) async fn start_gateway(
     properties: &[(String, String)],
     run: &str,
     shutdown: &CancellationToken,
-) -> anyhow::Result<(tokio::task::JoinHandle<Result<(), crate::Error>>, kafka::rdkafka::consumer::StreamConsumer)> {
-    kafka::ensure_topics(&settings.kafka, &crate::topics(settings), settings.kafka.partitions).await?;
-    let gateway = tokio::spawn(crate::run_roles(settings.clone(), crate::Role::All, shutdown.clone()));
+) -> anyhow::Result<(tokio::task::JoinHandle<Result<(), smsgw::Error>>, kafka::rdkafka::consumer::StreamConsumer)> {
+    kafka::ensure_topics(&settings.kafka, &smsgw::topics(settings), settings.kafka.partitions).await?;
+    let gateway = tokio::spawn(smsgw::run_roles(settings.clone(), smsgw::Role::All, shutdown.clone()));
     let mut watch_config = KafkaConfig::new(&settings.kafka.brokers);
     watch_config.session_timeout = Duration::from_secs(6);
     watch_config.properties.extend(properties.iter().cloned());

@@ -1,13 +1,14 @@
-//! `smsgw bench-priority`: how long an urgent request takes while a bulk
-//! backlog stands in its connection's queue. `--bulk` normal requests go to
-//! one connection limited to `--max-tps`; once they flow, `--urgent` urgent
-//! requests are published one every `--every`, and each one's latency from
-//! produce to its SUBMITTED event is taken (p50, p99). Without priority lanes
-//! an urgent request would wait for the whole backlog (10,000 at 100/s:
-//! 100 s). `--bulk 0` gives the same figure without a backlog, to compare.
+//! `smsgw-bench priority` (was `smsgw bench-priority`): how long an urgent
+//! request takes while a bulk backlog stands in its connection's queue.
+//! `--bulk` normal requests go to one connection limited to `--max-tps`; once
+//! they flow, `--urgent` urgent requests are published one every `--every`,
+//! and each one's latency from produce to its SUBMITTED event is taken (p50,
+//! p99). Without priority lanes an urgent request would wait for the whole
+//! backlog (10,000 at 100/s: 100 s). `--bulk 0` gives the same figure without
+//! a backlog, to compare.
 //!
 //! Broker → smsgw (in-process) → the SMPP simulator (in-process), with fresh
-//! topic names per run, like `smsgw bench`.
+//! topic names per run, like `smsgw-bench run`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,7 +21,7 @@ use kafka::rdkafka::producer::FutureRecord;
 use simulator::{SimConfig, SimState};
 use tokio_util::sync::CancellationToken;
 
-use crate::bench::{parse_property, percentiles, BenchArgs};
+use crate::gateway::{parse_property, percentiles, BenchArgs};
 
 #[derive(Debug, Args)]
 pub struct BenchPriorityArgs {
@@ -69,11 +70,11 @@ pub async fn run(args: BenchPriorityArgs) -> anyhow::Result<()> {
         receipt_delay: Duration::ZERO,
         properties: args.properties.clone(),
     };
-    let mut settings = crate::bench::settings(&base, &run, sim_port)?;
+    let mut settings = crate::gateway::settings(&base, &run, sim_port)?;
     settings.connections[0].max_tps = args.max_tps;
     settings.connections[0].max_in_flight = 2000;
     let settings = Arc::new(settings);
-    let (gateway, consumer) = crate::bench::start_gateway(&settings, &args.properties, &run, &shutdown).await?;
+    let (gateway, consumer) = crate::gateway::start_gateway(&settings, &args.properties, &run, &shutdown).await?;
 
     let producer = kafka::producer(&settings.kafka)?;
     let topic = settings.kafka.topics.send.clone();

@@ -1,0 +1,51 @@
+//! Command line: `smsgw-bench run`, `smsgw-bench kannel`, `smsgw-bench priority`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use runtime::config::TelemetryConfig;
+
+#[derive(Debug, Parser)]
+#[command(name = "smsgw-bench", version, about = "Benchmarks of smsgw (and of Kannel, to compare)")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Push N requests through broker → smsgw → simulator and print throughput and latency.
+    Run(crate::gateway::BenchArgs),
+    /// Push N sendsms requests through Debian's Kannel → simulator and print throughput and DLR latency.
+    Kannel(crate::kannel::BenchKannelArgs),
+    /// Urgent requests published while a bulk backlog stands: their latency to SUBMITTED (p50, p99).
+    Priority(crate::priority::BenchPriorityArgs),
+}
+
+/// Runs the parsed command; the process exit status.
+pub fn main(cli: Cli) -> ExitCode {
+    // Warnings only: the summary line on stdout is the output.
+    let _telemetry = runtime::telemetry::init(&TelemetryConfig { log: "warn".into(), ..TelemetryConfig::default() });
+    match cli.command {
+        Command::Run(args) => run_async(crate::gateway::run(args)),
+        Command::Kannel(args) => run_async(async move { crate::kannel::run(args).await.map(|_| ()) }),
+        Command::Priority(args) => run_async(crate::priority::run(args)),
+    }
+}
+
+fn run_async(f: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("smsgw-bench: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(f) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("smsgw-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

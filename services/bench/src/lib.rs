@@ -1,0 +1,21 @@
+//! `smsgw-bench`: the benchmark harness, kept out of the `smsgw` binary so
+//! the production image carries production code only.
+//!
+//! Three benchmarks, one subcommand each:
+//! - [`gateway`] (`smsgw-bench run`): N requests through broker → smsgw
+//!   (every role, in-process, through [`smsgw::run_roles`]) → the SMPP
+//!   simulator, timed from produce to the status event;
+//! - [`kannel`] (`smsgw-bench kannel`): the same load through Debian's Kannel
+//!   (bearerbox + smsbox) to the same simulator, for `scripts/bench`;
+//! - [`priority`] (`smsgw-bench priority`): urgent requests published while a
+//!   bulk backlog stands, timed to SUBMITTED.
+//!
+//! It is not a load generator for a deployed gateway: every run starts its own
+//! gateway and simulator, with topic names of its own. `scripts/bench` builds
+//! it and parses the one summary line each subcommand prints; keep those
+//! lines as they are. Start reading at [`cli`].
+
+pub mod cli;
+pub mod gateway;
+pub mod kannel;
+pub mod priority;
