@@ -193,7 +193,7 @@ impl Protocol for Cimd2Link {
         self.session.window_available() > 0
     }
 
-    fn submit(&mut self, submission: &Submission, now: Instant) -> Result<(Packet, u32), SubmitError> {
+    fn submit(&mut self, submission: &Submission, now: Instant, _: i64) -> Result<(Packet, u32), SubmitError> {
         let body = Body::Submit(submit(submission).map_err(SubmitError::Unsupported)?);
         match self.session.send_request(body, now) {
             Ok(packet) => {
@@ -245,10 +245,11 @@ impl Protocol for Cimd2Link {
                 reply.map(Effect::Send).into_iter().collect()
             }
             Received::Nack { number, request: Some(_) } => {
-                vec![Effect::Answer { key: u32::from(number), result: Err(SubmitError::Nack(99)) }]
+                // A NACK (operation 99) names no error: nothing to publish as the protocol's code.
+                vec![Effect::Answer { key: u32::from(number), result: Err(SubmitError::Nack(None)) }]
             }
             Received::GeneralError { request: Some(_), packet } => {
-                let code = packet.body.response().and_then(|r| r.error_code).map_or(98, i32::from);
+                let code = packet.body.response().and_then(|r| r.error_code).map(i32::from);
                 vec![Effect::Answer { key: u32::from(packet.number), result: Err(SubmitError::Nack(code)) }]
             }
             _ => Vec::new(),

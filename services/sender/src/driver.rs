@@ -70,8 +70,10 @@ pub trait Protocol: Send + 'static {
     fn open(&mut self, now: Instant) -> Vec<Self::Frame>;
     /// True when a submission may be sent now (bound, window room).
     fn can_submit(&self) -> bool;
-    /// The frame for one submission and the key its answer will carry.
-    fn submit(&mut self, submission: &Submission, now: Instant) -> Result<(Self::Frame, u32), SubmitError>;
+    /// The frame for one submission and the key its answer will carry;
+    /// `now_ms` is the wall clock (epoch ms), for protocols that write times.
+    fn submit(&mut self, submission: &Submission, now: Instant, now_ms: i64)
+        -> Result<(Self::Frame, u32), SubmitError>;
     /// What a received frame means.
     fn receive(&mut self, frame: Self::Frame, now: Instant) -> Vec<Effect<Self::Frame>>;
     /// What the timers say (keep-alives, response timeouts as `Answer`s with `Timeout`, a dead peer).
@@ -321,7 +323,7 @@ async fn serve<P: Protocol>(
                 // Withdrawn and expired ones were answered by `next_submit`.
                 match submit {
                     None => {} // the pool is closed; shutdown follows
-                    Some(s) => match link.protocol.submit(&s.submission, Instant::now()) {
+                    Some(s) => match link.protocol.submit(&s.submission, Instant::now(), kafka::recent::now_ms()) {
                         Ok((frame, key)) => {
                             link.pending.insert(key, InFlight::new(s, config, Some(key)));
                             link.write(&frame);

@@ -81,7 +81,9 @@ impl InFlight {
             }
             Err(SubmitError::Nack(code)) => {
                 self.latency.observe(self.at.elapsed());
-                self.span.record("smsgw.protocol_code", code);
+                if let Some(code) = code {
+                    self.span.record("smsgw.protocol_code", code);
+                }
                 "nack"
             }
             Err(SubmitError::Timeout) => "timeout",

@@ -125,10 +125,11 @@ pub enum SubmitError {
     /// The submission never reached the SMSC (its link ended first): retry freely.
     #[error("not sent: the link ended before the submission went out")]
     NotSent,
-    /// The SMSC rejected the request as a whole (SMPP generic_nack, a UCP/CIMD2 NACK of a
-    /// garbled frame) with this protocol code.
-    #[error("negative acknowledgement with code {0}")]
-    Nack(i32),
+    /// The SMSC rejected the request as a whole (SMPP generic_nack, a CIMD2
+    /// NACK or general error response), with the protocol's error code when
+    /// it gave one.
+    #[error("negative acknowledgement{}", .0.map(|c| format!(" with code {c}")).unwrap_or_default())]
+    Nack(Option<i32>),
     /// The message's validity ran out while it waited for a link.
     #[error("expired before it could be submitted")]
     Expired,

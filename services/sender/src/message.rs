@@ -117,7 +117,7 @@ pub async fn send(
                     response_lost = true;
                     error_info(code, None, &e.to_string())
                 }
-                Err(e @ SubmitError::Nack(code)) => error_info(ErrorCode::SmscError, Some(code), &e.to_string()),
+                Err(e @ SubmitError::Nack(code)) => error_info(ErrorCode::SmscError, code, &e.to_string()),
             };
             attempts += 1;
             if attempts > config.max_retries {

@@ -214,8 +214,8 @@ impl Protocol for UcpLink {
         self.session.window_available() > 0
     }
 
-    fn submit(&mut self, submission: &Submission, now: Instant) -> Result<(Message, u32), SubmitError> {
-        let sm = submit_sm(submission, self.alphabet, kafka::recent::now_ms()).map_err(SubmitError::Unsupported)?;
+    fn submit(&mut self, submission: &Submission, now: Instant, now_ms: i64) -> Result<(Message, u32), SubmitError> {
+        let sm = submit_sm(submission, self.alphabet, now_ms).map_err(SubmitError::Unsupported)?;
         match self.session.send(Body::Submit(sm), now) {
             Ok(message) => {
                 let key = u32::from(message.trn.get());

@@ -78,7 +78,7 @@ impl Protocol for SmppBind {
         matches!(self.kind, BindKind::Transmitter | BindKind::Transceiver) && self.session.window_available() > 0
     }
 
-    fn submit(&mut self, submission: &Submission, now: Instant) -> Result<(Pdu, u32), SubmitError> {
+    fn submit(&mut self, submission: &Submission, now: Instant, _: i64) -> Result<(Pdu, u32), SubmitError> {
         let body = Body::SubmitSm(convert::submit_sm(submission, &self.smpp));
         match self.session.send_request(body, now) {
             Ok(pdu) => {
@@ -109,7 +109,9 @@ impl Protocol for SmppBind {
             Received::GenericNack { sequence, status, request } => {
                 tracing::warn!(sequence, status = smpp::status_name(status), "generic_nack from the SMSC");
                 match request {
-                    Some(_) => vec![Effect::Answer { key: sequence, result: Err(SubmitError::Nack(status as i32)) }],
+                    Some(_) => {
+                        vec![Effect::Answer { key: sequence, result: Err(SubmitError::Nack(Some(status as i32))) }]
+                    }
                     None => Vec::new(),
                 }
             }
