@@ -14,7 +14,7 @@ use crate::{collect, produce, status_events};
 
 /// Epoch ms now.
 pub fn now_ms() -> i64 {
-    kafka::recent::now_ms()
+    timing::now_ms()
 }
 
 /// The destination of request number `n`: one per request, so the SMSC's

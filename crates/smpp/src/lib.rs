@@ -61,7 +61,6 @@
 //! (`examples/bench_codec.rs`). That is ~1,500 lines we fully control, checked
 //! against golden vectors, property tests and a fuzz target.
 
-pub mod backoff;
 mod bind;
 pub mod codec;
 mod command_id;
@@ -79,7 +78,6 @@ pub mod tlv;
 mod tokio_codec;
 mod wire;
 
-pub use backoff::Backoff;
 pub use bind::{Bind, BindResp, Outbind};
 pub use codec::{decode, decode_with_max, encode, HEADER_LEN, MAX_PDU_LEN};
 pub use data_sm::DataSm;

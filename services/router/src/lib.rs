@@ -183,8 +183,8 @@ async fn run(built: Router) -> Result<(), Error> {
     Ok(())
 }
 
-use kafka::recent::now_ms;
 use text::SplitOptions;
+use timing::now_ms;
 
 impl Handler {
     /// Routes one record; true when its outcome is on the broker, false when

@@ -137,7 +137,7 @@ pub async fn listen(
                     subscriber: comparable_inbound(&inbound.from, country)?,
                     opted_out,
                     inbound_id: inbound.id.clone(),
-                    at: kafka::recent::now_ms(),
+                    at: timing::now_ms(),
                 })
             });
             let Some(change) = change else { return (message, true) };

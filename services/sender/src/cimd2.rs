@@ -69,8 +69,10 @@ pub fn submit(sub: &Submission) -> Result<cimd2::Submit, String> {
         s.status_report_request = Some(REPORT_FINAL_STATES);
     }
     if let Some(expires_at) = sub.expires_at {
-        // 051 is yymmddhhmmss; SMPP's absolute form starts the same way.
-        s.validity_period_absolute = Some(smpp::time::absolute(expires_at)[..12].to_owned());
+        // 051 is yymmddhhmmss (UTC).
+        let t = timing::Utc::of(expires_at);
+        let stamp = format!("{:02}{:02}{:02}{:02}{:02}{:02}", t.yy(), t.month, t.day, t.hour, t.minute, t.second);
+        s.validity_period_absolute = Some(stamp);
     }
     if text::decode::smpp_scheme(sub.data_coding).alphabet == text::decode::Alphabet::Gsm7 {
         let text = text::gsm7::decode_unpacked(&sub.payload);
@@ -159,8 +161,8 @@ pub fn mo(d: &DeliverMessage) -> MoUnit {
 
 /// yymmddhhmmss as epoch ms, read as UTC (the SMSC's zone is not on the wire).
 fn timestamp_ms(s: &str) -> Option<i64> {
-    match *crate::link::two_digit_fields(s)?.as_slice() {
-        [yy, mm, dd, hh, mi, ss] => crate::link::utc_ms(yy, mm, dd, hh, mi, ss),
+    match *timing::two_digit_fields(s)?.as_slice() {
+        [yy, mm, dd, hh, mi, ss] => timing::utc_ms(yy, mm, dd, hh, mi, ss),
         _ => None,
     }
 }

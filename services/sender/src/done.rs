@@ -36,8 +36,9 @@ use std::time::Duration;
 use events::Priority;
 
 use kafka::rdkafka::message::{Message, OwnedMessage};
-use kafka::recent::{now_ms, RecentIds};
+use kafka::recent::RecentIds;
 use kafka::restore::Restore;
+use timing::now_ms;
 
 struct Partition {
     done: RecentIds,

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use runtime::config::link_tls::{self, LinkTls};
 use runtime::config::Smsc;
-use smpp::Backoff;
+use timing::Backoff;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -323,7 +323,7 @@ async fn serve<P: Protocol>(
                 // Withdrawn and expired ones were answered by `next_submit`.
                 match submit {
                     None => {} // the pool is closed; shutdown follows
-                    Some(s) => match link.protocol.submit(&s.submission, Instant::now(), kafka::recent::now_ms()) {
+                    Some(s) => match link.protocol.submit(&s.submission, Instant::now(), timing::now_ms()) {
                         Ok((frame, key)) => {
                             link.pending.insert(key, InFlight::new(s, config, Some(key)));
                             link.write(&frame);

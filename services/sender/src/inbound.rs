@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use events::{Framing, InboundMessage};
 use kafka::rdkafka::message::OwnedHeaders;
-use kafka::recent::now_ms;
 use kafka::{Outgoing, Producer, PublishError};
 use msgid::DlrIdFormat;
 use records::{MoPart, ReceiptRecord, ReceiptState};
+use timing::now_ms;
 use tracing::Instrument;
 
 use crate::link::{Ack, Delivered, Incoming, MoUnit, Report};

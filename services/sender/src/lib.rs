@@ -274,7 +274,7 @@ impl Senders {
 /// (read whole by every sender process): where a request may move when its
 /// own connection stays down (`reroute_after`).
 fn follow_links(kafka: &runtime::config::KafkaConfig, shutdown: CancellationToken) -> Result<Arc<Links>, Error> {
-    let links = Arc::new(Links::new(kafka::recent::now_ms()));
+    let links = Arc::new(Links::new(timing::now_ms()));
     let reports = links.clone();
     let group = format!("{}.sender.links", kafka.group_prefix);
     kafka::tail(kafka, &group, &kafka.topics.links, shutdown, move |m| {

@@ -207,31 +207,6 @@ pub struct Delivered {
     pub span: tracing::Span,
 }
 
-/// A UTC calendar time as epoch ms (two-digit years are 20yy, as SMSC time
-/// stamps write them); `None` for an impossible date.
-pub fn utc_ms(yy: u32, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> Option<i64> {
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    let (m, d) = (i64::from(month), i64::from(day));
-    let y = 2000 + i64::from(yy % 100) - i64::from(m <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    Some((days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)) * 1000)
-}
-
-/// Two-digit fields of a digit string: `digits("261126")` = `[26, 11, 26]`; `None` unless all digits.
-pub fn two_digit_fields(s: &str) -> Option<Vec<u32>> {
-    let b = s.as_bytes();
-    if b.len() % 2 != 0 || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(b.chunks(2).map(|c| u32::from(c[0] - b'0') * 10 + u32::from(c[1] - b'0')).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,15 +218,5 @@ mod tests {
         assert_eq!(Address::parse("015112345678").numbering, Numbering::National);
         assert_eq!(Address::parse("ACME").numbering, Numbering::Alphanumeric);
         assert_eq!(Address::parse("+").numbering, Numbering::Alphanumeric);
-    }
-
-    #[test]
-    fn utc_times() {
-        assert_eq!(utc_ms(0, 1, 1, 0, 0, 0), Some(946_684_800_000), "two-digit years are 20yy");
-        assert_eq!(utc_ms(26, 11, 26, 12, 54, 0), Some(1_795_697_640_000));
-        assert_eq!(utc_ms(24, 2, 29, 0, 0, 0), Some(1_709_164_800_000));
-        assert_eq!(utc_ms(26, 13, 1, 0, 0, 0), None);
-        assert_eq!(two_digit_fields("261126"), Some(vec![26, 11, 26]));
-        assert_eq!(two_digit_fields("26112"), None);
     }
 }

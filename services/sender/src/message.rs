@@ -25,7 +25,7 @@ pub enum Outcome {
     Interrupted,
 }
 
-pub(crate) use kafka::recent::now_ms;
+pub(crate) use timing::now_ms;
 
 /// The instant `expires_at` (epoch ms) corresponds to.
 fn deadline(expires_at: Option<i64>) -> Option<Instant> {

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use modem::{Event, InboundId, InitError, Modem, ModemConfig, Pin, Sent, SubmitId, SubmitOptions};
 use runtime::config::Protocol;
-use smpp::Backoff;
+use timing::Backoff;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio_serial::SerialPortBuilderExt;
@@ -181,7 +181,7 @@ impl ModemLink {
                     next = crate::queue::next_submit(queue.clone());
                     // Withdrawn and expired ones were answered by `next_submit`.
                     let Some(s) = submit else { continue };
-                    match pdu(&s.submission, kafka::recent::now_ms()) {
+                    match pdu(&s.submission, timing::now_ms()) {
                         Ok(pdu) => {
                             let id = self.modem.submit(pdu, Instant::now());
                             let recipient = s.submission.destination.value.clone();

@@ -41,7 +41,7 @@ fn now(connections: &std::sync::Mutex<Vec<String>>) -> Vec<String> {
 
 async fn publish(settings: &Settings, producer: &Producer, connections: &[String], replica: &str, stopped: bool) {
     let topic = &settings.kafka.topics.links;
-    let at = kafka::recent::now_ms();
+    let at = timing::now_ms();
     for connection in connections {
         let report = LinkReport {
             connection: connection.clone(),

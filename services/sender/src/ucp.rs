@@ -106,10 +106,8 @@ pub fn submit_sm(sub: &Submission, alphabet: Alphabet, now_ms: i64) -> Result<Sm
 
 /// VP as DDMMYYHHmm (UTC, EMI 4.x §5.3) for an instant in epoch ms.
 fn validity(epoch_ms: i64) -> String {
-    let t = smpp::time::absolute(epoch_ms);
-    // smpp's absolute form is YYMMDDhhmmsstnnp; UCP wants DDMMYYHHmm.
-    let (yy, mm, dd, hh, mi) = (&t[0..2], &t[2..4], &t[4..6], &t[6..8], &t[8..10]);
-    format!("{dd}{mm}{yy}{hh}{mi}")
+    let t = timing::Utc::of(epoch_ms);
+    format!("{:02}{:02}{:02}{:02}{:02}", t.day, t.month, t.yy(), t.hour, t.minute)
 }
 
 /// What a NACK to an OT 51 means. EC 04 "operation not allowed" is what
@@ -183,9 +181,9 @@ pub fn mo(sm: &Sm, alphabet: Alphabet) -> MoUnit {
 
 /// DDMMYYHHmm(ss) as epoch ms, read as UTC (the SMSC's zone is not on the wire).
 fn timestamp_ms(s: &str) -> Option<i64> {
-    match *crate::link::two_digit_fields(s)?.as_slice() {
-        [dd, mm, yy, hh, mi] => crate::link::utc_ms(yy, mm, dd, hh, mi, 0),
-        [dd, mm, yy, hh, mi, ss] => crate::link::utc_ms(yy, mm, dd, hh, mi, ss),
+    match *timing::two_digit_fields(s)?.as_slice() {
+        [dd, mm, yy, hh, mi] => timing::utc_ms(yy, mm, dd, hh, mi, 0),
+        [dd, mm, yy, hh, mi, ss] => timing::utc_ms(yy, mm, dd, hh, mi, ss),
         _ => None,
     }
 }

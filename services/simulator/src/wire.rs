@@ -140,18 +140,15 @@ pub(crate) fn unix_now() -> u64 {
 
 /// `YYMMDDhhmmss` in UTC for `secs` since the epoch.
 fn yymmddhhmmss(secs: u64) -> String {
-    let absolute = smpp::time::absolute(i64::try_from(secs).unwrap_or(i64::MAX / 1000) * 1000);
-    absolute.get(..12).unwrap_or_default().to_owned()
+    let t = timing::Utc::of(i64::try_from(secs).unwrap_or(i64::MAX / 1000) * 1000);
+    format!("{:02}{:02}{:02}{:02}{:02}{:02}", t.yy(), t.month, t.day, t.hour, t.minute, t.second)
 }
 
 /// An EMI time stamp, `DDMMYYhhmmss` (EMI 4.x §5.3, SCTS). The simulator's
 /// clock is UTC; the spec leaves the SMSC's time zone off the wire.
 pub(crate) fn ucp_time(secs: u64) -> String {
-    let t = yymmddhhmmss(secs);
-    match (t.get(0..2), t.get(2..4), t.get(4..6), t.get(6..)) {
-        (Some(yy), Some(mm), Some(dd), Some(rest)) => format!("{dd}{mm}{yy}{rest}"),
-        _ => t,
-    }
+    let t = timing::Utc::of(i64::try_from(secs).unwrap_or(i64::MAX / 1000) * 1000);
+    format!("{:02}{:02}{:02}{:02}{:02}{:02}", t.day, t.month, t.yy(), t.hour, t.minute, t.second)
 }
 
 /// A CIMD2 time parameter, `yyMMddhhmmss` (spec "Parameter types", time), UTC.

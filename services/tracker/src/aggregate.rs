@@ -171,7 +171,7 @@ impl Finaliser {
 
     fn finish(&mut self, p: Partial) -> Effect {
         let outcomes: Vec<SegmentOutcome> = p.outcomes.into_values().collect();
-        let now = kafka::recent::now_ms();
+        let now = timing::now_ms();
         let event = match outcomes.as_slice() {
             [only] if p.total == 1 => outcome::single(&only.submit, &only.receipt, now),
             _ => outcome::aggregate(&outcomes, p.total, now),

@@ -14,8 +14,8 @@ use futures::StreamExt;
 use kafka::rdkafka::consumer::{Consumer, StreamConsumer};
 use kafka::rdkafka::message::{Headers, Message};
 use kafka::rdkafka::{Offset, TopicPartitionList};
-use kafka::recent::now_ms;
 use runtime::config::KafkaConfig;
+use timing::now_ms;
 
 use crate::stage::Found;
 

@@ -294,7 +294,7 @@ impl Matcher {
                 );
                 counters::key_collisions(&new.record.connection).inc();
                 self.forget_offset(&old);
-                let stand_in = outcome::collided_receipt(&old.record, kafka::recent::now_ms());
+                let stand_in = outcome::collided_receipt(&old.record, timing::now_ms());
                 effects.push(self.conclude(&key, old, stand_in, Vec::new(), false));
             }
             _ => {}

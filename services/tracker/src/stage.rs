@@ -40,7 +40,7 @@ pub struct Now {
 
 impl Now {
     pub fn current() -> Now {
-        Now { at: Instant::now(), ms: kafka::recent::now_ms() }
+        Now { at: Instant::now(), ms: timing::now_ms() }
     }
 }
 

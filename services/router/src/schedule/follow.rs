@@ -74,7 +74,7 @@ pub fn follow(
                 }
                 continue;
             }
-            let written_at = m.timestamp().to_millis().unwrap_or_else(kafka::recent::now_ms);
+            let written_at = m.timestamp().to_millis().unwrap_or_else(timing::now_ms);
             let fields = trace::incoming_fields(m.headers().map(|h| h.as_borrowed()));
             match cancel::read(m.payload().unwrap_or_default(), written_at) {
                 Read::Stands(request) => cancels.stand(request, written_at, fields),
@@ -99,7 +99,7 @@ pub fn follow(
 
 /// A cancel's REJECTED answer.
 pub fn refusal(cancel_id: &str, target: &str, code: ErrorCode, text: String) -> StatusEvent {
-    let mut ev = StatusEvent::new(cancel_id, Status::Rejected, kafka::recent::now_ms());
+    let mut ev = StatusEvent::new(cancel_id, Status::Rejected, timing::now_ms());
     ev.error = Some(ErrorInfo { code, protocol_code: None, text });
     if !target.is_empty() {
         ev.metadata.insert(CANCEL_OF.into(), target.into());
@@ -116,7 +116,7 @@ pub fn not_waiting(standing: &Standing) -> StatusEvent {
 /// The answer to a cancel that was carried out: DELIVERED, as a request
 /// whose work is done (the message it names ends REJECTED `cancelled`).
 pub fn carried_out(standing: &Standing) -> StatusEvent {
-    let mut ev = StatusEvent::new(standing.request.id.clone(), Status::Delivered, kafka::recent::now_ms());
+    let mut ev = StatusEvent::new(standing.request.id.clone(), Status::Delivered, timing::now_ms());
     ev.done_at = Some(ev.timestamp);
     ev.metadata.insert(CANCEL_OF.into(), standing.request.request_id.clone());
     ev

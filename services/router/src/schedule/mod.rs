@@ -31,10 +31,10 @@ use std::time::Duration;
 
 use events::{ErrorCode, ErrorInfo, SchemaLookup, Status, StatusEvent};
 use kafka::rdkafka::message::{Message, OwnedMessage};
-use kafka::recent::now_ms;
 use kafka::{trace, AckingConsumer, Producer, PublishError, Ticket};
 use registry::Registry;
 use runtime::Settings;
+use timing::now_ms;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
