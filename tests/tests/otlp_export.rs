@@ -155,7 +155,7 @@ fn spans_follow_the_messaging_conventions_and_one_trace_shows_the_request() {
     assert!(attr(receipt, "smsgw.sequence_number").is_some());
     assert_eq!(attr(receipt, "smsgw.outcome").as_deref(), Some("recorded"));
     // ... and its match is published in the request's trace, linked to the receipt's.
-    let matched = named(&request_trace, &format!("send {}", topics.segments));
+    let matched = named(&request_trace, &format!("send {}", topics.outcomes));
     let linked: Vec<_> = matched.links.iter().map(|l| hex(&l.trace_id)).collect();
     assert_eq!(linked, [hex(&receipt.trace_id)], "linked to the receipt's trace");
     // The final DELIVERED: the finaliser's publish, in the request's trace.

@@ -155,7 +155,7 @@ impl Settings {
             ("kafka.topics.queue_prefix", &topics.queue_prefix),
             ("kafka.topics.deliver", &topics.deliver),
             ("kafka.topics.submits", &topics.submits),
-            ("kafka.topics.segments", &topics.segments),
+            ("kafka.topics.outcomes", &topics.outcomes),
             ("kafka.topics.done", &topics.done),
             ("kafka.topics.finals", &topics.finals),
             ("kafka.topics.mo_parts", &topics.mo_parts),
@@ -362,8 +362,12 @@ pub struct TopicsConfig {
     /// Compacted: one record per submitted segment awaiting its receipt.
     pub submits: String,
     /// Outcomes on their way to the finaliser, keyed by request id: each
-    /// segment's final state, and terminal statuses decided elsewhere.
-    pub segments: String,
+    /// segment's final state, and terminal statuses decided elsewhere
+    /// (key `outcomes`, or `segments` as older files call it). The default
+    /// topic keeps its old name, `sms.segments`, so an upgrade finds the
+    /// outcomes still waiting there.
+    #[serde(alias = "segments")]
+    pub outcomes: String,
     /// Compacted: a marker per request id whose terminal status is published,
     /// so a request gets exactly one.
     pub finals: String,
@@ -398,7 +402,7 @@ impl Default for TopicsConfig {
             queue_prefix: "sms.queue.".into(),
             deliver: "sms.deliver".into(),
             submits: "sms.submits".into(),
-            segments: "sms.segments".into(),
+            outcomes: "sms.segments".into(),
             done: "sms.done".into(),
             finals: "sms.finals".into(),
             mo_parts: "sms.mo-parts".into(),
@@ -658,6 +662,19 @@ mod tests {
             Ok(_) => panic!("config was accepted"),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn the_outcomes_topic_is_read_by_its_old_key_too() {
+        let s = Settings::from_toml(&format!("{MINIMAL}\n[kafka.topics]\nsegments = \"old.outcomes\"\n")).unwrap();
+        assert_eq!(s.kafka.topics.outcomes, "old.outcomes");
+        let s = Settings::from_toml(&format!("{MINIMAL}\n[kafka.topics]\noutcomes = \"new.outcomes\"\n")).unwrap();
+        assert_eq!(s.kafka.topics.outcomes, "new.outcomes");
+        assert_eq!(
+            Settings::from_toml(MINIMAL).unwrap().kafka.topics.outcomes,
+            "sms.segments",
+            "the topic keeps its name"
+        );
     }
 
     #[test]

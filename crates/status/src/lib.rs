@@ -43,7 +43,7 @@ pub async fn publish_with(
     producer.publish(Outgoing { topic, key: &event.request_id, payload: &payload, headers }).await
 }
 
-/// Hands a request's final event to the finaliser (`kafka.topics.segments`),
+/// Hands a request's final event to the finaliser (`kafka.topics.outcomes`),
 /// which publishes it unless the request already has one. `Err` only when
 /// the producer gave up (shutdown): the caller leaves its input for a redo.
 /// A record the broker refuses for good is logged and counted
@@ -59,7 +59,7 @@ pub async fn publish_final(
     let published = match records::encode(&record) {
         Ok(payload) => {
             let headers = trace::with_fields(OwnedHeaders::new(), trace_fields);
-            let out = Outgoing { topic: &topics.segments, key: &event.request_id, payload: &payload, headers };
+            let out = Outgoing { topic: &topics.outcomes, key: &event.request_id, payload: &payload, headers };
             producer.publish(out).await.map(|_| ())
         }
         Err(e) => Err(PublishError::Rejected(e.to_string())),
@@ -67,7 +67,7 @@ pub async fn publish_final(
     match published {
         Err(PublishError::Rejected(reason)) => {
             tracing::error!(request_id = %event.request_id, %reason, "final event refused; not published");
-            counters::records_refused(&topics.segments).inc();
+            counters::records_refused(&topics.outcomes).inc();
             Ok(())
         }
         other => other,

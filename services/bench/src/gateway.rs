@@ -72,7 +72,7 @@ pub(crate) fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Re
         dead_letter = "{run}.dead"
         deliver = "{run}.deliver"
         submits = "{run}.submits"
-        segments = "{run}.segments"
+        outcomes = "{run}.segments"
         done = "{run}.done"
         finals = "{run}.finals"
         mo_parts = "{run}.mo-parts"

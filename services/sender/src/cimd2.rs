@@ -34,13 +34,13 @@ const REPORT_FINAL_STATES: u8 = 2 | 4 | 8;
 const ERROR_GENERAL_SYSTEM: u16 = 6;
 
 /// A CIMD2 session over one TCP connection.
-pub struct Cimd2Link {
+pub struct Adapter {
     smsc: Smsc,
     temporary_errors: Vec<u32>,
     session: Session,
 }
 
-impl Cimd2Link {
+impl Adapter {
     pub fn new(config: &ConnectionConfig, smsc: &Smsc) -> Self {
         let session = Session::new(
             SessionConfig {
@@ -50,7 +50,7 @@ impl Cimd2Link {
             },
             Instant::now(),
         );
-        Cimd2Link { smsc: smsc.clone(), temporary_errors: config.temporary_errors.clone(), session }
+        Adapter { smsc: smsc.clone(), temporary_errors: config.temporary_errors.clone(), session }
     }
 }
 
@@ -167,7 +167,7 @@ fn timestamp_ms(s: &str) -> Option<i64> {
     }
 }
 
-impl Protocol for Cimd2Link {
+impl Protocol for Adapter {
     type Frame = Packet;
 
     fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<Packet>>, String> {

@@ -33,9 +33,9 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use crate::done::{Claim, DoneLanes, DoneSet};
-use crate::message::{self, Outcome};
 use crate::pool::Pool;
 use crate::prepare;
+use crate::retry::{self, Outcome};
 
 /// Metadata key of a SUBMITTED that is final although a receipt was asked
 /// for, saying why none will come (`no_message_id`, `record_refused`).
@@ -204,7 +204,7 @@ impl Worker {
                 // The router writes these records; something else wrote this one.
                 tracing::error!(error = %e, "undecodable record on the queue topic, skipped");
                 let Some(id) = e.request_id() else { return true };
-                let mut ev = events::StatusEvent::new(id, Status::Failed, message::now_ms());
+                let mut ev = events::StatusEvent::new(id, Status::Failed, timing::now_ms());
                 ev.error = Some(events::ErrorInfo {
                     code: ErrorCode::InvalidRequest,
                     protocol_code: None,
@@ -253,7 +253,7 @@ impl Worker {
         if down < Duration::from_millis(reroute.after_ms) {
             return None;
         }
-        let now = message::now_ms();
+        let now = timing::now_ms();
         reroute.to.iter().find(|c| self.links.down_for(c, now).is_none()).cloned()
     }
 
@@ -342,7 +342,7 @@ impl Worker {
             Ok(segments) => {
                 let sending = async {
                     let unrecorded = self.pool.reserve(self.lane, segments.len(), withdraw).await?;
-                    Some((unrecorded, message::send(&self.pool, self.lane, request, segments, withdraw).await))
+                    Some((unrecorded, retry::send(&self.pool, self.lane, request, segments, withdraw).await))
                 };
                 tokio::pin!(sending);
                 let mut target = None;
@@ -367,7 +367,7 @@ impl Worker {
                 outcome
             }
             Err(error) => {
-                let mut ev = events::StatusEvent::new(request.id.clone(), Status::Rejected, message::now_ms());
+                let mut ev = events::StatusEvent::new(request.id.clone(), Status::Rejected, timing::now_ms());
                 ev.connection = Some(self.config.id.clone());
                 ev.error = Some(error);
                 ev.tenant = request.tenant.clone();
@@ -434,7 +434,7 @@ impl Worker {
                         "submit accepted without a message id: the request FAILS (missing_message_id = failed)"
                     );
                     ev.status = Status::Failed;
-                    ev.done_at = Some(message::now_ms());
+                    ev.done_at = Some(timing::now_ms());
                     ev.error = Some(events::ErrorInfo {
                         code: ErrorCode::NoMessageId,
                         protocol_code: None,

@@ -9,7 +9,7 @@
 //! reports are published before the SMSC gets its acknowledgement.
 //!
 //! Start with [`connection::run`], then [`link`] (the contract every
-//! protocol implements), [`message::send`] (retry policy), [`driver`] (one link's socket task)
+//! protocol implements), [`retry::send`] (the retry policy), [`driver`] (one link's socket task)
 //! and [`smpp::bind`] (the SMPP session as a driver protocol).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -23,13 +23,13 @@ pub mod http;
 pub mod inbound;
 pub mod lanes;
 pub mod link;
-pub mod message;
 pub mod modem;
 pub mod pool;
 pub mod prepare;
 pub mod queue;
 pub mod reference;
 mod report;
+pub mod retry;
 pub mod smpp;
 pub mod ucp;
 

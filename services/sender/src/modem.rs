@@ -80,7 +80,7 @@ pub async fn run(queue: Arc<Queue>, device: runtime::config::ModemConfig, shutdo
         command_timeout: config.response_timeout,
         ..ModemConfig::default()
     };
-    let mut link = ModemLink { modem: Modem::new(modem_config, Instant::now()), pending: HashMap::new(), ready: false };
+    let mut link = Link { modem: Modem::new(modem_config, Instant::now()), pending: HashMap::new(), ready: false };
     let mut backoff = Backoff::new(config.reconnect_min, config.reconnect_max);
     loop {
         let ended = link.serve(&queue, &device, &shutdown).await;
@@ -127,14 +127,14 @@ enum Ended {
     Fatal(String),
 }
 
-struct ModemLink {
+struct Link {
     modem: Modem,
     /// Submissions handed to the state machine, by its id.
     pending: HashMap<SubmitId, (InFlight, String)>,
     ready: bool,
 }
 
-impl ModemLink {
+impl Link {
     async fn serve(
         &mut self,
         queue: &Arc<Queue>,

@@ -14,11 +14,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use crate::cimd2::Cimd2Link;
 use crate::link::{Answer, Delivered, Submission, SubmitError, Verdict};
 use crate::queue::{Queue, Submit};
-use crate::smpp::bind::SmppBind;
-use crate::ucp::UcpLink;
 
 /// Starts `binds` framed-protocol links of one connection.
 fn links<P: crate::driver::Protocol>(
@@ -65,7 +62,7 @@ impl Pool {
                 let smpp = smpp.clone();
                 let new = {
                     let (config, smsc) = (config.clone(), smsc.clone());
-                    move || SmppBind::new(&config, &smsc, &smpp)
+                    move || crate::smpp::Adapter::new(&config, &smsc, &smpp)
                 };
                 links(&queue, smsc, tasks, &shutdown, new);
             }
@@ -73,14 +70,14 @@ impl Pool {
                 let ucp = ucp.clone();
                 let new = {
                     let (config, smsc) = (config.clone(), smsc.clone());
-                    move || UcpLink::new(&config, &smsc, &ucp)
+                    move || crate::ucp::Adapter::new(&config, &smsc, &ucp)
                 };
                 links(&queue, smsc, tasks, &shutdown, new);
             }
             Link::Cimd2(smsc, _) => {
                 let new = {
                     let (config, smsc) = (config.clone(), smsc.clone());
-                    move || Cimd2Link::new(&config, &smsc)
+                    move || crate::cimd2::Adapter::new(&config, &smsc)
                 };
                 links(&queue, smsc, tasks, &shutdown, new);
             }

@@ -31,14 +31,14 @@ use crate::link::{Answer, Incoming, MoUnit, Numbering, Report, Submission, Submi
 const OTOA_INTERNATIONAL: &str = "1139";
 
 /// A UCP session over one TCP connection.
-pub struct UcpLink {
+pub struct Adapter {
     smsc: Smsc,
     temporary_errors: Vec<u32>,
     session: Session,
     alphabet: Alphabet,
 }
 
-impl UcpLink {
+impl Adapter {
     pub fn new(config: &ConnectionConfig, smsc: &Smsc, ucp: &UcpConfig) -> Self {
         let session = Session::new(
             SessionConfig {
@@ -53,7 +53,7 @@ impl UcpLink {
             runtime::config::UcpAlphabet::Gsm => Alphabet::Gsm,
             runtime::config::UcpAlphabet::Ira => Alphabet::Ira,
         };
-        UcpLink { smsc: smsc.clone(), temporary_errors: config.temporary_errors.clone(), session, alphabet }
+        Adapter { smsc: smsc.clone(), temporary_errors: config.temporary_errors.clone(), session, alphabet }
     }
 }
 
@@ -188,7 +188,7 @@ fn timestamp_ms(s: &str) -> Option<i64> {
     }
 }
 
-impl Protocol for UcpLink {
+impl Protocol for Adapter {
     type Frame = Message;
 
     fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<Message>>, String> {

@@ -76,7 +76,7 @@ pub fn topics(settings: &Settings) -> Vec<kafka::TopicSpec> {
     use kafka::TopicSpec;
     let t = &settings.kafka.topics;
     let mut topics: Vec<TopicSpec> =
-        [&t.send, &t.status, &t.inbound, &t.dead_letter, &t.deliver, &t.segments, &t.mo_parts]
+        [&t.send, &t.status, &t.inbound, &t.dead_letter, &t.deliver, &t.outcomes, &t.mo_parts]
             .into_iter()
             .map(TopicSpec::plain)
             .collect();

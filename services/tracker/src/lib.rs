@@ -72,7 +72,7 @@ async fn build(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<T
     let kafka = &settings.kafka;
     let topics = &kafka.topics;
     kafka::check_copartitioned(kafka, &[&topics.deliver, &topics.submits]).await?;
-    kafka::check_copartitioned(kafka, &[&topics.segments, &topics.finals, &topics.status]).await?;
+    kafka::check_copartitioned(kafka, &[&topics.outcomes, &topics.finals, &topics.status]).await?;
     let producer = Producer::new(kafka, shutdown.clone(), settings.lifecycle.drain)?;
     let registry = registry::Registry::from_config(kafka)?;
     let framings = registry::framings(&settings, registry.as_ref()).await?;
@@ -103,13 +103,13 @@ async fn build(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<T
     let matcher = (matcher, wiring("matcher", group("tracker"), &topics.deliver, Some(&topics.submits), consumer));
 
     let consumer =
-        AckingConsumer::subscribe_with(kafka, &group("tracker.segments"), &[&topics.segments, &topics.finals], &range)?;
+        AckingConsumer::subscribe_with(kafka, &group("tracker.segments"), &[&topics.outcomes, &topics.finals], &range)?;
     let restore_config = kafka.clone();
     let restorer: aggregate::Restorer =
         Arc::new(move |partition, floor| finals::status_tail(restore_config.clone(), partition, floor).boxed());
     let finaliser = aggregate::Finaliser::new(aggregate::Config::new(&settings, framings.status), restorer);
     let finaliser =
-        (finaliser, wiring("finaliser", group("tracker.segments"), &topics.segments, Some(&topics.finals), consumer));
+        (finaliser, wiring("finaliser", group("tracker.segments"), &topics.outcomes, Some(&topics.finals), consumer));
 
     let consumer = AckingConsumer::subscribe(kafka, &group("tracker.mo-parts"), &[&topics.mo_parts])?;
     let reassembler = reassemble::Reassembler::new(

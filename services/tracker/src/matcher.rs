@@ -53,7 +53,7 @@ pub struct Config {
     /// another connection's receipts out).
     pub max_waiting_per_connection: usize,
     pub duplicate_window: Duration,
-    pub segments_topic: String,
+    pub outcomes_topic: String,
     pub submits_topic: String,
     pub status_topic: String,
     pub status_framing: Framing,
@@ -68,7 +68,7 @@ impl Config {
             max_waiting: tracker.max_waiting,
             max_waiting_per_connection: tracker.max_waiting_per_connection,
             duplicate_window: tracker.duplicate_window,
-            segments_topic: topics.segments.clone(),
+            outcomes_topic: topics.outcomes.clone(),
             submits_topic: topics.submits.clone(),
             status_topic: topics.status.clone(),
             status_framing,
@@ -226,7 +226,7 @@ impl Matcher {
         let outcome = Outcome::Segment(SegmentOutcome { submit: open.record, receipt });
         let mut records = Vec::with_capacity(2);
         match records::encode(&outcome) {
-            Ok(payload) => records.push(Out::new(&self.config.segments_topic, &request_id, payload).headers(&trace)),
+            Ok(payload) => records.push(Out::new(&self.config.outcomes_topic, &request_id, payload).headers(&trace)),
             Err(e) => tracing::error!(error = %e, %request_id, "cannot encode a segment outcome"),
         }
         if tombstone {

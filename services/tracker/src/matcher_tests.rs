@@ -18,7 +18,7 @@ fn config() -> Config {
         max_waiting: 100,
         max_waiting_per_connection: 2,
         duplicate_window: Duration::from_secs(60),
-        segments_topic: "sms.segments".into(),
+        outcomes_topic: "sms.segments".into(),
         submits_topic: SUBMITS.into(),
         status_topic: "sms.status".into(),
         status_framing: Framing::SingleObject,

@@ -1,5 +1,6 @@
-//! Sending one request through a connection: every segment submitted, with
-//! throttling and temporary errors retried, and exactly one outcome returned.
+//! The retry policy: sending one request through a connection, every
+//! segment submitted, with throttling and temporary errors retried, and
+//! exactly one outcome returned.
 //!
 //! A submit whose answer never came (response timeout, connection lost after
 //! it went out) may be at the SMSC: it is not sent again unless the
@@ -25,11 +26,9 @@ pub enum Outcome {
     Interrupted,
 }
 
-pub(crate) use timing::now_ms;
-
 /// The instant `expires_at` (epoch ms) corresponds to.
 fn deadline(expires_at: Option<i64>) -> Option<Instant> {
-    let left = expires_at? - now_ms();
+    let left = expires_at? - timing::now_ms();
     Some(Instant::now() + Duration::from_millis(left.max(0) as u64))
 }
 
@@ -49,7 +48,7 @@ pub async fn send(
     let total = segments.len();
     let mut ids = Vec::with_capacity(total);
     let event = |status: Status, ids: Vec<String>, error: Option<ErrorInfo>| {
-        let now = now_ms();
+        let now = timing::now_ms();
         let mut ev = StatusEvent::new(request.id.clone(), status, now);
         ev.connection = Some(config.id.clone());
         ev.segments = total as u16;

@@ -14,7 +14,7 @@ use crate::driver::{Decoded, Effect, Protocol};
 use crate::link::{Submission, SubmitError};
 
 /// An SMPP session over one TCP connection.
-pub struct SmppBind {
+pub struct Adapter {
     smsc: Smsc,
     smpp: SmppConfig,
     temporary_errors: Vec<u32>,
@@ -22,7 +22,7 @@ pub struct SmppBind {
     kind: BindKind,
 }
 
-impl SmppBind {
+impl Adapter {
     pub fn new(config: &ConnectionConfig, smsc: &Smsc, smpp: &SmppConfig) -> Self {
         let session = Session::new(
             SessionConfig {
@@ -37,7 +37,7 @@ impl SmppBind {
             BindType::Receiver => BindKind::Receiver,
             BindType::Transceiver => BindKind::Transceiver,
         };
-        SmppBind {
+        Adapter {
             smsc: smsc.clone(),
             smpp: smpp.clone(),
             temporary_errors: config.temporary_errors.clone(),
@@ -47,7 +47,7 @@ impl SmppBind {
     }
 }
 
-impl Protocol for SmppBind {
+impl Protocol for Adapter {
     type Frame = Pdu;
 
     fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<Pdu>>, String> {
