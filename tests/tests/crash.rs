@@ -184,7 +184,7 @@ async fn kill_nine_twice_and_every_request_ends_once() {
     let records = collect(&submits, Duration::from_secs(10), |_| false).await;
     let mut ids_of: HashMap<(String, u16), HashSet<String>> = HashMap::new();
     for m in &records {
-        if let Some(Ok(r)) = m.payload().map(serde_json::from_slice::<records::SubmitRecord>) {
+        if let Some(Ok(r)) = m.payload().map(records::decode::<records::SubmitRecord>) {
             let id = r.message_ids[usize::from(r.segment) - 1].clone();
             ids_of.entry((r.request_id, r.segment)).or_default().insert(id);
         }

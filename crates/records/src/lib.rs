@@ -17,12 +17,18 @@
 //!   [`LINK_REPORT_INTERVAL`], for the router's failover and load sharing;
 //!   [`links::Links`] is what they add up to.
 //!
-//! JSON, because they are small, internal and easiest to inspect with a
-//! console consumer; every field added later must be optional.
+//! Versioned ([`codec`]): JSON (version 0, easiest to inspect with a console
+//! consumer; every field added later must be optional), and for the records
+//! written for every message a compact version 1 ([`compact`], Protocol
+//! Buffers), chosen by `kafka.compact_records`. Readers take both.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod codec;
+mod compact;
 pub mod links;
+
+pub use codec::{decode, encode_as, DecodeError, EncodeError, Format, Record};
 
 use serde::{Deserialize, Serialize};
 

@@ -285,6 +285,13 @@ pub struct KafkaConfig {
     /// (`cleanup.policy=compact,delete`) and the age at which their ids leave memory.
     #[serde(default = "default_id_retention", with = "humantime_serde")]
     pub id_retention: Duration,
+    /// Write the records the roles exchange for every message (submit
+    /// records, receipts, outcomes, inbound parts) in their compact binary
+    /// form (version 1) instead of JSON (version 0). Every reader takes
+    /// both; turn it on once no replica of an older release runs (they read
+    /// JSON only). `records::codec` says more.
+    #[serde(default)]
+    pub compact_records: bool,
     /// Topic names.
     #[serde(default)]
     pub topics: TopicsConfig,
@@ -308,6 +315,7 @@ impl KafkaConfig {
             broker_quirks: BrokerQuirks::Auto,
             partitions: default_partitions(),
             id_retention: default_id_retention(),
+            compact_records: false,
             topics: TopicsConfig::default(),
             properties: Properties::default(),
         }

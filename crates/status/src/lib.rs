@@ -51,12 +51,13 @@ pub async fn publish_with(
 /// and the router bounds what makes events large — rather than retried forever.
 pub async fn publish_final(
     producer: &Producer,
-    topics: &runtime::config::TopicsConfig,
+    kafka: &runtime::config::KafkaConfig,
     event: &events::StatusEvent,
     trace_fields: &[(String, String)],
 ) -> Result<(), PublishError> {
+    let topics = &kafka.topics;
     let record = records::Outcome::Terminal(records::Terminal { event: event.clone(), trace: trace_fields.to_vec() });
-    let published = match records::encode(&record) {
+    let published = match records::encode_as(&record, records::Format::compact_if(kafka.compact_records)) {
         Ok(payload) => {
             let headers = trace::with_fields(OwnedHeaders::new(), trace_fields);
             let out = Outgoing { topic: &topics.outcomes, key: &event.request_id, payload: &payload, headers };

@@ -224,7 +224,7 @@ impl Handler {
                 tracing::info!(status = event.status.symbol(), reason = ?event.error.as_ref().map(|e| &e.code), "request refused");
                 let expired = event.status == events::Status::Expired;
                 counters::requests(if expired { "expired" } else { "rejected" }).inc();
-                status::publish_final(&self.producer, &self.settings.kafka.topics, &event, &trace_fields).await
+                status::publish_final(&self.producer, &self.settings.kafka, &event, &trace_fields).await
             }
             Decision::Schedule { request_id, send_at } => {
                 self.scheduling.schedule(&request_id, value, headers, send_at).await
@@ -243,8 +243,9 @@ impl Handler {
                     ev.error = Some(events::ErrorInfo { code: ErrorCode::QuotaExceeded, protocol_code: None, text });
                     ev.tenant = request.tenant.clone();
                     ev.metadata = request.metadata.clone();
-                    let topics = &self.settings.kafka.topics;
-                    return status::publish_final(&self.producer, topics, &ev, &trace_fields).await.is_ok();
+                    return status::publish_final(&self.producer, &self.settings.kafka, &ev, &trace_fields)
+                        .await
+                        .is_ok();
                 }
                 span.record("smsgw.connection", connection.as_str());
                 if let Some(id) = &route.id {
@@ -311,7 +312,7 @@ impl Handler {
                         });
                         ev.tenant = request.tenant.clone();
                         ev.metadata = request.metadata.clone();
-                        status::publish_final(&self.producer, &self.settings.kafka.topics, &ev, &trace_fields).await
+                        status::publish_final(&self.producer, &self.settings.kafka, &ev, &trace_fields).await
                     }
                     Err(PublishError::Stopped) => Err(PublishError::Stopped),
                 }

@@ -112,6 +112,7 @@ pub async fn run(
         topics: kafka_config.topics.clone(),
         framing: framings.inbound,
         dlr_id_format: config.dlr_id_format,
+        format: records::Format::compact_if(kafka_config.compact_records),
     };
     let inbound = tokio::spawn(
         crate::inbound::run(destinations, producer.clone(), inbound_rx)
@@ -211,9 +212,7 @@ impl Worker {
                     text: e.to_string(),
                 });
                 counters::outcomes(&self.config.id, ev.status.symbol()).inc();
-                return status::publish_final(&self.producer, &self.settings.kafka.topics, &ev, &trace_fields)
-                    .await
-                    .is_ok();
+                return status::publish_final(&self.producer, &self.settings.kafka, &ev, &trace_fields).await.is_ok();
             }
         };
         // Idempotency by request id (see `done`).
@@ -448,7 +447,7 @@ impl Worker {
                 }
             }
         }
-        status::publish_final(&self.producer, &self.settings.kafka.topics, ev, trace_fields).await
+        status::publish_final(&self.producer, &self.settings.kafka, ev, trace_fields).await
     }
 
     /// Records that `id` has an outcome (compacted done topic, keyed by request id).
@@ -482,7 +481,8 @@ impl Worker {
             };
             let key = records::key(&self.config.id, &self.config.dlr_id_format.submit_key(id));
             async move {
-                let payload = records::encode(&record).map_err(|e| PublishError::Rejected(e.to_string()))?;
+                let format = records::Format::compact_if(self.settings.kafka.compact_records);
+                let payload = records::encode_as(&record, format).map_err(|e| PublishError::Rejected(e.to_string()))?;
                 let out = Outgoing { topic, key: &key, payload: &payload, headers: OwnedHeaders::new() };
                 self.producer.publish(out).await.map(|_| ())
             }

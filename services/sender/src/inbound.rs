@@ -42,6 +42,8 @@ pub struct Destinations {
     pub framing: Framing,
     /// How receipt ids are normalised into keys.
     pub dlr_id_format: DlrIdFormat,
+    /// How receipt records and inbound parts are written.
+    pub format: records::Format,
 }
 
 /// Deliveries being published at once per connection.
@@ -99,7 +101,7 @@ async fn record(
 ) -> Result<(), PublishError> {
     let connection = &to.connection;
     let received_at = now_ms();
-    let encoded = |e: serde_json::Error| PublishError::Rejected(format!("cannot encode: {e}"));
+    let encoded = |e: records::EncodeError| PublishError::Rejected(format!("cannot encode: {e}"));
     match incoming {
         Incoming::Report(report) => {
             counters::inbound(connection, "receipt").inc();
@@ -108,7 +110,7 @@ async fn record(
             }
             let key = records::key(connection, &to.dlr_id_format.receipt_key(&report.message_id));
             let record = receipt_record(connection, report, received_at);
-            let payload = records::encode(&record).map_err(encoded)?;
+            let payload = records::encode_as(&record, to.format).map_err(encoded)?;
             let out = Outgoing { topic: &to.topics.deliver, key: &key, payload: &payload, headers: headers() };
             producer.publish(out).await?;
         }
@@ -125,7 +127,7 @@ async fn record(
                         .await?;
                 }
                 Mo::Part(part) => {
-                    let payload = records::encode(&part).map_err(encoded)?;
+                    let payload = records::encode_as(&part, to.format).map_err(encoded)?;
                     let headers = headers();
                     producer
                         .publish(Outgoing { topic: &to.topics.mo_parts, key: &part.key(), payload: &payload, headers })
@@ -260,6 +262,7 @@ mod tests {
             topics: runtime::config::TopicsConfig::default(),
             framing: Framing::SingleObject,
             dlr_id_format: DlrIdFormat::default(),
+            format: records::Format::Compact,
         };
         let report = |id: String| Report {
             message_id: id,

@@ -228,7 +228,7 @@ impl Stage for Finaliser {
 
     fn work(&mut self, message: &OwnedMessage, ticket: Ticket, now: Now) -> Vec<Effect> {
         let partition = message.partition();
-        let outcome = match message.payload().map(serde_json::from_slice::<Outcome>) {
+        let outcome = match message.payload().map(records::decode::<Outcome>) {
             Some(Ok(o)) => o,
             _ => {
                 tracing::warn!(partition, offset = message.offset(), "undecodable outcome record skipped");

@@ -57,6 +57,8 @@ pub struct Config {
     pub submits_topic: String,
     pub status_topic: String,
     pub status_framing: Framing,
+    /// How outcomes and rewritten submit records are written.
+    pub format: records::Format,
 }
 
 impl Config {
@@ -72,6 +74,7 @@ impl Config {
             submits_topic: topics.submits.clone(),
             status_topic: topics.status.clone(),
             status_framing,
+            format: records::Format::compact_if(settings.kafka.compact_records),
         }
     }
 }
@@ -225,7 +228,7 @@ impl Matcher {
         let request_id = open.record.request_id.clone();
         let outcome = Outcome::Segment(SegmentOutcome { submit: open.record, receipt });
         let mut records = Vec::with_capacity(2);
-        match records::encode(&outcome) {
+        match records::encode_as(&outcome, self.config.format) {
             Ok(payload) => records.push(Out::new(&self.config.outcomes_topic, &request_id, payload).headers(&trace)),
             Err(e) => tracing::error!(error = %e, %request_id, "cannot encode a segment outcome"),
         }
@@ -314,7 +317,7 @@ impl Matcher {
         // this one's record: write the record again after it, so compaction
         // keeps it.
         let open = open.clone();
-        match records::encode(&open.record) {
+        match records::encode_as(&open.record, self.config.format) {
             Ok(payload) => vec![Effect::Publish(Publish {
                 partition: open.partition,
                 records: vec![Out::new(&self.config.submits_topic, key, payload)],
@@ -347,7 +350,7 @@ impl Stage for Matcher {
                 });
                 self.tombstone(&key, segment)
             }
-            Some(bytes) => match serde_json::from_slice::<SubmitRecord>(bytes) {
+            Some(bytes) => match records::decode::<SubmitRecord>(bytes) {
                 Ok(record) => self.submit_record(key, record, partition, offset),
                 Err(e) => {
                     tracing::warn!(error = %e, partition, offset, "undecodable submit record ignored");
@@ -364,7 +367,7 @@ impl Stage for Matcher {
     }
 
     fn work(&mut self, message: &OwnedMessage, ticket: Ticket, now: Now) -> Vec<Effect> {
-        let receipt = match message.payload().map(serde_json::from_slice::<ReceiptRecord>) {
+        let receipt = match message.payload().map(records::decode::<ReceiptRecord>) {
             Some(Ok(r)) => r,
             other => {
                 tracing::warn!(error = ?other.and_then(|r| r.err()).map(|e| e.to_string()), "undecodable receipt record skipped");

@@ -22,6 +22,7 @@ fn config() -> Config {
         submits_topic: SUBMITS.into(),
         status_topic: "sms.status".into(),
         status_framing: Framing::SingleObject,
+        format: records::Format::Compact,
     }
 }
 
@@ -86,7 +87,7 @@ fn published(effects: &[Effect]) -> Vec<&Publish> {
 }
 
 fn outcome_of(out: &Out) -> SegmentOutcome {
-    match serde_json::from_slice::<Outcome>(out.payload.as_deref().unwrap()).unwrap() {
+    match records::decode::<Outcome>(out.payload.as_deref().unwrap()).unwrap() {
         Outcome::Segment(s) => s,
         Outcome::Terminal(_) => panic!("a segment outcome expected"),
     }
@@ -140,7 +141,7 @@ fn a_noisy_connection_cannot_push_another_connections_receipts_out() {
     let mut m = Matcher::new(config());
     restored(&mut m, t);
     let receipt_of = |connection: &str| {
-        let mut r: ReceiptRecord = serde_json::from_slice(&receipt("DELIVRD")).unwrap();
+        let mut r: ReceiptRecord = records::decode(&receipt("DELIVRD")).unwrap();
         r.connection = connection.into();
         serde_json::to_vec(&r).unwrap()
     };

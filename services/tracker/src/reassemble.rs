@@ -107,7 +107,7 @@ impl Reassembler {
 impl Stage for Reassembler {
     fn work(&mut self, message: &OwnedMessage, ticket: Ticket, now: Now) -> Vec<Effect> {
         let (partition, offset) = (message.partition(), message.offset());
-        let part = match message.payload().map(serde_json::from_slice::<MoPart>) {
+        let part = match message.payload().map(records::decode::<MoPart>) {
             Some(Ok(p)) if p.total > 1 && (1..=p.total).contains(&p.seq) => p,
             _ => {
                 tracing::warn!(partition, offset, "undecodable inbound part record skipped");

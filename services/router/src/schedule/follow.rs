@@ -16,7 +16,7 @@ use kafka::rdkafka::consumer::Consumer;
 use kafka::rdkafka::message::Message;
 use kafka::restore::Restore;
 use kafka::{trace, Producer, PublishError};
-use runtime::config::TopicsConfig;
+use runtime::config::KafkaConfig;
 use tokio_util::sync::CancellationToken;
 
 use super::cancel::{self, Cancels, Read, Standing};
@@ -48,7 +48,7 @@ pub fn follow(
         tracing::warn!(%topic, "the cancel topic has no partitions; cancels are not read");
         ready.store(true, Ordering::Release);
     }
-    let topics = kafka.topics.clone();
+    let kafka = kafka.clone();
     tokio::spawn(async move {
         let restore = Restore::new(topic.clone(), producer.clone());
         let all_ready = |r: &Restore| partitions.iter().all(|p| r.is_ready(*p));
@@ -81,11 +81,11 @@ pub fn follow(
                 Read::TooLate(request) => {
                     let text = "its send_at had passed when the cancel was written".to_string();
                     let answer = refusal(&request.id, &request.request_id, ErrorCode::TooLate, text);
-                    spawn_answer(producer.clone(), topics.clone(), answer, fields, "too_late");
+                    spawn_answer(producer.clone(), kafka.clone(), answer, fields, "too_late");
                 }
                 Read::Invalid { id: Some(id), reason } => {
                     let answer = refusal(&id, "", ErrorCode::InvalidRequest, reason);
-                    spawn_answer(producer.clone(), topics.clone(), answer, fields, "invalid");
+                    spawn_answer(producer.clone(), kafka.clone(), answer, fields, "invalid");
                 }
                 Read::Invalid { id: None, reason } => {
                     tracing::warn!(%reason, offset = m.offset(), partition = m.partition(), "not a cancel request; skipped");
@@ -127,13 +127,13 @@ pub fn carried_out(standing: &Standing) -> StatusEvent {
 /// again by the next replica or restart that reads the cancel).
 pub fn spawn_answer(
     producer: Producer,
-    topics: TopicsConfig,
+    kafka: KafkaConfig,
     answer: StatusEvent,
     trace_fields: Vec<(String, String)>,
     result: &'static str,
 ) {
     tokio::spawn(async move {
-        match status::publish_final(&producer, &topics, &answer, &trace_fields).await {
+        match status::publish_final(&producer, &kafka, &answer, &trace_fields).await {
             Ok(()) => counters::cancels(result).inc(),
             Err(PublishError::Stopped) => {}
             Err(e) => tracing::warn!(error = %e, "cancel answer not published"),

@@ -228,8 +228,8 @@ async fn run(shared: Arc<Shared>, cancels_read: Arc<AtomicBool>, shutdown: Cance
                 if ready {
                     for standing in shared.cancels.overdue(now_ms(), started) {
                         let answer = follow::not_waiting(&standing);
-                        let topics = shared.settings.kafka.topics.clone();
-                        follow::spawn_answer(shared.producer.clone(), topics, answer, standing.trace, "not_waiting");
+                        let kafka = shared.settings.kafka.clone();
+                        follow::spawn_answer(shared.producer.clone(), kafka, answer, standing.trace, "not_waiting");
                     }
                 }
             }
@@ -351,7 +351,7 @@ impl Shared {
 
     /// The message ends REJECTED `cancelled`, then its cancel is answered.
     async fn cancel(&self, m: &OwnedMessage, id: &str, standing: &cancel::Standing) -> Result<(), PublishError> {
-        let topics = &self.settings.kafka.topics;
+        let kafka = &self.settings.kafka;
         let mut ev = StatusEvent::new(id, Status::Rejected, now_ms());
         ev.error = Some(ErrorInfo {
             code: ErrorCode::Cancelled,
@@ -365,10 +365,10 @@ impl Shared {
             ev.metadata = request.metadata;
         }
         let fields = trace::incoming_fields(m.headers().map(|h| h.as_borrowed()));
-        status::publish_final(&self.producer, topics, &ev, &fields).await?;
+        status::publish_final(&self.producer, kafka, &ev, &fields).await?;
         counters::scheduled("cancelled").inc();
         let answer = follow::carried_out(standing);
-        status::publish_final(&self.producer, topics, &answer, &standing.trace).await?;
+        status::publish_final(&self.producer, kafka, &answer, &standing.trace).await?;
         counters::cancels("cancelled").inc();
         Ok(())
     }
