@@ -24,7 +24,7 @@ use runtime::config::{ConnectionConfig, Smsc};
 
 use receipt::FinalState;
 
-use crate::driver::{Decoded, Effect, Protocol};
+use crate::driver::{Effect, Protocol};
 use crate::link::{Answer, Incoming, MoUnit, Numbering, Report, Submission, SubmitError, Verdict};
 
 /// Status report request (056) bits: 2 validity period expired, 4 delivery failed, 8 delivered.
@@ -167,20 +167,35 @@ fn timestamp_ms(s: &str) -> Option<i64> {
     }
 }
 
-impl Protocol for Adapter {
+/// CIMD2 packets (`crates/cimd2`): a garbled packet is skipped and
+/// answered with the error response its operation calls for.
+pub struct Codec;
+
+impl crate::driver::Codec for Codec {
     type Frame = Packet;
+    type DecodeError = cimd2::DecodeError;
+    type EncodeError = cimd2::EncodeError;
 
-    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<Packet>>, String> {
-        match cimd2::decode(buf) {
-            Ok(p) => Ok(p.map(Decoded::Frame)),
-            Err(e) if e.is_recoverable() => Ok(Some(Decoded::Garbage { reply: e.reply(), error: e.to_string() })),
-            Err(e) => Err(e.to_string()),
-        }
+    fn decode(buf: &mut BytesMut) -> Result<Option<Packet>, cimd2::DecodeError> {
+        cimd2::decode(buf)
     }
 
-    fn encode(&mut self, packet: &Packet, out: &mut BytesMut) -> Result<(), String> {
-        cimd2::encode(packet, out).map_err(|e| format!("operation {} packet {}: {e}", packet.op(), packet.number))
+    fn skip(error: &cimd2::DecodeError) -> Option<Option<Packet>> {
+        error.is_recoverable().then(|| error.reply())
     }
+
+    fn encode(packet: &Packet, out: &mut BytesMut) -> Result<(), cimd2::EncodeError> {
+        cimd2::encode(packet, out)
+    }
+
+    fn describe(packet: &Packet) -> String {
+        format!("operation {} packet {}", packet.op(), packet.number)
+    }
+}
+
+impl Protocol for Adapter {
+    type Codec = Codec;
+    type Frame = Packet;
 
     fn open(&mut self, now: Instant) -> Vec<Packet> {
         let login = Login {

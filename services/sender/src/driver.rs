@@ -44,28 +44,31 @@ pub enum Effect<F> {
     Close(String),
 }
 
-/// One frame read off the wire, or bytes that made no sense.
-#[derive(Debug)]
-pub enum Decoded<F> {
-    Frame(F),
-    /// Skipped garbage or a frame that could not be read; `reply` is what the
-    /// protocol answers to it (a NACK), if anything.
-    Garbage {
-        reply: Option<F>,
-        error: String,
-    },
+/// A protocol's codec crate as the driver uses it (`crates/smpp`, `ucp`,
+/// `cimd2`): frames in and out, and its typed errors, which say whether the
+/// stream can go on after a bad frame and what the protocol answers to one.
+pub trait Codec: Send + 'static {
+    type Frame: Send + std::fmt::Debug + 'static;
+    type DecodeError: std::error::Error + Send + Sync + 'static;
+    type EncodeError: std::error::Error + Send + Sync + 'static;
+
+    /// Reads one frame from `buf`; `Ok(None)` wants more bytes.
+    fn decode(buf: &mut BytesMut) -> Result<Option<Self::Frame>, Self::DecodeError>;
+    /// `Some(answer)` when the stream can go on after `error` (the bad frame
+    /// was skipped), with the protocol's answer to it (a NACK), if any;
+    /// `None` when it cannot be resynchronised.
+    fn skip(error: &Self::DecodeError) -> Option<Option<Self::Frame>>;
+    /// Appends `frame` to `out`.
+    fn encode(frame: &Self::Frame, out: &mut BytesMut) -> Result<(), Self::EncodeError>;
+    /// The frame by its command and sequence number, never its contents
+    /// (addresses, text, passwords), for errors and logs.
+    fn describe(frame: &Self::Frame) -> String;
 }
 
 /// A protocol's session, sans IO. Time is passed in.
 pub trait Protocol: Send + 'static {
+    type Codec: Codec<Frame = Self::Frame>;
     type Frame: Send + std::fmt::Debug + 'static;
-
-    /// Reads one frame from `buf`: `Ok(None)` wants more bytes, `Err` means
-    /// the stream cannot be resynchronised and the connection must be dropped.
-    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<Self::Frame>>, String>;
-    /// Appends `frame` to `out`. An error names the frame by its command and
-    /// sequence number, never its contents (addresses, text, passwords).
-    fn encode(&mut self, frame: &Self::Frame, out: &mut BytesMut) -> Result<(), String>;
     /// The frames that open the session (bind, login).
     fn open(&mut self, now: Instant) -> Vec<Self::Frame>;
     /// True when a submission may be sent now (bound, window room).
@@ -160,8 +163,9 @@ struct Link<P: Protocol> {
 
 impl<P: Protocol> Link<P> {
     fn write(&mut self, frame: &P::Frame) {
-        if let Err(e) = self.protocol.encode(frame, &mut self.out) {
-            tracing::error!(error = %e, "cannot encode a frame; not sent");
+        if let Err(e) = P::Codec::encode(frame, &mut self.out) {
+            let frame = P::Codec::describe(frame);
+            tracing::error!(error = &e as &dyn std::error::Error, %frame, "cannot encode a frame; not sent");
         }
     }
 
@@ -298,22 +302,24 @@ async fn serve<P: Protocol>(
                 Ok(0) => link.end("connection closed by the SMSC".into()),
                 Err(e) => link.io_failed("read", &e),
                 Ok(_) => loop {
-                    match link.protocol.decode(&mut input) {
+                    match P::Codec::decode(&mut input) {
                         Ok(None) => break,
-                        Ok(Some(Decoded::Frame(frame))) => {
+                        Ok(Some(frame)) => {
                             let effects = link.protocol.receive(frame, Instant::now());
                             link.apply(queue, effects).await;
                         }
-                        Ok(Some(Decoded::Garbage { reply, error })) => {
-                            tracing::warn!(%error, "malformed frame from the SMSC");
-                            if let Some(reply) = reply {
-                                link.write(&reply);
+                        Err(e) => match P::Codec::skip(&e) {
+                            Some(reply) => {
+                                tracing::warn!(error = &e as &dyn std::error::Error, "malformed frame from the SMSC");
+                                if let Some(reply) = reply {
+                                    link.write(&reply);
+                                }
                             }
-                        }
-                        Err(e) => {
-                            link.end(format!("unrecoverable framing error: {e}"));
-                            break;
-                        }
+                            None => {
+                                link.end(format!("unrecoverable framing error: {e}"));
+                                break;
+                            }
+                        },
                     }
                 },
             },

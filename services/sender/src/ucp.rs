@@ -24,7 +24,7 @@ use ucp::{Ack, Body, DeliveryStatus, Login, Message, Msg, Nack, Received, Sessio
 
 use receipt::FinalState;
 
-use crate::driver::{Decoded, Effect, Protocol};
+use crate::driver::{Effect, Protocol};
 use crate::link::{Answer, Incoming, MoUnit, Numbering, Report, Submission, SubmitError, Verdict};
 
 /// OTOA for an international number (EMI 4.x §5.3: TON 1, NPI 1 written as "1139").
@@ -188,20 +188,35 @@ fn timestamp_ms(s: &str) -> Option<i64> {
     }
 }
 
-impl Protocol for Adapter {
+/// UCP/EMI messages (`crates/ucp`): a garbled message is skipped and
+/// NACKed when its TRN and OT could be read.
+pub struct Codec;
+
+impl crate::driver::Codec for Codec {
     type Frame = Message;
+    type DecodeError = ucp::DecodeError;
+    type EncodeError = ucp::EncodeError;
 
-    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<Message>>, String> {
-        match ucp::decode(buf) {
-            Ok(m) => Ok(m.map(Decoded::Frame)),
-            Err(e) if e.is_recoverable() => Ok(Some(Decoded::Garbage { reply: e.nack(), error: e.to_string() })),
-            Err(e) => Err(e.to_string()),
-        }
+    fn decode(buf: &mut BytesMut) -> Result<Option<Message>, ucp::DecodeError> {
+        ucp::decode(buf)
     }
 
-    fn encode(&mut self, message: &Message, out: &mut BytesMut) -> Result<(), String> {
-        ucp::encode(message, out).map_err(|e| format!("OT {} TRN {}: {e}", message.body.ot(), message.trn.get()))
+    fn skip(error: &ucp::DecodeError) -> Option<Option<Message>> {
+        error.is_recoverable().then(|| error.nack())
     }
+
+    fn encode(message: &Message, out: &mut BytesMut) -> Result<(), ucp::EncodeError> {
+        ucp::encode(message, out)
+    }
+
+    fn describe(message: &Message) -> String {
+        format!("OT {} TRN {}", message.body.ot(), message.trn.get())
+    }
+}
+
+impl Protocol for Adapter {
+    type Codec = Codec;
+    type Frame = Message;
 
     fn open(&mut self, now: Instant) -> Vec<Message> {
         let login = Login::open_session(&self.smsc.system_id, self.smsc.password.expose());

@@ -10,7 +10,7 @@ use runtime::config::{BindType, ConnectionConfig, SmppConfig, Smsc};
 use smpp::{Action, Bind, BindKind, Body, Pdu, Received, Session, SessionConfig};
 
 use super::{classify, convert};
-use crate::driver::{Decoded, Effect, Protocol};
+use crate::driver::{Effect, Protocol};
 use crate::link::{Submission, SubmitError};
 
 /// An SMPP session over one TCP connection.
@@ -47,22 +47,35 @@ impl Adapter {
     }
 }
 
-impl Protocol for Adapter {
+/// SMPP 3.4 PDUs (`crates/smpp`): a decode error past the header is
+/// skipped and answered with generic_nack (§4.3).
+pub struct Codec;
+
+impl crate::driver::Codec for Codec {
     type Frame = Pdu;
+    type DecodeError = smpp::DecodeError;
+    type EncodeError = smpp::EncodeError;
 
-    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<Pdu>>, String> {
-        match smpp::decode(buf) {
-            Ok(pdu) => Ok(pdu.map(Decoded::Frame)),
-            Err(e) if e.is_recoverable() => {
-                Ok(Some(Decoded::Garbage { reply: e.generic_nack(), error: e.to_string() }))
-            }
-            Err(e) => Err(e.to_string()),
-        }
+    fn decode(buf: &mut BytesMut) -> Result<Option<Pdu>, smpp::DecodeError> {
+        smpp::decode(buf)
     }
 
-    fn encode(&mut self, pdu: &Pdu, out: &mut BytesMut) -> Result<(), String> {
-        smpp::encode(pdu, out).map_err(|e| format!("{} sequence {}: {e}", pdu.command_id().name(), pdu.sequence))
+    fn skip(error: &smpp::DecodeError) -> Option<Option<Pdu>> {
+        error.is_recoverable().then(|| error.generic_nack())
     }
+
+    fn encode(pdu: &Pdu, out: &mut BytesMut) -> Result<(), smpp::EncodeError> {
+        smpp::encode(pdu, out)
+    }
+
+    fn describe(pdu: &Pdu) -> String {
+        format!("{} sequence {}", pdu.command_id().name(), pdu.sequence)
+    }
+}
+
+impl Protocol for Adapter {
+    type Codec = Codec;
+    type Frame = Pdu;
 
     fn open(&mut self, now: Instant) -> Vec<Pdu> {
         let bind = Bind {
