@@ -1,0 +1,48 @@
+//! This replica's share of a connection's `max_tps` and `binds`, following
+//! the partitions its lanes hold.
+
+use std::sync::Arc;
+
+use events::Priority;
+use kafka::AckingConsumer;
+use tokio_util::sync::CancellationToken;
+
+use crate::done::DoneSet;
+use crate::pool::Pool;
+
+/// Keeps the pool's throughput limit and binds at this replica's share of
+/// the connection's `max_tps` and `binds`: its share of the lanes' queue partitions, taken
+/// again at every rebalance of any lane, as soon as partitions are given up
+/// or taken (with the eager protocol every member gives up before any takes,
+/// so the shares never add up to more than the whole).
+pub(super) async fn follow_share(
+    pool: &Pool,
+    lanes: &[(Priority, String, Arc<AckingConsumer>, Arc<DoneSet>)],
+    kafka: &runtime::config::KafkaConfig,
+    queues: &[(Priority, String)],
+    shutdown: CancellationToken,
+) -> Result<(), kafka::Error> {
+    let topics: Vec<&str> = queues.iter().map(|(_, q)| q.as_str()).collect();
+    let total: usize = kafka::partition_counts(kafka, &topics).await?.iter().map(|(_, n)| n).sum();
+    let watched: Vec<_> = lanes
+        .iter()
+        .zip(queues)
+        .map(|((_, _, consumer, _), (_, topic))| (consumer.clone(), topic.clone(), consumer.rebalances()))
+        .collect();
+    let pool = pool.clone();
+    // Nothing held yet: the least until the group says otherwise.
+    pool.set_share(0, total);
+    tokio::spawn(async move {
+        let mut changes: Vec<_> = watched.iter().map(|(_, _, rx)| rx.clone()).collect();
+        loop {
+            let held: usize = watched.iter().map(|(consumer, topic, _)| consumer.positions(topic).len()).sum();
+            pool.set_share(held, total);
+            let changed = futures::future::select_all(changes.iter_mut().map(|rx| Box::pin(rx.changed())));
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                (result, _, _) = changed => if result.is_err() { break },
+            }
+        }
+    });
+    Ok(())
+}
