@@ -25,11 +25,14 @@ pub const ERROR_UNEXPECTED_OPERATION: u16 = 1;
 /// Odd packet numbers available to the application.
 pub const APPLICATION_NUMBERS: usize = 128;
 
+/// The largest window: alive and logout must always find a packet number.
+pub const MAX_WINDOW: usize = APPLICATION_NUMBERS - 3;
+
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
     /// How many submits (and other operations the application chooses to
     /// send) may await a response at once. Login, logout and alive do not
-    /// count. At most 125, so that alive and logout always find a number.
+    /// count. At most [`MAX_WINDOW`] (larger values are clamped).
     pub window: usize,
     /// How long a request may wait for its response.
     pub response_timeout: Duration,
@@ -138,7 +141,7 @@ fn counts_against_window(op: &u8) -> bool {
 
 impl Session {
     pub fn new(mut config: SessionConfig, now: Instant) -> Self {
-        config.window = config.window.clamp(1, APPLICATION_NUMBERS - 3);
+        config.window = config.window.clamp(1, MAX_WINDOW);
         Self {
             config,
             state: State::Open,

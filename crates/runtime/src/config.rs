@@ -43,8 +43,20 @@ pub enum ConfigError {
     Invalid { key: String, reason: String },
 }
 
+impl ConfigError {
+    /// Setting `key` (a dotted path) is not acceptable, and why.
+    pub fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid { key: key.into(), reason: reason.into() }
+    }
+}
+
+/// A check the configuration must pass beyond its own validation, by the
+/// code that knows a limit (the protocols' limits: `sender::check`); run at
+/// start-up and on every reload.
+pub type Check = fn(&Settings) -> Result<(), ConfigError>;
+
 fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { key: key.into(), reason: reason.into() }
+    ConfigError::invalid(key, reason)
 }
 
 /// The whole configuration of one smsgw process.

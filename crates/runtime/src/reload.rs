@@ -20,6 +20,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::Check;
 use crate::Settings;
 
 /// How often the file is looked at.
@@ -34,8 +35,9 @@ pub fn fixed(settings: Arc<Settings>) -> Current {
     watch::channel(settings).1
 }
 
-/// Follows `path` until `shutdown`, starting from `initial` (loaded from it).
-pub fn watch(path: PathBuf, initial: Arc<Settings>, shutdown: CancellationToken) -> Current {
+/// Follows `path` until `shutdown`, starting from `initial` (loaded from
+/// it); a reloaded file must pass `check` too, as it did at start-up.
+pub fn watch(path: PathBuf, initial: Arc<Settings>, check: Check, shutdown: CancellationToken) -> Current {
     let (tx, rx) = watch::channel(initial);
     tokio::spawn(async move {
         let mut hangups = hangups();
@@ -56,7 +58,9 @@ pub fn watch(path: PathBuf, initial: Arc<Settings>, shutdown: CancellationToken)
                 }
             };
             let running = tx.borrow().clone();
-            match reloaded(&running, Settings::load(&path)) {
+            let next = reloaded(&running, Settings::load(&path))
+                .and_then(|next| check(&next).map(|()| next).map_err(|e| e.to_string()));
+            match next {
                 Ok(next) => {
                     tracing::info!(config = %path.display(), why, "configuration reloaded");
                     counters_reload("applied");

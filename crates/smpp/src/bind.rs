@@ -7,6 +7,13 @@ use crate::error::{BodyError, EncodeError};
 use crate::tlv::Tlv;
 use crate::wire::{put_cstring, put_tlvs, Reader};
 
+/// Longest `system_id` (SMPP 3.4 §4.1.1: C-Octet String of at most 16 octets with its NUL).
+pub const MAX_SYSTEM_ID: usize = 15;
+/// Longest `password` (§4.1.1: at most 9 octets with its NUL).
+pub const MAX_PASSWORD: usize = 8;
+/// Longest `system_type` (§4.1.1: at most 13 octets with its NUL).
+pub const MAX_SYSTEM_TYPE: usize = 12;
+
 /// Body of the three bind requests (spec 4.1.1, 4.1.3, 4.1.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bind {
@@ -52,9 +59,9 @@ impl Bind {
     }
 
     pub(crate) fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
-        put_cstring(buf, &self.system_id, 16, "system_id")?;
-        put_cstring(buf, &self.password, 9, "password")?;
-        put_cstring(buf, &self.system_type, 13, "system_type")?;
+        put_cstring(buf, &self.system_id, MAX_SYSTEM_ID + 1, "system_id")?;
+        put_cstring(buf, &self.password, MAX_PASSWORD + 1, "password")?;
+        put_cstring(buf, &self.system_type, MAX_SYSTEM_TYPE + 1, "system_type")?;
         buf.put_u8(self.interface_version);
         buf.put_u8(self.addr_ton);
         buf.put_u8(self.addr_npi);
@@ -82,7 +89,7 @@ impl BindResp {
     }
 
     pub(crate) fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
-        put_cstring(buf, &self.system_id, 16, "system_id")?;
+        put_cstring(buf, &self.system_id, MAX_SYSTEM_ID + 1, "system_id")?;
         put_tlvs(buf, &self.tlvs)
     }
 }
@@ -100,7 +107,7 @@ impl Outbind {
     }
 
     pub(crate) fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
-        put_cstring(buf, &self.system_id, 16, "system_id")?;
-        put_cstring(buf, &self.password, 9, "password")
+        put_cstring(buf, &self.system_id, MAX_SYSTEM_ID + 1, "system_id")?;
+        put_cstring(buf, &self.password, MAX_PASSWORD + 1, "password")
     }
 }

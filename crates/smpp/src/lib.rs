@@ -78,7 +78,7 @@ pub mod tlv;
 mod tokio_codec;
 mod wire;
 
-pub use bind::{Bind, BindResp, Outbind};
+pub use bind::{Bind, BindResp, Outbind, MAX_PASSWORD, MAX_SYSTEM_ID, MAX_SYSTEM_TYPE};
 pub use codec::{decode, decode_with_max, encode, HEADER_LEN, MAX_PDU_LEN};
 pub use data_sm::DataSm;
 pub use error::{BodyError, DecodeError, EncodeError};

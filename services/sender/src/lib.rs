@@ -13,6 +13,7 @@
 //! and [`smpp::bind`] (the SMPP session as a driver protocol).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod check;
 pub mod cimd2;
 pub mod connection;
 pub mod dial;
@@ -42,6 +43,8 @@ use runtime::config::ConnectionConfig;
 use runtime::reload::Current;
 use runtime::Settings;
 use tokio_util::sync::CancellationToken;
+
+pub use check::check;
 
 /// Sender start-up errors.
 #[derive(Debug, thiserror::Error)]

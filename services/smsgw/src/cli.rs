@@ -179,7 +179,7 @@ fn tokio_runtime() -> std::io::Result<tokio::runtime::Runtime> {
 pub fn main(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Run { config, role } => {
-            let settings = match Settings::load(&config) {
+            let settings = match Settings::load(&config).and_then(|s| crate::check(&s).map(|()| s)) {
                 Ok(s) => Arc::new(s),
                 Err(e) => {
                     eprintln!("smsgw: {e}");
@@ -201,7 +201,7 @@ pub fn main(cli: Cli) -> ExitCode {
                 // Its own token: the endpoint stays up while the roles drain after a signal.
                 let metrics = tokio_util::sync::CancellationToken::new();
                 crate::start_metrics(&settings, metrics.clone()).await?;
-                let current = runtime::reload::watch(config.clone(), settings, shutdown.clone());
+                let current = runtime::reload::watch(config.clone(), settings, crate::check, shutdown.clone());
                 let result = crate::run_roles_following(current, role, shutdown).await;
                 metrics.cancel();
                 result.map_err(anyhow::Error::from)

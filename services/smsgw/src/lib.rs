@@ -6,6 +6,10 @@
 //! `main.rs` only parses the command line, initialises telemetry and calls
 //! in here, so tests run the whole gateway in-process with [`run_roles`].
 
+/// The protocols' limits on a configuration (`runtime::config::Check`),
+/// run at start-up and on every reload, whatever the role.
+pub use sender::check;
+
 pub mod cli;
 pub mod plan;
 pub mod sim_http;

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
     let settings = match std::fs::read_to_string(&path)
         .map_err(|e| e.to_string())
         .and_then(|text| runtime::Settings::from_toml(&text).map_err(|e| e.to_string()))
+        .and_then(|s| smsgw::check(&s).map(|()| s).map_err(|e| e.to_string()))
     {
         Ok(s) => s,
         Err(e) => {
@@ -57,7 +58,7 @@ fn main() -> ExitCode {
         });
         runtime::shutdown::exit_after_deadline(&shutdown, settings.lifecycle.drain);
         // Follows the file as `smsgw run` does: SIGHUP or a change reloads it.
-        let current = runtime::reload::watch(path.into(), Arc::new(settings), shutdown.clone());
+        let current = runtime::reload::watch(path.into(), Arc::new(settings), smsgw::check, shutdown.clone());
         smsgw::run_roles_following(current, role, shutdown).await
     });
     match result {

@@ -209,8 +209,8 @@ headers = { "X-Api-Key" = "in-file", "Accept" = "application/json" }
         let error = load(&[("SMSGW__CONNECTIONS__PROVIDER__HEADER_", "x")]).unwrap_err().to_string();
         assert!(error.contains("unknown connection field"), "{error}");
         // Validation still runs on what the environment set.
-        let error = load(&[("SMSGW__CONNECTIONS__SMSC_A__PASSWORD", "much-too-long")]).unwrap_err().to_string();
-        assert!(error.contains("connections[0].password"), "{error}");
+        let error = load(&[("SMSGW__CONNECTIONS__PROVIDER__CALLBACK_TOKEN", "")]).unwrap_err().to_string();
+        assert!(error.contains("connections[1].callback_token"), "{error}");
     }
 
     #[test]

@@ -79,11 +79,9 @@ fn id_retention_defaults_to_a_week_and_is_checked() {
 fn protocol_limits_name_their_key() {
     let ucp = MINIMAL.replace("protocol = \"smpp\"", "protocol = \"ucp\"");
     assert_eq!(Settings::from_toml(&ucp).unwrap().connections[0].protocol(), Protocol::Ucp);
-    assert!(error_of(&ucp.replace("max_tps = 50", "max_tps = 50\nwindow = 101")).contains("connections[0].window"));
     assert!(error_of(&ucp.replace("max_tps = 50", "max_tps = 50\nconcat = \"sar\"")).contains("connections[0].concat"));
     let cimd2 = MINIMAL.replace("protocol = \"smpp\"", "protocol = \"cimd2\"");
     assert!(Settings::from_toml(&cimd2.replace("password = \"secret\"", "password = \"longer-than-8\"")).is_ok());
-    assert!(error_of(&cimd2.replace("max_tps = 50", "max_tps = 50\nwindow = 126")).contains("connections[0].window"));
     assert!(error_of(&MINIMAL.replace("protocol = \"smpp\"", "protocol = \"x25\"")).contains("protocol"));
 }
 
@@ -115,8 +113,6 @@ fn unknown_key_is_named() {
 #[test]
 fn bad_values_name_their_key() {
     assert!(error_of(&MINIMAL.replace("port = 2775", "port = 0")).contains("connections[0].port"));
-    assert!(error_of(&MINIMAL.replace("password = \"secret\"", "password = \"much-too-long\""))
-        .contains("connections[0].password"));
     assert!(error_of(&MINIMAL.replace("default_connection = \"sim\"", "default_connection = \"nope\""))
         .contains("router.default_connection"));
     assert!(error_of(&MINIMAL.replace("response_timeout = \"3s\"", "response_timeout = \"soon\""))

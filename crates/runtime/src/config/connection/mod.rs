@@ -296,21 +296,13 @@ impl ConnectionConfig {
             return Err(invalid(format!("{key}.id"), "must be non-empty and use only letters, digits, `.`, `_`, `-`"));
         }
         match &self.link {
-            Link::Smpp(smsc, smpp) => {
-                smsc.validate(key)?;
-                smpp.validate(smsc, key)?;
-            }
-            Link::Ucp(smsc, _) | Link::Cimd2(smsc, _) => smsc.validate(key)?,
+            Link::Smpp(smsc, _) | Link::Ucp(smsc, _) | Link::Cimd2(smsc, _) => smsc.validate(key)?,
             Link::Modem(modem) => modem.validate(key)?,
             Link::Http(http) => http::validate(http, self.concat_setting, key)?,
         }
+        // The protocols' own limits (window, field lengths) are checked where
+        // they are written once, by their codec crates: `sender::check`.
         match self.protocol() {
-            Protocol::Ucp if self.window > 100 => {
-                return Err(invalid(format!("{key}.window"), "must be at most 100 for UCP (two-digit TRN)"));
-            }
-            Protocol::Cimd2 if self.window > 125 => {
-                return Err(invalid(format!("{key}.window"), "must be at most 125 for CIMD2 (odd packet numbers)"));
-            }
             Protocol::Ucp | Protocol::Cimd2 | Protocol::Modem
                 if matches!(self.concat(), text::Concat::Sar | text::Concat::Payload) =>
             {

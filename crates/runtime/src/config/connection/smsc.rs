@@ -145,18 +145,3 @@ impl Smsc {
         link_tls::validate(self, key)
     }
 }
-
-impl SmppConfig {
-    pub(super) fn validate(&self, smsc: &Smsc, key: &str) -> Result<(), ConfigError> {
-        if smsc.system_id.len() > 15 {
-            return Err(invalid(format!("{key}.system_id"), "must be 1 to 15 characters (SMPP 3.4 §4.1.1)"));
-        }
-        if smsc.password.expose().len() > 8 {
-            return Err(invalid(format!("{key}.password"), "must be at most 8 characters (SMPP 3.4 §4.1.1)"));
-        }
-        if self.system_type.len() > 12 {
-            return Err(invalid(format!("{key}.system_type"), "must be at most 12 characters"));
-        }
-        Ok(())
-    }
-}
