@@ -1,8 +1,8 @@
 //! Typed codec errors.
 
-/// Error code 2, "syntax error" (spec, "Error codes"), sent back for a
-/// request whose parameters could not be read.
-pub const ERROR_SYNTAX: u16 = 2;
+/// Error code 2, "syntax error", sent back for a request whose parameters
+/// could not be read.
+pub const ERROR_SYNTAX: u16 = crate::error_code::SYNTAX_ERROR;
 
 /// Why bytes could not be decoded into a packet.
 ///

@@ -56,6 +56,7 @@ pub mod charset;
 pub mod codec;
 mod deliver;
 mod error;
+pub mod error_code;
 pub mod frame;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -20,7 +20,7 @@ use crate::packet::{op, Body, Packet};
 use crate::response::Response;
 
 /// Error code 1, "unexpected operation" (spec, "Error codes").
-pub const ERROR_UNEXPECTED_OPERATION: u16 = 1;
+pub const ERROR_UNEXPECTED_OPERATION: u16 = crate::error_code::UNEXPECTED_OPERATION;
 
 /// Odd packet numbers available to the application.
 pub const APPLICATION_NUMBERS: usize = 128;

@@ -30,9 +30,6 @@ use crate::link::{Answer, Incoming, MoUnit, Numbering, Report, Submission, Submi
 /// Status report request (056) bits: 2 validity period expired, 4 delivery failed, 8 delivered.
 const REPORT_FINAL_STATES: u8 = 2 | 4 | 8;
 
-/// General system error (900 code 6): what we answer a delivery we could not record.
-const ERROR_GENERAL_SYSTEM: u16 = 6;
-
 /// A CIMD2 session over one TCP connection.
 pub struct Adapter {
     smsc: Smsc,
@@ -95,17 +92,18 @@ pub fn submit(sub: &Submission) -> Result<cimd2::Submit, String> {
 /// general system error, operation failed) may pass; the connection's
 /// `temporary_errors` add codes; the rest are permanent.
 fn error_answer(response: &Response, temporary: &[u32]) -> Answer {
+    use cimd2::error_code as ec;
     let code = response.error_code.unwrap_or(0);
     let throttled = response.error_text.as_deref().is_some_and(|t| t.to_ascii_lowercase().contains("throttl"));
     let verdict = match code {
-        9 if throttled => Verdict::Throttled,
-        4..=6 | 9 => Verdict::Temporary,
+        ec::OPERATION_FAILED if throttled => Verdict::Throttled,
+        ec::CONNECTION_LOST | ec::NO_RESPONSE | ec::GENERAL_SYSTEM_ERROR | ec::OPERATION_FAILED => Verdict::Temporary,
         c if temporary.contains(&u32::from(c)) => Verdict::Temporary,
         _ => Verdict::Permanent,
     };
     let error_code = match code {
-        300 | 301 => ErrorCode::InvalidDestination,
-        302 => ErrorCode::InvalidText,
+        ec::INCORRECT_DESTINATION | ec::INCORRECT_DESTINATION_COUNT => ErrorCode::InvalidDestination,
+        ec::USER_DATA_SYNTAX => ErrorCode::InvalidText,
         _ => ErrorCode::SmscError,
     };
     let text = format!("900:{code} {}", response.error_text.as_deref().unwrap_or_default()).trim().to_owned();
@@ -251,7 +249,7 @@ impl Protocol for Adapter {
                 };
                 let (Some(recorded), Some(refused)) = (
                     Packet::response_to(&packet),
-                    Packet::response_with(&packet, Response::error(ERROR_GENERAL_SYSTEM)),
+                    Packet::response_with(&packet, Response::error(cimd2::error_code::GENERAL_SYSTEM_ERROR)),
                 ) else {
                     return Vec::new();
                 };

@@ -35,29 +35,32 @@ pub fn ucp_error(smpp_status: u32) -> (u8, &'static str) {
     }
 }
 
+use cimd2::error_code as cimd2_code;
+
 /// CIMD2 error code 1, "unexpected operation".
-pub const CIMD2_UNEXPECTED_OPERATION: u16 = 1;
+pub const CIMD2_UNEXPECTED_OPERATION: u16 = cimd2_code::UNEXPECTED_OPERATION;
 /// CIMD2 error code 6, "general system error".
-pub const CIMD2_GENERAL_SYSTEM_ERROR: u16 = 6;
+pub const CIMD2_GENERAL_SYSTEM_ERROR: u16 = cimd2_code::GENERAL_SYSTEM_ERROR;
 /// CIMD2 error code 9, "requested operation failed".
-pub const CIMD2_OPERATION_FAILED: u16 = 9;
+pub const CIMD2_OPERATION_FAILED: u16 = cimd2_code::OPERATION_FAILED;
 /// CIMD2 error code 100, "invalid login".
-pub const CIMD2_INVALID_LOGIN: u16 = 100;
+pub const CIMD2_INVALID_LOGIN: u16 = cimd2_code::INVALID_LOGIN;
 /// CIMD2 error code 300, "incorrect destination address".
-pub const CIMD2_INCORRECT_DESTINATION: u16 = 300;
+pub const CIMD2_INCORRECT_DESTINATION: u16 = cimd2_code::INCORRECT_DESTINATION;
 
 /// CIMD2 submit response error for throttling: (900, 901).
 pub const CIMD2_THROTTLED: (u16, &str) = (CIMD2_OPERATION_FAILED, "throttling");
 
 /// CIMD2 submit response error for an injected SMPP `command_status`: (900, 901).
 pub fn cimd2_error(smpp_status: u32) -> (u16, &'static str) {
+    let named = |code| (code, cimd2_code::name(code));
     match smpp_status {
         status::ESME_RTHROTTLED | status::ESME_RMSGQFUL => CIMD2_THROTTLED,
-        status::ESME_RINVDSTADR => (CIMD2_INCORRECT_DESTINATION, "incorrect destination address"),
-        status::ESME_RINVSRCADR => (306, "incorrect originator address usage"),
-        status::ESME_RINVMSGLEN => (302, "syntax error in user data parameter"),
-        status::ESME_RINVEXPIRY => (305, "incorrect validity period parameters usage"),
-        status::ESME_RINVSCHED => (308, "incorrect first delivery parameter usage"),
-        _ => (CIMD2_GENERAL_SYSTEM_ERROR, "general system error"),
+        status::ESME_RINVDSTADR => named(cimd2_code::INCORRECT_DESTINATION),
+        status::ESME_RINVSRCADR => named(cimd2_code::INCORRECT_ORIGINATOR),
+        status::ESME_RINVMSGLEN => named(cimd2_code::USER_DATA_SYNTAX),
+        status::ESME_RINVEXPIRY => named(cimd2_code::INCORRECT_VALIDITY),
+        status::ESME_RINVSCHED => named(cimd2_code::INCORRECT_FIRST_DELIVERY),
+        _ => named(cimd2_code::GENERAL_SYSTEM_ERROR),
     }
 }
