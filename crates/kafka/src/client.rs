@@ -139,7 +139,25 @@ pub async fn ensure_topics(config: &KafkaConfig, topics: &[TopicSpec], partition
 /// A plain consumer that reads every partition of `topics` from the
 /// beginning, without joining a consumer group (no rebalances, no waiting for
 /// a join), for tools and tests that watch a topic.
+///
+/// It waits for the topics' metadata (up to 10 s each); on a multi-threaded
+/// runtime the worker is handed over first ([`blocking`]), so tasks of the
+/// same runtime (another role's, a proxy's in tests) keep running meanwhile.
 pub fn watcher(config: &KafkaConfig, group: &str, topics: &[&str]) -> Result<StreamConsumer, Error> {
+    blocking(|| watcher_now(config, group, topics))
+}
+
+/// Runs `f`, which blocks the thread (librdkafka's synchronous metadata
+/// calls): on a tokio multi-threaded runtime through `block_in_place`, so
+/// the worker's other tasks move to another thread instead of waiting.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+fn watcher_now(config: &KafkaConfig, group: &str, topics: &[&str]) -> Result<StreamConsumer, Error> {
     let mut cc = base_config(config);
     cc.set("group.id", group).set("enable.auto.commit", "false").set("fetch.wait.max.ms", "50");
     let consumer: StreamConsumer = cc.create().map_err(Error::Create)?;

@@ -57,7 +57,7 @@ pub mod restore;
 pub mod trace;
 
 pub use client::{
-    builtin_features, check_copartitioned, ensure_topics, partition_counts, tail, watcher, Error, TopicSpec,
+    blocking, builtin_features, check_copartitioned, ensure_topics, partition_counts, tail, watcher, Error, TopicSpec,
 };
 pub use consumer::AckingConsumer;
 pub use dispatch::{Dispatch, StateTopic};

@@ -94,7 +94,7 @@ pub fn submit(sub: &Submission) -> Result<cimd2::Submit, String> {
 fn error_answer(response: &Response, temporary: &[u32]) -> Answer {
     use cimd2::error_code as ec;
     let code = response.error_code.unwrap_or(0);
-    let throttled = response.error_text.as_deref().is_some_and(|t| t.to_ascii_lowercase().contains("throttl"));
+    let throttled = response.error_text.as_deref().is_some_and(crate::link::says_throttling);
     let verdict = match code {
         ec::OPERATION_FAILED if throttled => Verdict::Throttled,
         ec::CONNECTION_LOST | ec::NO_RESPONSE | ec::GENERAL_SYSTEM_ERROR | ec::OPERATION_FAILED => Verdict::Temporary,

@@ -74,6 +74,14 @@ pub struct Submission {
     pub expires_at: Option<i64>,
 }
 
+/// True when an SMSC's error text says it is throttling. UCP and CIMD2
+/// have no throttling code: SMSCs send a general refusal (UCP EC 04, CIMD2
+/// error 9) with text such as `throttling` or `Throttled`, which is the only
+/// thing telling it apart.
+pub fn says_throttling(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("throttl")
+}
+
 /// What the sender does about an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -210,6 +218,13 @@ pub struct Delivered {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn throttling_is_read_from_the_text() {
+        assert!(says_throttling("Throttling"));
+        assert!(says_throttling("request throttled, slow down"));
+        assert!(!says_throttling("system error"));
+    }
 
     #[test]
     fn addresses_by_form() {

@@ -118,9 +118,7 @@ fn validity(epoch_ms: i64) -> String {
 /// message too long, ...) are permanent.
 fn nack_answer(nack: &Nack, temporary: &[u32]) -> Answer {
     let verdict = match nack.ec {
-        ucp::error_code::OPERATION_NOT_ALLOWED if nack.sm.to_ascii_lowercase().contains("throttl") => {
-            Verdict::Throttled
-        }
+        ucp::error_code::OPERATION_NOT_ALLOWED if crate::link::says_throttling(&nack.sm) => Verdict::Throttled,
         ucp::error_code::CHECKSUM_ERROR | ucp::error_code::OPERATION_NOT_ALLOWED => Verdict::Temporary,
         ec if temporary.contains(&u32::from(ec)) => Verdict::Temporary,
         _ => Verdict::Permanent,

@@ -36,8 +36,7 @@ pub fn follow(
     let topic = kafka.topics.cancel.clone();
     let group = format!("{}.router.cancels", kafka.group_prefix);
     let consumer = kafka::watcher(kafka, &group, &[&topic])?;
-    let partitions: Vec<i32> = consumer
-        .fetch_metadata(Some(&topic), Duration::from_secs(10))
+    let partitions: Vec<i32> = kafka::blocking(|| consumer.fetch_metadata(Some(&topic), Duration::from_secs(10)))
         .map_err(|source| kafka::Error::Subscribe { topics: vec![topic.clone()], source })?
         .topics()
         .iter()
