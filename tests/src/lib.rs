@@ -448,6 +448,23 @@ pub async fn collect(
     out
 }
 
+/// Waits until `sms.links` (`topic`) has a report of a bind up for each of
+/// `connections`, then a moment more for the routers, which follow the same
+/// topic: a route's `failover_after` counts from a router's start while it
+/// knows nothing, so a test that needs its first requests on the first
+/// member waits here before publishing them.
+pub async fn links_up(config: &KafkaConfig, topic: &str, connections: &[&str]) {
+    let links = watch(config, topic);
+    let up = |m: &[OwnedMessage]| {
+        let reports: Vec<records::LinkReport> =
+            m.iter().filter_map(|m| serde_json::from_slice(m.payload().unwrap_or_default()).ok()).collect();
+        connections.iter().all(|c| reports.iter().any(|r| r.connection == *c && r.binds > 0 && !r.stopped))
+    };
+    let seen = collect(&links, Duration::from_secs(60), up).await;
+    assert!(up(&seen), "no link report of a bind for each of {connections:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
 /// Decodes status events, panicking on anything else on the status topic.
 pub fn status_events(messages: &[OwnedMessage]) -> Vec<events::StatusEvent> {
     messages

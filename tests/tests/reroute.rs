@@ -1,8 +1,7 @@
 //! Issue 13, `reroute_after`: three SMSC simulators behind one failover
 //! route. A backlog waits in connection a's queue (a sends 5 per second);
-//! a's SMSC stops mid-run. After `failover_after` new requests go to b;
-//! after `reroute_after` what was queued for a moves to b as well — none
-//! lost, none sent twice (no message at two SMSCs, no request with two
+//! a's SMSC stops mid-run. After `reroute_after` what was queued for a
+//! moves to b — none lost, none sent twice (no message at two SMSCs, no request with two
 //! outcomes), c (after b in the route) gets nothing while b is up, and the
 //! status events say which connection carried each request and why it moved.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -12,7 +11,7 @@ use std::time::Duration;
 
 use events::{Status, StatusEvent};
 use smsgw_tests::{
-    collect, publish_requests, smpp_connection, status_events, watch, Broker, Gateway, Process, Sim, Workdir,
+    collect, links_up, publish_requests, smpp_connection, status_events, watch, Broker, Gateway, Process, Sim, Workdir,
 };
 
 const REQUESTS: usize = 40;
@@ -56,6 +55,7 @@ async fn a_dead_connections_queue_moves_to_the_next_one() {
     let kafka = broker.kafka_config();
     let gateway = Gateway::start(settings).await;
     let status = watch(&kafka, &topics.status);
+    links_up(&kafka, &topics.links, &["a", "b", "c"]).await;
 
     // Queued for a, which works through them at 5/s...
     let request =
@@ -140,6 +140,7 @@ async fn a_crash_in_the_middle_of_a_hand_over_loses_nothing() {
     let mut first =
         Process::start_with(&work.config, &work.log, "all", &[log[0], ("SMSGW_FAULT_PANIC", "hand_over:a")]);
     let status = watch(&kafka, &topics.status);
+    links_up(&kafka, &topics.links, &["a", "b"]).await;
     let request =
         |i: usize| (format!("c-{i:02}"), format!(r#"{{"id":"c-{i:02}","to":"+4917012345{i:03}","text":"c-{i:02}"}}"#));
     publish_requests(&kafka, &topics.send, 20, request).await;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use events::{Status, StatusEvent};
 use kafka::rdkafka::message::OwnedHeaders;
-use smsgw_tests::{collect, produce, smpp_connection, status_events, watch, Broker, Gateway, Sim};
+use smsgw_tests::{collect, links_up, produce, smpp_connection, status_events, watch, Broker, Gateway, Sim};
 
 fn config(broker: &Broker, ports: [u16; 3]) -> runtime::Settings {
     let connections: String =
@@ -86,6 +86,7 @@ async fn routes_share_reject_and_fail_over() {
     let kafka = broker.kafka_config();
     let gateway = Gateway::start(settings).await;
     let status = watch(&kafka, &topics.status);
+    links_up(&kafka, &topics.links, &["a", "b", "c"]).await;
 
     // Shares: 40 to +4916 (weighted 3:1 over b and c), 30 more German ones
     // (round robin over all three), one no route matches, one hint the
