@@ -13,6 +13,12 @@ use serde::Deserialize;
 
 use super::{invalid, ConfigError, Secret};
 
+mod callback;
+mod template;
+use callback::{check_pointer, validate_callbacks};
+pub use callback::{DlrCallback, MoCallback};
+pub use template::{parse_template, Piece, Placeholder, DEFAULT_FORM_BODY, DEFAULT_JSON_BODY};
+
 /// The keys of a `protocol = "http"` connection.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -124,157 +130,6 @@ pub enum HttpAuth {
     Bearer(Secret),
 }
 
-/// Where a `/dlr` callback carries what. Each field is a name (a top-level
-/// JSON key, or a form / query field) or a JSON pointer (`/data/id`).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct DlrCallback {
-    /// The message id, as the submit response gave it.
-    pub id: String,
-    /// The delivery status.
-    pub status: String,
-    /// An error code or text, when present.
-    pub error: String,
-    /// Status values (case-insensitive) meaning delivered; other values than
-    /// these three lists are intermediate (the message is still on its way).
-    pub delivered: Vec<String>,
-    /// Status values meaning undeliverable.
-    pub failed: Vec<String>,
-    /// Status values meaning expired.
-    pub expired: Vec<String>,
-}
-
-impl Default for DlrCallback {
-    fn default() -> Self {
-        let list = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect();
-        Self {
-            id: "id".into(),
-            status: "status".into(),
-            error: "error".into(),
-            delivered: list(&["delivered"]),
-            failed: list(&["failed", "undelivered", "undeliverable", "rejected"]),
-            expired: list(&["expired"]),
-        }
-    }
-}
-
-/// Where a `/mo` callback carries what (names or JSON pointers, as in [`DlrCallback`]).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct MoCallback {
-    pub from: String,
-    pub to: String,
-    pub text: String,
-}
-
-impl Default for MoCallback {
-    fn default() -> Self {
-        Self { from: "from".into(), to: "to".into(), text: "text".into() }
-    }
-}
-
-/// A value the body template can carry, written `{name}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Placeholder {
-    /// Destination: digits (no `+`) or as the request wrote it when not a number.
-    To,
-    /// Source, likewise; empty when the request has none and no `default_source`.
-    From,
-    /// The whole text, decoded from the submission with its data coding.
-    Text,
-    /// The data coding (decimal), e.g. `0` GSM, `8` UCS-2.
-    DataCoding,
-    /// The UDH in hex (national language shift tables), usually empty.
-    UdhHex,
-    /// The encoded user data in hex (GSM septets unpacked, UCS-2 big-endian, binary as is).
-    PayloadHex,
-    /// `1` when a delivery report is requested, else `0`.
-    Receipt,
-    /// The request id: stable across retries, so a provider that deduplicates by it can.
-    Reference,
-    /// Validity end as RFC 3339 UTC (`2026-11-26T12:54:00Z`); empty when the request has none.
-    ExpiresAt,
-}
-
-impl Placeholder {
-    pub const ALL: [Placeholder; 9] = [
-        Placeholder::To,
-        Placeholder::From,
-        Placeholder::Text,
-        Placeholder::DataCoding,
-        Placeholder::UdhHex,
-        Placeholder::PayloadHex,
-        Placeholder::Receipt,
-        Placeholder::Reference,
-        Placeholder::ExpiresAt,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Placeholder::To => "to",
-            Placeholder::From => "from",
-            Placeholder::Text => "text",
-            Placeholder::DataCoding => "data_coding",
-            Placeholder::UdhHex => "udh_hex",
-            Placeholder::PayloadHex => "payload_hex",
-            Placeholder::Receipt => "receipt",
-            Placeholder::Reference => "reference",
-            Placeholder::ExpiresAt => "expires_at",
-        }
-    }
-}
-
-/// A piece of a parsed template.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Piece {
-    Literal(String),
-    Value(Placeholder),
-}
-
-/// Splits a template into literals and placeholders. Only `{name}` with a
-/// lower-case name is a placeholder (so JSON braces stay literal), and the
-/// name must be known: a typo is an error, not text sent to the provider.
-pub fn parse_template(template: &str) -> Result<Vec<Piece>, String> {
-    let mut pieces = Vec::new();
-    let mut literal = String::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        literal.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let name = after.find('}').map(|close| &after[..close]);
-        match name {
-            Some(name)
-                if !name.is_empty()
-                    && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') =>
-            {
-                let Some(p) = Placeholder::ALL.into_iter().find(|p| p.name() == name) else {
-                    let known: Vec<_> = Placeholder::ALL.iter().map(|p| format!("{{{}}}", p.name())).collect();
-                    return Err(format!("unknown placeholder `{{{name}}}`; known: {}", known.join(", ")));
-                };
-                if !literal.is_empty() {
-                    pieces.push(Piece::Literal(std::mem::take(&mut literal)));
-                }
-                pieces.push(Piece::Value(p));
-                rest = &after[name.len() + 1..];
-            }
-            _ => {
-                literal.push('{');
-                rest = after;
-            }
-        }
-    }
-    literal.push_str(rest);
-    if !literal.is_empty() {
-        pieces.push(Piece::Literal(literal));
-    }
-    Ok(pieces)
-}
-
-/// The body used when `body` is unset (the simulator's API).
-pub const DEFAULT_JSON_BODY: &str = r#"{"to":"{to}","from":"{from}","text":"{text}"}"#;
-/// The form / query string used when `body` is unset.
-pub const DEFAULT_FORM_BODY: &str = "to={to}&from={from}&text={text}";
-
 impl HttpConfig {
     /// `body_format`, or its default: `json` for POST, `form` for GET.
     pub fn body_format(&self) -> BodyFormat {
@@ -343,20 +198,6 @@ pub(super) fn validate(c: &HttpConfig, concat: Option<text::Concat>, key: &str) 
             check_regex(r).map_err(|e| invalid(k(regex), e))?;
         }
     }
-    let dlr = &c.dlr_callback;
-    for (name, field) in [("id", &dlr.id), ("status", &dlr.status)] {
-        check_field(field).map_err(|e| invalid(k(&format!("dlr_callback.{name}")), e))?;
-    }
-    if !dlr.error.is_empty() {
-        check_field(&dlr.error).map_err(|e| invalid(k("dlr_callback.error"), e))?;
-    }
-    if dlr.delivered.is_empty() {
-        return Err(invalid(k("dlr_callback.delivered"), "must list at least one status value"));
-    }
-    let mo = &c.mo_callback;
-    for (name, field) in [("from", &mo.from), ("to", &mo.to), ("text", &mo.text)] {
-        check_field(field).map_err(|e| invalid(k(&format!("mo_callback.{name}")), e))?;
-    }
     validate_callbacks(c, key)?;
     if let Some(concat) = concat.filter(|&c| c != text::Concat::Payload) {
         return Err(invalid(
@@ -365,73 +206,6 @@ pub(super) fn validate(c: &HttpConfig, concat: Option<text::Concat>, key: &str) 
         ));
     }
     Ok(())
-}
-
-/// The callback listener's keys: TLS files that load and go together, a
-/// token wherever strangers may reach the listener, positive limits.
-fn validate_callbacks(c: &HttpConfig, key: &str) -> Result<(), ConfigError> {
-    let k = |name: &str| format!("{key}.{name}");
-    match (&c.callback_tls_cert, &c.callback_tls_key) {
-        (Some(cert), Some(tls_key)) => {
-            tls::server_config(cert, tls_key, None).map_err(|e| invalid(k("callback_tls_cert"), e.to_string()))?;
-        }
-        (Some(_), None) => return Err(invalid(k("callback_tls_key"), "required with callback_tls_cert")),
-        (None, Some(_)) => return Err(invalid(k("callback_tls_cert"), "required with callback_tls_key")),
-        (None, None) => {}
-    }
-    if let Some(listen) = c.callback_listen {
-        if !listen.ip().is_loopback() && c.callback_token.is_none() && !c.callback_trusted_network {
-            return Err(invalid(
-                k("callback_token"),
-                format!(
-                    "required when callback_listen ({listen}) is not a loopback address: anyone who reaches it could \
-                     forge delivery reports and inbound messages; set callback_trusted_network = true if only the \
-                     provider can reach it"
-                ),
-            ));
-        }
-    }
-    if c.callback_token
-        .as_ref()
-        .map(Secret::expose)
-        .is_some_and(|t| t.is_empty() || t.bytes().any(|b| b.is_ascii_control()))
-    {
-        return Err(invalid(k("callback_token"), "must be a non-empty token without control characters"));
-    }
-    if c.callback_max_connections == 0 {
-        return Err(invalid(k("callback_max_connections"), "must be positive"));
-    }
-    if c.callback_max_rate == 0 {
-        return Err(invalid(k("callback_max_rate"), "must be positive"));
-    }
-    Ok(())
-}
-
-/// An RFC 6901 JSON pointer: empty (the whole document) or `/`-separated
-/// tokens with `~` only in `~0` and `~1`.
-fn check_pointer(p: &str) -> Result<(), String> {
-    if !p.is_empty() && !p.starts_with('/') {
-        return Err(format!("`{p}` is not a JSON pointer (RFC 6901): start it with `/`"));
-    }
-    let mut chars = p.chars();
-    while let Some(c) = chars.next() {
-        if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
-            return Err(format!("`{p}`: `~` must be followed by 0 or 1 (RFC 6901)"));
-        }
-    }
-    Ok(())
-}
-
-/// A field of a callback: a JSON pointer or a plain name.
-fn check_field(f: &str) -> Result<(), String> {
-    if f.is_empty() {
-        return Err("must name a field or be a JSON pointer".into());
-    }
-    if f.starts_with('/') {
-        check_pointer(f)
-    } else {
-        Ok(())
-    }
 }
 
 /// A regex with exactly one capture group.

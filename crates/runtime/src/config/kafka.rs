@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Properties, Secret};
+use super::{invalid, ConfigError, Properties, Secret};
 
 /// Broker connection, topics and consumer groups.
 #[derive(Debug, Clone, Deserialize)]
@@ -207,4 +207,61 @@ impl TopicsConfig {
     pub fn scheduled(&self, level: &str) -> String {
         format!("{}{}", self.scheduled_prefix, level)
     }
+}
+
+impl KafkaConfig {
+    /// Checks what serde cannot: the broker list, ranges, the schema
+    /// registry's keys belonging together, and topic names.
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if self.brokers.trim().is_empty() {
+            return Err(invalid("kafka.brokers", "must name at least one broker"));
+        }
+        if self.id_retention < Duration::from_secs(1) {
+            return Err(invalid("kafka.id_retention", "must be at least 1s"));
+        }
+        if self.schema_registry_password.is_some() && self.schema_registry_user.is_none() {
+            return Err(invalid("kafka.schema_registry_password", "needs kafka.schema_registry_user"));
+        }
+        if self.schema_registry_url.is_none()
+            && (self.schema_registry_ca.is_some() || self.schema_registry_user.is_some())
+        {
+            let key = if self.schema_registry_ca.is_some() {
+                "kafka.schema_registry_ca"
+            } else {
+                "kafka.schema_registry_user"
+            };
+            return Err(invalid(key, "needs kafka.schema_registry_url"));
+        }
+        if self.revoke_timeout > Duration::from_secs(240) {
+            return Err(invalid("kafka.revoke_timeout", "must be at most 240s (below max.poll.interval.ms)"));
+        }
+        let topics = &self.topics;
+        for (key, value) in [
+            ("kafka.topics.send", &topics.send),
+            ("kafka.topics.status", &topics.status),
+            ("kafka.topics.inbound", &topics.inbound),
+            ("kafka.topics.dead_letter", &topics.dead_letter),
+            ("kafka.topics.queue_prefix", &topics.queue_prefix),
+            ("kafka.topics.deliver", &topics.deliver),
+            ("kafka.topics.submits", &topics.submits),
+            ("kafka.topics.outcomes", &topics.outcomes),
+            ("kafka.topics.done", &topics.done),
+            ("kafka.topics.finals", &topics.finals),
+            ("kafka.topics.mo_parts", &topics.mo_parts),
+            ("kafka.topics.links", &topics.links),
+            ("kafka.topics.optouts", &topics.optouts),
+            ("kafka.topics.quotas", &topics.quotas),
+            ("kafka.topics.scheduled_prefix", &topics.scheduled_prefix),
+            ("kafka.topics.cancel", &topics.cancel),
+        ] {
+            if value.is_empty() || !value.chars().all(valid_topic_char) {
+                return Err(invalid(key, format!("`{value}` is not a valid topic name")));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn valid_topic_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
 }

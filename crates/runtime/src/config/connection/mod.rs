@@ -11,7 +11,8 @@ use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::Deserialize;
 
 use super::http::{self, HttpConfig};
-use super::{invalid, valid_topic_char, ConfigError};
+use super::kafka::valid_topic_char;
+use super::{invalid, ConfigError};
 
 pub mod fields;
 mod modem;
