@@ -19,12 +19,12 @@ use std::sync::Arc;
 
 use events::{ErrorCode, Priority, SchemaLookup, Status};
 use kafka::lease::Lease;
-use kafka::rdkafka::message::{Message, OwnedHeaders, OwnedMessage};
-use kafka::{trace, AckingConsumer, Outgoing, Producer, PublishError};
+use kafka::rdkafka::message::{Message, OwnedMessage};
+use kafka::{trace, AckingConsumer, Producer};
 use records::links::Links;
 use records::Reroute;
 use registry::{Framings, Registry};
-use runtime::config::{lane_suffix, ConnectionConfig, MissingMessageId};
+use runtime::config::{lane_suffix, ConnectionConfig};
 use runtime::Settings;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -36,6 +36,7 @@ use crate::pool::Pool;
 use crate::prepare;
 use crate::retry::{self, Outcome};
 
+mod outcome;
 mod reroute;
 mod share;
 
@@ -72,40 +73,82 @@ enum Sent {
     Move { to: String },
 }
 
-/// Runs the sender of `config` until `shutdown`.
-pub async fn run(
-    settings: Arc<Settings>,
+/// What every connection sender of a process shares.
+#[derive(Clone)]
+pub struct Shared {
+    pub settings: Arc<Settings>,
+    pub producer: Producer,
+    pub registry: Option<Arc<Registry>>,
+    pub framings: Framings,
+    /// Every connection's links, as their senders report them.
+    pub links: Arc<Links>,
+}
+
+/// One priority lane of a connection: its consumer, in a group of its own,
+/// and the done markers of the partitions it holds.
+type Lane = (Priority, String, Arc<AckingConsumer>, Arc<DoneSet>);
+
+/// A connection's sender, built: its queue topics checked and its lanes'
+/// consumers subscribed, nothing running yet.
+pub struct Connection {
     config: ConnectionConfig,
-    producer: Producer,
-    registry: Option<Arc<Registry>>,
-    framings: Framings,
-    links: Arc<Links>,
-    shutdown: CancellationToken,
-) -> Result<(), kafka::Error> {
+    queues: [(Priority, String); 3],
+    lanes: Vec<Lane>,
+}
+
+impl Connection {
+    /// Builds the sender of `config`: fails when its queue topics and the
+    /// done topic do not have one partition count (kafka::check_copartitioned),
+    /// or a consumer cannot be made.
+    pub async fn build(shared: &Shared, config: ConnectionConfig) -> Result<Self, kafka::Error> {
+        let kafka_config = &shared.settings.kafka;
+        let queues = kafka_config.topics.queues(&config.id);
+        let group = format!("{}.sender.{}", kafka_config.group_prefix, config.id);
+        let done_topic = &kafka_config.topics.done;
+        let mut copartitioned: Vec<&str> = queues.iter().map(|(_, q)| q.as_str()).collect();
+        copartitioned.push(done_topic);
+        kafka::check_copartitioned(kafka_config, &copartitioned).await?;
+        // One consumer per lane. Range assignment: partition p of a lane and of
+        // the done markers go to the same member. The normal lane keeps the
+        // group senders had before there were lanes (its committed offsets).
+        let mut lanes = Vec::new();
+        for (lane, topic) in &queues {
+            let group = format!("{group}{}", lane_suffix(*lane));
+            let consumer = Arc::new(AckingConsumer::subscribe_with(
+                kafka_config,
+                &group,
+                &[topic, done_topic],
+                &[("partition.assignment.strategy", "range")],
+            )?);
+            let done = DoneSet::new(
+                config.id.clone(),
+                *lane,
+                done_topic.clone(),
+                shared.producer.clone(),
+                kafka_config.id_retention,
+            );
+            lanes.push((*lane, group, consumer, Arc::new(done)));
+        }
+        Ok(Connection { config, queues, lanes })
+    }
+
+    pub fn config(&self) -> &ConnectionConfig {
+        &self.config
+    }
+
+    /// Runs the sender until `shutdown`.
+    pub async fn run(self, shared: Shared, shutdown: CancellationToken) -> Result<(), kafka::Error> {
+        run(self, shared, shutdown).await
+    }
+}
+
+/// [`Connection::run`].
+async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) -> Result<(), kafka::Error> {
+    let Connection { config, queues, lanes } = built;
+    let Shared { settings, producer, registry, framings, links } = shared;
     runtime::shutdown::fault_point(&format!("connection:{}", config.id));
     let kafka_config = &settings.kafka;
-    let queues = kafka_config.topics.queues(&config.id);
-    let group = format!("{}.sender.{}", kafka_config.group_prefix, config.id);
     let done_topic = kafka_config.topics.done.clone();
-    let mut copartitioned: Vec<&str> = queues.iter().map(|(_, q)| q.as_str()).collect();
-    copartitioned.push(&done_topic);
-    kafka::check_copartitioned(kafka_config, &copartitioned).await?;
-    // One consumer per lane. Range assignment: partition p of a lane and of
-    // the done markers go to the same member. The normal lane keeps the
-    // group senders had before there were lanes (its committed offsets).
-    let mut lanes = Vec::new();
-    for (lane, topic) in &queues {
-        let group = format!("{group}{}", lane_suffix(*lane));
-        let consumer = Arc::new(AckingConsumer::subscribe_with(
-            kafka_config,
-            &group,
-            &[topic, &done_topic],
-            &[("partition.assignment.strategy", "range")],
-        )?);
-        let done =
-            DoneSet::new(config.id.clone(), *lane, done_topic.clone(), producer.clone(), kafka_config.id_retention);
-        lanes.push((*lane, group, consumer, Arc::new(done)));
-    }
     let done = Arc::new(DoneLanes::new(lanes.iter().map(|(_, _, _, d)| d.clone()).collect()));
 
     let binds = TaskTracker::new();
@@ -328,100 +371,5 @@ impl Worker {
             Some(to) if !lease.revoking().is_cancelled() && !self.shutdown.is_cancelled() => Sent::Move { to },
             _ => Sent::Recorded(false),
         }
-    }
-
-    /// Publishes an outcome: a SUBMITTED that waits for its receipt goes on
-    /// the status topic after its submit records; every other outcome is the
-    /// request's final event and goes to the finaliser.
-    async fn record(
-        &self,
-        ev: &mut events::StatusEvent,
-        receipt_wanted: bool,
-        trace_fields: &[(String, String)],
-    ) -> Result<(), PublishError> {
-        if ev.status == Status::Submitted && receipt_wanted {
-            let untrackable = if ev.message_ids.iter().any(String::is_empty) {
-                Some("no_message_id")
-            } else {
-                // Before SUBMITTED: the tracker must know a segment before its receipt can match.
-                match self.remember_submits(ev, trace_fields).await {
-                    Ok(()) => None,
-                    Err(PublishError::Rejected(reason)) => {
-                        tracing::error!(%reason, "submit record refused; the request cannot be tracked");
-                        Some("record_refused")
-                    }
-                    Err(e) => return Err(e),
-                }
-            };
-            match untrackable {
-                None => {
-                    let topic = &self.settings.kafka.topics.status;
-                    let published =
-                        status::publish_status(&self.producer, topic, self.framings.status, ev, trace_fields);
-                    return match published.await {
-                        Ok(_) | Err(PublishError::Rejected(_)) => Ok(()),
-                        Err(e) => Err(e),
-                    };
-                }
-                Some(why) if why == "no_message_id" && self.config.missing_message_id == MissingMessageId::Failed => {
-                    tracing::warn!(
-                        "submit accepted without a message id: the request FAILS (missing_message_id = failed)"
-                    );
-                    ev.status = Status::Failed;
-                    ev.done_at = Some(timing::now_ms());
-                    ev.error = Some(events::ErrorInfo {
-                        code: ErrorCode::NoMessageId,
-                        protocol_code: None,
-                        text: "the SMSC accepted the message without a message id: no delivery report can be matched"
-                            .into(),
-                    });
-                }
-                Some(why) => {
-                    tracing::warn!(why, "submitted, but no delivery report can be matched: SUBMITTED is final");
-                    ev.metadata.insert(NO_RECEIPT.into(), why.into());
-                }
-            }
-        }
-        status::publish_final(&self.producer, &self.settings.kafka, ev, trace_fields).await
-    }
-
-    /// Records that `id` has an outcome (compacted done topic, keyed by request id).
-    async fn mark_done(&self, id: &str, status: Status) -> Result<(), PublishError> {
-        let topic = &self.settings.kafka.topics.done;
-        let payload = crate::done::marker(&self.config.id, self.lane, status.symbol());
-        let out = Outgoing { topic, key: id, payload: payload.as_bytes(), headers: OwnedHeaders::new() };
-        self.producer.publish(out).await.map(|_| ())
-    }
-
-    /// Publishes one submit record per segment (compacted topic, keyed by
-    /// connection and normalised message id), all at once.
-    async fn remember_submits(
-        &self,
-        ev: &events::StatusEvent,
-        trace_fields: &[(String, String)],
-    ) -> Result<(), PublishError> {
-        let topic = &self.settings.kafka.topics.submits;
-        let publishes = ev.message_ids.iter().enumerate().map(|(i, id)| {
-            let record = records::SubmitRecord {
-                request_id: ev.request_id.clone(),
-                segment: i as u16 + 1,
-                segments: ev.segments,
-                connection: self.config.id.clone(),
-                message_ids: ev.message_ids.clone(),
-                submitted_at: ev.submitted_at.unwrap_or(ev.timestamp),
-                tenant: ev.tenant.clone(),
-                metadata: ev.metadata.clone(),
-                trace: trace_fields.to_vec(),
-                route: ev.route.clone(),
-            };
-            let key = records::key(&self.config.id, &self.config.dlr_id_format.submit_key(id));
-            async move {
-                let format = records::Format::compact_if(self.settings.kafka.compact_records);
-                let payload = records::encode_as(&record, format).map_err(|e| PublishError::Rejected(e.to_string()))?;
-                let out = Outgoing { topic, key: &key, payload: &payload, headers: OwnedHeaders::new() };
-                self.producer.publish(out).await.map(|_| ())
-            }
-        });
-        futures::future::join_all(publishes).await.into_iter().collect()
     }
 }

@@ -8,7 +8,7 @@
 //! It also takes what the links receive: inbound messages and delivery
 //! reports are published before the SMSC gets its acknowledgement.
 //!
-//! Start with [`connection::run`], then [`link`] (the contract every
+//! Start with [`connection::Connection`], then [`link`] (the contract every
 //! protocol implements), [`retry::send`] (the retry policy), [`driver`] (one link's socket task)
 //! and [`smpp::bind`] (the SMPP session as a driver protocol).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -80,24 +80,22 @@ impl Connections {
 }
 
 /// The senders of a process, built: the producer and the schema registry
-/// they share, nothing running yet.
+/// they share, and the sender of every connection configured at start-up,
+/// nothing running yet.
 pub struct Sender {
-    settings: Arc<Settings>,
+    shared: connection::Shared,
     current: Current,
     which: Connections,
     shutdown: CancellationToken,
-    /// The configuration the senders start with; `current` brings the next.
-    start: Arc<Settings>,
-    producer: kafka::Producer,
-    registry: Option<Arc<registry::Registry>>,
-    framings: registry::Framings,
+    first: Vec<connection::Connection>,
 }
 
 impl Sender {
     /// Builds the senders of the connections of `which`: the producer, the
-    /// registry client and the framings, so that what the configuration can
-    /// make fail fails before any role of the process runs. The connections'
-    /// own clients and checks come when each starts ([`connection::run`]).
+    /// registry client, the framings and each connection's consumers and
+    /// checks, so that what the configuration can make fail fails before
+    /// any role of the process runs. A connection added by a reload is
+    /// built when it starts.
     pub async fn build(
         settings: Arc<Settings>,
         mut current: Current,
@@ -109,7 +107,13 @@ impl Sender {
         let registry = registry::Registry::from_config(&settings.kafka)?.map(Arc::new);
         let start = current.borrow_and_update().clone();
         let framings = registry::framings(&start, registry.as_deref()).await?;
-        Ok(Sender { settings, current, which, shutdown, start, producer, registry, framings })
+        let links = Arc::new(Links::new(timing::now_ms()));
+        let shared = connection::Shared { settings, producer, registry, framings, links };
+        let mut first = Vec::new();
+        for config in start.connections.iter().filter(|c| which.takes(c)) {
+            first.push(connection::Connection::build(&shared, config.clone()).await?);
+        }
+        Ok(Sender { shared, current, which, shutdown, first })
     }
 
     /// Runs a sender for every configured connection of `which` until
@@ -124,35 +128,33 @@ impl Sender {
 
 /// [`Sender::run`].
 async fn run(built: Sender) -> Result<(), Error> {
-    let Sender { settings, mut current, which, shutdown, start, producer, registry, framings } = built;
+    let Sender { shared, mut current, which, shutdown, first } = built;
+    let settings = shared.settings.clone();
     let ours = |settings: &Settings| -> Vec<ConnectionConfig> {
         settings.connections.iter().filter(|c| which.takes(c)).cloned().collect()
     };
-    let first = ours(&start);
-    let ids = Arc::new(std::sync::Mutex::new(first.iter().map(|c| c.id.clone()).collect::<Vec<_>>()));
+    let ids = Arc::new(std::sync::Mutex::new(first.iter().map(|c| c.config().id.clone()).collect::<Vec<_>>()));
     watch_links(ids.clone(), shutdown.clone());
     // `smsgw_queue_lag` of each connection, over the queue partitions (all lanes) this process holds.
     let topics = &settings.kafka.topics;
     let queues = first
         .iter()
-        .map(|c| (topics.queues(&c.id).into_iter().map(|(_, q)| q).collect(), counters::queue_lag(&c.id)))
+        .map(|c| c.config().id.as_str())
+        .map(|id| (topics.queues(id).into_iter().map(|(_, q)| q).collect(), counters::queue_lag(id)))
         .collect();
     kafka::lag::watch(&settings.kafka, queues, shutdown.clone())?;
-    let reports = report::start(settings.clone(), producer.clone(), ids.clone(), shutdown.clone());
-    let links = follow_links(&settings.kafka, shutdown.clone())?;
+    let reports = report::start(settings.clone(), shared.producer.clone(), ids.clone(), shutdown.clone());
+    follow_links(&settings.kafka, shared.links.clone(), shutdown.clone())?;
+    let producer = shared.producer.clone();
     let mut senders = Senders {
-        settings: settings.clone(),
-        producer: producer.clone(),
-        registry,
-        framings,
-        links,
+        shared,
         shutdown: shutdown.clone(),
         running: HashMap::new(),
         restart: HashMap::new(),
         tasks: tokio::task::JoinSet::new(),
     };
-    for config in first {
-        senders.start(config);
+    for connection in first {
+        senders.run(connection);
     }
     let mut result = Ok(());
     let mut following = true;
@@ -197,11 +199,7 @@ async fn run(built: Sender) -> Result<(), Error> {
 
 /// The connection senders of this process.
 struct Senders {
-    settings: Arc<Settings>,
-    producer: kafka::Producer,
-    registry: Option<Arc<registry::Registry>>,
-    framings: registry::Framings,
-    links: Arc<Links>,
+    shared: connection::Shared,
     shutdown: CancellationToken,
     /// Each running sender's configuration and its own stop.
     running: HashMap<String, (ConnectionConfig, CancellationToken)>,
@@ -211,19 +209,30 @@ struct Senders {
 }
 
 impl Senders {
+    /// Runs the sender `connection`, built at start-up.
+    fn run(&mut self, connection: connection::Connection) {
+        let config = connection.config().clone();
+        let shared = self.shared.clone();
+        self.spawn(config, |stop| connection.run(shared, stop));
+    }
+
+    /// Builds and runs the sender of `config` (added or changed by a reload).
     fn start(&mut self, config: ConnectionConfig) {
+        let shared = self.shared.clone();
+        let built = config.clone();
+        self.spawn(config, |stop| async move {
+            connection::Connection::build(&shared, built).await?.run(shared, stop).await
+        });
+    }
+
+    fn spawn<F>(&mut self, config: ConnectionConfig, run: impl FnOnce(CancellationToken) -> F)
+    where
+        F: std::future::Future<Output = Result<(), kafka::Error>> + Send + 'static,
+    {
         let id = config.id.clone();
         let stop = self.shutdown.child_token();
         let span = tracing::info_span!("connection", connection = %id);
-        let run = connection::run(
-            self.settings.clone(),
-            config.clone(),
-            self.producer.clone(),
-            self.registry.clone(),
-            self.framings.clone(),
-            self.links.clone(),
-            stop.clone(),
-        );
+        let run = run(stop.clone());
         let task_id = id.clone();
         self.tasks.spawn(tracing::Instrument::instrument(async move { (task_id, run.await) }, span));
         self.running.insert(id, (config, stop));
@@ -231,8 +240,8 @@ impl Senders {
 
     /// Brings the running senders to `wanted`.
     async fn apply(&mut self, wanted: Vec<ConnectionConfig>, settings: &Settings) {
-        match registry::framings(settings, self.registry.as_deref()).await {
-            Ok(f) => self.framings = f,
+        match registry::framings(settings, self.shared.registry.as_deref()).await {
+            Ok(f) => self.shared.framings = f,
             Err(e) => {
                 tracing::error!(error = %e, "reloaded connections not applied: the schema registry");
                 return;
@@ -273,19 +282,21 @@ impl Senders {
     }
 }
 
-/// Every connection's links as their senders report them on `sms.links`
-/// (read whole by every sender process): where a request may move when its
-/// own connection stays down (`reroute_after`).
-fn follow_links(kafka: &runtime::config::KafkaConfig, shutdown: CancellationToken) -> Result<Arc<Links>, Error> {
-    let links = Arc::new(Links::new(timing::now_ms()));
-    let reports = links.clone();
+/// Keeps `links`, every connection's links as their senders report them on
+/// `sms.links` (read whole by every sender process), current: where a
+/// request may move when its own connection stays down (`reroute_after`).
+fn follow_links(
+    kafka: &runtime::config::KafkaConfig,
+    links: Arc<Links>,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
     let group = format!("{}.sender.links", kafka.group_prefix);
     kafka::tail(kafka, &group, &kafka.topics.links, shutdown, move |m| {
-        if let Err(e) = reports.take(m.payload().unwrap_or_default()) {
+        if let Err(e) = links.take(m.payload().unwrap_or_default()) {
             tracing::warn!(error = %e, offset = m.offset(), "not a link report; skipped");
         }
     })?;
-    Ok(links)
+    Ok(())
 }
 
 /// Keeps the readiness check "sender: a link up" current until `shutdown`:

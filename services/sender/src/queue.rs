@@ -80,7 +80,7 @@ impl Queue {
             paused_until: Mutex::new(None),
             inbound,
             links: tokio::sync::watch::Sender::new(LinksUp { up: 0, none_since: Instant::now() }),
-            // None until the group assigns this replica its share (connection::run).
+            // None until the group assigns this replica its share (connection::share).
             binds_allowed: tokio::sync::watch::Sender::new(0),
             config,
         }

@@ -1,13 +1,10 @@
 //! This replica's share of a connection's `max_tps` and `binds`, following
 //! the partitions its lanes hold.
 
-use std::sync::Arc;
-
 use events::Priority;
-use kafka::AckingConsumer;
 use tokio_util::sync::CancellationToken;
 
-use crate::done::DoneSet;
+use super::Lane;
 use crate::pool::Pool;
 
 /// Keeps the pool's throughput limit and binds at this replica's share of
@@ -17,7 +14,7 @@ use crate::pool::Pool;
 /// so the shares never add up to more than the whole).
 pub(super) async fn follow_share(
     pool: &Pool,
-    lanes: &[(Priority, String, Arc<AckingConsumer>, Arc<DoneSet>)],
+    lanes: &[Lane],
     kafka: &runtime::config::KafkaConfig,
     queues: &[(Priority, String)],
     shutdown: CancellationToken,
