@@ -6,6 +6,10 @@
 //! | `{` | 0: JSON | every release before the compact form, and now where `kafka.compact_records` is off |
 //! | `0x01` | 1: compact ([`crate::compact`], Protocol Buffers) | `kafka.compact_records = true` |
 //!
+//! Version 1 covers the per-message records. The state records (done and
+//! finals markers, link reports, opt-outs, quota counts, the route headers)
+//! are few and small: they are JSON only, and read through [`decode`] too.
+//!
 //! Readers take every version, so a cluster is upgraded in two steps: roll
 //! out this release (it reads both, writes JSON), then turn on
 //! `compact_records`. A version a reader does not know is an error naming
@@ -141,3 +145,14 @@ impl Record for MoPart {
         compact::read_mo_part(bytes)
     }
 }
+
+// The state records: few, small and written as JSON (version 0) only; read
+// through [`decode`] all the same, so a version a reader does not know is
+// an error naming it.
+impl Record for crate::DoneMarker {}
+impl Record for crate::LinkReport {}
+impl Record for crate::Marker {}
+impl Record for crate::OptOut {}
+impl Record for crate::QuotaCount {}
+impl Record for crate::Reroute {}
+impl Record for events::RouteInfo {}

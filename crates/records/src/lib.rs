@@ -309,6 +309,25 @@ pub struct Marker {
     pub floor: Option<i64>,
 }
 
+/// A marker on the compacted done topic (`sms.done`), keyed by request id:
+/// the request of `connection`'s lane `priority` has its outcome
+/// (`status`, a status symbol), or was handed to connection `to`
+/// (`status` REROUTED). Markers of the normal lane carry no `priority`, as
+/// all did before there were lanes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoneMarker {
+    pub connection: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "is_normal")]
+    pub priority: events::Priority,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+fn is_normal(priority: &events::Priority) -> bool {
+    *priority == events::Priority::Normal
+}
+
 /// The header the finaliser puts on every event it publishes: the
 /// request's final event (a terminal status, or SUBMITTED for a request that
 /// expects no receipt). Its restore finds finalised requests by it, and

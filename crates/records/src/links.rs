@@ -46,8 +46,8 @@ impl Links {
     }
 
     /// Takes a record of `sms.links`; an error when it is not a report.
-    pub fn take(&self, payload: &[u8]) -> Result<(), serde_json::Error> {
-        self.record(serde_json::from_slice(payload)?);
+    pub fn take(&self, payload: &[u8]) -> Result<(), crate::DecodeError> {
+        self.record(crate::decode(payload)?);
         Ok(())
     }
 

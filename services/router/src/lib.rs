@@ -254,7 +254,7 @@ impl Handler {
                 if let Some(reason) = &route.reason {
                     tracing::info!(%connection, route = ?route.id, %reason, "routed around a connection that is down");
                 }
-                let route_json = serde_json::to_vec(&route).unwrap_or_default();
+                let route_json = records::encode(&route).unwrap_or_default();
                 let queued = match events::encode_request(&request, table.framings.queue(&connection)) {
                     Ok(payload) => {
                         let topic = topics.queue_for(&connection, request.priority);

@@ -93,8 +93,7 @@ impl OptOuts {
         shutdown: CancellationToken,
     ) -> Result<bool, kafka::Error> {
         let optouts = self.clone();
-        let on_record = move |m: &OwnedMessage| match serde_json::from_slice::<Change>(m.payload().unwrap_or_default())
-        {
+        let on_record = move |m: &OwnedMessage| match records::decode::<Change>(m.payload().unwrap_or_default()) {
             Ok(change) => optouts.apply(change),
             Err(e) => tracing::warn!(error = %e, offset = m.offset(), "not an opt-out record; skipped"),
         };
@@ -142,7 +141,7 @@ pub async fn listen(
             });
             let Some(change) = change else { return (message, true) };
             tracing::info!(opted_out = change.opted_out, inbound = %change.inbound_id, "opt-out keyword");
-            let payload = serde_json::to_vec(&change).unwrap_or_default();
+            let payload = records::encode(&change).unwrap_or_default();
             let key = change.key();
             let out = Outgoing { topic: &topic, key: &key, payload: &payload, headers: OwnedHeaders::new() };
             let recorded = producer.publish(out).await.is_ok();

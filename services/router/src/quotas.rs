@@ -132,7 +132,7 @@ impl Quotas {
     }
 
     fn on_record(&self, m: &OwnedMessage) {
-        let Ok(report) = serde_json::from_slice::<QuotaCount>(m.payload().unwrap_or_default()) else {
+        let Ok(report) = records::decode::<QuotaCount>(m.payload().unwrap_or_default()) else {
             tracing::warn!(offset = m.offset(), "not a quota count; skipped");
             return;
         };

@@ -34,6 +34,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use events::Priority;
+use records::DoneMarker;
 
 use kafka::rdkafka::message::{Message, OwnedMessage};
 use kafka::recent::RecentIds;
@@ -66,18 +67,8 @@ pub fn marker_owner(payload: &[u8]) -> Option<(String, Priority)> {
     read_marker(payload).map(|m| (m.connection, m.priority))
 }
 
-#[derive(serde::Deserialize)]
-struct Marker {
-    connection: String,
-    #[serde(default)]
-    priority: Priority,
-    /// A request handed over: the connection it went to.
-    #[serde(default)]
-    to: Option<String>,
-}
-
-fn read_marker(payload: &[u8]) -> Option<Marker> {
-    serde_json::from_slice(payload).ok()
+fn read_marker(payload: &[u8]) -> Option<DoneMarker> {
+    records::decode(payload).ok()
 }
 
 /// The status of a [`moved_marker`].
@@ -87,18 +78,21 @@ pub const REROUTED: &str = "REROUTED";
 /// connection `to` (written before the hand-over: a redo hands it over
 /// again, and `to` skips the copy it already has).
 pub fn moved_marker(connection: &str, lane: Priority, to: &str) -> String {
-    let mut marker: serde_json::Value = serde_json::from_str(&marker(connection, lane, REROUTED)).unwrap_or_default();
-    marker["to"] = serde_json::json!(to);
-    marker.to_string()
+    write(DoneMarker { to: Some(to.to_owned()), ..done_marker(connection, lane, REROUTED) })
 }
 
 /// The done marker of a request of `connection`'s `lane` with outcome `status`.
 pub fn marker(connection: &str, lane: Priority, status: &str) -> String {
-    let mut marker = serde_json::json!({ "connection": connection, "status": status });
-    if lane != Priority::Normal {
-        marker["priority"] = serde_json::json!(lane);
-    }
-    marker.to_string()
+    write(done_marker(connection, lane, status))
+}
+
+fn done_marker(connection: &str, lane: Priority, status: &str) -> DoneMarker {
+    DoneMarker { connection: connection.to_owned(), status: status.to_owned(), priority: lane, to: None }
+}
+
+fn write(marker: DoneMarker) -> String {
+    // Strings and a lowercase enum: JSON cannot fail here.
+    records::encode(&marker).ok().and_then(|b| String::from_utf8(b).ok()).unwrap_or_default()
 }
 
 /// What a sender should do with a queue record.

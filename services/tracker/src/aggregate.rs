@@ -189,7 +189,7 @@ impl Stage for Finaliser {
         match message.payload() {
             Some(bytes) => {
                 part.finalised.insert(key, at);
-                part.last_floor = serde_json::from_slice::<Marker>(bytes).ok().and_then(|m| m.floor);
+                part.last_floor = records::decode::<Marker>(bytes).ok().and_then(|m| m.floor);
             }
             None => part.finalised.remove(&key),
         }

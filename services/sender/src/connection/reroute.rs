@@ -86,12 +86,12 @@ impl Worker {
 pub(super) fn reroute_of(message: &OwnedMessage) -> Option<Reroute> {
     let headers = message.headers()?;
     let value = headers.iter().find(|h| h.key == records::REROUTE_HEADER)?.value?;
-    serde_json::from_slice(value).ok()
+    records::decode(value).ok()
 }
 
 /// The route the router took for a queue record (its `smsgw-route` header); `None` from older routers.
 pub(super) fn route_of(message: &OwnedMessage) -> Option<events::RouteInfo> {
     let headers = message.headers()?;
     let value = headers.iter().find(|h| h.key == records::ROUTE_HEADER)?.value?;
-    serde_json::from_slice(value).ok()
+    records::decode(value).ok()
 }
