@@ -276,7 +276,7 @@ impl Protocol for Adapter {
         for action in self.session.poll(now) {
             match action {
                 cimd2::Action::Send(packet) => effects.push(Effect::Send(packet)),
-                cimd2::Action::TimedOut { number, op } => {
+                cimd2::Action::TimedOut { key: number, kind: op } => {
                     tracing::warn!(number, op = op::name(op), "response timed out");
                     effects.push(Effect::Answer { key: u32::from(number), result: Err(SubmitError::Timeout) });
                 }

@@ -280,7 +280,7 @@ impl Protocol for Adapter {
         for action in self.session.poll(now) {
             match action {
                 ucp::Action::Send(message) => effects.push(Effect::Send(message)),
-                ucp::Action::TimedOut { trn, ot } => {
+                ucp::Action::TimedOut { key: trn, kind: ot } => {
                     tracing::warn!(trn = trn.get(), ot = %ot, "result timed out");
                     effects.push(Effect::Answer { key: u32::from(trn.get()), result: Err(SubmitError::Timeout) });
                 }

@@ -168,7 +168,7 @@ impl Protocol for Adapter {
         while let Some(action) = self.session.poll_action(now) {
             match action {
                 Action::Send(pdu) => effects.push(Effect::Send(pdu)),
-                Action::TimedOut { sequence, command } => {
+                Action::TimedOut { key: sequence, kind: command } => {
                     tracing::warn!(sequence, command = %command.name(), "response timed out");
                     effects.push(Effect::Answer { key: sequence, result: Err(SubmitError::Timeout) });
                 }
