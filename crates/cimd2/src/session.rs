@@ -12,7 +12,7 @@
 //! even numbers. A response carries the number of the request it answers, so
 //! responses are matched by number (and operation code).
 
-use outstanding::Outstanding;
+use outstanding::{KeepAlive, Outstanding, Role};
 use std::time::{Duration, Instant};
 
 use crate::login::Login;
@@ -105,22 +105,11 @@ pub enum Received {
     GeneralError { request: Option<u8>, packet: Packet },
 }
 
-/// Something the connection task must do, from [`Session::poll_action`].
-// Boxing the packet would cost an allocation per alive to shrink a value
-// that lives for one call.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Action {
-    /// Write this packet (the keep-alive alive).
-    Send(Packet),
-    /// No response to this request within `response_timeout`; it has been
-    /// removed from the outstanding set and its window slot freed.
-    TimedOut { number: u8, op: u8 },
-    /// An alive, login or logout went unanswered: the connection is dead and
-    /// must be dropped. The state is now `Closed`.
-    Dead,
-}
+/// Something the connection task must do, from [`Session::poll_action`]:
+/// write the keep-alive alive, give up on a request by its packet number and
+/// operation code, or drop the connection (an alive, login or logout went
+/// unanswered; the state is now `Closed`).
+pub type Action = outstanding::Action<Packet, u8, u8>;
 
 #[derive(Debug)]
 pub struct Session {
@@ -129,26 +118,28 @@ pub struct Session {
     next_number: u8,
     /// Our requests awaiting responses, by packet number, with their operation codes.
     outstanding: Outstanding<u8, u8>,
-    alive_pending: bool,
-    /// Last time anything arrived. Keep-alive is driven by what we receive:
-    /// traffic we send proves nothing about the SMSC.
-    last_received: Instant,
+    keep_alive: KeepAlive,
 }
 
-fn counts_against_window(op: &u8) -> bool {
-    !matches!(*op, op::LOGIN | op::LOGOUT | op::ALIVE)
+/// Login, logout and alive do not count against the window; any of them
+/// unanswered means the session is dead.
+fn role(op: &u8) -> Role {
+    match *op {
+        op::LOGIN | op::LOGOUT => Role::Session,
+        op::ALIVE => Role::KeepAlive,
+        _ => Role::Traffic,
+    }
 }
 
 impl Session {
     pub fn new(mut config: SessionConfig, now: Instant) -> Self {
         config.window = config.window.clamp(1, MAX_WINDOW);
         Self {
-            config,
             state: State::Open,
             next_number: 1,
-            outstanding: Outstanding::new(counts_against_window),
-            alive_pending: false,
-            last_received: now,
+            outstanding: Outstanding::new(role),
+            keep_alive: KeepAlive::new(config.alive_interval, now),
+            config,
         }
     }
 
@@ -210,7 +201,7 @@ impl Session {
         if !allowed {
             return Err(SessionError::InvalidState { op, state: self.state });
         }
-        if counts_against_window(&op) && self.outstanding.in_window() >= self.config.window {
+        if role(&op) == Role::Traffic && self.outstanding.in_window() >= self.config.window {
             return Err(SessionError::WindowFull { window: self.config.window });
         }
         let packet = Packet::new(self.next_number()?, body);
@@ -224,24 +215,12 @@ impl Session {
     }
 
     fn register(&mut self, packet: &Packet, now: Instant) {
-        let op = packet.op();
-        self.outstanding.insert(packet.number, op, now + self.config.response_timeout);
-        if op == op::ALIVE {
-            self.alive_pending = true;
-        }
-    }
-
-    fn complete(&mut self, number: u8) -> Option<u8> {
-        let op = self.outstanding.remove(number)?;
-        if op == op::ALIVE {
-            self.alive_pending = false;
-        }
-        Some(op)
+        self.outstanding.insert(packet.number, packet.op(), now + self.config.response_timeout);
     }
 
     /// Interprets a packet from the SMSC.
     pub fn receive(&mut self, packet: Packet, now: Instant) -> Received {
-        self.last_received = now;
+        self.keep_alive.received(now);
         match packet.op() {
             op::NACK => {
                 let request = self.fail(packet.number);
@@ -258,7 +237,7 @@ impl Session {
 
     /// Completes a request the SMSC refused as a whole.
     fn fail(&mut self, number: u8) -> Option<u8> {
-        let request = self.complete(number)?;
+        let request = self.outstanding.remove(number)?;
         match request {
             op::LOGIN => self.state = State::Open,
             // A refused logout still ends the session from our side.
@@ -273,7 +252,7 @@ impl Session {
             Some(req) if req + op::RESPONSE == o => {}
             _ => return Received::Unexpected { packet, reply: None },
         }
-        let Some(request) = self.complete(packet.number) else {
+        let Some(request) = self.outstanding.remove(packet.number) else {
             return Received::Unexpected { packet, reply: None };
         };
         match request {
@@ -320,15 +299,11 @@ impl Session {
         if self.state == State::Closed {
             return None;
         }
-        if let Some((number, op)) = self.outstanding.pop_expired(now) {
-            if op == op::ALIVE {
-                self.alive_pending = false;
-            }
-            if matches!(op, op::ALIVE | op::LOGIN | op::LOGOUT) {
+        if let Some(action) = self.outstanding.expire(now) {
+            if matches!(action, Action::Dead) {
                 self.state = State::Closed;
-                return Some(Action::Dead);
             }
-            return Some(Action::TimedOut { number, op });
+            return Some(action);
         }
         if self.alive_due().is_some_and(|due| due <= now) {
             let number = self.next_number().ok()?;
@@ -345,10 +320,7 @@ impl Session {
     }
 
     fn alive_due(&self) -> Option<Instant> {
-        match self.state {
-            State::LoggedIn if !self.alive_pending => Some(self.last_received + self.config.alive_interval),
-            _ => None,
-        }
+        self.keep_alive.due(self.state == State::LoggedIn, &self.outstanding)
     }
 
     /// When [`Self::poll_action`] next has something to do.
@@ -356,10 +328,6 @@ impl Session {
         if self.state == State::Closed {
             return None;
         }
-        let timeout = self.outstanding.next_deadline();
-        match (timeout, self.alive_due()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.outstanding.next_deadline().into_iter().chain(self.alive_due()).min()
     }
 }

@@ -134,7 +134,7 @@ fn response_timeout_fires_at_the_deadline_not_before() {
     let req = must(s.send_request(submit(), t1));
     assert_eq!(s.next_deadline(), Some(t1 + TIMEOUT));
     assert_eq!(s.poll(t1 + TIMEOUT - Duration::from_nanos(1)), vec![]);
-    assert_eq!(s.poll(t1 + TIMEOUT), vec![Action::TimedOut { number: req.number, op: op::SUBMIT }]);
+    assert_eq!(s.poll(t1 + TIMEOUT), vec![Action::TimedOut { key: req.number, kind: op::SUBMIT }]);
     assert_eq!(s.window_available(), 5);
     assert_eq!(s.state(), State::LoggedIn, "a submit timeout is not fatal");
 }

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use outstanding::Outstanding;
+use outstanding::{KeepAlive, Outstanding, Role};
 
 use crate::bind::{Bind, BindResp};
 use crate::pdu::{Body, CommandId, Pdu};
@@ -107,19 +107,11 @@ pub enum Received {
     GenericNack { sequence: u32, status: u32, request: Option<CommandId> },
 }
 
-/// Something the connection task must do, from [`Session::poll_action`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Action {
-    /// Write this PDU (the keep-alive enquire_link).
-    Send(Pdu),
-    /// No response to this request within `response_timeout`; it has been
-    /// removed from the outstanding set and its window slot freed.
-    TimedOut { sequence: u32, command: CommandId },
-    /// An enquire_link went unanswered (or a bind/unbind timed out): the
-    /// connection is dead and must be dropped. The state is now `Closed`.
-    Dead,
-}
+/// Something the connection task must do, from [`Session::poll_action`]:
+/// write the keep-alive enquire_link, give up on a request by its sequence
+/// number and command id, or drop the connection (an enquire_link, bind or
+/// unbind went unanswered; the state is now `Closed`).
+pub type Action = outstanding::Action<Pdu, u32, CommandId>;
 
 #[derive(Debug)]
 pub struct Session {
@@ -128,21 +120,17 @@ pub struct Session {
     next_sequence: u32,
     /// Our requests awaiting responses, by sequence number, with their command ids.
     outstanding: Outstanding<u32, CommandId>,
-    enquire_link_pending: bool,
-    /// Last time anything arrived from the peer. Keep-alive is driven by what
-    /// we *receive*: traffic we send proves nothing about the peer.
-    last_received: Instant,
+    keep_alive: KeepAlive,
 }
 
 impl Session {
     pub fn new(config: SessionConfig, now: Instant) -> Self {
         Self {
-            config,
             state: State::Open,
             next_sequence: 1,
-            outstanding: Outstanding::new(|command| Self::counts_against_window(*command)),
-            enquire_link_pending: false,
-            last_received: now,
+            outstanding: Outstanding::new(|command| Self::role(*command)),
+            keep_alive: KeepAlive::new(config.enquire_link_interval, now),
+            config,
         }
     }
 
@@ -232,32 +220,27 @@ impl Session {
         Ok(pdu)
     }
 
-    fn counts_against_window(command: CommandId) -> bool {
-        !matches!(command, CommandId::ENQUIRE_LINK | CommandId::UNBIND) && BindKind::of(command).is_none()
+    /// bind, unbind and enquire_link do not count against the window; any
+    /// of them unanswered means the session is dead.
+    fn role(command: CommandId) -> Role {
+        match command {
+            CommandId::ENQUIRE_LINK => Role::KeepAlive,
+            CommandId::UNBIND => Role::Session,
+            _ if BindKind::of(command).is_some() => Role::Session,
+            _ => Role::Traffic,
+        }
     }
 
     fn register(&mut self, pdu: &Pdu, now: Instant) {
-        let command = pdu.command_id();
-        self.outstanding.insert(pdu.sequence, command, now + self.config.response_timeout);
-        if command == CommandId::ENQUIRE_LINK {
-            self.enquire_link_pending = true;
-        }
-    }
-
-    fn complete(&mut self, sequence: u32) -> Option<CommandId> {
-        let command = self.outstanding.remove(sequence)?;
-        if command == CommandId::ENQUIRE_LINK {
-            self.enquire_link_pending = false;
-        }
-        Some(command)
+        self.outstanding.insert(pdu.sequence, pdu.command_id(), now + self.config.response_timeout);
     }
 
     /// Interprets a PDU from the peer.
     pub fn receive(&mut self, pdu: Pdu, now: Instant) -> Received {
-        self.last_received = now;
+        self.keep_alive.received(now);
         let id = pdu.command_id();
         if id == CommandId::GENERIC_NACK {
-            let request = self.complete(pdu.sequence);
+            let request = self.outstanding.remove(pdu.sequence);
             if request.is_some_and(|c| BindKind::of(c).is_some()) {
                 self.state = State::Open;
             }
@@ -274,7 +257,7 @@ impl Session {
             Some(command) if command.response() == id => {}
             _ => return Received::Unexpected { pdu, reply: None },
         }
-        let Some(request) = self.complete(pdu.sequence) else {
+        let Some(request) = self.outstanding.remove(pdu.sequence) else {
             return Received::Unexpected { pdu, reply: None };
         };
         if let Some(kind) = BindKind::of(request) {
@@ -327,17 +310,11 @@ impl Session {
         if self.state == State::Closed {
             return None;
         }
-        if let Some((sequence, command)) = self.outstanding.pop_expired(now) {
-            if command == CommandId::ENQUIRE_LINK {
-                self.enquire_link_pending = false;
-            }
-            let fatal =
-                command == CommandId::ENQUIRE_LINK || command == CommandId::UNBIND || BindKind::of(command).is_some();
-            if fatal {
+        if let Some(action) = self.outstanding.expire(now) {
+            if matches!(action, Action::Dead) {
                 self.state = State::Closed;
-                return Some(Action::Dead);
             }
-            return Some(Action::TimedOut { sequence, command });
+            return Some(action);
         }
         if let Some(due) = self.enquire_link_due() {
             if due <= now {
@@ -355,12 +332,7 @@ impl Session {
     }
 
     fn enquire_link_due(&self) -> Option<Instant> {
-        match self.state {
-            State::Bound(_) if !self.enquire_link_pending => {
-                Some(self.last_received + self.config.enquire_link_interval)
-            }
-            _ => None,
-        }
+        self.keep_alive.due(matches!(self.state, State::Bound(_)), &self.outstanding)
     }
 
     /// When [`Self::poll_action`] next has something to do.
@@ -368,11 +340,7 @@ impl Session {
         if self.state == State::Closed {
             return None;
         }
-        let timeout = self.outstanding.next_deadline();
-        match (timeout, self.enquire_link_due()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.outstanding.next_deadline().into_iter().chain(self.enquire_link_due()).min()
     }
 }
 

@@ -108,7 +108,7 @@ fn response_timeout_fires_at_the_deadline_not_before() {
     assert_eq!(s.poll(t1 + TIMEOUT - Duration::from_nanos(1)), vec![]);
     assert_eq!(s.window_available(), 4);
     let actions = s.poll(t1 + TIMEOUT);
-    assert_eq!(actions, vec![Action::TimedOut { sequence: req.unwrap_or(0), command: CommandId::SUBMIT_SM }]);
+    assert_eq!(actions, vec![Action::TimedOut { key: req.unwrap_or(0), kind: CommandId::SUBMIT_SM }]);
     assert_eq!(s.window_available(), 5);
     assert_eq!(s.poll(t1 + TIMEOUT), vec![]);
 }

@@ -30,6 +30,12 @@ impl Trn {
     }
 }
 
+impl From<Trn> for u32 {
+    fn from(trn: Trn) -> Self {
+        u32::from(trn.0)
+    }
+}
+
 impl fmt::Display for Trn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:02}", self.0)

@@ -16,7 +16,7 @@
 use std::time::{Duration, Instant};
 
 use crate::alert::{Alert, PID_PC_OVER_TCP_IP};
-use outstanding::Outstanding;
+use outstanding::{KeepAlive, Outstanding, Role};
 
 use crate::error_code;
 use crate::login::Login;
@@ -96,23 +96,11 @@ pub enum Received {
     Alert { message: Message, reply: Message },
 }
 
-/// Something the connection task must do, from [`Session::poll_action`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-// `Send` only ever holds an alert, but a Message is as large as its largest body
-// (the 33 fields of the 50 series); actions are rare and moved once, so boxing
-// would buy nothing.
-#[allow(clippy::large_enum_variant)]
-pub enum Action {
-    /// Write this message (the keep-alive alert).
-    Send(Message),
-    /// No result for this operation within `response_timeout`; it has been
-    /// removed from the outstanding set and its window slot freed.
-    TimedOut { trn: Trn, ot: Ot },
-    /// A login or keep-alive went unanswered: the connection is dead and must
-    /// be dropped. The state is now `Closed`.
-    Dead,
-}
+/// Something the connection task must do, from [`Session::poll_action`]:
+/// write the keep-alive alert, give up on an operation by its TRN and OT, or
+/// drop the connection (a login or alert went unanswered; the state is now
+/// `Closed`).
+pub type Action = outstanding::Action<Message, Trn, Ot>;
 
 #[derive(Debug)]
 pub struct Session {
@@ -121,23 +109,18 @@ pub struct Session {
     next_trn: Trn,
     /// Our operations awaiting results, by TRN, with their OTs.
     outstanding: Outstanding<Trn, Ot>,
-    alert_pending: bool,
-    /// Last time anything arrived from the SMSC. Keep-alive is driven by what
-    /// we receive: every operation we send is answered, so a busy link receives
-    /// too, and traffic we send proves nothing about the peer.
-    last_received: Instant,
+    keep_alive: KeepAlive,
 }
 
 impl Session {
     pub fn new(mut config: SessionConfig, now: Instant) -> Self {
         config.window = config.window.min(MAX_WINDOW);
         Self {
-            config,
             state: State::Open,
             next_trn: Trn::default(),
-            outstanding: Outstanding::new(|ot| Self::counts_against_window(*ot)),
-            alert_pending: false,
-            last_received: now,
+            outstanding: Outstanding::new(|ot| Self::role(*ot)),
+            keep_alive: KeepAlive::new(config.keepalive_interval, now),
+            config,
         }
     }
 
@@ -192,39 +175,30 @@ impl Session {
         if !allowed {
             return Err(SessionError::InvalidState { ot, state: self.state });
         }
-        if Self::counts_against_window(ot) && self.outstanding.in_window() >= self.config.window {
+        if Self::role(ot) == Role::Traffic && self.outstanding.in_window() >= self.config.window {
             return Err(SessionError::WindowFull { window: self.config.window });
         }
         let trn = self.allocate()?;
-        self.register(trn, ot, now);
+        self.outstanding.insert(trn, ot, now + self.config.response_timeout);
         if ot == Ot::SESSION {
             self.state = State::LoggingIn;
         }
         Ok(Message::new(trn, body))
     }
 
-    fn counts_against_window(ot: Ot) -> bool {
-        ot != Ot::SESSION && ot != Ot::ALERT
-    }
-
-    fn register(&mut self, trn: Trn, ot: Ot, now: Instant) {
-        self.outstanding.insert(trn, ot, now + self.config.response_timeout);
-        if ot == Ot::ALERT {
-            self.alert_pending = true;
+    /// Login and alert do not count against the window; either unanswered
+    /// means the session is dead.
+    fn role(ot: Ot) -> Role {
+        match ot {
+            Ot::SESSION => Role::Session,
+            Ot::ALERT => Role::KeepAlive,
+            _ => Role::Traffic,
         }
-    }
-
-    fn complete(&mut self, trn: Trn) -> Option<Ot> {
-        let ot = self.outstanding.remove(trn)?;
-        if ot == Ot::ALERT {
-            self.alert_pending = false;
-        }
-        Some(ot)
     }
 
     /// Interprets a message from the SMSC.
     pub fn receive(&mut self, message: Message, now: Instant) -> Received {
-        self.last_received = now;
+        self.keep_alive.received(now);
         if message.is_result() {
             return self.receive_result(message);
         }
@@ -258,7 +232,7 @@ impl Session {
             Some(o) if o == ot => {}
             _ => return Received::Unexpected { message, reply: None },
         }
-        let Some(request) = self.complete(message.trn) else {
+        let Some(request) = self.outstanding.remove(message.trn) else {
             return Received::Unexpected { message, reply: None };
         };
         if request == Ot::SESSION {
@@ -281,15 +255,11 @@ impl Session {
         if self.state == State::Closed {
             return None;
         }
-        if let Some((trn, ot)) = self.outstanding.pop_expired(now) {
-            if ot == Ot::ALERT {
-                self.alert_pending = false;
-            }
-            if ot == Ot::SESSION || ot == Ot::ALERT {
+        if let Some(action) = self.outstanding.expire(now) {
+            if matches!(action, Action::Dead) {
                 self.state = State::Closed;
-                return Some(Action::Dead);
             }
-            return Some(Action::TimedOut { trn, ot });
+            return Some(action);
         }
         if self.keepalive_due().is_some_and(|due| due <= now) {
             let alert = Alert { adc: self.config.alert_adc.clone(), pid: PID_PC_OVER_TCP_IP.into() };
@@ -307,13 +277,10 @@ impl Session {
         std::iter::from_fn(|| self.poll_action(now)).collect()
     }
 
+    /// Due only while a TRN is free for the alert.
     fn keepalive_due(&self) -> Option<Instant> {
-        match self.state {
-            State::Ready if !self.alert_pending && self.outstanding.len() <= usize::from(Trn::MAX) => {
-                Some(self.last_received + self.config.keepalive_interval)
-            }
-            _ => None,
-        }
+        let ready = self.state == State::Ready && self.outstanding.len() <= usize::from(Trn::MAX);
+        self.keep_alive.due(ready, &self.outstanding)
     }
 
     /// When [`Self::poll_action`] next has something to do.
@@ -321,10 +288,6 @@ impl Session {
         if self.state == State::Closed {
             return None;
         }
-        let timeout = self.outstanding.next_deadline();
-        match (timeout, self.keepalive_due()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.outstanding.next_deadline().into_iter().chain(self.keepalive_due()).min()
     }
 }

@@ -140,7 +140,7 @@ fn result_timeout_frees_the_slot() {
     let mut s = ready(1, t0);
     let a = s.send(submit(), t0).unwrap();
     let t1 = t0 + TIMEOUT;
-    assert_eq!(s.poll_action(t1), Some(Action::TimedOut { trn: a.trn, ot: Ot::SUBMIT }));
+    assert_eq!(s.poll_action(t1), Some(Action::TimedOut { key: a.trn, kind: Ot::SUBMIT }));
     assert_eq!(s.window_available(), 1);
     // The late result is no longer matched.
     assert!(matches!(s.receive(a.ack(""), t1), Received::Unexpected { .. }));

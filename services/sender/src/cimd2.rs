@@ -24,7 +24,7 @@ use runtime::config::{ConnectionConfig, Smsc};
 
 use receipt::FinalState;
 
-use crate::driver::{Effect, Protocol};
+use crate::driver::{self, Effect, Protocol};
 use crate::link::{Answer, Incoming, MoUnit, Numbering, Report, Submission, SubmitError, Verdict};
 
 /// Status report request (056) bits: 2 validity period expired, 4 delivery failed, 8 delivered.
@@ -210,16 +210,7 @@ impl Protocol for Adapter {
 
     fn submit(&mut self, submission: &Submission, now: Instant, _: i64) -> Result<(Packet, u32), SubmitError> {
         let body = Body::Submit(submit(submission).map_err(SubmitError::Unsupported)?);
-        match self.session.send_request(body, now) {
-            Ok(packet) => {
-                let key = u32::from(packet.number);
-                Ok((packet, key))
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "submit refused by the session");
-                Err(SubmitError::NotSent)
-            }
-        }
+        driver::submitted(self.session.send_request(body, now), |packet| u32::from(packet.number))
     }
 
     fn receive(&mut self, packet: Packet, now: Instant) -> Vec<Effect<Packet>> {
@@ -272,22 +263,7 @@ impl Protocol for Adapter {
     }
 
     fn poll(&mut self, now: Instant) -> Vec<Effect<Packet>> {
-        let mut effects = Vec::new();
-        for action in self.session.poll(now) {
-            match action {
-                cimd2::Action::Send(packet) => effects.push(Effect::Send(packet)),
-                cimd2::Action::TimedOut { number, op } => {
-                    tracing::warn!(number, op = op::name(op), "response timed out");
-                    effects.push(Effect::Answer { key: u32::from(number), result: Err(SubmitError::Timeout) });
-                }
-                cimd2::Action::Dead => {
-                    effects.push(Effect::Close("SMSC stopped answering (login or alive timed out)".into()));
-                    break;
-                }
-                _ => {}
-            }
-        }
-        effects
+        driver::timers(self.session.poll(now), op::name, "login or alive")
     }
 
     fn next_deadline(&self) -> Option<Instant> {

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
+use outstanding::Action;
 use runtime::config::link_tls::{self, LinkTls};
 use runtime::config::Smsc;
 use timing::Backoff;
@@ -86,6 +87,54 @@ pub trait Protocol: Send + 'static {
     /// The frame that ends the session politely (unbind, logout), if the
     /// session is open and the protocol has one; then wait for `Close`.
     fn close(&mut self, now: Instant) -> Option<Self::Frame>;
+}
+
+/// A submission's frame as the session numbered it, with the key its answer
+/// will carry (`key` reads it from the frame); refused by the session
+/// (window full, not bound), it is `NotSent`.
+pub fn submitted<F, E: std::fmt::Display>(sent: Result<F, E>, key: fn(&F) -> u32) -> Result<(F, u32), SubmitError> {
+    match sent {
+        Ok(frame) => {
+            let key = key(&frame);
+            Ok((frame, key))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "submit refused by the session");
+            Err(SubmitError::NotSent)
+        }
+    }
+}
+
+/// [`Protocol::poll`] for the SMPP, UCP and CIMD2 sessions: their timers'
+/// [`Action`]s as effects. A request without response answers its
+/// submission `Timeout` (`name` is the spec's name of its kind, for the
+/// log); a dead session closes the link, the reason naming the requests
+/// whose silence kills it (`unanswered`, such as "enquire_link or bind").
+pub fn timers<F, K, C>(
+    actions: impl IntoIterator<Item = Action<F, K, C>>,
+    name: fn(C) -> &'static str,
+    unanswered: &str,
+) -> Vec<Effect<F>>
+where
+    u32: From<K>,
+{
+    let mut effects = Vec::new();
+    for action in actions {
+        match action {
+            Action::Send(frame) => effects.push(Effect::Send(frame)),
+            Action::TimedOut { key, kind } => {
+                let key = u32::from(key);
+                tracing::warn!(key, request = name(kind), "response timed out");
+                effects.push(Effect::Answer { key, result: Err(SubmitError::Timeout) });
+            }
+            Action::Dead => {
+                effects.push(Effect::Close(format!("SMSC stopped answering ({unanswered} timed out)")));
+                break;
+            }
+            _ => {}
+        }
+    }
+    effects
 }
 
 /// How one connection attempt ended.
@@ -370,4 +419,30 @@ async fn serve<P: Protocol>(
 async fn write_out(stream: &mut crate::dial::Stream, bytes: &[u8]) -> std::io::Result<()> {
     stream.write_all(bytes).await?;
     stream.flush().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timers_answer_timeouts_and_close_a_dead_session() {
+        let actions: Vec<Action<&str, u8, u8>> =
+            vec![Action::Send("alive"), Action::TimedOut { key: 3, kind: 3 }, Action::Dead, Action::Send("after")];
+        let effects = timers(actions, |_| "submit message", "login or alive");
+        match effects.as_slice() {
+            [Effect::Send("alive"), Effect::Answer { key: 3, result: Err(SubmitError::Timeout) }, Effect::Close(reason)] =>
+            {
+                assert_eq!(reason, "SMSC stopped answering (login or alive timed out)")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn submitted_keys_the_frame_and_a_refusal_is_not_sent() {
+        let key = |n: &u8| u32::from(*n);
+        assert!(matches!(submitted(Ok::<u8, &str>(7), key), Ok((7, 7))));
+        assert!(matches!(submitted(Err::<u8, &str>("window full"), key), Err(SubmitError::NotSent)));
+    }
 }

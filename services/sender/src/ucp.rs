@@ -24,7 +24,7 @@ use ucp::{Ack, Body, DeliveryStatus, Login, Message, Msg, Nack, Received, Sessio
 
 use receipt::FinalState;
 
-use crate::driver::{Effect, Protocol};
+use crate::driver::{self, Effect, Protocol};
 use crate::link::{Answer, Incoming, MoUnit, Numbering, Report, Submission, SubmitError, Verdict};
 
 /// OTOA for an international number (EMI 4.x §5.3: TON 1, NPI 1 written as "1139").
@@ -227,16 +227,7 @@ impl Protocol for Adapter {
 
     fn submit(&mut self, submission: &Submission, now: Instant, now_ms: i64) -> Result<(Message, u32), SubmitError> {
         let sm = submit_sm(submission, self.alphabet, now_ms).map_err(SubmitError::Unsupported)?;
-        match self.session.send(Body::Submit(sm), now) {
-            Ok(message) => {
-                let key = u32::from(message.trn.get());
-                Ok((message, key))
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "submit refused by the session");
-                Err(SubmitError::NotSent)
-            }
-        }
+        driver::submitted(self.session.send(Body::Submit(sm), now), |message| u32::from(message.trn))
     }
 
     fn receive(&mut self, message: Message, now: Instant) -> Vec<Effect<Message>> {
@@ -246,7 +237,7 @@ impl Protocol for Adapter {
                 vec![Effect::Close(format!("login refused: EC {ec:02} {}", ucp::error_code::error_code_name(ec)))]
             }
             Received::Result { request, message } if request == ucp::Ot::SUBMIT => {
-                let key = u32::from(message.trn.get());
+                let key = u32::from(message.trn);
                 let answer = match &message.body {
                     Body::Ack(ack) => Answer::accepted(message_id(ack)),
                     Body::Nack(nack) => nack_answer(nack, &self.temporary_errors),
@@ -263,7 +254,7 @@ impl Protocol for Adapter {
                 };
                 // A NACK makes the SMSC deliver it again later.
                 let (recorded, refused) = (message.ack(""), message.nack(ucp::error_code::OPERATION_NOT_ALLOWED, ""));
-                let key = u32::from(message.trn.get());
+                let key = u32::from(message.trn);
                 vec![Effect::Deliver { incoming, key, recorded, refused }]
             }
             Received::Alert { reply, .. } => vec![Effect::Send(reply)],
@@ -276,22 +267,7 @@ impl Protocol for Adapter {
     }
 
     fn poll(&mut self, now: Instant) -> Vec<Effect<Message>> {
-        let mut effects = Vec::new();
-        for action in self.session.poll(now) {
-            match action {
-                ucp::Action::Send(message) => effects.push(Effect::Send(message)),
-                ucp::Action::TimedOut { trn, ot } => {
-                    tracing::warn!(trn = trn.get(), ot = %ot, "result timed out");
-                    effects.push(Effect::Answer { key: u32::from(trn.get()), result: Err(SubmitError::Timeout) });
-                }
-                ucp::Action::Dead => {
-                    effects.push(Effect::Close("SMSC stopped answering (login or alert timed out)".into()));
-                    break;
-                }
-                _ => {}
-            }
-        }
-        effects
+        driver::timers(self.session.poll(now), ucp::Ot::name, "login or alert")
     }
 
     fn next_deadline(&self) -> Option<Instant> {

@@ -7,10 +7,10 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use runtime::config::{BindType, ConnectionConfig, SmppConfig, Smsc};
-use smpp::{Action, Bind, BindKind, Body, Pdu, Received, Session, SessionConfig};
+use smpp::{Bind, BindKind, Body, CommandId, Pdu, Received, Session, SessionConfig};
 
 use super::{classify, convert};
-use crate::driver::{Effect, Protocol};
+use crate::driver::{self, Effect, Protocol};
 use crate::link::{Submission, SubmitError};
 
 /// An SMPP session over one TCP connection.
@@ -93,16 +93,7 @@ impl Protocol for Adapter {
 
     fn submit(&mut self, submission: &Submission, now: Instant, _: i64) -> Result<(Pdu, u32), SubmitError> {
         let body = Body::SubmitSm(convert::submit_sm(submission, &self.smpp));
-        match self.session.send_request(body, now) {
-            Ok(pdu) => {
-                let sequence = pdu.sequence;
-                Ok((pdu, sequence))
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "submit refused by the session");
-                Err(SubmitError::NotSent)
-            }
-        }
+        driver::submitted(self.session.send_request(body, now), |pdu| pdu.sequence)
     }
 
     fn receive(&mut self, pdu: Pdu, now: Instant) -> Vec<Effect<Pdu>> {
@@ -164,22 +155,7 @@ impl Protocol for Adapter {
     }
 
     fn poll(&mut self, now: Instant) -> Vec<Effect<Pdu>> {
-        let mut effects = Vec::new();
-        while let Some(action) = self.session.poll_action(now) {
-            match action {
-                Action::Send(pdu) => effects.push(Effect::Send(pdu)),
-                Action::TimedOut { sequence, command } => {
-                    tracing::warn!(sequence, command = %command.name(), "response timed out");
-                    effects.push(Effect::Answer { key: sequence, result: Err(SubmitError::Timeout) });
-                }
-                Action::Dead => {
-                    effects.push(Effect::Close("SMSC stopped answering (enquire_link or bind timed out)".into()));
-                    break;
-                }
-                _ => {}
-            }
-        }
-        effects
+        driver::timers(self.session.poll(now), CommandId::name, "enquire_link or bind")
     }
 
     fn next_deadline(&self) -> Option<Instant> {
