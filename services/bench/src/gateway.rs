@@ -48,6 +48,10 @@ pub struct BenchArgs {
     /// ssl.ca.location=ca.pem`); repeatable.
     #[arg(long = "property", value_name = "NAME=VALUE", value_parser = parse_property)]
     pub properties: Vec<(String, String)>,
+    /// Another process whose CPU counts towards the run's CPU per request
+    /// (`--cpu-of tansu=PID`: the broker); repeatable.
+    #[arg(long = "cpu-of", value_name = "NAME=PID", value_parser = crate::cpu::parse_pid)]
+    pub cpu_of: Vec<(String, u32)>,
 }
 
 pub(crate) fn parse_property(s: &str) -> Result<(String, String), String> {
@@ -141,6 +145,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let topic = settings.kafka.topics.send.clone();
     let n = args.requests;
     let receipts = !args.no_receipts;
+    let meter = crate::cpu::Meter::start("bench process (smsgw, simulator, load)", &args.cpu_of);
     let started = Instant::now();
     let mut sent_at = HashMap::with_capacity(n);
     let mut deliveries = futures::stream::FuturesUnordered::new();
@@ -197,6 +202,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         last = now;
         latencies.push(now - t0);
     }
+    let cpu = meter.read();
     shutdown.cancel();
     let _ = gateway.await;
     let _ = sim.await;
@@ -209,11 +215,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     println!(
         "smsgw bench: {done}/{n} requests to {end} in {secs:.2}s = {rate:.0} requests/s (produced in {prod:.2}s); \
          latency produce→{end} p50 {p50} ms, p99 {p99} ms; produce→SUBMITTED p50 {s50} ms, p99 {s99} ms; \
-         statuses {statuses:?}; simulator accepted {acc}",
+         {cpu}; statuses {statuses:?}; simulator accepted {acc}",
         secs = elapsed.as_secs_f64(),
         rate = done as f64 / elapsed.as_secs_f64().max(1e-9),
         prod = produced.as_secs_f64(),
         acc = sim_state.accepted(),
+        cpu = cpu.per_request(done),
     );
     if latencies.len() < n {
         anyhow::bail!("only {} of {n} requests completed within {:?}", latencies.len(), args.timeout);

@@ -16,6 +16,7 @@
 //! lines as they are. Start reading at [`cli`].
 
 pub mod cli;
+pub mod cpu;
 pub mod gateway;
 pub mod kannel;
 pub mod priority;

@@ -69,6 +69,7 @@ pub async fn run(args: BenchPriorityArgs) -> anyhow::Result<()> {
         no_receipts: true,
         receipt_delay: Duration::ZERO,
         properties: args.properties.clone(),
+        cpu_of: Vec::new(),
     };
     let mut settings = crate::gateway::settings(&base, &run, sim_port)?;
     settings.connections[0].max_tps = args.max_tps;

@@ -1,5 +1,4 @@
-//! bearerbox and smsbox as child processes: started, watched, measured (CPU)
-//! and killed.
+//! bearerbox and smsbox as child processes: started, watched and killed.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -50,9 +49,9 @@ impl Boxes {
         Ok(())
     }
 
-    /// CPU seconds (user + system) each box has used so far.
-    pub(super) fn cpu(&self) -> Vec<(&'static str, f64)> {
-        self.children.iter().map(|(name, child)| (*name, cpu_seconds(&format!("/proc/{}/stat", child.id())))).collect()
+    /// Each box's name and pid, to meter their CPU.
+    pub(super) fn pids(&self) -> Vec<(String, u32)> {
+        self.children.iter().map(|(name, child)| ((*name).to_owned(), child.id())).collect()
     }
 }
 
@@ -66,16 +65,6 @@ impl Drop for Boxes {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
-}
-
-/// utime + stime of a /proc stat file, in seconds (USER_HZ is 100 on Linux).
-pub(super) fn cpu_seconds(stat: &str) -> f64 {
-    let Ok(text) = std::fs::read_to_string(stat) else { return 0.0 };
-    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
-    let rest = text.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
-    (ticks(11) + ticks(12)) as f64 / 100.0
 }
 
 /// A free port on 127.0.0.1 (released again, for a child process to bind).
@@ -95,16 +84,5 @@ pub(super) async fn wait_port(port: u16, boxes: &mut Boxes, within: Duration) ->
             anyhow::bail!("port {port} did not open within {within:?}");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_cpu_of_this_process() {
-        assert!(cpu_seconds("/proc/self/stat") >= 0.0);
-        assert_eq!(cpu_seconds("/nonexistent"), 0.0);
     }
 }

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::args::BenchKannelArgs;
-use super::boxes::{cpu_seconds, free_port, wait_port, Boxes};
+use super::boxes::{free_port, wait_port, Boxes};
 use super::config::{kannel_conf, Ports};
 use super::dlr::dlr_server;
 use super::sendsms::{send, sendsms_url};
@@ -108,8 +108,7 @@ async fn bench(args: BenchKannelArgs) -> anyhow::Result<BenchResult> {
     }
     retries.store(0, Ordering::Relaxed);
 
-    let cpu_before = boxes.cpu();
-    let self_before = cpu_seconds("/proc/self/stat");
+    let meter = crate::cpu::Meter::start("bench process (simulator, load)", &boxes.pids());
     let started = Instant::now();
     let deadline = started + args.timeout;
     let sender = {
@@ -146,8 +145,7 @@ async fn bench(args: BenchKannelArgs) -> anyhow::Result<BenchResult> {
         (delivered, other)
     };
     let ((sent, sent_done, retries), (delivered, other_dlrs)) = tokio::join!(sender, receiver);
-    let cpu_after = boxes.cpu();
-    let self_cpu = cpu_seconds("/proc/self/stat") - self_before;
+    let cpu = meter.read();
     let accepted = sim_state.accepted();
     drop(boxes);
     shutdown.cancel();
@@ -179,26 +177,25 @@ async fn bench(args: BenchKannelArgs) -> anyhow::Result<BenchResult> {
         p50_ms: pct(0.50).as_millis(),
         p99_ms: pct(0.99).as_millis(),
     };
-    let cpu: Vec<String> = cpu_after
-        .iter()
-        .zip(&cpu_before)
-        .map(|((name, after), (_, before))| {
-            let used = after - before;
-            format!("{name} cpu {used:.1}s ({:.0}%)", 100.0 * used / seconds.max(1e-9))
-        })
-        .collect();
     println!(
-        "kannel bench: {done}/{n} requests in {secs:.2}s = {rate:.0} requests/s with delivery reports; latency request→DLR p50 {p50} ms, p99 {p99} ms; sendsms accepted in {sent_secs:.2}s, {retries} retried, {failed} failed; {cpu}, bench process (client + simulator) cpu {self_cpu:.1}s; simulator accepted {accepted}; other DLRs {other_dlrs}",
+        "kannel bench: {done}/{n} requests in {secs:.2}s = {rate:.0} requests/s with delivery reports; latency request→DLR p50 {p50} ms, p99 {p99} ms; sendsms accepted in {sent_secs:.2}s, {retries} retried, {failed} failed; {cpu}, of it busy: {busy}; simulator accepted {accepted}; other DLRs {other_dlrs}",
         done = result.done,
         secs = seconds,
         rate = result.rate,
         p50 = result.p50_ms,
         p99 = result.p99_ms,
         sent_secs = (sent_done - started).as_secs_f64(),
-        cpu = cpu.join(", "),
+        cpu = cpu.per_request(result.done),
+        busy = busy(&cpu, seconds),
     );
     if result.done < n {
         anyhow::bail!("only {} of {n} delivery reports arrived within {:?}", result.done, args.timeout);
     }
     Ok(result)
+}
+
+/// How busy each process was over the run: "bearerbox 85%, smsbox 40%, ...".
+fn busy(cpu: &crate::cpu::Usage, seconds: f64) -> String {
+    let share = |(name, used): &(String, f64)| format!("{name} {:.0}%", 100.0 * used / seconds.max(1e-9));
+    cpu.0.iter().map(share).collect::<Vec<_>>().join(", ")
 }

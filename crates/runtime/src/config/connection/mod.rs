@@ -4,6 +4,14 @@
 //! [`ConnectionConfig`]; what only its protocol has is its [`Link`], one
 //! struct per protocol, so a key of another protocol is an error by
 //! construction. The file format is one flat table per connection, as before.
+//!
+//! The protocol structs live here, one file per kind (`smsc.rs`, `modem.rs`,
+//! `config/http.rs`), not beside each link in the sender: the whole file is
+//! parsed and validated once, by this crate, before any role runs, and every
+//! role reads it (the router a connection's protocol and text options);
+//! `runtime` sits below the roles and may not import them. The limits the
+//! links enforce (UCP's window of 100, SMPP's field lengths) are constants
+//! of the codec crates, checked against these structs by `sender::check`.
 
 use std::time::Duration;
 
