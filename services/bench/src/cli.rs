@@ -1,4 +1,4 @@
-//! Command line: `smsgw-bench run`, `smsgw-bench kannel`, `smsgw-bench priority`.
+//! Command line: `smsgw-bench run`, `kannel`, `priority` and `latency`.
 
 use std::process::ExitCode;
 
@@ -20,6 +20,8 @@ pub enum Command {
     Kannel(crate::kannel::BenchKannelArgs),
     /// Urgent requests published while a bulk backlog stands: their latency to SUBMITTED (p50, p99).
     Priority(crate::priority::BenchPriorityArgs),
+    /// Requests at a steady rate (open loop) through broker → smsgw → simulator: latency p50, p99, p99.9.
+    Latency(crate::latency::LatencyArgs),
 }
 
 /// Runs the parsed command; the process exit status.
@@ -28,8 +30,9 @@ pub fn main(cli: Cli) -> ExitCode {
     let _telemetry = runtime::telemetry::init(&TelemetryConfig { log: "warn".into(), ..TelemetryConfig::default() });
     match cli.command {
         Command::Run(args) => run_async(crate::gateway::run(args)),
-        Command::Kannel(args) => run_async(async move { crate::kannel::run(args).await.map(|_| ()) }),
+        Command::Kannel(args) => run_async(crate::kannel::run(args)),
         Command::Priority(args) => run_async(crate::priority::run(args)),
+        Command::Latency(args) => run_async(crate::latency::run(args)),
     }
 }
 

@@ -122,47 +122,51 @@ pub(crate) async fn start_gateway(
     Ok((gateway, consumer))
 }
 
-/// Runs the benchmark and prints one summary line.
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    // Every topic and group is this run's own: ids repeat between runs (b0, b1, ...)
-    // and must never meet a previous run's done markers or submit records.
-    let started_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let run = format!("bench-{}-{started_at}", std::process::id());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let sim_port = listener.local_addr()?.port();
-    let shutdown = CancellationToken::new();
-    let sim_state = Arc::new(SimState::default());
-    let sim = tokio::spawn(simulator::smpp::run(
-        listener,
-        SimConfig { record: false, receipt_delay: args.receipt_delay, ..SimConfig::default() },
-        sim_state.clone(),
-        shutdown.clone(),
-    ));
-    let settings = Arc::new(settings(&args, &run, sim_port)?);
-    let (gateway, consumer) = start_gateway(&settings, &args.properties, &run, &shutdown).await?;
+/// The gateway (every role) and the simulator of one run, started, and a
+/// watcher of the status topic; every topic and group is this run's own.
+pub(crate) struct Rig {
+    pub settings: Arc<Settings>,
+    pub sim_state: Arc<SimState>,
+    pub consumer: kafka::rdkafka::consumer::StreamConsumer,
+    pub producer: kafka::rdkafka::producer::FutureProducer,
+    shutdown: CancellationToken,
+    gateway: tokio::task::JoinHandle<Result<(), smsgw::Error>>,
+    sim: tokio::task::JoinHandle<()>,
+}
 
-    let producer = kafka::producer(&settings.kafka)?;
-    let topic = settings.kafka.topics.send.clone();
-    let n = args.requests;
-    let receipts = !args.no_receipts;
-    let meter = crate::cpu::Meter::start("bench process (smsgw, simulator, load)", &args.cpu_of);
-    let started = Instant::now();
-    let mut sent_at = HashMap::with_capacity(n);
-    let mut deliveries = futures::stream::FuturesUnordered::new();
-    for i in 0..n {
-        let id = format!("b{i}");
-        let body = format!(
-            r#"{{"id":"{id}","to":"+4915112{i:06}","from":"BENCH","text":"Your code is {i:06}","delivery_report":{receipts}}}"#
-        );
-        sent_at.insert(id.clone(), Instant::now());
+impl Rig {
+    pub async fn start(args: &BenchArgs) -> anyhow::Result<Rig> {
+        // Ids repeat between runs (b0, b1, ...) and must never meet a
+        // previous run's done markers or submit records.
+        let started_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let run = format!("bench-{}-{started_at}", std::process::id());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let sim_port = listener.local_addr()?.port();
+        let shutdown = CancellationToken::new();
+        let sim_state = Arc::new(SimState::default());
+        let sim = tokio::spawn(simulator::smpp::run(
+            listener,
+            SimConfig { record: false, receipt_delay: args.receipt_delay, ..SimConfig::default() },
+            sim_state.clone(),
+            shutdown.clone(),
+        ));
+        let settings = Arc::new(settings(args, &run, sim_port)?);
+        let (gateway, consumer) = start_gateway(&settings, &args.properties, &run, &shutdown).await?;
+        let producer = kafka::producer(&settings.kafka)?;
+        Ok(Rig { settings, sim_state, consumer, producer, shutdown, gateway, sim })
+    }
+
+    /// Publishes one request, waiting for acknowledgements while the
+    /// producer's local queue is full; the acknowledgement goes to `deliveries`.
+    pub async fn publish(&self, id: &str, body: &str, deliveries: &mut Deliveries) {
+        let topic = &self.settings.kafka.topics.send;
         loop {
-            match producer.send_result(FutureRecord::to(&topic).key(&id).payload(&body)) {
+            match self.producer.send_result(FutureRecord::to(topic).key(id).payload(body)) {
                 Ok(f) => {
                     deliveries.push(f);
-                    break;
+                    return;
                 }
                 Err((e, _)) => {
-                    // Local queue full: wait for some deliveries.
                     tracing::debug!(error = %e, "producer queue full");
                     if let Some(r) = deliveries.next().await {
                         r.ok();
@@ -170,6 +174,40 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 }
             }
         }
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = self.gateway.await;
+        let _ = self.sim.await;
+    }
+}
+
+/// Acknowledgements of published requests, awaited.
+pub(crate) type Deliveries = futures::stream::FuturesUnordered<kafka::rdkafka::producer::DeliveryFuture>;
+
+/// A request of the benchmark: its id and JSON body.
+pub(crate) fn request(prefix: &str, i: usize, receipts: bool) -> (String, String) {
+    let id = format!("{prefix}{i}");
+    let body = format!(
+        r#"{{"id":"{id}","to":"+4915112{i:06}","from":"BENCH","text":"Your code is {i:06}","delivery_report":{receipts}}}"#
+    );
+    (id, body)
+}
+
+/// Runs the benchmark and prints one summary line.
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let rig = Rig::start(&args).await?;
+    let n = args.requests;
+    let receipts = !args.no_receipts;
+    let meter = crate::cpu::Meter::start("bench process (smsgw, simulator, load)", &args.cpu_of);
+    let started = Instant::now();
+    let mut sent_at = HashMap::with_capacity(n);
+    let mut deliveries = Deliveries::new();
+    for i in 0..n {
+        let (id, body) = request("b", i, receipts);
+        sent_at.insert(id.clone(), Instant::now());
+        rig.publish(&id, &body, &mut deliveries).await;
     }
     let produced = started.elapsed();
     tokio::spawn(async move { while deliveries.next().await.is_some() {} });
@@ -179,7 +217,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let mut latencies = Vec::with_capacity(n);
     let mut submitted = Vec::with_capacity(n);
     let mut statuses: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut stream = consumer.stream();
+    let mut stream = rig.consumer.stream();
     let deadline = started + args.timeout;
     let mut last = started;
     while latencies.len() < n {
@@ -203,9 +241,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         latencies.push(now - t0);
     }
     let cpu = meter.read();
-    shutdown.cancel();
-    let _ = gateway.await;
-    let _ = sim.await;
+    drop(stream);
+    let accepted = rig.sim_state.accepted();
+    rig.stop().await;
 
     let done = latencies.len();
     let (p50, p99) = percentiles(&mut latencies);
@@ -219,7 +257,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         secs = elapsed.as_secs_f64(),
         rate = done as f64 / elapsed.as_secs_f64().max(1e-9),
         prod = produced.as_secs_f64(),
-        acc = sim_state.accepted(),
+        acc = accepted,
         cpu = cpu.per_request(done),
     );
     if latencies.len() < n {

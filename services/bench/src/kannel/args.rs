@@ -34,6 +34,11 @@ pub struct BenchKannelArgs {
     /// smsbox binary.
     #[arg(long, default_value = "/usr/sbin/smsbox")]
     pub smsbox: PathBuf,
+    /// Open loop: this many sendsms requests per second, on schedule
+    /// (`--requests` of them), asking for the SMSC's acceptance too
+    /// (`dlr-mask=9`); prints the latency to each report.
+    #[arg(long)]
+    pub rate: Option<f64>,
     /// Keep the temporary directory (kannel.conf, logs) and print its path.
     #[arg(long)]
     pub keep: bool,

@@ -34,6 +34,10 @@
 //! CPU-bound: about 90 µs of bearerbox and 135 µs of smsbox CPU per message
 //! with its delivery report, and the summary line prints both boxes' CPU.
 //!
+//! With `--rate R` the run is open loop instead ([`latency`]): R requests a
+//! second on schedule, each asking for the SMSC's acceptance too
+//! (`dlr-mask=9`), timed to both reports.
+//!
 //! Start at [`run()`]; `config.rs` writes kannel.conf, `boxes.rs` owns the
 //! bearerbox and smsbox processes, `sendsms.rs` is the client side and
 //! `dlr.rs` the server for the delivery report callbacks.
@@ -42,6 +46,7 @@ mod args;
 mod boxes;
 mod config;
 mod dlr;
+mod latency;
 mod run;
 mod sendsms;
 

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::args::BenchKannelArgs;
 use super::boxes::{free_port, wait_port, Boxes};
 use super::config::{kannel_conf, Ports};
-use super::dlr::dlr_server;
+use super::dlr::{dlr_server, Dlr};
 use super::sendsms::{send, sendsms_url};
 
 /// What one run measured.
@@ -34,17 +34,37 @@ pub struct BenchResult {
 
 /// Runs the benchmark, prints one summary line and returns the figures.
 /// SIGINT or SIGTERM stops it, and bearerbox and smsbox with it.
-pub async fn run(args: BenchKannelArgs) -> anyhow::Result<BenchResult> {
+/// With `--rate`, the open-loop run instead ([`super::latency`]).
+pub async fn run(args: BenchKannelArgs) -> anyhow::Result<()> {
     let signal = runtime::shutdown::on_signal();
+    let bench = async {
+        match args.rate {
+            Some(rate) => super::latency::run(&args, rate).await,
+            None => bench(&args).await.map(|_| ()),
+        }
+    };
     tokio::select! {
-        r = bench(args) => r,
+        r = bench => r,
         _ = signal.cancelled() => anyhow::bail!("interrupted"),
     }
 }
 
-async fn bench(args: BenchKannelArgs) -> anyhow::Result<BenchResult> {
+/// Kannel (bearerbox and smsbox), the simulator and the DLR server of one
+/// run, started and warmed up: one message went all the way to its report.
+pub(super) struct Rig {
+    pub(super) boxes: Boxes,
+    pub(super) sim_state: Arc<SimState>,
+    pub(super) dlr_rx: mpsc::UnboundedReceiver<Dlr>,
+    pub(super) client: reqwest::Client,
+    pub(super) sendsms: u16,
+    pub(super) dlr_port: u16,
+    /// Stops the simulator and the DLR server when the rig is dropped.
+    pub(super) _stop: tokio_util::sync::DropGuard,
+}
+
+pub(super) async fn start(args: &BenchKannelArgs, dlr_mask: u8) -> anyhow::Result<Rig> {
     let shutdown = CancellationToken::new();
-    let _stop = shutdown.clone().drop_guard();
+    let stop = shutdown.clone().drop_guard();
 
     let sim_listener = TcpListener::bind("127.0.0.1:0").await?;
     let sim_state = Arc::new(SimState::default());
@@ -71,7 +91,7 @@ async fn bench(args: BenchKannelArgs) -> anyhow::Result<BenchResult> {
     std::fs::create_dir_all(&dir)?;
     let mut boxes = Boxes { children: Vec::new(), dir: dir.clone(), keep: args.keep };
     let conf = dir.join("kannel.conf");
-    std::fs::write(&conf, kannel_conf(&args, &ports, &dir))?;
+    std::fs::write(&conf, kannel_conf(args, &ports, &dir))?;
     if args.keep {
         eprintln!("kannel bench: configuration and logs in {}", dir.display());
     }
@@ -92,12 +112,11 @@ async fn bench(args: BenchKannelArgs) -> anyhow::Result<BenchResult> {
         .tcp_nodelay(true)
         .timeout(Duration::from_secs(60))
         .build()?;
-    let retries = AtomicU64::new(0);
-
     // Warm-up: one message all the way to its delivery report before the clock starts.
     let n = args.requests;
     let warm_deadline = Instant::now() + Duration::from_secs(30);
-    send(&client, &sendsms_url(ports.sendsms, dlr_port, n), &retries, warm_deadline).await?;
+    let url = sendsms_url(ports.sendsms, dlr_port, n, dlr_mask);
+    send(&client, &url, &AtomicU64::new(0), warm_deadline).await?;
     loop {
         let left = warm_deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, dlr_rx.recv()).await {
@@ -106,7 +125,14 @@ async fn bench(args: BenchKannelArgs) -> anyhow::Result<BenchResult> {
             _ => anyhow::bail!("the warm-up message's delivery report did not arrive within 30s"),
         }
     }
-    retries.store(0, Ordering::Relaxed);
+    Ok(Rig { boxes, sim_state, dlr_rx, client, sendsms: ports.sendsms, dlr_port, _stop: stop })
+}
+
+/// The closed-loop run: `--concurrency` sendsms requests in flight.
+async fn bench(args: &BenchKannelArgs) -> anyhow::Result<BenchResult> {
+    let Rig { boxes, sim_state, mut dlr_rx, client, sendsms, dlr_port, _stop } = start(args, 1).await?;
+    let n = args.requests;
+    let retries = AtomicU64::new(0);
 
     let meter = crate::cpu::Meter::start("bench process (simulator, load)", &boxes.pids());
     let started = Instant::now();
@@ -114,14 +140,13 @@ async fn bench(args: BenchKannelArgs) -> anyhow::Result<BenchResult> {
     let sender = {
         let client = client.clone();
         let concurrency = args.concurrency;
-        let sendsms = ports.sendsms;
         async move {
             let retries = &retries;
             let client = &client;
             let sent: Vec<(usize, anyhow::Result<Instant>)> =
                 futures::stream::iter(0..n)
                     .map(|id| async move {
-                        (id, send(client, &sendsms_url(sendsms, dlr_port, id), retries, deadline).await)
+                        (id, send(client, &sendsms_url(sendsms, dlr_port, id, 1), retries, deadline).await)
                     })
                     .buffer_unordered(concurrency)
                     .collect()
@@ -148,7 +173,6 @@ async fn bench(args: BenchKannelArgs) -> anyhow::Result<BenchResult> {
     let cpu = meter.read();
     let accepted = sim_state.accepted();
     drop(boxes);
-    shutdown.cancel();
 
     let mut sent_at = vec![None; n];
     let mut failed = 0usize;

@@ -19,11 +19,12 @@ fn encode(s: &str) -> String {
     out
 }
 
-/// The sendsms URL for request `id`.
-pub(super) fn sendsms_url(sendsms: u16, dlr_port: u16, id: usize) -> String {
+/// The sendsms URL for request `id`, asking for the reports of `dlr_mask`
+/// (1 delivered, 8 accepted by the SMSC; Kannel's `dlr-mask`).
+pub(super) fn sendsms_url(sendsms: u16, dlr_port: u16, id: usize, dlr_mask: u8) -> String {
     let dlr_url = format!("http://127.0.0.1:{dlr_port}/dlr?id={id}&type=%d");
     format!(
-        "http://127.0.0.1:{sendsms}/cgi-bin/sendsms?username={USER}&password={PASSWORD}&to={to}&from=BENCH&text={text}&dlr-mask=1&dlr-url={dlr}",
+        "http://127.0.0.1:{sendsms}/cgi-bin/sendsms?username={USER}&password={PASSWORD}&to={to}&from=BENCH&text={text}&dlr-mask={dlr_mask}&dlr-url={dlr}",
         to = encode(&format!("+4915112{id:06}")),
         text = encode(&format!("Your code is {id:06}")),
         dlr = encode(&dlr_url),
