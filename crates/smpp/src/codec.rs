@@ -105,10 +105,11 @@ impl DecodeError {
 pub fn encode(pdu: &Pdu, buf: &mut BytesMut) -> Result<(), EncodeError> {
     let start = buf.len();
     buf.reserve(size_hint(&pdu.body));
-    buf.put_u32(0); // command_length, patched below
-    buf.put_u32(pdu.command_id().0);
-    buf.put_u32(pdu.status);
-    buf.put_u32(pdu.sequence);
+    let mut header = [0; HEADER_LEN]; // command_length patched below
+    header[4..8].copy_from_slice(&pdu.command_id().0.to_be_bytes());
+    header[8..12].copy_from_slice(&pdu.status.to_be_bytes());
+    header[12..].copy_from_slice(&pdu.sequence.to_be_bytes());
+    buf.put_slice(&header);
     if let Err(e) = encode_body(&pdu.body, buf) {
         buf.truncate(start);
         return Err(e);

@@ -83,15 +83,24 @@ impl Reader {
 }
 
 /// Writes `s` and its NUL. `max` is the spec's size *including* the NUL.
-pub(crate) fn put_cstring(buf: &mut BytesMut, s: &str, max: usize, field: &'static str) -> Result<(), EncodeError> {
-    if s.is_ascii() {
+#[inline]
+pub(crate) fn put_cstring(buf: &mut impl BufMut, s: &str, max: usize, field: &'static str) -> Result<(), EncodeError> {
+    // Empty (service_type, the times: most submits): the NUL alone.
+    if s.is_empty() {
+        buf.put_u8(0);
+        return Ok(());
+    }
+    // ASCII without NUL (every address, time and id in practice): one
+    // branch-free pass (NUL wraps to 0xff; a non-ASCII `str` has a UTF-8
+    // lead byte of 0xc2 or more), which the compiler vectorises.
+    let odd = s.bytes().fold(0u8, |acc, b| acc | b.wrapping_sub(1)) & 0x80;
+    if s.len() < max && odd == 0 {
+        buf.put_slice(s.as_bytes());
+    } else if s.is_ascii() {
         if s.len() >= max {
             return Err(EncodeError::FieldTooLong { field, len: s.len(), max: max - 1 });
         }
-        if s.as_bytes().contains(&0) {
-            return Err(EncodeError::NulInString { field });
-        }
-        buf.put_slice(s.as_bytes());
+        return Err(EncodeError::NulInString { field });
     } else {
         let len = s.chars().count();
         if len >= max {

@@ -116,6 +116,43 @@ fn latin1_strings_survive_a_round_trip() {
     assert_eq!(bytes_of(&want).as_ref(), &[0, 0, 0, 0x14, 0x80, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1, b'a', 0xE9, 0xFF, 0]);
 }
 
+/// submit_sm's fields before short_message are assembled on the stack:
+/// every string at its maximum fits, one octet more is an error, and NUL,
+/// Latin-1 and non-Latin-1 text take the same paths as elsewhere.
+#[test]
+fn submit_sm_strings_at_their_limits() {
+    let sm = |service_type: &str, source: &str, destination: &str, time: &str| Sm {
+        service_type: service_type.into(),
+        source_addr: source.into(),
+        destination_addr: destination.into(),
+        schedule_delivery_time: time.into(),
+        validity_period: time.into(),
+        short_message: Bytes::from_static(b"x"),
+        ..Sm::default()
+    };
+    let pdu = |sm: Sm| Pdu::new(3, Body::SubmitSm(sm));
+    let full = pdu(sm("CMTxy", &"1".repeat(20), &"2".repeat(20), "261204120000000+"));
+    let mut frame = bytes_of(&full);
+    assert_eq!(frame.len(), 16 + 6 + 2 + 21 + 2 + 21 + 3 + 17 + 17 + 5 + 1);
+    assert_eq!(decode(&mut frame), Ok(Some(full)));
+    let mut buf = BytesMut::from(&b"prefix"[..]);
+    let err = |field, len, max| Err(EncodeError::FieldTooLong { field, len, max });
+    assert_eq!(encode(&pdu(sm("CMTxyz", "1", "2", "")), &mut buf), err("service_type", 6, 5));
+    assert_eq!(encode(&pdu(sm("", &"1".repeat(21), "2", "")), &mut buf), err("source_addr", 21, 20));
+    assert_eq!(encode(&pdu(sm("", "1", &"2".repeat(21), "")), &mut buf), err("destination_addr", 21, 20));
+    assert_eq!(encode(&pdu(sm("", "1", "2", "261204120000000+1")), &mut buf), err("schedule_delivery_time", 17, 16));
+    let nul = Err(EncodeError::NulInString { field: "destination_addr" });
+    assert_eq!(encode(&pdu(sm("", "1", "4917\0", "")), &mut buf), nul);
+    let latin1 = Err(EncodeError::NotLatin1 { field: "source_addr" });
+    assert_eq!(encode(&pdu(sm("", "\u{20ac}", "2", "")), &mut buf), latin1);
+    assert_eq!(buf.as_ref(), b"prefix", "a refused PDU leaves the buffer as it was");
+    // Latin-1 beyond ASCII is one octet each, and reads back the same.
+    let accented = pdu(sm("", "Café", "2", ""));
+    let mut frame = bytes_of(&accented);
+    assert!(frame.windows(5).any(|w| w == b"Caf\xe9\0"));
+    assert_eq!(decode(&mut frame), Ok(Some(accented)));
+}
+
 #[test]
 fn encode_enforces_spec_limits_and_leaves_buffer_untouched() {
     let bind =
