@@ -30,8 +30,13 @@
 //!
 //! # Why not an existing crate
 //!
-//! We looked at `rusmpp` and `smpp34` (their docs.rs pages and sources; we did
-//! not benchmark them). Both are serious work; neither fits this shape:
+//! We looked at `rusmpp` and `smpp34` (their docs.rs pages and sources), and
+//! benchmark against `rusmpp` 0.4 (`cargo bench -p smpp --bench codec`, one
+//! run, the same frames on one core: this codec decodes a delivery receipt
+//! in about half rusmpp's time and encodes a submit_sm in 1.0-1.2× its time,
+//! having checked every string's length, NUL and Latin-1 range on the way,
+//! which rusmpp's types check when they are built). Both are serious work;
+//! neither fits this shape:
 //!
 //! - **rusmpp** models the spec very precisely (`COctetString<MIN, MAX>`,
 //!   typed enums for ton/npi/status, its own tokio codec and a separate
