@@ -1,4 +1,4 @@
-//! Command line: `smsgw-bench run`, `kannel`, `priority` and `latency`.
+//! Command line: `smsgw-bench run`, `kannel`, `priority`, `latency` and `hop`.
 
 use std::process::ExitCode;
 
@@ -22,6 +22,8 @@ pub enum Command {
     Priority(crate::priority::BenchPriorityArgs),
     /// Requests at a steady rate (open loop) through broker → smsgw → simulator: latency p50, p99, p99.9.
     Latency(crate::latency::LatencyArgs),
+    /// The broker's own latency, one hop (produce → acknowledged, → consumed), at a steady rate.
+    Hop(crate::hop::HopArgs),
 }
 
 /// Runs the parsed command; the process exit status.
@@ -33,6 +35,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Kannel(args) => run_async(crate::kannel::run(args)),
         Command::Priority(args) => run_async(crate::priority::run(args)),
         Command::Latency(args) => run_async(crate::latency::run(args)),
+        Command::Hop(args) => run_async(crate::hop::run(args)),
     }
 }
 

@@ -48,6 +48,10 @@ pub struct BenchArgs {
     /// ssl.ca.location=ca.pem`); repeatable.
     #[arg(long = "property", value_name = "NAME=VALUE", value_parser = parse_property)]
     pub properties: Vec<(String, String)>,
+    /// The router also publishes ACCEPTED when it has queued a request
+    /// (`router.accepted_events`): `latency` then times the router's hop too.
+    #[arg(long)]
+    pub accepted_events: bool,
     /// Another process whose CPU counts towards the run's CPU per request
     /// (`--cpu-of tansu=PID`: the broker); repeatable.
     #[arg(long = "cpu-of", value_name = "NAME=PID", value_parser = crate::cpu::parse_pid)]
@@ -83,6 +87,7 @@ pub(crate) fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Re
         queue_prefix = "{run}.queue."
         [router]
         default_connection = "sim"
+        accepted_events = {accepted_events}
         [[connections]]
         id = "sim"
         protocol = "smpp"
@@ -97,6 +102,7 @@ pub(crate) fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Re
         partitions = args.partitions,
         binds = args.binds,
         window = args.window,
+        accepted_events = args.accepted_events,
     );
     let mut settings = Settings::from_toml(&toml)?;
     settings.kafka.properties.extend(args.properties.iter().cloned());

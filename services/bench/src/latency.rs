@@ -73,7 +73,7 @@ pub async fn run(args: LatencyArgs) -> anyhow::Result<()> {
         behind
     };
     let collector = async {
-        let (mut submitted, mut delivered) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut accepted, mut submitted, mut delivered) = (Vec::new(), Vec::with_capacity(n), Vec::with_capacity(n));
         let mut other = 0usize;
         let mut stream = rig.consumer.stream();
         let deadline = start + Duration::from_secs_f64(n as f64 / args.rate) + args.bench.timeout;
@@ -86,21 +86,24 @@ pub async fn run(args: LatencyArgs) -> anyhow::Result<()> {
             let Some(i) = ev.request_id.strip_prefix('l').and_then(|i| i.parse::<usize>().ok()) else { continue };
             let latency = Instant::now().saturating_duration_since(due(i));
             match ev.status {
+                events::Status::Accepted => accepted.push(latency),
                 events::Status::Submitted => submitted.push(latency),
                 events::Status::Delivered => delivered.push(latency),
                 _ => other += 1,
             }
         }
-        (submitted, delivered, other)
+        (accepted, submitted, delivered, other)
     };
-    let (behind, (submitted, delivered, other)) = tokio::join!(publisher, collector);
+    let (behind, (accepted, submitted, delivered, other)) = tokio::join!(publisher, collector);
     let cpu = meter.read();
     rig.stop().await;
 
     let done = if receipts { delivered.len() } else { submitted.len() };
+    let accepted =
+        if accepted.is_empty() { String::new() } else { format!("produce→ACCEPTED {}; ", Quantiles::new(accepted)) };
     println!(
         "smsgw latency: {done}/{n} requests at {rate:.0}/s (open loop, publisher at most {behind:.1} ms behind \
-         schedule); produce→SUBMITTED {s}; produce→DELIVERED {d}; {cpu}; other statuses {other}",
+         schedule); {accepted}produce→SUBMITTED {s}; produce→DELIVERED {d}; {cpu}; other statuses {other}",
         rate = args.rate,
         behind = behind.as_secs_f64() * 1e3,
         s = Quantiles::new(submitted),

@@ -70,6 +70,7 @@ pub async fn run(args: BenchPriorityArgs) -> anyhow::Result<()> {
         receipt_delay: Duration::ZERO,
         properties: args.properties.clone(),
         cpu_of: Vec::new(),
+        accepted_events: false,
     };
     let mut settings = crate::gateway::settings(&base, &run, sim_port)?;
     settings.connections[0].max_tps = args.max_tps;
