@@ -142,10 +142,16 @@ pub(crate) struct Rig {
 
 impl Rig {
     pub async fn start(args: &BenchArgs) -> anyhow::Result<Rig> {
+        Rig::start_with(args, "bench", |_| {}).await
+    }
+
+    /// [`Rig::start`] with the run's topics named after `name` and the
+    /// settings changed by `adjust` before the gateway starts.
+    pub async fn start_with(args: &BenchArgs, name: &str, adjust: impl FnOnce(&mut Settings)) -> anyhow::Result<Rig> {
         // Ids repeat between runs (b0, b1, ...) and must never meet a
         // previous run's done markers or submit records.
         let started_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let run = format!("bench-{}-{started_at}", std::process::id());
+        let run = format!("{name}-{}-{started_at}", std::process::id());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let sim_port = listener.local_addr()?.port();
         let shutdown = CancellationToken::new();
@@ -156,7 +162,9 @@ impl Rig {
             sim_state.clone(),
             shutdown.clone(),
         ));
-        let settings = Arc::new(settings(args, &run, sim_port)?);
+        let mut settings = settings(args, &run, sim_port)?;
+        adjust(&mut settings);
+        let settings = Arc::new(settings);
         let (gateway, consumer) = start_gateway(&settings, &args.properties, &run, &shutdown).await?;
         let producer = kafka::producer(&settings.kafka)?;
         Ok(Rig { settings, sim_state, consumer, producer, shutdown, gateway, sim })

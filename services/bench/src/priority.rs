@@ -11,17 +11,14 @@
 //! topic names per run, like `smsgw-bench run`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
 use futures::StreamExt;
 use kafka::rdkafka::message::Message;
 use kafka::rdkafka::producer::FutureRecord;
-use simulator::{SimConfig, SimState};
-use tokio_util::sync::CancellationToken;
 
-use crate::gateway::{parse_property, percentiles, BenchArgs};
+use crate::gateway::{parse_property, percentiles, BenchArgs, Rig};
 
 #[derive(Debug, Args)]
 pub struct BenchPriorityArgs {
@@ -47,18 +44,6 @@ pub struct BenchPriorityArgs {
 
 /// Runs the benchmark and prints one summary line.
 pub async fn run(args: BenchPriorityArgs) -> anyhow::Result<()> {
-    let started_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let run = format!("bench-priority-{}-{started_at}", std::process::id());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let sim_port = listener.local_addr()?.port();
-    let shutdown = CancellationToken::new();
-    let sim_state = Arc::new(SimState::default());
-    let sim = tokio::spawn(simulator::smpp::run(
-        listener,
-        SimConfig { record: false, ..SimConfig::default() },
-        sim_state.clone(),
-        shutdown.clone(),
-    ));
     let base = BenchArgs {
         brokers: args.brokers.clone(),
         requests: args.bulk,
@@ -72,14 +57,13 @@ pub async fn run(args: BenchPriorityArgs) -> anyhow::Result<()> {
         cpu_of: Vec::new(),
         accepted_events: false,
     };
-    let mut settings = crate::gateway::settings(&base, &run, sim_port)?;
-    settings.connections[0].max_tps = args.max_tps;
-    settings.connections[0].max_in_flight = 2000;
-    let settings = Arc::new(settings);
-    let (gateway, consumer) = crate::gateway::start_gateway(&settings, &args.properties, &run, &shutdown).await?;
-
-    let producer = kafka::producer(&settings.kafka)?;
-    let topic = settings.kafka.topics.send.clone();
+    let rig = Rig::start_with(&base, "bench-priority", |settings| {
+        settings.connections[0].max_tps = args.max_tps;
+        settings.connections[0].max_in_flight = 2000;
+    })
+    .await?;
+    let producer = &rig.producer;
+    let topic = rig.settings.kafka.topics.send.clone();
     let request = |id: &str, i: usize, priority: &str| {
         format!(r#"{{"id":"{id}","to":"+4915112{i:06}","text":"{priority} {i}","priority":"{priority}"}}"#)
     };
@@ -91,7 +75,7 @@ pub async fn run(args: BenchPriorityArgs) -> anyhow::Result<()> {
         }
     }
 
-    let mut stream = consumer.stream();
+    let mut stream = rig.consumer.stream();
     let mut bulk_done = 0usize;
     let deadline = Instant::now() + Duration::from_secs(120);
     // Flowing at the limit for three seconds: routed, and the backlog standing.
@@ -133,9 +117,8 @@ pub async fn run(args: BenchPriorityArgs) -> anyhow::Result<()> {
             }
         }
     }
-    shutdown.cancel();
-    let _ = gateway.await;
-    let _ = sim.await;
+    drop(stream);
+    rig.stop().await;
 
     let (p50, p99) = percentiles(&mut latencies);
     let max = latencies.last().copied().unwrap_or_default().as_millis();
