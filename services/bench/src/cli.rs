@@ -1,4 +1,4 @@
-//! Command line: `smsgw-bench run`, `kannel`, `priority`, `latency` and `hop`.
+//! Command line: `smsgw-bench run`, `kannel`, `priority`, `latency`, `hop` and `connections`.
 
 use std::process::ExitCode;
 
@@ -24,6 +24,8 @@ pub enum Command {
     Latency(crate::latency::LatencyArgs),
     /// The broker's own latency, one hop (produce → acknowledged, → consumed), at a steady rate.
     Hop(crate::hop::HopArgs),
+    /// C SMPP connections in one process: start-up to ready, memory and threads idle and under load, throughput.
+    Connections(crate::connections::ConnectionsArgs),
 }
 
 /// Runs the parsed command; the process exit status.
@@ -36,6 +38,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Priority(args) => run_async(crate::priority::run(args)),
         Command::Latency(args) => run_async(crate::latency::run(args)),
         Command::Hop(args) => run_async(crate::hop::run(args)),
+        Command::Connections(args) => run_async(crate::connections::run(args)),
     }
 }
 

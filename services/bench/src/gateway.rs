@@ -135,6 +135,9 @@ pub(crate) struct Rig {
     pub sim_state: Arc<SimState>,
     pub consumer: kafka::rdkafka::consumer::StreamConsumer,
     pub producer: kafka::rdkafka::producer::FutureProducer,
+    /// How long after the gateway started every bind of every connection
+    /// was up at the simulator (set once they are).
+    pub ready: Arc<std::sync::OnceLock<Duration>>,
     shutdown: CancellationToken,
     gateway: tokio::task::JoinHandle<Result<(), smsgw::Error>>,
     sim: tokio::task::JoinHandle<()>,
@@ -165,9 +168,18 @@ impl Rig {
         let mut settings = settings(args, &run, sim_port)?;
         adjust(&mut settings);
         let settings = Arc::new(settings);
+        let ready = Arc::new(std::sync::OnceLock::new());
+        let binds: usize = settings.connections.iter().map(|c| c.binds).sum();
+        let (state, set, from) = (sim_state.clone(), ready.clone(), Instant::now());
+        tokio::spawn(async move {
+            while state.bound_now.load(std::sync::atomic::Ordering::Relaxed) < binds as u64 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            let _ = set.set(from.elapsed());
+        });
         let (gateway, consumer) = start_gateway(&settings, &args.properties, &run, &shutdown).await?;
         let producer = kafka::producer(&settings.kafka)?;
-        Ok(Rig { settings, sim_state, consumer, producer, shutdown, gateway, sim })
+        Ok(Rig { settings, sim_state, consumer, producer, ready, shutdown, gateway, sim })
     }
 
     /// Publishes one request, waiting for acknowledgements while the

@@ -1,7 +1,7 @@
 //! `smsgw-bench`: the benchmark harness, kept out of the `smsgw` binary so
 //! the production image carries production code only.
 //!
-//! Five benchmarks, one subcommand each (`run`, `kannel` and `latency` also
+//! Six benchmarks, one subcommand each (`run`, `kannel` and `latency` also
 //! print the CPU per request of every process of the run, [`cpu`]):
 //! - [`gateway`] (`smsgw-bench run`): N requests through broker → smsgw
 //!   (every role, in-process, through [`smsgw::run_roles`]) → the SMPP
@@ -13,7 +13,9 @@
 //! - [`latency`] (`smsgw-bench latency`): requests at a steady rate (open
 //!   loop), p50/p99/p99.9 to SUBMITTED and DELIVERED;
 //! - [`hop`] (`smsgw-bench hop`): the broker's own latency, one hop, to read
-//!   `latency`'s figures against.
+//!   `latency`'s figures against;
+//! - [`connections`] (`smsgw-bench connections`): C SMPP connections in one
+//!   process: start-up, memory, threads and throughput.
 //!
 //! It is not a load generator for a deployed gateway: every run starts its own
 //! gateway and simulator, with topic names of its own. `scripts/bench` builds
@@ -21,6 +23,7 @@
 //! lines as they are. Start reading at [`cli`].
 
 pub mod cli;
+pub mod connections;
 pub mod cpu;
 pub mod gateway;
 pub mod hop;
