@@ -57,10 +57,13 @@ struct Shared {
     closing: AtomicBool,
     /// Records re-read before a committed offset ([`crate::quirks::rewind`]).
     rewind: i64,
-    /// A client of the same group that never joins it, for committed-offset
-    /// lookups: asked through the group member itself, librdkafka routes
-    /// them through the group's state, which a rebalance in progress stalls.
-    offsets: rdkafka::consumer::BaseConsumer,
+    /// How to make a client of the same group that never joins it, for
+    /// committed-offset lookups: asked through the group member itself,
+    /// librdkafka routes them through the group's state, which a rebalance
+    /// in progress stalls. Made for each assignment and dropped after it: a
+    /// client kept idle costs four threads and its buffers, and a sender has
+    /// three consumers per connection.
+    offsets: rdkafka::ClientConfig,
     /// Counts rebalances, told as soon as the callback has taken or given up
     /// partitions ([`AckingConsumer::rebalances`]).
     rebalances: tokio::sync::watch::Sender<u64>,
@@ -141,7 +144,8 @@ impl AckingConsumer {
         for (k, v) in &config.properties {
             lookup.set(k, v);
         }
-        let offsets = lookup.create().map_err(Error::Create)?;
+        // Its properties are the member's own (below): a bad one fails there, now.
+        let offsets = lookup;
         let shared = Arc::new(Shared {
             offsets,
             tracker: Mutex::new(OffsetTracker::default()),

@@ -85,7 +85,11 @@ impl ConsumerContext for AckContext {
 /// offset unset, which would read as "nothing committed" and hand the
 /// partition to librdkafka's own start at the exact committed offset —
 /// which a broker with the tansu quirks may never answer ([`crate::quirks`]).
-fn committed_offsets(lookup: &BaseConsumer, tpl: &TopicPartitionList) -> Result<TopicPartitionList, KafkaError> {
+fn committed_offsets(
+    lookup: &rdkafka::ClientConfig,
+    tpl: &TopicPartitionList,
+) -> Result<TopicPartitionList, KafkaError> {
+    let lookup: BaseConsumer = lookup.create()?;
     let committed = lookup.committed_offsets(tpl.clone(), Duration::from_secs(10))?;
     for elem in committed.elements() {
         elem.error()?;
