@@ -34,6 +34,10 @@ pub struct BenchArgs {
     /// Partitions of each topic.
     #[arg(long, default_value_t = 4)]
     pub partitions: i32,
+    /// The connection's `max_in_flight`: requests worked on at once per lane
+    /// (unset: the configuration's default, 3 × binds × window)
+    #[arg(long)]
+    pub max_in_flight: Option<usize>,
     /// Give up after this long.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "300s")]
     pub timeout: Duration,
@@ -96,12 +100,13 @@ pub(crate) fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Re
         system_id = "bench"
         binds = {binds}
         window = {window}
-        max_in_flight = 20000
+        {max_in_flight}
         "#,
         brokers = args.brokers,
         partitions = args.partitions,
         binds = args.binds,
         window = args.window,
+        max_in_flight = args.max_in_flight.map(|n| format!("max_in_flight = {n}")).unwrap_or_default(),
         accepted_events = args.accepted_events,
     );
     let mut settings = Settings::from_toml(&toml)?;

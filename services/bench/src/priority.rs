@@ -50,6 +50,7 @@ pub async fn run(args: BenchPriorityArgs) -> anyhow::Result<()> {
         binds: 1,
         window: 10,
         partitions: 4,
+        max_in_flight: Some(2000),
         timeout: Duration::from_secs(600),
         no_receipts: true,
         receipt_delay: Duration::ZERO,
@@ -59,7 +60,6 @@ pub async fn run(args: BenchPriorityArgs) -> anyhow::Result<()> {
     };
     let rig = Rig::start_with(&base, "bench-priority", |settings| {
         settings.connections[0].max_tps = args.max_tps;
-        settings.connections[0].max_in_flight = 2000;
     })
     .await?;
     let producer = &rig.producer;

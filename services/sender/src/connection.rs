@@ -177,7 +177,7 @@ async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) -> 
         "sender started"
     );
 
-    let dispatch = kafka::Dispatch { max_in_flight: config.max_in_flight, drain: settings.lifecycle.drain };
+    let dispatch = kafka::Dispatch { max_in_flight: config.in_flight(), drain: settings.lifecycle.drain };
     let loops = lanes.iter().map(|(lane, group, consumer, set)| {
         let worker = Arc::new(Worker {
             lane: *lane,

@@ -130,3 +130,13 @@ fn environment_overrides_file() {
     std::env::remove_var("SMSGW__KAFKA__GROUP_PREFIX");
     assert_eq!(s.kafka.group_prefix, "from-env");
 }
+
+#[test]
+fn in_flight_follows_what_the_links_hold_unless_set() {
+    let with = |extra: &str| Settings::from_toml(&format!("{MINIMAL}{extra}\n")).unwrap().connections[0].in_flight();
+    // 1 bind × window 10: 30, raised to the floor.
+    assert_eq!(with(""), 100);
+    assert_eq!(with("binds = 2\nwindow = 200"), 1200);
+    assert_eq!(with("binds = 2\nwindow = 200\nmax_in_flight = 5"), 5);
+    assert!(error_of(&format!("{MINIMAL}max_in_flight = 0\n")).contains("max_in_flight"));
+}
