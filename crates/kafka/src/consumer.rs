@@ -67,6 +67,8 @@ struct Shared {
     /// Counts rebalances, told as soon as the callback has taken or given up
     /// partitions ([`AckingConsumer::rebalances`]).
     rebalances: tokio::sync::watch::Sender<u64>,
+    /// Topics subscribed to but not read ([`AckingConsumer::subscribe_beside`]).
+    passive: Vec<String>,
 }
 
 impl Shared {
@@ -139,6 +141,22 @@ impl AckingConsumer {
         topics: &[&str],
         extra: &[(&str, &str)],
     ) -> Result<Self, Error> {
+        Self::subscribe_beside(config, group, topics, &[], extra)
+    }
+
+    /// [`AckingConsumer::subscribe_with`], also subscribed to the `passive`
+    /// topics but never reading them: their partitions are paused as soon
+    /// as they are assigned. A member that reads a co-partitioned state
+    /// topic elsewhere ([`crate::reader`]) keeps the range assignor's
+    /// layout that of members that read it here (partition p of every topic
+    /// to one member), so both can share a group in a rolling update.
+    pub fn subscribe_beside(
+        config: &KafkaConfig,
+        group: &str,
+        topics: &[&str],
+        passive: &[&str],
+        extra: &[(&str, &str)],
+    ) -> Result<Self, Error> {
         let mut lookup = base_config(config);
         lookup.set("group.id", group).set("enable.auto.commit", "false").set("isolation.level", "read_uncommitted");
         for (k, v) in &config.properties {
@@ -159,6 +177,7 @@ impl AckingConsumer {
             in_group: counters::health::check(format!("kafka group {group}: partitions assigned"), false),
             rewind: crate::quirks::rewind(config.broker_quirks),
             rebalances: tokio::sync::watch::Sender::new(0),
+            passive: passive.iter().map(|t| t.to_string()).collect(),
         });
         let mut cc = base_config(config);
         cc.set("group.id", group)
@@ -178,9 +197,10 @@ impl AckingConsumer {
         let consumer: StreamConsumer<AckContext> =
             cc.create_with_context(AckContext { shared: shared.clone() }).map_err(Error::Create)?;
         CONSUMERS.lock().unwrap_or_else(|e| e.into_inner()).push(Arc::downgrade(&shared));
+        let all: Vec<&str> = topics.iter().chain(passive).copied().collect();
         consumer
-            .subscribe(topics)
-            .map_err(|source| Error::Subscribe { topics: topics.iter().map(|t| t.to_string()).collect(), source })?;
+            .subscribe(&all)
+            .map_err(|source| Error::Subscribe { topics: all.iter().map(|t| t.to_string()).collect(), source })?;
         // The loop may legitimately stand inside a rebalance callback for the
         // revoke timeout and then the committed-offset lookup.
         let stale_after = config.revoke_timeout + COMMITTED_LOOKUP + Duration::from_secs(30);

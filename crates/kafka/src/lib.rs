@@ -52,6 +52,7 @@ pub mod offsets;
 pub mod producer;
 pub mod quirks;
 pub mod reachable;
+pub mod reader;
 pub mod recent;
 pub mod restore;
 pub mod trace;

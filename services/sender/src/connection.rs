@@ -31,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::done::sets::DoneSets;
 use crate::done::{Claim, DoneLanes, DoneSet};
 use crate::pool::Pool;
 use crate::prepare;
@@ -82,6 +83,8 @@ pub struct Shared {
     pub framings: Framings,
     /// Every connection's links, as their senders report them.
     pub links: Arc<Links>,
+    /// The done markers of every connection and lane, read once.
+    pub done: Arc<DoneSets>,
 }
 
 /// One priority lane of a connection: its consumer, in a group of its own,
@@ -111,23 +114,20 @@ impl Connection {
         // One consumer per lane. Range assignment: partition p of a lane and of
         // the done markers go to the same member. The normal lane keeps the
         // group senders had before there were lanes (its committed offsets).
+        let sets = shared.done.lanes(&config.id);
         let mut lanes = Vec::new();
-        for (lane, topic) in &queues {
+        for ((lane, topic), done) in queues.iter().zip(sets) {
             let group = format!("{group}{}", lane_suffix(*lane));
-            let consumer = Arc::new(AckingConsumer::subscribe_with(
+            // The markers are read by the process's reader (`done::sets`); the
+            // consumer takes their partitions only to be given the same ones.
+            let consumer = Arc::new(AckingConsumer::subscribe_beside(
                 kafka_config,
                 &group,
-                &[topic, done_topic],
+                &[topic],
+                &[done_topic],
                 &[("partition.assignment.strategy", "range")],
             )?);
-            let done = DoneSet::new(
-                config.id.clone(),
-                *lane,
-                done_topic.clone(),
-                shared.producer.clone(),
-                kafka_config.id_retention,
-            );
-            lanes.push((*lane, group, consumer, Arc::new(done)));
+            lanes.push((*lane, group, consumer, done));
         }
         Ok(Connection { config, queues, lanes })
     }
@@ -145,7 +145,7 @@ impl Connection {
 /// [`Connection::run`].
 async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) -> Result<(), kafka::Error> {
     let Connection { config, queues, lanes } = built;
-    let Shared { settings, producer, registry, framings, links } = shared;
+    let Shared { settings, producer, registry, framings, links, .. } = shared;
     runtime::shutdown::fault_point(&format!("connection:{}", config.id));
     let kafka_config = &settings.kafka;
     let done_topic = kafka_config.topics.done.clone();
@@ -202,7 +202,8 @@ async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) -> 
                     (message, done)
                 }
             };
-            let on_done = |m: &OwnedMessage| set.on_record(m);
+            // Read by the process's reader instead (see `build`); any fetched before the pause are dropped.
+            let on_done = |_: &OwnedMessage| {};
             let ready = |p: i32| set.is_ready(p);
             let on_revoke = |p: i32| set.forget(p);
             let state =
@@ -222,8 +223,9 @@ async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) -> 
         tasks.wait().await;
     }
     drop(pool);
-    for (_, _, consumer, _) in &lanes {
+    for (_, _, consumer, done) in &lanes {
         consumer.commit_and_close();
+        done.release_all();
     }
     // The binds are gone and the workers with their pools: the inbound channel closes.
     drop(lanes);

@@ -28,6 +28,12 @@
 //! when one process holds that partition of every lane (one replica always
 //! does); with several replicas, the marker on the topic catches the copy
 //! that comes later.
+//!
+//! The topic is read once per process, not once per lane consumer
+//! ([`sets::DoneSets`], a [`kafka::reader::PartitionReader`]): each marker is
+//! decoded once and handed to the set it names. A lane's consumer is
+//! subscribed to the topic only so that the range assignor gives it the
+//! same partitions of the queue and of the markers; it never reads them.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -36,10 +42,13 @@ use std::time::Duration;
 use events::Priority;
 use records::DoneMarker;
 
-use kafka::rdkafka::message::{Message, OwnedMessage};
+use kafka::rdkafka::message::OwnedMessage;
+use kafka::reader::PartitionReader;
 use kafka::recent::RecentIds;
 use kafka::restore::Restore;
 use timing::now_ms;
+
+pub mod sets;
 
 struct Partition {
     done: RecentIds,
@@ -114,6 +123,10 @@ pub struct DoneSet {
     /// The lane whose markers count here.
     lane: Priority,
     restore: Restore,
+    /// Reads the partitions this set's lane consumer holds.
+    reader: PartitionReader,
+    /// Partitions this set holds on the reader (assigned to its lane's consumer).
+    held: Mutex<HashSet<i32>>,
     retention: Duration,
     partitions: Mutex<HashMap<i32, Partition>>,
     /// This lane's part of `smsgw_ids_remembered`.
@@ -121,17 +134,28 @@ pub struct DoneSet {
 }
 
 impl DoneSet {
-    /// The done set of `connection`'s `lane`; `producer` writes the restore
-    /// fences (see [`Restore`]); ids are remembered for `retention`.
+    /// The done set of `connection`'s `lane`, fed by `reader`; `producer`
+    /// writes the restore fences (see [`Restore`]) to `topic`; ids are
+    /// remembered for `retention`.
     pub fn new(
         connection: String,
         lane: Priority,
         topic: String,
         producer: kafka::Producer,
+        reader: PartitionReader,
         retention: Duration,
     ) -> Self {
         let restore = Restore::new(topic, producer);
-        Self { connection, lane, restore, retention, partitions: Mutex::new(HashMap::new()), remembered: Mutex::new(0) }
+        Self {
+            connection,
+            lane,
+            restore,
+            reader,
+            held: Mutex::new(HashSet::new()),
+            retention,
+            partitions: Mutex::new(HashMap::new()),
+            remembered: Mutex::new(0),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Partition>> {
@@ -157,43 +181,71 @@ impl DoneSet {
         *before = remembered;
     }
 
-    /// Feeds one record of the done topic.
-    pub fn on_record(&self, message: &OwnedMessage) {
-        if self.restore.on_record(message) {
-            return;
-        }
-        let Some(id) = message.key().map(|k| String::from_utf8_lossy(k).into_owned()) else { return };
-        let at = message.timestamp().to_millis().unwrap_or_else(now_ms);
-        match message.payload().map(read_marker) {
-            Some(Some(m)) if m.connection == self.connection && m.priority == self.lane => {
-                self.with_partition(message.partition(), |part| {
-                    if let Some(to) = m.to {
-                        part.moved.insert(id.clone(), to);
-                    }
-                    part.done.insert(id, at)
-                });
+    /// A fence record of the done topic (see [`Restore`]).
+    fn on_fence(&self, message: &OwnedMessage) {
+        self.restore.on_record(message);
+    }
+
+    /// A marker of this connection's lane, written at `at`.
+    fn on_marker(&self, partition: i32, id: String, at: i64, to: Option<String>) {
+        self.with_partition(partition, |part| {
+            if let Some(to) = to {
+                part.moved.insert(id.clone(), to);
             }
-            Some(_) => {} // another connection's, or not a marker
-            None => self.with_partition(message.partition(), |part| {
-                part.moved.remove(&id);
-                part.done.remove(&id)
-            }),
-        }
+            part.done.insert(id, at)
+        });
     }
 
-    /// True once partition `p`'s done markers are read up to where they
-    /// ended when `p` was assigned (see [`Restore`]).
-    pub fn is_ready(&self, partition: i32) -> bool {
-        self.restore.is_ready(partition)
+    /// A marker deleted (a tombstone): whoever had it forgets it.
+    fn on_tombstone(&self, partition: i32, id: &str) {
+        self.with_partition(partition, |part| {
+            part.moved.remove(id);
+            part.done.remove(id)
+        });
     }
 
-    /// Partition `p` was revoked: its state belongs to its next owner.
-    pub fn forget(&self, partition: i32) {
+    /// Partition `p` is no longer read in this process: its ids go.
+    fn drop_partition(&self, partition: i32) {
         let mut parts = self.lock();
         parts.remove(&partition);
         self.count(&parts);
-        drop(parts);
+    }
+
+    /// Forgets every id (the connection was removed).
+    fn clear(&self) {
+        let mut parts = self.lock();
+        parts.clear();
+        self.count(&parts);
+    }
+
+    /// True once partition `p`'s done markers are read up to where they
+    /// ended when `p` was assigned (see [`Restore`]). The first call after
+    /// an assignment has the reader read `p`.
+    pub fn is_ready(&self, partition: i32) -> bool {
+        if self.held.lock().unwrap_or_else(|e| e.into_inner()).insert(partition) {
+            self.reader.hold(partition);
+        }
+        self.restore.is_ready(partition)
+    }
+
+    /// Partition `p` was revoked: the next assignment restores it anew. Its
+    /// ids stay while the reader still reads `p` for another set, which
+    /// keeps them complete; they go when it stops ([`DoneSet::drop_partition`]).
+    pub fn forget(&self, partition: i32) {
         self.restore.forget(partition);
+        if self.held.lock().unwrap_or_else(|e| e.into_inner()).remove(&partition) {
+            self.reader.release(partition);
+        }
+    }
+
+    /// The lane's consumer is closed: every partition it held is given up
+    /// (its revocation may have come after its dispatch loop ended).
+    pub fn release_all(&self) {
+        let held: Vec<i32> = self.held.lock().unwrap_or_else(|e| e.into_inner()).drain().collect();
+        for partition in held {
+            self.restore.forget(partition);
+            self.reader.release(partition);
+        }
     }
 
     /// Claims `id` for sending, unless it is done or being sent.
@@ -279,93 +331,6 @@ impl DoneLanes {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn record(offset: i64, id: &str, payload: String) -> OwnedMessage {
-        let at = kafka::rdkafka::Timestamp::CreateTime(now_ms());
-        OwnedMessage::new(
-            Some(payload.into_bytes()),
-            Some(id.as_bytes().to_vec()),
-            "sms.done".into(),
-            at,
-            0,
-            offset,
-            None,
-        )
-    }
-
-    fn done_marker(offset: i64, id: &str, connection: &str) -> OwnedMessage {
-        record(offset, id, format!(r#"{{"connection":"{connection}","status":"SUBMITTED"}}"#))
-    }
-
-    fn set(connection: &str, lane: Priority) -> DoneSet {
-        let config = runtime::config::KafkaConfig::new("127.0.0.1:9");
-        let producer = kafka::Producer::new(&config, Default::default(), Duration::from_millis(10)).unwrap();
-        DoneSet::new(connection.into(), lane, "sms.done".into(), producer, Duration::from_secs(3600))
-    }
-
-    #[tokio::test]
-    async fn each_connection_keeps_only_its_own_ids() {
-        let set = set("conn-a", Priority::Normal);
-        set.on_record(&done_marker(0, "sent-by-a", "conn-a"));
-        set.on_record(&done_marker(1, "sent-by-b", "conn-b"));
-        set.on_record(&done_marker(2, "also-by-a", "conn-a"));
-        assert_eq!(set.claim(0, "sent-by-a"), Claim::Duplicate);
-        assert_eq!(set.claim(0, "sent-by-b"), Claim::New, "another connection's id is not kept here");
-        assert_eq!(counters::ids_remembered("conn-a").get(), 2);
-        set.forget(0);
-        assert_eq!(counters::ids_remembered("conn-a").get(), 0, "a revoked partition's ids go");
-    }
-
-    #[tokio::test]
-    async fn each_lane_keeps_only_its_own_ids_and_claims_span_the_lanes() {
-        let (normal, urgent) = (Arc::new(set("conn-l", Priority::Normal)), Arc::new(set("conn-l", Priority::Urgent)));
-        for (offset, (id, lane)) in [("bulk-1", Priority::Normal), ("otp-1", Priority::Urgent)].into_iter().enumerate()
-        {
-            let payload = marker("conn-l", lane, "SUBMITTED");
-            normal.on_record(&record(offset as i64, id, payload.clone()));
-            urgent.on_record(&record(offset as i64, id, payload));
-        }
-        assert!(normal.is_done(0, "bulk-1") && !normal.is_done(0, "otp-1"));
-        assert!(urgent.is_done(0, "otp-1") && !urgent.is_done(0, "bulk-1"));
-        assert_eq!(counters::ids_remembered("conn-l").get(), 2, "each id remembered once, not once per lane");
-
-        let lanes = DoneLanes::new(vec![urgent.clone(), normal.clone()]);
-        // Done in another lane: a copy with another priority is not sent again.
-        assert_eq!(lanes.claim(Priority::Normal, 0, "otp-1"), Claim::Duplicate);
-        // Being sent in one lane: the copy in another waits for nothing and is skipped.
-        assert_eq!(lanes.claim(Priority::Urgent, 0, "new"), Claim::New);
-        assert_eq!(lanes.claim(Priority::Normal, 0, "new"), Claim::Duplicate);
-        lanes.finish(Priority::Urgent, 0, "new", true);
-        assert_eq!(lanes.claim(Priority::Normal, 0, "new"), Claim::Duplicate, "done in the urgent lane");
-        // Not recorded: free again in any lane.
-        assert_eq!(lanes.claim(Priority::Normal, 0, "retry"), Claim::New);
-        lanes.finish(Priority::Normal, 0, "retry", false);
-        assert_eq!(lanes.claim(Priority::Urgent, 0, "retry"), Claim::New);
-    }
-
-    #[tokio::test]
-    async fn a_request_handed_over_is_handed_over_again_never_sent() {
-        let set = set("conn-m", Priority::High);
-        set.on_record(&record(0, "gone", moved_marker("conn-m", Priority::High, "conn-n")));
-        assert_eq!(set.claim(0, "gone"), Claim::Moved("conn-n".into()), "restored from its marker");
-        assert_eq!(set.claim(0, "new"), Claim::New);
-        set.moved(0, "new", "conn-o");
-        set.finish(0, "new", true);
-        assert_eq!(set.claim(0, "new"), Claim::Moved("conn-o".into()));
-        let tombstone = OwnedMessage::new(
-            None,
-            Some(b"gone".to_vec()),
-            "sms.done".into(),
-            kafka::rdkafka::Timestamp::NotAvailable,
-            0,
-            1,
-            None,
-        );
-        set.on_record(&tombstone);
-        assert_eq!(set.claim(0, "gone"), Claim::New, "forgotten with its marker");
-        let lanes = DoneLanes::new(vec![Arc::new(set)]);
-        assert_eq!(lanes.claim(Priority::High, 0, "new"), Claim::Moved("conn-o".into()));
-    }
 
     #[test]
     fn markers_name_their_connection_and_lane() {

@@ -108,7 +108,8 @@ impl Sender {
         let start = current.borrow_and_update().clone();
         let framings = registry::framings(&start, registry.as_deref()).await?;
         let links = Arc::new(Links::new(timing::now_ms()));
-        let shared = connection::Shared { settings, producer, registry, framings, links };
+        let done = Arc::new(done::sets::DoneSets::start(&settings.kafka, producer.clone(), shutdown.clone())?);
+        let shared = connection::Shared { settings, producer, registry, framings, links, done };
         let mut first = Vec::new();
         for config in start.connections.iter().filter(|c| which.takes(c)) {
             first.push(connection::Connection::build(&shared, config.clone()).await?);
@@ -254,6 +255,7 @@ impl Senders {
                     tracing::info!(connection = %id, "connection removed: its sender stops");
                     stop.cancel();
                     self.restart.remove(id);
+                    self.shared.done.remove(id);
                 }
                 Some(next) if next != config => {
                     tracing::info!(connection = %id, "connection changed: its sender restarts");

@@ -55,6 +55,7 @@ impl ConsumerContext for AckContext {
                 if let Err(e) = consumer.assign(tpl) {
                     tracing::error!(error = %e, "cannot take the assigned partitions");
                 }
+                self.pause_passive(consumer, tpl);
                 self.shared.in_group.set(true);
                 tracing::info!(partitions = tpl.count(), "partitions assigned");
             }
@@ -106,6 +107,20 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
 }
 
 impl AckContext {
+    /// Pauses the assigned partitions of the topics subscribed to only for
+    /// the assignment's layout ([`super::AckingConsumer::subscribe_beside`]).
+    fn pause_passive(&self, consumer: &BaseConsumer<Self>, tpl: &TopicPartitionList) {
+        let mut passive = TopicPartitionList::new();
+        for elem in tpl.elements().iter().filter(|e| self.shared.passive.iter().any(|t| t == e.topic())) {
+            passive.add_partition(elem.topic(), elem.partition());
+        }
+        if passive.count() > 0 {
+            if let Err(e) = consumer.pause(&passive) {
+                tracing::warn!(error = %e, "cannot pause the partitions of topics not read here");
+            }
+        }
+    }
+
     /// Revocation: stop what has not reached the outside, wait for what has
     /// (bounded), commit what is done, then forget the partitions.
     fn give_up(&self, consumer: &BaseConsumer<Self>, partitions: &[(String, i32)], lost: bool) {
