@@ -278,21 +278,9 @@ impl Protocol for Adapter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::link::Address;
 
     fn submission(data_coding: u8, payload: &[u8], udh: Option<&[u8]>) -> Submission {
-        Submission {
-            source: Some(Address::parse("ACME")),
-            destination: Address::parse("+4915112345678"),
-            data_coding,
-            udh: udh.map(Bytes::copy_from_slice),
-            payload: Bytes::copy_from_slice(payload),
-            sar: None,
-            whole: false,
-            receipt: true,
-            reference: "r".into(),
-            expires_at: Some(1_795_697_640_300),
-        }
+        Submission { expires_at: Some(1_795_697_640_300), ..Submission::test(data_coding, payload, udh) }
     }
 
     #[test]

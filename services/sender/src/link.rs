@@ -74,6 +74,27 @@ pub struct Submission {
     pub expires_at: Option<i64>,
 }
 
+#[cfg(test)]
+impl Submission {
+    /// The segment the adapters' tests start from: from `ACME` to
+    /// +4915112345678, a receipt requested, reference `r`; tests change
+    /// what they look at with `..Submission::test(..)`.
+    pub(crate) fn test(data_coding: u8, payload: &[u8], udh: Option<&[u8]>) -> Self {
+        Submission {
+            source: Some(Address::parse("ACME")),
+            destination: Address::parse("+4915112345678"),
+            data_coding,
+            udh: udh.map(Bytes::copy_from_slice),
+            payload: Bytes::copy_from_slice(payload),
+            sar: None,
+            whole: false,
+            receipt: true,
+            reference: "r".into(),
+            expires_at: None,
+        }
+    }
+}
+
 /// True when an SMSC's error text says it is throttling. UCP and CIMD2
 /// have no throttling code: SMSCs send a general refusal (UCP EC 04, CIMD2
 /// error 9) with text such as `throttling` or `Throttled`, which is the only

@@ -297,21 +297,9 @@ async fn forward(queue: &Queue, acks: &mpsc::Sender<(InboundId, Ack)>, id: Inbou
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::link::Address;
 
     fn submission() -> Submission {
-        Submission {
-            source: None,
-            destination: Address::parse("+4915112345678"),
-            data_coding: 0,
-            udh: None,
-            payload: Bytes::from_static(b"hellohello"),
-            sar: None,
-            whole: false,
-            receipt: true,
-            expires_at: None,
-            reference: "r".into(),
-        }
+        Submission { source: None, ..Submission::test(0, b"hellohello", None) }
     }
 
     #[test]

@@ -100,17 +100,13 @@ mod tests {
             &text::SplitOptions { concat: text::Concat::Payload, ..text::SplitOptions::default() },
         )
         .unwrap();
+        let segment = &message.segments[0];
         Submission {
             source: Some(Address::parse("ACME \"Shop\"")),
-            destination: Address::parse("+4915112345678"),
-            data_coding: message.data_coding,
-            udh: message.segments[0].udh.clone().map(Bytes::from),
-            payload: Bytes::from(message.segments[0].payload.clone()),
-            sar: None,
             whole: true,
-            receipt: true,
             reference: "req-1".into(),
             expires_at: Some(1_795_697_640_300),
+            ..Submission::test(message.data_coding, &segment.payload, segment.udh.as_deref())
         }
     }
 

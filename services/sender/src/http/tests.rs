@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::link::{Address, Submission, SubmitError, Verdict};
+use crate::link::{Submission, SubmitError, Verdict};
 use crate::pool::Pool;
 
 /// One request as the server saw it.
@@ -77,18 +77,8 @@ fn pool(url: &str, extra: &str) -> (Pool, CancellationToken) {
 }
 
 fn submission(text: &str) -> Submission {
-    Submission {
-        source: Some(Address::parse("ACME")),
-        destination: Address::parse("+4915112345678"),
-        data_coding: 0,
-        udh: None,
-        payload: Bytes::from(text::gsm7::encode_unpacked(text).unwrap()),
-        sar: None,
-        whole: true,
-        receipt: true,
-        reference: "r-1".into(),
-        expires_at: None,
-    }
+    let payload = text::gsm7::encode_unpacked(text).unwrap();
+    Submission { whole: true, reference: "r-1".into(), ..Submission::test(0, &payload, None) }
 }
 
 #[tokio::test]

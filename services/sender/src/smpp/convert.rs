@@ -128,14 +128,8 @@ mod tests {
         Submission {
             source: source.map(Address::parse),
             destination: Address::parse(to),
-            data_coding: 8,
-            udh: Some(Bytes::from_static(&[5, 0, 3, 1, 2, 1])),
-            payload: Bytes::from_static(&[0, 0x41]),
-            sar: None,
-            whole: false,
-            receipt: true,
-            reference: "r".into(),
             expires_at: Some(1_795_697_640_300),
+            ..Submission::test(8, &[0, 0x41], Some(&[5, 0, 3, 1, 2, 1]))
         }
     }
 

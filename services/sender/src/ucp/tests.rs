@@ -1,19 +1,7 @@
 use super::*;
-use crate::link::Address;
 
 fn submission(data_coding: u8, payload: &[u8], udh: Option<&[u8]>) -> Submission {
-    Submission {
-        source: Some(Address::parse("ACME")),
-        destination: Address::parse("+4915112345678"),
-        data_coding,
-        udh: udh.map(Bytes::copy_from_slice),
-        payload: Bytes::copy_from_slice(payload),
-        sar: None,
-        whole: false,
-        receipt: true,
-        reference: "r".into(),
-        expires_at: None,
-    }
+    Submission::test(data_coding, payload, udh)
 }
 
 #[test]
