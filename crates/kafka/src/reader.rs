@@ -98,10 +98,18 @@ async fn run(
     let mut holders: HashMap<i32, usize> = HashMap::new();
     // What librdkafka was told: a record of any other partition is stale.
     let mut reading: HashSet<i32> = HashSet::new();
+    // Liveness (`/healthz`): owners wait for this loop to read their fences.
+    let beat = counters::health::beat(format!("kafka reader {topic}: read loop"), Duration::from_secs(60));
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         let received = tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
+            // Before the records, or a steady stream would starve it.
+            _ = tick.tick() => {
+                beat.touch();
+                continue;
+            }
             command = commands.recv() => {
                 let Some(command) = command else { break };
                 apply(&consumer, &topic, command, &mut holders, &mut reading, &mut routes);

@@ -88,7 +88,7 @@ impl Reader {
 /// its prologue and epilogue; inlined, `max` is a constant and the empty
 /// fields fold away. Under callgrind a `submit_sm` encode went from 588 to
 /// about 400 instructions (rusmpp: 490), and `cargo bench -p smpp --bench
-/// codec` from 0.84-0.98× to 1.20-1.41× rusmpp's speed.
+/// codec` from 0.84-0.98× to 1.23-1.31× rusmpp's speed.
 #[inline(always)]
 pub(crate) fn put_cstring(buf: &mut impl BufMut, s: &str, max: usize, field: &'static str) -> Result<(), EncodeError> {
     // Empty (service_type, the times: most submits): the NUL alone.

@@ -36,7 +36,8 @@ impl DoneSets {
         shutdown: CancellationToken,
     ) -> Result<Self, kafka::Error> {
         let sets = Sets::default();
-        let group = format!("{}.sender.done", config.group_prefix);
+        // Not `{prefix}.sender.{id}`, which a connection named `done` would have.
+        let group = format!("{}.sender-done", config.group_prefix);
         let topic = config.topics.done.clone();
         let reader = PartitionReader::start(config, &group, &topic, Route { sets: sets.clone() }, shutdown)?;
         Ok(Self { sets, reader, topic, producer, retention: config.id_retention })
