@@ -240,3 +240,25 @@ pub async fn publish_requests(kafka: &KafkaConfig, topic: &str, n: usize, reques
     }
     producer.flush(Duration::from_secs(60)).unwrap();
 }
+
+/// Waits until consumer group `group` is stable with `members` members (read
+/// with DescribeGroups; tansu leaves the members' assignments out), so a
+/// test's traffic does not meet a rebalance a fixed sleep guessed over.
+pub async fn group_settled(config: &KafkaConfig, group: &str, members: usize) {
+    use kafka::rdkafka::consumer::{BaseConsumer, Consumer};
+    let client: BaseConsumer = kafka::client::base_config(config).create().expect("admin client");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = String::new();
+    while Instant::now() < deadline {
+        if let Ok(list) = client.fetch_group_list(Some(group), Duration::from_secs(5)) {
+            if let Some(g) = list.groups().first() {
+                seen = format!("state {}, {} members", g.state(), g.members().len());
+                if g.state() == "Stable" && g.members().len() == members {
+                    return;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("group {group} did not settle on {members} members: {seen}");
+}
