@@ -159,7 +159,9 @@ pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
 
 fn watcher_now(config: &KafkaConfig, group: &str, topics: &[&str]) -> Result<StreamConsumer, Error> {
     let mut cc = base_config(config);
-    cc.set("group.id", group).set("enable.auto.commit", "false").set("fetch.wait.max.ms", "50");
+    cc.set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .set("fetch.wait.max.ms", crate::quirks::fetch_wait_ms(config.broker_quirks));
     let consumer: StreamConsumer = cc.create().map_err(Error::Create)?;
     let mut assignment = rdkafka::TopicPartitionList::new();
     for topic in topics {

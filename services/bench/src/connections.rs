@@ -19,6 +19,9 @@ use kafka::rdkafka::message::Message;
 
 use crate::gateway::{request, BenchArgs, Deliveries, Rig};
 
+/// How long the idle CPU is measured.
+const IDLE: Duration = Duration::from_secs(5);
+
 #[derive(Debug, Args)]
 pub struct ConnectionsArgs {
     #[command(flatten)]
@@ -65,6 +68,11 @@ pub async fn run(args: ConnectionsArgs) -> anyhow::Result<()> {
     };
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (idle_rss, idle_threads) = memory_and_threads();
+    // The fixed cost of C idle connections: consumers polling, heartbeats,
+    // timers, and the broker answering them.
+    let idle = crate::cpu::Meter::start("bench process", &args.bench.cpu_of);
+    tokio::time::sleep(IDLE).await;
+    let idle = idle.read();
 
     let n = args.bench.requests;
     let mut deliveries = Deliveries::new();
@@ -83,6 +91,7 @@ pub async fn run(args: ConnectionsArgs) -> anyhow::Result<()> {
             }
         }
     });
+    let meter = crate::cpu::Meter::start("bench process (smsgw, simulator, load)", &args.bench.cpu_of);
     let load_started = Instant::now();
     for i in 0..n {
         let (id, body) = request("c", i, false);
@@ -103,6 +112,7 @@ pub async fn run(args: ConnectionsArgs) -> anyhow::Result<()> {
             last = Instant::now();
         }
     }
+    let usage = meter.read();
     sampling.abort();
     let (load_rss, load_threads) = *peak.lock().unwrap_or_else(|e| e.into_inner());
     drop(stream);
@@ -112,9 +122,11 @@ pub async fn run(args: ConnectionsArgs) -> anyhow::Result<()> {
     println!(
         "smsgw connections: {c} connections × {binds} binds: ready in {ready:.1}s; idle {idle_rss:.0} MiB resident, \
          {idle_threads} threads; under load {load_rss:.0} MiB, {load_threads} threads; {submitted}/{n} requests to \
-         SUBMITTED in {seconds:.2}s = {rate:.0} requests/s",
+         SUBMITTED in {seconds:.2}s = {rate:.0} requests/s, {per_request}; idle {idle_cpu}",
         ready = ready.as_secs_f64(),
         rate = submitted as f64 / seconds,
+        per_request = usage.per_request(submitted),
+        idle_cpu = crate::cpu::PerSecond(&idle, IDLE),
     );
     anyhow::ensure!(submitted == n, "only {submitted} of {n} requests were submitted");
     Ok(())

@@ -64,14 +64,28 @@ pub struct PerRequest<'a> {
 
 impl fmt::Display for PerRequest<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let us = |s: f64| s * 1e6 / self.requests;
-        write!(f, "cpu {:.0} us/request (", us(self.usage.total()))?;
-        for (i, (name, s)) in self.usage.0.iter().enumerate() {
-            let sep = if i == 0 { "" } else { ", " };
-            write!(f, "{sep}{name} {:.0}", us(*s))?;
-        }
-        write!(f, ")")
+        breakdown(f, self.usage, "us/request", |s| s * 1e6 / self.requests)
     }
+}
+
+/// "cpu 85 ms/s (bench process 60, tansu 25)": CPU used per second of
+/// `over`, the fixed cost of a process that has nothing to do.
+pub struct PerSecond<'a>(pub &'a Usage, pub std::time::Duration);
+
+impl fmt::Display for PerSecond<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        breakdown(f, self.0, "ms/s", |s| s * 1e3 / self.1.as_secs_f64().max(1e-9))
+    }
+}
+
+/// "cpu {total} {unit} ({name} {part}, ...)", each figure `scaled`.
+fn breakdown(f: &mut fmt::Formatter<'_>, usage: &Usage, unit: &str, scaled: impl Fn(f64) -> f64) -> fmt::Result {
+    write!(f, "cpu {:.0} {unit} (", scaled(usage.total()))?;
+    for (i, (name, s)) in usage.0.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        write!(f, "{sep}{name} {:.0}", scaled(*s))?;
+    }
+    write!(f, ")")
 }
 
 /// `NAME=PID` (`--cpu-of tansu=1234`).
@@ -108,6 +122,8 @@ mod tests {
     fn prints_microseconds_per_request() {
         let usage = Usage(vec![("bench".into(), 1.5), ("tansu".into(), 0.5)]);
         assert_eq!(usage.per_request(10_000).to_string(), "cpu 200 us/request (bench 150, tansu 50)");
+        let second = std::time::Duration::from_secs(2);
+        assert_eq!(PerSecond(&usage, second).to_string(), "cpu 1000 ms/s (bench 750, tansu 250)");
         assert_eq!(parse_pid("tansu=42"), Ok(("tansu".into(), 42)));
         assert!(parse_pid("tansu").is_err() && parse_pid("=1").is_err() && parse_pid("a=b").is_err());
     }
