@@ -9,7 +9,7 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::ClientConfig;
-use runtime::config::KafkaConfig;
+use runtime::config::{BrokerQuirks, KafkaConfig};
 
 /// Kafka client errors.
 #[derive(Debug, thiserror::Error)]
@@ -157,11 +157,24 @@ pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
+/// A consumer's `fetch.wait.max.ms` under `quirks`: how long the broker may
+/// hold a fetch that finds nothing new. Kafka answers it as soon as a record
+/// arrives (`fetch.min.bytes` = 1), so the wait costs no latency there and
+/// only sets how often an idle consumer asks: librdkafka's default, 500 ms.
+/// tansu holds every waiting fetch to its end, which makes the wait a
+/// latency floor for each hop: 50 ms there, at ten times the idle fetches.
+pub fn fetch_wait_ms(quirks: BrokerQuirks) -> &'static str {
+    match quirks {
+        BrokerQuirks::None => "500",
+        BrokerQuirks::Tansu | BrokerQuirks::Auto => "50",
+    }
+}
+
 fn watcher_now(config: &KafkaConfig, group: &str, topics: &[&str]) -> Result<StreamConsumer, Error> {
     let mut cc = base_config(config);
     cc.set("group.id", group)
         .set("enable.auto.commit", "false")
-        .set("fetch.wait.max.ms", crate::quirks::fetch_wait_ms(config.broker_quirks));
+        .set("fetch.wait.max.ms", fetch_wait_ms(config.broker_quirks));
     let consumer: StreamConsumer = cc.create().map_err(Error::Create)?;
     let mut assignment = rdkafka::TopicPartitionList::new();
     for topic in topics {

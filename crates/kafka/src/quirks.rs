@@ -38,19 +38,6 @@ pub fn rewind(quirks: BrokerQuirks) -> i64 {
     }
 }
 
-/// A consumer's `fetch.wait.max.ms` under `quirks`: how long the broker may
-/// hold a fetch that finds nothing new. Kafka answers it as soon as a record
-/// arrives (`fetch.min.bytes` = 1), so the wait costs no latency there and
-/// only sets how often an idle consumer asks: librdkafka's default, 500 ms.
-/// tansu holds every waiting fetch to its end, which makes the wait a
-/// latency floor for each hop: 50 ms there, at ten times the idle fetches.
-pub fn fetch_wait_ms(quirks: BrokerQuirks) -> &'static str {
-    match quirks {
-        BrokerQuirks::None => "500",
-        BrokerQuirks::Tansu | BrokerQuirks::Auto => "50",
-    }
-}
-
 /// `config` with `broker_quirks` resolved: `auto` is probed on `topic`
 /// (which must exist), the others are kept.
 pub async fn resolve(config: &KafkaConfig, topic: &str) -> Result<KafkaConfig, Error> {
@@ -137,6 +124,7 @@ mod tests {
         assert_eq!(resolve(&config, "probe").await.unwrap().broker_quirks, BrokerQuirks::None);
         assert_eq!(rewind(BrokerQuirks::None), 0);
         // Kafka answers a waiting fetch when a record comes: the long wait is free.
+        use crate::client::fetch_wait_ms;
         assert_eq!(fetch_wait_ms(BrokerQuirks::None), "500");
         assert_eq!(fetch_wait_ms(BrokerQuirks::Tansu), "50");
         assert_eq!(fetch_wait_ms(BrokerQuirks::Auto), "50", "not yet probed: the short wait");
