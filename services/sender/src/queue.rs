@@ -168,9 +168,19 @@ impl Queue {
                 _ => break,
             }
         }
-        let limiter = self.limiter.read().unwrap_or_else(|e| e.into_inner()).as_ref().map(|(_, l)| l.clone());
-        if let Some(limiter) = limiter {
+        // A token of a limiter replaced meanwhile ([`Queue::set_share`]) does
+        // not count: the new one's spacing follows on from the last token
+        // either gave, and a link still waiting on the old one would add its
+        // token to the new rate (at most one per link, but a rebalance that
+        // gives this replica the whole connection has no margin to spare).
+        loop {
+            let limiter = self.limiter.read().unwrap_or_else(|e| e.into_inner()).as_ref().map(|(_, l)| l.clone());
+            let Some(limiter) = limiter else { return };
             limiter.until_ready().await;
+            let current = self.limiter.read().unwrap_or_else(|e| e.into_inner());
+            if current.as_ref().is_none_or(|(_, now)| Arc::ptr_eq(now, &limiter)) {
+                return;
+            }
         }
     }
 
@@ -346,6 +356,65 @@ mod tests {
         assert_eq!(binds_share(3, 0, 18), 0, "no partitions, no binds");
         assert_eq!(binds_share(1, 1, 18), 1, "any partition needs a bind to go out");
         assert_eq!(binds_share(0, 1, 18), 0);
+    }
+
+    /// The most of `at` (sorted) within any one second.
+    fn busiest_second(at: &[Instant]) -> usize {
+        let mut start = 0;
+        (0..at.len())
+            .map(|end| {
+                while at[end].duration_since(at[start]) >= Duration::from_secs(1) {
+                    start += 1;
+                }
+                end - start + 1
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// A rebalance gives this replica the whole connection while its three
+    /// links wait for tokens of its smaller share: none of those waits may
+    /// add a token to the new rate (each link's would, one each, if it kept
+    /// the limiter it started waiting on: 41 and more in a second at 40).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_share_that_changes_under_waiting_links_keeps_max_tps() {
+        let config = runtime::Settings::from_toml(
+            "[kafka]\nbrokers = \"x:1\"\n[[connections]]\nid = \"c\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\nsystem_id = \"s\"\nmax_tps = 40\n",
+        )
+        .unwrap()
+        .connections
+        .remove(0);
+        let queue = Arc::new(Queue::new(config, mpsc::channel(1).0));
+        // 6 of 18 partitions: 12 per second.
+        queue.set_share(6, 18);
+        let granted = Arc::new(Mutex::new(Vec::new()));
+        let stop = CancellationToken::new();
+        let links: Vec<_> = (0..3)
+            .map(|_| {
+                let (queue, granted, stop) = (queue.clone(), granted.clone(), stop.clone());
+                tokio::spawn(async move {
+                    while !stop.is_cancelled() {
+                        queue.ready_to_send().await;
+                        granted.lock().unwrap().push(Instant::now());
+                    }
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        for held in [9, 12, 18] {
+            queue.set_share(held, 18);
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(1_300)).await;
+        stop.cancel();
+        for link in links {
+            link.await.unwrap();
+        }
+        let mut at = granted.lock().unwrap().clone();
+        at.sort();
+        let busiest = busiest_second(&at);
+        assert!(busiest <= 40, "{busiest} tokens in one second at max_tps 40");
+        assert!(busiest >= 30, "the whole share is used once held: {busiest}");
     }
 
     #[test]
