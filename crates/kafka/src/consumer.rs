@@ -118,6 +118,25 @@ pub fn positions_of(topic: &str) -> Vec<(i32, Option<i64>)> {
     live.iter().flat_map(|c| c.positions(topic)).collect()
 }
 
+/// Client properties that bound what a consumer prefetches to about
+/// `records` records (and 4 KiB for each, between 1 and 64 MiB), where
+/// librdkafka's defaults are 100,000 records or 64 MiB per consumer queue.
+/// For consumers that come many to a process and each work on a known
+/// number of records at once (a sender's lanes, three per connection):
+/// behind a slow SMSC, each would otherwise hold up to 64 MiB of its
+/// backlog in memory. Once the queue holds that much, librdkafka checks
+/// again after `fetch.queue.backoff.ms`: 20 ms instead of 1 s, so a queue
+/// that drains faster than that is not left empty.
+pub fn prefetch(records: usize) -> [(&'static str, String); 3] {
+    let records = records.max(1);
+    let kbytes = (records.saturating_mul(4)).clamp(1024, 65_536);
+    [
+        ("queued.min.messages", records.min(10_000_000).to_string()),
+        ("queued.max.messages.kbytes", kbytes.to_string()),
+        ("fetch.queue.backoff.ms", "20".to_owned()),
+    ]
+}
+
 /// A consumer whose offsets advance only through [`AckingConsumer::ack`].
 pub struct AckingConsumer {
     consumer: StreamConsumer<AckContext>,
@@ -354,5 +373,21 @@ impl Drop for AckingConsumer {
     /// in its own drop, whether or not the owner called [`Self::commit_and_close`].
     fn drop(&mut self) {
         self.shared.closing.store(true, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefetch;
+
+    #[test]
+    fn prefetch_follows_the_records_worked_on_within_librdkafkas_limits() {
+        let value = |records, key| prefetch(records).into_iter().find(|(k, _)| *k == key).unwrap().1;
+        assert_eq!(value(2_400, "queued.min.messages"), "2400");
+        assert_eq!(value(2_400, "queued.max.messages.kbytes"), "9600");
+        assert_eq!(value(10, "queued.max.messages.kbytes"), "1024", "at least 1 MiB");
+        assert_eq!(value(1_000_000, "queued.max.messages.kbytes"), "65536", "at most librdkafka's default");
+        assert_eq!(value(0, "queued.min.messages"), "1", "librdkafka's minimum");
+        assert_eq!(value(1, "fetch.queue.backoff.ms"), "20");
     }
 }

@@ -47,6 +47,11 @@ pub struct BenchArgs {
     /// Delay of the simulator's delivery receipts.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
     pub receipt_delay: Duration,
+    /// Delay of the simulator's submit responses: a slow SMSC, behind which
+    /// the connection's queue backs up (what its consumer prefetches then
+    /// shows in `connections`' memory under load).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
+    pub sim_latency: Duration,
     /// A librdkafka property for every client, the gateway's and the
     /// bench's own (`--property security.protocol=SSL --property
     /// ssl.ca.location=ca.pem`); repeatable.
@@ -166,7 +171,12 @@ impl Rig {
         let sim_state = Arc::new(SimState::default());
         let sim = tokio::spawn(simulator::smpp::run(
             listener,
-            SimConfig { record: false, receipt_delay: args.receipt_delay, ..SimConfig::default() },
+            SimConfig {
+                record: false,
+                receipt_delay: args.receipt_delay,
+                latency: args.sim_latency,
+                ..SimConfig::default()
+            },
             sim_state.clone(),
             shutdown.clone(),
         ));

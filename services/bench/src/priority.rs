@@ -54,6 +54,7 @@ pub async fn run(args: BenchPriorityArgs) -> anyhow::Result<()> {
         timeout: Duration::from_secs(600),
         no_receipts: true,
         receipt_delay: Duration::ZERO,
+        sim_latency: Duration::ZERO,
         properties: args.properties.clone(),
         cpu_of: Vec::new(),
         accepted_events: false,

@@ -115,18 +115,18 @@ impl Connection {
         // the done markers go to the same member. The normal lane keeps the
         // group senders had before there were lanes (its committed offsets).
         let sets = shared.done.lanes(&config.id);
+        // Prefetch: what the lane works on at once and as much again, not
+        // librdkafka's 100,000 records or 64 MiB (three per connection).
+        let prefetch = kafka::consumer::prefetch(2 * config.in_flight());
+        let mut extra = vec![("partition.assignment.strategy", "range")];
+        extra.extend(prefetch.iter().map(|(k, v)| (*k, v.as_str())));
         let mut lanes = Vec::new();
         for ((lane, topic), done) in queues.iter().zip(sets) {
             let group = format!("{group}{}", lane_suffix(*lane));
             // The markers are read by the process's reader (`done::sets`); the
             // consumer takes their partitions only to be given the same ones.
-            let consumer = Arc::new(AckingConsumer::subscribe_beside(
-                kafka_config,
-                &group,
-                &[topic],
-                &[done_topic],
-                &[("partition.assignment.strategy", "range")],
-            )?);
+            let consumer =
+                Arc::new(AckingConsumer::subscribe_beside(kafka_config, &group, &[topic], &[done_topic], &extra)?);
             lanes.push((*lane, group, consumer, done));
         }
         Ok(Connection { config, queues, lanes })
