@@ -126,3 +126,90 @@ async fn an_unread_partition_stops_at_its_bound_and_the_others_flow() {
     assert!(!events.is_finished(), "{:?}", events.await);
     events.abort();
 }
+
+/// A consumer whose partition queues were split once, before it subscribed:
+/// do its records still come on them after the group assigns the
+/// partitions, takes them away and gives them back?
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queues_split_before_subscribing_survive_rebalances() {
+    let cluster = MockCluster::new(1).unwrap();
+    cluster.create_topic("g", 2, 1).unwrap();
+    let servers = cluster.bootstrap_servers();
+    let producer: BaseProducer = ClientConfig::new().set("bootstrap.servers", &servers).create().unwrap();
+    let member = |name: &str| -> Arc<StreamConsumer<Stats>> {
+        Arc::new(
+            ClientConfig::new()
+                .set("bootstrap.servers", &servers)
+                .set("group.id", "split-early")
+                .set("client.id", name)
+                .set("enable.auto.commit", "true")
+                .set("auto.commit.interval.ms", "100")
+                .set("auto.offset.reset", "earliest")
+                .set("session.timeout.ms", "6000")
+                .set("heartbeat.interval.ms", "500")
+                .set("fetch.wait.max.ms", "50")
+                .set("partition.assignment.strategy", "range")
+                .create_with_context(Stats::default())
+                .unwrap(),
+        )
+    };
+    let first = member("first");
+    let queues = [first.split_partition_queue("g", 0).unwrap(), first.split_partition_queue("g", 1).unwrap()];
+    first.subscribe(&["g"]).unwrap();
+    let on_main = Arc::new(Mutex::new(Vec::new()));
+    let pump = |consumer: Arc<StreamConsumer<Stats>>| {
+        let on_main = on_main.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Ok(m) = consumer.recv().await {
+                    on_main.lock().unwrap().push((m.partition(), m.offset()));
+                }
+            }
+        })
+    };
+    let first_pump = pump(first.clone());
+    // Alone: both partitions come on their queues.
+    produce_to(&producer, "g", 0, 10);
+    produce_to(&producer, "g", 1, 10);
+    assert_eq!(read_n(&queues[0], 10).await, (0..10).collect::<Vec<_>>(), "partition 0, first assignment");
+    assert_eq!(read_n(&queues[1], 10).await, (0..10).collect::<Vec<_>>(), "partition 1, first assignment");
+    // A second member joins: partition 1 goes to it.
+    let second = member("second");
+    second.subscribe(&["g"]).unwrap();
+    let second_pump = pump(second.clone());
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let taken = second.assignment().unwrap();
+    assert_eq!(taken.elements().iter().map(|e| e.partition()).collect::<Vec<_>>(), [1], "the second member's share");
+    produce_to(&producer, "g", 0, 10);
+    assert_eq!(read_n(&queues[0], 10).await, (10..20).collect::<Vec<_>>(), "partition 0 after the rebalance");
+    // It leaves: partition 1 comes back, on its queue, from where the second left it.
+    second_pump.abort();
+    drop(second);
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    produce_to(&producer, "g", 1, 10);
+    let after = read_n(&queues[1], 10).await;
+    eprintln!("partition 1 after it came back: {after:?}; on the main queue: {:?}", on_main.lock().unwrap());
+    assert!(after.ends_with(&(10..20).collect::<Vec<_>>()), "partition 1 after it came back: {after:?}");
+    first_pump.abort();
+}
+
+fn produce_to(producer: &BaseProducer, topic: &str, partition: i32, n: usize) {
+    for _ in 0..n {
+        while producer.send(BaseRecord::<(), [u8]>::to(topic).partition(partition).payload(&b"x"[..])).is_err() {
+            producer.poll(Duration::from_millis(10));
+        }
+    }
+    producer.flush(Duration::from_secs(30)).unwrap();
+}
+
+async fn read_n(queue: &kafka::rdkafka::consumer::stream_consumer::StreamPartitionQueue<Stats>, n: usize) -> Vec<i64> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        match tokio::time::timeout(Duration::from_secs(15), queue.recv()).await {
+            Ok(Ok(m)) => got.push(m.offset()),
+            Ok(Err(e)) => panic!("{e}"),
+            Err(_) => break,
+        }
+    }
+    got
+}
