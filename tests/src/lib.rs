@@ -250,7 +250,9 @@ pub async fn group_settled(config: &KafkaConfig, group: &str, members: usize) {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = String::new();
     while Instant::now() < deadline {
-        if let Ok(list) = client.fetch_group_list(Some(group), Duration::from_secs(5)) {
+        // Blocking: other tasks of the test move to another worker meanwhile.
+        let list = kafka::client::blocking(|| client.fetch_group_list(Some(group), Duration::from_secs(5)));
+        if let Ok(list) = list {
             if let Some(g) = list.groups().first() {
                 seen = format!("state {}, {} members", g.state(), g.members().len());
                 if g.state() == "Stable" && g.members().len() == members {

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -24,6 +24,7 @@ use crate::client::{base_config, Error};
 use crate::lease::{Lease, Leases, Ticket};
 use crate::offsets::OffsetTracker;
 
+mod handover;
 mod pause;
 mod rebalance;
 
@@ -69,6 +70,14 @@ struct Shared {
     rebalances: tokio::sync::watch::Sender<u64>,
     /// Topics subscribed to but not read ([`AckingConsumer::subscribe_beside`]).
     passive: Vec<String>,
+    /// Per topic, the group that read it before this one ([`AckingConsumer::subscribe_after`]).
+    predecessors: HashMap<String, String>,
+    /// Partitions waiting for their predecessor group to let go ([`handover`]).
+    handovers: Mutex<handover::Pending>,
+    /// A client of no group, for looking groups up.
+    admin: rdkafka::ClientConfig,
+    /// The consumer itself, for the handover thread: set once it is made.
+    me: OnceLock<Weak<StreamConsumer<AckContext>>>,
 }
 
 impl Shared {
@@ -139,7 +148,7 @@ pub fn prefetch(records: usize) -> [(&'static str, String); 3] {
 
 /// A consumer whose offsets advance only through [`AckingConsumer::ack`].
 pub struct AckingConsumer {
-    consumer: StreamConsumer<AckContext>,
+    consumer: Arc<StreamConsumer<AckContext>>,
     shared: Arc<Shared>,
     /// Liveness: the loop reading this consumer comes round ([`Self::beat`]).
     beat: Arc<counters::health::Beat>,
@@ -176,6 +185,27 @@ impl AckingConsumer {
         passive: &[&str],
         extra: &[(&str, &str)],
     ) -> Result<Self, Error> {
+        Self::subscribe_after(config, group, topics, passive, extra, &[])
+    }
+
+    /// [`AckingConsumer::subscribe_beside`], taking topics over from the
+    /// groups that read them before (`predecessors`: topic, group), as when
+    /// a new version reads a topic in a group of another name. A partition
+    /// this group has no committed offset for is not read while the old
+    /// group has a member (both would work on its records), and then starts
+    /// at the old group's committed offset ([`handover`]).
+    pub fn subscribe_after(
+        config: &KafkaConfig,
+        group: &str,
+        topics: &[&str],
+        passive: &[&str],
+        extra: &[(&str, &str)],
+        predecessors: &[(&str, &str)],
+    ) -> Result<Self, Error> {
+        let mut admin = base_config(config);
+        for (k, v) in &config.properties {
+            admin.set(k, v);
+        }
         let mut lookup = base_config(config);
         lookup.set("group.id", group).set("enable.auto.commit", "false").set("isolation.level", "read_uncommitted");
         for (k, v) in &config.properties {
@@ -197,6 +227,10 @@ impl AckingConsumer {
             rewind: crate::quirks::rewind(config.broker_quirks),
             rebalances: tokio::sync::watch::Sender::new(0),
             passive: passive.iter().map(|t| t.to_string()).collect(),
+            predecessors: predecessors.iter().map(|(t, g)| (t.to_string(), g.to_string())).collect(),
+            handovers: Mutex::new(handover::Pending::default()),
+            admin,
+            me: OnceLock::new(),
         });
         let mut cc = base_config(config);
         cc.set("group.id", group)
@@ -213,8 +247,9 @@ impl AckingConsumer {
         for (k, v) in &config.properties {
             cc.set(k, v);
         }
-        let consumer: StreamConsumer<AckContext> =
-            cc.create_with_context(AckContext { shared: shared.clone() }).map_err(Error::Create)?;
+        let consumer: Arc<StreamConsumer<AckContext>> =
+            Arc::new(cc.create_with_context(AckContext { shared: shared.clone() }).map_err(Error::Create)?);
+        let _ = shared.me.set(Arc::downgrade(&consumer));
         CONSUMERS.lock().unwrap_or_else(|e| e.into_inner()).push(Arc::downgrade(&shared));
         let all: Vec<&str> = topics.iter().chain(passive).copied().collect();
         consumer

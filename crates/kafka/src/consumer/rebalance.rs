@@ -56,6 +56,7 @@ impl ConsumerContext for AckContext {
                     tracing::error!(error = %e, "cannot take the assigned partitions");
                 }
                 self.pause_passive(consumer, tpl);
+                super::handover::hold(&self.shared, consumer, tpl);
                 self.shared.in_group.set(true);
                 tracing::info!(partitions = tpl.count(), "partitions assigned");
             }
@@ -172,6 +173,7 @@ impl AckContext {
             revoked.push((topic.clone(), *partition));
         }
         drop(assignment);
+        super::handover::forget(&self.shared, partitions);
         // An assignment not yet taken is void now.
         self.shared.assigned.lock().unwrap_or_else(|e| e.into_inner()).retain(|k| !partitions.contains(k));
     }

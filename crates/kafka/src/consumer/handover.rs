@@ -1,0 +1,250 @@
+//! Taking a topic over from the group that read it before
+//! ([`AckingConsumer::subscribe_after`]): in a rolling update that changes
+//! which group reads a topic, members of the old group and of the new one
+//! run side by side, and both would work on the same records.
+//!
+//! So a partition assigned to this group with no committed offset of its
+//! own is paused as soon as it is assigned, and a thread of the consumer
+//! looks the old group up once a second (ListGroups and DescribeGroups,
+//! which tansu answers too). Once the old group has no member left — its
+//! last member committed what it finished as it left — the partition is
+//! sought to the old group's committed offset (from its beginning when the
+//! old group committed none), resumed, and that offset stored as this
+//! group's own. A partition this group has committed an offset for is read
+//! at once: it was taken over before.
+//!
+//! Going back (a rollback to the version of the old group) is not covered:
+//! the old group starts again from where it left off, and requests the new
+//! group finished since are redone (as after a crash; DESIGN principle 2).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
+use rdkafka::{Offset, TopicPartitionList};
+
+use super::rebalance::AckContext;
+use super::Shared;
+#[cfg(doc)]
+use super::AckingConsumer;
+
+/// A waiting partition, and the assignment it waits for.
+type Waiting<'a> = (&'a (String, i32), u64);
+
+/// How often the old groups are looked up while a partition waits.
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+
+/// The partitions waiting for the group that read them before.
+#[derive(Default)]
+pub(super) struct Pending {
+    /// Per partition: the old group, and which assignment it waits for
+    /// (a partition revoked and assigned again waits afresh).
+    waiting: HashMap<(String, i32), (String, u64)>,
+    assignments: u64,
+    /// A thread is looking the old groups up.
+    looking: bool,
+}
+
+/// After an assignment: pauses the partitions that wait for their old
+/// group, and starts the thread that looks it up if none runs.
+pub(super) fn hold(shared: &Arc<Shared>, consumer: &BaseConsumer<AckContext>, tpl: &TopicPartitionList) {
+    if shared.predecessors.is_empty() {
+        return;
+    }
+    let mut waiting = Vec::new();
+    {
+        let assignment = shared.assignment();
+        for elem in tpl.elements() {
+            let key = (elem.topic().to_owned(), elem.partition());
+            let own = assignment.get(&key).copied().flatten();
+            if let (None, Some(old)) = (own, shared.predecessors.get(elem.topic())) {
+                waiting.push((key, old.clone()));
+            }
+        }
+    }
+    if waiting.is_empty() {
+        return;
+    }
+    let mut paused = TopicPartitionList::new();
+    for ((topic, partition), _) in &waiting {
+        paused.add_partition(topic, *partition);
+    }
+    if let Err(e) = consumer.pause(&paused) {
+        tracing::error!(error = %e, "cannot hold back partitions for their old group");
+    }
+    let mut pending = shared.handovers.lock().unwrap_or_else(|e| e.into_inner());
+    pending.assignments += 1;
+    let id = pending.assignments;
+    for ((topic, partition), old) in waiting {
+        tracing::info!(topic, partition, old_group = %old, "partition waits until its old group has no member");
+        pending.waiting.insert((topic, partition), (old, id));
+    }
+    if !pending.looking {
+        pending.looking = true;
+        let shared = shared.clone();
+        let started = std::thread::Builder::new().name("kafka-handover".into()).spawn(move || look(&shared));
+        if let Err(e) = started {
+            pending.looking = false;
+            tracing::error!(error = %e, "cannot start the handover thread; held partitions wait for the next assignment");
+        }
+    }
+}
+
+/// Revoked partitions wait no more.
+pub(super) fn forget(shared: &Shared, partitions: &[(String, i32)]) {
+    let mut pending = shared.handovers.lock().unwrap_or_else(|e| e.into_inner());
+    for key in partitions {
+        pending.waiting.remove(key);
+    }
+}
+
+/// The handover thread: until no partition waits (or the consumer is gone),
+/// looks each old group up and starts the partitions it let go.
+fn look(shared: &Arc<Shared>) {
+    let admin: Option<BaseConsumer> = match shared.admin.create() {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot make the client that looks old groups up");
+            None
+        }
+    };
+    // Per old group, how many looks in a row it was missing from the list.
+    let mut missing = HashMap::new();
+    loop {
+        let waiting: Vec<((String, i32), (String, u64))> = {
+            let mut pending = shared.handovers.lock().unwrap_or_else(|e| e.into_inner());
+            let closing = shared.closing.load(std::sync::atomic::Ordering::SeqCst);
+            if pending.waiting.is_empty() || closing || admin.is_none() {
+                pending.looking = false;
+                return;
+            }
+            pending.waiting.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        };
+        let Some(consumer) = shared.me.get().and_then(std::sync::Weak::upgrade) else {
+            shared.handovers.lock().unwrap_or_else(|e| e.into_inner()).looking = false;
+            return;
+        };
+        let mut groups: HashMap<&str, Vec<Waiting<'_>>> = HashMap::new();
+        for (key, (old, id)) in &waiting {
+            groups.entry(old.as_str()).or_default().push((key, *id));
+        }
+        for (old, partitions) in groups {
+            if let Some(admin) = &admin {
+                if let Some(committed) = let_go(admin, shared, old, &partitions, &mut missing) {
+                    start(shared, &consumer, old, &partitions, &committed);
+                }
+            }
+        }
+        drop(consumer);
+        std::thread::sleep(LOOK_EVERY);
+    }
+}
+
+/// Looks in a row an old group must be missing from the broker's list,
+/// with nothing committed, before a partition waits for it no more: tansu
+/// may leave a group out of the list for a moment after its first member
+/// joined, before anything is committed.
+const MISSING_LOOKS: u32 = 3;
+
+/// The old group's committed offsets of `partitions`, once it has let them
+/// go: it is listed without a member (Empty, or Dead), or it has been
+/// missing from the list [`MISSING_LOOKS`] times in a row with nothing
+/// committed (it never existed). `None` while it may still be read, or
+/// cannot be looked up.
+fn let_go(
+    admin: &BaseConsumer,
+    shared: &Shared,
+    old: &str,
+    partitions: &[Waiting<'_>],
+    missing: &mut HashMap<String, u32>,
+) -> Option<TopicPartitionList> {
+    let list = match admin.fetch_group_list(Some(old), Duration::from_secs(5)) {
+        Ok(list) => list,
+        Err(e) => {
+            tracing::debug!(old_group = old, error = %e, "cannot look the old group up; asking again");
+            return None;
+        }
+    };
+    let listed = list.groups().iter().find(|g| g.name() == old);
+    if let Some(group) = listed {
+        let empty = group.members().is_empty() && matches!(group.state(), "Empty" | "Dead");
+        if !empty {
+            tracing::debug!(old_group = old, members = group.members().len(), state = group.state(), "old group still read");
+            return None;
+        }
+    }
+    let mut tpl = TopicPartitionList::new();
+    for ((topic, partition), _) in partitions {
+        tpl.add_partition(topic, *partition);
+    }
+    let mut lookup = shared.offsets.clone();
+    lookup.set("group.id", old);
+    let committed = match lookup.create::<BaseConsumer>().and_then(|c| c.committed_offsets(tpl, Duration::from_secs(10)))
+    {
+        Ok(c) if c.elements().iter().all(|e| e.error().is_ok()) => c,
+        Ok(_) => return None,
+        Err(e) => {
+            tracing::debug!(old_group = old, error = %e, "cannot read the old group's offsets; asking again");
+            return None;
+        }
+    };
+    if listed.is_none() {
+        let nothing = committed.elements().iter().all(|e| !matches!(e.offset(), Offset::Offset(_)));
+        let looks = missing.entry(old.to_owned()).or_default();
+        *looks = if nothing { *looks + 1 } else { 0 };
+        if *looks < MISSING_LOOKS {
+            tracing::debug!(old_group = old, looks = *looks, committed = !nothing, "old group not listed; asking again");
+            return None;
+        }
+    }
+    Some(committed)
+}
+
+/// Starts the partitions the old group let go at its committed offsets
+/// (`rewind` records early on a quirky broker, like an assignment), unless
+/// they were revoked or assigned afresh meanwhile.
+fn start(
+    shared: &Shared,
+    consumer: &StreamConsumer<AckContext>,
+    old: &str,
+    partitions: &[Waiting<'_>],
+    committed: &TopicPartitionList,
+) {
+    let mut pending = shared.handovers.lock().unwrap_or_else(|e| e.into_inner());
+    for ((topic, partition), id) in partitions {
+        let key = (topic.clone(), *partition);
+        if pending.waiting.get(&key).map(|(_, i)| *i) != Some(*id) {
+            continue;
+        }
+        pending.waiting.remove(&key);
+        let at = committed.find_partition(topic, *partition).and_then(|e| match e.offset() {
+            Offset::Offset(at) => Some(at),
+            _ => None,
+        });
+        let from = match at {
+            Some(at) if at > 0 && shared.rewind > 0 => {
+                shared.resume_at.lock().unwrap_or_else(|e| e.into_inner()).insert(key.clone(), at);
+                Offset::Offset((at - shared.rewind).max(0))
+            }
+            Some(at) => Offset::Offset(at),
+            None => Offset::Beginning,
+        };
+        shared.assignment().insert(key, at);
+        let mut tpl = TopicPartitionList::new();
+        let started = tpl
+            .add_partition_offset(topic, *partition, from)
+            .and_then(|()| consumer.seek_partitions(tpl.clone(), Duration::from_secs(10)).map(|_| ()))
+            .and_then(|()| consumer.resume(&tpl));
+        // Stored (and so committed with the next auto-commit) at once: the
+        // partition counts as taken over even if no record follows.
+        let mut taken = TopicPartitionList::new();
+        let started = started
+            .and_then(|()| taken.add_partition_offset(topic, *partition, Offset::Offset(at.unwrap_or(0))))
+            .and_then(|()| consumer.store_offsets(&taken));
+        match started {
+            Ok(()) => tracing::info!(topic, partition, old_group = old, offset = ?at, "partition taken over from its old group"),
+            Err(e) => tracing::error!(topic, partition, error = %e, "cannot start a partition taken over"),
+        }
+    }
+}
