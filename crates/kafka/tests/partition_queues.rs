@@ -181,16 +181,22 @@ async fn queues_split_before_subscribing_survive_rebalances() {
     let taken = second.assignment().unwrap();
     assert_eq!(taken.elements().iter().map(|e| e.partition()).collect::<Vec<_>>(), [1], "the second member's share");
     produce_to(&producer, "g", 0, 10);
-    assert_eq!(read_n(&queues[0], 10).await, (10..20).collect::<Vec<_>>(), "partition 0 after the rebalance");
-    // It leaves: partition 1 comes back, on its queue, from where the second left it.
-    second_pump.abort();
-    drop(second);
+    // From the committed offset: what the last auto-commit before the
+    // rebalance left out comes again first.
+    let after = read_until(&queues[0], 19).await;
+    assert!(after.ends_with(&(10..20).collect::<Vec<_>>()), "partition 0 after the rebalance: {after:?}");
+    // It leaves the group: partition 1 comes back, on its queue, from where the second left it.
+    second.unsubscribe();
     tokio::time::sleep(Duration::from_secs(8)).await;
     produce_to(&producer, "g", 1, 10);
-    let after = read_n(&queues[1], 10).await;
+    let after = read_until(&queues[1], 19).await;
     eprintln!("partition 1 after it came back: {after:?}; on the main queue: {:?}", on_main.lock().unwrap());
     assert!(after.ends_with(&(10..20).collect::<Vec<_>>()), "partition 1 after it came back: {after:?}");
+    // Closing a member of a group of the mock cluster can hang (librdkafka
+    // 2.12): the consumers are left to the end of the process.
     first_pump.abort();
+    second_pump.abort();
+    std::mem::forget((queues, first, second));
 }
 
 fn produce_to(producer: &BaseProducer, topic: &str, partition: i32, n: usize) {
@@ -205,6 +211,19 @@ fn produce_to(producer: &BaseProducer, topic: &str, partition: i32, n: usize) {
 async fn read_n(queue: &kafka::rdkafka::consumer::stream_consumer::StreamPartitionQueue<Stats>, n: usize) -> Vec<i64> {
     let mut got = Vec::new();
     while got.len() < n {
+        match tokio::time::timeout(Duration::from_secs(15), queue.recv()).await {
+            Ok(Ok(m)) => got.push(m.offset()),
+            Ok(Err(e)) => panic!("{e}"),
+            Err(_) => break,
+        }
+    }
+    got
+}
+
+/// Reads until offset `last` comes (or nothing comes for 15 s).
+async fn read_until(queue: &kafka::rdkafka::consumer::stream_consumer::StreamPartitionQueue<Stats>, last: i64) -> Vec<i64> {
+    let mut got = Vec::new();
+    while got.last() != Some(&last) {
         match tokio::time::timeout(Duration::from_secs(15), queue.recv()).await {
             Ok(Ok(m)) => got.push(m.offset()),
             Ok(Err(e)) => panic!("{e}"),
