@@ -82,6 +82,7 @@ async fn the_new_group_waits_for_the_old_one_and_starts_where_it_left_off() {
 
     // A topic whose old group never existed is read from its beginning.
     publish(&kafka, "fresh", 4).await;
-    let fresh = AckingConsumer::subscribe_after(&kafka, "fresh-new", &["fresh"], &[], &[], &[("fresh", "fresh-old")]).unwrap();
+    let fresh =
+        AckingConsumer::subscribe_after(&kafka, "fresh-new", &["fresh"], &[], &[], &[("fresh", "fresh-old")]).unwrap();
     assert_eq!(read(&fresh, 4, Duration::from_secs(30)).await.len(), 4);
 }

@@ -221,7 +221,10 @@ async fn read_n(queue: &kafka::rdkafka::consumer::stream_consumer::StreamPartiti
 }
 
 /// Reads until offset `last` comes (or nothing comes for 15 s).
-async fn read_until(queue: &kafka::rdkafka::consumer::stream_consumer::StreamPartitionQueue<Stats>, last: i64) -> Vec<i64> {
+async fn read_until(
+    queue: &kafka::rdkafka::consumer::stream_consumer::StreamPartitionQueue<Stats>,
+    last: i64,
+) -> Vec<i64> {
     let mut got = Vec::new();
     while got.last() != Some(&last) {
         match tokio::time::timeout(Duration::from_secs(15), queue.recv()).await {

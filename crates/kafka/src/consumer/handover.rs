@@ -25,9 +25,9 @@ use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::rebalance::AckContext;
-use super::Shared;
 #[cfg(doc)]
 use super::AckingConsumer;
+use super::Shared;
 
 /// A waiting partition, and the assignment it waits for.
 type Waiting<'a> = (&'a (String, i32), u64);
@@ -170,7 +170,12 @@ fn let_go(
     if let Some(group) = listed {
         let empty = group.members().is_empty() && matches!(group.state(), "Empty" | "Dead");
         if !empty {
-            tracing::debug!(old_group = old, members = group.members().len(), state = group.state(), "old group still read");
+            tracing::debug!(
+                old_group = old,
+                members = group.members().len(),
+                state = group.state(),
+                "old group still read"
+            );
             return None;
         }
     }
@@ -180,21 +185,26 @@ fn let_go(
     }
     let mut lookup = shared.offsets.clone();
     lookup.set("group.id", old);
-    let committed = match lookup.create::<BaseConsumer>().and_then(|c| c.committed_offsets(tpl, Duration::from_secs(10)))
-    {
-        Ok(c) if c.elements().iter().all(|e| e.error().is_ok()) => c,
-        Ok(_) => return None,
-        Err(e) => {
-            tracing::debug!(old_group = old, error = %e, "cannot read the old group's offsets; asking again");
-            return None;
-        }
-    };
+    let committed =
+        match lookup.create::<BaseConsumer>().and_then(|c| c.committed_offsets(tpl, Duration::from_secs(10))) {
+            Ok(c) if c.elements().iter().all(|e| e.error().is_ok()) => c,
+            Ok(_) => return None,
+            Err(e) => {
+                tracing::debug!(old_group = old, error = %e, "cannot read the old group's offsets; asking again");
+                return None;
+            }
+        };
     if listed.is_none() {
         let nothing = committed.elements().iter().all(|e| !matches!(e.offset(), Offset::Offset(_)));
         let looks = missing.entry(old.to_owned()).or_default();
         *looks = if nothing { *looks + 1 } else { 0 };
         if *looks < MISSING_LOOKS {
-            tracing::debug!(old_group = old, looks = *looks, committed = !nothing, "old group not listed; asking again");
+            tracing::debug!(
+                old_group = old,
+                looks = *looks,
+                committed = !nothing,
+                "old group not listed; asking again"
+            );
             return None;
         }
     }
@@ -243,7 +253,9 @@ fn start(
             .and_then(|()| taken.add_partition_offset(topic, *partition, Offset::Offset(at.unwrap_or(0))))
             .and_then(|()| consumer.store_offsets(&taken));
         match started {
-            Ok(()) => tracing::info!(topic, partition, old_group = old, offset = ?at, "partition taken over from its old group"),
+            Ok(()) => {
+                tracing::info!(topic, partition, old_group = old, offset = ?at, "partition taken over from its old group")
+            }
             Err(e) => tracing::error!(topic, partition, error = %e, "cannot start a partition taken over"),
         }
     }
