@@ -46,10 +46,18 @@ pub(super) struct Pending {
     looking: bool,
 }
 
+impl Pending {
+    /// The partitions of `topic` that wait for their old group.
+    pub(super) fn waits(&self, topic: &str) -> Vec<i32> {
+        self.waiting.keys().filter(|(t, _)| t == topic).map(|(_, p)| *p).collect()
+    }
+}
+
 /// After an assignment: pauses the partitions that wait for their old
 /// group, and starts the thread that looks it up if none runs.
 pub(super) fn hold(shared: &Arc<Shared>, consumer: &BaseConsumer<AckContext>, tpl: &TopicPartitionList) {
-    if shared.predecessors.is_empty() {
+    let predecessors = shared.predecessors.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if predecessors.is_empty() {
         return;
     }
     let mut waiting = Vec::new();
@@ -58,7 +66,7 @@ pub(super) fn hold(shared: &Arc<Shared>, consumer: &BaseConsumer<AckContext>, tp
         for elem in tpl.elements() {
             let key = (elem.topic().to_owned(), elem.partition());
             let own = assignment.get(&key).copied().flatten();
-            if let (None, Some(old)) = (own, shared.predecessors.get(elem.topic())) {
+            if let (None, Some(old)) = (own, predecessors.get(elem.topic())) {
                 waiting.push((key, old.clone()));
             }
         }
