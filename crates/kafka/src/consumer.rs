@@ -55,6 +55,9 @@ struct Shared {
     /// Readiness: the group gave this member its partitions (none is an
     /// answer too) and has not taken them back since.
     in_group: Arc<counters::health::Check>,
+    /// Subscribed to nothing ([`AckingConsumer::subscribe_readers`]): ready
+    /// without a group.
+    unsubscribed: AtomicBool,
     /// Set when the owner closes the consumer: the revocation librdkafka
     /// runs while closing must not wait on the group (see [`AckContext::give_up`]).
     closing: AtomicBool,
@@ -263,6 +266,7 @@ impl AckingConsumer {
             assignment: Mutex::new(HashMap::new()),
             revoke_timeout: config.revoke_timeout,
             closing: AtomicBool::new(false),
+            unsubscribed: AtomicBool::new(false),
             in_group: counters::health::check(format!("kafka group {group}: partitions assigned"), false),
             rewind: crate::quirks::rewind(config.broker_quirks),
             rebalances: tokio::sync::watch::Sender::new(0),

@@ -30,8 +30,8 @@ struct Lane {
     consumer: Arc<AckingConsumer>,
     /// Each topic read, by connection, with the group that read it before.
     topics: BTreeMap<String, (String, String)>,
-    /// What the consumer is subscribed to now.
-    subscribed: Vec<String>,
+    /// What the consumer is subscribed to now (`None`: not yet told).
+    subscribed: Option<Vec<String>>,
 }
 
 /// The lane consumers of a process.
@@ -57,7 +57,7 @@ impl Consumers {
         for lane in LANES {
             let group = format!("{}.senders{}", kafka.group_prefix, lane_suffix(lane));
             let consumer = AckingConsumer::shared(kafka, &group, &extra)?;
-            lanes.push(Lane { group, consumer, topics: BTreeMap::new(), subscribed: Vec::new() });
+            lanes.push(Lane { group, consumer, topics: BTreeMap::new(), subscribed: None });
         }
         Ok(Consumers { lanes: Mutex::new(lanes), group_prefix: kafka.group_prefix.clone() })
     }
@@ -86,14 +86,14 @@ impl Consumers {
     pub fn subscribe(&self) -> Result<(), kafka::Error> {
         for lane in self.lock().iter_mut() {
             let wanted: Vec<String> = lane.topics.keys().cloned().collect();
-            if wanted == lane.subscribed {
+            if lane.subscribed.as_ref() == Some(&wanted) {
                 continue;
             }
             let topics: Vec<(String, Option<String>)> =
                 lane.topics.iter().map(|(t, (_, old))| (t.clone(), Some(old.clone()))).collect();
             lane.consumer.subscribe_readers(&topics)?;
             tracing::info!(group = %lane.group, topics = wanted.len(), "lane consumer subscribed");
-            lane.subscribed = wanted;
+            lane.subscribed = Some(wanted);
         }
         Ok(())
     }

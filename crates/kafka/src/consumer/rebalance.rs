@@ -63,7 +63,7 @@ impl ConsumerContext for AckContext {
             RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
                 let partitions: Vec<(String, i32)> =
                     tpl.elements().iter().map(|e| (e.topic().to_owned(), e.partition())).collect();
-                self.shared.in_group.set(false);
+                self.shared.in_group.set(self.shared.unsubscribed.load(Ordering::SeqCst));
                 let lost = consumer.assignment_lost();
                 blocking(|| self.give_up(consumer, &partitions, lost));
                 if let Err(e) = consumer.unassign() {

@@ -137,8 +137,11 @@ impl AckingConsumer {
             }
         }
         let names: Vec<&str> = topics.iter().map(|(t, _)| t.as_str()).collect();
+        self.shared.unsubscribed.store(names.is_empty(), std::sync::atomic::Ordering::SeqCst);
         if names.is_empty() {
             self.consumer.unsubscribe();
+            // Nothing to be given: not a reason to be unready.
+            self.shared.in_group.set(true);
             return Ok(());
         }
         self.consumer
