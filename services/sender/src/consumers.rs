@@ -119,9 +119,11 @@ impl Consumers {
 
     /// Shutdown, once every connection's sender stopped: final commits, and
     /// the consumers leave their groups.
-    pub fn close(&self) {
-        for lane in self.lock().iter() {
-            lane.consumer.commit_and_close();
+    pub async fn close(&self) {
+        let consumers: Vec<Arc<AckingConsumer>> = self.lock().iter().map(|l| l.consumer.clone()).collect();
+        for consumer in consumers {
+            consumer.commit_and_close();
+            consumer.close_readers().await;
         }
     }
 }

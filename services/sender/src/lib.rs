@@ -198,7 +198,7 @@ async fn run(built: Sender) -> Result<(), Error> {
         }
     }
     let _ = reports.await;
-    senders.shared.consumers.close();
+    senders.shared.consumers.close().await;
     producer.flush(std::time::Duration::from_secs(10));
     producer.check()?;
     result

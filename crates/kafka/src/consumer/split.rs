@@ -149,6 +149,29 @@ impl AckingConsumer {
             .map_err(|source| Error::Subscribe { topics: names.iter().map(|t| t.to_string()).collect(), source })
     }
 
+    /// Shutdown of a shared consumer, once its readers are gone and after
+    /// [`AckingConsumer::commit_and_close`]: leaves the group, waits (a
+    /// while) for the revocation, then empties every partition queue before
+    /// dropping it. A record left in a split queue keeps a reference to its
+    /// partition, and librdkafka's close waits for those for ever
+    /// (rust-rdkafka's drop polls until the consumer is closed).
+    pub async fn close_readers(&self) {
+        self.consumer.unsubscribe();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !self.shared.assignment().is_empty() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let queues: Vec<Arc<PartitionQueue>> =
+            self.queues.lock().unwrap_or_else(|e| e.into_inner()).drain().map(|(_, q)| q).collect();
+        let mut dropped = 0usize;
+        for queue in &queues {
+            while let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(20), queue.recv()).await {
+                dropped += 1;
+            }
+        }
+        tracing::debug!(group = %self.group, queues = queues.len(), dropped, "partition queues emptied");
+    }
+
     /// Stops reading `topic` for good: its partition queues go.
     pub fn forget_topic(&self, topic: &str) {
         self.queues.lock().unwrap_or_else(|e| e.into_inner()).retain(|(t, _), _| t != topic);
