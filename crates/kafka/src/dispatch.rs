@@ -21,10 +21,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::consumer::Reader;
 use crate::lease::Lease;
 #[cfg(doc)]
 use crate::trace;
-use crate::consumer::Reader;
 
 /// How a dispatch loop runs.
 #[derive(Debug, Clone, Copy)]
@@ -48,11 +48,7 @@ pub struct StateTopic<'a> {
 }
 
 /// Drops what revoked partitions left here: their next owner redoes it.
-fn forget_revoked(
-    reader: &Reader,
-    held: &mut HashMap<i32, VecDeque<OwnedMessage>>,
-    state: Option<&StateTopic<'_>>,
-) {
+fn forget_revoked(reader: &Reader, held: &mut HashMap<i32, VecDeque<OwnedMessage>>, state: Option<&StateTopic<'_>>) {
     for (_, partition) in reader.take_revoked() {
         drop(held.remove(&partition));
         if let Some(state) = state {

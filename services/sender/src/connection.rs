@@ -19,9 +19,9 @@
 use std::sync::Arc;
 
 use events::{ErrorCode, Priority, SchemaLookup, Status};
+use kafka::consumer::Reader;
 use kafka::lease::Lease;
 use kafka::rdkafka::message::{Message, OwnedMessage};
-use kafka::consumer::Reader;
 use kafka::{trace, Producer};
 use records::links::Links;
 use records::Reroute;

@@ -100,21 +100,10 @@ impl Consumers {
 
     /// `connection` was removed: its topics are read no more.
     pub fn remove(&self, connection: &str) -> Result<(), kafka::Error> {
-        let mut gone = Vec::new();
         for lane in self.lock().iter_mut() {
-            lane.topics.retain(|topic, (c, _)| {
-                let keep = c != connection;
-                if !keep {
-                    gone.push((lane.consumer.clone(), topic.clone()));
-                }
-                keep
-            });
+            lane.topics.retain(|_, (c, _)| c != connection);
         }
-        self.subscribe()?;
-        for (consumer, topic) in gone {
-            consumer.forget_topic(&topic);
-        }
-        Ok(())
+        self.subscribe()
     }
 
     /// Shutdown, once every connection's sender stopped: final commits, and

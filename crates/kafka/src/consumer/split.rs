@@ -84,7 +84,11 @@ impl AckingConsumer {
     /// A reader of `topic` (`partitions` partitions) of this shared
     /// consumer. Its partitions are split off now: make it before the
     /// consumer subscribes to `topic`. A reader made again for a topic
-    /// (its owner restarted) takes over the same queues.
+    /// (its owner restarted) takes over the same queues. The queues of a
+    /// topic no longer read (its owner removed) stay until
+    /// [`AckingConsumer::close_readers`] empties them: dropping a queue
+    /// with records in it would keep their partition referenced, and close
+    /// would wait for it for ever.
     pub fn reader(self: &Arc<Self>, topic: &str, partitions: i32) -> Reader {
         let mut split = self.queues.lock().unwrap_or_else(|e| e.into_inner());
         let queues = (0..partitions)
@@ -170,11 +174,6 @@ impl AckingConsumer {
             }
         }
         tracing::debug!(group = %self.group, queues = queues.len(), dropped, "partition queues emptied");
-    }
-
-    /// Stops reading `topic` for good: its partition queues go.
-    pub fn forget_topic(&self, topic: &str) {
-        self.queues.lock().unwrap_or_else(|e| e.into_inner()).retain(|(t, _), _| t != topic);
     }
 }
 
