@@ -5,8 +5,9 @@
 //!
 //! So a partition assigned to this group with no committed offset of its
 //! own is paused as soon as it is assigned, and a thread of the consumer
-//! looks the old group up once a second (ListGroups and DescribeGroups,
-//! which tansu answers too). Once the old group has no member left — its
+//! lists the broker's groups once a second (ListGroups and DescribeGroups,
+//! which tansu answers too: one list for every old group waited for). Once
+//! the old group has no member left — its
 //! last member committed what it finished as it left — the partition is
 //! sought to the old group's committed offset (from its beginning when the
 //! old group committed none), resumed, and that offset stored as this
@@ -137,11 +138,9 @@ fn look(shared: &Arc<Shared>) {
         for (key, (old, id)) in &waiting {
             groups.entry(old.as_str()).or_default().push((key, *id));
         }
-        for (old, partitions) in groups {
-            if let Some(admin) = &admin {
-                if let Some(committed) = let_go(admin, shared, old, &partitions, &mut missing) {
-                    start(shared, &consumer, old, &partitions, &committed);
-                }
+        if let Some(admin) = &admin {
+            for (old, partitions, committed) in let_go(admin, shared, groups, &mut missing) {
+                start(shared, &consumer, old, &partitions, &committed);
             }
         }
         drop(consumer);
@@ -155,68 +154,114 @@ fn look(shared: &Arc<Shared>) {
 /// joined, before anything is committed.
 const MISSING_LOOKS: u32 = 3;
 
-/// The old group's committed offsets of `partitions`, once it has let them
-/// go: it is listed without a member (Empty, or Dead), or it has been
+/// Old groups whose committed offsets are read at once: each read is a
+/// client of its own (librdkafka reads a group's offsets only as a member
+/// of it), tens of milliseconds each, and a sender with 200 connections
+/// takes 600 topics over at start-up.
+const LOOKUPS_AT_ONCE: usize = 8;
+
+/// An old group, the partitions that wait for it, and its committed offsets
+/// of them.
+type LetGo<'a> = (&'a str, Vec<Waiting<'a>>, TopicPartitionList);
+
+/// The old groups (of `groups`) that have let their partitions go, with
+/// their committed offsets: listed without a member (Empty, or Dead), or
 /// missing from the list [`MISSING_LOOKS`] times in a row with nothing
-/// committed (it never existed). `None` while it may still be read, or
-/// cannot be looked up.
-fn let_go(
+/// committed (they never existed). One list of the broker's groups per
+/// look, whatever the number of old groups.
+fn let_go<'a>(
     admin: &BaseConsumer,
     shared: &Shared,
-    old: &str,
-    partitions: &[Waiting<'_>],
+    groups: HashMap<&'a str, Vec<Waiting<'a>>>,
     missing: &mut HashMap<String, u32>,
-) -> Option<TopicPartitionList> {
-    let list = match admin.fetch_group_list(Some(old), Duration::from_secs(5)) {
+) -> Vec<LetGo<'a>> {
+    let list = match admin.fetch_group_list(None, Duration::from_secs(10)) {
         Ok(list) => list,
         Err(e) => {
-            tracing::debug!(old_group = old, error = %e, "cannot look the old group up; asking again");
-            return None;
+            tracing::debug!(error = %e, "cannot list the broker's groups; asking again");
+            return Vec::new();
         }
     };
-    let listed = list.groups().iter().find(|g| g.name() == old);
-    if let Some(group) = listed {
-        let empty = group.members().is_empty() && matches!(group.state(), "Empty" | "Dead");
-        if !empty {
-            tracing::debug!(
-                old_group = old,
-                members = group.members().len(),
-                state = group.state(),
-                "old group still read"
-            );
-            return None;
+    let mut asks = Vec::new();
+    for (old, partitions) in groups {
+        let listed = list.groups().iter().find(|g| g.name() == old);
+        match listed {
+            Some(group) if !(group.members().is_empty() && matches!(group.state(), "Empty" | "Dead")) => {
+                missing.remove(old);
+                tracing::debug!(
+                    old_group = old,
+                    members = group.members().len(),
+                    state = group.state(),
+                    "old group still read"
+                );
+            }
+            Some(_) => {
+                missing.remove(old);
+                asks.push((old, partitions, true));
+            }
+            None => {
+                let looks = missing.entry(old.to_owned()).or_default();
+                *looks += 1;
+                if *looks >= MISSING_LOOKS {
+                    asks.push((old, partitions, false));
+                } else {
+                    tracing::debug!(old_group = old, looks = *looks, "old group not listed; asking again");
+                }
+            }
         }
     }
+    let offsets = committed_of(shared, &asks);
+    let mut gone = Vec::new();
+    for ((old, partitions, listed), committed) in asks.into_iter().zip(offsets) {
+        let Some(committed) = committed else { continue };
+        let nothing = committed.elements().iter().all(|e| !matches!(e.offset(), Offset::Offset(_)));
+        if !listed && !nothing {
+            // Not listed, yet it committed: wait until the broker lists it.
+            missing.insert(old.to_owned(), 0);
+            tracing::debug!(old_group = old, "old group not listed but committed; asking again");
+            continue;
+        }
+        gone.push((old, partitions, committed));
+    }
+    gone
+}
+
+/// Each old group's committed offsets of its partitions, read
+/// [`LOOKUPS_AT_ONCE`] groups at a time; `None` where they cannot be read
+/// (asked again at the next look).
+fn committed_of(shared: &Shared, asks: &[(&str, Vec<Waiting<'_>>, bool)]) -> Vec<Option<TopicPartitionList>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let answers: Vec<std::sync::Mutex<Option<TopicPartitionList>>> =
+        asks.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..LOOKUPS_AT_ONCE.min(asks.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((old, partitions, _)) = asks.get(i) else { break };
+                let answer = committed(shared, old, partitions);
+                *answers[i].lock().unwrap_or_else(|e| e.into_inner()) = answer;
+            });
+        }
+    });
+    answers.into_iter().map(|a| a.into_inner().unwrap_or_else(|e| e.into_inner())).collect()
+}
+
+/// `old`'s committed offsets of `partitions`.
+fn committed(shared: &Shared, old: &str, partitions: &[Waiting<'_>]) -> Option<TopicPartitionList> {
     let mut tpl = TopicPartitionList::new();
     for ((topic, partition), _) in partitions {
         tpl.add_partition(topic, *partition);
     }
     let mut lookup = shared.offsets.clone();
     lookup.set("group.id", old);
-    let committed =
-        match lookup.create::<BaseConsumer>().and_then(|c| c.committed_offsets(tpl, Duration::from_secs(10))) {
-            Ok(c) if c.elements().iter().all(|e| e.error().is_ok()) => c,
-            Ok(_) => return None,
-            Err(e) => {
-                tracing::debug!(old_group = old, error = %e, "cannot read the old group's offsets; asking again");
-                return None;
-            }
-        };
-    if listed.is_none() {
-        let nothing = committed.elements().iter().all(|e| !matches!(e.offset(), Offset::Offset(_)));
-        let looks = missing.entry(old.to_owned()).or_default();
-        *looks = if nothing { *looks + 1 } else { 0 };
-        if *looks < MISSING_LOOKS {
-            tracing::debug!(
-                old_group = old,
-                looks = *looks,
-                committed = !nothing,
-                "old group not listed; asking again"
-            );
-            return None;
+    match lookup.create::<BaseConsumer>().and_then(|c| c.committed_offsets(tpl, Duration::from_secs(10))) {
+        Ok(c) if c.elements().iter().all(|e| e.error().is_ok()) => Some(c),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::debug!(old_group = old, error = %e, "cannot read the old group's offsets; asking again");
+            None
         }
     }
-    Some(committed)
 }
 
 /// Starts the partitions the old group let go at its committed offsets
