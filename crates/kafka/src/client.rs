@@ -231,11 +231,12 @@ pub fn tail(
 /// by key with the range assignor: queue and done markers, submit records and
 /// receipts, outcomes, markers and statuses) differ in partition count: one
 /// key would land in different partition numbers, and the records that must
-/// meet would go to different owners.
-pub async fn check_copartitioned(config: &KafkaConfig, topics: &[&str]) -> Result<(), Error> {
+/// meet would go to different owners. Their one partition count, when
+/// they agree.
+pub async fn check_copartitioned(config: &KafkaConfig, topics: &[&str]) -> Result<usize, Error> {
     let counts = partition_counts(config, topics).await?;
     if counts.windows(2).all(|w| w[0].1 == w[1].1) {
-        return Ok(());
+        return Ok(counts.first().map_or(0, |(_, n)| *n));
     }
     let counts = counts.iter().map(|(t, n)| format!("{t}: {n}")).collect::<Vec<_>>().join(", ");
     Err(Error::PartitionMismatch { counts })

@@ -272,7 +272,7 @@ impl AckingConsumer {
             rebalances: tokio::sync::watch::Sender::new(0),
             passive: passive.iter().map(|t| t.to_string()).collect(),
             predecessors: Mutex::new(predecessors.iter().map(|(t, g)| (t.to_string(), g.to_string())).collect()),
-            handovers: Mutex::new(handover::Pending::default()),
+            handovers: Mutex::new(handover::Pending::new(group)),
             admin,
             me: OnceLock::new(),
         });

@@ -115,11 +115,10 @@ impl Connection {
         let done_topic = &kafka_config.topics.done;
         let mut copartitioned: Vec<&str> = queues.iter().map(|(_, q)| q.as_str()).collect();
         copartitioned.push(done_topic);
-        kafka::check_copartitioned(kafka_config, &copartitioned).await?;
-        let counts = kafka::partition_counts(kafka_config, &copartitioned).await?;
+        let partitions = kafka::check_copartitioned(kafka_config, &copartitioned).await?;
         let sets = shared.done.lanes(&config.id);
         let mut lanes = Vec::new();
-        for (((lane, topic), done), (_, partitions)) in queues.iter().zip(sets).zip(counts) {
+        for ((lane, topic), done) in queues.iter().zip(sets) {
             let reader = shared.consumers.reader(*lane, &config.id, topic, partitions);
             lanes.push((*lane, shared.consumers.group(*lane), reader, done));
         }

@@ -38,6 +38,7 @@ pub mod ucp;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use futures::{StreamExt, TryStreamExt};
 use kafka::rdkafka::message::Message;
 use records::links::Links;
 use runtime::config::ConnectionConfig;
@@ -80,6 +81,9 @@ impl Connections {
     }
 }
 
+/// Connections built at once at start-up (each looks its topics up).
+const BUILDS_AT_ONCE: usize = 8;
+
 /// The senders of a process, built: the producer and the schema registry
 /// they share, and the sender of every connection configured at start-up,
 /// nothing running yet.
@@ -113,10 +117,13 @@ impl Sender {
         let ours: Vec<ConnectionConfig> = start.connections.iter().filter(|c| which.takes(c)).cloned().collect();
         let consumers = Arc::new(consumers::Consumers::new(&settings.kafka, &ours)?);
         let shared = connection::Shared { settings, producer, registry, framings, links, done, consumers };
-        let mut first = Vec::new();
-        for config in ours {
-            first.push(connection::Connection::build(&shared, config).await?);
-        }
+        // Each build looks its topics up at the broker: a few at a time
+        // (200 connections one by one took 20 s to start).
+        let first: Vec<connection::Connection> = futures::stream::iter(ours)
+            .map(|config| connection::Connection::build(&shared, config))
+            .buffered(BUILDS_AT_ONCE)
+            .try_collect()
+            .await?;
         // Once every reader is made: their partitions are split off before the first assignment.
         shared.consumers.subscribe()?;
         Ok(Sender { shared, current, which, shutdown, first })

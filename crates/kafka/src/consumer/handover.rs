@@ -37,7 +37,6 @@ type Waiting<'a> = (&'a (String, i32), u64);
 const LOOK_EVERY: Duration = Duration::from_secs(1);
 
 /// The partitions waiting for the group that read them before.
-#[derive(Default)]
 pub(super) struct Pending {
     /// Per partition: the old group, and which assignment it waits for
     /// (a partition revoked and assigned again waits afresh).
@@ -45,9 +44,27 @@ pub(super) struct Pending {
     assignments: u64,
     /// A thread is looking the old groups up.
     looking: bool,
+    /// How many wait (`smsgw_partitions_held`).
+    held: &'static counters::Gauge,
 }
 
 impl Pending {
+    pub(super) fn new(group: &str) -> Self {
+        let held = counters::partitions_held(group);
+        held.set(0);
+        Pending { waiting: HashMap::new(), assignments: 0, looking: false, held }
+    }
+
+    fn insert(&mut self, key: (String, i32), old: String, assignment: u64) {
+        self.waiting.insert(key, (old, assignment));
+        self.held.set(self.waiting.len() as i64);
+    }
+
+    fn remove(&mut self, key: &(String, i32)) {
+        self.waiting.remove(key);
+        self.held.set(self.waiting.len() as i64);
+    }
+
     /// The partitions of `topic` that wait for their old group.
     pub(super) fn waits(&self, topic: &str) -> Vec<i32> {
         self.waiting.keys().filter(|(t, _)| t == topic).map(|(_, p)| *p).collect()
@@ -87,7 +104,7 @@ pub(super) fn hold(shared: &Arc<Shared>, consumer: &BaseConsumer<AckContext>, tp
     let id = pending.assignments;
     for ((topic, partition), old) in waiting {
         tracing::info!(topic, partition, old_group = %old, "partition waits until its old group has no member");
-        pending.waiting.insert((topic, partition), (old, id));
+        pending.insert((topic, partition), old, id);
     }
     if !pending.looking {
         pending.looking = true;
@@ -104,7 +121,7 @@ pub(super) fn hold(shared: &Arc<Shared>, consumer: &BaseConsumer<AckContext>, tp
 pub(super) fn forget(shared: &Shared, partitions: &[(String, i32)]) {
     let mut pending = shared.handovers.lock().unwrap_or_else(|e| e.into_inner());
     for key in partitions {
-        pending.waiting.remove(key);
+        pending.remove(key);
     }
 }
 
@@ -280,7 +297,7 @@ fn start(
         if pending.waiting.get(&key).map(|(_, i)| *i) != Some(*id) {
             continue;
         }
-        pending.waiting.remove(&key);
+        pending.remove(&key);
         let at = committed.find_partition(topic, *partition).and_then(|e| match e.offset() {
             Offset::Offset(at) => Some(at),
             _ => None,
