@@ -64,14 +64,25 @@ impl Links {
 
     /// How long `connection` has had no bind up; `None` while it has one.
     pub fn down_for(&self, connection: &str, now: i64) -> Option<Duration> {
-        let connections = self.lock();
-        let c = connections.get(connection);
+        self.down_each([connection], now).pop().flatten()
+    }
+
+    /// [`Links::down_for`] of each of `connections`, under one lock (a
+    /// route's members, for every request it routes).
+    pub fn down_each<'a>(&self, connections: impl IntoIterator<Item = &'a str>, now: i64) -> Vec<Option<Duration>> {
+        let known = self.lock();
         let fresh = |r: &&LinkReport| now - r.at <= STALE_AFTER.as_millis() as i64;
-        if c.is_some_and(|c| c.replicas.values().filter(fresh).any(|r| r.binds > 0 && !r.stopped)) {
-            return None;
-        }
-        let since = c.and_then(|c| c.last_up).unwrap_or(self.started).max(self.started);
-        Some(Duration::from_millis(u64::try_from(now - since).unwrap_or(0)))
+        connections
+            .into_iter()
+            .map(|connection| {
+                let c = known.get(connection);
+                if c.is_some_and(|c| c.replicas.values().filter(fresh).any(|r| r.binds > 0 && !r.stopped)) {
+                    return None;
+                }
+                let since = c.and_then(|c| c.last_up).unwrap_or(self.started).max(self.started);
+                Some(Duration::from_millis(u64::try_from(now - since).unwrap_or(0)))
+            })
+            .collect()
     }
 
     /// The work waiting for `connection`: queue lag and window in use over

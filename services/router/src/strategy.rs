@@ -81,8 +81,11 @@ impl Group {
         if self.members.len() == 1 {
             return Choice { connection: &self.members[0], reason: None };
         }
-        let down: Vec<Option<Duration>> =
-            self.members.iter().map(|m| links.down_for(m, now).filter(|d| *d >= self.failover_after)).collect();
+        let down: Vec<Option<Duration>> = links
+            .down_each(self.members.iter().map(String::as_str), now)
+            .into_iter()
+            .map(|d| d.filter(|d| *d >= self.failover_after))
+            .collect();
         let up: Vec<usize> = (0..self.members.len()).filter(|&i| down[i].is_none()).collect();
         let candidates: Vec<usize> = if up.is_empty() { (0..self.members.len()).collect() } else { up.clone() };
         let chosen = match self.strategy {

@@ -24,6 +24,8 @@
 //! markers found missing, so the next restore need not look further back.
 //! See `docs/tracker.md`.
 
+mod floors;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -91,6 +93,8 @@ pub struct Finaliser {
     partial: HashMap<String, Partial>,
     /// Final events being published: tag → (partition, floor).
     in_flight: HashMap<u64, (i32, i64)>,
+    /// The floors of `partial` and `in_flight`.
+    floors: floors::Floors,
     next_tag: u64,
 }
 
@@ -102,6 +106,7 @@ impl Finaliser {
             parts: HashMap::new(),
             partial: HashMap::new(),
             in_flight: HashMap::new(),
+            floors: floors::Floors::default(),
             next_tag: 0,
         }
     }
@@ -119,9 +124,14 @@ impl Finaliser {
     /// of the partition that may still be published without its marker.
     fn floor(&self, partition: i32) -> i64 {
         let end = self.parts.get(&partition).and_then(|p| p.status_end).unwrap_or(0);
-        let pending = self.partial.values().filter(|p| p.partition == partition).map(|p| p.floor);
-        let publishing = self.in_flight.values().filter(|(p, _)| *p == partition).map(|(_, f)| *f);
-        pending.chain(publishing).fold(end, i64::min)
+        self.floors.lowest(partition).map_or(end, |lowest| lowest.min(end))
+    }
+
+    /// Takes a request waiting for segments out of `partial`.
+    fn take_partial(&mut self, id: &str) -> Option<Partial> {
+        let p = self.partial.remove(id)?;
+        self.floors.release(p.partition, p.floor);
+        Some(p)
     }
 
     /// Publishes the final event, then its marker, then acknowledges.
@@ -147,6 +157,7 @@ impl Finaliser {
         let tag = self.next_tag;
         self.next_tag += 1;
         self.in_flight.insert(tag, (partition, floor));
+        self.floors.hold(partition, floor);
         let final_event = Out::new(&self.config.status_topic, &event.request_id, payload)
             .headers(&trace)
             .header(records::STATUS_HEADER, event.status.symbol())
@@ -247,18 +258,22 @@ impl Stage for Finaliser {
                 self.part(partition).finalised.insert(id.clone(), now.ms);
                 // Segments seen so far are moot; their records go with this one.
                 let (mut tickets, floor) =
-                    self.partial.remove(&id).map_or((Vec::new(), end), |p| (p.tickets, p.floor.min(end)));
+                    self.take_partial(&id).map_or((Vec::new(), end), |p| (p.tickets, p.floor.min(end)));
                 tickets.push(ticket);
                 vec![self.publish(partition, t.event, t.trace, tickets, floor)]
             }
             Outcome::Segment(segment) => {
-                let entry = self.partial.entry(id.clone()).or_insert_with(|| Partial {
-                    total: segment.submit.segments.max(1),
-                    outcomes: BTreeMap::new(),
-                    partition,
-                    tickets: Vec::new(),
-                    since: now.at,
-                    floor: end,
+                let floors = &mut self.floors;
+                let entry = self.partial.entry(id.clone()).or_insert_with(|| {
+                    floors.hold(partition, end);
+                    Partial {
+                        total: segment.submit.segments.max(1),
+                        outcomes: BTreeMap::new(),
+                        partition,
+                        tickets: Vec::new(),
+                        since: now.at,
+                        floor: end,
+                    }
                 });
                 entry.tickets.push(ticket);
                 // A repeated segment (a receipt re-read after a restart) keeps the first outcome.
@@ -266,7 +281,7 @@ impl Stage for Finaliser {
                 if entry.outcomes.len() < usize::from(entry.total) {
                     return Vec::new();
                 }
-                let Some(p) = self.partial.remove(&id) else { return Vec::new() };
+                let Some(p) = self.take_partial(&id) else { return Vec::new() };
                 self.part(partition).finalised.insert(id, now.ms);
                 vec![self.finish(p)]
             }
@@ -284,7 +299,7 @@ impl Stage for Finaliser {
             .collect();
         let mut effects = Vec::new();
         for id in expired {
-            if let Some(p) = self.partial.remove(&id) {
+            if let Some(p) = self.take_partial(&id) {
                 tracing::warn!(request_id = %id, have = p.outcomes.len(), total = p.total, "segment receipts timed out");
                 self.part(p.partition).finalised.insert(id, now.ms);
                 effects.push(self.finish(p));
@@ -297,10 +312,12 @@ impl Stage for Finaliser {
         self.partial.retain(|_, p| p.partition != partition);
         self.parts.remove(&partition);
         self.in_flight.retain(|_, (p, _)| *p != partition);
+        self.floors.forget(partition);
     }
 
     fn published(&mut self, tag: u64, deliveries: &[Option<Delivery>]) {
-        let Some((partition, _)) = self.in_flight.remove(&tag) else { return };
+        let Some((partition, floor)) = self.in_flight.remove(&tag) else { return };
+        self.floors.release(partition, floor);
         // The final event went first: anything published from now on lands after it.
         if let (Some(Some(event)), Some(part)) = (deliveries.first(), self.parts.get_mut(&partition)) {
             part.status_end = Some(part.status_end.unwrap_or(0).max(event.offset + 1));

@@ -50,24 +50,33 @@ pub(super) struct Pending {
 
 impl Pending {
     pub(super) fn new(group: &str) -> Self {
-        let held = counters::partitions_held(group);
-        held.set(0);
-        Pending { waiting: HashMap::new(), assignments: 0, looking: false, held }
+        Pending { waiting: HashMap::new(), assignments: 0, looking: false, held: counters::partitions_held(group) }
     }
 
     fn insert(&mut self, key: (String, i32), old: String, assignment: u64) {
-        self.waiting.insert(key, (old, assignment));
-        self.held.set(self.waiting.len() as i64);
+        if self.waiting.insert(key, (old, assignment)).is_none() {
+            self.held.inc();
+        }
     }
 
     fn remove(&mut self, key: &(String, i32)) {
-        self.waiting.remove(key);
-        self.held.set(self.waiting.len() as i64);
+        if self.waiting.remove(key).is_some() {
+            self.held.dec();
+        }
     }
 
     /// The partitions of `topic` that wait for their old group.
     pub(super) fn waits(&self, topic: &str) -> Vec<i32> {
         self.waiting.keys().filter(|(t, _)| t == topic).map(|(_, p)| *p).collect()
+    }
+}
+
+/// The gauge is the group's, and a process may have several consumers in
+/// one group (the senders of network connections and of modems): each
+/// adds and takes away its own.
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.held.add(-(self.waiting.len() as i64));
     }
 }
 
