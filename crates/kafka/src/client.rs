@@ -157,13 +157,25 @@ pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
-/// A consumer's `fetch.wait.max.ms` under `quirks`: how long the broker may
-/// hold a fetch that finds nothing new. Kafka answers it as soon as a record
-/// arrives (`fetch.min.bytes` = 1), so the wait costs no latency there and
-/// only sets how often an idle consumer asks: librdkafka's default, 500 ms.
-/// tansu holds every waiting fetch to its end, which makes the wait a
-/// latency floor for each hop: 50 ms there, at ten times the idle fetches.
-pub fn fetch_wait_ms(quirks: BrokerQuirks) -> &'static str {
+/// A consumer's `fetch.wait.max.ms`: how long the broker may hold a fetch.
+/// `kafka.properties` sets it like any other property; otherwise it
+/// follows the broker ([`default_fetch_wait_ms`]).
+pub fn fetch_wait_ms(config: &KafkaConfig) -> String {
+    match config.properties.get("fetch.wait.max.ms") {
+        Some(set) => set.clone(),
+        None => default_fetch_wait_ms(config.broker_quirks).to_owned(),
+    }
+}
+
+/// `fetch.wait.max.ms` under `quirks`. Kafka answers a fetch as soon as a
+/// record arrives (`fetch.min.bytes` = 1), so the wait costs no latency
+/// there and only sets how often an idle consumer asks: librdkafka's
+/// default, 500 ms. tansu 0.6 holds every fetch to its end, with records
+/// or without (`tansu-storage`'s fetch service sleeps out the wait before
+/// it answers), which makes the wait a latency floor for each hop (one and
+/// a half waits on average, two at worst): 50 ms there, at ten times the
+/// idle fetches.
+pub fn default_fetch_wait_ms(quirks: BrokerQuirks) -> &'static str {
     match quirks {
         BrokerQuirks::None => "500",
         BrokerQuirks::Tansu | BrokerQuirks::Auto => "50",
@@ -172,9 +184,7 @@ pub fn fetch_wait_ms(quirks: BrokerQuirks) -> &'static str {
 
 fn watcher_now(config: &KafkaConfig, group: &str, topics: &[&str]) -> Result<StreamConsumer, Error> {
     let mut cc = base_config(config);
-    cc.set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .set("fetch.wait.max.ms", fetch_wait_ms(config.broker_quirks));
+    cc.set("group.id", group).set("enable.auto.commit", "false").set("fetch.wait.max.ms", fetch_wait_ms(config));
     let consumer: StreamConsumer = cc.create().map_err(Error::Create)?;
     let mut assignment = rdkafka::TopicPartitionList::new();
     for topic in topics {

@@ -284,7 +284,7 @@ impl AckingConsumer {
             .set("auto.offset.reset", "earliest")
             .set("session.timeout.ms", config.session_timeout.as_millis().to_string())
             .set("heartbeat.interval.ms", (config.session_timeout.as_millis() / 4).max(100).to_string())
-            .set("fetch.wait.max.ms", crate::client::fetch_wait_ms(config.broker_quirks));
+            .set("fetch.wait.max.ms", crate::client::fetch_wait_ms(config));
         for (k, v) in extra {
             cc.set(*k, *v);
         }

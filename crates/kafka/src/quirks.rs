@@ -124,10 +124,16 @@ mod tests {
         assert_eq!(resolve(&config, "probe").await.unwrap().broker_quirks, BrokerQuirks::None);
         assert_eq!(rewind(BrokerQuirks::None), 0);
         // Kafka answers a waiting fetch when a record comes: the long wait is free.
-        use crate::client::fetch_wait_ms;
-        assert_eq!(fetch_wait_ms(BrokerQuirks::None), "500");
-        assert_eq!(fetch_wait_ms(BrokerQuirks::Tansu), "50");
-        assert_eq!(fetch_wait_ms(BrokerQuirks::Auto), "50", "not yet probed: the short wait");
+        use crate::client::{default_fetch_wait_ms, fetch_wait_ms};
+        assert_eq!(default_fetch_wait_ms(BrokerQuirks::None), "500");
+        assert_eq!(default_fetch_wait_ms(BrokerQuirks::Tansu), "50");
+        assert_eq!(default_fetch_wait_ms(BrokerQuirks::Auto), "50", "not yet probed: the short wait");
+        // kafka.properties has the last word.
+        let mut set = config.clone();
+        set.broker_quirks = BrokerQuirks::Tansu;
+        assert_eq!(fetch_wait_ms(&set), "50");
+        set.properties.insert("fetch.wait.max.ms".into(), "10".into());
+        assert_eq!(fetch_wait_ms(&set), "10");
         let mut fixed = config.clone();
         fixed.broker_quirks = BrokerQuirks::Tansu;
         assert_eq!(resolve(&fixed, "probe").await.unwrap().broker_quirks, BrokerQuirks::Tansu, "not probed");

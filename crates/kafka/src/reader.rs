@@ -63,7 +63,7 @@ impl PartitionReader {
         cc.set("group.id", group)
             .set("enable.auto.commit", "false")
             .set("auto.offset.reset", "earliest")
-            .set("fetch.wait.max.ms", crate::client::fetch_wait_ms(config.broker_quirks));
+            .set("fetch.wait.max.ms", crate::client::fetch_wait_ms(config));
         let consumer: StreamConsumer = cc.create().map_err(Error::Create)?;
         let (commands, rx) = mpsc::unbounded_channel();
         tokio::spawn(run(consumer, topic.to_owned(), rx, routes, shutdown));

@@ -53,7 +53,7 @@ async fn try_read(
     let mut cc = kafka::client::base_config(kafka);
     cc.set("group.id", format!("{}.finals-restore", kafka.group_prefix))
         .set("enable.auto.commit", "false")
-        .set("fetch.wait.max.ms", kafka::client::fetch_wait_ms(kafka.broker_quirks));
+        .set("fetch.wait.max.ms", kafka::client::fetch_wait_ms(kafka));
     let consumer: StreamConsumer = cc.create()?;
     let consumer = std::sync::Arc::new(consumer);
     let c = consumer.clone();

@@ -201,31 +201,21 @@ fn let_go<'a>(
     groups: HashMap<&'a str, Vec<Waiting<'a>>>,
     missing: &mut HashMap<String, u32>,
 ) -> Vec<LetGo<'a>> {
-    let list = match admin.fetch_group_list(None, Duration::from_secs(10)) {
-        Ok(list) => list,
-        Err(e) => {
-            tracing::debug!(error = %e, "cannot list the broker's groups; asking again");
-            return Vec::new();
-        }
-    };
+    let olds: Vec<&str> = groups.keys().copied().collect();
+    let listing = look_up(admin, &olds);
     let mut asks = Vec::new();
     for (old, partitions) in groups {
-        let listed = list.groups().iter().find(|g| g.name() == old);
-        match listed {
-            Some(group) if !(group.members().is_empty() && matches!(group.state(), "Empty" | "Dead")) => {
+        match listing.get(old) {
+            None => tracing::debug!(old_group = old, "old group cannot be looked up; asking again"),
+            Some(Listed::With { state, members }) if !(*members == 0 && matches!(state.as_str(), "Empty" | "Dead")) => {
                 missing.remove(old);
-                tracing::debug!(
-                    old_group = old,
-                    members = group.members().len(),
-                    state = group.state(),
-                    "old group still read"
-                );
+                tracing::debug!(old_group = old, members, state, "old group still read");
             }
-            Some(_) => {
+            Some(Listed::With { .. }) => {
                 missing.remove(old);
                 asks.push((old, partitions, true));
             }
-            None => {
+            Some(Listed::Missing) => {
                 let looks = missing.entry(old.to_owned()).or_default();
                 *looks += 1;
                 if *looks >= MISSING_LOOKS {
@@ -250,6 +240,41 @@ fn let_go<'a>(
         gone.push((old, partitions, committed));
     }
     gone
+}
+
+/// What the broker's list of groups says of an old group.
+enum Listed {
+    With { state: String, members: usize },
+    Missing,
+}
+
+/// Each of `olds` as the broker lists it; one left out cannot be looked up
+/// now. One list of every group, or, where that fails, one list per old
+/// group: tansu 0.6 on SQLite storage cannot describe a group that has
+/// members (its stored state does not decode, and it drops the
+/// connection), so listing every group fails there as soon as any group
+/// has a member, while the list of one group that does not exist answers.
+fn look_up<'a>(admin: &BaseConsumer, olds: &[&'a str]) -> HashMap<&'a str, Listed> {
+    let listed = |list: &rdkafka::groups::GroupList, old: &str| {
+        list.groups()
+            .iter()
+            .find(|g| g.name() == old)
+            .map_or(Listed::Missing, |g| Listed::With { state: g.state().to_owned(), members: g.members().len() })
+    };
+    match admin.fetch_group_list(None, Duration::from_secs(10)) {
+        Ok(list) => return olds.iter().map(|old| (*old, listed(&list, old))).collect(),
+        Err(e) => tracing::debug!(error = %e, "cannot list every group; looking each old group up"),
+    }
+    let mut found = HashMap::new();
+    for old in olds {
+        match admin.fetch_group_list(Some(old), Duration::from_secs(5)) {
+            Ok(list) => {
+                found.insert(*old, listed(&list, old));
+            }
+            Err(e) => tracing::debug!(old_group = old, error = %e, "cannot look the old group up"),
+        }
+    }
+    found
 }
 
 /// Each old group's committed offsets of its partitions, read
