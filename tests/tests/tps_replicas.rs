@@ -17,7 +17,7 @@ const REQUESTS: u64 = 1_200;
 const MAX_TPS: usize = 40;
 const BINDS: usize = 3;
 /// Each share change is logged by `sender::pool`.
-const LOG: &[(&str, &str)] = &[("RUST_LOG", "warn,sender=info,kafka::consumer=info")];
+const LOG: &[(&str, &str)] = &[("RUST_LOG", "warn,sender::pool=info")];
 
 async fn accepted(sim: &Sim, n: u64) {
     let deadline = Instant::now() + Duration::from_secs(120);

@@ -25,13 +25,10 @@ use crate::lease::{Lease, Leases, Ticket};
 use crate::offsets::OffsetTracker;
 
 mod handover;
-mod inbox;
 mod pause;
 mod rebalance;
-mod split;
 
 pub use rebalance::AckContext;
-pub use split::Reader;
 
 /// How long the committed offsets of newly assigned partitions are asked
 /// for before the partitions are read from their beginning instead.
@@ -41,9 +38,10 @@ const COMMITTED_LOOKUP: Duration = Duration::from_secs(60);
 struct Shared {
     tracker: Mutex<OffsetTracker>,
     leases: Leases,
-    /// Who is told of revoked and assigned partitions: the owner
-    /// ([`AckingConsumer::take_revoked`]) and each [`Reader`].
-    inboxes: inbox::Inboxes,
+    /// Partitions revoked since the owner last asked ([`AckingConsumer::take_revoked`]).
+    revoked: Mutex<Vec<(String, i32)>>,
+    /// Partitions assigned since the owner last asked ([`AckingConsumer::take_assigned`]).
+    assigned: Mutex<Vec<(String, i32)>>,
     /// Per rewound partition, the committed offset: records before it are skipped.
     resume_at: Mutex<HashMap<(String, i32), i64>>,
     /// The assigned partitions, each with the committed offset its
@@ -55,9 +53,6 @@ struct Shared {
     /// Readiness: the group gave this member its partitions (none is an
     /// answer too) and has not taken them back since.
     in_group: Arc<counters::health::Check>,
-    /// Subscribed to nothing ([`AckingConsumer::subscribe_readers`]): ready
-    /// without a group.
-    unsubscribed: AtomicBool,
     /// Set when the owner closes the consumer: the revocation librdkafka
     /// runs while closing must not wait on the group (see [`AckContext::give_up`]).
     closing: AtomicBool,
@@ -76,7 +71,7 @@ struct Shared {
     /// Topics subscribed to but not read ([`AckingConsumer::subscribe_beside`]).
     passive: Vec<String>,
     /// Per topic, the group that read it before this one ([`AckingConsumer::subscribe_after`]).
-    predecessors: Mutex<HashMap<String, String>>,
+    predecessors: HashMap<String, String>,
     /// Partitions waiting for their predecessor group to let go ([`handover`]).
     handovers: Mutex<handover::Pending>,
     /// A client of no group, for looking groups up.
@@ -95,24 +90,6 @@ impl Shared {
 
     fn assignment(&self) -> std::sync::MutexGuard<'_, HashMap<(String, i32), Option<i64>>> {
         self.assignment.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Whether `message` lies before where its rewound partition resumes
-    /// (see [`crate::quirks`]): read again only to reach that offset.
-    fn skipped(&self, message: &BorrowedMessage<'_>) -> bool {
-        let mut resume_at = self.resume_at.lock().unwrap_or_else(|e| e.into_inner());
-        if resume_at.is_empty() {
-            return false;
-        }
-        let key = (message.topic().to_owned(), message.partition());
-        match resume_at.get(&key) {
-            Some(&at) if message.offset() < at => true,
-            Some(_) => {
-                resume_at.remove(&key);
-                false
-            }
-            None => false,
-        }
     }
 
     /// See [`AckingConsumer::positions`].
@@ -173,11 +150,6 @@ pub fn prefetch(records: usize) -> [(&'static str, String); 3] {
 pub struct AckingConsumer {
     consumer: Arc<StreamConsumer<AckContext>>,
     shared: Arc<Shared>,
-    /// What the owner is told of revocations and assignments (all topics).
-    inbox: Arc<inbox::Inbox>,
-    /// Partition queues of their own, for [`Reader`]s ([`AckingConsumer::split`]).
-    queues: Mutex<HashMap<(String, i32), Arc<split::PartitionQueue>>>,
-    group: String,
     /// Liveness: the loop reading this consumer comes round ([`Self::beat`]).
     beat: Arc<counters::health::Beat>,
 }
@@ -230,22 +202,6 @@ impl AckingConsumer {
         extra: &[(&str, &str)],
         predecessors: &[(&str, &str)],
     ) -> Result<Self, Error> {
-        let made = Self::make(config, group, passive, extra, predecessors)?;
-        let all: Vec<&str> = topics.iter().chain(passive).copied().collect();
-        made.consumer
-            .subscribe(&all)
-            .map_err(|source| Error::Subscribe { topics: all.iter().map(|t| t.to_string()).collect(), source })?;
-        Ok(made)
-    }
-
-    /// The consumer, not subscribed yet.
-    fn make(
-        config: &KafkaConfig,
-        group: &str,
-        passive: &[&str],
-        extra: &[(&str, &str)],
-        predecessors: &[(&str, &str)],
-    ) -> Result<Self, Error> {
         let mut admin = base_config(config);
         for (k, v) in &config.properties {
             admin.set(k, v);
@@ -261,18 +217,18 @@ impl AckingConsumer {
             offsets,
             tracker: Mutex::new(OffsetTracker::default()),
             leases: Leases::default(),
-            inboxes: inbox::Inboxes::default(),
+            revoked: Mutex::new(Vec::new()),
+            assigned: Mutex::new(Vec::new()),
             resume_at: Mutex::new(HashMap::new()),
             assignment: Mutex::new(HashMap::new()),
             revoke_timeout: config.revoke_timeout,
             closing: AtomicBool::new(false),
-            unsubscribed: AtomicBool::new(false),
             in_group: counters::health::check(format!("kafka group {group}: partitions assigned"), false),
             rewind: crate::quirks::rewind(config.broker_quirks),
             rebalances: tokio::sync::watch::Sender::new(0),
             passive: passive.iter().map(|t| t.to_string()).collect(),
-            predecessors: Mutex::new(predecessors.iter().map(|(t, g)| (t.to_string(), g.to_string())).collect()),
-            handovers: Mutex::new(handover::Pending::new(group)),
+            predecessors: predecessors.iter().map(|(t, g)| (t.to_string(), g.to_string())).collect(),
+            handovers: Mutex::new(handover::Pending::default()),
             admin,
             me: OnceLock::new(),
         });
@@ -295,12 +251,15 @@ impl AckingConsumer {
             Arc::new(cc.create_with_context(AckContext { shared: shared.clone() }).map_err(Error::Create)?);
         let _ = shared.me.set(Arc::downgrade(&consumer));
         CONSUMERS.lock().unwrap_or_else(|e| e.into_inner()).push(Arc::downgrade(&shared));
+        let all: Vec<&str> = topics.iter().chain(passive).copied().collect();
+        consumer
+            .subscribe(&all)
+            .map_err(|source| Error::Subscribe { topics: all.iter().map(|t| t.to_string()).collect(), source })?;
         // The loop may legitimately stand inside a rebalance callback for the
         // revoke timeout and then the committed-offset lookup.
         let stale_after = config.revoke_timeout + COMMITTED_LOOKUP + Duration::from_secs(30);
         let beat = counters::health::beat(format!("kafka group {group}: consume loop"), stale_after);
-        let inbox = shared.inboxes.register(None);
-        Ok(Self { consumer, shared, beat, inbox, queues: Mutex::new(HashMap::new()), group: group.to_owned() })
+        Ok(Self { consumer, shared, beat })
     }
 
     /// The next record, skipping those a rewound partition re-reads before
@@ -308,9 +267,19 @@ impl AckingConsumer {
     pub async fn recv(&self) -> Result<BorrowedMessage<'_>, KafkaError> {
         loop {
             let message = self.consumer.recv().await?;
-            if !self.shared.skipped(&message) {
+            let mut resume_at = self.shared.resume_at.lock().unwrap_or_else(|e| e.into_inner());
+            if resume_at.is_empty() {
                 return Ok(message);
             }
+            let key = (message.topic().to_owned(), message.partition());
+            match resume_at.get(&key) {
+                Some(&at) if message.offset() < at => continue,
+                Some(_) => {
+                    resume_at.remove(&key);
+                }
+                None => {}
+            }
+            return Ok(message);
         }
     }
 
@@ -377,13 +346,13 @@ impl AckingConsumer {
     /// Partitions revoked since the last call, for owners that keep state per
     /// partition (it must be dropped: the new owner rebuilds it).
     pub fn take_revoked(&self) -> Vec<(String, i32)> {
-        self.inbox.take_revoked()
+        std::mem::take(&mut *self.shared.revoked.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Partitions assigned since the last call (take revocations first: a
     /// partition may have been revoked and assigned again meanwhile).
     pub fn take_assigned(&self) -> Vec<(String, i32)> {
-        self.inbox.take_assigned()
+        std::mem::take(&mut *self.shared.assigned.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// The loop reading this consumer came round (call at least every few

@@ -21,10 +21,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use crate::consumer::Reader;
 use crate::lease::Lease;
 #[cfg(doc)]
 use crate::trace;
+use crate::AckingConsumer;
 
 /// How a dispatch loop runs.
 #[derive(Debug, Clone, Copy)]
@@ -35,24 +35,31 @@ pub struct Dispatch {
     pub drain: Duration,
 }
 
-/// State kept per work partition outside the consumer, restored before the
-/// partition's records are worked on (a sender's done markers, read by a
-/// reader of their own topic).
+/// A compacted topic read alongside the work topic, never acknowledged (so
+/// it is re-read from the beginning on every assignment): its records feed
+/// the owner's state through `on_record` instead of becoming tasks.
 ///
 /// Work records of partition p are held back (in order, without taking a
-/// handler slot) until `ready(p)` says partition p's state is restored.
+/// handler slot, so the state records behind them keep flowing) until
+/// `ready(p)` says partition p of the state topic is restored.
 pub struct StateTopic<'a> {
+    pub topic: &'a str,
+    pub on_record: &'a (dyn Fn(&OwnedMessage) + Sync),
     pub ready: &'a (dyn Fn(i32) -> bool + Sync),
-    /// Work partition p was revoked: forget its state.
+    /// Partition p of the state topic was revoked: forget its state.
     pub on_revoke: &'a (dyn Fn(i32) + Sync),
 }
 
 /// Drops what revoked partitions left here: their next owner redoes it.
-fn forget_revoked(reader: &Reader, held: &mut HashMap<i32, VecDeque<OwnedMessage>>, state: Option<&StateTopic<'_>>) {
-    for (_, partition) in reader.take_revoked() {
-        drop(held.remove(&partition));
-        if let Some(state) = state {
-            (state.on_revoke)(partition);
+fn forget_revoked(
+    consumer: &AckingConsumer,
+    held: &mut HashMap<i32, VecDeque<OwnedMessage>>,
+    state: Option<&StateTopic<'_>>,
+) {
+    for (topic, partition) in consumer.take_revoked() {
+        match state {
+            Some(state) if topic == state.topic => (state.on_revoke)(partition),
+            _ => drop(held.remove(&partition)),
         }
     }
 }
@@ -61,10 +68,12 @@ fn forget_revoked(reader: &Reader, held: &mut HashMap<i32, VecDeque<OwnedMessage
 /// than when their first work record comes: a topic that is mostly idle (a
 /// sender's urgent lane) is then ready before its first record, which
 /// would otherwise wait for the restore's round trip.
-fn restore_assigned(reader: &Reader, state: Option<&StateTopic<'_>>) {
+fn restore_assigned(consumer: &AckingConsumer, state: Option<&StateTopic<'_>>) {
     let Some(state) = state else { return };
-    for (_, partition) in reader.take_assigned() {
-        let _ = (state.ready)(partition);
+    for (topic, partition) in consumer.take_assigned() {
+        if topic == state.topic {
+            let _ = (state.ready)(partition);
+        }
     }
 }
 
@@ -80,7 +89,7 @@ fn release(held: &mut HashMap<i32, VecDeque<OwnedMessage>>, state: Option<&State
     message
 }
 
-/// Runs `handle` for every record `reader` reads until `shutdown`.
+/// Runs `handle` for every record of `consumer` until `shutdown`.
 ///
 /// `span` makes the span of one record's task, normally
 /// [`trace::process_span`] (a child of the trace the record carries). A handler gets the record and its
@@ -91,7 +100,7 @@ fn release(held: &mut HashMap<i32, VecDeque<OwnedMessage>>, state: Option<&State
 /// Returns the task tracker, closed, once every handler finished or `drain`
 /// passed — a caller with more to shut down (binds) waits on it again after.
 pub async fn run<S, H, F>(
-    reader: &Reader,
+    consumer: Arc<AckingConsumer>,
     config: Dispatch,
     shutdown: &CancellationToken,
     state: Option<StateTopic<'_>>,
@@ -112,8 +121,8 @@ where
     loop {
         // A record held before a rebalance must not be begun after it: the
         // partition's new generation starts again from its committed offset.
-        forget_revoked(reader, &mut held, state.as_ref());
-        restore_assigned(reader, state.as_ref());
+        forget_revoked(&consumer, &mut held, state.as_ref());
+        restore_assigned(&consumer, state.as_ref());
         let message = match release(&mut held, state.as_ref()) {
             Some(m) => m,
             None => {
@@ -122,14 +131,14 @@ where
                     _ = shutdown.cancelled() => break,
                     // Before the records, or a steady stream would starve it.
                     _ = beat.tick() => {
-                        reader.beat();
+                        consumer.beat();
                         continue;
                     }
-                    m = reader.recv() => m,
+                    m = consumer.recv() => m,
                     _ = tokio::time::sleep(Duration::from_millis(20)), if !held.is_empty() => continue,
                 };
                 // Revocations first: they happened before this record was received.
-                forget_revoked(reader, &mut held, state.as_ref());
+                forget_revoked(&consumer, &mut held, state.as_ref());
                 let message = match received {
                     Ok(m) => m.detach(),
                     Err(e) => {
@@ -138,6 +147,10 @@ where
                     }
                 };
                 if let Some(state) = &state {
+                    if message.topic() == state.topic {
+                        (state.on_record)(&message);
+                        continue;
+                    }
                     let p = message.partition();
                     if held.contains_key(&p) || !(state.ready)(p) {
                         held.entry(p).or_default().push_back(message);
@@ -154,14 +167,14 @@ where
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => break None,
-                _ = beat.tick() => reader.beat(),
+                _ = beat.tick() => consumer.beat(),
                 p = &mut acquire => break p.ok(),
             }
         };
         let Some(permit) = permit else { break };
-        let ticket = reader.begin(message.topic(), message.partition(), message.offset());
+        let ticket = consumer.begin(message.topic(), message.partition(), message.offset());
         let task_span = span(&message);
-        let consumer = reader.consumer().clone();
+        let consumer = consumer.clone();
         let busy = ticket.lease.busy();
         let work = handle(message, ticket.lease.clone());
         tasks.spawn(
@@ -178,7 +191,7 @@ where
     }
     // What has not reached the outside stops now (its next owner redoes it);
     // what has gets `drain` to record its outcome.
-    reader.withdraw_all();
+    consumer.withdraw_all();
     tasks.close();
     if !held.is_empty() {
         tracing::info!(
@@ -187,7 +200,7 @@ where
         );
     }
     if tokio::time::timeout(config.drain, tasks.wait()).await.is_err() {
-        tracing::warn!(in_flight = reader.in_flight(), "drain deadline passed with records in flight");
+        tracing::warn!(in_flight = consumer.in_flight(), "drain deadline passed with records in flight");
     }
     tasks
 }
