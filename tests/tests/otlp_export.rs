@@ -135,7 +135,7 @@ fn spans_follow_the_messaging_conventions_and_one_trace_shows_the_request() {
     let sending = named(&request_trace, &format!("process {queue}"));
     assert_eq!(sending.parent_span_id, queued.span_id);
     assert_eq!(attr(sending, "messaging.kafka.message.key").as_deref(), Some("o-1"));
-    assert_eq!(attr(sending, "messaging.consumer.group.name").as_deref(), Some("smsgw.sender.sim"));
+    assert_eq!(attr(sending, "messaging.consumer.group.name").as_deref(), Some("smsgw.senders"));
 
     // ... submitted it: one exchange with the SMSC.
     let submit = named(&request_trace, "submit sim");

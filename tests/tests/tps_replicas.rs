@@ -10,21 +10,46 @@
 use std::sync::atomic::Ordering::SeqCst;
 use std::time::{Duration, Instant};
 
+use kafka::rdkafka::consumer::StreamConsumer;
 use simulator::SimConfig;
-use smsgw_tests::{publish_requests, settings_toml, Broker, Process, Sim, Workdir};
+use smsgw_tests::{collect, publish_requests, settings_toml, status_events, watch, Broker, Process, Sim, Workdir};
 
 const REQUESTS: u64 = 1_200;
 const MAX_TPS: usize = 40;
 const BINDS: usize = 3;
 /// Each share change is logged by `sender::pool`.
-const LOG: &[(&str, &str)] = &[("RUST_LOG", "warn,sender::pool=info")];
+const LOG: &[(&str, &str)] = &[("RUST_LOG", "warn,sender=info,kafka::consumer=info")];
 
-async fn accepted(sim: &Sim, n: u64) {
+async fn accepted(sim: &Sim, n: u64, statuses: &StreamConsumer) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while sim.state.accepted() < n {
-        assert!(Instant::now() < deadline, "the SMSC saw {} submits, not {n}", sim.state.accepted());
+        if Instant::now() > deadline {
+            let events = status_events(&collect(statuses, Duration::from_secs(5), |_| false).await);
+            let unsent: Vec<String> = unsent(sim)
+                .into_iter()
+                .map(|i| {
+                    let id = format!("tps-{i}");
+                    let seen: Vec<String> = events
+                        .iter()
+                        .filter(|e| e.request_id == id)
+                        .map(|e| format!("{} {:?}", e.status.symbol(), e.error.as_ref().map(|e| &e.text)))
+                        .collect();
+                    format!("{id} {seen:?}")
+                })
+                .collect();
+            panic!("the SMSC saw {} submits, not {n}; never sent: {unsent:#?}", sim.state.accepted());
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// The requests (by number) the SMSC has not accepted.
+fn unsent(sim: &Sim) -> Vec<u64> {
+    let sent: std::collections::HashSet<String> =
+        sim.state.submits().into_iter().filter(|s| s.status == 0).map(|s| s.destination_addr).collect();
+    (0..REQUESTS)
+        .filter(|i| !sent.contains(&format!("4915300{i:05}")) && !sent.contains(&format!("+4915300{i:05}")))
+        .collect()
 }
 
 /// The most submits the SMSC accepted within any one second.
@@ -53,23 +78,24 @@ async fn max_tps_holds_for_the_connection_as_replicas_join_and_leave() {
     let kafka = broker.kafka_config();
     let topics = work.settings.kafka.topics.clone();
 
+    let statuses = watch(&kafka, &topics.status);
     let mut first = Process::start_with(&work.config, &work.log, "all", LOG);
     publish_requests(&kafka, &topics.send, REQUESTS as usize, |i| {
         let id = format!("tps-{i}");
         (id.clone(), serde_json::json!({"id": id, "to": format!("+4915300{i:05}"), "text": "tps"}).to_string())
     })
     .await;
-    accepted(&sim, 150).await;
+    accepted(&sim, 150, &statuses).await;
     let mut second = Process::start_with(&work.config, &work.log, "all", LOG);
-    accepted(&sim, 350).await;
+    accepted(&sim, 350, &statuses).await;
     let mut third = Process::start_with(&work.config, &work.log, "all", LOG);
-    accepted(&sim, 600).await;
+    accepted(&sim, 600, &statuses).await;
     let stopped = second.terminate(Duration::from_secs(60));
     assert!(stopped.is_some_and(|s| s.success()), "the second gateway drains and exits 0: {stopped:?}");
-    accepted(&sim, 800).await;
+    accepted(&sim, 800, &statuses).await;
     let stopped = third.terminate(Duration::from_secs(60));
     assert!(stopped.is_some_and(|s| s.success()), "the third gateway drains and exits 0: {stopped:?}");
-    accepted(&sim, REQUESTS).await;
+    accepted(&sim, REQUESTS, &statuses).await;
     first.kill();
 
     let busiest = busiest_second(&sim);

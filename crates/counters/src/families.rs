@@ -134,6 +134,12 @@ static SCHEDULED_HELD: Family<Gauge, 0> = Family::new(
     "Scheduled messages held in memory because they are due within the next 1.5 s.",
     [],
 );
+static PARTITIONS_HELD: Family<Gauge, 1> = Family::new(
+    "smsgw_partitions_held",
+    "Partitions assigned to a group but not read until the group that read them before has no member left \
+     (a rolling update from per-connection sender groups), by group.",
+    ["group"],
+);
 static SCHEDULED_READ_AHEAD: Family<Gauge, 0> = Family::new(
     "smsgw_scheduled_read_ahead",
     "Records read from the delay-level topics and waiting for their gate (at most scheduler.read_ahead per partition).",
@@ -321,6 +327,11 @@ pub fn scheduled_held() -> &'static Gauge {
     SCHEDULED_HELD.with([])
 }
 
+/// Partitions of `group` held back for the group that read them before.
+pub fn partitions_held(group: &str) -> &'static Gauge {
+    PARTITIONS_HELD.with([group])
+}
+
 /// Level records read ahead, waiting for their gate.
 pub fn scheduled_read_ahead() -> &'static Gauge {
     SCHEDULED_READ_AHEAD.with([])
@@ -362,6 +373,7 @@ pub fn render() -> String {
     IDS_REMEMBERED.render(&mut out);
     SCHEDULED.render(&mut out);
     SCHEDULED_HELD.render(&mut out);
+    PARTITIONS_HELD.render(&mut out);
     SCHEDULED_READ_AHEAD.render(&mut out);
     CANCELS.render(&mut out);
     MODEM_SIGNAL.render(&mut out);

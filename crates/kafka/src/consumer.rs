@@ -25,10 +25,13 @@ use crate::lease::{Lease, Leases, Ticket};
 use crate::offsets::OffsetTracker;
 
 mod handover;
+mod inbox;
 mod pause;
 mod rebalance;
+mod split;
 
 pub use rebalance::AckContext;
+pub use split::Reader;
 
 /// How long the committed offsets of newly assigned partitions are asked
 /// for before the partitions are read from their beginning instead.
@@ -38,10 +41,9 @@ const COMMITTED_LOOKUP: Duration = Duration::from_secs(60);
 struct Shared {
     tracker: Mutex<OffsetTracker>,
     leases: Leases,
-    /// Partitions revoked since the owner last asked ([`AckingConsumer::take_revoked`]).
-    revoked: Mutex<Vec<(String, i32)>>,
-    /// Partitions assigned since the owner last asked ([`AckingConsumer::take_assigned`]).
-    assigned: Mutex<Vec<(String, i32)>>,
+    /// Who is told of revoked and assigned partitions: the owner
+    /// ([`AckingConsumer::take_revoked`]) and each [`Reader`].
+    inboxes: inbox::Inboxes,
     /// Per rewound partition, the committed offset: records before it are skipped.
     resume_at: Mutex<HashMap<(String, i32), i64>>,
     /// The assigned partitions, each with the committed offset its
@@ -53,6 +55,9 @@ struct Shared {
     /// Readiness: the group gave this member its partitions (none is an
     /// answer too) and has not taken them back since.
     in_group: Arc<counters::health::Check>,
+    /// Subscribed to nothing ([`AckingConsumer::subscribe_readers`]): ready
+    /// without a group.
+    unsubscribed: AtomicBool,
     /// Set when the owner closes the consumer: the revocation librdkafka
     /// runs while closing must not wait on the group (see [`AckContext::give_up`]).
     closing: AtomicBool,
@@ -71,7 +76,7 @@ struct Shared {
     /// Topics subscribed to but not read ([`AckingConsumer::subscribe_beside`]).
     passive: Vec<String>,
     /// Per topic, the group that read it before this one ([`AckingConsumer::subscribe_after`]).
-    predecessors: HashMap<String, String>,
+    predecessors: Mutex<HashMap<String, String>>,
     /// Partitions waiting for their predecessor group to let go ([`handover`]).
     handovers: Mutex<handover::Pending>,
     /// A client of no group, for looking groups up.
@@ -90,6 +95,24 @@ impl Shared {
 
     fn assignment(&self) -> std::sync::MutexGuard<'_, HashMap<(String, i32), Option<i64>>> {
         self.assignment.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether `message` lies before where its rewound partition resumes
+    /// (see [`crate::quirks`]): read again only to reach that offset.
+    fn skipped(&self, message: &BorrowedMessage<'_>) -> bool {
+        let mut resume_at = self.resume_at.lock().unwrap_or_else(|e| e.into_inner());
+        if resume_at.is_empty() {
+            return false;
+        }
+        let key = (message.topic().to_owned(), message.partition());
+        match resume_at.get(&key) {
+            Some(&at) if message.offset() < at => true,
+            Some(_) => {
+                resume_at.remove(&key);
+                false
+            }
+            None => false,
+        }
     }
 
     /// See [`AckingConsumer::positions`].
@@ -150,6 +173,11 @@ pub fn prefetch(records: usize) -> [(&'static str, String); 3] {
 pub struct AckingConsumer {
     consumer: Arc<StreamConsumer<AckContext>>,
     shared: Arc<Shared>,
+    /// What the owner is told of revocations and assignments (all topics).
+    inbox: Arc<inbox::Inbox>,
+    /// Partition queues of their own, for [`Reader`]s ([`AckingConsumer::split`]).
+    queues: Mutex<HashMap<(String, i32), Arc<split::PartitionQueue>>>,
+    group: String,
     /// Liveness: the loop reading this consumer comes round ([`Self::beat`]).
     beat: Arc<counters::health::Beat>,
 }
@@ -202,6 +230,22 @@ impl AckingConsumer {
         extra: &[(&str, &str)],
         predecessors: &[(&str, &str)],
     ) -> Result<Self, Error> {
+        let made = Self::make(config, group, passive, extra, predecessors)?;
+        let all: Vec<&str> = topics.iter().chain(passive).copied().collect();
+        made.consumer
+            .subscribe(&all)
+            .map_err(|source| Error::Subscribe { topics: all.iter().map(|t| t.to_string()).collect(), source })?;
+        Ok(made)
+    }
+
+    /// The consumer, not subscribed yet.
+    fn make(
+        config: &KafkaConfig,
+        group: &str,
+        passive: &[&str],
+        extra: &[(&str, &str)],
+        predecessors: &[(&str, &str)],
+    ) -> Result<Self, Error> {
         let mut admin = base_config(config);
         for (k, v) in &config.properties {
             admin.set(k, v);
@@ -217,18 +261,18 @@ impl AckingConsumer {
             offsets,
             tracker: Mutex::new(OffsetTracker::default()),
             leases: Leases::default(),
-            revoked: Mutex::new(Vec::new()),
-            assigned: Mutex::new(Vec::new()),
+            inboxes: inbox::Inboxes::default(),
             resume_at: Mutex::new(HashMap::new()),
             assignment: Mutex::new(HashMap::new()),
             revoke_timeout: config.revoke_timeout,
             closing: AtomicBool::new(false),
+            unsubscribed: AtomicBool::new(false),
             in_group: counters::health::check(format!("kafka group {group}: partitions assigned"), false),
             rewind: crate::quirks::rewind(config.broker_quirks),
             rebalances: tokio::sync::watch::Sender::new(0),
             passive: passive.iter().map(|t| t.to_string()).collect(),
-            predecessors: predecessors.iter().map(|(t, g)| (t.to_string(), g.to_string())).collect(),
-            handovers: Mutex::new(handover::Pending::default()),
+            predecessors: Mutex::new(predecessors.iter().map(|(t, g)| (t.to_string(), g.to_string())).collect()),
+            handovers: Mutex::new(handover::Pending::new(group)),
             admin,
             me: OnceLock::new(),
         });
@@ -251,15 +295,12 @@ impl AckingConsumer {
             Arc::new(cc.create_with_context(AckContext { shared: shared.clone() }).map_err(Error::Create)?);
         let _ = shared.me.set(Arc::downgrade(&consumer));
         CONSUMERS.lock().unwrap_or_else(|e| e.into_inner()).push(Arc::downgrade(&shared));
-        let all: Vec<&str> = topics.iter().chain(passive).copied().collect();
-        consumer
-            .subscribe(&all)
-            .map_err(|source| Error::Subscribe { topics: all.iter().map(|t| t.to_string()).collect(), source })?;
         // The loop may legitimately stand inside a rebalance callback for the
         // revoke timeout and then the committed-offset lookup.
         let stale_after = config.revoke_timeout + COMMITTED_LOOKUP + Duration::from_secs(30);
         let beat = counters::health::beat(format!("kafka group {group}: consume loop"), stale_after);
-        Ok(Self { consumer, shared, beat })
+        let inbox = shared.inboxes.register(None);
+        Ok(Self { consumer, shared, beat, inbox, queues: Mutex::new(HashMap::new()), group: group.to_owned() })
     }
 
     /// The next record, skipping those a rewound partition re-reads before
@@ -267,19 +308,9 @@ impl AckingConsumer {
     pub async fn recv(&self) -> Result<BorrowedMessage<'_>, KafkaError> {
         loop {
             let message = self.consumer.recv().await?;
-            let mut resume_at = self.shared.resume_at.lock().unwrap_or_else(|e| e.into_inner());
-            if resume_at.is_empty() {
+            if !self.shared.skipped(&message) {
                 return Ok(message);
             }
-            let key = (message.topic().to_owned(), message.partition());
-            match resume_at.get(&key) {
-                Some(&at) if message.offset() < at => continue,
-                Some(_) => {
-                    resume_at.remove(&key);
-                }
-                None => {}
-            }
-            return Ok(message);
         }
     }
 
@@ -305,6 +336,27 @@ impl AckingConsumer {
         let lease = self.lease(topic, partition);
         self.shared.tracker().begin(topic, partition, offset);
         Ticket { offset, lease }
+    }
+
+    /// Like [`Self::begin`], for a record read under `lease` (its
+    /// partition's lease when it was received) and begun later: `None` once
+    /// that lease is revoking. The partition was taken away since — and
+    /// perhaps given back, as a new generation that reads again from the
+    /// committed offset: begun now, the record would count in the new
+    /// generation's offsets ahead of records not yet read again, and its
+    /// acknowledgement would commit past them. Left alone, it is redone
+    /// from the committed offset like everything else not finished.
+    ///
+    /// Decided under the tracker lock, which a revocation takes to forget
+    /// the partition after marking its lease revoking: a record is begun
+    /// before that (and forgotten with the partition) or not at all.
+    pub fn begin_under(&self, lease: &Arc<Lease>, offset: i64) -> Option<Ticket> {
+        let mut tracker = self.shared.tracker();
+        if lease.is_revoking() {
+            return None;
+        }
+        tracker.begin(lease.topic(), lease.partition(), offset);
+        Some(Ticket { offset, lease: lease.clone() })
     }
 
     /// Marks a message's outcome as durably recorded; stores the partition's
@@ -346,13 +398,13 @@ impl AckingConsumer {
     /// Partitions revoked since the last call, for owners that keep state per
     /// partition (it must be dropped: the new owner rebuilds it).
     pub fn take_revoked(&self) -> Vec<(String, i32)> {
-        std::mem::take(&mut *self.shared.revoked.lock().unwrap_or_else(|e| e.into_inner()))
+        self.inbox.take_revoked()
     }
 
     /// Partitions assigned since the last call (take revocations first: a
     /// partition may have been revoked and assigned again meanwhile).
     pub fn take_assigned(&self) -> Vec<(String, i32)> {
-        std::mem::take(&mut *self.shared.assigned.lock().unwrap_or_else(|e| e.into_inner()))
+        self.inbox.take_assigned()
     }
 
     /// The loop reading this consumer came round (call at least every few

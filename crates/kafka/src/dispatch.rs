@@ -5,7 +5,10 @@
 //! Each handler holds its partition's [`Busy`](crate::lease::Busy) guard and
 //! gets the partition's [`Lease`]: in a rebalance, handlers that have not
 //! reached the outside stop when the lease is revoking, and the partition is
-//! given up only once the others are done (see [`crate::lease`]).
+//! given up only once the others are done (see [`crate::lease`]). A record
+//! is begun under the lease it was read under: one whose partition was given
+//! up while it waited for a free handler is left for a redo
+//! ([`crate::AckingConsumer::begin_under`]).
 //!
 //! Reading stops at shutdown; handlers that have not reached the outside are
 //! withdrawn (as in a revocation), the others are given `drain` to finish.
@@ -21,10 +24,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::consumer::Reader;
 use crate::lease::Lease;
 #[cfg(doc)]
 use crate::trace;
-use crate::AckingConsumer;
 
 /// How a dispatch loop runs.
 #[derive(Debug, Clone, Copy)]
@@ -35,31 +38,30 @@ pub struct Dispatch {
     pub drain: Duration,
 }
 
-/// A compacted topic read alongside the work topic, never acknowledged (so
-/// it is re-read from the beginning on every assignment): its records feed
-/// the owner's state through `on_record` instead of becoming tasks.
+/// State kept per work partition outside the consumer, restored before the
+/// partition's records are worked on (a sender's done markers, read by a
+/// reader of their own topic).
 ///
 /// Work records of partition p are held back (in order, without taking a
-/// handler slot, so the state records behind them keep flowing) until
-/// `ready(p)` says partition p of the state topic is restored.
+/// handler slot) until `ready(p)` says partition p's state is restored.
 pub struct StateTopic<'a> {
-    pub topic: &'a str,
-    pub on_record: &'a (dyn Fn(&OwnedMessage) + Sync),
     pub ready: &'a (dyn Fn(i32) -> bool + Sync),
-    /// Partition p of the state topic was revoked: forget its state.
+    /// Work partition p was revoked: forget its state.
     pub on_revoke: &'a (dyn Fn(i32) + Sync),
 }
 
+/// A record read, with its partition's lease at the time.
+type Read = (OwnedMessage, Arc<Lease>);
+
+/// Records waiting for their state partition, per partition, in offset order.
+type Held = HashMap<i32, VecDeque<Read>>;
+
 /// Drops what revoked partitions left here: their next owner redoes it.
-fn forget_revoked(
-    consumer: &AckingConsumer,
-    held: &mut HashMap<i32, VecDeque<OwnedMessage>>,
-    state: Option<&StateTopic<'_>>,
-) {
-    for (topic, partition) in consumer.take_revoked() {
-        match state {
-            Some(state) if topic == state.topic => (state.on_revoke)(partition),
-            _ => drop(held.remove(&partition)),
+fn forget_revoked(reader: &Reader, held: &mut Held, state: Option<&StateTopic<'_>>) {
+    for (_, partition) in reader.take_revoked() {
+        drop(held.remove(&partition));
+        if let Some(state) = state {
+            (state.on_revoke)(partition);
         }
     }
 }
@@ -68,17 +70,15 @@ fn forget_revoked(
 /// than when their first work record comes: a topic that is mostly idle (a
 /// sender's urgent lane) is then ready before its first record, which
 /// would otherwise wait for the restore's round trip.
-fn restore_assigned(consumer: &AckingConsumer, state: Option<&StateTopic<'_>>) {
+fn restore_assigned(reader: &Reader, state: Option<&StateTopic<'_>>) {
     let Some(state) = state else { return };
-    for (topic, partition) in consumer.take_assigned() {
-        if topic == state.topic {
-            let _ = (state.ready)(partition);
-        }
+    for (_, partition) in reader.take_assigned() {
+        let _ = (state.ready)(partition);
     }
 }
 
 /// The next held record of a partition whose state is now restored.
-fn release(held: &mut HashMap<i32, VecDeque<OwnedMessage>>, state: Option<&StateTopic<'_>>) -> Option<OwnedMessage> {
+fn release(held: &mut Held, state: Option<&StateTopic<'_>>) -> Option<Read> {
     let state = state?;
     let partition = *held.keys().find(|p| (state.ready)(**p))?;
     let queue = held.get_mut(&partition)?;
@@ -89,7 +89,7 @@ fn release(held: &mut HashMap<i32, VecDeque<OwnedMessage>>, state: Option<&State
     message
 }
 
-/// Runs `handle` for every record of `consumer` until `shutdown`.
+/// Runs `handle` for every record `reader` reads until `shutdown`.
 ///
 /// `span` makes the span of one record's task, normally
 /// [`trace::process_span`] (a child of the trace the record carries). A handler gets the record and its
@@ -100,7 +100,7 @@ fn release(held: &mut HashMap<i32, VecDeque<OwnedMessage>>, state: Option<&State
 /// Returns the task tracker, closed, once every handler finished or `drain`
 /// passed — a caller with more to shut down (binds) waits on it again after.
 pub async fn run<S, H, F>(
-    consumer: Arc<AckingConsumer>,
+    reader: &Reader,
     config: Dispatch,
     shutdown: &CancellationToken,
     state: Option<StateTopic<'_>>,
@@ -115,15 +115,15 @@ where
     let tasks = TaskTracker::new();
     let permits = Arc::new(Semaphore::new(config.max_in_flight));
     // Work records waiting for their state partition, per partition, in offset order.
-    let mut held: HashMap<i32, VecDeque<OwnedMessage>> = HashMap::new();
+    let mut held = Held::new();
     // Liveness: the loop comes round (a tick, not a clock read per record).
     let mut beat = tokio::time::interval(Duration::from_secs(1));
     loop {
         // A record held before a rebalance must not be begun after it: the
         // partition's new generation starts again from its committed offset.
-        forget_revoked(&consumer, &mut held, state.as_ref());
-        restore_assigned(&consumer, state.as_ref());
-        let message = match release(&mut held, state.as_ref()) {
+        forget_revoked(reader, &mut held, state.as_ref());
+        restore_assigned(reader, state.as_ref());
+        let (message, lease) = match release(&mut held, state.as_ref()) {
             Some(m) => m,
             None => {
                 let received = tokio::select! {
@@ -131,33 +131,33 @@ where
                     _ = shutdown.cancelled() => break,
                     // Before the records, or a steady stream would starve it.
                     _ = beat.tick() => {
-                        consumer.beat();
+                        reader.beat();
                         continue;
                     }
-                    m = consumer.recv() => m,
+                    m = reader.recv() => m,
                     _ = tokio::time::sleep(Duration::from_millis(20)), if !held.is_empty() => continue,
                 };
                 // Revocations first: they happened before this record was received.
-                forget_revoked(&consumer, &mut held, state.as_ref());
-                let message = match received {
-                    Ok(m) => m.detach(),
+                forget_revoked(reader, &mut held, state.as_ref());
+                let read = match received {
+                    Ok(m) => {
+                        // Its partition's generation: see `begin_under` below.
+                        let lease = reader.lease(m.topic(), m.partition());
+                        (m.detach(), lease)
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "consume error");
                         continue;
                     }
                 };
                 if let Some(state) = &state {
-                    if message.topic() == state.topic {
-                        (state.on_record)(&message);
-                        continue;
-                    }
-                    let p = message.partition();
+                    let p = read.0.partition();
                     if held.contains_key(&p) || !(state.ready)(p) {
-                        held.entry(p).or_default().push_back(message);
+                        held.entry(p).or_default().push_back(read);
                         continue;
                     }
                 }
-                message
+                read
             }
         };
         // Waiting for a free handler (a slow SMSC) is not a stuck loop.
@@ -167,14 +167,23 @@ where
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => break None,
-                _ = beat.tick() => consumer.beat(),
+                _ = beat.tick() => reader.beat(),
                 p = &mut acquire => break p.ok(),
             }
         };
         let Some(permit) = permit else { break };
-        let ticket = consumer.begin(message.topic(), message.partition(), message.offset());
+        // The wait for a handler may have outlasted the partition: another
+        // task serves the rebalances of a shared consumer's readers.
+        let Some(ticket) = reader.begin_under(&lease, message.offset()) else {
+            tracing::debug!(
+                partition = message.partition(),
+                offset = message.offset(),
+                "partition given up since the record was read; left for a redo"
+            );
+            continue;
+        };
         let task_span = span(&message);
-        let consumer = consumer.clone();
+        let consumer = reader.consumer().clone();
         let busy = ticket.lease.busy();
         let work = handle(message, ticket.lease.clone());
         tasks.spawn(
@@ -191,7 +200,7 @@ where
     }
     // What has not reached the outside stops now (its next owner redoes it);
     // what has gets `drain` to record its outcome.
-    consumer.withdraw_all();
+    reader.withdraw_all();
     tasks.close();
     if !held.is_empty() {
         tracing::info!(
@@ -200,7 +209,7 @@ where
         );
     }
     if tokio::time::timeout(config.drain, tasks.wait()).await.is_err() {
-        tracing::warn!(in_flight = consumer.in_flight(), "drain deadline passed with records in flight");
+        tracing::warn!(in_flight = reader.in_flight(), "drain deadline passed with records in flight");
     }
     tasks
 }

@@ -187,6 +187,28 @@ impl Leases {
         self.all_revoking.cancel();
     }
 
+    /// One reader of a shared consumer stops ([`crate::consumer::Reader`]):
+    /// the leases of `topic` are revoking — its work that has not reached
+    /// the outside stops — but stay current, so a rebalance meanwhile still
+    /// waits for the rest.
+    pub fn withdraw_topic(&self, topic: &str) {
+        for ((t, _), lease) in self.lock().iter() {
+            if t == topic {
+                lease.revoking.cancel();
+            }
+        }
+    }
+
+    /// After [`Leases::withdraw_topic`] and the work it stopped: the
+    /// partitions of `topic` still assigned get new leases (the old ones are
+    /// released: a late acknowledgement is ignored), for the next reader.
+    pub fn renew_topic(&self, topic: &str) {
+        let held: Vec<i32> = self.lock().keys().filter(|(t, _)| t == topic).map(|(_, p)| *p).collect();
+        for partition in held {
+            self.assign(topic, partition);
+        }
+    }
+
     /// Every current lease (at shutdown: revoke them all).
     pub fn all(&self) -> Vec<(String, i32)> {
         self.lock().keys().cloned().collect()

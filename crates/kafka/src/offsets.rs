@@ -61,6 +61,12 @@ impl OffsetTracker {
     }
 
     /// Offsets begun but not finished, over all partitions.
+    /// The first offset of a partition not yet done: every record before it
+    /// is done. `None` before any was begun.
+    pub fn first_unfinished(&self, topic: &str, partition: i32) -> Option<i64> {
+        self.partitions.get(&(topic.to_owned(), partition))?.stored.map(|s| s + 1)
+    }
+
     pub fn in_flight(&self) -> usize {
         self.partitions.values().map(|p| p.pending.len()).sum()
     }

@@ -171,7 +171,7 @@ async fn run(built: Router) -> Result<(), Error> {
             (message, done)
         }
     };
-    let tasks = kafka::dispatch::run(router.consumer.clone(), dispatch, &shutdown, None, span, handle).await;
+    let tasks = kafka::dispatch::run(&router.consumer.whole(), dispatch, &shutdown, None, span, handle).await;
     tasks.wait().await;
     if let Err(e) = scheduler.await {
         tracing::error!(error = %e, "scheduler task failed");

@@ -148,7 +148,7 @@ pub async fn listen(
             (message, recorded)
         }
     };
-    let tasks = kafka::dispatch::run(consumer.clone(), dispatch, &shutdown, None, span, handle).await;
+    let tasks = kafka::dispatch::run(&consumer.whole(), dispatch, &shutdown, None, span, handle).await;
     tasks.wait().await;
     consumer.commit_and_close();
     Ok(())

@@ -3,10 +3,11 @@
 //! acknowledges the record.
 //!
 //! Each priority lane (`sms.queue.{id}`, `.high`, `.urgent`) is read by a
-//! consumer of its own, in a group of its own, with its own bound on
-//! requests in flight: a bulk backlog fills its own consumer's prefetch and
-//! its own handler slots, never those an urgent request needs. The pool then
-//! hands the links the highest lane first ([`crate::lanes`]).
+//! reader of its own ([`crate::consumers`]: the process's consumer of that
+//! lane, through partition queues of the connection's own), with its own
+//! bound on requests in flight: a bulk backlog fills its own partition
+//! queues and its own handler slots, never those an urgent request needs.
+//! The pool then hands the links the highest lane first ([`crate::lanes`]).
 //!
 //! With a schema registry configured, status and inbound events use the
 //! Confluent wire format, and queue records' writer schemas come from the
@@ -18,13 +19,14 @@
 use std::sync::Arc;
 
 use events::{ErrorCode, Priority, SchemaLookup, Status};
+use kafka::consumer::Reader;
 use kafka::lease::Lease;
 use kafka::rdkafka::message::{Message, OwnedMessage};
-use kafka::{trace, AckingConsumer, Producer};
+use kafka::{trace, Producer};
 use records::links::Links;
 use records::Reroute;
 use registry::{Framings, Registry};
-use runtime::config::{lane_suffix, ConnectionConfig};
+use runtime::config::ConnectionConfig;
 use runtime::Settings;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -85,11 +87,13 @@ pub struct Shared {
     pub links: Arc<Links>,
     /// The done markers of every connection and lane, read once.
     pub done: Arc<DoneSets>,
+    /// The process's consumer of each lane.
+    pub consumers: Arc<crate::consumers::Consumers>,
 }
 
-/// One priority lane of a connection: its consumer, in a group of its own,
-/// and the done markers of the partitions it holds.
-type Lane = (Priority, String, Arc<AckingConsumer>, Arc<DoneSet>);
+/// One priority lane of a connection: its reader, the group of the lane's
+/// consumer, and the done markers of the partitions it holds.
+type Lane = (Priority, String, Reader, Arc<DoneSet>);
 
 /// A connection's sender, built: its queue topics checked and its lanes'
 /// consumers subscribed, nothing running yet.
@@ -101,33 +105,22 @@ pub struct Connection {
 
 impl Connection {
     /// Builds the sender of `config`: fails when its queue topics and the
-    /// done topic do not have one partition count (kafka::check_copartitioned),
-    /// or a consumer cannot be made.
+    /// done topic do not have one partition count (kafka::check_copartitioned:
+    /// the markers of queue partition p are in done partition p). Its lanes'
+    /// readers are made; they read once the consumers subscribe
+    /// ([`crate::consumers::Consumers::subscribe`]).
     pub async fn build(shared: &Shared, config: ConnectionConfig) -> Result<Self, kafka::Error> {
         let kafka_config = &shared.settings.kafka;
         let queues = kafka_config.topics.queues(&config.id);
-        let group = format!("{}.sender.{}", kafka_config.group_prefix, config.id);
         let done_topic = &kafka_config.topics.done;
         let mut copartitioned: Vec<&str> = queues.iter().map(|(_, q)| q.as_str()).collect();
         copartitioned.push(done_topic);
-        kafka::check_copartitioned(kafka_config, &copartitioned).await?;
-        // One consumer per lane. Range assignment: partition p of a lane and of
-        // the done markers go to the same member. The normal lane keeps the
-        // group senders had before there were lanes (its committed offsets).
+        let partitions = kafka::check_copartitioned(kafka_config, &copartitioned).await?;
         let sets = shared.done.lanes(&config.id);
-        // Prefetch: what the lane works on at once and as much again, not
-        // librdkafka's 100,000 records or 64 MiB (three per connection).
-        let prefetch = kafka::consumer::prefetch(2 * config.in_flight());
-        let mut extra = vec![("partition.assignment.strategy", "range")];
-        extra.extend(prefetch.iter().map(|(k, v)| (*k, v.as_str())));
         let mut lanes = Vec::new();
         for ((lane, topic), done) in queues.iter().zip(sets) {
-            let group = format!("{group}{}", lane_suffix(*lane));
-            // The markers are read by the process's reader (`done::sets`); the
-            // consumer takes their partitions only to be given the same ones.
-            let consumer =
-                Arc::new(AckingConsumer::subscribe_beside(kafka_config, &group, &[topic], &[done_topic], &extra)?);
-            lanes.push((*lane, group, consumer, done));
+            let reader = shared.consumers.reader(*lane, &config.id, topic, partitions);
+            lanes.push((*lane, shared.consumers.group(*lane), reader, done));
         }
         Ok(Connection { config, queues, lanes })
     }
@@ -148,7 +141,6 @@ async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) -> 
     let Shared { settings, producer, registry, framings, links, .. } = shared;
     runtime::shutdown::fault_point(&format!("connection:{}", config.id));
     let kafka_config = &settings.kafka;
-    let done_topic = kafka_config.topics.done.clone();
     let done = Arc::new(DoneLanes::new(lanes.iter().map(|(_, _, _, d)| d.clone()).collect()));
 
     let binds = TaskTracker::new();
@@ -178,7 +170,7 @@ async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) -> 
     );
 
     let dispatch = kafka::Dispatch { max_in_flight: config.in_flight(), drain: settings.lifecycle.drain };
-    let loops = lanes.iter().map(|(lane, group, consumer, set)| {
+    let loops = lanes.iter().map(|(lane, group, reader, set)| {
         let worker = Arc::new(Worker {
             lane: *lane,
             done: done.clone(),
@@ -192,7 +184,7 @@ async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) -> 
             shutdown: shutdown.clone(),
             links: links.clone(),
         });
-        let (done_topic, shutdown) = (&done_topic, &shutdown);
+        let shutdown = &shutdown;
         async move {
             let span = |m: &OwnedMessage| trace::process_span(m, group, trace::Key::Record);
             let handle = |message: OwnedMessage, lease: Arc<Lease>| {
@@ -202,13 +194,11 @@ async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) -> 
                     (message, done)
                 }
             };
-            // Read by the process's reader instead (see `build`); any fetched before the pause are dropped.
-            let on_done = |_: &OwnedMessage| {};
+            // The markers of partition p, read by the process's reader of the done topic.
             let ready = |p: i32| set.is_ready(p);
             let on_revoke = |p: i32| set.forget(p);
-            let state =
-                kafka::StateTopic { topic: done_topic, on_record: &on_done, ready: &ready, on_revoke: &on_revoke };
-            kafka::dispatch::run(consumer.clone(), dispatch, shutdown, Some(state), span, handle).await
+            let state = kafka::StateTopic { ready: &ready, on_revoke: &on_revoke };
+            kafka::dispatch::run(reader, dispatch, shutdown, Some(state), span, handle).await
         }
         .instrument(tracing::info_span!("lane", lane = ?lane))
     });
@@ -223,8 +213,9 @@ async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) -> 
         tasks.wait().await;
     }
     drop(pool);
-    for (_, _, consumer, done) in &lanes {
-        consumer.commit_and_close();
+    for (_, _, reader, done) in &lanes {
+        // A restarted or re-added sender reads what this one left undone.
+        reader.close();
         done.release_all();
     }
     // The binds are gone and the workers with their pools: the inbound channel closes.

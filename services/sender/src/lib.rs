@@ -16,6 +16,7 @@
 mod check;
 pub mod cimd2;
 pub mod connection;
+pub mod consumers;
 pub mod dial;
 pub mod done;
 pub mod driver;
@@ -113,15 +114,18 @@ impl Sender {
         let framings = registry::framings(&start, registry.as_deref()).await?;
         let links = Arc::new(Links::new(timing::now_ms()));
         let done = Arc::new(done::sets::DoneSets::start(&settings.kafka, producer.clone(), shutdown.clone())?);
-        let shared = connection::Shared { settings, producer, registry, framings, links, done };
+        let ours: Vec<ConnectionConfig> = start.connections.iter().filter(|c| which.takes(c)).cloned().collect();
+        let consumers = Arc::new(consumers::Consumers::new(&settings.kafka, &ours)?);
+        let shared = connection::Shared { settings, producer, registry, framings, links, done, consumers };
         // Each build looks its topics up at the broker: a few at a time
         // (200 connections one by one took 20 s to start).
-        let ours: Vec<ConnectionConfig> = start.connections.iter().filter(|c| which.takes(c)).cloned().collect();
         let first: Vec<connection::Connection> = futures::stream::iter(ours)
             .map(|config| connection::Connection::build(&shared, config))
             .buffered(BUILDS_AT_ONCE)
             .try_collect()
             .await?;
+        // Once every reader is made: their partitions are split off before the first assignment.
+        shared.consumers.subscribe()?;
         Ok(Sender { shared, current, which, shutdown, first })
     }
 
@@ -201,6 +205,7 @@ async fn run(built: Sender) -> Result<(), Error> {
         }
     }
     let _ = reports.await;
+    senders.shared.consumers.close().await;
     producer.flush(std::time::Duration::from_secs(10));
     producer.check()?;
     result
@@ -230,7 +235,9 @@ impl Senders {
         let shared = self.shared.clone();
         let built = config.clone();
         self.spawn(config, |stop| async move {
-            connection::Connection::build(&shared, built).await?.run(shared, stop).await
+            let connection = connection::Connection::build(&shared, built).await?;
+            shared.consumers.subscribe()?;
+            connection.run(shared, stop).await
         });
     }
 
@@ -284,9 +291,15 @@ impl Senders {
     /// The sender of `id` stopped: started again when it changed.
     fn ended(&mut self, id: &str) {
         self.running.remove(id);
-        if let Some(config) = self.restart.remove(id) {
-            if !self.shutdown.is_cancelled() {
-                self.start(config);
+        match self.restart.remove(id) {
+            Some(config) if !self.shutdown.is_cancelled() => self.start(config),
+            Some(_) => {}
+            None if self.shutdown.is_cancelled() => {}
+            // Removed: the lane consumers stop reading its topics.
+            None => {
+                if let Err(e) = self.shared.consumers.remove(id) {
+                    tracing::error!(connection = %id, error = %e, "cannot stop reading a removed connection's queues");
+                }
             }
         }
     }

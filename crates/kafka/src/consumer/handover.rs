@@ -37,7 +37,6 @@ type Waiting<'a> = (&'a (String, i32), u64);
 const LOOK_EVERY: Duration = Duration::from_secs(1);
 
 /// The partitions waiting for the group that read them before.
-#[derive(Default)]
 pub(super) struct Pending {
     /// Per partition: the old group, and which assignment it waits for
     /// (a partition revoked and assigned again waits afresh).
@@ -45,22 +44,46 @@ pub(super) struct Pending {
     assignments: u64,
     /// A thread is looking the old groups up.
     looking: bool,
+    /// How many wait (`smsgw_partitions_held`).
+    held: &'static counters::Gauge,
 }
 
 impl Pending {
+    pub(super) fn new(group: &str) -> Self {
+        Pending { waiting: HashMap::new(), assignments: 0, looking: false, held: counters::partitions_held(group) }
+    }
+
     fn insert(&mut self, key: (String, i32), old: String, assignment: u64) {
-        self.waiting.insert(key, (old, assignment));
+        if self.waiting.insert(key, (old, assignment)).is_none() {
+            self.held.inc();
+        }
     }
 
     fn remove(&mut self, key: &(String, i32)) {
-        self.waiting.remove(key);
+        if self.waiting.remove(key).is_some() {
+            self.held.dec();
+        }
+    }
+
+    /// The partitions of `topic` that wait for their old group.
+    pub(super) fn waits(&self, topic: &str) -> Vec<i32> {
+        self.waiting.keys().filter(|(t, _)| t == topic).map(|(_, p)| *p).collect()
+    }
+}
+
+/// The gauge is the group's, and a process may have several consumers in
+/// one group (the senders of network connections and of modems): each
+/// adds and takes away its own.
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.held.add(-(self.waiting.len() as i64));
     }
 }
 
 /// After an assignment: pauses the partitions that wait for their old
 /// group, and starts the thread that looks it up if none runs.
 pub(super) fn hold(shared: &Arc<Shared>, consumer: &BaseConsumer<AckContext>, tpl: &TopicPartitionList) {
-    let predecessors = &shared.predecessors;
+    let predecessors = shared.predecessors.lock().unwrap_or_else(|e| e.into_inner()).clone();
     if predecessors.is_empty() {
         return;
     }

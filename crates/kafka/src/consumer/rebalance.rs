@@ -46,12 +46,12 @@ impl ConsumerContext for AckContext {
         match err {
             RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
                 blocking(|| self.rewind(consumer, tpl));
-                let mut assigned = self.shared.assigned.lock().unwrap_or_else(|e| e.into_inner());
+                let mut assigned = Vec::new();
                 for elem in tpl.elements() {
                     self.shared.leases.assign(elem.topic(), elem.partition());
                     assigned.push((elem.topic().to_owned(), elem.partition()));
                 }
-                drop(assigned);
+                self.shared.inboxes.assigned(&assigned);
                 if let Err(e) = consumer.assign(tpl) {
                     tracing::error!(error = %e, "cannot take the assigned partitions");
                 }
@@ -63,7 +63,7 @@ impl ConsumerContext for AckContext {
             RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
                 let partitions: Vec<(String, i32)> =
                     tpl.elements().iter().map(|e| (e.topic().to_owned(), e.partition())).collect();
-                self.shared.in_group.set(false);
+                self.shared.in_group.set(self.shared.unsubscribed.load(Ordering::SeqCst));
                 let lost = consumer.assignment_lost();
                 blocking(|| self.give_up(consumer, &partitions, lost));
                 if let Err(e) = consumer.unassign() {
@@ -160,7 +160,6 @@ impl AckContext {
             }
         }
         let mut tracker = self.shared.tracker();
-        let mut revoked = self.shared.revoked.lock().unwrap_or_else(|e| e.into_inner());
         for lease in &leases {
             // Under the tracker lock: an acknowledgement is either before this
             // (and stored above) or sees the lease released.
@@ -170,12 +169,13 @@ impl AckContext {
         for (topic, partition) in partitions {
             tracker.forget(topic, *partition);
             assignment.remove(&(topic.clone(), *partition));
-            revoked.push((topic.clone(), *partition));
         }
         drop(assignment);
+        // Told under the tracker lock, like the leases released above; an
+        // assignment not yet taken is void now.
+        self.shared.inboxes.revoked(partitions);
+        drop(tracker);
         super::handover::forget(&self.shared, partitions);
-        // An assignment not yet taken is void now.
-        self.shared.assigned.lock().unwrap_or_else(|e| e.into_inner()).retain(|k| !partitions.contains(k));
     }
 
     /// Starts every assigned partition that has a committed offset

@@ -24,7 +24,9 @@ pub(super) async fn follow_share(
     let watched: Vec<_> = lanes
         .iter()
         .zip(queues)
-        .map(|((_, _, consumer, _), (_, topic))| (consumer.clone(), topic.clone(), consumer.rebalances()))
+        .map(|((_, _, reader, _), (_, topic))| {
+            (reader.consumer().clone(), topic.clone(), reader.consumer().rebalances())
+        })
         .collect();
     let pool = pool.clone();
     // Nothing held yet: the least until the group says otherwise.
