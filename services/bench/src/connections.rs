@@ -17,7 +17,7 @@ use clap::Args;
 use futures::StreamExt;
 use kafka::rdkafka::message::Message;
 
-use crate::gateway::{request, BenchArgs, Deliveries, Rig};
+use crate::gateway::{reading, request, BenchArgs, Deliveries, Rig};
 
 /// How long the idle CPU is measured.
 const IDLE: Duration = Duration::from_secs(5);
@@ -133,32 +133,6 @@ pub async fn run(args: ConnectionsArgs) -> anyhow::Result<()> {
     );
     anyhow::ensure!(submitted == n, "only {submitted} of {n} requests were submitted");
     Ok(())
-}
-
-/// When the lane consumers read every queue: on a fresh broker each
-/// queue's partitions are first held for the per-connection group that
-/// would have read it before (`smsgw_partitions_held`,
-/// `kafka::consumer::handover`), for a few seconds until that group is
-/// known never to have existed. Start-up is not over before; the idle
-/// figures are read after. Once the gateway is ready every group has its
-/// partitions, so none held then means none left to wait for (the bench
-/// looks only after the rig's settling time: at a few connections the
-/// handover is over by then, and this is an upper bound).
-async fn reading(group_prefix: &str) -> Instant {
-    let held = || -> i64 {
-        [events::Priority::Normal, events::Priority::High, events::Priority::Urgent]
-            .into_iter()
-            .map(|lane| {
-                let group = format!("{group_prefix}.senders{}", runtime::config::lane_suffix(lane));
-                counters::partitions_held(&group).get()
-            })
-            .sum()
-    };
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while (held() > 0 || !counters::health::ready().0) && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Instant::now()
 }
 
 /// One round-robin route over connections `sim0` .. `sim{c-1}`, as the

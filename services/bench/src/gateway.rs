@@ -120,8 +120,8 @@ pub(crate) fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Re
 }
 
 /// Creates the run's topics, starts the gateway (every role) and a watcher
-/// of the status topic, and gives both time to join their groups before a
-/// clock starts.
+/// of the status topic, and gives both time to join their groups, and the
+/// senders time to read every queue, before a clock starts.
 pub(crate) async fn start_gateway(
     settings: &Arc<Settings>,
     properties: &[(String, String)],
@@ -135,7 +135,34 @@ pub(crate) async fn start_gateway(
     watch_config.properties.extend(properties.iter().cloned());
     let consumer = kafka::watcher(&watch_config, &format!("{run}.watch"), &[&settings.kafka.topics.status])?;
     tokio::time::sleep(Duration::from_secs(4)).await;
+    // No clock starts while a queue waits for its old group.
+    reading(&settings.kafka.group_prefix).await;
     Ok((gateway, consumer))
+}
+
+/// When the lane consumers read every queue: on a fresh broker each
+/// queue's partitions are first held for the per-connection group that
+/// would have read it before (`smsgw_partitions_held`,
+/// `kafka::consumer::handover`), for a few seconds until that group is
+/// known never to have existed. Start-up is not over before; the idle
+/// figures are read after. Once the gateway is ready every group has its
+/// partitions, so none held then means none left to wait for (the bench
+/// looks only after the rig's settling time, so this is an upper bound).
+pub(crate) async fn reading(group_prefix: &str) -> Instant {
+    let held = || -> i64 {
+        [events::Priority::Normal, events::Priority::High, events::Priority::Urgent]
+            .into_iter()
+            .map(|lane| {
+                let group = format!("{group_prefix}.senders{}", runtime::config::lane_suffix(lane));
+                counters::partitions_held(&group).get()
+            })
+            .sum()
+    };
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while (held() > 0 || !counters::health::ready().0) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Instant::now()
 }
 
 /// The gateway (every role) and the simulator of one run, started, and a
