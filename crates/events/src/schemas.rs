@@ -7,7 +7,8 @@
 
 use std::sync::LazyLock;
 
-use apache_avro::Schema;
+use apache_avro::headers::HeaderBuilder;
+use apache_avro::{GenericSingleObjectReader, Schema};
 
 /// Which contract a schema describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,9 +71,25 @@ struct Entry {
     /// current one first, then apache-avro's variant fingerprint and every
     /// historical version.
     writers: Vec<Writer>,
+    /// Reads a datum written with the current schema, its named types
+    /// resolved once here: `apache_avro::from_avro_datum` resolves them for
+    /// every datum, which took about half of a request's decoding.
+    current: GenericSingleObjectReader,
+}
+
+/// No header: [`GenericSingleObjectReader`] then reads a bare datum (ours
+/// checks the header itself, in `wire::detect`).
+struct Bare;
+
+impl HeaderBuilder for Bare {
+    fn build_header(&self) -> Vec<u8> {
+        Vec::new()
+    }
 }
 
 impl Entry {
+    // The embedded schemas are checked by this crate's tests (see `parse_embedded`).
+    #[allow(clippy::panic)]
     fn load(json: &'static str, history: &[&'static str]) -> Entry {
         let schema = parse_embedded(json);
         let fingerprint = fingerprint(&schema);
@@ -89,7 +106,11 @@ impl Entry {
             add(self::fingerprint(&old), &old, false);
             add(apache_avro_fingerprint(&old), &old, false);
         }
-        Entry { json, schema, fingerprint, writers }
+        let current = match GenericSingleObjectReader::new_with_header_builder(schema.clone(), Bare) {
+            Ok(reader) => reader,
+            Err(e) => panic!("embedded avro schema does not resolve: {e}"),
+        };
+        Entry { json, schema, fingerprint, writers, current }
     }
 }
 
@@ -193,6 +214,11 @@ pub fn canonical_form(schema: &Schema) -> String {
 /// apache-avro's `GenericSingleObjectWriter` are understood too.
 fn apache_avro_fingerprint(schema: &Schema) -> [u8; 8] {
     rabin(schema.canonical_form().as_bytes())
+}
+
+/// Reads a bare datum written with the current schema of `kind`.
+pub(crate) fn current_reader(kind: SchemaKind) -> &'static GenericSingleObjectReader {
+    &kind.entry().current
 }
 
 /// The writer schema with this single-object fingerprint, and whether it is the

@@ -84,11 +84,14 @@ pub(crate) fn decode_avro(
         Wire::SingleObject { fingerprint, body } => {
             let (writer, is_current) = schemas::writer_by_fingerprint(kind, &fingerprint)
                 .ok_or(DecodeError::UnknownFingerprint { fingerprint })?;
-            decode_datum(writer, body, (!is_current).then_some(reader_schema))
+            match is_current {
+                true => decode_current(kind, body),
+                false => decode_datum(writer, body, Some(reader_schema)),
+            }
         }
         Wire::Confluent { schema_id, body } => match registry {
             // Without a registry the producer is assumed to write with our schema.
-            None => decode_datum(reader_schema, body, None),
+            None => decode_current(kind, body),
             Some(registry) => {
                 let writer = registry.schema_by_id(schema_id).ok_or(DecodeError::UnknownSchemaId { id: schema_id })?;
                 decode_datum(&writer, body, Some(reader_schema))
@@ -97,14 +100,28 @@ pub(crate) fn decode_avro(
     }
 }
 
+/// A datum written with another schema than ours, resolved against ours.
 fn decode_datum(writer: &Schema, body: &[u8], reader: Option<&Schema>) -> Result<Value, DecodeError> {
     crate::avro_guard::check_lengths(writer, body)?;
     let mut cursor = body;
     let value = apache_avro::from_avro_datum(writer, &mut cursor, reader).map_err(DecodeError::avro)?;
-    if !cursor.is_empty() {
-        return Err(DecodeError::TrailingBytes { count: cursor.len() });
+    whole(value, cursor)
+}
+
+/// A datum written with our current schema of `kind` (the common case).
+fn decode_current(kind: SchemaKind, body: &[u8]) -> Result<Value, DecodeError> {
+    crate::avro_guard::check_lengths(schemas::schema(kind), body)?;
+    let mut cursor = body;
+    let value = schemas::current_reader(kind).read_value(&mut cursor).map_err(DecodeError::avro)?;
+    whole(value, cursor)
+}
+
+/// The value, if the datum took every byte of the body.
+fn whole(value: Value, rest: &[u8]) -> Result<Value, DecodeError> {
+    match rest.is_empty() {
+        true => Ok(value),
+        false => Err(DecodeError::TrailingBytes { count: rest.len() }),
     }
-    Ok(value)
 }
 
 /// Writes header + datum, the datum by `write_datum`, into a buffer allocated

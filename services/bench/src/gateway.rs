@@ -61,6 +61,10 @@ pub struct BenchArgs {
     /// (`router.accepted_events`): `latency` then times the router's hop too.
     #[arg(long)]
     pub accepted_events: bool,
+    /// The roles exchange their per-message records in the compact binary
+    /// form (`kafka.compact_records`) instead of JSON.
+    #[arg(long)]
+    pub compact_records: bool,
     /// Another process whose CPU counts towards the run's CPU per request
     /// (`--cpu-of tansu=PID`: the broker); repeatable.
     #[arg(long = "cpu-of", value_name = "NAME=PID", value_parser = crate::cpu::parse_pid)]
@@ -82,6 +86,7 @@ pub(crate) fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Re
         group_prefix = "{run}"
         session_timeout = "6s"
         partitions = {partitions}
+        compact_records = {compact_records}
         [kafka.topics]
         send = "{run}.send"
         status = "{run}.status"
@@ -113,6 +118,7 @@ pub(crate) fn settings(args: &BenchArgs, run: &str, sim_port: u16) -> anyhow::Re
         window = args.window,
         max_in_flight = args.max_in_flight.map(|n| format!("max_in_flight = {n}")).unwrap_or_default(),
         accepted_events = args.accepted_events,
+        compact_records = args.compact_records,
     );
     let mut settings = Settings::from_toml(&toml)?;
     settings.kafka.properties.extend(args.properties.iter().cloned());

@@ -58,6 +58,7 @@ pub async fn run(args: BenchPriorityArgs) -> anyhow::Result<()> {
         properties: args.properties.clone(),
         cpu_of: Vec::new(),
         accepted_events: false,
+        compact_records: false,
     };
     let rig = Rig::start_with(&base, "bench-priority", |settings| {
         settings.connections[0].max_tps = args.max_tps;
