@@ -8,6 +8,11 @@
 //! prints the time per request: the first route matching (the cheapest), the
 //! last (every matcher tried, the country looked up once), and a request no
 //! route but the default takes.
+//!
+//! Then one route over many connections (`round_robin`, `weighted`,
+//! `least_loaded`; 2, 20 and 200 members, each link up): what choosing a
+//! member costs per request as a route grows, as in `smsgw-bench
+//! connections`, where every request goes through one route over all.
 
 #![allow(clippy::expect_used)] // a bench: a table that does not load ends it
 
@@ -49,6 +54,43 @@ fn settings() -> runtime::Settings {
     runtime::Settings::from_toml(&toml).expect("the table loads")
 }
 
+/// A table of one route over `members` connections with `strategy`.
+fn wide(members: usize, strategy: &str) -> runtime::Settings {
+    let mut toml = String::from("[kafka]\nbrokers = \"x:1\"\n");
+    let ids: Vec<String> = (0..members).map(|i| format!("smsc-{i:03}")).collect();
+    for c in &ids {
+        toml +=
+            &format!("[[connections]]\nid = \"{c}\"\nprotocol = \"smpp\"\nhost = \"h\"\nport = 1\nsystem_id = \"s\"\n");
+    }
+    let list = ids.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+    let weights = match strategy {
+        "weighted" => {
+            format!("weights = [{}]\n", (0..members).map(|i| (1 + i % 3).to_string()).collect::<Vec<_>>().join(", "))
+        }
+        _ => String::new(),
+    };
+    toml += &format!("[[routes]]\nid = \"all\"\nconnections = [{list}]\nstrategy = \"{strategy}\"\n{weights}");
+    runtime::Settings::from_toml(&toml).expect("the table loads")
+}
+
+/// Nanoseconds per request through the one route of [`wide`], every link up.
+fn choose(members: usize, strategy: &str, ids: &[String], n: usize) -> f64 {
+    let settings = wide(members, strategy);
+    let links = Arc::new(Links::new(0));
+    for c in &settings.connections {
+        links.record(records::LinkReport::new(&c.id, "replica-1", 2, 0));
+    }
+    let routes = Routes::new(&settings, links);
+    let to = Number::International("4915112345678".into());
+    let metadata = Metadata::new();
+    let start = Instant::now();
+    for i in 0..n {
+        let facts = Facts::new(&to, None, None, &metadata, false);
+        black_box(routes.pick(&ids[i % ids.len()], None, &facts, 0).expect("routed"));
+    }
+    start.elapsed().as_nanos() as f64 / n as f64
+}
+
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200_000);
     let settings = settings();
@@ -73,5 +115,11 @@ fn main() {
         }
         let per = start.elapsed().as_nanos() as f64 / n as f64;
         println!("{name:<32} {per:>9.0} ns/request  {:>10.0} requests/s per core", 1e9 / per);
+    }
+    for strategy in ["round_robin", "weighted", "least_loaded"] {
+        for members in [2, 20, 200] {
+            let per = choose(members, strategy, &ids, n / 10);
+            println!("one {strategy} route over {members:>3} connections {per:>9.0} ns/request");
+        }
     }
 }

@@ -96,7 +96,8 @@ impl Group {
                 let turn = self.turn.fetch_add(1, Ordering::Relaxed);
                 let n = candidates.len();
                 let order = |k: usize| (k + n - turn % n) % n;
-                let best = (0..n).min_by_key(|&k| (links.load(&self.members[candidates[k]], now), order(k)));
+                let loads = links.load_each(candidates.iter().map(|&i| self.members[i].as_str()), now);
+                let best = (0..n).min_by_key(|&k| (loads[k], order(k)));
                 candidates[best.unwrap_or(0)]
             }
         };
@@ -119,31 +120,57 @@ impl Group {
 
     /// Weighted rendezvous hashing: each candidate scores `-ln(u) / weight`
     /// with `u` uniform in (0, 1) from a hash of the id and its name; the
-    /// lowest score wins, so each wins in proportion to its weight.
+    /// lowest score wins, so each wins in proportion to its weight. With
+    /// equal weights the highest `u` wins, the same choice without the
+    /// logarithms. The id is hashed once for all candidates, and each
+    /// candidate scored once: a route over 200 connections chooses for
+    /// every request it routes (`examples/bench_routes.rs`).
     fn rendezvous(&self, candidates: &[usize], id: &str) -> usize {
+        let seed = fnv(fnv(FNV_OFFSET, id.as_bytes()), &[0xff]);
+        let u = |i: usize| (mix(fnv(seed, self.members[i].as_bytes())) >> 11) as f64 + 0.5;
+        let equal = candidates.iter().all(|&i| self.weights[i] == self.weights[candidates[0]]);
         let score = |i: usize| {
             let weight = f64::from(self.weights[i]);
-            if weight == 0.0 {
-                return f64::INFINITY;
+            match (weight == 0.0, equal) {
+                (true, _) => f64::INFINITY,
+                (false, true) => -u(i),
+                (false, false) => -(u(i) / (1u64 << 53) as f64).ln() / weight,
             }
-            let u = (stable_hash(id, &self.members[i]) >> 11) as f64 + 0.5;
-            -(u / (1u64 << 53) as f64).ln() / weight
         };
-        candidates.iter().copied().min_by(|&a, &b| score(a).total_cmp(&score(b))).unwrap_or(candidates[0])
+        // The first of the lowest scores, as `Iterator::min_by` chose it.
+        let mut best = (candidates[0], f64::INFINITY);
+        for &i in candidates {
+            let s = score(i);
+            if s < best.1 {
+                best = (i, s);
+            }
+        }
+        best.0
     }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a, from state `h`, over `bytes`.
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// splitmix64's finish: nearby inputs spread.
+fn mix(mut h: u64) -> u64 {
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
 }
 
 /// FNV-1a over the id, a separator and the member, finished with a 64-bit
 /// mix (splitmix64's) so nearby ids spread: stable across builds and
 /// replicas, unlike `std`'s hasher.
 pub fn stable_hash(id: &str, member: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes().chain([0xff]).chain(member.bytes()) {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 31)
+    mix(fnv(fnv(fnv(FNV_OFFSET, id.as_bytes()), &[0xff]), member.as_bytes()))
 }
 
 #[cfg(test)]
@@ -209,6 +236,38 @@ mod tests {
         let choice = g.choose(&links, 5_000, "r");
         assert_eq!(choice.connection, "a");
         assert!(choice.reason.unwrap().starts_with("no connection of the route is up"));
+    }
+
+    /// Every release and replica must choose alike for an id (a retry goes
+    /// where the first went, across a rolling update): the choice is pinned
+    /// to the formula as first written, `-ln(u) / weight` per candidate and
+    /// the first lowest (`Iterator::min_by`), and its picks for fixed ids.
+    #[test]
+    fn rendezvous_chooses_as_the_formula_did() {
+        let formula = |g: &Group, id: &str| {
+            let score = |i: usize| {
+                let weight = f64::from(g.weights[i]);
+                if weight == 0.0 {
+                    return f64::INFINITY;
+                }
+                let u = (stable_hash(id, &g.members[i]) >> 11) as f64 + 0.5;
+                -(u / (1u64 << 53) as f64).ln() / weight
+            };
+            (0..g.members.len()).min_by(|&a, &b| score(a).total_cmp(&score(b))).unwrap()
+        };
+        let links = Links::new(0);
+        for extra in [
+            "strategy = \"round_robin\"",
+            "strategy = \"weighted\"\nweights = [5, 1, 0]",
+            "strategy = \"weighted\"\nweights = [2, 2, 3]",
+        ] {
+            let g = group(extra);
+            for i in 0..20_000 {
+                let id = format!("0190f1c2-6a3b-7c41-9f0e-{i:012}");
+                assert_eq!(g.choose(&links, 0, &id).connection, g.members[formula(&g, &id)], "{extra}: {id}");
+            }
+        }
+        assert_eq!(picks(&group("strategy = \"round_robin\""), &links, 24), "abbabbbababcbccaaabaabba");
     }
 
     #[test]
