@@ -21,7 +21,7 @@
 //! triggered, and the role returns [`crate::Error::Fatal`], so `smsgw` exits
 //! non-zero and the orchestrator restarts it with a fresh producer.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -64,7 +64,7 @@ pub struct Delivery {
 /// Notices librdkafka's fatal errors (idempotent producer), records the
 /// reason and triggers shutdown.
 pub struct FatalWatch {
-    reason: Arc<Mutex<Option<String>>>,
+    reason: Arc<OnceLock<String>>,
     shutdown: CancellationToken,
     abandon: CancellationToken,
 }
@@ -73,7 +73,7 @@ impl ClientContext for FatalWatch {
     fn error(&self, error: KafkaError, reason: &str) {
         if error.rdkafka_error_code() == Some(RDKafkaErrorCode::Fatal) {
             tracing::error!(%error, reason, "fatal producer error: stopping so the process is restarted");
-            self.reason.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(|| reason.to_owned());
+            let _ = self.reason.set(reason.to_owned());
             self.shutdown.cancel();
             self.abandon.cancel();
         } else {
@@ -86,7 +86,9 @@ impl ClientContext for FatalWatch {
 #[derive(Clone)]
 pub struct Producer {
     inner: FutureProducer<FatalWatch>,
-    reason: Arc<Mutex<Option<String>>>,
+    /// Set once, at the first fatal error: read before every publish, so
+    /// a load, not a lock.
+    reason: Arc<OnceLock<String>>,
     shutdown: CancellationToken,
     /// Cancelled `drain` after `shutdown` (or at a fatal error): retries end.
     abandon: CancellationToken,
@@ -96,7 +98,7 @@ impl Producer {
     /// A producer whose retries end `drain` after `shutdown` is cancelled; a
     /// fatal error cancels `shutdown`.
     pub fn new(config: &KafkaConfig, shutdown: CancellationToken, drain: Duration) -> Result<Producer, Error> {
-        let reason = Arc::new(Mutex::new(None));
+        let reason = Arc::new(OnceLock::new());
         let abandon = CancellationToken::new();
         let watch = FatalWatch { reason: reason.clone(), shutdown: shutdown.clone(), abandon: abandon.clone() };
         let inner = producer_config(config).create_with_context(watch).map_err(Error::Create)?;
@@ -119,7 +121,7 @@ impl Producer {
 
     /// The fatal error that stopped this producer, if any.
     pub fn fatal(&self) -> Option<String> {
-        self.reason.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.reason.get().cloned()
     }
 
     /// [`Error::Fatal`] when a fatal error stopped this producer.
@@ -180,7 +182,7 @@ impl Producer {
         let record = Outgoing { topic, key, payload: payload.unwrap_or_default(), headers };
         let mut delay = Duration::from_millis(100);
         loop {
-            if self.fatal().is_some() {
+            if self.reason.get().is_some() {
                 return Err(PublishError::Stopped);
             }
             let mut future =
@@ -209,7 +211,7 @@ impl Producer {
                 Class::Fatal => {
                     let reason = self.inner.client().fatal_error().map_or_else(|| error.to_string(), |(_, r)| r);
                     tracing::error!(topic = record.topic, %reason, "fatal producer error");
-                    self.reason.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(reason);
+                    let _ = self.reason.set(reason);
                     self.shutdown.cancel();
                     self.abandon.cancel();
                     return Err(PublishError::Stopped);
