@@ -260,8 +260,10 @@ impl<S: Stage> Driver<S> {
                     let busy = lease.busy();
                     let (consumer, producer) = (self.wiring.consumer.clone(), self.wiring.producer.clone());
                     let (dead_letter, reports) = (self.wiring.dead_letter.clone(), self.reports.clone());
+                    // Boxed, as `kafka::dispatch` boxes a handler's: tokio
+                    // moves a task's whole stage when it starts and ends.
                     self.tasks.spawn(
-                        async move {
+                        Box::pin(async move {
                             let mut deliveries = Vec::with_capacity(publish.records.len());
                             for out in &publish.records {
                                 if busy.lease().is_released() {
@@ -285,7 +287,7 @@ impl<S: Stage> Driver<S> {
                                 let _ = reports.send(Report::Published { tag, deliveries });
                             }
                             drop(busy);
-                        }
+                        })
                         .instrument(span),
                     );
                 }
