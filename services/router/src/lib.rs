@@ -92,20 +92,15 @@ impl Router {
     /// clients and the routing table, so that what the configuration can
     /// make fail fails before any role of the process runs. `settings` are
     /// the start-up ones; routing follows `current` (connections, routes,
-    /// lists and `[router]` reload). `producer` is the process's, shared by
-    /// its roles.
-    pub async fn build(
-        settings: Arc<Settings>,
-        current: Current,
-        producer: Producer,
-        shutdown: CancellationToken,
-    ) -> Result<Self, Error> {
+    /// lists and `[router]` reload).
+    pub async fn build(settings: Arc<Settings>, current: Current, shutdown: CancellationToken) -> Result<Self, Error> {
         let kafka = &settings.kafka;
         let registry = Registry::from_config(kafka)?.map(Arc::new);
         let framings = registry::framings(&settings, registry.as_deref()).await?;
         let group = format!("{}.router", kafka.group_prefix);
         let consumer = Arc::new(AckingConsumer::subscribe(kafka, &group, &[&kafka.topics.send])?);
         let links = Arc::new(Links::new(now_ms()));
+        let producer = Producer::new(kafka, shutdown.clone(), settings.lifecycle.drain)?;
         let routes = Routes::new(&settings, links.clone());
         Ok(Router { settings, current, shutdown, registry, framings, group, consumer, links, producer, routes })
     }

@@ -96,8 +96,8 @@ pub struct Sender {
 }
 
 impl Sender {
-    /// Builds the senders of the connections of `which` (publishing with
-    /// `producer`, the process's, shared by its roles): the registry client, the framings and each connection's consumers and
+    /// Builds the senders of the connections of `which`: the producer, the
+    /// registry client, the framings and each connection's consumers and
     /// checks, so that what the configuration can make fail fails before
     /// any role of the process runs. A connection added by a reload is
     /// built when it starts.
@@ -105,9 +105,9 @@ impl Sender {
         settings: Arc<Settings>,
         mut current: Current,
         which: Connections,
-        producer: kafka::Producer,
         shutdown: CancellationToken,
     ) -> Result<Self, Error> {
+        let producer = kafka::Producer::new(&settings.kafka, shutdown.clone(), settings.lifecycle.drain)?;
         // One registry client (and schema cache) for every connection.
         let registry = registry::Registry::from_config(&settings.kafka)?.map(Arc::new);
         let start = current.borrow_and_update().clone();

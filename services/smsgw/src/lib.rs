@@ -130,24 +130,19 @@ pub async fn run_roles_following(mut loaded: Current, role: Role, shutdown: Canc
     };
     kafka::reachable::watch(&settings.kafka, shutdown.clone())?;
     let current = with_topics(loaded, settings.clone(), shutdown.clone());
-    // One producer for every role of the process: librdkafka batches what
-    // they publish together (one produce request per broker where each
-    // producer sent its own), with one set of threads. A fatal error of it
-    // ends the process, as it did of each role's (`kafka::producer`).
-    let producer = kafka::Producer::new(&settings.kafka, shutdown.clone(), settings.lifecycle.drain)?;
     // Every role is built (clients, registry, tables, checks) before any runs:
     // a bad setting of one stops start-up before another has done any work.
     let router = matches!(role, Role::All | Role::Router)
-        .then(|| router::Router::build(settings.clone(), current.clone(), producer.clone(), shutdown.clone()));
+        .then(|| router::Router::build(settings.clone(), current.clone(), shutdown.clone()));
     let sender = match role {
         Role::All => Some(sender::Connections::All),
         Role::Sender => Some(sender::Connections::Network),
         Role::ModemHost => Some(sender::Connections::Modems),
         Role::Router | Role::Tracker => None,
     }
-    .map(|which| sender::Sender::build(settings.clone(), current.clone(), which, producer.clone(), shutdown.clone()));
-    let tracker = matches!(role, Role::All | Role::Tracker)
-        .then(|| tracker::Tracker::build(settings.clone(), producer.clone(), shutdown.clone()));
+    .map(|which| sender::Sender::build(settings.clone(), current.clone(), which, shutdown.clone()));
+    let tracker =
+        matches!(role, Role::All | Role::Tracker).then(|| tracker::Tracker::build(settings.clone(), shutdown.clone()));
     let (router, sender, tracker) = match tokio::try_join!(built(router), built(sender), built(tracker)) {
         Ok(roles) => roles,
         Err(e) => {

@@ -56,14 +56,9 @@ impl Tracker {
     /// Builds the three stages: checks that the topics each reads together
     /// are co-partitioned, creates the Kafka clients and the registry's
     /// framings, so that what the configuration can make fail fails before
-    /// any role of the process runs. `producer` is the process's, shared by
-    /// its roles.
-    pub async fn build(
-        settings: Arc<Settings>,
-        producer: Producer,
-        shutdown: CancellationToken,
-    ) -> Result<Self, Error> {
-        build(settings, producer, shutdown).await
+    /// any role of the process runs.
+    pub async fn build(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<Self, Error> {
+        build(settings, shutdown).await
     }
 
     /// Runs the three stages until `shutdown`, each on a task of its own.
@@ -73,11 +68,12 @@ impl Tracker {
 }
 
 /// [`Tracker::build`].
-async fn build(settings: Arc<Settings>, producer: Producer, shutdown: CancellationToken) -> Result<Tracker, Error> {
+async fn build(settings: Arc<Settings>, shutdown: CancellationToken) -> Result<Tracker, Error> {
     let kafka = &settings.kafka;
     let topics = &kafka.topics;
     kafka::check_copartitioned(kafka, &[&topics.deliver, &topics.submits]).await?;
     kafka::check_copartitioned(kafka, &[&topics.outcomes, &topics.finals, &topics.status]).await?;
+    let producer = Producer::new(kafka, shutdown.clone(), settings.lifecycle.drain)?;
     let registry = registry::Registry::from_config(kafka)?;
     let framings = registry::framings(&settings, registry.as_ref()).await?;
     let range = [("partition.assignment.strategy", "range")];
