@@ -166,6 +166,30 @@ pub const DEFAULT_EXTENSION: [(u8, char); 10] = [
     (0x65, '€'),
 ];
 
+/// [`DEFAULT_ALPHABET`] at one address, which [`Tables::DEFAULT`] and the
+/// national tables' fallback point to, so a lookup can tell it is the
+/// default table and use [`DEFAULT_ASCII_CODES`].
+pub(crate) static DEFAULT_LOCKING: [char; 128] = DEFAULT_ALPHABET;
+
+const NO_CODE: u8 = 0xFF;
+
+/// The code of each ASCII character in [`DEFAULT_ALPHABET`] (the first, as
+/// a search would find it; [`NO_CODE`] for none), built from the table at
+/// compile time: most texts are ASCII, and searching the 128 characters
+/// for each one took most of a message's split.
+const DEFAULT_ASCII_CODES: [u8; 128] = {
+    let mut codes = [NO_CODE; 128];
+    let mut code = 0;
+    while code < 128 {
+        let ch = DEFAULT_ALPHABET[code] as u32;
+        if ch < 128 && codes[ch as usize] == NO_CODE {
+            codes[ch as usize] = code as u8;
+        }
+        code += 1;
+    }
+    codes
+};
+
 /// A locking shift table and a single shift (extension) table: [`Tables::DEFAULT`],
 /// or a national pair from [`national::Shift::tables`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,7 +203,7 @@ pub struct Tables {
 
 impl Tables {
     /// The default alphabet and default extension table.
-    pub const DEFAULT: Tables = Tables { locking: &DEFAULT_ALPHABET, single: &DEFAULT_EXTENSION };
+    pub const DEFAULT: Tables = Tables { locking: &DEFAULT_LOCKING, single: &DEFAULT_EXTENSION };
 
     /// The septets for `ch`: `[code]`, `[ESCAPE, code]`, or `None`.
     fn lookup(&self, ch: char) -> Option<Septets> {
@@ -190,6 +214,10 @@ impl Tables {
     pub(crate) fn locking_code(&self, ch: char) -> Option<u8> {
         if ch == ESCAPE_SLOT || ch == UNDEFINED {
             return None;
+        }
+        if ch.is_ascii() && std::ptr::eq(self.locking, &DEFAULT_LOCKING) {
+            let code = DEFAULT_ASCII_CODES[ch as usize];
+            return (code != NO_CODE).then_some(code);
         }
         self.locking.iter().position(|&c| c == ch).map(|code| code as u8)
     }

@@ -65,4 +65,4 @@ pub use encoding::{choose, Encoding, MessageClass, Preference};
 pub use error::TextError;
 pub use explain::{explain, Plan};
 pub use gsm7::national::{Language, Languages, Shift};
-pub use segment::{split, split_binary, Concat, Message, Segment, SplitOptions};
+pub use segment::{count, split, split_binary, Concat, Message, Segment, SplitOptions};

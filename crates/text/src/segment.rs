@@ -83,10 +83,36 @@ pub fn split(text: &str, pref: Preference, opts: &SplitOptions) -> Result<Messag
         let payload = encode(encoding, &tables, text)?;
         return whole_payload(encoding, shift, data_coding, payload, opts);
     }
+    let chunks = cut(text, encoding, &tables, shift, opts)?;
+    let payloads = chunks.into_iter().map(|chunk| encode(encoding, &tables, chunk)).collect::<Result<Vec<_>, _>>()?;
+    Ok(assemble(encoding, shift, data_coding, payloads, opts))
+}
 
+/// How many segments [`split`] makes of `text`, with the same errors, but
+/// without encoding them: what the router needs to check a request and to
+/// count it, before the sender splits it for its SMSC.
+pub fn count(text: &str, pref: Preference, opts: &SplitOptions) -> Result<usize, TextError> {
+    if opts.concat == Concat::Payload {
+        // One segment or an error, which only the encoded length tells.
+        return split(text, pref, opts).map(|m| m.segments.len());
+    }
+    let (encoding, shift) = choose_with(text, pref, opts)?;
+    encoding.data_coding_with_class(opts.class)?;
+    Ok(cut(text, encoding, &shift.tables(), shift, opts)?.len())
+}
+
+/// The part of `text` each segment carries, a character never cut; an
+/// error when there are more than `opts` allow.
+fn cut<'a>(
+    text: &'a str,
+    encoding: Encoding,
+    tables: &Tables,
+    shift: Shift,
+    opts: &SplitOptions,
+) -> Result<Vec<&'a str>, TextError> {
     // `choose_with` has checked every character, so `unit_len` is `Some` here.
     let lens: Vec<(usize, usize)> =
-        text.char_indices().map(|(at, ch)| (at, unit_len(encoding, &tables, ch).unwrap_or(0))).collect();
+        text.char_indices().map(|(at, ch)| (at, unit_len(encoding, tables, ch).unwrap_or(0))).collect();
     let total_units: usize = lens.iter().map(|&(_, n)| n).sum();
 
     let chunks: Vec<&str> = if total_units <= capacity_with(encoding, opts.concat, false, shift) {
@@ -107,8 +133,7 @@ pub fn split(text: &str, pref: Preference, opts: &SplitOptions) -> Result<Messag
         chunks
     };
     check_count(chunks.len(), opts)?;
-    let payloads = chunks.into_iter().map(|chunk| encode(encoding, &tables, chunk)).collect::<Result<Vec<_>, _>>()?;
-    Ok(assemble(encoding, shift, data_coding, payloads, opts))
+    Ok(chunks)
 }
 
 fn encode(encoding: Encoding, tables: &Tables, text: &str) -> Result<Vec<u8>, TextError> {

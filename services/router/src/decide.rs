@@ -104,14 +104,16 @@ pub fn decide(
         Ok(picked) => (picked.connection, picked.route, picked.sender, picked.reroute),
         Err(e) => return refuse(ErrorCode::NoRoute, e.to_string()),
     };
+    // Counted, not split: the sender splits it for its SMSC (the count is
+    // what `split` would make, `text::count`'s tests say).
     let opts = split(&connection);
-    let split = match (&request.text, &request.payload) {
-        (Some(t), _) => text::split(t, request.encoding.preference(), &opts),
-        (None, Some(p)) => text::split_binary(p, &opts),
+    let counted = match (&request.text, &request.payload) {
+        (Some(t), _) => text::count(t, request.encoding.preference(), &opts),
+        (None, Some(p)) => text::split_binary(p, &opts).map(|m| m.segments.len()),
         (None, None) => return refuse(ErrorCode::InvalidRequest, "text: one of text and payload is required".into()),
     };
-    let segments = match split {
-        Ok(m) => m.segments.len(),
+    let segments = match counted {
+        Ok(n) => n,
         Err(e @ text::TextError::Unencodable { .. }) => return refuse(ErrorCode::UnencodableText, e.to_string()),
         Err(e @ text::TextError::TooManySegments { .. }) => return refuse(ErrorCode::TooLong, e.to_string()),
         Err(e) => return refuse(ErrorCode::InvalidText, e.to_string()),

@@ -246,7 +246,7 @@ impl Shift {
     /// has a receiver do for an identifier it does not know.
     pub fn tables(self) -> Tables {
         Tables {
-            locking: self.locking.and_then(Language::locking_table).unwrap_or(&super::DEFAULT_ALPHABET),
+            locking: self.locking.and_then(Language::locking_table).unwrap_or(&super::DEFAULT_LOCKING),
             single: self.single.map_or(&super::DEFAULT_EXTENSION[..], Language::single_table),
         }
     }

@@ -164,3 +164,22 @@ proptest! {
         }
     }
 }
+
+/// The ASCII shortcut of the default table finds what a search of it finds,
+/// for every ASCII character, and only for the default table.
+#[test]
+fn ascii_codes_are_the_default_tables() {
+    for ch in (0u8..128).map(char::from) {
+        let searched = match ch {
+            ESCAPE_SLOT => None,
+            _ => DEFAULT_ALPHABET.iter().position(|&c| c == ch).map(|code| code as u8),
+        };
+        assert_eq!(Tables::DEFAULT.locking_code(ch), searched, "{ch:?}");
+    }
+    // A copy of the table at another address is searched, and agrees.
+    static COPY: [char; 128] = DEFAULT_ALPHABET;
+    let copy = Tables { locking: &COPY, single: &DEFAULT_EXTENSION };
+    for ch in (0u8..128).map(char::from) {
+        assert_eq!(copy.locking_code(ch), Tables::DEFAULT.locking_code(ch), "{ch:?}");
+    }
+}

@@ -258,3 +258,22 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    /// The router counts what the sender will split: same number, same error.
+    #[test]
+    fn count_is_what_split_makes(
+        text in text_strategy(),
+        concat in concat_strategy(),
+        pref in prop_oneof![Just(Preference::Auto), Just(Preference::Gsm7), Just(Preference::Ucs2), Just(Preference::Latin1), Just(Preference::Binary)],
+        max_segments in 1usize..8,
+        class in prop_oneof![Just(None), Just(Some(MessageClass::Class0)), Just(Some(MessageClass::Class2))],
+        national in any::<bool>(),
+    ) {
+        let languages = if national { crate::gsm7::national::Languages::ALL } else { crate::gsm7::national::Languages::NONE };
+        let o = SplitOptions { max_segments, concat, reference: 7, class, languages };
+        let split = split(&text, pref, &o).map(|m| m.segments.len());
+        prop_assert_eq!(count(&text, pref, &o), split);
+    }
+}
