@@ -149,7 +149,14 @@ async fn faults(protocol: Protocol) {
         assert!(terminal.insert(e.request_id.clone(), e.status).is_none(), "{protocol:?}: two terminal statuses {e:?}");
     }
     assert_eq!(terminal.len(), n, "{protocol:?}");
-    assert!(terminal.values().all(|s| *s == Status::Delivered), "{protocol:?}: {terminal:?}");
+    // What did not end DELIVERED, with its reason: a fault the sender gave
+    // up on shows which (a CI run once saw one FAILED among 60, unexplained).
+    let undelivered: Vec<_> = events
+        .iter()
+        .filter(|e| e.status.is_terminal() && e.status != Status::Delivered && !e.request_id.is_empty())
+        .map(|e| (&e.request_id, e.status, &e.error))
+        .collect();
+    assert!(undelivered.is_empty(), "{protocol:?}: not delivered: {undelivered:?}");
     assert!(sim.state.submits_refused.load(std::sync::atomic::Ordering::Relaxed) > 0, "faults were injected");
 }
 
