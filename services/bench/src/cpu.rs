@@ -23,6 +23,7 @@ pub fn seconds(stat: &str) -> f64 {
 /// The processes whose CPU a run adds up, each with its reading at the start.
 pub struct Meter {
     parts: Vec<(String, String, f64)>,
+    since: std::time::SystemTime,
 }
 
 impl Meter {
@@ -31,11 +32,17 @@ impl Meter {
     pub fn start(this: &str, others: &[(String, u32)]) -> Meter {
         let stats = std::iter::once((this.to_owned(), "/proc/self/stat".to_owned()))
             .chain(others.iter().map(|(name, pid)| (name.clone(), format!("/proc/{pid}/stat"))));
-        Meter { parts: stats.map(|(name, stat)| (name, stat.clone(), seconds(&stat))).collect() }
+        let parts = stats.map(|(name, stat)| (name, stat.clone(), seconds(&stat))).collect();
+        Meter { parts, since: std::time::SystemTime::now() }
     }
 
-    /// CPU seconds each process has used since [`Meter::start`].
+    /// CPU seconds each process has used since [`Meter::start`]. Also
+    /// prints the wall-clock window measured to stderr, as `perf script
+    /// --time` takes it for a `perf record -k realtime` profile
+    /// (`scripts/profile` keeps the samples inside the last window).
     pub fn read(&self) -> Usage {
+        let epoch = |t: std::time::SystemTime| t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs_f64();
+        eprintln!("measured window: {:.6},{:.6}", epoch(self.since), epoch(std::time::SystemTime::now()));
         Usage(self.parts.iter().map(|(name, stat, start)| (name.clone(), (seconds(stat) - start).max(0.0))).collect())
     }
 }
