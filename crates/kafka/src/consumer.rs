@@ -31,7 +31,7 @@ mod rebalance;
 mod split;
 
 pub use rebalance::AckContext;
-pub use split::Reader;
+pub use split::{Incoming, Reader};
 
 /// How long the committed offsets of newly assigned partitions are asked
 /// for before the partitions are read from their beginning instead.

@@ -118,6 +118,11 @@ where
     let mut held = Held::new();
     // Liveness: the loop comes round (a tick, not a clock read per record).
     let mut beat = tokio::time::interval(Duration::from_secs(1));
+    let mut incoming = reader.incoming();
+    // Made once: `shutdown.cancelled()` anew in every select would register
+    // with the token and leave it again for every record.
+    let cancelled = shutdown.cancelled();
+    tokio::pin!(cancelled);
     loop {
         // A record held before a rebalance must not be begun after it: the
         // partition's new generation starts again from its committed offset.
@@ -128,13 +133,13 @@ where
             None => {
                 let received = tokio::select! {
                     biased;
-                    _ = shutdown.cancelled() => break,
+                    _ = &mut cancelled => break,
                     // Before the records, or a steady stream would starve it.
                     _ = beat.tick() => {
                         reader.beat();
                         continue;
                     }
-                    m = reader.recv() => m,
+                    m = incoming.recv() => m,
                     _ = tokio::time::sleep(Duration::from_millis(20)), if !held.is_empty() => continue,
                 };
                 // Revocations first: they happened before this record was received.
@@ -166,7 +171,7 @@ where
         let permit = loop {
             tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => break None,
+                _ = &mut cancelled => break None,
                 _ = beat.tick() => reader.beat(),
                 p = &mut acquire => break p.ok(),
             }

@@ -140,20 +140,22 @@ impl Ticket {
 /// The current lease of every assigned partition of one consumer.
 #[derive(Debug, Default)]
 pub struct Leases {
-    current: Mutex<HashMap<(String, i32), Arc<Lease>>>,
+    /// By topic, then partition: looked up for every record, by a borrowed
+    /// topic name (a key of `(String, i32)` would take a copy of it).
+    current: Mutex<HashMap<String, HashMap<i32, Arc<Lease>>>>,
     /// Every lease's `revoking` is a child of this: cancelled at shutdown.
     all_revoking: CancellationToken,
 }
 
 impl Leases {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, i32), Arc<Lease>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<i32, Arc<Lease>>>> {
         self.current.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Starts a new lease for an assigned partition (releasing a stale one).
     pub fn assign(&self, topic: &str, partition: i32) -> Arc<Lease> {
         let lease = Lease::new(topic, partition, self.all_revoking.child_token());
-        if let Some(old) = self.lock().insert((topic.to_owned(), partition), lease.clone()) {
+        if let Some(old) = self.lock().entry(topic.to_owned()).or_default().insert(partition, lease.clone()) {
             old.revoking.cancel();
             old.released.cancel();
         }
@@ -163,17 +165,21 @@ impl Leases {
     /// The partition's current lease; a partition seen without an assignment
     /// (a consumer that assigns partitions itself) gets one now.
     pub fn get(&self, topic: &str, partition: i32) -> Arc<Lease> {
-        let revoking = || self.all_revoking.child_token();
-        self.lock()
-            .entry((topic.to_owned(), partition))
-            .or_insert_with(|| Lease::new(topic, partition, revoking()))
-            .clone()
+        let mut current = self.lock();
+        if let Some(lease) = current.get(topic).and_then(|t| t.get(&partition)) {
+            return lease.clone();
+        }
+        let lease = Lease::new(topic, partition, self.all_revoking.child_token());
+        current.entry(topic.to_owned()).or_default().insert(partition, lease.clone());
+        lease
     }
 
     /// Takes the leases of revoked partitions out and marks them revoking.
     pub fn revoke(&self, partitions: &[(String, i32)]) -> Vec<Arc<Lease>> {
         let mut current = self.lock();
-        let taken: Vec<Arc<Lease>> = partitions.iter().filter_map(|k| current.remove(k)).collect();
+        let taken: Vec<Arc<Lease>> =
+            partitions.iter().filter_map(|(t, p)| current.get_mut(t).and_then(|t| t.remove(p))).collect();
+        current.retain(|_, t| !t.is_empty());
         drop(current);
         for lease in &taken {
             lease.revoking.cancel();
@@ -192,10 +198,8 @@ impl Leases {
     /// the outside stops — but stay current, so a rebalance meanwhile still
     /// waits for the rest.
     pub fn withdraw_topic(&self, topic: &str) {
-        for ((t, _), lease) in self.lock().iter() {
-            if t == topic {
-                lease.revoking.cancel();
-            }
+        for lease in self.lock().get(topic).into_iter().flat_map(|t| t.values()) {
+            lease.revoking.cancel();
         }
     }
 
@@ -203,7 +207,7 @@ impl Leases {
     /// partitions of `topic` still assigned get new leases (the old ones are
     /// released: a late acknowledgement is ignored), for the next reader.
     pub fn renew_topic(&self, topic: &str) {
-        let held: Vec<i32> = self.lock().keys().filter(|(t, _)| t == topic).map(|(_, p)| *p).collect();
+        let held: Vec<i32> = self.lock().get(topic).map(|t| t.keys().copied().collect()).unwrap_or_default();
         for partition in held {
             self.assign(topic, partition);
         }
@@ -211,7 +215,7 @@ impl Leases {
 
     /// Every current lease (at shutdown: revoke them all).
     pub fn all(&self) -> Vec<(String, i32)> {
-        self.lock().keys().cloned().collect()
+        self.lock().iter().flat_map(|(t, ps)| ps.keys().map(|p| (t.clone(), *p))).collect()
     }
 }
 

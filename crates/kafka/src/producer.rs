@@ -180,13 +180,18 @@ impl Producer {
         partition: Option<i32>,
     ) -> Result<Delivery, PublishError> {
         let record = Outgoing { topic, key, payload: payload.unwrap_or_default(), headers };
+        // The headers go to librdkafka as they are; a failed attempt hands
+        // them back with its record, for the next (no copy per record).
+        let mut headers = Some(record.headers);
         let mut delay = Duration::from_millis(100);
         loop {
             if self.reason.get().is_some() {
                 return Err(PublishError::Stopped);
             }
-            let mut future =
-                FutureRecord::<str, [u8]>::to(record.topic).key(record.key).headers(record.headers.clone());
+            let mut future = FutureRecord::<str, [u8]>::to(record.topic).key(record.key);
+            if let Some(headers) = headers.take() {
+                future = future.headers(headers);
+            }
             if let Some(payload) = payload {
                 future = future.payload(payload);
             }
@@ -201,7 +206,10 @@ impl Producer {
             };
             let error = match sent {
                 Ok(d) => return Ok(Delivery { partition: d.partition, offset: d.offset }),
-                Err((e, _)) => e,
+                Err((e, mut message)) => {
+                    headers = message.detach_headers();
+                    e
+                }
             };
             match classify(&error) {
                 Class::Rejected => {
@@ -330,6 +338,52 @@ mod tests {
         let waiting = tokio::time::timeout(Duration::from_secs(10), producer.publish(out(b"small"))).await;
         assert_eq!(waiting.unwrap(), Err(PublishError::Stopped));
         assert!(producer.check().is_ok(), "shutdown is not a fatal error");
+    }
+}
+
+#[cfg(test)]
+mod retry_tests {
+    use super::*;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::message::{Header, Headers};
+    use rdkafka::mocking::MockCluster;
+    use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
+    use rdkafka::Message;
+
+    /// A record whose first attempt fails (librdkafka gave up on it) is
+    /// published again by the retry loop with its headers: the attempt
+    /// hands them back with the failed record, nothing copies them up front.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_retried_record_keeps_its_headers() {
+        let cluster = MockCluster::new(1).unwrap();
+        cluster.create_topic("t", 1, 1).unwrap();
+        let mut config = KafkaConfig::new(cluster.bootstrap_servers());
+        config.properties.insert("message.timeout.ms".into(), "300".into());
+        let producer = Producer::new(&config, CancellationToken::new(), Duration::from_secs(1)).unwrap();
+        // Enough retriable errors to outlast the first attempt's 300 ms.
+        cluster.request_errors(RDKafkaApiKey::Produce, &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS; 20]);
+        let headers = OwnedHeaders::new().insert(Header { key: "traceparent", value: Some("00-abc-def-01") });
+        let out = Outgoing { topic: "t", key: "k", payload: b"p", headers };
+        let started = std::time::Instant::now();
+        tokio::time::timeout(Duration::from_secs(30), producer.publish(out)).await.unwrap().unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(300), "the first attempt failed: {:?}", started.elapsed());
+
+        let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", cluster.bootstrap_servers())
+            .set("group.id", "check")
+            .set("auto.offset.reset", "earliest")
+            .create()
+            .unwrap();
+        consumer.subscribe(&["t"]).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let message = loop {
+            assert!(std::time::Instant::now() < deadline, "the record never came");
+            if let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) {
+                break m.detach();
+            }
+        };
+        let got = message.headers().expect("headers").get(0);
+        assert_eq!((got.key, got.value), ("traceparent", Some(&b"00-abc-def-01"[..])));
     }
 }
 

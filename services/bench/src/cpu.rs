@@ -41,7 +41,8 @@ impl Meter {
     /// --time` takes it for a `perf record -k realtime` profile
     /// (`scripts/profile` keeps the samples inside the last window).
     pub fn read(&self) -> Usage {
-        let epoch = |t: std::time::SystemTime| t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs_f64();
+        let epoch =
+            |t: std::time::SystemTime| t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs_f64();
         eprintln!("measured window: {:.6},{:.6}", epoch(self.since), epoch(std::time::SystemTime::now()));
         Usage(self.parts.iter().map(|(name, stat, start)| (name.clone(), (seconds(stat) - start).max(0.0))).collect())
     }
