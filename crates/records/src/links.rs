@@ -8,6 +8,7 @@
 //! (or since the router started, when none ever did), so a replica that died
 //! without a word goes stale instead of looking up forever.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -34,14 +35,51 @@ struct Connection {
 pub struct Links {
     started: i64,
     connections: Mutex<HashMap<String, Connection>>,
+    /// This instance among all (see [`Links::version`]).
+    id: u64,
+    /// Reports taken: what [`Links::states`] said before is still true
+    /// while this has not moved (and the time has not passed its `until`).
+    reports: AtomicU64,
 }
+
+/// Whether a connection has a bind up, as of a time ([`Links::states`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    /// Up until `until` (epoch ms), when its freshest report with a bind
+    /// goes stale, unless another report comes first.
+    Up { until: i64 },
+    /// Down since `since` (epoch ms): its last report with a bind, or the
+    /// start.
+    Down { since: i64 },
+}
+
+impl LinkState {
+    /// How long the connection has had no bind up at `now`; `None` while up.
+    pub fn down_for(self, now: i64) -> Option<Duration> {
+        match self {
+            LinkState::Up { .. } => None,
+            LinkState::Down { since } => Some(Duration::from_millis(u64::try_from(now - since).unwrap_or(0))),
+        }
+    }
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 impl Links {
     /// Knows nothing yet: every connection counts as up until `started` is
     /// longer ago than a route's `failover_after`. Feed it with
     /// [`Links::record`] (the router and the sender follow `sms.links`).
     pub fn new(started: i64) -> Self {
-        Links { started, connections: Mutex::new(HashMap::default()) }
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        Links { started, connections: Mutex::new(HashMap::default()), id, reports: AtomicU64::new(0) }
+    }
+
+    /// Which instance this is and how many reports it has taken: a
+    /// [`Links::states`] answer stays right while this is unchanged and
+    /// the time is inside it (before the first `Up::until`, not before
+    /// the time asked for).
+    pub fn version(&self) -> (u64, u64) {
+        (self.id, self.reports.load(Ordering::Acquire))
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Connection>> {
@@ -63,6 +101,7 @@ impl Links {
         }
         c.routed = 0;
         c.replicas.insert(report.replica.clone(), report);
+        self.reports.fetch_add(1, Ordering::Release);
     }
 
     /// How long `connection` has had no bind up; `None` while it has one.
@@ -73,17 +112,22 @@ impl Links {
     /// [`Links::down_for`] of each of `connections`, under one lock (a
     /// route's members, for every request it routes).
     pub fn down_each<'a>(&self, connections: impl IntoIterator<Item = &'a str>, now: i64) -> Vec<Option<Duration>> {
+        self.states(connections, now).into_iter().map(|s| s.down_for(now)).collect()
+    }
+
+    /// The [`LinkState`] of each of `connections` at `now`, under one lock.
+    pub fn states<'a>(&self, connections: impl IntoIterator<Item = &'a str>, now: i64) -> Vec<LinkState> {
         let known = self.lock();
-        let fresh = |r: &&LinkReport| now - r.at <= STALE_AFTER.as_millis() as i64;
+        let stale_after = STALE_AFTER.as_millis() as i64;
         connections
             .into_iter()
             .map(|connection| {
                 let c = known.get(connection);
-                if c.is_some_and(|c| c.replicas.values().filter(fresh).any(|r| r.binds > 0 && !r.stopped)) {
-                    return None;
+                let up = c.into_iter().flat_map(|c| c.replicas.values()).filter(|r| r.binds > 0 && !r.stopped);
+                match up.map(|r| r.at.saturating_add(stale_after)).max() {
+                    Some(until) if now <= until => LinkState::Up { until },
+                    _ => LinkState::Down { since: c.and_then(|c| c.last_up).unwrap_or(self.started).max(self.started) },
                 }
-                let since = c.and_then(|c| c.last_up).unwrap_or(self.started).max(self.started);
-                Some(Duration::from_millis(u64::try_from(now - since).unwrap_or(0)))
             })
             .collect()
     }

@@ -10,11 +10,12 @@
 //! goes down, only its own share moves.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use runtime::config::{Route, Strategy};
 
-use records::links::Links;
+use records::links::{LinkState, Links};
 
 /// A route's connections and how they share.
 #[derive(Debug)]
@@ -28,6 +29,20 @@ pub struct Group {
     reroute_after: Option<Duration>,
     /// Least loaded: whose turn it is among equals.
     turn: AtomicUsize,
+    /// The members' link states as last read from [`Links`], for as long
+    /// as they hold: a route over 200 connections looked each up for every
+    /// request (`examples/bench_routes.rs`).
+    known: Mutex<Option<Known>>,
+}
+
+/// [`Links::states`] of a group's members, read at `from`: still right
+/// while the links' version is `version` and the time is in `from..=until`.
+#[derive(Debug)]
+struct Known {
+    version: (u64, u64),
+    from: i64,
+    until: i64,
+    states: Vec<LinkState>,
 }
 
 /// The connection chosen and, when the choice left a connection out, why.
@@ -47,6 +62,7 @@ impl Group {
             failover_after: route.failover_after,
             reroute_after: route.reroute_after,
             turn: AtomicUsize::new(0),
+            known: Mutex::new(None),
         }
     }
 
@@ -59,6 +75,7 @@ impl Group {
             failover_after: Duration::MAX,
             reroute_after: None,
             turn: AtomicUsize::new(0),
+            known: Mutex::new(None),
         }
     }
 
@@ -81,13 +98,11 @@ impl Group {
         if self.members.len() == 1 {
             return Choice { connection: &self.members[0], reason: None };
         }
-        let down: Vec<Option<Duration>> = links
-            .down_each(self.members.iter().map(String::as_str), now)
-            .into_iter()
-            .map(|d| d.filter(|d| *d >= self.failover_after))
-            .collect();
+        let down: Vec<Option<Duration>> =
+            self.down_each(links, now).into_iter().map(|d| d.filter(|d| *d >= self.failover_after)).collect();
         let up: Vec<usize> = (0..self.members.len()).filter(|&i| down[i].is_none()).collect();
-        let candidates: Vec<usize> = if up.is_empty() { (0..self.members.len()).collect() } else { up.clone() };
+        let none_up = up.is_empty();
+        let candidates: Vec<usize> = if none_up { (0..self.members.len()).collect() } else { up };
         let chosen = match self.strategy {
             Strategy::Failover => candidates[0],
             Strategy::RoundRobin | Strategy::Weighted => self.rendezvous(&candidates, id),
@@ -108,7 +123,7 @@ impl Group {
         let skipped: Vec<String> = (0..self.members.len())
             .filter_map(|i| down[i].map(|d| format!("{} has had no link for {}s", self.members[i], d.as_secs())))
             .collect();
-        let reason = if up.is_empty() {
+        let reason = if none_up {
             Some(format!("no connection of the route is up ({}); queued for {connection}", skipped.join(", ")))
         } else if skipped.is_empty() {
             None
@@ -116,6 +131,28 @@ impl Group {
             Some(format!("failover: {}", skipped.join(", ")))
         };
         Choice { connection, reason }
+    }
+
+    /// How long each member has had no bind up at `now` ([`Links::down_each`]),
+    /// from the states last read while they hold.
+    fn down_each(&self, links: &Links, now: i64) -> Vec<Option<Duration>> {
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        // Read before the states: a report taken in between makes the next
+        // call read them again.
+        let version = links.version();
+        let holds = |k: &Known| k.version == version && (k.from..=k.until).contains(&now);
+        let known = match known.as_mut() {
+            Some(k) if holds(k) => k,
+            _ => {
+                let states = links.states(self.members.iter().map(String::as_str), now);
+                let up_until = states.iter().filter_map(|s| match s {
+                    LinkState::Up { until } => Some(*until),
+                    LinkState::Down { .. } => None,
+                });
+                known.insert(Known { version, from: now, until: up_until.min().unwrap_or(i64::MAX), states })
+            }
+        };
+        known.states.iter().map(|s| s.down_for(now)).collect()
     }
 
     /// Weighted rendezvous hashing: each candidate scores `-ln(u) / weight`
@@ -227,6 +264,33 @@ mod tests {
         links.record(report("a", "r", 1, 62_000));
         links.record(report("a", "r", 0, 63_000));
         assert_eq!(g.choose(&links, 64_000, "r").connection, "a");
+    }
+
+    /// The members' states are read once and kept while they hold: a new
+    /// report, a report going stale, or a time before the reading each
+    /// make the next choice read them again.
+    #[test]
+    fn link_states_kept_between_choices_follow_reports_and_time() {
+        let g = group("failover_after = \"1s\"");
+        let links = Links::new(0);
+        for c in ["a", "b", "c"] {
+            links.record(report(c, "r", 1, 10_000));
+        }
+        let fresh_until = 10_000 + records::links::STALE_AFTER.as_millis() as i64;
+        assert_eq!(g.choose(&links, 10_000, "r").connection, "a");
+        // A report at the same time as the last choice counts at once.
+        links.record(report("a", "r", 0, 10_000));
+        assert_eq!(g.choose(&links, 11_000, "r").connection, "b", "a down for 1 s");
+        // No report since, but b's goes stale: down at once past its time.
+        links.record(report("c", "r", 1, fresh_until));
+        assert_eq!(g.choose(&links, fresh_until, "r").connection, "b", "b's report is fresh to the ms");
+        let choice = g.choose(&links, fresh_until + 1_001, "r");
+        assert_eq!(choice.connection, "c");
+        let secs = (fresh_until + 1_001 - 10_000) / 1_000;
+        let reason = format!("failover: a has had no link for {secs}s, b has had no link for {secs}s");
+        assert_eq!(choice.reason, Some(reason));
+        // Asked about an earlier time, the states are read again.
+        assert_eq!(g.choose(&links, 11_000, "r").connection, "b");
     }
 
     #[test]
