@@ -7,7 +7,8 @@ of the sender's as the sender's); samples with no such frame are the
 runtime's (tokio's scheduler and I/O), or the Kafka client's when the
 thread is one of librdkafka's. Prints each component's share of the
 samples and, given the process's CPU per request (argument 1, in µs), its
-µs per request.
+µs per request; then the Kafka client's samples by the threads they ran
+on.
 """
 
 import collections
@@ -55,18 +56,40 @@ def owner(comm, frames, patterns):
     return COMPONENTS[0][0] if KAFKA_THREAD.match(comm) else RUNTIME
 
 
+# Where the Kafka client's samples ran: librdkafka's own threads, the
+# threads of rust-rdkafka's producers that serve delivery reports, or the
+# tasks of the gateway (producing, receiving, acknowledging).
+KAFKA_THREADS = [
+    ("librdkafka's broker and main threads (I/O, batching, fetch parsing)", re.compile(r"^rdk:")),
+    ("delivery-report threads (one per producer)", re.compile(r"^producer pollin")),
+]
+IN_TASKS = "in the gateway's tasks (produce calls, receiving, acknowledging)"
+
+
+def print_shares(counts, total, per_request, indent=""):
+    for name, n in counts.most_common():
+        share = n / total
+        cost = f"{share * per_request:6.1f} µs/request" if per_request else ""
+        print(f"{indent}{100 * share:6.1f} %  {cost}  {name}")
+
+
 def main():
     per_request = float(sys.argv[1]) if len(sys.argv) > 1 else None
     patterns = [(name, re.compile(rx)) for name, rx in COMPONENTS]
-    counts = collections.Counter(owner(comm, frames, patterns) for comm, frames in samples(sys.stdin))
+    counts = collections.Counter()
+    kafka = collections.Counter()
+    for comm, frames in samples(sys.stdin):
+        name = owner(comm, frames, patterns)
+        counts[name] += 1
+        if name == COMPONENTS[0][0]:
+            kafka[next((n for n, rx in KAFKA_THREADS if rx.match(comm)), IN_TASKS)] += 1
     total = sum(counts.values())
     if not total:
         sys.exit("no samples")
     print(f"{total} samples of the bench process")
-    for name, n in counts.most_common():
-        share = n / total
-        cost = f"{share * per_request:6.1f} µs/request" if per_request else ""
-        print(f"{100 * share:6.1f} %  {cost}  {name}")
+    print_shares(counts, total, per_request)
+    print("of the Kafka client:")
+    print_shares(kafka, total, per_request, indent="  ")
 
 
 if __name__ == "__main__":
