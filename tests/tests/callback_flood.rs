@@ -131,7 +131,13 @@ async fn slow_and_forged_callbacks_do_not_starve_genuine_receipts() {
             }
         });
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The flood is on before the genuine traffic starts: half the slow
+    // connections open (a loaded machine takes more than a second or two to
+    // open a thousand: 736 in 2 s once in CI).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while opened.load(Ordering::Relaxed) < SLOW / 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(opened.load(Ordering::Relaxed) >= SLOW / 2, "the flood is on: {} opened", opened.load(Ordering::Relaxed));
 
     // The genuine traffic, in the middle of it.
