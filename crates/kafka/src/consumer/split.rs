@@ -197,7 +197,10 @@ impl<'r> Incoming<'r> {
     /// off its queue only when it is returned.
     pub async fn recv(&mut self) -> Result<BorrowedMessage<'r>, KafkaError> {
         if self.streams.is_empty() {
-            return self.reader.recv().await;
+            if self.reader.topic.is_some() {
+                return std::future::pending().await;
+            }
+            return self.reader.consumer.recv().await;
         }
         loop {
             let message = std::future::poll_fn(|cx| {
@@ -225,28 +228,16 @@ impl Reader {
     /// committed offset (see [`crate::quirks`]). A loop that reads record
     /// after record reads through [`Reader::incoming`] instead.
     pub async fn recv(&self) -> Result<BorrowedMessage<'_>, KafkaError> {
-        if self.queues.is_empty() {
-            if self.topic.is_some() {
-                return std::future::pending().await;
-            }
-            return self.consumer.recv().await;
-        }
-        loop {
-            let n = self.queues.len();
-            let first = self.turn.fetch_add(1, Ordering::Relaxed) % n;
-            let asked = (0..n).map(|i| Box::pin(self.queues[(first + i) % n].recv()));
-            let (message, _, _) = futures::future::select_all(asked).await;
-            let message = message?;
-            if !self.consumer.shared.skipped(&message) {
-                return Ok(message);
-            }
-        }
+        self.incoming().recv().await
     }
 
     /// This reader's queues for a loop that reads them record after record
     /// ([`Incoming`]).
     pub fn incoming(&self) -> Incoming<'_> {
-        Incoming { reader: self, streams: self.queues.iter().map(|q| q.stream()).collect(), turn: 0 }
+        let streams: Vec<_> = self.queues.iter().map(|q| q.stream()).collect();
+        // Each one-off reader starts at the next queue: none is starved.
+        let turn = self.turn.fetch_add(1, Ordering::Relaxed) % streams.len().max(1);
+        Incoming { reader: self, streams, turn }
     }
 
     /// The consumer this reads.
