@@ -29,6 +29,8 @@ pub enum Error {
         #[source]
         source: KafkaError,
     },
+    #[error("cannot list the cluster's topics: {0}")]
+    ListTopics(#[source] KafkaError),
     #[error("cannot read the partition count of {topic}: {source}")]
     Metadata {
         topic: String,
@@ -104,8 +106,24 @@ impl TopicSpec {
 }
 
 /// Creates `topics` with `partitions` partitions each; topics that exist are left alone.
+///
+/// The cluster's topics are listed first (one Metadata request) and only the
+/// missing ones are asked for: a cluster whose topics were provisioned
+/// beforehand (the usual way where applications hold no CREATE
+/// permission) sees no CreateTopics from smsgw at all, and so does a broker
+/// without that API (librdkafka's mock cluster).
 pub async fn ensure_topics(config: &KafkaConfig, topics: &[TopicSpec], partitions: i32) -> Result<(), Error> {
     let admin: AdminClient<DefaultClientContext> = base_config(config).create().map_err(Error::Create)?;
+    // As long as the CreateTopics request below may take (librdkafka's
+    // default `socket.timeout.ms`): a broker still starting is waited for.
+    let listed = blocking(|| admin.inner().fetch_metadata(None, Duration::from_secs(60))).map_err(Error::ListTopics)?;
+    let exists = |name: &str| {
+        listed.topics().iter().any(|t| t.name() == name && t.error().is_none() && !t.partitions().is_empty())
+    };
+    let topics: Vec<&TopicSpec> = topics.iter().filter(|t| !exists(&t.name)).collect();
+    if topics.is_empty() {
+        return Ok(());
+    }
     let retention_ms: Vec<String> =
         topics.iter().map(|t| t.retention.map_or(0, |r| r.as_millis()).to_string()).collect();
     let new: Vec<NewTopic<'_>> = topics
@@ -286,5 +304,26 @@ mod tests {
             assert!(features.iter().any(|f| f == wanted), "{wanted} missing from {features:?}");
         }
         assert!(!features.iter().any(|f| f == "sasl_gssapi"), "{features:?}");
+    }
+
+    /// Topics that exist are not asked for: librdkafka's mock cluster has
+    /// no CreateTopics, as a cluster that denies smsgw the CREATE permission
+    /// answers none, so only a request left out lets start-up through; a
+    /// missing topic is still asked for (and there, refused).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn provisioned_topics_are_not_created_again() {
+        let cluster = rdkafka::mocking::MockCluster::new(1).unwrap();
+        cluster.create_topic("provisioned.a", 2, 1).unwrap();
+        cluster.create_topic("provisioned.b", 2, 1).unwrap();
+        let mut config = KafkaConfig::new(cluster.bootstrap_servers());
+        // The refusal comes as the admin request's timeout: short here.
+        config.properties.insert("socket.timeout.ms".into(), "3000".into());
+        let provisioned = [TopicSpec::plain("provisioned.a"), TopicSpec::compacted("provisioned.b")];
+        ensure_topics(&config, &provisioned, 2).await.unwrap();
+        let missing = [TopicSpec::plain("provisioned.a"), TopicSpec::plain("missing")];
+        match ensure_topics(&config, &missing, 2).await {
+            Err(Error::CreateTopic { topic, .. }) => assert_eq!(topic, "missing"),
+            other => panic!("expected the missing topic to be asked for, got {other:?}"),
+        }
     }
 }
