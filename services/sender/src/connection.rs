@@ -100,6 +100,8 @@ type Lane = (Priority, String, Reader, Arc<DoneSet>);
 pub struct Connection {
     config: ConnectionConfig,
     queues: [(Priority, String); 3],
+    /// Partitions of each queue topic (and of the done topic).
+    partitions: usize,
     lanes: Vec<Lane>,
 }
 
@@ -122,7 +124,7 @@ impl Connection {
             let reader = shared.consumers.reader(*lane, &config.id, topic, partitions);
             lanes.push((*lane, shared.consumers.group(*lane), reader, done));
         }
-        Ok(Connection { config, queues, lanes })
+        Ok(Connection { config, queues, partitions, lanes })
     }
 
     pub fn config(&self) -> &ConnectionConfig {
@@ -137,7 +139,7 @@ impl Connection {
 
 /// [`Connection::run`].
 async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) -> Result<(), kafka::Error> {
-    let Connection { config, queues, lanes } = built;
+    let Connection { config, queues, partitions, lanes } = built;
     let Shared { settings, producer, registry, framings, links, .. } = shared;
     runtime::shutdown::fault_point(&format!("connection:{}", config.id));
     let kafka_config = &settings.kafka;
@@ -158,7 +160,7 @@ async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) -> 
         crate::inbound::run(destinations, producer.clone(), inbound_rx)
             .instrument(tracing::info_span!("inbound", connection = %config.id)),
     );
-    follow_share(&pool, &lanes, kafka_config, &queues, shutdown.clone()).await?;
+    follow_share(&pool, &lanes, &queues, partitions, shutdown.clone());
     let references = Arc::new(crate::reference::References::default());
     tracing::info!(
         topic = %kafka_config.topics.queue(&config.id),

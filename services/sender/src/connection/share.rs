@@ -11,16 +11,18 @@ use crate::pool::Pool;
 /// the connection's `max_tps` and `binds`: its share of the lanes' queue partitions, taken
 /// again at every rebalance of any lane, as soon as partitions are given up
 /// or taken (with the eager protocol every member gives up before any takes,
-/// so the shares never add up to more than the whole).
-pub(super) async fn follow_share(
+/// so the shares never add up to more than the whole). `partitions`: each
+/// queue's count, as the build found it (`Connection::build`): no second
+/// look at the broker, which at start-up would be one client per connection
+/// at once.
+pub(super) fn follow_share(
     pool: &Pool,
     lanes: &[Lane],
-    kafka: &runtime::config::KafkaConfig,
     queues: &[(Priority, String)],
+    partitions: usize,
     shutdown: CancellationToken,
-) -> Result<(), kafka::Error> {
-    let topics: Vec<&str> = queues.iter().map(|(_, q)| q.as_str()).collect();
-    let total: usize = kafka::partition_counts(kafka, &topics).await?.iter().map(|(_, n)| n).sum();
+) {
+    let total = queues.len() * partitions;
     let watched: Vec<_> = lanes
         .iter()
         .zip(queues)
@@ -43,5 +45,4 @@ pub(super) async fn follow_share(
             }
         }
     });
-    Ok(())
 }
