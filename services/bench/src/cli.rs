@@ -32,7 +32,20 @@ pub enum Command {
 pub fn main(cli: Cli) -> ExitCode {
     // Warnings only: the summary line on stdout is the output.
     let _telemetry = runtime::telemetry::init(&TelemetryConfig { log: "warn".into(), ..TelemetryConfig::default() });
-    match cli.command {
+    // `--brokers mock`: the mock cluster, started here, lives as long as the process.
+    let mut command = cli.command;
+    let brokers = match &mut command {
+        Command::Run(args) => Some(&mut args.brokers),
+        Command::Latency(args) => Some(&mut args.bench.brokers),
+        Command::Hop(args) => Some(&mut args.brokers),
+        Command::Connections(args) => Some(&mut args.bench.brokers),
+        Command::Kannel(_) | Command::Priority(_) => None,
+    };
+    if let Err(e) = brokers.map(crate::mock::resolve).transpose() {
+        eprintln!("smsgw-bench: cannot start the mock cluster: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    match command {
         Command::Run(args) => run_async(crate::gateway::run(args)),
         Command::Kannel(args) => run_async(crate::kannel::run(args)),
         Command::Priority(args) => run_async(crate::priority::run(args)),

@@ -19,7 +19,8 @@ use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Bootstrap brokers.
+    /// Bootstrap brokers; `mock`: librdkafka's mock cluster, in this process
+    /// (a broker that answers a fetch as soon as it has records; see `mock`).
     #[arg(long, default_value = "127.0.0.1:9092")]
     pub brokers: String,
     /// Requests to push through.
@@ -134,7 +135,16 @@ pub(crate) async fn start_gateway(
     run: &str,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<(tokio::task::JoinHandle<Result<(), smsgw::Error>>, kafka::rdkafka::consumer::StreamConsumer)> {
-    kafka::ensure_topics(&settings.kafka, &smsgw::topics(settings), settings.kafka.partitions).await?;
+    let topics = smsgw::topics(settings);
+    let (brokers, partitions) = (&settings.kafka.brokers, settings.kafka.partitions);
+    crate::mock::create_topics(brokers, topics.iter().map(|t| t.name.as_str()), partitions)?;
+    for lane in [events::Priority::Normal, events::Priority::High, events::Priority::Urgent] {
+        let group = format!("{}.senders{}", settings.kafka.group_prefix, runtime::config::lane_suffix(lane));
+        let queues: Vec<String> =
+            settings.connections.iter().map(|c| settings.kafka.topics.queue_for(&c.id, lane)).collect();
+        crate::mock::commit_start(brokers, &group, &queues, partitions)?;
+    }
+    kafka::ensure_topics(&settings.kafka, &topics, partitions).await?;
     let gateway = tokio::spawn(smsgw::run_roles(settings.clone(), smsgw::Role::All, shutdown.clone()));
     let mut watch_config = KafkaConfig::new(&settings.kafka.brokers);
     watch_config.session_timeout = Duration::from_secs(6);

@@ -19,7 +19,8 @@ use crate::latency::Quantiles;
 
 #[derive(Debug, Args)]
 pub struct HopArgs {
-    /// Bootstrap brokers.
+    /// Bootstrap brokers; `mock`: librdkafka's mock cluster, in this process
+    /// (a broker that answers a fetch as soon as it has records; see `mock`).
     #[arg(long, default_value = "127.0.0.1:9092")]
     pub brokers: String,
     /// Records per second.
@@ -39,6 +40,7 @@ pub async fn run(args: HopArgs) -> anyhow::Result<()> {
     config.session_timeout = Duration::from_secs(6);
     config.properties.extend(args.properties.iter().cloned());
     let topic = format!("hop-{}-{}", std::process::id(), timing::now_ms());
+    crate::mock::create_topics(&config.brokers, [topic.as_str()], 4)?;
     kafka::ensure_topics(&config, &[kafka::TopicSpec::plain(&topic)], 4).await?;
     let consumer = kafka::watcher(&config, &format!("{topic}.watch"), &[&topic])?;
     let producer = kafka::producer(&config)?;

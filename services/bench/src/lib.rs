@@ -29,4 +29,5 @@ pub mod gateway;
 pub mod hop;
 pub mod kannel;
 pub mod latency;
+pub mod mock;
 pub mod priority;
