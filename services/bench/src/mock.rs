@@ -10,7 +10,12 @@
 //! remaining wait after reading, before it looks at what it read), so on
 //! tansu each hop costs the wait and more. The mock keeps everything in
 //! memory and is no broker to measure CPU or throughput against: its work
-//! counts as the bench process's.
+//! counts as the bench process's. Nor does it keep everything: each
+//! partition holds at most 5 MB or 100,000 records (`rdkafka_mock.c`,
+//! `max_size`, `max_cnt`) and drops its oldest beyond, so a backlog larger
+//! than that (100,000 requests produced at once to one partition) loses
+//! records, and the run then fails with "only N of M requests"; steady
+//! rates and bursts within the bound measure fine.
 //!
 //! The mock has no CreateTopics: the run's topics are made here, through
 //! the mock's own API ([`create_topics`]), and smsgw, finding them there,
