@@ -138,8 +138,8 @@ pub(crate) async fn start_gateway(
     let topics = smsgw::topics(settings);
     let (brokers, partitions) = (&settings.kafka.brokers, settings.kafka.partitions);
     crate::mock::create_topics(brokers, topics.iter().map(|t| t.name.as_str()), partitions)?;
-    for lane in [events::Priority::Normal, events::Priority::High, events::Priority::Urgent] {
-        let group = format!("{}.senders{}", settings.kafka.group_prefix, runtime::config::lane_suffix(lane));
+    for lane in runtime::config::LANES {
+        let group = runtime::config::senders_group(&settings.kafka.group_prefix, lane);
         let queues: Vec<String> =
             settings.connections.iter().map(|c| settings.kafka.topics.queue_for(&c.id, lane)).collect();
         crate::mock::commit_start(brokers, &group, &queues, partitions)?;
@@ -166,12 +166,9 @@ pub(crate) async fn start_gateway(
 /// looks only after the rig's settling time, so this is an upper bound).
 pub(crate) async fn reading(group_prefix: &str) -> Instant {
     let held = || -> i64 {
-        [events::Priority::Normal, events::Priority::High, events::Priority::Urgent]
+        runtime::config::LANES
             .into_iter()
-            .map(|lane| {
-                let group = format!("{group_prefix}.senders{}", runtime::config::lane_suffix(lane));
-                counters::partitions_held(&group).get()
-            })
+            .map(|lane| counters::partitions_held(&runtime::config::senders_group(group_prefix, lane)).get())
             .sum()
     };
     let deadline = Instant::now() + Duration::from_secs(300);

@@ -26,7 +26,7 @@
 //! after a takeover, and read at once.
 
 use std::sync::mpsc::{channel, Sender};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use kafka::rdkafka::mocking::MockCluster;
 
@@ -35,7 +35,7 @@ pub const MOCK: &str = "mock";
 
 /// The process's mock cluster, once started: its address, and the way to
 /// the thread that owns it (the rdkafka handle may not leave its thread).
-static RUNNING: OnceLock<(String, Mutex<Sender<Create>>)> = OnceLock::new();
+static RUNNING: OnceLock<(String, Sender<Create>)> = OnceLock::new();
 
 /// Topics to create, partitions each, and where the outcome goes.
 type Create = (Vec<String>, i32, Sender<Result<(), String>>);
@@ -61,7 +61,7 @@ pub fn resolve(brokers: &mut String) -> anyhow::Result<()> {
             }
         })?;
         let address = address.recv()?.map_err(anyhow::Error::msg)?;
-        let _ = RUNNING.set((address, Mutex::new(requests)));
+        let _ = RUNNING.set((address, requests));
     }
     *brokers = RUNNING.get().map(|(address, _)| address.clone()).unwrap_or_default();
     Ok(())
@@ -79,7 +79,7 @@ pub fn create_topics<'a>(
     };
     let (reply, outcome) = channel();
     let topics = topics.into_iter().map(str::to_owned).collect();
-    requests.lock().map_err(|_| anyhow::anyhow!("mock cluster lock poisoned"))?.send((topics, partitions, reply))?;
+    requests.send((topics, partitions, reply))?;
     outcome.recv()?.map_err(|e| anyhow::anyhow!("mock cluster: cannot create a topic: {e}"))
 }
 

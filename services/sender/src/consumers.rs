@@ -55,7 +55,7 @@ impl Consumers {
         extra.extend(prefetch.iter().map(|(k, v)| (*k, v.as_str())));
         let mut lanes = Vec::new();
         for lane in LANES {
-            let group = format!("{}.senders{}", kafka.group_prefix, lane_suffix(lane));
+            let group = runtime::config::senders_group(&kafka.group_prefix, lane);
             let consumer = AckingConsumer::shared(kafka, &group, &extra)?;
             lanes.push(Lane { group, consumer, topics: BTreeMap::new(), subscribed: None });
         }

@@ -22,6 +22,12 @@ pub fn lane_suffix(priority: Priority) -> &'static str {
     }
 }
 
+/// The consumer group of the senders' consumer of `priority`'s lane, which
+/// reads that lane's queue of every connection of a process.
+pub fn senders_group(group_prefix: &str, priority: Priority) -> String {
+    format!("{group_prefix}.senders{}", lane_suffix(priority))
+}
+
 impl TopicsConfig {
     /// The queue topic of one connection's lane for `priority`.
     pub fn queue_for(&self, connection: &str, priority: Priority) -> String {
