@@ -4,7 +4,9 @@
 //! own) adds connection b, routes new traffic to it and changes a's
 //! `max_tps` while a works through a backlog — a's sender restarts and not
 //! one request of the backlog is lost or sent twice; removing a stops its
-//! sender (it unbinds) while b carries on.
+//! sender (it unbinds) while b carries on; adding c, whose queue topic has
+//! another partition count than the done topic, is refused with the counts
+//! while the gateway runs on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -125,6 +127,21 @@ async fn connections_and_routes_reload_without_losing_a_message() {
     send(&kafka, &topics.send, "five", 10).await;
     let got = outcomes(&status, &mut seen, "five", 10).await;
     assert_eq!(carried(&got, "five"), BTreeMap::from([("b".into(), 10)]));
+
+    // c added, but its queue topic was made with another partition count
+    // than the done topic's: the reload is refused with the counts (c's
+    // sender could not start, and what the router sent it would wait);
+    // the gateway runs on and b keeps the traffic.
+    let c_queue = topics.queue("c");
+    kafka::ensure_topics(&kafka, &[kafka::TopicSpec::plain(&c_queue)], 1).await.unwrap();
+    std::fs::write(&work.config, config(&broker, &[("b", b.port, 0), ("c", a.port, 0)], "b")).unwrap();
+    let refused = |l: &&str| l.contains("reloaded configuration not applied") && l.contains(&format!("{c_queue}: 1"));
+    wait_for("the partition counts in the log", Duration::from_secs(30), || log().lines().any(|l| refused(&l)));
+    send(&kafka, &topics.send, "six", 10).await;
+    let got = outcomes(&status, &mut seen, "six", 10).await;
+    assert_eq!(carried(&got, "six"), BTreeMap::from([("b".into(), 10)]));
+    assert_eq!(a.state.bound_now.load(SeqCst), 0, "no sender started for c");
+    assert!(!log().contains("sender panicked"), "{}", log());
 
     // What a removed connection leaves in its lane consumers (partition
     // queues with records prefetched in them) must not hold up shutdown.

@@ -132,13 +132,13 @@ impl Connection {
     }
 
     /// Runs the sender until `shutdown`.
-    pub async fn run(self, shared: Shared, shutdown: CancellationToken) -> Result<(), kafka::Error> {
+    pub async fn run(self, shared: Shared, shutdown: CancellationToken) {
         run(self, shared, shutdown).await
     }
 }
 
 /// [`Connection::run`].
-async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) -> Result<(), kafka::Error> {
+async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) {
     let Connection { config, queues, partitions, lanes } = built;
     let Shared { settings, producer, registry, framings, links, .. } = shared;
     runtime::shutdown::fault_point(&format!("connection:{}", config.id));
@@ -224,7 +224,6 @@ async fn run(built: Connection, shared: Shared, shutdown: CancellationToken) -> 
     drop(lanes);
     let _ = inbound.await;
     tracing::info!(connection = %config.id, "sender stopped");
-    Ok(())
 }
 
 impl Worker {

@@ -185,14 +185,9 @@ async fn run(built: Sender) -> Result<(), Error> {
             }
             Some(joined) = senders.tasks.join_next(), if !senders.tasks.is_empty() => {
                 match joined {
-                    Ok((id, Ok(()))) => {
+                    Ok((id, ())) => {
                         senders.ended(&id);
                         *ids.lock().unwrap_or_else(|e| e.into_inner()) = senders.running.keys().cloned().collect();
-                    }
-                    Ok((id, Err(e))) => {
-                        tracing::error!(connection = %id, error = %e, "connection sender failed");
-                        shutdown.cancel();
-                        result = Err(e.into());
                     }
                     Err(e) => {
                         // A bug: end the process (non-zero) rather than run on without the connection.
@@ -219,7 +214,7 @@ struct Senders {
     running: HashMap<String, (ConnectionConfig, CancellationToken)>,
     /// Changed connections: started again once the old sender has stopped.
     restart: HashMap<String, ConnectionConfig>,
-    tasks: tokio::task::JoinSet<(String, Result<(), kafka::Error>)>,
+    tasks: tokio::task::JoinSet<(String, ())>,
 }
 
 impl Senders {
@@ -231,19 +226,28 @@ impl Senders {
     }
 
     /// Builds and runs the sender of `config` (added or changed by a reload).
+    /// A build that fails (the broker unreachable for the metadata it
+    /// needs) is tried again with backoff while the other connections run
+    /// on: one connection's trouble never ends the process.
     fn start(&mut self, config: ConnectionConfig) {
         let shared = self.shared.clone();
         let built = config.clone();
         self.spawn(config, |stop| async move {
-            let connection = connection::Connection::build(&shared, built).await?;
-            shared.consumers.subscribe()?;
-            connection.run(shared, stop).await
+            let build = || async {
+                let connection = connection::Connection::build(&shared, built.clone()).await?;
+                shared.consumers.subscribe()?;
+                Ok(connection)
+            };
+            let backoff = timing::Backoff::new(BUILD_RETRY_MIN, BUILD_RETRY_MAX);
+            if let Some(connection) = until_built(build, backoff, &stop).await {
+                connection.run(shared, stop).await;
+            }
         });
     }
 
     fn spawn<F>(&mut self, config: ConnectionConfig, run: impl FnOnce(CancellationToken) -> F)
     where
-        F: std::future::Future<Output = Result<(), kafka::Error>> + Send + 'static,
+        F: std::future::Future<Output = ()> + Send + 'static,
     {
         let id = config.id.clone();
         let stop = self.shutdown.child_token();
@@ -305,6 +309,36 @@ impl Senders {
     }
 }
 
+/// First wait before a failed connection build is tried again, and the most.
+const BUILD_RETRY_MIN: std::time::Duration = std::time::Duration::from_secs(1);
+const BUILD_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs `build` until it succeeds, waiting `backoff` (full jitter) after
+/// each failure, which is logged with its reason (the connection's
+/// `smsgw_binds` stays 0 meanwhile); `None` once `stop` is cancelled first
+/// (the connection removed again, or shutdown).
+async fn until_built<T, F, Fut>(mut build: F, mut backoff: timing::Backoff, stop: &CancellationToken) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, kafka::Error>>,
+{
+    loop {
+        let failed = tokio::select! {
+            _ = stop.cancelled() => return None,
+            built = build() => match built {
+                Ok(built) => return Some(built),
+                Err(e) => e,
+            },
+        };
+        let delay = backoff.next_delay(rand::random::<f64>());
+        tracing::error!(error = %failed, retry_in = ?delay, "connection sender cannot start; trying again");
+        tokio::select! {
+            _ = stop.cancelled() => return None,
+            _ = tokio::time::sleep(delay) => {}
+        }
+    }
+}
+
 /// Keeps `links`, every connection's links as their senders report them on
 /// `sms.links` (read whole by every sender process), current: where a
 /// request may move when its own connection stays down (`reroute_after`).
@@ -339,4 +373,57 @@ fn watch_links(connections: Arc<std::sync::Mutex<Vec<String>>>, shutdown: Cancel
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn failure() -> kafka::Error {
+        kafka::Error::PartitionMismatch { counts: "sms.queue.c: 1, sms.done: 2".into() }
+    }
+
+    fn backoff() -> timing::Backoff {
+        timing::Backoff::new(Duration::from_millis(5), Duration::from_millis(40))
+    }
+
+    /// A build that fails is tried again until it succeeds, and not after.
+    #[tokio::test]
+    async fn a_failed_build_is_tried_again_until_it_succeeds() {
+        let tries = AtomicUsize::new(0);
+        let build = || async {
+            match tries.fetch_add(1, SeqCst) {
+                0..=2 => Err(failure()),
+                n => Ok(n),
+            }
+        };
+        assert_eq!(until_built(build, backoff(), &CancellationToken::new()).await, Some(3));
+        assert_eq!(tries.load(SeqCst), 4);
+    }
+
+    /// Stopped while it keeps failing (the connection removed again): it
+    /// gives up at once, with nothing built, having waited between tries.
+    #[tokio::test]
+    async fn a_build_that_keeps_failing_ends_when_stopped() {
+        let tries = AtomicUsize::new(0);
+        let build = || async {
+            tries.fetch_add(1, SeqCst);
+            Err::<(), _>(failure())
+        };
+        let stop = CancellationToken::new();
+        let stopper = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            stopper.cancel();
+        });
+        let started = Instant::now();
+        assert_eq!(until_built(build, backoff(), &stop).await, None);
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        // At most 40 ms apart, at least 5 ms on average: between 2 and 100 tries in 500 ms.
+        let tries = tries.load(SeqCst);
+        assert!((2..100).contains(&tries), "{tries} tries");
+    }
 }

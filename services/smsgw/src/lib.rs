@@ -196,10 +196,14 @@ where
 /// it names exist (a new connection's queue lanes: the router must not write
 /// to them before they have the done topic's partition count), with the
 /// start-up `[kafka]` of `running` (its quirks resolved). One whose topics
-/// cannot be created is not handed on (logged; the next reload tries again).
+/// cannot be created, or whose new connections' queue topics exist with
+/// another partition count than the done topic's (their senders could not
+/// start, and what the router wrote to them would wait there), is not handed
+/// on (logged with the counts; the next reload tries again).
 fn with_topics(mut loaded: Current, running: Arc<Settings>, shutdown: CancellationToken) -> Current {
     let (tx, rx) = tokio::sync::watch::channel(running.clone());
     tokio::spawn(async move {
+        let mut applied = running.clone();
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -207,15 +211,35 @@ fn with_topics(mut loaded: Current, running: Arc<Settings>, shutdown: Cancellati
             }
             let mut next = (**loaded.borrow_and_update()).clone();
             next.kafka = running.kafka.clone();
-            match kafka::ensure_topics(&next.kafka, &topics(&next), next.kafka.partitions).await {
+            let ready = match kafka::ensure_topics(&next.kafka, &topics(&next), next.kafka.partitions).await {
+                Ok(()) => check_new_queues(&applied, &next).await,
+                Err(e) => Err(e),
+            };
+            match ready {
                 Ok(()) => {
-                    tx.send_replace(Arc::new(next));
+                    applied = Arc::new(next);
+                    tx.send_replace(applied.clone());
                 }
                 Err(e) => tracing::error!(error = %e, "reloaded configuration not applied: its topics"),
             }
         }
     });
     rx
+}
+
+/// Each connection of `next` that `applied` does not have: its queue topics
+/// and the done topic have one partition count (`kafka::check_copartitioned`,
+/// as its sender checks when it starts).
+async fn check_new_queues(applied: &Settings, next: &Settings) -> Result<(), kafka::Error> {
+    let topics = &next.kafka.topics;
+    let added = next.connections.iter().filter(|c| !applied.connections.iter().any(|a| a.id == c.id));
+    for connection in added {
+        let queues = topics.queues(&connection.id);
+        let mut copartitioned: Vec<&str> = queues.iter().map(|(_, q)| q.as_str()).collect();
+        copartitioned.push(&topics.done);
+        kafka::check_copartitioned(&next.kafka, &copartitioned).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
