@@ -196,31 +196,69 @@ where
 /// it names exist (a new connection's queue lanes: the router must not write
 /// to them before they have the done topic's partition count), with the
 /// start-up `[kafka]` of `running` (its quirks resolved). One whose topics
-/// cannot be created, or whose new connections' queue topics exist with
-/// another partition count than the done topic's (their senders could not
-/// start, and what the router wrote to them would wait there), is not handed
-/// on (logged with the counts; the next reload tries again).
-fn with_topics(mut loaded: Current, running: Arc<Settings>, shutdown: CancellationToken) -> Current {
+/// cannot be created (the broker unreachable), or whose new connections'
+/// queue topics exist with another partition count than the done topic's
+/// (their senders could not start, and what the router sent them would
+/// wait), is not handed on yet: logged with the reason and tried again
+/// with backoff until it succeeds or a newer configuration comes.
+fn with_topics(loaded: Current, running: Arc<Settings>, shutdown: CancellationToken) -> Current {
+    let prepare = |applied: Arc<Settings>, next: Arc<Settings>| async move {
+        kafka::ensure_topics(&next.kafka, &topics(&next), next.kafka.partitions).await?;
+        check_new_queues(&applied, &next).await
+    };
+    let backoff = timing::Backoff::new(std::time::Duration::from_secs(1), std::time::Duration::from_secs(60));
+    follow_prepared(loaded, running, backoff, shutdown, prepare)
+}
+
+/// [`with_topics`] with `prepare` (given the configuration handed on last
+/// and the next) deciding whether the next may be handed on.
+fn follow_prepared<F, Fut>(
+    mut loaded: Current,
+    running: Arc<Settings>,
+    backoff: timing::Backoff,
+    shutdown: CancellationToken,
+    prepare: F,
+) -> Current
+where
+    F: Fn(Arc<Settings>, Arc<Settings>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), kafka::Error>> + Send,
+{
     let (tx, rx) = tokio::sync::watch::channel(running.clone());
     tokio::spawn(async move {
         let mut applied = running.clone();
+        let mut waiting = false;
+        let mut backoff = backoff;
         loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                changed = loaded.changed() => if changed.is_err() { break },
+            if !waiting {
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    changed = loaded.changed() => if changed.is_err() { break },
+                }
+                backoff.reset();
             }
             let mut next = (**loaded.borrow_and_update()).clone();
             next.kafka = running.kafka.clone();
-            let ready = match kafka::ensure_topics(&next.kafka, &topics(&next), next.kafka.partitions).await {
-                Ok(()) => check_new_queues(&applied, &next).await,
-                Err(e) => Err(e),
-            };
-            match ready {
+            let next = Arc::new(next);
+            match prepare(applied.clone(), next.clone()).await {
                 Ok(()) => {
-                    applied = Arc::new(next);
+                    applied = next;
                     tx.send_replace(applied.clone());
+                    waiting = false;
                 }
-                Err(e) => tracing::error!(error = %e, "reloaded configuration not applied: its topics"),
+                Err(e) => {
+                    let delay = backoff.next_delay(rand::random::<f64>());
+                    tracing::error!(error = %e, retry_in = ?delay, "reloaded configuration not applied yet: its topics");
+                    waiting = true;
+                    tokio::select! {
+                        _ = shutdown.cancelled() => break,
+                        _ = tokio::time::sleep(delay) => {}
+                        // A newer configuration is tried at once, from the first delay.
+                        changed = loaded.changed() => match changed {
+                            Ok(()) => backoff.reset(),
+                            Err(_) => break,
+                        },
+                    }
+                }
             }
         }
     });
@@ -252,6 +290,68 @@ mod tests {
             "[telemetry]\nmetrics_listen = \"{metrics_listen}\"\n[kafka]\nbrokers = \"127.0.0.1:9092\"\n"
         ))
         .unwrap()
+    }
+
+    /// A configuration whose preparation fails is tried again until it
+    /// succeeds, with no second reload; a newer one that comes meanwhile
+    /// replaces it, and the older is never handed on.
+    #[tokio::test]
+    async fn a_reload_whose_topics_fail_is_tried_again_and_a_newer_one_wins() {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        use std::time::Duration;
+        let with_tps = |tps: u32| {
+            let toml = format!(
+                r#"
+[kafka]
+brokers = "127.0.0.1:9092"
+[[connections]]
+id = "c"
+protocol = "smpp"
+host = "127.0.0.1"
+port = 2775
+system_id = "u"
+password = "p"
+max_tps = {tps}
+"#
+            );
+            Arc::new(Settings::from_toml(&toml).unwrap())
+        };
+        let tps = |s: &Settings| s.connections.first().map(|c| c.max_tps);
+        let (reload, loaded) = tokio::sync::watch::channel(with_tps(1));
+        let tries = Arc::new(AtomicUsize::new(0));
+        let counted = tries.clone();
+        // Fails the first three tries, and every try of max_tps = 2.
+        let prepare = move |_applied: Arc<Settings>, next: Arc<Settings>| {
+            let n = counted.fetch_add(1, SeqCst);
+            async move {
+                match (n, next.connections[0].max_tps) {
+                    (0..=2, _) | (_, 2) => Err(kafka::Error::PartitionMismatch { counts: "x".into() }),
+                    _ => Ok(()),
+                }
+            }
+        };
+        let backoff = timing::Backoff::new(Duration::from_millis(5), Duration::from_millis(20));
+        let shutdown = CancellationToken::new();
+        let mut current = follow_prepared(loaded, with_tps(1), backoff, shutdown.clone(), prepare);
+        let wait_for = |current: &mut Current, wanted: u32| {
+            let mut current = current.clone();
+            async move {
+                let changed = current.wait_for(|s| tps(s) == Some(wanted));
+                tokio::time::timeout(Duration::from_secs(5), changed).await.is_ok()
+            }
+        };
+
+        reload.send_replace(with_tps(3));
+        assert!(wait_for(&mut current, 3).await, "handed on after the failures, with no second reload");
+        assert_eq!(tries.load(SeqCst), 4);
+
+        reload.send_replace(with_tps(2));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(tries.load(SeqCst) > 5, "tried again and again");
+        assert_eq!(tps(&current.borrow_and_update()), Some(3), "never handed on");
+        reload.send_replace(with_tps(4));
+        assert!(wait_for(&mut current, 4).await, "the newer one replaces it");
+        shutdown.cancel();
     }
 
     #[tokio::test]
