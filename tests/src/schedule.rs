@@ -28,9 +28,15 @@ pub fn request(id: &str, n: usize, send_at: i64, extra: &str) -> String {
     format!(r#"{{"id":"{id}","to":"{}","text":"scheduled {id}","send_at":{send_at}{extra}}}"#, destination(n))
 }
 
-/// A cancel request (`docs/scheduling.md`).
+/// A cancel request in JSON (`schemas/README.md`).
 pub fn cancel(id: &str, request_id: &str, send_at: i64) -> String {
     format!(r#"{{"id":"{id}","request_id":"{request_id}","send_at":{send_at}}}"#)
+}
+
+/// A cancel request in Avro (`schemas/cancel_request.avsc`) under `framing`.
+pub fn avro_cancel(id: &str, request_id: &str, send_at: i64, framing: events::Framing) -> Vec<u8> {
+    let cancel = events::CancelRequest { id: id.into(), request_id: request_id.into(), send_at };
+    events::encode_cancel(&cancel, framing).expect("a cancel encodes")
 }
 
 /// Publishes a request (keyed by its id).

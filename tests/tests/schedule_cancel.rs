@@ -3,14 +3,18 @@
 //! after the message went out is answered REJECTED `too_late` and the
 //! message keeps its one final status; a cancel naming no waiting message is
 //! answered REJECTED `not_waiting` once its send_at and grace have passed.
+//! Cancels in JSON and in Avro (single-object and Confluent framing) alike.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
-use events::Status;
+use events::{Framing, Status};
+use kafka::rdkafka::message::OwnedHeaders;
 use simulator::SimConfig;
-use smsgw_tests::schedule::{assert_on_time, cancel, finals_for, now_ms, only_final, request, send, submits_of};
-use smsgw_tests::{collect, header, settings, status_events, watch, Broker, Gateway, Sim};
+use smsgw_tests::schedule::{
+    assert_on_time, avro_cancel, cancel, finals_for, now_ms, only_final, request, send, submits_of,
+};
+use smsgw_tests::{collect, header, produce, settings, status_events, watch, Broker, Gateway, Sim};
 
 fn code(ev: &events::StatusEvent) -> Option<&str> {
     ev.error.as_ref().map(|e| e.code.as_str())
@@ -34,10 +38,12 @@ async fn cancels_in_time_too_late_and_for_nothing() {
     let (doomed_at, kept_at) = (start + 8000, start + 3000);
     send(&kafka, &topics.send, "doomed", &request("doomed", 1, doomed_at, "")).await;
     send(&kafka, &topics.send, "kept", &request("kept", 2, kept_at, "")).await;
-    // In time: written long before the message's send_at.
-    send(&kafka, &topics.cancel, "doomed", &cancel("c-doomed", "doomed", doomed_at)).await;
-    // Naming nothing that waits: answered after its send_at and the grace.
-    send(&kafka, &topics.cancel, "ghost", &cancel("c-ghost", "ghost", start + 6000)).await;
+    // In time: written long before the message's send_at (Avro, single-object).
+    let doomed_cancel = avro_cancel("c-doomed", "doomed", doomed_at, Framing::SingleObject);
+    produce(&kafka, &topics.cancel, "doomed", &doomed_cancel, OwnedHeaders::new()).await;
+    // Naming nothing that waits: answered after its send_at and the grace (Avro, Confluent framing).
+    let ghost_cancel = avro_cancel("c-ghost", "ghost", start + 6000, Framing::Confluent { schema_id: 1 });
+    produce(&kafka, &topics.cancel, "ghost", &ghost_cancel, OwnedHeaders::new()).await;
 
     let first = ["kept", "doomed", "c-doomed", "c-ghost"].map(String::from);
     let finals = finals_for(&status, &first, Duration::from_secs(60)).await;

@@ -3,6 +3,8 @@
 //! schema version, resolved through the registry) become SUBMITTED events in
 //! the Confluent wire format with the id registered for the status subject;
 //! a registry outage delays a request instead of dead-lettering it; a
+//! Confluent-framed cancel written with a newer schema is resolved through
+//! the registry and carried out; a
 //! registry that is unreachable at start-up stops the gateway with an error.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -96,8 +98,54 @@ async fn events_use_the_registry_wire_format() {
     assert_eq!((ev.request_id.as_str(), ev.status), ("r-3", Status::Submitted));
     assert!(collect(&dead, Duration::from_secs(1), |m| !m.is_empty()).await.is_empty(), "no dead letters");
 
+    // A cancel in the Confluent wire format, written with a newer schema
+    // (a field more) that only the registry knows: resolved through it.
+    let newer = newer_cancel_schema();
+    let newer_id = fake.add(&newer);
+    let newer = events::apache_avro::Schema::parse_str(&newer).unwrap();
+    let send_at = timing::now_ms() + 4000;
+    let r4 = format!(r#"{{"id":"r-4","to":"+4915112345671","text":"cancelled","send_at":{send_at}}}"#);
+    produce(&kafka, &topics.send, "r-4", r4.as_bytes(), OwnedHeaders::new()).await;
+    let cancel = newer_cancel(&newer, newer_id, "c-4", "r-4", send_at);
+    produce(&kafka, &topics.cancel, "r-4", &cancel, OwnedHeaders::new()).await;
+    let finals = collect(&status, Duration::from_secs(60), |m| m.len() >= 2).await;
+    let mut finals: Vec<_> = finals
+        .iter()
+        .map(|m| events::decode_status(m.payload().unwrap(), Some(&lookup)).unwrap())
+        .map(|ev| (ev.request_id.clone(), ev.status, ev.error.map(|e| e.code.as_str().to_owned())))
+        .collect();
+    finals.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        finals,
+        [("c-4".into(), Status::Delivered, None), ("r-4".into(), Status::Rejected, Some("cancelled".into()))]
+    );
+
     assert!(gateway.is_running());
     gateway.stop().await;
+}
+
+/// The cancel request schema with a field more (`reason`, with a default).
+fn newer_cancel_schema() -> String {
+    let mut schema: serde_json::Value =
+        serde_json::from_str(events::schema_json(events::SchemaKind::CancelRequest)).unwrap();
+    let reason = serde_json::json!({"name": "reason", "type": "string", "default": ""});
+    schema["fields"].as_array_mut().unwrap().push(reason);
+    schema.to_string()
+}
+
+/// A cancel written with [`newer_cancel_schema`], Confluent-framed with `schema_id`.
+fn newer_cancel(schema: &events::apache_avro::Schema, schema_id: u32, id: &str, target: &str, send_at: i64) -> Vec<u8> {
+    use events::apache_avro::types::Value;
+    let value = Value::Record(vec![
+        ("id".into(), Value::String(id.into())),
+        ("request_id".into(), Value::String(target.into())),
+        ("send_at".into(), Value::TimestampMillis(send_at)),
+        ("reason".into(), Value::String("the customer changed their mind".into())),
+    ]);
+    let mut bytes = vec![0];
+    bytes.extend_from_slice(&schema_id.to_be_bytes());
+    bytes.extend_from_slice(&events::apache_avro::to_avro_datum(schema, value).unwrap());
+    bytes
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

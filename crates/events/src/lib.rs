@@ -1,13 +1,15 @@
 //! smsgw's contracts: the Avro schemas in `schemas/`, the Rust types they map
 //! to, and the code that turns Kafka record values into those types and back.
 //!
-//! **What it is.** Three records — [`SendRequest`] (in), [`StatusEvent`] and
-//! [`InboundMessage`] (out) — as plain Rust structs, plus:
+//! **What it is.** Four records — [`SendRequest`] and [`CancelRequest`]
+//! (in), [`StatusEvent`] and [`InboundMessage`] (out) — as plain Rust
+//! structs, plus:
 //! - [`decode_request`]: reads a send request in any accepted format (JSON,
 //!   Avro single-object encoding, Confluent wire format), resolves older or
 //!   newer Avro writers to the current schema, and validates the content.
 //!   [`DecodeError::is_undecodable`] tells the router to dead-letter the record;
 //!   otherwise [`DecodeError::request_id`] keys the REJECTED status event;
+//! - [`decode_cancel`]: the same for a cancel request;
 //! - [`encode_status`] / [`encode_inbound`] (and [`encode_request`] for
 //!   producers in tests and benchmarks) under a [`Framing`];
 //! - [`schema_json`], [`schema`], [`fingerprint`] for registering schemas.
@@ -30,6 +32,7 @@
 
 mod avro_guard;
 mod avro_value;
+mod cancel;
 mod direct_encode;
 mod error;
 mod error_code;
@@ -44,6 +47,7 @@ mod schemas;
 mod status;
 mod wire;
 
+pub use cancel::{decode_cancel, encode_cancel, CancelRequest};
 pub use error::{DecodeError, EncodeError};
 pub use error_code::ErrorCode;
 pub use inbound::{decode_inbound, encode_inbound};

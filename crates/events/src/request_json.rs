@@ -70,7 +70,7 @@ fn read_object(object: Map<String, Value>) -> Result<SendRequest, DecodeError> {
     Ok(r)
 }
 
-fn invalid_type(field: &str, expected: &str, got: &Value) -> DecodeError {
+pub(crate) fn invalid_type(field: &str, expected: &str, got: &Value) -> DecodeError {
     let got = match got {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -82,7 +82,7 @@ fn invalid_type(field: &str, expected: &str, got: &Value) -> DecodeError {
     DecodeError::invalid(field, format!("expected {expected}, got {got}"))
 }
 
-fn string(value: Value, field: &str) -> Result<String, DecodeError> {
+pub(crate) fn string(value: Value, field: &str) -> Result<String, DecodeError> {
     match value {
         Value::String(s) => Ok(s),
         other => Err(invalid_type(field, "a string", &other)),
@@ -137,7 +137,7 @@ fn priority(value: Value, field: &str) -> Result<Priority, DecodeError> {
     p.ok_or_else(|| DecodeError::invalid(field, format!("{value} is not 0, 1, 2, normal, high or urgent")))
 }
 
-fn timestamp(value: Value, field: &str) -> Result<Option<EpochMillis>, DecodeError> {
+pub(crate) fn timestamp(value: Value, field: &str) -> Result<Option<EpochMillis>, DecodeError> {
     match value {
         Value::Null => Ok(None),
         Value::Number(n) => n

@@ -19,11 +19,14 @@ pub enum SchemaKind {
     StatusEvent,
     /// `io.smsgw.InboundMessage`, published on the inbound topic.
     InboundMessage,
+    /// `io.smsgw.CancelRequest`, consumed from the cancel topic.
+    CancelRequest,
 }
 
 impl SchemaKind {
     /// Every kind, for registering all schemas with a registry.
-    pub const ALL: [SchemaKind; 3] = [SchemaKind::SendRequest, SchemaKind::StatusEvent, SchemaKind::InboundMessage];
+    pub const ALL: [SchemaKind; 4] =
+        [SchemaKind::SendRequest, SchemaKind::StatusEvent, SchemaKind::InboundMessage, SchemaKind::CancelRequest];
 
     /// The record's full name, e.g. `io.smsgw.SendRequest` (the Confluent subject
     /// under the record-name strategy).
@@ -32,6 +35,7 @@ impl SchemaKind {
             SchemaKind::SendRequest => "io.smsgw.SendRequest",
             SchemaKind::StatusEvent => "io.smsgw.StatusEvent",
             SchemaKind::InboundMessage => "io.smsgw.InboundMessage",
+            SchemaKind::CancelRequest => "io.smsgw.CancelRequest",
         }
     }
 
@@ -40,6 +44,7 @@ impl SchemaKind {
             SchemaKind::SendRequest => &SEND_REQUEST,
             SchemaKind::StatusEvent => &STATUS_EVENT,
             SchemaKind::InboundMessage => &INBOUND_MESSAGE,
+            SchemaKind::CancelRequest => &CANCEL_REQUEST,
         }
     }
 }
@@ -47,6 +52,7 @@ impl SchemaKind {
 const SEND_REQUEST_JSON: &str = include_str!("../../../schemas/send_request.avsc");
 const STATUS_EVENT_JSON: &str = include_str!("../../../schemas/status_event.avsc");
 const INBOUND_MESSAGE_JSON: &str = include_str!("../../../schemas/inbound_message.avsc");
+const CANCEL_REQUEST_JSON: &str = include_str!("../../../schemas/cancel_request.avsc");
 
 /// Frozen, published versions, oldest first. Append here when a schema changes.
 const SEND_REQUEST_HISTORY: &[&str] = &[include_str!("../../../schemas/history/send_request.v1.avsc")];
@@ -55,6 +61,7 @@ const STATUS_EVENT_HISTORY: &[&str] = &[
     include_str!("../../../schemas/history/status_event.v2.avsc"),
 ];
 const INBOUND_MESSAGE_HISTORY: &[&str] = &[include_str!("../../../schemas/history/inbound_message.v1.avsc")];
+const CANCEL_REQUEST_HISTORY: &[&str] = &[include_str!("../../../schemas/history/cancel_request.v1.avsc")];
 
 struct Writer {
     fingerprint: [u8; 8],
@@ -127,6 +134,7 @@ fn parse_embedded(json: &str) -> Schema {
 static SEND_REQUEST: LazyLock<Entry> = LazyLock::new(|| Entry::load(SEND_REQUEST_JSON, SEND_REQUEST_HISTORY));
 static STATUS_EVENT: LazyLock<Entry> = LazyLock::new(|| Entry::load(STATUS_EVENT_JSON, STATUS_EVENT_HISTORY));
 static INBOUND_MESSAGE: LazyLock<Entry> = LazyLock::new(|| Entry::load(INBOUND_MESSAGE_JSON, INBOUND_MESSAGE_HISTORY));
+static CANCEL_REQUEST: LazyLock<Entry> = LazyLock::new(|| Entry::load(CANCEL_REQUEST_JSON, CANCEL_REQUEST_HISTORY));
 
 /// The schema text as embedded from `schemas/`, e.g. to register it with a
 /// schema registry.
@@ -146,6 +154,7 @@ pub fn schema_history(kind: SchemaKind) -> &'static [&'static str] {
         SchemaKind::SendRequest => SEND_REQUEST_HISTORY,
         SchemaKind::StatusEvent => STATUS_EVENT_HISTORY,
         SchemaKind::InboundMessage => INBOUND_MESSAGE_HISTORY,
+        SchemaKind::CancelRequest => CANCEL_REQUEST_HISTORY,
     }
 }
 
@@ -190,7 +199,7 @@ fn rabin(data: &[u8]) -> [u8; 8] {
 /// apache-avro 0.21's `Schema::canonical_form` strips `logicalType` but leaves
 /// `{"type":"long"}` where the specification's [PRIMITIVES] rule requires
 /// `"long"`, so its fingerprints differ from every other Avro implementation's
-/// (Java, Python, Go) for schemas with logical types — all three of ours. This
+/// (Java, Python, Go) for schemas with logical types — all of ours. This
 /// function applies the missing rule. Names and symbols cannot contain `{` or
 /// `"`, and docs and defaults are already stripped, so the textual rewrite
 /// cannot hit anything but a primitive type object.

@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
 use events::{
-    decode_inbound, decode_request, decode_status, encode_request, schema_fingerprint, DecodeError, Framing,
-    SchemaKind, SendRequest,
+    decode_cancel, decode_inbound, decode_request, decode_status, encode_request, schema_fingerprint, DecodeError,
+    Framing, SchemaKind, SendRequest,
 };
 use proptest::prelude::*;
 
@@ -79,6 +79,7 @@ proptest! {
         assert_no_accident(decode_request(&bytes, None))?;
         assert_no_accident(decode_status(&bytes, None))?;
         assert_no_accident(decode_inbound(&bytes, None))?;
+        assert_no_accident(decode_cancel(&bytes, None))?;
     }
 
     /// Random bodies behind a valid header reach the Avro decoder.
@@ -89,9 +90,11 @@ proptest! {
         assert_no_accident(decode_request(&confluent, None))?;
         assert_no_accident(decode_status(&confluent, None))?;
         assert_no_accident(decode_inbound(&confluent, None))?;
+        assert_no_accident(decode_cancel(&confluent, None))?;
         assert_no_accident(decode_request(&single_object(SchemaKind::SendRequest, &body), None))?;
         assert_no_accident(decode_status(&single_object(SchemaKind::StatusEvent, &body), None))?;
         assert_no_accident(decode_inbound(&single_object(SchemaKind::InboundMessage, &body), None))?;
+        assert_no_accident(decode_cancel(&single_object(SchemaKind::CancelRequest, &body), None))?;
     }
 
     /// Mutations of a valid message: every byte flip must be handled.

@@ -1,7 +1,8 @@
 //! Cancel requests: what every scheduler replica knows of them, and the
 //! rules that answer each one exactly once (through the finaliser).
 //!
-//! A cancel names the message to cancel (`request_id`), carries an id of
+//! A cancel (`schemas/cancel_request.avsc`, JSON or Avro like a send
+//! request) names the message to cancel (`request_id`), carries an id of
 //! its own (`id`, the key of its answer on the status topic) and the
 //! `send_at` the message was scheduled for. It is published on
 //! `kafka.topics.cancel`, keyed by `request_id`. Every replica reads the
@@ -24,19 +25,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use serde::Deserialize;
-
-/// A cancel request as clients write it (JSON).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct CancelRequest {
-    /// The cancel's own id: its answer is the status event with this request id.
-    pub id: String,
-    /// The id of the scheduled message to cancel.
-    pub request_id: String,
-    /// The message's `send_at` (epoch ms), as it was scheduled.
-    pub send_at: i64,
-}
+pub use events::CancelRequest;
+use events::SchemaLookup;
 
 /// What reading one record of the cancel topic gives.
 #[derive(Debug, PartialEq, Eq)]
@@ -51,20 +41,16 @@ pub enum Read {
 
 /// Judges one record of the cancel topic written at `written_at` (its
 /// timestamp): by the record alone, so every replica judges it the same.
-pub fn read(value: &[u8], written_at: i64) -> Read {
-    match serde_json::from_slice::<CancelRequest>(value) {
-        Ok(c) if c.id.is_empty() || c.request_id.is_empty() => {
-            let id = Some(c.id).filter(|i| !i.is_empty());
-            Read::Invalid { id, reason: "id and request_id must not be empty".into() }
-        }
-        Ok(c) if c.id.len() > crate::decide::MAX_ID_BYTES => Read::Invalid { id: None, reason: "id: too long".into() },
+/// JSON or Avro (`events::decode_cancel`); `registry` supplies the writer
+/// schemas of Confluent-framed ones.
+pub fn read(value: &[u8], written_at: i64, registry: Option<&dyn SchemaLookup>) -> Read {
+    let fits = |id: &str| id.len() <= crate::decide::MAX_ID_BYTES;
+    match events::decode_cancel(value, registry) {
+        Ok(c) if !fits(&c.id) => Read::Invalid { id: None, reason: "id: too long".into() },
         Ok(c) if written_at >= c.send_at => Read::TooLate(c),
         Ok(c) => Read::Stands(c),
         Err(e) => {
-            let id = serde_json::from_slice::<serde_json::Value>(value)
-                .ok()
-                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(String::from))
-                .filter(|i| !i.is_empty() && i.len() <= crate::decide::MAX_ID_BYTES);
+            let id = e.request_id().filter(|id| fits(id)).map(str::to_owned);
             Read::Invalid { id, reason: format!("not a cancel request: {e}") }
         }
     }
@@ -152,13 +138,17 @@ mod tests {
     #[test]
     fn a_cancel_is_judged_by_its_own_record() {
         let json = br#"{"id":"c-1","request_id":"r-1","send_at":5000}"#;
-        assert_eq!(read(json, 4999), Read::Stands(cancel("c-1", "r-1", 5000)));
-        assert_eq!(read(json, 5000), Read::TooLate(cancel("c-1", "r-1", 5000)));
-        assert!(
-            matches!(read(br#"{"id":"c-2","request_id":"r"}"#, 0), Read::Invalid { id: Some(i), .. } if i == "c-2")
-        );
-        assert!(matches!(read(br#"{"id":"","request_id":"r","send_at":1}"#, 0), Read::Invalid { id: None, .. }));
-        assert!(matches!(read(b"garbage", 0), Read::Invalid { id: None, .. }));
+        assert_eq!(read(json, 4999, None), Read::Stands(cancel("c-1", "r-1", 5000)));
+        assert_eq!(read(json, 5000, None), Read::TooLate(cancel("c-1", "r-1", 5000)));
+        let avro = events::encode_cancel(&cancel("c-1", "r-1", 5000), events::Framing::SingleObject).unwrap();
+        assert_eq!(read(&avro, 4999, None), Read::Stands(cancel("c-1", "r-1", 5000)));
+        let missing = br#"{"id":"c-2","request_id":"r"}"#;
+        assert!(matches!(read(missing, 0, None), Read::Invalid { id: Some(i), .. } if i == "c-2"));
+        let empty = br#"{"id":"","request_id":"r","send_at":1}"#;
+        assert!(matches!(read(empty, 0, None), Read::Invalid { id: None, .. }));
+        assert!(matches!(read(b"garbage", 0, None), Read::Invalid { id: None, .. }));
+        let long = format!(r#"{{"id":"{}","request_id":"r"}}"#, "x".repeat(crate::decide::MAX_ID_BYTES + 1));
+        assert!(matches!(read(long.as_bytes(), 0, None), Read::Invalid { id: None, .. }));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use kafka::rdkafka::consumer::Consumer;
 use kafka::rdkafka::message::Message;
 use kafka::restore::Restore;
 use kafka::{trace, Producer, PublishError};
+use registry::Registry;
 use runtime::config::KafkaConfig;
 use tokio_util::sync::CancellationToken;
 
@@ -29,6 +30,7 @@ pub const CANCEL_OF: &str = "smsgw.cancel_of";
 pub fn follow(
     kafka: &runtime::config::KafkaConfig,
     producer: Producer,
+    registry: Option<Arc<Registry>>,
     cancels: Arc<Cancels>,
     ready: Arc<AtomicBool>,
     shutdown: CancellationToken,
@@ -75,7 +77,15 @@ pub fn follow(
             }
             let written_at = m.timestamp().to_millis().unwrap_or_else(timing::now_ms);
             let fields = trace::incoming_fields(m.headers().map(|h| h.as_borrowed()));
-            match cancel::read(m.payload().unwrap_or_default(), written_at) {
+            let value = m.payload().unwrap_or_default();
+            // A Confluent-framed cancel's writer schema, fetched before judging it (retried while the registry is down).
+            if let (Some(registry), Some(id)) = (&registry, registry::confluent_schema_id(value)) {
+                if !registry.prefetch_with_retry(id, &shutdown).await {
+                    break;
+                }
+            }
+            let lookup = registry.as_deref().map(|r| r as &dyn events::SchemaLookup);
+            match cancel::read(value, written_at, lookup) {
                 Read::Stands(request) => cancels.stand(request, written_at, fields),
                 Read::TooLate(request) => {
                     let text = "its send_at had passed when the cancel was written".to_string();

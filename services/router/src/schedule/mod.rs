@@ -132,7 +132,7 @@ pub fn start(
     let levels = level_producer(&settings, shutdown.clone())?;
     let cancels = Arc::new(Cancels::new(duration_ms(kafka.id_retention), duration_ms(settings.scheduler.cancel_grace)));
     let cancels_read = Arc::new(AtomicBool::new(false));
-    follow::follow(kafka, producer.clone(), cancels.clone(), cancels_read.clone(), shutdown.clone())?;
+    follow::follow(kafka, producer.clone(), registry.clone(), cancels.clone(), cancels_read.clone(), shutdown.clone())?;
     let topics: Vec<String> = levels::LEVELS.iter().map(|l| kafka.topics.scheduled(l.name)).collect();
     let topic_refs: Vec<&str> = topics.iter().map(String::as_str).collect();
     let group = format!("{}.scheduler", kafka.group_prefix);
