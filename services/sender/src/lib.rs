@@ -250,6 +250,10 @@ impl Senders {
         F: std::future::Future<Output = ()> + Send + 'static,
     {
         let id = config.id.clone();
+        // Its series exists from now on, at 0 while no bind is up: the
+        // chart's alert on `smsgw_binds == 0` also sees a sender that
+        // cannot start.
+        counters::binds(&id);
         let stop = self.shutdown.child_token();
         let span = tracing::info_span!("connection", connection = %id);
         let run = run(stop.clone());
