@@ -24,6 +24,11 @@ static CONFIG_RELOADS: Family<Counter, 1> = Family::new(
     "Configuration reloads (SIGHUP or the file changed), by result: `applied`, or `refused` (it did not load or validate; the running one is kept).",
     ["result"],
 );
+static CONFIG_HELD: Family<Gauge, 0> = Family::new(
+    "smsgw_config_held",
+    "1 while a reloaded configuration that validated is held back for its Kafka topics (the broker unreachable, or a new connection's queue topics with another partition count than the done topic's) and tried again; the running one is kept meanwhile.",
+    [],
+);
 static REROUTED: Family<Counter, 2> = Family::new(
     "smsgw_rerouted_total",
     "Queued requests handed to another connection of their route because theirs had no link for the route's reroute_after.",
@@ -178,6 +183,11 @@ pub fn duplicates_skipped(connection: &str) -> &'static Counter {
 /// A configuration reload: `applied` or `refused`.
 pub fn config_reloads(result: &'static str) -> &'static Counter {
     CONFIG_RELOADS.with([result])
+}
+
+/// Whether a reloaded configuration waits for its topics (1) or not (0).
+pub fn config_held() -> &'static Gauge {
+    CONFIG_HELD.with([])
 }
 
 /// A queued request of `connection` handed to connection `to` (reroute_after).
@@ -352,6 +362,7 @@ pub fn render() -> String {
     DUPLICATES_SKIPPED.render(&mut out);
     REROUTED.render(&mut out);
     CONFIG_RELOADS.render(&mut out);
+    CONFIG_HELD.render(&mut out);
     OUTCOMES.render(&mut out);
     BINDS.render(&mut out);
     LINK_FAILURES.render(&mut out);

@@ -224,6 +224,8 @@ where
     Fut: std::future::Future<Output = Result<(), kafka::Error>> + Send,
 {
     let (tx, rx) = tokio::sync::watch::channel(running.clone());
+    let held = counters::config_held();
+    held.set(0);
     tokio::spawn(async move {
         let mut applied = running.clone();
         let mut waiting = false;
@@ -244,8 +246,10 @@ where
                     applied = next;
                     tx.send_replace(applied.clone());
                     waiting = false;
+                    held.set(0);
                 }
                 Err(e) => {
+                    held.set(1);
                     let delay = backoff.next_delay(rand::random::<f64>());
                     tracing::error!(error = %e, retry_in = ?delay, "reloaded configuration not applied yet: its topics");
                     waiting = true;
@@ -344,11 +348,13 @@ max_tps = {tps}
         reload.send_replace(with_tps(3));
         assert!(wait_for(&mut current, 3).await, "handed on after the failures, with no second reload");
         assert_eq!(tries.load(SeqCst), 4);
+        assert_eq!(counters::config_held().get(), 0, "applied: nothing held");
 
         reload.send_replace(with_tps(2));
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert!(tries.load(SeqCst) > 5, "tried again and again");
         assert_eq!(tps(&current.borrow_and_update()), Some(3), "never handed on");
+        assert_eq!(counters::config_held().get(), 1, "held back, and the metric says so");
         reload.send_replace(with_tps(4));
         assert!(wait_for(&mut current, 4).await, "the newer one replaces it");
         shutdown.cancel();
