@@ -185,7 +185,7 @@ async fn run(built: Sender) -> Result<(), Error> {
             }
             Some(joined) = senders.tasks.join_next(), if !senders.tasks.is_empty() => {
                 match joined {
-                    Ok((id, ())) => {
+                    Ok(id) => {
                         senders.ended(&id);
                         *ids.lock().unwrap_or_else(|e| e.into_inner()) = senders.running.keys().cloned().collect();
                     }
@@ -214,7 +214,8 @@ struct Senders {
     running: HashMap<String, (ConnectionConfig, CancellationToken)>,
     /// Changed connections: started again once the old sender has stopped.
     restart: HashMap<String, ConnectionConfig>,
-    tasks: tokio::task::JoinSet<(String, ())>,
+    /// Each sender's task, ending with its connection's id.
+    tasks: tokio::task::JoinSet<String>,
 }
 
 impl Senders {
@@ -258,7 +259,13 @@ impl Senders {
         let span = tracing::info_span!("connection", connection = %id);
         let run = run(stop.clone());
         let task_id = id.clone();
-        self.tasks.spawn(tracing::Instrument::instrument(async move { (task_id, run.await) }, span));
+        self.tasks.spawn(tracing::Instrument::instrument(
+            async move {
+                run.await;
+                task_id
+            },
+            span,
+        ));
         self.running.insert(id, (config, stop));
     }
 
