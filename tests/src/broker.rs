@@ -117,8 +117,19 @@ impl Broker {
     /// Kills the broker (SIGKILL) and starts it again on the same port and
     /// storage, as a crashed broker restarted by its supervisor.
     pub fn restart(&mut self) {
+        self.stop();
+        self.start_again();
+    }
+
+    /// Kills the broker (SIGKILL) and leaves it down: clients find nothing
+    /// listening until [`Broker::start_again`].
+    pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts a stopped broker again on the same port and storage.
+    pub fn start_again(&mut self) {
         let again = Broker::start_with(self.port, self.advertised, self.storage.clone(), self.extra.clone());
         drop(std::mem::replace(self, again));
     }

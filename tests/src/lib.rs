@@ -202,6 +202,15 @@ pub fn header(message: &OwnedMessage, key: &str) -> Option<String> {
     headers.iter().find(|h| h.key == key).and_then(|h| h.value).map(|v| String::from_utf8_lossy(v).into_owned())
 }
 
+/// Polls `done` every 100 ms until it holds; panics naming `what` after `timeout`.
+pub fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// A `done` condition for [`collect`]: true once `n` distinct ids have been
 /// found by `id_of` in the records, and then `quiet` has passed (so a second
 /// final event would show). Looks at each record once.

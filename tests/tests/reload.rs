@@ -11,13 +11,14 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering::SeqCst;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use events::{Status, StatusEvent};
 use rdkafka::consumer::StreamConsumer;
 use simulator::SimConfig;
 use smsgw_tests::{
-    collect, duplicates_at, publish_requests, smpp_connection, status_events, watch, Broker, Process, Sim, Workdir,
+    collect, duplicates_at, publish_requests, smpp_connection, status_events, wait_for, watch, Broker, Process, Sim,
+    Workdir,
 };
 
 use kafka::rdkafka;
@@ -69,14 +70,6 @@ fn carried(outcomes: &BTreeMap<String, StatusEvent>, prefix: &str) -> BTreeMap<S
         *by.entry(e.connection.clone().unwrap_or_default()).or_default() += 1;
     }
     by
-}
-
-fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
