@@ -31,19 +31,15 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use cimd2::{Body, Packet, Response};
-use futures::StreamExt;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
 use crate::deliver::{Delivery, Outgoing, Protocol};
 use crate::errors;
+use crate::numbered::{self, Front, Next, Wires};
 use crate::state::{SimConfig, SimState};
 use crate::wire::{self, Cimd2Frames};
-
-/// Deliveries (20, 23) sent and not yet answered, at most (128 even numbers).
-const WINDOW: usize = 64;
 
 /// Runs the CIMD2 simulator on `listener` until `shutdown` is cancelled.
 pub async fn run(listener: TcpListener, config: SimConfig, state: Arc<SimState>, shutdown: CancellationToken) {
@@ -60,7 +56,8 @@ struct Shared {
     state: Arc<SimState>,
 }
 
-/// One TCP session's state; the loop in [`session`] does the I/O.
+/// One TCP session's state; [`numbered::run`] does the I/O. Deliveries
+/// (20, 23) sent and not yet answered: at most 64 (of 128 even numbers).
 struct Session {
     shared: Arc<Shared>,
     number: u64,
@@ -74,81 +71,28 @@ struct Session {
     unacked: BTreeMap<u8, Outgoing>,
 }
 
-/// What the session loop does after a packet.
-#[derive(PartialEq, Eq)]
-enum Next {
-    Read,
-    Close,
-}
-
 async fn session(stream: wire::Stream, number: u64, shared: Arc<Shared>, shutdown: CancellationToken) {
-    let (read, write) = tokio::io::split(stream);
-    let mut reader = FramedRead::new(read, Cimd2Frames);
-    let (out, writer) = wire::spawn_writer(write);
-    let (deliver_tx, mut deliver_rx) = mpsc::unbounded_channel::<Outgoing>();
-    let mut kill = shared.state.kill_signal();
-    kill.mark_unchanged();
-    let mut s = Session { shared, number, out, user: None, deliver_tx, next_number: 0, unacked: BTreeMap::new() };
-
-    loop {
-        tokio::select! {
-            _ = kill.changed() => {
-                tracing::debug!("dropping the connection abruptly");
-                writer.abort();
-                break;
-            }
-            // The SMSC has no logout of its own (02 is the application's): close.
-            _ = shutdown.cancelled() => break,
-            Some(out) = deliver_rx.recv(), if s.unacked.len() < WINDOW => s.send_delivery(out),
-            packet = reader.next() => match packet {
-                None => break,
-                Some(Err(e)) => {
-                    tracing::debug!(error = %e, "unrecoverable framing error, closing");
-                    break;
-                }
-                Some(Ok(Err(e))) => {
-                    tracing::debug!(error = %e, "bad packet");
-                    if let Some(reply) = e.reply() {
-                        s.send(&reply);
-                    }
-                }
-                Some(Ok(Ok(_))) if s.shared.state.is_muted() => {}
-                Some(Ok(Ok(packet))) => {
-                    if s.handle(packet) == Next::Close {
-                        break;
-                    }
-                }
-            },
-        }
-    }
-
-    let state = s.shared.state.clone();
-    if let Some(user) = &s.user {
-        state.deliveries.remove_receiver(user, s.number);
-    }
-    // Anything not acknowledged goes to another session (or waits for one).
-    for (_, out) in std::mem::take(&mut s.unacked) {
-        state.deliveries.deliver(out);
-    }
-    while let Ok(out) = deliver_rx.try_recv() {
-        state.deliveries.deliver(out);
-    }
-    drop(s);
-    if !writer.is_finished() {
-        let _ = writer.await;
-    }
-    tracing::debug!("session closed");
+    let state = shared.state.clone();
+    numbered::run(stream, number, state, shutdown, |Wires { out, deliver_tx }| Session {
+        shared,
+        number,
+        out,
+        user: None,
+        deliver_tx,
+        next_number: 0,
+        unacked: BTreeMap::new(),
+    })
+    .await;
 }
 
-impl Session {
-    fn send(&self, packet: &Packet) {
-        if let Some(frame) = encode(packet) {
-            let _ = self.out.send(frame);
-        }
-    }
+impl Front for Session {
+    type Frames = Cimd2Frames;
+    type Frame = Packet;
+    type Bad = cimd2::DecodeError;
+    const WINDOW: usize = 64;
 
-    fn respond(&self, request: &Packet, response: Response) {
-        if let Some(reply) = Packet::response_with(request, response) {
+    fn bad_frame(&mut self, error: cimd2::DecodeError) {
+        if let Some(reply) = error.reply() {
             self.send(&reply);
         }
     }
@@ -193,17 +137,6 @@ impl Session {
         Next::Read
     }
 
-    fn log_in(&mut self, user: String) {
-        let deliveries = &self.shared.state.deliveries;
-        if let Some(previous) = self.user.take() {
-            deliveries.remove_receiver(&previous, self.number);
-        }
-        deliveries.add_receiver(&user, self.number, Protocol::Cimd2, self.deliver_tx.clone());
-        self.shared.state.binds.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!(user, "logged in");
-        self.user = Some(user);
-    }
-
     /// Sends a deliver message (20) or deliver status report (23) with the
     /// next free even packet number.
     fn send_delivery(&mut self, out: Outgoing) {
@@ -228,6 +161,39 @@ impl Session {
             }
             None => tracing::warn!("cannot encode a delivery for cimd2, dropped"),
         }
+    }
+
+    fn unanswered(&self) -> usize {
+        self.unacked.len()
+    }
+
+    fn leave(self) -> (Option<String>, BTreeMap<u8, Outgoing>) {
+        (self.user, self.unacked)
+    }
+}
+
+impl Session {
+    fn send(&self, packet: &Packet) {
+        if let Some(frame) = encode(packet) {
+            let _ = self.out.send(frame);
+        }
+    }
+
+    fn respond(&self, request: &Packet, response: Response) {
+        if let Some(reply) = Packet::response_with(request, response) {
+            self.send(&reply);
+        }
+    }
+
+    fn log_in(&mut self, user: String) {
+        let deliveries = &self.shared.state.deliveries;
+        if let Some(previous) = self.user.take() {
+            deliveries.remove_receiver(&previous, self.number);
+        }
+        deliveries.add_receiver(&user, self.number, Protocol::Cimd2, self.deliver_tx.clone());
+        self.shared.state.binds.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(user, "logged in");
+        self.user = Some(user);
     }
 
     /// The client's answer to our request `number`.

@@ -23,6 +23,7 @@ pub mod deliver;
 pub mod errors;
 pub mod http;
 pub mod modem;
+mod numbered;
 pub mod receipt;
 pub mod smpp;
 pub mod state;

@@ -24,20 +24,16 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures::StreamExt;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 use ucp::{error_code, Body, Kind, Message, Ot, Trn};
 
 use crate::deliver::{Delivery, Outgoing, Protocol};
 use crate::errors;
+use crate::numbered::{self, Front, Next, Wires};
 use crate::state::{Fate, SimConfig, SimState, SubmitRecord};
 use crate::wire::{self, UcpFrames};
-
-/// OT 52/53 sent and not yet answered, at most (TRNs are 00-99, §2).
-const WINDOW: usize = 50;
 
 /// Runs the UCP simulator on `listener` until `shutdown` is cancelled.
 pub async fn run(listener: TcpListener, config: SimConfig, state: Arc<SimState>, shutdown: CancellationToken) {
@@ -54,7 +50,8 @@ struct Shared {
     state: Arc<SimState>,
 }
 
-/// One TCP session's state; the loop in [`session`] does the I/O.
+/// One TCP session's state; [`numbered::run`] does the I/O. OT 52/53 sent
+/// and not yet answered: at most 50 (TRNs are 00-99, §2).
 struct Session {
     shared: Arc<Shared>,
     number: u64,
@@ -68,72 +65,32 @@ struct Session {
 }
 
 async fn session(stream: wire::Stream, number: u64, shared: Arc<Shared>, shutdown: CancellationToken) {
-    let (read, write) = tokio::io::split(stream);
-    let mut reader = FramedRead::new(read, UcpFrames);
-    let (out, writer) = wire::spawn_writer(write);
-    let (deliver_tx, mut deliver_rx) = mpsc::unbounded_channel::<Outgoing>();
-    let mut kill = shared.state.kill_signal();
-    kill.mark_unchanged();
-    let mut s =
-        Session { shared, number, out, account: None, deliver_tx, next_trn: Trn::default(), unacked: BTreeMap::new() };
-
-    loop {
-        tokio::select! {
-            _ = kill.changed() => {
-                tracing::debug!("dropping the connection abruptly");
-                writer.abort();
-                break;
-            }
-            // UCP has no logout from the SMSC side: just close.
-            _ = shutdown.cancelled() => break,
-            Some(out) = deliver_rx.recv(), if s.unacked.len() < WINDOW => s.send_delivery(out),
-            frame = reader.next() => match frame {
-                None => break,
-                Some(Err(e)) => {
-                    tracing::debug!(error = %e, "unrecoverable framing error, closing");
-                    break;
-                }
-                Some(Ok(Err(e))) => {
-                    tracing::debug!(error = %e, "bad frame");
-                    if let Some(nack) = e.nack() {
-                        s.send(&nack);
-                    }
-                }
-                Some(Ok(Ok(_))) if s.shared.state.is_muted() => {}
-                Some(Ok(Ok(message))) => s.handle(message),
-            },
-        }
-    }
-
-    let state = s.shared.state.clone();
-    if let Some(account) = &s.account {
-        state.deliveries.remove_receiver(account, s.number);
-    }
-    // Anything not acknowledged goes to another session (or waits for one).
-    for (_, out) in std::mem::take(&mut s.unacked) {
-        state.deliveries.deliver(out);
-    }
-    while let Ok(out) = deliver_rx.try_recv() {
-        state.deliveries.deliver(out);
-    }
-    drop(s);
-    if !writer.is_finished() {
-        let _ = writer.await;
-    }
-    tracing::debug!("session closed");
+    let state = shared.state.clone();
+    numbered::run(stream, number, state, shutdown, |Wires { out, deliver_tx }| Session {
+        shared,
+        number,
+        out,
+        account: None,
+        deliver_tx,
+        next_trn: Trn::default(),
+        unacked: BTreeMap::new(),
+    })
+    .await;
 }
 
-impl Session {
-    fn send(&self, message: &Message) {
-        match ucp::to_bytes(message) {
-            Ok(frame) => {
-                let _ = self.out.send(frame.freeze());
-            }
-            Err(e) => tracing::warn!(error = %e, ot = %message.body.ot(), "cannot encode, not sent"),
+impl Front for Session {
+    type Frames = UcpFrames;
+    type Frame = Message;
+    type Bad = ucp::DecodeError;
+    const WINDOW: usize = 50;
+
+    fn bad_frame(&mut self, error: ucp::DecodeError) {
+        if let Some(nack) = error.nack() {
+            self.send(&nack);
         }
     }
 
-    fn handle(&mut self, message: Message) {
+    fn handle(&mut self, message: Message) -> Next {
         match &message.body {
             Body::Login(login) => {
                 let ok = self
@@ -144,7 +101,7 @@ impl Session {
                     .is_none_or(|(id, pw)| *id == login.oadc && *pw == login.pwd);
                 if !ok {
                     self.send(&message.nack(error_code::AUTHENTICATION_FAILURE, ""));
-                    return;
+                    return Next::Read;
                 }
                 self.send(&message.ack(""));
                 self.log_in(login.oadc.clone());
@@ -158,6 +115,56 @@ impl Session {
             Body::Unknown { kind: Kind::Result, .. } => {}
             // OT 52/53 are ours to send, and every other OT is not modelled.
             _ => self.send(&message.nack(error_code::OPERATION_NOT_SUPPORTED, "")),
+        }
+        Next::Read
+    }
+
+    /// Sends an OT 52 or 53 with the next free TRN.
+    fn send_delivery(&mut self, out: Outgoing) {
+        let body = match &out.delivery {
+            Delivery::Mo(sm) => {
+                let scts = wire::ucp_time(wire::unix_now());
+                Body::Deliver(convert::deliver(sm, self.shared.config.ucp_alphabet, scts))
+            }
+            Delivery::UcpNotification(n) => Body::Notification((**n).clone()),
+            // The registry gives a session only what its protocol carries.
+            Delivery::SmppReceipt(_) | Delivery::Cimd2Report(_) => return,
+        };
+        while self.unacked.contains_key(&self.next_trn.get()) {
+            self.next_trn = self.next_trn.next();
+        }
+        let trn = self.next_trn;
+        self.next_trn = trn.next();
+        let message = Message::new(trn, body);
+        match ucp::to_bytes(&message) {
+            Ok(frame) => {
+                if self.out.send(frame.freeze()).is_err() {
+                    self.shared.state.deliveries.deliver(out);
+                    return;
+                }
+                self.unacked.insert(trn.get(), out);
+            }
+            // An MO whose addresses UCP cannot carry ('/' or beyond Latin-1).
+            Err(e) => tracing::warn!(error = %e, "cannot encode a delivery for ucp, dropped"),
+        }
+    }
+
+    fn unanswered(&self) -> usize {
+        self.unacked.len()
+    }
+
+    fn leave(self) -> (Option<String>, BTreeMap<u8, Outgoing>) {
+        (self.account, self.unacked)
+    }
+}
+
+impl Session {
+    fn send(&self, message: &Message) {
+        match ucp::to_bytes(message) {
+            Ok(frame) => {
+                let _ = self.out.send(frame.freeze());
+            }
+            Err(e) => tracing::warn!(error = %e, ot = %message.body.ot(), "cannot encode, not sent"),
         }
     }
 
@@ -222,36 +229,6 @@ impl Session {
             });
         }
         encode(&reply)
-    }
-
-    /// Sends an OT 52 or 53 with the next free TRN.
-    fn send_delivery(&mut self, out: Outgoing) {
-        let body = match &out.delivery {
-            Delivery::Mo(sm) => {
-                let scts = wire::ucp_time(wire::unix_now());
-                Body::Deliver(convert::deliver(sm, self.shared.config.ucp_alphabet, scts))
-            }
-            Delivery::UcpNotification(n) => Body::Notification((**n).clone()),
-            // The registry gives a session only what its protocol carries.
-            Delivery::SmppReceipt(_) | Delivery::Cimd2Report(_) => return,
-        };
-        while self.unacked.contains_key(&self.next_trn.get()) {
-            self.next_trn = self.next_trn.next();
-        }
-        let trn = self.next_trn;
-        self.next_trn = trn.next();
-        let message = Message::new(trn, body);
-        match ucp::to_bytes(&message) {
-            Ok(frame) => {
-                if self.out.send(frame.freeze()).is_err() {
-                    self.shared.state.deliveries.deliver(out);
-                    return;
-                }
-                self.unacked.insert(trn.get(), out);
-            }
-            // An MO whose addresses UCP cannot carry ('/' or beyond Latin-1).
-            Err(e) => tracing::warn!(error = %e, "cannot encode a delivery for ucp, dropped"),
-        }
     }
 
     /// The client's result for our OT 52/53.
