@@ -89,6 +89,7 @@ impl Front for Session {
     type Frames = Cimd2Frames;
     type Frame = Packet;
     type Bad = cimd2::DecodeError;
+    type Number = u8;
     const WINDOW: usize = 64;
 
     fn bad_frame(&mut self, error: cimd2::DecodeError) {

@@ -1,10 +1,11 @@
-//! The session loop the UCP and CIMD2 front-ends share. Both read frames
-//! that may fail to decode without ending the stream (each answered by the
-//! protocol's negative acknowledgement), and both send the client requests
-//! of their own — deliveries: MO messages and reports — numbered (UCP's TRN,
-//! CIMD2's even packet numbers), at most a window of them unanswered. What
-//! the client leaves unanswered when the session ends goes to another
-//! session of the same login, or waits for one.
+//! The session loop the SMPP, UCP and CIMD2 front-ends share. Each reads
+//! frames that may fail to decode without ending the stream (each answered
+//! by the protocol's negative acknowledgement), and each sends the client
+//! requests of its own — deliveries: MO messages and reports — numbered
+//! (SMPP's sequence numbers, UCP's TRN, CIMD2's even packet numbers), at
+//! most a window of them unanswered. What the client leaves unanswered when
+//! the session ends goes to another session of the same login, or waits for
+//! one.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -30,9 +31,11 @@ pub(crate) enum Next {
 pub(crate) trait Front {
     /// The decoder: a frame that does not decode comes as `Ok(Some(Err(_)))`;
     /// only an error of the stream itself ends it.
-    type Frames: Decoder<Item = Result<Self::Frame, Self::Bad>, Error = std::io::Error> + Default;
+    type Frames: Decoder<Item = Result<Self::Frame, Self::Bad>, Error: std::fmt::Display> + Default;
     type Frame;
     type Bad: std::fmt::Display;
+    /// What deliveries are numbered with.
+    type Number: Ord;
 
     /// Deliveries sent and not yet answered, at most.
     const WINDOW: usize;
@@ -45,9 +48,11 @@ pub(crate) trait Front {
     fn send_delivery(&mut self, out: Outgoing);
     /// Deliveries sent and not yet answered.
     fn unanswered(&self) -> usize;
+    /// The simulator stops: what the protocol says before it closes.
+    fn stopping(&mut self) {}
     /// Ends the session: the login deliveries were routed to, and the
     /// deliveries the client did not answer.
-    fn leave(self) -> (Option<String>, BTreeMap<u8, Outgoing>);
+    fn leave(self) -> (Option<String>, BTreeMap<Self::Number, Outgoing>);
 }
 
 /// Where a session writes: frames to the socket, and its own sender of
@@ -81,8 +86,10 @@ pub(crate) async fn run<F: Front>(
                 writer.abort();
                 break;
             }
-            // Neither protocol has a logout from the SMSC's side: close.
-            _ = shutdown.cancelled() => break,
+            _ = shutdown.cancelled() => {
+                session.stopping();
+                break;
+            }
             Some(out) = deliver_rx.recv(), if session.unanswered() < F::WINDOW => session.send_delivery(out),
             frame = reader.next() => match frame {
                 None => break,

@@ -3,20 +3,20 @@
 //! transceiver bind of the same `system_id` (any session, like a real SMSC).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use futures::{SinkExt, StreamExt};
+use bytes::{Bytes, BytesMut};
 use smpp::status::{ESME_RBINDFAIL, ESME_RINVBNDSTS, ESME_RINVCMDID, ESME_ROK, ESME_RTHROTTLED};
 use smpp::tlv::tag;
 use smpp::{BindResp, Body, Pdu, Sm, SmResp, SmppCodec, Tlv};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
 
 use crate::deliver::{Delivery, Outgoing, Protocol};
+use crate::numbered::{self, Front, Next, Wires};
 use crate::receipt;
 use crate::state::{Fate, SimConfig, SimState, SubmitRecord};
 use crate::wire;
@@ -45,167 +45,186 @@ enum Bound {
     Trx,
 }
 
-async fn session(stream: wire::Stream, bind_no: u64, shared: Arc<Shared>, shutdown: CancellationToken) {
-    let (read, write) = tokio::io::split(stream);
-    let mut reader = FramedRead::new(read, SmppCodec::default());
-    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Pdu>();
-    let writer = tokio::spawn(async move {
-        let mut sink = FramedWrite::new(write, SmppCodec::default());
-        while let Some(pdu) = out_rx.recv().await {
-            if let Err(e) = sink.feed(pdu).await {
-                tracing::debug!(error = %e, "write failed");
-                break;
-            }
-            // Flush when nothing else is queued, batching writes under load.
-            if out_rx.is_empty() && sink.flush().await.is_err() {
-                break;
-            }
-        }
-        let _ = sink.flush().await;
-    });
+async fn session(stream: wire::Stream, number: u64, shared: Arc<Shared>, shutdown: CancellationToken) {
+    let state = shared.state.clone();
+    numbered::run(stream, number, state, shutdown, |Wires { out, deliver_tx }| Session {
+        shared,
+        number,
+        out,
+        buf: BytesMut::new(),
+        deliver_tx,
+        bound: Bound::No,
+        system_id: String::new(),
+        sequence: 1,
+        unacked: BTreeMap::new(),
+    })
+    .await;
+}
 
-    let (deliver_tx, mut deliver_rx) = mpsc::unbounded_channel::<Outgoing>();
-    let mut bound = Bound::No;
-    let mut system_id = String::new();
-    let sequence = AtomicU32::new(1);
-    // deliver_sm sent and not yet acknowledged: re-queued if the session ends.
-    let mut unacked: BTreeMap<u32, Outgoing> = BTreeMap::new();
-    let mut kill = shared.state.kill_signal();
-    kill.mark_unchanged();
+/// One bind's state; [`numbered::run`] does the I/O.
+struct Session {
+    shared: Arc<Shared>,
+    number: u64,
+    out: mpsc::UnboundedSender<Bytes>,
+    /// Where PDUs are encoded, its capacity kept from one to the next.
+    buf: BytesMut,
+    deliver_tx: mpsc::UnboundedSender<Outgoing>,
+    bound: Bound,
+    system_id: String,
+    /// The sequence number of our next request.
+    sequence: u32,
+    /// deliver_sm sent and not yet acknowledged, by sequence number.
+    unacked: BTreeMap<u32, Outgoing>,
+}
 
-    loop {
-        tokio::select! {
-            _ = kill.changed() => {
-                tracing::debug!("dropping the connection abruptly");
-                writer.abort();
-                break;
-            }
-            _ = shutdown.cancelled() => {
-                let _ = out_tx.send(Pdu::new(sequence.fetch_add(1, Ordering::Relaxed), Body::Unbind));
-                break;
-            }
-            Some(out) = deliver_rx.recv() => {
-                let sm = match &out.delivery {
-                    Delivery::Mo(sm) | Delivery::SmppReceipt(sm) => sm.clone(),
-                    // The registry gives a bind only what SMPP carries.
-                    Delivery::UcpNotification(_) | Delivery::Cimd2Report(_) => continue,
-                };
-                let seq = sequence.fetch_add(1, Ordering::Relaxed);
-                if out_tx.send(Pdu::new(seq, Body::DeliverSm(sm))).is_err() {
-                    shared.state.deliveries.deliver(out);
-                    break;
-                }
-                unacked.insert(seq, out);
-            }
-            frame = reader.next() => {
-                let pdu = match frame {
-                    None => break,
-                    Some(Err(e)) => {
-                        tracing::debug!(error = %e, "unrecoverable framing error, closing");
-                        break;
-                    }
-                    Some(Ok(Err(e))) => {
-                        if let Some(nack) = e.generic_nack() {
-                            let _ = out_tx.send(nack);
-                        }
-                        continue;
-                    }
-                    Some(Ok(Ok(_))) if shared.state.is_muted() => continue,
-                    Some(Ok(Ok(pdu))) => pdu,
-                };
-                match pdu.body {
-                    Body::BindTransmitter(ref b) | Body::BindReceiver(ref b) | Body::BindTransceiver(ref b) => {
-                        let mut ok = bound == Bound::No
-                            && shared.config.credentials.as_ref().is_none_or(|(id, pw)| *id == b.system_id && *pw == b.password);
-                        if ok && !shared.state.take_bind(shared.config.max_binds) {
-                            tracing::info!(max_binds = shared.config.max_binds, "bind refused: too many binds");
-                            ok = false;
-                        }
-                        let status = if ok { ESME_ROK } else { ESME_RBINDFAIL };
-                        let resp = BindResp { system_id: "smsgw-sim".into(), tlvs: vec![Tlv::u8(tag::SC_INTERFACE_VERSION, 0x34)] };
-                        let (kind, body) = match pdu.body {
-                            Body::BindTransmitter(_) => (Bound::Tx, Body::BindTransmitterResp(resp)),
-                            Body::BindReceiver(_) => (Bound::Rx, Body::BindReceiverResp(resp)),
-                            _ => (Bound::Trx, Body::BindTransceiverResp(resp)),
-                        };
-                        let _ = out_tx.send(Pdu::response_to(&pdu, status, body));
-                        if ok {
-                            bound = kind;
-                            system_id = b.system_id.clone();
-                            shared.state.binds.fetch_add(1, Ordering::Relaxed);
-                            tracing::debug!(system_id, "bound");
-                            if matches!(kind, Bound::Rx | Bound::Trx) {
-                                shared.state.deliveries.add_receiver(&system_id, bind_no, Protocol::Smpp, deliver_tx.clone());
-                            }
-                        }
-                    }
-                    Body::SubmitSm(ref sm) => {
-                        let resp = submit(&shared, &system_id, bind_no, bound, sm);
-                        let reply = Pdu::response_to(&pdu, resp.0, Body::SubmitSmResp(SmResp { message_id: resp.1, tlvs: Vec::new() }));
-                        if shared.config.latency.is_zero() {
-                            let _ = out_tx.send(reply);
-                        } else {
-                            let tx = out_tx.clone();
-                            let latency = shared.config.latency;
-                            tokio::spawn(async move {
-                                tokio::time::sleep(latency).await;
-                                let _ = tx.send(reply);
-                            });
-                        }
-                    }
-                    Body::DeliverSmResp(_) => {
-                        if let Some(out) = unacked.remove(&pdu.sequence) {
-                            if pdu.status == ESME_ROK {
-                                shared.state.receipts_sent.fetch_add(1, Ordering::Relaxed);
-                            } else {
-                                // The ESME refused it (e.g. it could not record it yet): try again later.
-                                let registry_out = out;
-                                let shared = shared.clone();
-                                tokio::spawn(async move {
-                                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                                    shared.state.deliveries.deliver(registry_out);
-                                });
-                            }
-                        }
-                    }
-                    Body::EnquireLink => {
-                        let _ = out_tx.send(Pdu::response_to(&pdu, ESME_ROK, Body::EnquireLinkResp));
-                    }
-                    Body::Unbind => {
-                        shared.state.unbinds.fetch_add(1, Ordering::Relaxed);
-                        let _ = out_tx.send(Pdu::response_to(&pdu, ESME_ROK, Body::UnbindResp));
-                        break;
-                    }
-                    Body::EnquireLinkResp | Body::UnbindResp | Body::GenericNack => {}
-                    _ if pdu.is_response() => {}
-                    _ => {
-                        let reply = match Body::empty_response_to(pdu.command_id()) {
-                            Some(body) => Pdu::response_to(&pdu, ESME_RINVCMDID, body),
-                            None => Pdu::generic_nack(pdu.sequence, ESME_RINVCMDID),
-                        };
-                        let _ = out_tx.send(reply);
-                    }
-                }
-            }
+impl Front for Session {
+    type Frames = SmppCodec;
+    type Frame = Pdu;
+    type Bad = smpp::DecodeError;
+    type Number = u32;
+    /// SMPP 3.4 leaves the SMSC's window to the SMSC; this one does not limit it.
+    const WINDOW: usize = usize::MAX;
+
+    fn bad_frame(&mut self, error: smpp::DecodeError) {
+        if let Some(nack) = error.generic_nack() {
+            self.send(&nack);
         }
     }
 
-    shared.state.deliveries.remove_receiver(&system_id, bind_no);
-    if bound != Bound::No {
-        shared.state.bound_now.fetch_sub(1, Ordering::Relaxed);
+    fn handle(&mut self, pdu: Pdu) -> Next {
+        match pdu.body {
+            Body::BindTransmitter(ref b) | Body::BindReceiver(ref b) | Body::BindTransceiver(ref b) => {
+                let kind = match pdu.body {
+                    Body::BindTransmitter(_) => Bound::Tx,
+                    Body::BindReceiver(_) => Bound::Rx,
+                    _ => Bound::Trx,
+                };
+                self.bind(&pdu, b, kind);
+            }
+            Body::SubmitSm(ref sm) => {
+                let (status, message_id) = submit(&self.shared, &self.system_id, self.number, self.bound, sm);
+                let reply = Pdu::response_to(&pdu, status, Body::SubmitSmResp(SmResp { message_id, tlvs: Vec::new() }));
+                let frame = self.encode(&reply);
+                wire::send_after(&self.out, self.shared.config.latency, frame);
+            }
+            Body::DeliverSmResp(_) => {
+                if let Some(out) = self.unacked.remove(&pdu.sequence) {
+                    if pdu.status == ESME_ROK {
+                        self.shared.state.receipts_sent.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        // The ESME refused it (e.g. it could not record it yet): try again later.
+                        wire::deliver_after(&self.shared.state, wire::REDELIVERY_DELAY, out);
+                    }
+                }
+            }
+            Body::EnquireLink => self.send(&Pdu::response_to(&pdu, ESME_ROK, Body::EnquireLinkResp)),
+            Body::Unbind => {
+                self.shared.state.unbinds.fetch_add(1, Ordering::Relaxed);
+                self.send(&Pdu::response_to(&pdu, ESME_ROK, Body::UnbindResp));
+                return Next::Close;
+            }
+            Body::EnquireLinkResp | Body::UnbindResp | Body::GenericNack => {}
+            _ if pdu.is_response() => {}
+            _ => {
+                let reply = match Body::empty_response_to(pdu.command_id()) {
+                    Some(body) => Pdu::response_to(&pdu, ESME_RINVCMDID, body),
+                    None => Pdu::generic_nack(pdu.sequence, ESME_RINVCMDID),
+                };
+                self.send(&reply);
+            }
+        }
+        Next::Read
     }
-    // Anything not acknowledged goes to another bind (or waits for one).
-    for (_, out) in std::mem::take(&mut unacked) {
-        shared.state.deliveries.deliver(out);
+
+    fn send_delivery(&mut self, out: Outgoing) {
+        let sm = match &out.delivery {
+            Delivery::Mo(sm) | Delivery::SmppReceipt(sm) => sm.clone(),
+            // The registry gives a bind only what SMPP carries.
+            Delivery::UcpNotification(_) | Delivery::Cimd2Report(_) => return,
+        };
+        let sequence = self.next_sequence();
+        let frame = self.encode(&Pdu::new(sequence, Body::DeliverSm(sm)));
+        if frame.is_empty() {
+            return; // cannot be encoded (logged): dropped, as UCP and CIMD2 drop theirs
+        }
+        if self.out.send(frame).is_err() {
+            self.shared.state.deliveries.deliver(out);
+            return;
+        }
+        self.unacked.insert(sequence, out);
     }
-    while let Ok(out) = deliver_rx.try_recv() {
-        shared.state.deliveries.deliver(out);
+
+    fn unanswered(&self) -> usize {
+        self.unacked.len()
     }
-    drop(out_tx);
-    if !writer.is_finished() {
-        let _ = writer.await;
+
+    fn stopping(&mut self) {
+        let sequence = self.next_sequence();
+        self.send(&Pdu::new(sequence, Body::Unbind));
     }
-    tracing::debug!("session closed");
+
+    fn leave(self) -> (Option<String>, BTreeMap<u32, Outgoing>) {
+        if self.bound != Bound::No {
+            self.shared.state.bound_now.fetch_sub(1, Ordering::Relaxed);
+        }
+        let receiver = matches!(self.bound, Bound::Rx | Bound::Trx).then_some(self.system_id);
+        (receiver, self.unacked)
+    }
+}
+
+impl Session {
+    /// The PDU's bytes; none (logged) when it cannot be encoded.
+    fn encode(&mut self, pdu: &Pdu) -> Bytes {
+        if let Err(e) = smpp::encode(pdu, &mut self.buf) {
+            tracing::warn!(error = %e, command_id = ?pdu.command_id(), "cannot encode, not sent");
+            self.buf.clear();
+        }
+        self.buf.split().freeze()
+    }
+
+    fn send(&mut self, pdu: &Pdu) {
+        let frame = self.encode(pdu);
+        if !frame.is_empty() {
+            let _ = self.out.send(frame);
+        }
+    }
+
+    fn next_sequence(&mut self) -> u32 {
+        let sequence = self.sequence;
+        self.sequence = self.sequence.wrapping_add(1).max(1);
+        sequence
+    }
+
+    /// A bind of `kind`: accepted once per session, with the configured
+    /// credentials (if any), while the simulator's bind limit allows.
+    fn bind(&mut self, pdu: &Pdu, b: &smpp::Bind, kind: Bound) {
+        let (config, state) = (&self.shared.config, &self.shared.state);
+        let mut ok = self.bound == Bound::No
+            && config.credentials.as_ref().is_none_or(|(id, pw)| *id == b.system_id && *pw == b.password);
+        if ok && !state.take_bind(config.max_binds) {
+            tracing::info!(max_binds = config.max_binds, "bind refused: too many binds");
+            ok = false;
+        }
+        let status = if ok { ESME_ROK } else { ESME_RBINDFAIL };
+        let resp = BindResp { system_id: "smsgw-sim".into(), tlvs: vec![Tlv::u8(tag::SC_INTERFACE_VERSION, 0x34)] };
+        let body = match kind {
+            Bound::Tx => Body::BindTransmitterResp(resp),
+            Bound::Rx => Body::BindReceiverResp(resp),
+            _ => Body::BindTransceiverResp(resp),
+        };
+        self.send(&Pdu::response_to(pdu, status, body));
+        if !ok {
+            return;
+        }
+        self.bound = kind;
+        self.system_id = b.system_id.clone();
+        self.shared.state.binds.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(system_id = self.system_id, "bound");
+        if matches!(kind, Bound::Rx | Bound::Trx) {
+            let deliveries = &self.shared.state.deliveries;
+            deliveries.add_receiver(&self.system_id, self.number, Protocol::Smpp, self.deliver_tx.clone());
+        }
+    }
 }
 
 /// Decides a submit's fate; returns (command_status, message_id).

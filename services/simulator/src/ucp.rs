@@ -82,6 +82,7 @@ impl Front for Session {
     type Frames = UcpFrames;
     type Frame = Message;
     type Bad = ucp::DecodeError;
+    type Number = u8;
     const WINDOW: usize = 50;
 
     fn bad_frame(&mut self, error: ucp::DecodeError) {
