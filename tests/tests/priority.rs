@@ -1,6 +1,7 @@
 //! Priority lanes (issue 13): an urgent message overtakes a bulk backlog,
-//! bulk keeps its share while higher lanes are busy, and the order holds
-//! across a restart — nothing lost, nothing sent twice.
+//! bulk keeps its share while higher lanes are busy, high and bulk share it
+//! under an urgent flood, and the order holds across a restart — nothing
+//! lost, nothing sent twice.
 //!
 //! Order, not wall-clock time, is asserted: where a submit stands in the
 //! simulator's record of submits since it was published (at `max_tps = 100`
@@ -49,8 +50,23 @@ async fn wait_for(sim: &SimState, timeout: Duration, done: impl Fn(&str) -> bool
     }
 }
 
+/// Waits (60 s at most) until `n` submits of `kind` are in; the submits
+/// from its first to its last.
+async fn span_of(sim: &SimState, kind: &str, n: usize) -> Vec<(String, Instant)> {
+    let prefix = format!("{kind} ");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while submitted(sim).iter().filter(|(t, _)| t.starts_with(&prefix)).count() < n {
+        assert!(Instant::now() < deadline, "{kind} lane not drained within 60 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let all = submitted(sim);
+    let first = all.iter().position(|(t, _)| t.starts_with(&prefix)).unwrap();
+    let last = all.iter().rposition(|(t, _)| t.starts_with(&prefix)).unwrap();
+    all[first..=last].to_vec()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn urgent_overtakes_a_bulk_backlog_and_bulk_keeps_its_share() {
+async fn urgent_overtakes_a_bulk_backlog_and_lower_lanes_keep_their_share() {
     let broker = Broker::start();
     let sim = Sim::start(SimConfig::default()).await;
     let settings = settings(&broker, sim.port, "window = 10\nmax_tps = 100");
@@ -100,24 +116,31 @@ async fn urgent_overtakes_a_bulk_backlog_and_bulk_keeps_its_share() {
     // High traffic while the backlog stands: high goes first, bulk keeps about 10 %.
     let high = 300;
     publish(&kafka, &topics.send, "high", "high", high).await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while submitted(&sim.state).iter().filter(|(t, _)| t.starts_with("high ")).count() < high {
-        assert!(Instant::now() < deadline, "high lane not drained within 60 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let all = submitted(&sim.state);
-    let first = all.iter().position(|(t, _)| t.starts_with("high ")).unwrap();
-    let last = all.iter().rposition(|(t, _)| t.starts_with("high ")).unwrap();
-    let between = &all[first..=last];
+    let between = span_of(&sim.state, "high", high).await;
     let bulk_between = between.iter().filter(|(t, _)| t.starts_with("bulk ")).count();
     println!(
         "while {high} high went ({:?}), bulk got {bulk_between} of {} submits",
-        all[last].1 - all[first].1,
+        between[between.len() - 1].1 - between[0].1,
         between.len()
     );
     // bulk_share = 0.1: about 33 of 333. Never starved, never ahead.
     assert!(bulk_between >= 15, "bulk starved: {bulk_between} submits beside {high} high");
     assert!(bulk_between <= 80, "bulk took {bulk_between} submits while {high} high waited");
+
+    // An urgent flood while high and bulk wait: they share the 10 % (about
+    // 5 % each), urgent keeps the rest.
+    let (hi, flood) = (150, 300);
+    publish(&kafka, &topics.send, "hi", "high", hi).await;
+    publish(&kafka, &topics.send, "flood", "urgent", flood).await;
+    let between = span_of(&sim.state, "flood", flood).await;
+    let count = |kind: &str| between.iter().filter(|(t, _)| t.starts_with(kind)).count();
+    let (hi_between, bulk_between) = (count("hi "), count("bulk "));
+    println!("while {flood} urgent went, high got {hi_between} and bulk {bulk_between} of {} submits", between.len());
+    assert!(count("hi ") < hi, "the high backlog outlasted the flood");
+    // About 17 each of 333.
+    assert!(hi_between >= 5, "high starved: {hi_between} submits beside {flood} urgent");
+    assert!(bulk_between >= 5, "bulk starved: {bulk_between} submits beside {flood} urgent");
+    assert!(hi_between + bulk_between <= 80, "{hi_between} high and {bulk_between} bulk beside {flood} urgent");
     gateway.stop().await;
 }
 

@@ -1,8 +1,9 @@
 //! A connection's submit queue in priority lanes: urgent, high, normal
 //! (bulk). Every link of the connection takes from it ([`crate::pool`]); the
 //! next submission comes from the highest lane that has one, except that
-//! bulk gets its share (`bulk_share`) while higher lanes are busy too, so a
-//! flood of urgent traffic slows bulk down but never starves it.
+//! the lower lanes share `bulk_share` of the submits while a higher one is
+//! busy, so a flood of urgent traffic slows high and bulk down but never
+//! starves them.
 //!
 //! Each lane is bounded on its own: a lane full of bulk submissions never
 //! holds back a push into another lane. The lanes are memory only for what
@@ -30,16 +31,22 @@ const PRIORITIES: [Priority; 3] = [Priority::Normal, Priority::High, Priority::U
 
 /// Which lane goes next.
 ///
-/// Urgent before high before normal; but while normal has something waiting
-/// beside a higher lane, every pick earns normal `bulk_share` of a turn, and
-/// normal goes once it has earned a whole one. Credit is not saved while
-/// normal has nothing waiting or has the link to itself, so bulk arriving
-/// after a quiet spell cannot jump ahead with a burst.
+/// The highest lane with something waiting goes, except that the lanes
+/// below it that have something waiting too share `bulk_share` of the picks
+/// between them: every pick earns each of them its part of a turn, and one
+/// goes once it has earned a whole turn (the higher of them first when both
+/// have). Under a flood of urgent traffic with high and normal waiting,
+/// urgent takes 90 % of the submits (`bulk_share` 0.1) and high and normal
+/// 5 % each; under high with normal waiting, normal takes 10 %. The highest
+/// lane always keeps at least `1 - bulk_share`, so no lane starves. Credit
+/// is not saved while a lane has nothing waiting or is the highest waiting,
+/// so a lane coming back after a quiet spell cannot jump ahead with a burst.
 #[derive(Debug, Clone)]
 pub struct LanePolicy {
     /// Share of a turn per contended pick, in millionths (integers: no drift).
     share: u64,
-    credit: u64,
+    /// Earned turns per lane (by [`index`]), in millionths.
+    credit: [u64; 3],
 }
 
 const TURN: u64 = 1_000_000;
@@ -48,26 +55,30 @@ impl LanePolicy {
     /// `bulk_share` as validated by the configuration (above 0, below 1).
     pub fn new(bulk_share: f64) -> Self {
         let share = (bulk_share.clamp(0.0, 1.0) * TURN as f64).round() as u64;
-        Self { share: share.clamp(1, TURN), credit: 0 }
+        Self { share: share.clamp(1, TURN), credit: [0; 3] }
     }
 
     /// The lane to take from, given which lanes have something waiting;
     /// `None` when none has.
     pub fn pick(&mut self, waiting: impl Fn(Priority) -> bool) -> Option<Priority> {
         let highest = PRIORITIES.into_iter().rev().find(|p| waiting(*p))?;
-        if highest == Priority::Normal {
-            return Some(Priority::Normal);
+        let top = index(highest);
+        let below = PRIORITIES[..top].iter().filter(|p| waiting(**p)).count() as u64;
+        for (lane, credit) in self.credit.iter_mut().enumerate() {
+            if lane >= top || !waiting(PRIORITIES[lane]) {
+                *credit = 0;
+            } else {
+                *credit += (self.share / below).max(1);
+            }
         }
-        if !waiting(Priority::Normal) {
-            self.credit = 0;
-            return Some(highest);
+        let due = (0..top).rev().find(|lane| self.credit[*lane] >= TURN);
+        match due {
+            Some(lane) => {
+                self.credit[lane] -= TURN;
+                Some(PRIORITIES[lane])
+            }
+            None => Some(highest),
         }
-        self.credit += self.share;
-        if self.credit >= TURN {
-            self.credit -= TURN;
-            return Some(Priority::Normal);
-        }
-        Some(highest)
     }
 }
 
@@ -225,10 +236,38 @@ mod tests {
     }
 
     #[test]
-    fn urgent_goes_before_high_always() {
-        let mut policy = LanePolicy::new(0.5);
-        let picks: Vec<_> = (0..100).map(|_| policy.pick(|p| p != Priority::Normal).unwrap()).collect();
-        assert!(picks.iter().all(|p| *p == Priority::Urgent));
+    fn high_gets_its_share_under_an_urgent_flood() {
+        for (share, every) in [(0.1, 10), (0.5, 2)] {
+            let mut policy = LanePolicy::new(share);
+            let picks: Vec<_> = (0..1000).map(|_| policy.pick(|p| p != Priority::Normal).unwrap()).collect();
+            let high: Vec<usize> =
+                picks.iter().enumerate().filter(|(_, p)| **p == Priority::High).map(|(i, _)| i).collect();
+            assert_eq!(high.len(), 1000 / every, "share {share}");
+            assert!(high.windows(2).all(|w| w[1] - w[0] == every), "share {share}: {high:?}");
+        }
+    }
+
+    #[test]
+    fn lower_lanes_share_the_share_and_the_highest_keeps_the_rest() {
+        for share in [0.1, 0.5, 0.999] {
+            let mut policy = LanePolicy::new(share);
+            let picks: Vec<_> = (0..10_000).map(|_| policy.pick(|_| true).unwrap()).collect();
+            let count = |lane| picks.iter().filter(|p| **p == lane).count() as f64 / 10_000.0;
+            let (urgent, high, normal) = (count(Priority::Urgent), count(Priority::High), count(Priority::Normal));
+            assert!((urgent - (1.0 - share)).abs() < 0.002, "share {share}: urgent {urgent}");
+            assert!((high - share / 2.0).abs() < 0.002, "share {share}: high {high}");
+            assert!((normal - share / 2.0).abs() < 0.002, "share {share}: normal {normal}");
+        }
+    }
+
+    #[test]
+    fn no_lane_waits_long_under_floods_above_it() {
+        let mut policy = LanePolicy::new(0.1);
+        let picks: Vec<_> = (0..1000).map(|_| policy.pick(|_| true).unwrap()).collect();
+        for lane in [Priority::High, Priority::Normal] {
+            let at: Vec<usize> = picks.iter().enumerate().filter(|(_, p)| **p == lane).map(|(i, _)| i).collect();
+            assert!(at[0] < 21 && at.windows(2).all(|w| w[1] - w[0] <= 21), "{lane:?} at {at:?}");
+        }
     }
 
     #[test]

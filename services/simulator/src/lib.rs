@@ -11,7 +11,8 @@
 //! Start with [`smpp::run`], [`ucp::run`] or [`cimd2::run`]: each takes the
 //! listener, a [`SimConfig`], a shared [`SimState`] and a shutdown token, so
 //! tests run it in-process (several front-ends may share one state). Then
-//! [`deliver`] (how receipts and MO messages find a session) and
+//! [`deliver`] (how receipts and MO messages find a session),
+//! `numbered.rs` (the session loop the three front-ends share) and
 //! `canonical.rs` (the one message shape, and the conversions UCP and CIMD2
 //! share).
 //! [`http::run`] is an HTTP SMS API in the same way.

@@ -127,10 +127,11 @@ pub struct ConnectionConfig {
     /// [`ConnectionConfig::in_flight`] derives it from `binds × window`.
     #[serde(default)]
     pub max_in_flight: Option<usize>,
-    /// The share of submits the normal (bulk) lane gets while messages of
-    /// higher priority are waiting too (0.1: every tenth), so bulk is slowed
-    /// but never starved. Between them, urgent always goes before high.
-    /// Above 0 and below 1; at least 0.001.
+    /// The share of submits the lanes below the highest one waiting get
+    /// between them while they have messages waiting too (0.1: under high,
+    /// normal gets every tenth; under urgent, high and normal every
+    /// twentieth each), so they are slowed but never starved
+    /// (`sender::lanes::LanePolicy`). Above 0 and below 1; at least 0.001.
     #[serde(default = "default_bulk_share")]
     pub bulk_share: f64,
     /// How this SMSC writes message ids in submit_sm_resp and in receipts
