@@ -51,7 +51,7 @@ async fn session(stream: wire::Stream, number: u64, shared: Arc<Shared>, shutdow
         shared,
         number,
         out,
-        buf: BytesMut::new(),
+        buf: BytesMut::with_capacity(64 * 1024),
         deliver_tx,
         bound: Bound::No,
         system_id: String::new(),
@@ -66,7 +66,8 @@ struct Session {
     shared: Arc<Shared>,
     number: u64,
     out: mpsc::UnboundedSender<Bytes>,
-    /// Where PDUs are encoded, its capacity kept from one to the next.
+    /// Where PDUs are encoded: each frame is split off it, so one allocation
+    /// serves many (and is reclaimed once the frames cut from it are written).
     buf: BytesMut,
     deliver_tx: mpsc::UnboundedSender<Outgoing>,
     bound: Bound,
