@@ -72,8 +72,8 @@ impl AckingConsumer {
                                 %group,
                                 topic = m.topic(),
                                 partition = m.partition(),
-                                "a partition without a reader (added to its topic since start-up?): \
-                                 it is read after the next restart"
+                                "a partition without a reader, added to its topic since start-up (partition counts \
+                                 must not change: docs/deploy.md, \"Scaling\"); it is read after the next restart"
                             );
                         }
                     }
