@@ -45,6 +45,7 @@
 pub mod client;
 pub mod consumer;
 pub mod dispatch;
+pub mod handback;
 pub mod handshake;
 pub mod lag;
 pub mod lease;

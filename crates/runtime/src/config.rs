@@ -30,7 +30,7 @@ pub use connection::{
 };
 pub use http::{BodyFormat, DlrCallback, HttpAuth, HttpConfig, HttpMethod, MoCallback};
 pub use kafka::{BrokerQuirks, KafkaConfig, TopicsConfig};
-pub use lanes::{lane_suffix, senders_group, LANES};
+pub use lanes::{connection_sender_group, lane_suffix, senders_group, LANES};
 pub use lifecycle::LifecycleConfig;
 pub use router::{OptOutConfig, RouteRule, RouterConfig};
 pub use routes::{List, ListKind, MessageClass, Quota, Route, Strategy};

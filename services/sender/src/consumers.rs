@@ -20,9 +20,26 @@ use std::sync::{Arc, Mutex};
 use events::Priority;
 use kafka::consumer::Reader;
 use kafka::AckingConsumer;
-use runtime::config::{lane_suffix, ConnectionConfig, KafkaConfig};
+use runtime::config::{connection_sender_group, ConnectionConfig, KafkaConfig};
 
 const LANES: [Priority; 3] = [Priority::Normal, Priority::High, Priority::Urgent];
+
+/// The way back to a release with a group per connection and lane: each of
+/// `connections`' queue topics, from its lane consumer's group to the
+/// connection's own (`kafka::handback`, `smsgw hand-back`).
+pub fn hand_back_moves(kafka: &KafkaConfig, connections: &[ConnectionConfig]) -> Vec<kafka::handback::Move> {
+    let mut moves = Vec::new();
+    for connection in connections {
+        for (lane, topic) in kafka.topics.queues(&connection.id) {
+            moves.push(kafka::handback::Move {
+                topic,
+                from: runtime::config::senders_group(&kafka.group_prefix, lane),
+                to: connection_sender_group(&kafka.group_prefix, &connection.id, lane),
+            });
+        }
+    }
+    moves
+}
 
 /// One lane's consumer and the topics it reads.
 struct Lane {
@@ -76,7 +93,7 @@ impl Consumers {
     pub fn reader(&self, lane: Priority, connection: &str, topic: &str, partitions: usize) -> Reader {
         let mut lanes = self.lock();
         let entry = &mut lanes[index(lane)];
-        let old = format!("{}.sender.{connection}{}", self.group_prefix, lane_suffix(lane));
+        let old = connection_sender_group(&self.group_prefix, connection, lane);
         entry.topics.insert(topic.to_owned(), (connection.to_owned(), old));
         entry.consumer.reader(topic, i32::try_from(partitions).unwrap_or(i32::MAX))
     }

@@ -1,4 +1,5 @@
-//! Command line: `smsgw run`, `smsgw sim smpp|ucp|cimd2|http|modem`, `smsgw send`, `smsgw watch`, `smsgw text`.
+//! Command line: `smsgw run`, `smsgw sim smpp|ucp|cimd2|http|modem`, `smsgw send`, `smsgw watch`, `smsgw text`,
+//! `smsgw hand-back`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -46,6 +47,15 @@ pub enum Command {
     Watch(crate::tools::WatchArgs),
     /// Show how a text would be sent: encoding, segments, characters per segment, bytes.
     Text(crate::plan::TextArgs),
+    /// Before going back to a release that read each connection's queue in
+    /// a group of its own: with every sender stopped, hand each queue back
+    /// to that group where the lane consumers left off, and delete the lane
+    /// consumers' groups (docs/deploy.md, "Upgrading").
+    HandBack {
+        /// TOML configuration file (its connections, topics and group prefix).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,6 +241,13 @@ pub fn main(cli: Cli) -> ExitCode {
         }
         Command::Send(args) => run_async(crate::tools::send(args)),
         Command::Watch(args) => run_async(crate::tools::watch(args)),
+        Command::HandBack { config } => match Settings::load(&config) {
+            Ok(settings) => run_async(async move { crate::tools::hand_back(&settings).await.map(|_| ()) }),
+            Err(e) => {
+                eprintln!("smsgw: {e}");
+                ExitCode::from(EX_USAGE)
+            }
+        },
         Command::Text(args) => match crate::plan::run(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

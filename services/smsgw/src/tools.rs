@@ -1,5 +1,6 @@
 //! `smsgw send` and `smsgw watch`: publish JSON send requests and print
-//! events, for demos and for people without a Kafka client at hand.
+//! events, for demos and for people without a Kafka client at hand; and
+//! `smsgw hand-back`, the way back from the lane consumers' groups.
 
 use std::time::Duration;
 
@@ -143,4 +144,21 @@ pub async fn watch(args: WatchArgs) -> anyhow::Result<()> {
         println!("{value}");
         seen += 1;
     }
+}
+
+/// Hands every connection's queues back to the connection's own sender
+/// groups and prints what each holds now (`kafka::handback`).
+pub async fn hand_back(settings: &runtime::Settings) -> anyhow::Result<Vec<kafka::handback::Moved>> {
+    let moves = sender::consumers::hand_back_moves(&settings.kafka, &settings.connections);
+    let moved = kafka::handback::hand_back(&settings.kafka, &moves).await?;
+    for m in &moved {
+        let offsets: Vec<String> = m.offsets.iter().map(|(p, at)| format!("{p}:{at}")).collect();
+        let offsets = if offsets.is_empty() { "nothing committed".to_owned() } else { offsets.join(" ") };
+        println!("{} -> {}: {offsets}", m.topic, m.to);
+    }
+    let mut deleted: Vec<&str> = moves.iter().map(|m| m.from.as_str()).collect();
+    deleted.sort_unstable();
+    deleted.dedup();
+    println!("deleted groups: {}", deleted.join(", "));
+    Ok(moved)
 }

@@ -14,9 +14,9 @@
 //! group's own. A partition this group has committed an offset for is read
 //! at once: it was taken over before.
 //!
-//! Going back (a rollback to the version of the old group) is not covered:
-//! the old group starts again from where it left off, and requests the new
-//! group finished since are redone (as after a crash; DESIGN principle 2).
+//! Going back (a rollback to the version of the old group) is
+//! [`crate::handback`]: with the new group's members stopped, its offsets
+//! are copied to the old group and the new group deleted.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -28,6 +28,13 @@ pub fn senders_group(group_prefix: &str, priority: Priority) -> String {
     format!("{group_prefix}.senders{}", lane_suffix(priority))
 }
 
+/// The group that read `connection`'s lane of `priority` in releases before
+/// the lane consumers (one group per connection and lane), which the lane
+/// consumers take each queue over from.
+pub fn connection_sender_group(group_prefix: &str, connection: &str, priority: Priority) -> String {
+    format!("{group_prefix}.sender.{connection}{}", lane_suffix(priority))
+}
+
 impl TopicsConfig {
     /// The queue topic of one connection's lane for `priority`.
     pub fn queue_for(&self, connection: &str, priority: Priority) -> String {
