@@ -44,6 +44,7 @@
 
 pub mod client;
 pub mod consumer;
+pub mod delivery;
 pub mod dispatch;
 pub mod handback;
 pub mod handshake;

@@ -32,10 +32,12 @@ use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _, PurgeConfig
 use rdkafka::util::Timeout;
 use rdkafka::ClientContext;
 use runtime::config::KafkaConfig;
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::client::{base_config, Error};
+use crate::delivery::{DeliveryProducer, Record};
 
 /// A record to publish.
 pub struct Outgoing<'a> {
@@ -87,7 +89,7 @@ impl ClientContext for FatalWatch {
 /// An idempotent producer (`acks=all`) bound to the process's shutdown.
 #[derive(Clone)]
 pub struct Producer {
-    inner: Arc<FutureProducer<FatalWatch>>,
+    inner: Arc<DeliveryProducer<FatalWatch>>,
     /// Set once, at the first fatal error: read before every publish, so
     /// a load, not a lock.
     reason: Arc<OnceLock<String>>,
@@ -103,7 +105,7 @@ impl Producer {
         let reason = Arc::new(OnceLock::new());
         let abandon = CancellationToken::new();
         let watch = FatalWatch { reason: reason.clone(), shutdown: shutdown.clone(), abandon: abandon.clone() };
-        let inner = Arc::new(producer_config(config).create_with_context(watch).map_err(Error::Create)?);
+        let inner = Arc::new(DeliveryProducer::new(&producer_config(config), watch).map_err(Error::Create)?);
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let (shutdown, abandon, producer) = (shutdown.clone(), abandon.clone(), Arc::downgrade(&inner));
             runtime.spawn(async move {
@@ -120,7 +122,7 @@ impl Producer {
     }
 
     /// The librdkafka producer, for what this wrapper does not cover.
-    pub fn inner(&self) -> &FutureProducer<FatalWatch> {
+    pub fn inner(&self) -> &DeliveryProducer<FatalWatch> {
         &self.inner
     }
 
@@ -193,28 +195,29 @@ impl Producer {
             if self.reason.get().is_some() || self.abandon.is_cancelled() {
                 return Err(PublishError::Stopped);
             }
-            let mut future = FutureRecord::<str, [u8]>::to(record.topic).key(record.key);
+            let (done, outcome) = oneshot::channel();
+            let mut queued: Record<'_> = Record::with_opaque_to(record.topic, Box::new(done)).key(record.key);
             if let Some(headers) = headers.take() {
-                future = future.headers(headers);
+                queued = queued.headers(headers);
             }
             if let Some(payload) = payload {
-                future = future.payload(payload);
+                queued = queued.payload(payload);
             }
             if let Some(p) = partition {
-                future = future.partition(p);
+                queued = queued.partition(p);
             }
             // No race with `abandon` per record (that registered with the
             // token and left it again for every record: 1.4 % of a bench
             // process): giving up purges what librdkafka holds, which ends
             // every delivery still awaited ([`give_up`]). A record queued
             // after that purge is purged here, once queued.
-            let error = match self.inner.send_result(future) {
-                Ok(delivery) => {
+            let error = match self.inner.base().send(queued) {
+                Ok(()) => {
                     if self.abandon.is_cancelled() {
                         give_up(&self.inner);
                     }
-                    match delivery.await {
-                        Ok(Ok(d)) => return Ok(Delivery { partition: d.partition, offset: d.offset }),
+                    match outcome.await {
+                        Ok(Ok((partition, offset))) => return Ok(Delivery { partition, offset }),
                         Ok(Err((e, mut message))) => {
                             headers = message.detach_headers();
                             e
@@ -247,7 +250,7 @@ impl Producer {
                     return Err(PublishError::Rejected(error.to_string()));
                 }
                 Class::Fatal => {
-                    let reason = self.inner.client().fatal_error().map_or_else(|| error.to_string(), |(_, r)| r);
+                    let reason = self.inner.base().client().fatal_error().map_or_else(|| error.to_string(), |(_, r)| r);
                     tracing::error!(topic = record.topic, %reason, "fatal producer error");
                     let _ = self.reason.set(reason);
                     self.shutdown.cancel();
@@ -275,7 +278,7 @@ impl Producer {
 /// Ends every delivery still awaited: what librdkafka holds, queued or in
 /// flight, comes back at once as failed (`abandon`: shutdown's drain is
 /// over, or a fatal error).
-fn give_up(producer: &FutureProducer<FatalWatch>) {
+fn give_up(producer: &DeliveryProducer<FatalWatch>) {
     producer.purge(PurgeConfig::default().queue().inflight().non_blocking());
 }
 
