@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use kafka::rdkafka::consumer::StreamConsumer;
 use kafka::rdkafka::message::{Headers, Message, OwnedHeaders, OwnedMessage};
-use kafka::{publish, Outgoing};
+use kafka::Outgoing;
 use runtime::config::KafkaConfig;
 use runtime::Settings;
 use tokio_util::sync::CancellationToken;
@@ -135,7 +135,7 @@ impl Gateway {
 /// Publishes `payload` to `topic` and waits for the broker's acknowledgement.
 pub async fn produce(config: &KafkaConfig, topic: &str, key: &str, payload: &[u8], headers: OwnedHeaders) {
     let producer = kafka::producer(config).unwrap();
-    publish(&producer, Outgoing { topic, key, payload, headers }).await.unwrap();
+    producer.publish(Outgoing { topic, key, payload, headers }).await.unwrap();
 }
 
 /// Reads `topic` from the beginning.
@@ -239,11 +239,10 @@ pub fn settled_after(
 /// Publishes `n` JSON requests (`request(i)` gives the id and the body) as
 /// fast as the producer takes them, and waits until the broker has them all.
 pub async fn publish_requests(kafka: &KafkaConfig, topic: &str, n: usize, request: impl Fn(usize) -> (String, String)) {
-    use kafka::rdkafka::producer::{FutureProducer, FutureRecord, Producer};
-    let producer: FutureProducer = kafka::producer(kafka).unwrap();
+    let producer = kafka::producer(kafka).unwrap();
     for i in 0..n {
         let (id, body) = request(i);
-        while producer.send_result(FutureRecord::to(topic).key(&id).payload(&body)).is_err() {
+        while producer.queue(Outgoing::new(topic, &id, body.as_bytes())).is_err() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }

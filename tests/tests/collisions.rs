@@ -34,7 +34,7 @@ async fn reused_message_ids_end_the_earlier_message_and_nothing_is_left_open() {
         async move {
             let (key, payload) = (format!("k-{i}"), body.to_string());
             let out = kafka::Outgoing { topic: &topic, key: &key, payload: payload.as_bytes(), headers: OwnedHeaders::new() };
-            kafka::publish(&producer, out).await.unwrap();
+            producer.publish(out).await.unwrap();
         }
     });
     futures::future::join_all(sends).await;

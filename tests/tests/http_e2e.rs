@@ -54,7 +54,7 @@ async fn send_all(kafka: &runtime::config::KafkaConfig, topic: &str, requests: &
         let key = r["id"].as_str().unwrap();
         let payload = r.to_string();
         let out = kafka::Outgoing { topic, key, payload: payload.as_bytes(), headers: OwnedHeaders::new() };
-        kafka::publish(&producer, out).await.unwrap();
+        producer.publish(out).await.unwrap();
     }
 }
 

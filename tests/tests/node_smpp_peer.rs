@@ -77,17 +77,15 @@ async fn submits_to_node_smpp_server() {
         let body =
             serde_json::json!({"id": format!("n-{i}"), "to": format!("+49151000{i:04}"), "from": "ACME", "text": text});
         let key = format!("n-{i}");
-        kafka::publish(
-            &producer,
-            kafka::Outgoing {
+        producer
+            .publish(kafka::Outgoing {
                 topic: &topics.send,
                 key: &key,
                 payload: body.to_string().as_bytes(),
                 headers: OwnedHeaders::new(),
-            },
-        )
-        .await
-        .unwrap();
+            })
+            .await
+            .unwrap();
     }
     let events = status_events(&collect(&status, Duration::from_secs(90), |m| m.len() >= n).await);
     assert_eq!(events.len(), n);

@@ -37,7 +37,7 @@ async fn oversized_requests_and_records_are_refused_with_a_reason_and_the_partit
         let topic = topics.send.clone();
         async move {
             let out = kafka::Outgoing { topic: &topic, key, payload: &payload, headers: OwnedHeaders::new() };
-            kafka::publish(&producer, out).await.unwrap();
+            producer.publish(out).await.unwrap();
         }
     };
     let metadata = serde_json::json!({ "blob": "m".repeat(900_000) });

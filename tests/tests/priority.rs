@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use events::Status;
 use kafka::rdkafka::message::Message;
-use kafka::rdkafka::producer::Producer as _;
 use simulator::{SimConfig, SimState};
 use smsgw_tests::{
     collect, duplicates_at, publish_requests, settings, settled_after, status_events, watch, Broker, Gateway, Sim,
@@ -98,7 +97,7 @@ async fn urgent_overtakes_a_bulk_backlog_and_lower_lanes_keep_their_share() {
     let otp = r#"{"id":"otp-0","to":"+4915100000000","text":"otp 0","priority":"urgent"}"#;
     let out =
         kafka::Outgoing { topic: &topics.send, key: "otp-0", payload: otp.as_bytes(), headers: Default::default() };
-    kafka::publish(&producer, out).await.unwrap();
+    producer.publish(out).await.unwrap();
     println!("urgent request on the broker after {:?}", published.elapsed());
     let at = wait_for(&sim.state, Duration::from_secs(60), |t| t == "otp 0").await;
     let all = submitted(&sim.state);

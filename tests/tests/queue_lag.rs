@@ -63,7 +63,7 @@ async fn queue_lag_grows_while_the_smsc_is_down_and_drains_to_zero() {
             payload: payload.as_bytes(),
             headers: OwnedHeaders::new(),
         };
-        kafka::publish(&producer, out).await.unwrap();
+        producer.publish(out).await.unwrap();
         if i == 0 {
             // The router has joined its group once it queued the first.
             let queued = "smsgw_requests_total{status=\"queued\"}";

@@ -31,12 +31,10 @@ async fn round_trip(sim_config: SimConfig, connection_extra: &str, n: usize) -> 
         let key = format!("d-{i}");
         let traceparent = format!("00-{:032x}-00f067aa0ba902b7-01", i + 1);
         let headers = OwnedHeaders::new().insert(Header { key: "traceparent", value: Some(traceparent.as_bytes()) });
-        kafka::publish(
-            &producer,
-            kafka::Outgoing { topic: &topics.send, key: &key, payload: body.to_string().as_bytes(), headers },
-        )
-        .await
-        .unwrap();
+        producer
+            .publish(kafka::Outgoing { topic: &topics.send, key: &key, payload: body.to_string().as_bytes(), headers })
+            .await
+            .unwrap();
     }
     let messages = collect(&status, Duration::from_secs(120), |m| m.len() >= 2 * n).await;
     let events = status_events(&messages);

@@ -14,15 +14,18 @@ use kafka::rdkafka::message::OwnedHeaders;
 use simulator::SimConfig;
 use smsgw_tests::{collect, settings, status_events, watch, Broker, Gateway, Sim};
 
-async fn send(producer: &kafka::rdkafka::producer::FutureProducer, topic: &str, range: std::ops::Range<usize>) {
+async fn send(producer: &kafka::PlainProducer, topic: &str, range: std::ops::Range<usize>) {
     for i in range {
         let body = format!(r#"{{"id":"rc-{i}","to":"+4915100{i:05}","text":"reconnect {i}"}}"#);
-        kafka::publish(
-            producer,
-            kafka::Outgoing { topic, key: &format!("rc-{i}"), payload: body.as_bytes(), headers: OwnedHeaders::new() },
-        )
-        .await
-        .unwrap();
+        producer
+            .publish(kafka::Outgoing {
+                topic,
+                key: &format!("rc-{i}"),
+                payload: body.as_bytes(),
+                headers: OwnedHeaders::new(),
+            })
+            .await
+            .unwrap();
     }
 }
 

@@ -24,17 +24,15 @@ async fn throttled_submits_are_retried_not_failed() {
         // Every fifth message is long (3 segments), so segments are retried too.
         let text = if i % 5 == 0 { "long ".repeat(80) } else { format!("short {i}") };
         let body = serde_json::json!({"id": format!("th-{i}"), "to": format!("+4915100{i:05}"), "text": text});
-        kafka::publish(
-            &producer,
-            kafka::Outgoing {
+        producer
+            .publish(kafka::Outgoing {
                 topic: &topics.send,
                 key: &format!("th-{i}"),
                 payload: body.to_string().as_bytes(),
                 headers: OwnedHeaders::new(),
-            },
-        )
-        .await
-        .unwrap();
+            })
+            .await
+            .unwrap();
     }
     let events = status_events(&collect(&status, Duration::from_secs(120), |m| m.len() >= n).await);
     assert_eq!(events.len(), n);

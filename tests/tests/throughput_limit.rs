@@ -23,17 +23,15 @@ async fn max_tps_is_respected_across_binds() {
     let producer = kafka::producer(&kafka).unwrap();
     for i in 0..n {
         let body = format!(r#"{{"id":"t-{i}","to":"+4915100{i:05}","text":"rate {i}"}}"#);
-        kafka::publish(
-            &producer,
-            kafka::Outgoing {
+        producer
+            .publish(kafka::Outgoing {
                 topic: &topics.send,
                 key: &format!("t-{i}"),
                 payload: body.as_bytes(),
                 headers: OwnedHeaders::new(),
-            },
-        )
-        .await
-        .unwrap();
+            })
+            .await
+            .unwrap();
     }
     let events = status_events(&collect(&status, Duration::from_secs(120), |m| m.len() >= n).await);
     assert_eq!(events.len(), n);

@@ -16,7 +16,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kafka::rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use simulator::SimConfig;
 use smsgw_tests::{collect, publish_requests, settings_toml, settled_after, watch, Broker, Process, Sim, Workdir};
 use tokio_util::sync::CancellationToken;
@@ -53,14 +52,14 @@ async fn a_tracker_killed_and_restarted_over_a_long_history_matches_every_receip
 
     // The long history: earlier segments and the tombstones that concluded them.
     let started = Instant::now();
-    let producer: FutureProducer = kafka::producer(&kafka).unwrap();
+    let producer = kafka::producer(&kafka).unwrap();
     let record = serde_json::json!({"request_id": "old", "segment": 1, "segments": 1, "connection": "sim", "message_ids": ["x"], "submitted_at": 0}).to_string();
     for i in 0..old {
         let key = format!("sim:old-{i}");
-        while producer.send_result(FutureRecord::to(&topics.submits).key(&key).payload(&record)).is_err() {
+        while producer.queue(kafka::Outgoing::new(&topics.submits, &key, record.as_bytes())).is_err() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        while producer.send_result(FutureRecord::<str, str>::to(&topics.submits).key(&key)).is_err() {
+        while producer.queue_tombstone(&topics.submits, &key).is_err() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }

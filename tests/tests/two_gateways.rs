@@ -32,17 +32,15 @@ async fn receipts_on_the_other_gateways_bind_are_matched() {
     for i in 0..n {
         let body = serde_json::json!({"id": format!("g-{i}"), "to": format!("+4915100{i:05}"), "text": format!("two {i}"), "delivery_report": true});
         let key = format!("g-{i}");
-        kafka::publish(
-            &producer,
-            kafka::Outgoing {
+        producer
+            .publish(kafka::Outgoing {
                 topic: &topics.send,
                 key: &key,
                 payload: body.to_string().as_bytes(),
                 headers: OwnedHeaders::new(),
-            },
-        )
-        .await
-        .unwrap();
+            })
+            .await
+            .unwrap();
     }
     let is_terminal = |m: &kafka::rdkafka::message::OwnedMessage| {
         events::decode_status(kafka::rdkafka::Message::payload(m).unwrap(), None).unwrap().status != Status::Submitted

@@ -51,6 +51,7 @@ pub mod handshake;
 pub mod lag;
 pub mod lease;
 pub mod offsets;
+pub mod plain;
 pub mod producer;
 pub mod quirks;
 pub mod reachable;
@@ -65,6 +66,7 @@ pub use client::{
 pub use consumer::AckingConsumer;
 pub use dispatch::{Dispatch, StateTopic};
 pub use lease::{Busy, Lease, Ticket};
-pub use producer::{producer, publish, Delivery, Outgoing, Producer, PublishError};
+pub use plain::{producer, Pending, PlainProducer};
+pub use producer::{Delivery, Outgoing, Producer, PublishError};
 pub use rdkafka;
 pub use recent::RecentIds;

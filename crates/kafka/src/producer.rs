@@ -28,8 +28,7 @@ use std::time::Duration;
 
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::OwnedHeaders;
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _, PurgeConfig};
-use rdkafka::util::Timeout;
+use rdkafka::producer::{Producer as _, PurgeConfig};
 use rdkafka::ClientContext;
 use runtime::config::KafkaConfig;
 use tokio::sync::oneshot;
@@ -45,6 +44,13 @@ pub struct Outgoing<'a> {
     pub key: &'a str,
     pub payload: &'a [u8],
     pub headers: OwnedHeaders,
+}
+
+impl<'a> Outgoing<'a> {
+    /// `payload` keyed by `key`, without headers.
+    pub fn new(topic: &'a str, key: &'a str, payload: &'a [u8]) -> Outgoing<'a> {
+        Outgoing { topic, key, payload, headers: OwnedHeaders::new() }
+    }
 }
 
 /// Why a record is not on the broker.
@@ -282,16 +288,6 @@ fn give_up(producer: &DeliveryProducer<FatalWatch>) {
     producer.purge(PurgeConfig::default().queue().inflight().non_blocking());
 }
 
-/// One publish with a plain producer, for tools and tests: librdkafka's
-/// own retries (up to `message.timeout.ms`), then the error.
-pub async fn publish(producer: &FutureProducer, record: Outgoing<'_>) -> Result<Delivery, KafkaError> {
-    let future = FutureRecord::to(record.topic).key(record.key).payload(record.payload).headers(record.headers);
-    match producer.send(future, Timeout::Never).await {
-        Ok(d) => Ok(Delivery { partition: d.partition, offset: d.offset }),
-        Err((e, _)) => Err(e),
-    }
-}
-
 enum Class {
     Retry,
     Rejected,
@@ -316,12 +312,6 @@ fn classify(error: &KafkaError) -> Class {
         ) => Class::Rejected,
         _ => Class::Retry,
     }
-}
-
-/// A plain idempotent producer with the settings of [`Producer`], for tools
-/// and tests that publish without a role's shutdown.
-pub fn producer(config: &KafkaConfig) -> Result<rdkafka::producer::FutureProducer, Error> {
-    producer_config(config).create().map_err(Error::Create)
 }
 
 /// Producer settings: idempotent, `acks=all`, batching for a few milliseconds;

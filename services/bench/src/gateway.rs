@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use futures::StreamExt;
 use kafka::rdkafka::message::Message;
-use kafka::rdkafka::producer::FutureRecord;
 use runtime::config::KafkaConfig;
 use runtime::Settings;
 use simulator::{SimConfig, SimState};
@@ -184,7 +183,7 @@ pub(crate) struct Rig {
     pub settings: Arc<Settings>,
     pub sim_state: Arc<SimState>,
     pub consumer: kafka::rdkafka::consumer::StreamConsumer,
-    pub producer: kafka::rdkafka::producer::FutureProducer,
+    pub producer: kafka::PlainProducer,
     /// How long after the gateway started every bind of every connection
     /// was up at the simulator (set once they are).
     pub ready: Arc<std::sync::OnceLock<Duration>>,
@@ -242,15 +241,15 @@ impl Rig {
     pub async fn publish(&self, id: &str, body: &str, deliveries: &mut Deliveries) {
         let topic = &self.settings.kafka.topics.send;
         loop {
-            match self.producer.send_result(FutureRecord::to(topic).key(id).payload(body)) {
+            match self.producer.queue(kafka::Outgoing::new(topic, id, body.as_bytes())) {
                 Ok(f) => {
                     deliveries.push(f);
                     return;
                 }
-                Err((e, _)) => {
+                Err(e) => {
                     tracing::debug!(error = %e, "producer queue full");
-                    if let Some(r) = deliveries.next().await {
-                        r.ok();
+                    if deliveries.next().await.is_none() {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
                     }
                 }
             }
@@ -265,7 +264,7 @@ impl Rig {
 }
 
 /// Acknowledgements of published requests, awaited.
-pub(crate) type Deliveries = futures::stream::FuturesUnordered<kafka::rdkafka::producer::DeliveryFuture>;
+pub(crate) type Deliveries = futures::stream::FuturesUnordered<kafka::Pending>;
 
 /// A request of the benchmark: its id and JSON body.
 pub(crate) fn request(prefix: &str, i: usize, receipts: bool) -> (String, String) {

@@ -12,7 +12,6 @@ use clap::Args;
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 use kafka::rdkafka::message::Message;
-use kafka::rdkafka::producer::FutureRecord;
 use runtime::config::KafkaConfig;
 
 use crate::latency::Quantiles;
@@ -45,8 +44,8 @@ pub async fn run(args: HopArgs) -> anyhow::Result<()> {
     let consumer = kafka::watcher(&config, &format!("{topic}.watch"), &[&topic])?;
     let producer = kafka::producer(&config)?;
     // Warm: the producer's metadata and id, the watcher's assignment.
-    let warm = FutureRecord::to(&topic).key("warm").payload("warm");
-    producer.send(warm, Duration::from_secs(10)).await.map_err(|(e, _)| e)?;
+    let warm = kafka::Outgoing::new(&topic, "warm", b"warm");
+    tokio::time::timeout(Duration::from_secs(10), producer.publish(warm)).await??;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     let n = args.requests;
@@ -58,11 +57,10 @@ pub async fn run(args: HopArgs) -> anyhow::Result<()> {
         for i in 0..n {
             tokio::time::sleep_until(due(i).into()).await;
             let key = i.to_string();
-            let record = FutureRecord::to(&topic).key(&key).payload(&key);
-            let delivery = producer.send_result(record).map_err(|(e, _)| e)?;
+            let delivery = producer.queue(kafka::Outgoing::new(&topic, &key, key.as_bytes()))?;
             let at = due(i);
             acked.push(tokio::spawn(async move {
-                matches!(delivery.await, Ok(Ok(_))).then(|| Instant::now().saturating_duration_since(at))
+                delivery.await.is_ok().then(|| Instant::now().saturating_duration_since(at))
             }));
         }
         let mut latencies = Vec::with_capacity(n);

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use futures::StreamExt;
 use kafka::rdkafka::message::Message;
-use kafka::rdkafka::producer::FutureRecord;
 
 use crate::gateway::{parse_property, percentiles, BenchArgs, Rig};
 
@@ -72,7 +71,7 @@ pub async fn run(args: BenchPriorityArgs) -> anyhow::Result<()> {
     for i in 0..args.bulk {
         let id = format!("bulk-{i}");
         let body = request(&id, i, "normal");
-        while producer.send_result(FutureRecord::to(&topic).key(&id).payload(&body)).is_err() {
+        while producer.queue(kafka::Outgoing::new(&topic, &id, body.as_bytes())).is_err() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
@@ -105,7 +104,7 @@ pub async fn run(args: BenchPriorityArgs) -> anyhow::Result<()> {
                 let id = format!("otp-{published}");
                 let body = request(&id, published, "urgent");
                 sent_at.insert(id.clone(), Instant::now());
-                let _ = producer.send_result(FutureRecord::to(&topic).key(&id).payload(&body));
+                let _ = producer.queue(kafka::Outgoing::new(&topic, &id, body.as_bytes()));
                 published += 1;
                 next += args.every;
             }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use futures::StreamExt;
 use kafka::rdkafka::message::{Header, Headers, Message, OwnedHeaders};
-use kafka::{publish, Outgoing};
+use kafka::Outgoing;
 use runtime::config::KafkaConfig;
 
 #[derive(Debug, Args)]
@@ -68,7 +68,7 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
         if let Some(tp) = &args.traceparent {
             headers = headers.insert(Header { key: "traceparent", value: Some(tp.as_bytes()) });
         }
-        publish(&producer, Outgoing { topic: &args.topic, key: &id, payload: body.as_bytes(), headers }).await?;
+        producer.publish(Outgoing { topic: &args.topic, key: &id, payload: body.as_bytes(), headers }).await?;
         println!("{id}");
     }
     Ok(())
