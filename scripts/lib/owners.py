@@ -28,7 +28,10 @@ COMPONENTS = [
     ("telemetry (tracing, counters)", r"^<?(tracing(?!::instrument::Instrumented)|counters::|opentelemetry)"),
 ]
 RUNTIME = "runtime (tokio scheduler, I/O; no frame of ours)"
-KAFKA_THREAD = re.compile(r"^(rdk:|producer pollin)")
+# librdkafka's threads, and the delivery-report threads of our producers
+# (`kafka::delivery`, "kafka-reports"; rust-rdkafka's FutureProducer, which
+# they replaced, named its "producer polling thread").
+KAFKA_THREAD = re.compile(r"^(rdk:|kafka-reports|producer pollin)")
 
 
 def samples(lines):
@@ -61,7 +64,7 @@ def owner(comm, frames, patterns):
 # tasks of the gateway (producing, receiving, acknowledging).
 KAFKA_THREADS = [
     ("librdkafka's broker and main threads (I/O, batching, fetch parsing)", re.compile(r"^rdk:")),
-    ("delivery-report threads (one per producer)", re.compile(r"^producer pollin")),
+    ("delivery-report threads (one per producer)", re.compile(r"^(kafka-reports|producer pollin)")),
 ]
 IN_TASKS = "in the gateway's tasks (produce calls, receiving, acknowledging)"
 

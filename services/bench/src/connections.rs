@@ -17,7 +17,7 @@ use clap::Args;
 use futures::StreamExt;
 use kafka::rdkafka::message::Message;
 
-use crate::gateway::{reading, request, BenchArgs, Deliveries, Rig};
+use crate::gateway::{reading, request, BenchArgs, Rig};
 
 /// How long the idle CPU is measured.
 const IDLE: Duration = Duration::from_secs(5);
@@ -77,7 +77,6 @@ pub async fn run(args: ConnectionsArgs) -> anyhow::Result<()> {
     let idle = idle.read();
 
     let n = args.bench.requests;
-    let mut deliveries = Deliveries::new();
     // The most memory and threads under load, sampled every 100 ms.
     let peak = std::sync::Arc::new(std::sync::Mutex::new((0.0f64, 0usize)));
     let sampling = tokio::spawn({
@@ -97,9 +96,8 @@ pub async fn run(args: ConnectionsArgs) -> anyhow::Result<()> {
     let load_started = Instant::now();
     for i in 0..n {
         let (id, body) = request("c", i, false);
-        rig.publish(&id, &body, &mut deliveries).await;
+        rig.publish(&id, &body).await;
     }
-    tokio::spawn(async move { while deliveries.next().await.is_some() {} });
     let mut submitted = 0usize;
     let mut stream = rig.consumer.stream();
     let deadline = Instant::now() + args.bench.timeout;

@@ -16,7 +16,7 @@ use clap::Args;
 use futures::StreamExt;
 use kafka::rdkafka::message::Message;
 
-use crate::gateway::{request, BenchArgs, Deliveries, Rig};
+use crate::gateway::{request, BenchArgs, Rig};
 
 #[derive(Debug, Args)]
 pub struct LatencyArgs {
@@ -62,15 +62,13 @@ pub async fn run(args: LatencyArgs) -> anyhow::Result<()> {
     let due = |i: usize| start + Duration::from_secs_f64(i as f64 / args.rate);
 
     let publisher = async {
-        let mut deliveries = Deliveries::new();
         let mut behind = Duration::ZERO;
         for i in 0..n {
             tokio::time::sleep_until(due(i).into()).await;
             behind = behind.max(Instant::now().saturating_duration_since(due(i)));
             let (id, body) = request("l", i, receipts);
-            rig.publish(&id, &body, &mut deliveries).await;
+            rig.publish(&id, &body).await;
         }
-        while deliveries.next().await.is_some() {}
         behind
     };
     let collector = async {
@@ -120,8 +118,7 @@ pub async fn run(args: LatencyArgs) -> anyhow::Result<()> {
 /// every role has handled a record.
 async fn warm_up(rig: &Rig, receipts: bool) -> anyhow::Result<()> {
     let (id, body) = request("warm", 0, receipts);
-    let mut deliveries = Deliveries::new();
-    rig.publish(&id, &body, &mut deliveries).await;
+    rig.publish(&id, &body).await;
     let end = if receipts { events::Status::Delivered } else { events::Status::Submitted };
     let mut stream = rig.consumer.stream();
     let deadline = Instant::now() + Duration::from_secs(30);
