@@ -58,6 +58,8 @@ pub mod reachable;
 pub mod reader;
 pub mod recent;
 pub mod restore;
+#[cfg(test)]
+mod testing;
 pub mod trace;
 
 pub use client::{

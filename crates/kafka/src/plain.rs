@@ -98,7 +98,6 @@ impl PlainProducer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::mocking::MockCluster;
     use rdkafka::types::RDKafkaErrorCode;
     use rdkafka::Message;
@@ -117,21 +116,8 @@ mod tests {
         assert_eq!(first.await.unwrap(), Delivery { partition: 0, offset: 0 });
         assert_eq!((second.offset, tombstone.offset), (1, 2));
 
-        let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-            .set("bootstrap.servers", cluster.bootstrap_servers())
-            .set("group.id", "check")
-            .set("auto.offset.reset", "earliest")
-            .create()
-            .unwrap();
-        consumer.subscribe(&["t"]).unwrap();
-        let mut payloads = Vec::new();
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while payloads.len() < 3 {
-            assert!(std::time::Instant::now() < deadline, "read {payloads:?}");
-            if let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) {
-                payloads.push(m.payload().map(<[u8]>::to_vec));
-            }
-        }
+        let read = crate::testing::read(&cluster.bootstrap_servers(), "t", 3);
+        let payloads: Vec<_> = read.iter().map(|m| m.payload().map(<[u8]>::to_vec)).collect();
         assert_eq!(payloads, [Some(b"one".to_vec()), Some(b"two".to_vec()), None]);
     }
 

@@ -374,7 +374,6 @@ mod tests {
 #[cfg(test)]
 mod retry_tests {
     use super::*;
-    use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::message::{Header, Headers};
     use rdkafka::mocking::MockCluster;
     use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
@@ -398,20 +397,7 @@ mod retry_tests {
         tokio::time::timeout(Duration::from_secs(30), producer.publish(out)).await.unwrap().unwrap();
         assert!(started.elapsed() >= Duration::from_millis(300), "the first attempt failed: {:?}", started.elapsed());
 
-        let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-            .set("bootstrap.servers", cluster.bootstrap_servers())
-            .set("group.id", "check")
-            .set("auto.offset.reset", "earliest")
-            .create()
-            .unwrap();
-        consumer.subscribe(&["t"]).unwrap();
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        let message = loop {
-            assert!(std::time::Instant::now() < deadline, "the record never came");
-            if let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) {
-                break m.detach();
-            }
-        };
+        let message = crate::testing::read(&cluster.bootstrap_servers(), "t", 1).remove(0);
         let got = message.headers().expect("headers").get(0);
         assert_eq!((got.key, got.value), ("traceparent", Some(&b"00-abc-def-01"[..])));
     }
