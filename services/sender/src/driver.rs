@@ -226,13 +226,8 @@ async fn serve<P: Protocol>(
     let mut next = crate::queue::next_submit(queue.clone());
 
     while link.ended.is_none() {
-        if !link.out.is_empty() {
-            // Flushed as well: TLS may hold the last record until asked.
-            if let Err(e) = write_out(&mut stream, &link.out).await {
-                link.io_failed("write", &e);
-                break;
-            }
-            link.out.clear();
+        if link.out.len() >= WRITE_AT && !flush_out(&mut link, &mut stream).await {
+            break;
         }
         let deadline = link.protocol.next_deadline().unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
         let submitting = link.bound && !link.closing && !link.leaving && link.protocol.can_submit();
@@ -287,6 +282,14 @@ async fn serve<P: Protocol>(
                 let effects = link.protocol.poll(Instant::now());
                 link.apply(queue, effects).await;
             }
+            // Nothing above is ready: what they gathered goes out in one
+            // write, so a burst of submits, or of answers to the SMSC, is one
+            // send, not one each.
+            _ = std::future::ready(()), if !link.out.is_empty() => {
+                if !flush_out(&mut link, &mut stream).await {
+                    break;
+                }
+            }
         }
         if link.leaving && !link.closing && link.pending.is_empty() {
             link.close("share of binds given up");
@@ -309,6 +312,25 @@ async fn serve<P: Protocol>(
     link.ended.unwrap_or_else(|| failed("lost", "ended".into()))
 }
 
+/// Bytes gathered for the SMSC past which they go out before anything else
+/// ready is handled.
+const WRITE_AT: usize = 64 * 1024;
+
+/// Writes what is gathered for the SMSC; false once that failed (the link
+/// has ended).
+async fn flush_out<P: Protocol>(link: &mut Link<P>, stream: &mut crate::dial::Stream) -> bool {
+    let written = write_out(stream, &link.out).await;
+    link.out.clear();
+    match written {
+        Ok(()) => true,
+        Err(e) => {
+            link.io_failed("write", &e);
+            false
+        }
+    }
+}
+
+/// Writes `bytes` and flushes: TLS may hold the last record until asked.
 async fn write_out(stream: &mut crate::dial::Stream, bytes: &[u8]) -> std::io::Result<()> {
     stream.write_all(bytes).await?;
     stream.flush().await
