@@ -244,9 +244,16 @@ impl Rig {
     /// the report thread per request.)
     pub async fn publish(&self, id: &str, body: &str) {
         let topic = &self.settings.kafka.topics.send;
-        while let Err(e) = self.producer.queue(kafka::Outgoing::new(topic, id, body.as_bytes())) {
-            tracing::debug!(error = %e, "producer queue full");
-            tokio::time::sleep(Duration::from_millis(1)).await;
+        let full =
+            kafka::rdkafka::error::KafkaError::MessageProduction(kafka::rdkafka::types::RDKafkaErrorCode::QueueFull);
+        loop {
+            match self.producer.queue(kafka::Outgoing::new(topic, id, body.as_bytes())) {
+                Ok(_) => return,
+                Err(e) if e == full => tokio::time::sleep(Duration::from_millis(1)).await,
+                // Not to be retried (an invalid record): the request goes
+                // missing, and the bench says so.
+                Err(e) => return tracing::error!(error = %e, id, "request not queued"),
+            }
         }
     }
 
